@@ -1,0 +1,125 @@
+//! Working days and deadlines. PR05's steps are measured in working days: Monday to Friday in
+//! America/La_Paz, less the holidays the operator configures. Bolivia keeps UTC−4 all year (no
+//! daylight saving time since 1932), so local dates are computed with a fixed offset.
+
+use crate::Invalid;
+use std::collections::BTreeSet;
+use time::{Date, Duration, OffsetDateTime, UtcOffset, Weekday};
+
+/// America/La_Paz: UTC−4, all year.
+pub const LA_PAZ: UtcOffset = match UtcOffset::from_hms(-4, 0, 0) {
+    Ok(o) => o,
+    Err(_) => UtcOffset::UTC,
+};
+
+/// How long a step may wait: `Nd` working days or `Nh` hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deadline {
+    WorkingDays(u32),
+    Hours(u32),
+}
+
+impl Deadline {
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        let s = s.trim();
+        let err = || {
+            Invalid::new(
+                "plazo_invalido",
+                format!("plazo «{s}» no válido: use por ejemplo «3d» (días hábiles) o «8h» (horas)"),
+                format!("invalid deadline '{s}': use e.g. '3d' (working days) or '8h' (hours)"),
+            )
+        };
+        let (num, unit) = s.split_at(s.len().saturating_sub(1));
+        let n: u32 = num.parse().map_err(|_| err())?;
+        if n > 3650 {
+            return Err(err());
+        }
+        match unit {
+            "d" => Ok(Deadline::WorkingDays(n)),
+            "h" => Ok(Deadline::Hours(n)),
+            _ => Err(err()),
+        }
+    }
+}
+
+/// The working calendar: weekends and configured holidays are not working days.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WorkCalendar {
+    holidays: BTreeSet<Date>,
+}
+
+impl WorkCalendar {
+    pub fn new(holidays: impl IntoIterator<Item = Date>) -> Self {
+        Self {
+            holidays: holidays.into_iter().collect(),
+        }
+    }
+
+    pub fn is_working_day(&self, d: Date) -> bool {
+        !matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday) && !self.holidays.contains(&d)
+    }
+
+    /// When a step that started at `since` becomes overdue. For working days: the same local time,
+    /// `n` working days later; a start on a non-working day counts from the next working day's start.
+    pub fn due(&self, since: OffsetDateTime, deadline: Deadline) -> OffsetDateTime {
+        match deadline {
+            Deadline::Hours(h) => since + Duration::hours(i64::from(h)),
+            Deadline::WorkingDays(n) => {
+                let local = since.to_offset(LA_PAZ);
+                let mut date = local.date();
+                let mut time = local.time();
+                if !self.is_working_day(date) {
+                    while !self.is_working_day(date) {
+                        date = date.next_day().unwrap_or(date);
+                    }
+                    time = time::Time::MIDNIGHT;
+                }
+                let mut left = n;
+                while left > 0 {
+                    date = date.next_day().unwrap_or(date);
+                    if self.is_working_day(date) {
+                        left -= 1;
+                    }
+                }
+                date.with_time(time).assume_offset(LA_PAZ).to_offset(time::UtcOffset::UTC)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{date, datetime};
+
+    #[test]
+    fn parse_deadlines() {
+        assert_eq!(Deadline::parse("3d"), Ok(Deadline::WorkingDays(3)));
+        assert_eq!(Deadline::parse("8h"), Ok(Deadline::Hours(8)));
+        for bad in ["", "d", "3", "3w", "-1d", "99999d"] {
+            assert!(Deadline::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn working_days_skip_weekends_and_holidays() {
+        // Thursday 2026-12-24 10:00 in La Paz; Friday 25 is a holiday.
+        let cal = WorkCalendar::new([date!(2026 - 12 - 25)]);
+        let since = datetime!(2026-12-24 10:00 -4);
+        // 1 working day: Monday 28th (Fri is a holiday, then the weekend).
+        assert_eq!(cal.due(since, Deadline::WorkingDays(1)), datetime!(2026-12-28 10:00 -4));
+        assert_eq!(cal.due(since, Deadline::WorkingDays(2)), datetime!(2026-12-29 10:00 -4));
+        assert_eq!(cal.due(since, Deadline::Hours(30)), datetime!(2026-12-25 16:00 -4));
+    }
+
+    #[test]
+    fn a_start_on_a_weekend_counts_from_monday() {
+        let cal = WorkCalendar::default();
+        // Saturday 2026-11-28 15:00 La Paz → counts from Monday 00:00; 1 working day → Tuesday 00:00.
+        let since = datetime!(2026-11-28 15:00 -4);
+        assert_eq!(cal.due(since, Deadline::WorkingDays(1)), datetime!(2026-12-01 00:00 -4));
+        // Late Friday UTC is still Friday in La Paz: 2026-11-28 02:00 UTC = Fri 27th 22:00 local.
+        let since = datetime!(2026-11-28 02:00 UTC);
+        assert_eq!(cal.due(since, Deadline::WorkingDays(1)), datetime!(2026-11-30 22:00 -4));
+    }
+}

@@ -1,0 +1,145 @@
+//! Step 4's content: what the leader enables on the platform. Consumption: access grants
+//! (consuming system × service) with a validity period. Publication: the described services that
+//! enter the catalog as published.
+
+use crate::{Code, Invalid, Name, RequestKind, ServiceId, ServiceVersion, SystemId, Text};
+use time::Date;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantSpec {
+    pub system: SystemId,
+    pub service: ServiceId,
+    pub valid_from: Date,
+    pub valid_until: Option<Date>,
+}
+
+/// A service a publication request describes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicationSpec {
+    pub code: Code,
+    pub version: ServiceVersion,
+    pub name: Name,
+    pub description: Option<Text>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Enablement {
+    pub grants: Vec<GrantSpec>,
+    pub publish: Vec<(Code, ServiceVersion)>,
+}
+
+fn bad(code: &'static str, es: impl Into<String>, en: impl Into<String>) -> Invalid {
+    Invalid::new(code, es, en)
+}
+
+/// Checks that an enablement does exactly what the request asked for, and nothing beyond it.
+pub fn check_enablement(
+    kind: RequestKind,
+    system: Option<SystemId>,
+    requested: &[ServiceId],
+    described: &[PublicationSpec],
+    e: &Enablement,
+) -> Result<(), Invalid> {
+    if kind.consumes() && e.grants.is_empty() {
+        return Err(bad(
+            "habilitacion_vacia",
+            "una solicitud de consumo se habilita con al menos un acceso (sistema × servicio)",
+            "a consumption request is enabled with at least one grant (system × service)",
+        ));
+    }
+    if kind.publishes() && e.publish.is_empty() {
+        return Err(bad(
+            "habilitacion_vacia",
+            "una solicitud de publicación se habilita publicando al menos uno de los servicios descritos",
+            "a publication request is enabled by publishing at least one of the described services",
+        ));
+    }
+    if !kind.consumes() && !e.grants.is_empty() {
+        return Err(bad(
+            "fuera_de_solicitud",
+            "la solicitud no pide consumo: no se pueden otorgar accesos",
+            "the request does not ask for consumption: no grant can be made",
+        ));
+    }
+    if !kind.publishes() && !e.publish.is_empty() {
+        return Err(bad(
+            "fuera_de_solicitud",
+            "la solicitud no pide publicación: no se pueden publicar servicios",
+            "the request does not ask for publication: no service can be published",
+        ));
+    }
+    for (i, g) in e.grants.iter().enumerate() {
+        if Some(g.system) != system {
+            return Err(bad(
+                "fuera_de_solicitud",
+                "el acceso debe otorgarse al sistema beneficiario de la solicitud",
+                "a grant must go to the request's beneficiary system",
+            ));
+        }
+        if !requested.contains(&g.service) {
+            return Err(bad(
+                "fuera_de_solicitud",
+                "solo se pueden otorgar accesos a los servicios que la solicitud pide",
+                "only the services the request asks for can be granted",
+            ));
+        }
+        if g.valid_until.is_some_and(|u| u < g.valid_from) {
+            return Err(bad(
+                "vigencia_invalida",
+                "la vigencia termina antes de empezar",
+                "the validity period ends before it starts",
+            ));
+        }
+        if e.grants[..i].iter().any(|o| o.service == g.service && o.system == g.system) {
+            return Err(bad("duplicado", "el mismo acceso figura dos veces", "the same grant appears twice"));
+        }
+    }
+    for (i, p) in e.publish.iter().enumerate() {
+        if !described.iter().any(|d| d.code == p.0 && d.version == p.1) {
+            return Err(bad(
+                "fuera_de_solicitud",
+                format!("el servicio «{}» v{} no está descrito en la solicitud", p.0, p.1.get()),
+                format!("service '{}' v{} is not described in the request", p.0, p.1.get()),
+            ));
+        }
+        if e.publish[..i].contains(p) {
+            return Err(bad("duplicado", "el mismo servicio figura dos veces", "the same service appears twice"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn enablement_stays_within_the_request() {
+        let sys = SystemId::generate();
+        let svc = ServiceId::generate();
+        let grant = |system, service| GrantSpec {
+            system,
+            service,
+            valid_from: date!(2026 - 01 - 01),
+            valid_until: None,
+        };
+        let ok = Enablement {
+            grants: vec![grant(sys, svc)],
+            publish: vec![],
+        };
+        assert!(check_enablement(RequestKind::Consumo, Some(sys), &[svc], &[], &ok).is_ok());
+        let code = |e: &Enablement| check_enablement(RequestKind::Consumo, Some(sys), &[svc], &[], e).map_err(|i| i.code);
+        assert_eq!(code(&Enablement::default()), Err("habilitacion_vacia"));
+        let other = Enablement {
+            grants: vec![grant(sys, ServiceId::generate())],
+            publish: vec![],
+        };
+        assert_eq!(code(&other), Err("fuera_de_solicitud"));
+        let twice = Enablement {
+            grants: vec![grant(sys, svc), grant(sys, svc)],
+            publish: vec![],
+        };
+        assert_eq!(code(&twice), Err("duplicado"));
+    }
+}

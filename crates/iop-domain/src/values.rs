@@ -1,0 +1,360 @@
+//! Values that parse: once one of these exists, it is valid. Each refusal carries a stable code and
+//! a message in Spanish and English.
+
+use crate::Invalid;
+use std::fmt;
+
+fn has_control(s: &str) -> bool {
+    s.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+}
+
+macro_rules! string_value {
+    ($name:ident) => {
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
+/// A login name: 3 to 32 characters, lowercase letters, digits, `.`, `_` or `-`, starting with a
+/// letter. Input is lowercased first, so `JPerez` and `jperez` are the same account.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Login(String);
+string_value!(Login);
+
+impl Login {
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        let v = s.trim().to_lowercase();
+        let ok = (3..=32).contains(&v.chars().count())
+            && v.starts_with(|c: char| c.is_ascii_lowercase())
+            && v.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
+        if ok {
+            Ok(Self(v))
+        } else {
+            Err(Invalid::new(
+                "usuario_invalido",
+                "el nombre de usuario debe tener de 3 a 32 caracteres: letras minúsculas, dígitos, '.', '_' o '-', empezando por una letra",
+                "a user name has 3 to 32 characters: lowercase letters, digits, '.', '_' or '-', starting with a letter",
+            ))
+        }
+    }
+}
+
+/// A human-readable name (of a person, unit, entity, system or service): 2 to 200 characters after
+/// trimming, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Name(String);
+string_value!(Name);
+
+impl Name {
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        let v = s.trim();
+        let n = v.chars().count();
+        if !(2..=200).contains(&n) || v.contains('\n') || has_control(v) {
+            return Err(Invalid::new(
+                "nombre_invalido",
+                "el nombre debe tener de 2 a 200 caracteres, en una sola línea",
+                "a name has 2 to 200 characters, on one line",
+            ));
+        }
+        Ok(Self(v.to_owned()))
+    }
+}
+
+/// An acronym (sigla) of a unit or public entity: 2 to 16 characters, uppercase letters, digits or
+/// `-`, starting with a letter. Input is uppercased first.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Sigla(String);
+string_value!(Sigla);
+
+impl Sigla {
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        let v = s.trim().to_uppercase();
+        let ok = (2..=16).contains(&v.len())
+            && v.starts_with(|c: char| c.is_ascii_uppercase())
+            && v.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
+        if ok {
+            Ok(Self(v))
+        } else {
+            Err(Invalid::new(
+                "sigla_invalida",
+                "la sigla debe tener de 2 a 16 caracteres: letras mayúsculas sin tilde, dígitos o '-', empezando por una letra",
+                "an acronym has 2 to 16 characters: uppercase ASCII letters, digits or '-', starting with a letter",
+            ))
+        }
+    }
+}
+
+/// A machine code (of a system or a service): 2 to 64 characters, lowercase letters, digits, `-`
+/// or `_`, starting with a letter. It becomes part of URLs, so nothing else is allowed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Code(String);
+string_value!(Code);
+
+impl Code {
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        let v = s.trim();
+        let ok = (2..=64).contains(&v.len())
+            && v.starts_with(|c: char| c.is_ascii_lowercase())
+            && v.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_'));
+        if ok {
+            Ok(Self(v.to_owned()))
+        } else {
+            Err(Invalid::new(
+                "codigo_invalido",
+                "el código debe tener de 2 a 64 caracteres: letras minúsculas sin tilde, dígitos, '-' o '_', empezando por una letra",
+                "a code has 2 to 64 characters: lowercase ASCII letters, digits, '-' or '_', starting with a letter",
+            ))
+        }
+    }
+}
+
+/// A service's major version, as in `/segip/v2/`: 1 to 999.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ServiceVersion(u16);
+
+impl ServiceVersion {
+    pub fn new(v: i64) -> Result<Self, Invalid> {
+        if (1..=999).contains(&v) {
+            Ok(Self(v as u16))
+        } else {
+            Err(Invalid::new(
+                "version_invalida",
+                "la versión debe ser un número entero de 1 a 999",
+                "a version is a whole number from 1 to 999",
+            ))
+        }
+    }
+    pub fn get(&self) -> u16 {
+        self.0
+    }
+}
+
+/// Free text with bounds (justification, comment, note body). Trimmed; must not be empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text(String);
+string_value!(Text);
+
+impl Text {
+    pub const MAX: usize = 20_000;
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        Self::parse_max(s, Self::MAX)
+    }
+    pub fn parse_max(s: &str, max: usize) -> Result<Self, Invalid> {
+        let v = s.trim();
+        let n = v.chars().count();
+        if n == 0 || n > max || has_control(v) {
+            return Err(Invalid::new(
+                "texto_invalido",
+                format!("el texto no puede estar vacío ni pasar de {max} caracteres"),
+                format!("the text must not be empty nor longer than {max} characters"),
+            ));
+        }
+        Ok(Self(v.to_owned()))
+    }
+}
+
+/// A new password: 12 to 256 characters. (Only new passwords are parsed; a login attempt compares
+/// whatever it was given.)
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+impl Password {
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        let n = s.chars().count();
+        if (12..=256).contains(&n) {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(Invalid::new(
+                "contrasena_debil",
+                "la contraseña debe tener de 12 a 256 caracteres",
+                "a password has 12 to 256 characters",
+            ))
+        }
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A request's tracking code, `IOP-<year>-<6 digits>`, e.g. `IOP-2026-000042`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TrackingCode(String);
+string_value!(TrackingCode);
+
+impl TrackingCode {
+    pub fn new(year: i32, seq: u32) -> Self {
+        Self(format!("IOP-{year:04}-{seq:06}"))
+    }
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        let v = s.trim().to_uppercase();
+        let b = v.as_bytes();
+        let ok = b.len() == 15
+            && v.starts_with("IOP-")
+            && b[8] == b'-'
+            && b[4..8].iter().all(u8::is_ascii_digit)
+            && b[9..].iter().all(u8::is_ascii_digit);
+        if ok {
+            Ok(Self(v))
+        } else {
+            Err(Invalid::new(
+                "codigo_seguimiento_invalido",
+                "el código de seguimiento tiene la forma IOP-AAAA-NNNNNN",
+                "a tracking code looks like IOP-YYYY-NNNNNN",
+            ))
+        }
+    }
+}
+
+/// The Nota Interna's number (CITE), `AGETIC/NI/UPAT-ADAS/<seq>/<year>`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct NoteNumber(String);
+string_value!(NoteNumber);
+
+impl NoteNumber {
+    pub fn new(year: i32, seq: u32) -> Self {
+        Self(format!("AGETIC/NI/UPAT-ADAS/{seq:04}/{year:04}"))
+    }
+    /// Reads back a number the store wrote.
+    pub fn from_stored(s: String) -> Self {
+        Self(s)
+    }
+}
+
+macro_rules! str_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $s:literal),+ $(,)? } $code:literal, $es:literal, $en:literal) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(&self) -> &'static str {
+                match self { $($name::$variant => $s),+ }
+            }
+            pub fn parse(s: &str) -> Result<Self, Invalid> {
+                match s.trim() {
+                    $($s => Ok($name::$variant),)+
+                    _ => Err(Invalid::new(
+                        $code,
+                        format!("{}: {}", $es, [$($s),+].join(", ")),
+                        format!("{}: {}", $en, [$($s),+].join(", ")),
+                    )),
+                }
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+pub(crate) use str_enum;
+
+str_enum!(
+    /// What a request asks for.
+    RequestKind { Consumo = "consumo", Publicacion = "publicacion", Ambos = "consumo_publicacion" }
+    "tipo_solicitud_invalido", "el tipo de solicitud debe ser uno de", "the request kind must be one of"
+);
+
+impl RequestKind {
+    pub fn consumes(&self) -> bool {
+        matches!(self, Self::Consumo | Self::Ambos)
+    }
+    pub fn publishes(&self) -> bool {
+        matches!(self, Self::Publicacion | Self::Ambos)
+    }
+}
+
+str_enum!(
+    /// The supporting document of step 1: Nota Interna, Norma Técnica de Adhesión or Informe Legal.
+    DocumentKind { NotaInterna = "NI", NormaTecnicaAdhesion = "NTA", InformeLegal = "IL" }
+    "tipo_documento_invalido", "el tipo de documento debe ser uno de", "the document kind must be one of"
+);
+
+str_enum!(
+    /// Whether a public entity publishes services, consumes them, or both.
+    EntityKind { Publicadora = "publicadora", Consumidora = "consumidora", Ambas = "publicadora_consumidora" }
+    "tipo_entidad_invalido", "el tipo de entidad debe ser uno de", "the entity kind must be one of"
+);
+
+impl EntityKind {
+    pub fn publishes(&self) -> bool {
+        matches!(self, Self::Publicadora | Self::Ambas)
+    }
+    pub fn consumes(&self) -> bool {
+        matches!(self, Self::Consumidora | Self::Ambas)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logins() {
+        assert_eq!(Login::parse(" JPerez ").map(|l| l.0), Ok("jperez".into()));
+        for bad in ["ab", "1abc", "juan perez", "ñandu", &"a".repeat(33)] {
+            assert!(Login::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn siglas_codes_versions() {
+        assert_eq!(Sigla::parse("segip").map(|s| s.0), Ok("SEGIP".into()));
+        assert!(Sigla::parse("S").is_err());
+        assert!(Sigla::parse("SEG IP").is_err());
+        assert!(Code::parse("persona-contrastacion").is_ok());
+        assert!(Code::parse("Persona").is_err());
+        assert!(Code::parse("a/b").is_err());
+        assert!(ServiceVersion::new(0).is_err());
+        assert_eq!(ServiceVersion::new(2).map(|v| v.get()), Ok(2));
+    }
+
+    #[test]
+    fn tracking_codes() {
+        let c = TrackingCode::new(2026, 42);
+        assert_eq!(c.as_str(), "IOP-2026-000042");
+        assert_eq!(TrackingCode::parse("iop-2026-000042"), Ok(c));
+        assert!(TrackingCode::parse("IOP-2026-42").is_err());
+        assert!(TrackingCode::parse("IOP-20X6-000042").is_err());
+    }
+
+    #[test]
+    fn texts_and_passwords() {
+        assert!(Text::parse("   ").is_err());
+        assert!(Text::parse_max("abcd", 3).is_err());
+        assert!(Text::parse("ok\nvarias líneas").is_ok());
+        assert!(Password::parse("corta").is_err());
+        assert!(!format!("{:?}", Password::parse("una-clave-muy-larga").unwrap_or_else(|_| unreachable!())).contains("larga"));
+    }
+
+    #[test]
+    fn enums_parse_their_names_only() {
+        assert_eq!(RequestKind::parse("consumo"), Ok(RequestKind::Consumo));
+        assert_eq!(DocumentKind::parse("NTA"), Ok(DocumentKind::NormaTecnicaAdhesion));
+        let e = DocumentKind::parse("PDF").unwrap_err();
+        assert!(e.es.contains("NI, NTA, IL"));
+    }
+}
