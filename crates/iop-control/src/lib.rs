@@ -1,1 +1,127 @@
+//! The control plane: the PR05 procedure behind a REST API (`/api/v1`), its generated OpenAPI
+//! document (`/api/openapi.json`) and an offline viewer (`/api/docs`).
+//!
+//! Handlers are thin: they authenticate, parse input into domain values, ask
+//! [`iop_domain::decide`] whether a transition is allowed, and hand the result to the store in one
+//! transaction.
 
+pub mod api;
+pub mod auth;
+pub mod dto;
+pub mod error;
+pub mod extract;
+pub mod seed;
+pub mod service;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use iop_domain::{Clock, Deadline, State, WorkCalendar};
+use iop_store::Store;
+use iop_store::blobs::BlobStore;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use time::OffsetDateTime;
+use utoipa::openapi::OpenApi;
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+}
+
+/// Settings of the control plane.
+#[derive(Debug, Clone)]
+pub struct ControlConfig {
+    /// How long a login token lives.
+    pub token_ttl: Duration,
+    /// Largest supporting document accepted, in bytes.
+    pub max_upload_bytes: usize,
+    /// Per-state deadlines; a request waiting longer is overdue.
+    pub deadlines: HashMap<State, Deadline>,
+    pub calendar: WorkCalendar,
+    /// Failed logins per account within `login_window` before it is throttled.
+    pub login_max_failures_account: u32,
+    /// Failed logins per client address within `login_window` before it is throttled.
+    pub login_max_failures_address: u32,
+    pub login_window: Duration,
+}
+
+impl Default for ControlConfig {
+    fn default() -> Self {
+        Self {
+            token_ttl: Duration::from_secs(8 * 3600),
+            max_upload_bytes: 10 * 1024 * 1024,
+            deadlines: default_deadlines(),
+            calendar: WorkCalendar::default(),
+            login_max_failures_account: 5,
+            login_max_failures_address: 20,
+            login_window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// Deadlines per waiting state, in working days unless said otherwise.
+pub fn default_deadlines() -> HashMap<State, Deadline> {
+    use Deadline::WorkingDays as D;
+    HashMap::from([
+        (State::Presentada, D(2)),
+        (State::DerivadaAdas, D(2)),
+        (State::AsignadaLider, D(5)),
+        (State::Habilitada, D(3)),
+        (State::NotaElaborada, D(2)),
+        (State::NotaAprobadaAdas, D(2)),
+        (State::NotaAprobadaUpat, D(5)),
+        (State::Observada, D(10)),
+    ])
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub blobs: BlobStore,
+    pub clock: Arc<dyn Clock>,
+    pub config: Arc<ControlConfig>,
+    pub throttle: Arc<auth::Throttle>,
+}
+
+impl AppState {
+    pub fn new(
+        store: Arc<dyn Store>,
+        blobs: BlobStore,
+        clock: Arc<dyn Clock>,
+        config: ControlConfig,
+    ) -> Self {
+        Self {
+            store,
+            blobs,
+            clock,
+            config: Arc::new(config),
+            throttle: Arc::new(auth::Throttle::default()),
+        }
+    }
+    pub fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+}
+
+/// The control plane's router (API, OpenAPI document, docs viewer, health) and its OpenAPI.
+pub fn router(state: AppState) -> (Router, OpenApi) {
+    let (api, openapi) = api::routes().split_for_parts();
+    let limit = state.config.max_upload_bytes + 64 * 1024;
+    let docs =
+        utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi.clone());
+    let router = Router::new()
+        .merge(api)
+        .nest("/api/v1", Router::new().fallback(error::not_found_route))
+        .merge(docs)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn(error::language))
+        .with_state(state);
+    (router, openapi)
+}

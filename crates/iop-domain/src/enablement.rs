@@ -90,20 +90,39 @@ pub fn check_enablement(
                 "the validity period ends before it starts",
             ));
         }
-        if e.grants[..i].iter().any(|o| o.service == g.service && o.system == g.system) {
-            return Err(bad("duplicado", "el mismo acceso figura dos veces", "the same grant appears twice"));
+        if e.grants[..i]
+            .iter()
+            .any(|o| o.service == g.service && o.system == g.system)
+        {
+            return Err(bad(
+                "duplicado",
+                "el mismo acceso figura dos veces",
+                "the same grant appears twice",
+            ));
         }
     }
     for (i, p) in e.publish.iter().enumerate() {
         if !described.iter().any(|d| d.code == p.0 && d.version == p.1) {
             return Err(bad(
                 "fuera_de_solicitud",
-                format!("el servicio «{}» v{} no está descrito en la solicitud", p.0, p.1.get()),
-                format!("service '{}' v{} is not described in the request", p.0, p.1.get()),
+                format!(
+                    "el servicio «{}» v{} no está descrito en la solicitud",
+                    p.0,
+                    p.1.get()
+                ),
+                format!(
+                    "service '{}' v{} is not described in the request",
+                    p.0,
+                    p.1.get()
+                ),
             ));
         }
         if e.publish[..i].contains(p) {
-            return Err(bad("duplicado", "el mismo servicio figura dos veces", "the same service appears twice"));
+            return Err(bad(
+                "duplicado",
+                "el mismo servicio figura dos veces",
+                "the same service appears twice",
+            ));
         }
     }
     Ok(())
@@ -129,7 +148,9 @@ mod tests {
             publish: vec![],
         };
         assert!(check_enablement(RequestKind::Consumo, Some(sys), &[svc], &[], &ok).is_ok());
-        let code = |e: &Enablement| check_enablement(RequestKind::Consumo, Some(sys), &[svc], &[], e).map_err(|i| i.code);
+        let code = |e: &Enablement| {
+            check_enablement(RequestKind::Consumo, Some(sys), &[svc], &[], e).map_err(|i| i.code)
+        };
         assert_eq!(code(&Enablement::default()), Err("habilitacion_vacia"));
         let other = Enablement {
             grants: vec![grant(sys, ServiceId::generate())],

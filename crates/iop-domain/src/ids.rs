@@ -25,7 +25,10 @@ macro_rules! id_type {
                 Uuid::try_parse(s.trim()).map(Self).map_err(|_| {
                     Invalid::new(
                         "identificador_invalido",
-                        format!("no es un identificador de {} válido (se espera un UUID)", $what_es),
+                        format!(
+                            "no es un identificador de {} válido (se espera un UUID)",
+                            $what_es
+                        ),
                         format!("not a valid {} identifier (a UUID is expected)", $what_en),
                     )
                 })

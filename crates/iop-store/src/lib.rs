@@ -1,1 +1,114 @@
+//! The store: traits per capability, the records they exchange, and the embedded SQLite
+//! implementation ([`sqlite::SqliteStore`]). A PostgreSQL implementation will sit beside it and
+//! satisfy the same traits; nothing above this crate knows which one it talks to.
 
+pub mod blobs;
+mod records;
+pub mod sqlite;
+
+pub use records::*;
+
+use async_trait::async_trait;
+use iop_domain::*;
+use time::OffsetDateTime;
+
+/// Errors of the store. `Conflict` means a uniqueness rule or a concurrent change refused the
+/// write; `NotFound` that a referenced row does not exist; `Backend` anything else (logged, 500).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found: {0}")]
+    NotFound(&'static str),
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    #[error("stale: the request changed since it was read")]
+    Stale,
+    #[error("backend: {0}")]
+    Backend(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    async fn create_unit(&self, unit: &UnitRec) -> StoreResult<()>;
+    async fn list_units(&self) -> StoreResult<Vec<UnitRec>>;
+    async fn get_unit(&self, id: UnitId) -> StoreResult<Option<UnitRec>>;
+    async fn unit_by_sigla(&self, sigla: &Sigla) -> StoreResult<Option<UnitRec>>;
+
+    async fn create_user(&self, user: &UserRec) -> StoreResult<()>;
+    async fn get_user(&self, id: UserId) -> StoreResult<Option<UserRec>>;
+    async fn user_by_login(&self, login: &Login) -> StoreResult<Option<UserRec>>;
+    async fn list_users(&self) -> StoreResult<Vec<UserRec>>;
+    async fn count_users(&self) -> StoreResult<i64>;
+    /// Changes roles, unit, name or active flag. Disabling revokes the user's sessions in the same
+    /// transaction.
+    async fn update_user(&self, user: &UserRec, now: OffsetDateTime) -> StoreResult<()>;
+    /// Sets a new password hash and revokes every session of the user, together.
+    async fn set_password(&self, id: UserId, hash: &str, now: OffsetDateTime) -> StoreResult<()>;
+
+    async fn create_session(&self, s: &SessionRec) -> StoreResult<()>;
+    /// The live session for a token hash (not expired at `now`, not revoked) and its user.
+    async fn session_user(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<UserRec>>;
+    async fn revoke_session(&self, token_hash: &str, now: OffsetDateTime) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait CatalogStore: Send + Sync {
+    async fn create_entity(&self, e: &EntityRec) -> StoreResult<()>;
+    async fn list_entities(&self) -> StoreResult<Vec<EntityRec>>;
+    async fn get_entity(&self, id: EntityId) -> StoreResult<Option<EntityRec>>;
+    async fn create_system(&self, s: &SystemRec) -> StoreResult<()>;
+    async fn list_systems(&self, entity: Option<EntityId>) -> StoreResult<Vec<SystemRec>>;
+    async fn get_system(&self, id: SystemId) -> StoreResult<Option<SystemRec>>;
+    async fn create_service(&self, s: &ServiceRec) -> StoreResult<()>;
+    async fn list_services(&self, entity: Option<EntityId>) -> StoreResult<Vec<ServiceRec>>;
+    async fn get_service(&self, id: ServiceId) -> StoreResult<Option<ServiceRec>>;
+    async fn grants_of_request(&self, id: RequestId) -> StoreResult<Vec<GrantRec>>;
+}
+
+#[async_trait]
+pub trait RequestStore: Send + Sync {
+    /// Creates a draft and gives it its tracking code (numbered per year, in the same transaction).
+    async fn create_request(&self, r: NewRequest, now: OffsetDateTime) -> StoreResult<RequestRec>;
+    async fn get_request(&self, id: RequestId) -> StoreResult<Option<RequestRec>>;
+    async fn request_by_code(&self, code: &TrackingCode) -> StoreResult<Option<RequestRec>>;
+    /// Requests in any of these states, oldest in their state first.
+    async fn requests_in_states(&self, states: &[State]) -> StoreResult<Vec<RequestRec>>;
+    /// Requests visible in listings: every non-draft request, plus `drafts_of`'s drafts.
+    async fn list_requests(&self, filter: &RequestFilter) -> StoreResult<Vec<RequestRec>>;
+    /// Replaces the editable content of a draft or an observed request (optimistic on `version`).
+    async fn update_request_content(
+        &self,
+        id: RequestId,
+        expected_version: i64,
+        content: RequestContent,
+        now: OffsetDateTime,
+    ) -> StoreResult<RequestRec>;
+    /// Records the supporting document (already in the blob store) on the request.
+    async fn attach_document(
+        &self,
+        id: RequestId,
+        expected_version: i64,
+        doc: DocumentRef,
+        now: OffsetDateTime,
+    ) -> StoreResult<RequestRec>;
+    /// Commits a transition: the new facts, the history entry and the step's effects, all in one
+    /// transaction, and only if the request is still at `expected_version`.
+    async fn apply_transition(
+        &self,
+        commit: TransitionCommit,
+        now: OffsetDateTime,
+    ) -> StoreResult<RequestRec>;
+    async fn history(&self, id: RequestId) -> StoreResult<Vec<HistoryRec>>;
+}
+
+/// Everything the control plane needs.
+#[async_trait]
+pub trait Store: UserStore + CatalogStore + RequestStore + Send + Sync + 'static {
+    /// Whether the store answers and its schema is current.
+    async fn ready(&self) -> StoreResult<()>;
+}

@@ -1,1 +1,4 @@
+//! The `iop` binary's library half: settings (CLI, environment, TOML file), start-up, shutdown.
 
+pub mod config;
+pub mod server;

@@ -1,1 +1,259 @@
-fn main() {}
+//! `iop`: Plataforma de Interoperabilidad — the control plane (PR05) and the gateway in one binary.
+
+use clap::{Args, Parser, Subcommand};
+use iop::config::{self, Overrides};
+use iop::server;
+use iop_control::SystemClock;
+use iop_control::dto::UserIn;
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "iop",
+    version,
+    about = "Plataforma de Interoperabilidad: procedimiento PR05 y pasarela de servicios"
+)]
+struct Cli {
+    /// Archivo de configuración TOML (precedencia: opción > variable IOP_* > archivo > valor por defecto).
+    #[arg(long, global = true, env = "IOP_CONFIG")]
+    config: Option<PathBuf>,
+    /// Directorio de datos (almacén SQLite y documentos). Por defecto ./iop-data.
+    #[arg(long, global = true, env = "IOP_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Nivel de registro (p. ej. info, debug, iop_control=debug).
+    #[arg(long, global = true, env = "IOP_LOG")]
+    log: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Inicia el plano de control (API) y la pasarela.
+    Serve(ServeArgs),
+    /// Aplica las migraciones pendientes del almacén y termina.
+    Migrate,
+    /// Administra usuarios.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Muestra la versión.
+    Version,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Dirección del plano de control (API). Por defecto 127.0.0.1:8001.
+    #[arg(long, env = "IOP_CONTROL_ADDR")]
+    control_addr: Option<String>,
+    /// Dirección de la pasarela. Por defecto 127.0.0.1:8000.
+    #[arg(long, env = "IOP_GATEWAY_ADDR")]
+    gateway_addr: Option<String>,
+    /// Modo demostración: datos ficticios y un usuario por rol (contraseñas impresas al iniciar).
+    #[arg(long, env = "IOP_DEMO")]
+    demo: bool,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Crea un usuario. Sin --password-stdin, genera una contraseña y la muestra una sola vez.
+    Add {
+        /// Nombre de usuario (3 a 32: minúsculas, dígitos, '.', '_', '-').
+        #[arg(long)]
+        usuario: String,
+        /// Nombre completo.
+        #[arg(long)]
+        nombre: String,
+        /// Rol (repetible): solicitante, jefe_upat, responsable_adas, lider_adas, administrador.
+        #[arg(long = "rol", required = true)]
+        roles: Vec<String>,
+        /// Sigla de la unidad (obligatoria para solicitantes), p. ej. UPAT.
+        #[arg(long)]
+        unidad: Option<String>,
+        /// Lee la contraseña de la entrada estándar (una línea).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+fn init_tracing(level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(2)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return fail(format!("no se pudo iniciar el entorno de ejecución: {e}")),
+    };
+    rt.block_on(run(cli))
+}
+
+async fn run(cli: Cli) -> ExitCode {
+    if let Command::Version = cli.command {
+        println!("iop {}", env!("CARGO_PKG_VERSION"));
+        return ExitCode::SUCCESS;
+    }
+    let file = match config::load_file(cli.config.as_deref()) {
+        Ok(f) => f,
+        Err(e) => return fail(e),
+    };
+    let mut overrides = Overrides {
+        data_dir: cli.data_dir.clone(),
+        log: cli.log.clone(),
+        ..Default::default()
+    };
+    if let Command::Serve(a) = &cli.command {
+        overrides.control_addr = a.control_addr.clone();
+        overrides.gateway_addr = a.gateway_addr.clone();
+        overrides.demo = a.demo;
+    }
+    let settings = match config::resolve(&overrides, file) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    init_tracing(&settings.log);
+    match cli.command {
+        Command::Version => ExitCode::SUCCESS,
+        Command::Serve(_) => serve(settings).await,
+        Command::Migrate => match server::open_store(&settings).await {
+            Ok(_) => {
+                println!(
+                    "almacén al día en {} (esquema v{})",
+                    settings.data_dir.display(),
+                    iop_store::sqlite::SCHEMA_VERSION
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
+        Command::User {
+            command:
+                UserCommand::Add {
+                    usuario,
+                    nombre,
+                    roles,
+                    unidad,
+                    password_stdin,
+                },
+        } => user_add(settings, usuario, nombre, roles, unidad, password_stdin).await,
+    }
+}
+
+async fn serve(settings: config::Settings) -> ExitCode {
+    let demo = settings.demo;
+    let running = match server::start(settings).await {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let c = running.control_addr;
+    let g = running.gateway_addr;
+    println!("iop {} en marcha", env!("CARGO_PKG_VERSION"));
+    println!("  API (plano de control): http://{c}/api/v1   documentación: http://{c}/api/docs");
+    println!("  pasarela:               http://{g}/");
+    if demo {
+        println!("  MODO DEMOSTRACIÓN: datos ficticios; no usar en producción.");
+        if running.demo_accounts.is_empty() {
+            println!("  (los usuarios de demostración ya existían en este directorio de datos)");
+        }
+        for a in &running.demo_accounts {
+            println!(
+                "  usuario demo: {:<13} rol: {:<17} contraseña: {}",
+                a.login, a.role, a.password
+            );
+        }
+        if let Some(a) = running.demo_accounts.first() {
+            println!(
+                "  prueba: curl -s -X POST http://{c}/api/v1/auth/login -H 'content-type: application/json' -d '{{\"usuario\":\"{}\",\"contrasena\":\"{}\"}}'",
+                a.login, a.password
+            );
+        }
+    }
+    if let Some((login, pw)) = &running.admin_password {
+        println!(
+            "  Administrador inicial: usuario «{login}», contraseña «{pw}» (se muestra una sola vez; cámbiela)"
+        );
+    }
+    running.run_until_signal().await;
+    println!("iop detenido");
+    ExitCode::SUCCESS
+}
+
+async fn user_add(
+    settings: config::Settings,
+    usuario: String,
+    nombre: String,
+    roles: Vec<String>,
+    unidad: Option<String>,
+    password_stdin: bool,
+) -> ExitCode {
+    let store = match server::open_store(&settings).await {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let state = server::app_state(&settings, store, Arc::new(SystemClock));
+    if let Err(e) = iop_control::seed::ensure_agency_units(&state).await {
+        return fail(e.es);
+    }
+    let unidad_id = match unidad {
+        None => None,
+        Some(s) => {
+            let sigla = match iop_domain::Sigla::parse(&s) {
+                Ok(s) => s,
+                Err(i) => return fail(format!("--unidad: {}", i.es)),
+            };
+            match state.store.unit_by_sigla(&sigla).await {
+                Ok(Some(u)) => Some(u.id.to_string()),
+                Ok(None) => return fail(format!("--unidad: no existe la unidad «{sigla}»")),
+                Err(e) => return fail(e),
+            }
+        }
+    };
+    let contrasena = if password_stdin {
+        if std::io::stdin().is_terminal() {
+            eprintln!("escriba la contraseña y pulse Intro:");
+        }
+        let mut line = String::new();
+        if std::io::stdin().lock().read_line(&mut line).is_err() {
+            return fail("no se pudo leer la contraseña de la entrada estándar");
+        }
+        Some(line.trim_end_matches(['\r', '\n']).to_owned())
+    } else {
+        None
+    };
+    let input = UserIn {
+        usuario,
+        nombre,
+        unidad_id,
+        roles,
+        contrasena,
+    };
+    match iop_control::service::create_user(&state, input).await {
+        Ok((u, generated)) => {
+            println!("usuario «{}» creado (id {})", u.login, u.id);
+            if let Some(p) = generated {
+                println!("contraseña generada (se muestra una sola vez): {p}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(format!("{} [{}]", e.es, e.code)),
+    }
+}

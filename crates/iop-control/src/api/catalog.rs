@@ -1,0 +1,218 @@
+use crate::AppState;
+use crate::dto::*;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{ApiJson, Auth};
+use crate::service::require_admin;
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use iop_domain::*;
+use iop_store::*;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+fn f<T>(name: &str, r: Result<T, Invalid>) -> ApiResult<T> {
+    r.map_err(|i| ApiError::invalid(name, i))
+}
+
+fn entity_out(e: &EntityRec) -> EntityOut {
+    EntityOut {
+        id: e.id.to_string(),
+        sigla: e.sigla.to_string(),
+        nombre: e.nombre.to_string(),
+        tipo: e.kind.as_str().to_owned(),
+    }
+}
+
+fn system_out(s: &SystemRec) -> SystemOut {
+    SystemOut {
+        id: s.id.to_string(),
+        entidad_id: s.entity.to_string(),
+        codigo: s.code.to_string(),
+        nombre: s.nombre.to_string(),
+        descripcion: s.descripcion.as_ref().map(|d| d.to_string()),
+    }
+}
+
+pub fn service_out(s: &ServiceRec) -> ServiceOut {
+    ServiceOut {
+        id: s.id.to_string(),
+        entidad_id: s.entity.to_string(),
+        codigo: s.code.to_string(),
+        version: s.version.get(),
+        nombre: s.nombre.to_string(),
+        descripcion: s.descripcion.as_ref().map(|d| d.to_string()),
+        estado: s.state.as_str().to_owned(),
+        solicitud_id: s.request.map(|r| r.to_string()),
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ByEntity {
+    /// Only those of this entity.
+    pub entidad_id: Option<String>,
+}
+
+fn entity_filter(q: &ByEntity) -> ApiResult<Option<EntityId>> {
+    q.entidad_id
+        .as_deref()
+        .map(|e| f("entidad_id", EntityId::parse(e)))
+        .transpose()
+}
+
+async fn must_entity(st: &AppState, raw: &str) -> ApiResult<EntityRec> {
+    let id = f("entidad_id", EntityId::parse(raw))?;
+    st.store.get_entity(id).await?.ok_or_else(|| {
+        ApiError::unprocessable(
+            "referencia_inexistente",
+            "entidad_id: la entidad no existe",
+            "entidad_id: no such entity",
+        )
+        .field("entidad_id")
+    })
+}
+
+/// Public entities (publishing and/or consuming).
+#[utoipa::path(get, path = "/api/v1/entidades", tag = "catalogo", security(("token" = [])),
+    responses((status = 200, body = Vec<EntityOut>), (status = 401, body = ErrorBody)))]
+pub async fn list_entities(
+    State(st): State<AppState>,
+    Auth(_u): Auth,
+) -> ApiResult<Json<Vec<EntityOut>>> {
+    Ok(Json(
+        st.store
+            .list_entities()
+            .await?
+            .iter()
+            .map(entity_out)
+            .collect(),
+    ))
+}
+
+/// Registers a public entity (Administrador).
+#[utoipa::path(post, path = "/api/v1/entidades", tag = "catalogo", security(("token" = [])), request_body = EntityIn,
+    responses((status = 201, body = EntityOut), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_entity(
+    State(st): State<AppState>,
+    Auth(u): Auth,
+    ApiJson(i): ApiJson<EntityIn>,
+) -> ApiResult<(StatusCode, Json<EntityOut>)> {
+    require_admin(&u)?;
+    let e = EntityRec {
+        id: EntityId::generate(),
+        sigla: f("sigla", Sigla::parse(&i.sigla))?,
+        nombre: f("nombre", Name::parse(&i.nombre))?,
+        kind: f("tipo", EntityKind::parse(&i.tipo))?,
+        created_at: st.now(),
+    };
+    st.store.create_entity(&e).await?;
+    Ok((StatusCode::CREATED, Json(entity_out(&e))))
+}
+
+/// Systems of consuming entities (herramientas de gobierno electrónico o soluciones tecnológicas).
+#[utoipa::path(get, path = "/api/v1/sistemas", tag = "catalogo", security(("token" = [])), params(ByEntity),
+    responses((status = 200, body = Vec<SystemOut>), (status = 401, body = ErrorBody)))]
+pub async fn list_systems(
+    State(st): State<AppState>,
+    Auth(_u): Auth,
+    Query(q): Query<ByEntity>,
+) -> ApiResult<Json<Vec<SystemOut>>> {
+    Ok(Json(
+        st.store
+            .list_systems(entity_filter(&q)?)
+            .await?
+            .iter()
+            .map(system_out)
+            .collect(),
+    ))
+}
+
+/// Registers a consuming system (Administrador).
+#[utoipa::path(post, path = "/api/v1/sistemas", tag = "catalogo", security(("token" = [])), request_body = SystemIn,
+    responses((status = 201, body = SystemOut), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_system(
+    State(st): State<AppState>,
+    Auth(u): Auth,
+    ApiJson(i): ApiJson<SystemIn>,
+) -> ApiResult<(StatusCode, Json<SystemOut>)> {
+    require_admin(&u)?;
+    let entity = must_entity(&st, &i.entidad_id).await?;
+    if !entity.kind.consumes() {
+        return Err(ApiError::unprocessable(
+            "entidad_no_consumidora",
+            "entidad_id: la entidad no está registrada como consumidora",
+            "entidad_id: the entity is not a consumer",
+        )
+        .field("entidad_id"));
+    }
+    let s = SystemRec {
+        id: SystemId::generate(),
+        entity: entity.id,
+        code: f("codigo", Code::parse(&i.codigo))?,
+        nombre: f("nombre", Name::parse(&i.nombre))?,
+        descripcion: i
+            .descripcion
+            .as_deref()
+            .map(|d| f("descripcion", Text::parse_max(d, 4000)))
+            .transpose()?,
+        created_at: st.now(),
+    };
+    st.store.create_system(&s).await?;
+    Ok((StatusCode::CREATED, Json(system_out(&s))))
+}
+
+/// The service catalog.
+#[utoipa::path(get, path = "/api/v1/servicios", tag = "catalogo", security(("token" = [])), params(ByEntity),
+    responses((status = 200, body = Vec<ServiceOut>), (status = 401, body = ErrorBody)))]
+pub async fn list_services(
+    State(st): State<AppState>,
+    Auth(_u): Auth,
+    Query(q): Query<ByEntity>,
+) -> ApiResult<Json<Vec<ServiceOut>>> {
+    Ok(Json(
+        st.store
+            .list_services(entity_filter(&q)?)
+            .await?
+            .iter()
+            .map(service_out)
+            .collect(),
+    ))
+}
+
+/// Adds a catalog entry of a publishing entity's service (Administrador).
+#[utoipa::path(post, path = "/api/v1/servicios", tag = "catalogo", security(("token" = [])), request_body = ServiceIn,
+    responses((status = 201, body = ServiceOut), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_service(
+    State(st): State<AppState>,
+    Auth(u): Auth,
+    ApiJson(i): ApiJson<ServiceIn>,
+) -> ApiResult<(StatusCode, Json<ServiceOut>)> {
+    require_admin(&u)?;
+    let entity = must_entity(&st, &i.entidad_id).await?;
+    if !entity.kind.publishes() {
+        return Err(ApiError::unprocessable(
+            "entidad_no_publicadora",
+            "entidad_id: la entidad no está registrada como publicadora",
+            "entidad_id: the entity is not a publisher",
+        )
+        .field("entidad_id"));
+    }
+    let s = ServiceRec {
+        id: ServiceId::generate(),
+        entity: entity.id,
+        code: f("codigo", Code::parse(&i.codigo))?,
+        version: f("version", ServiceVersion::new(i.version))?,
+        nombre: f("nombre", Name::parse(&i.nombre))?,
+        descripcion: i
+            .descripcion
+            .as_deref()
+            .map(|d| f("descripcion", Text::parse_max(d, 4000)))
+            .transpose()?,
+        state: ServiceState::Registrado,
+        request: None,
+        created_at: st.now(),
+    };
+    st.store.create_service(&s).await?;
+    Ok((StatusCode::CREATED, Json(service_out(&s))))
+}

@@ -1,0 +1,271 @@
+use crate::AppState;
+use crate::dto::*;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{ApiJson, Auth};
+use crate::service;
+use axum::Json;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use iop_domain::*;
+use iop_store::RequestFilter;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Only requests in this state.
+    pub estado: Option<String>,
+    /// Only requests of this unit.
+    pub unidad_id: Option<String>,
+}
+
+/// Requests visible to the caller: a Solicitante sees its unit's (and its own drafts); reviewers and
+/// the Administrador see all but others' drafts.
+#[utoipa::path(get, path = "/api/v1/solicitudes", tag = "solicitudes", security(("token" = [])), params(ListQuery),
+    responses((status = 200, body = Vec<RequestOut>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list_requests(
+    State(st): State<AppState>,
+    Auth(u): Auth,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Vec<RequestOut>>> {
+    let filter = RequestFilter {
+        state: q
+            .estado
+            .as_deref()
+            .map(|s| iop_domain::State::parse(s).map_err(|i| ApiError::invalid("estado", i)))
+            .transpose()?,
+        unit: q
+            .unidad_id
+            .as_deref()
+            .map(|s| UnitId::parse(s).map_err(|i| ApiError::invalid("unidad_id", i)))
+            .transpose()?,
+        drafts_of: Some(u.id),
+    };
+    let actor = u.actor();
+    let mut out = Vec::new();
+    for r in st.store.list_requests(&filter).await? {
+        if r.facts.visible_to(&actor) {
+            out.push(service::request_out(&st, &r, false).await?);
+        }
+    }
+    Ok(Json(out))
+}
+
+/// Creates a draft request (Solicitante). It gets its tracking code now; attach the supporting
+/// document, then `presentar` it (step 1).
+#[utoipa::path(post, path = "/api/v1/solicitudes", tag = "solicitudes", security(("token" = [])), request_body = RequestIn,
+    responses((status = 201, body = RequestOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_request(
+    State(st): State<AppState>,
+    Auth(u): Auth,
+    ApiJson(input): ApiJson<RequestIn>,
+) -> ApiResult<(StatusCode, Json<RequestOut>)> {
+    let rec = service::create_request(&st, &u, input).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(service::request_out(&st, &rec, true).await?),
+    ))
+}
+
+/// One request with its history (Progreso del documento). `id` is its UUID or tracking code.
+#[utoipa::path(get, path = "/api/v1/solicitudes/{id}", tag = "solicitudes", security(("token" = [])),
+    params(("id" = String, Path, description = "UUID or tracking code (IOP-AAAA-NNNNNN)")),
+    responses((status = 200, body = RequestOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_request(
+    State(st): State<AppState>,
+    Auth(u): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<RequestOut>> {
+    let rec = service::load_visible(&st, &u, &id).await?;
+    Ok(Json(service::request_out(&st, &rec, true).await?))
+}
+
+/// Replaces a request's content: its author while a draft, its unit while observed.
+#[utoipa::path(put, path = "/api/v1/solicitudes/{id}", tag = "solicitudes", security(("token" = [])), request_body = RequestIn,
+    params(("id" = String, Path, description = "UUID or tracking code")),
+    responses((status = 200, body = RequestOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_request(
+    State(st): State<AppState>,
+    Auth(u): Auth,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<RequestIn>,
+) -> ApiResult<Json<RequestOut>> {
+    let rec = service::update_request(&st, &u, &id, input).await?;
+    Ok(Json(service::request_out(&st, &rec, true).await?))
+}
+
+/// The upload form: `tipo` (NI, NTA or IL) and `archivo` (the PDF).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct DocumentUpload {
+    /// `NI`, `NTA` or `IL`.
+    tipo: String,
+    /// The PDF file.
+    #[schema(format = Binary, content_media_type = "application/pdf")]
+    archivo: Vec<u8>,
+}
+
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return too_large();
+    }
+    ApiError::bad_request(
+        "multipart_invalido",
+        "el formulario multipart no es válido",
+        "invalid multipart form",
+    )
+    .detail(e.body_text())
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "archivo_muy_grande",
+        "archivo: el documento supera el tamaño máximo permitido",
+        "archivo: the document exceeds the maximum size",
+    )
+    .field("archivo")
+}
+
+/// Attaches (or replaces) the supporting document of step 1: a PDF, checked by content, stored by
+/// its SHA-256.
+#[utoipa::path(put, path = "/api/v1/solicitudes/{id}/documento", tag = "solicitudes", security(("token" = [])),
+    params(("id" = String, Path, description = "UUID or tracking code")),
+    request_body(content = DocumentUpload, content_type = "multipart/form-data"),
+    responses((status = 200, body = RequestOut), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn upload_document(
+    State(st): State<AppState>,
+    Auth(u): Auth,
+    Path(id): Path<String>,
+    mut form: Multipart,
+) -> ApiResult<Json<RequestOut>> {
+    let max = st.config.max_upload_bytes;
+    let mut kind: Option<String> = None;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Some(mut field) = form.next_field().await.map_err(multipart_error)? {
+        match field.name().unwrap_or("") {
+            "tipo" => kind = Some(field.text().await.map_err(multipart_error)?),
+            "archivo" => {
+                let name = field.file_name().unwrap_or("documento.pdf").to_owned();
+                let mut buf = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                    if buf.len() + chunk.len() > max {
+                        return Err(too_large());
+                    }
+                    buf.extend_from_slice(&chunk);
+                }
+                file = Some((name, buf));
+            }
+            other => {
+                return Err(ApiError::unprocessable(
+                    "campo_desconocido",
+                    format!("campo desconocido en el formulario: «{other}»"),
+                    format!("unknown form field '{other}'"),
+                )
+                .field(other.to_owned()));
+            }
+        }
+    }
+    let kind = kind.ok_or_else(|| {
+        ApiError::unprocessable(
+            "campo_requerido",
+            "tipo: indique NI, NTA o IL",
+            "tipo: state NI, NTA or IL",
+        )
+        .field("tipo")
+    })?;
+    let (name, bytes) = file.ok_or_else(|| {
+        ApiError::unprocessable(
+            "campo_requerido",
+            "archivo: adjunte el PDF",
+            "archivo: attach the PDF",
+        )
+        .field("archivo")
+    })?;
+    let rec = service::attach_document(&st, &u, &id, &kind, &name, &bytes).await?;
+    Ok(Json(service::request_out(&st, &rec, true).await?))
+}
+
+/// Downloads the supporting document (PDF).
+#[utoipa::path(get, path = "/api/v1/solicitudes/{id}/documento", tag = "solicitudes", security(("token" = [])),
+    params(("id" = String, Path, description = "UUID or tracking code")),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn download_document(
+    State(st): State<AppState>,
+    Auth(u): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let rec = service::load_visible(&st, &u, &id).await?;
+    let doc = rec.document.ok_or_else(|| {
+        ApiError::not_found(
+            "documento de respaldo en esta solicitud",
+            "supporting document",
+        )
+    })?;
+    let bytes = st.blobs.get(&doc.sha256).await.map_err(|e| {
+        tracing::error!(error = %e, sha256 = %doc.sha256, "documento ausente del almacén de archivos");
+        ApiError::internal()
+    })?;
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", doc.filename)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{}\"", doc.sha256)) {
+        h.insert(header::ETAG, v);
+    }
+    Ok(res)
+}
+
+/// Takes an action on a request (a PR05 transition). The domain decides: 403 if the caller may not,
+/// 409 if the request is not in a state where the action applies (or changed meanwhile), 422 if the
+/// action's inputs are wrong. On success the new state, the history entry and step 4's effects are
+/// committed together.
+#[utoipa::path(post, path = "/api/v1/solicitudes/{id}/transiciones", tag = "solicitudes", security(("token" = [])), request_body = TransitionIn,
+    params(("id" = String, Path, description = "UUID or tracking code")),
+    responses((status = 200, body = RequestOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn take_action(
+    State(st): State<AppState>,
+    Auth(u): Auth,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<TransitionIn>,
+) -> ApiResult<Json<RequestOut>> {
+    let accion = input.accion.clone();
+    let rec = service::transition(&st, &u, &id, input).await?;
+    tracing::info!(solicitud = %rec.code, accion = %accion, usuario = %u.login, estado = %rec.facts.state, "transición");
+    Ok(Json(service::request_out(&st, &rec, true).await?))
+}
+
+/// The request's history (Progreso del documento): every hand-over, oldest first.
+#[utoipa::path(get, path = "/api/v1/solicitudes/{id}/historial", tag = "solicitudes", security(("token" = [])),
+    params(("id" = String, Path, description = "UUID or tracking code")),
+    responses((status = 200, body = Vec<HistoryOut>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn history(
+    State(st): State<AppState>,
+    Auth(u): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<HistoryOut>>> {
+    let rec = service::load_visible(&st, &u, &id).await?;
+    Ok(Json(
+        st.store
+            .history(rec.id)
+            .await?
+            .iter()
+            .map(service::history_out)
+            .collect(),
+    ))
+}
+
+/// The caller's inbox (bandeja): requests waiting for them under any of their roles, oldest first,
+/// with how long each has waited and whether it is overdue.
+#[utoipa::path(get, path = "/api/v1/bandeja", tag = "solicitudes", security(("token" = [])),
+    responses((status = 200, body = Vec<InboxItem>), (status = 401, body = ErrorBody)))]
+pub async fn inbox(State(st): State<AppState>, Auth(u): Auth) -> ApiResult<Json<Vec<InboxItem>>> {
+    Ok(Json(service::inbox(&st, &u).await?))
+}

@@ -1,0 +1,179 @@
+use crate::AppState;
+use crate::auth::{hash_password, new_password};
+use crate::dto::*;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{ApiJson, Auth, path_id};
+use crate::service::{create_user as create_user_svc, require_admin, user_out};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use iop_domain::*;
+use iop_store::UnitRec;
+
+fn unit_out(u: &UnitRec) -> UnitOut {
+    UnitOut {
+        id: u.id.to_string(),
+        sigla: u.sigla.to_string(),
+        nombre: u.nombre.to_string(),
+        agencia: u.agency,
+    }
+}
+
+/// Units: the agency's (DGE, UPAT, ADAS) and the requesting ones.
+#[utoipa::path(get, path = "/api/v1/unidades", tag = "administracion", security(("token" = [])),
+    responses((status = 200, body = Vec<UnitOut>), (status = 401, body = ErrorBody)))]
+pub async fn list_units(
+    State(st): State<AppState>,
+    Auth(_u): Auth,
+) -> ApiResult<Json<Vec<UnitOut>>> {
+    Ok(Json(
+        st.store.list_units().await?.iter().map(unit_out).collect(),
+    ))
+}
+
+/// Adds a requesting unit (Administrador).
+#[utoipa::path(post, path = "/api/v1/unidades", tag = "administracion", security(("token" = [])), request_body = UnitIn,
+    responses((status = 201, body = UnitOut), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_unit(
+    State(st): State<AppState>,
+    Auth(u): Auth,
+    ApiJson(input): ApiJson<UnitIn>,
+) -> ApiResult<(StatusCode, Json<UnitOut>)> {
+    require_admin(&u)?;
+    let unit = UnitRec {
+        id: UnitId::generate(),
+        sigla: Sigla::parse(&input.sigla).map_err(|i| ApiError::invalid("sigla", i))?,
+        nombre: Name::parse(&input.nombre).map_err(|i| ApiError::invalid("nombre", i))?,
+        agency: false,
+        created_at: st.now(),
+    };
+    st.store.create_unit(&unit).await?;
+    Ok((StatusCode::CREATED, Json(unit_out(&unit))))
+}
+
+/// Users (any authenticated user: reviewers need it to pick a leader).
+#[utoipa::path(get, path = "/api/v1/usuarios", tag = "administracion", security(("token" = [])),
+    responses((status = 200, body = Vec<UserOut>), (status = 401, body = ErrorBody)))]
+pub async fn list_users(
+    State(st): State<AppState>,
+    Auth(_u): Auth,
+) -> ApiResult<Json<Vec<UserOut>>> {
+    Ok(Json(
+        st.store.list_users().await?.iter().map(user_out).collect(),
+    ))
+}
+
+/// Creates a user (Administrador). Without `contrasena`, one is generated and returned once.
+#[utoipa::path(post, path = "/api/v1/usuarios", tag = "administracion", security(("token" = [])), request_body = UserIn,
+    responses((status = 201, body = UserCreatedOut), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_user(
+    State(st): State<AppState>,
+    Auth(u): Auth,
+    ApiJson(input): ApiJson<UserIn>,
+) -> ApiResult<(StatusCode, Json<UserCreatedOut>)> {
+    require_admin(&u)?;
+    let (user, generated) = create_user_svc(&st, input).await?;
+    tracing::info!(admin = %u.login, usuario = %user.login, "usuario creado");
+    Ok((
+        StatusCode::CREATED,
+        Json(UserCreatedOut {
+            usuario: user_out(&user),
+            contrasena_generada: generated,
+        }),
+    ))
+}
+
+/// Changes a user's name, unit, roles or active flag (Administrador). Disabling revokes sessions.
+#[utoipa::path(patch, path = "/api/v1/usuarios/{id}", tag = "administracion", security(("token" = [])), request_body = UserPatch,
+    params(("id" = String, Path, description = "user id")),
+    responses((status = 200, body = UserOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn patch_user(
+    State(st): State<AppState>,
+    Auth(admin): Auth,
+    Path(id): Path<String>,
+    ApiJson(p): ApiJson<UserPatch>,
+) -> ApiResult<Json<UserOut>> {
+    require_admin(&admin)?;
+    let id = path_id(&id, UserId::parse)?;
+    let mut user = st
+        .store
+        .get_user(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("ese usuario", "user"))?;
+    if let Some(n) = p.nombre {
+        user.nombre = Name::parse(&n).map_err(|i| ApiError::invalid("nombre", i))?;
+    }
+    if let Some(r) = p.roles {
+        user.roles = RoleSet::parse_list(&r).map_err(|i| ApiError::invalid("roles", i))?;
+    }
+    if let Some(u) = p.unidad_id {
+        let unit = UnitId::parse(&u).map_err(|i| ApiError::invalid("unidad_id", i))?;
+        if st.store.get_unit(unit).await?.is_none() {
+            return Err(ApiError::unprocessable(
+                "referencia_inexistente",
+                "unidad_id: la unidad no existe",
+                "unidad_id: no such unit",
+            )
+            .field("unidad_id"));
+        }
+        user.unit = Some(unit);
+    }
+    if let Some(a) = p.activo {
+        if !a && user.id == admin.id {
+            return Err(ApiError::conflict(
+                "auto_deshabilitar",
+                "no puede deshabilitar su propia cuenta",
+                "you cannot disable your own account",
+            ));
+        }
+        user.active = a;
+    }
+    if user.roles.has(Role::Solicitante) && user.unit.is_none() {
+        return Err(ApiError::unprocessable(
+            "unidad_requerida",
+            "unidad_id: un solicitante debe pertenecer a una unidad",
+            "unidad_id: a requester must belong to a unit",
+        )
+        .field("unidad_id"));
+    }
+    st.store.update_user(&user, st.now()).await?;
+    tracing::info!(admin = %admin.login, usuario = %user.login, activo = user.active, "usuario modificado");
+    Ok(Json(user_out(&user)))
+}
+
+/// Resets a user's password (Administrador) and revokes their sessions. Without `contrasena`, one
+/// is generated and returned once.
+#[utoipa::path(post, path = "/api/v1/usuarios/{id}/contrasena", tag = "administracion", security(("token" = [])), request_body = PasswordIn,
+    params(("id" = String, Path, description = "user id")),
+    responses((status = 200, body = PasswordOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn reset_password(
+    State(st): State<AppState>,
+    Auth(admin): Auth,
+    Path(id): Path<String>,
+    ApiJson(p): ApiJson<PasswordIn>,
+) -> ApiResult<Json<PasswordOut>> {
+    require_admin(&admin)?;
+    let id = path_id(&id, UserId::parse)?;
+    if st.store.get_user(id).await?.is_none() {
+        return Err(ApiError::not_found("ese usuario", "user"));
+    }
+    let (pw, generated) = match p.contrasena {
+        Some(c) => (
+            Password::parse(&c).map_err(|i| ApiError::invalid("contrasena", i))?,
+            None,
+        ),
+        None => {
+            let g = new_password();
+            (
+                Password::parse(&g).map_err(|i| ApiError::invalid("contrasena", i))?,
+                Some(g),
+            )
+        }
+    };
+    let hash = hash_password(pw.expose().to_owned()).await?;
+    st.store.set_password(id, &hash, st.now()).await?;
+    tracing::info!(admin = %admin.login, usuario = %id, "contraseña restablecida");
+    Ok(Json(PasswordOut {
+        contrasena_generada: generated,
+    }))
+}

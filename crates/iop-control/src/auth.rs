@@ -1,0 +1,170 @@
+//! Local accounts: Argon2id password hashes, bearer tokens (random, stored only as SHA-256), and
+//! throttling of failed logins per account and per client address.
+
+use crate::error::ApiError;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::{Argon2, PasswordHash};
+use axum::http::StatusCode;
+use iop_store::blobs::sha256_hex;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// Random bytes from the OS, hex-encoded.
+pub fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    // getrandom only fails on platforms without an entropy source; we cannot run there.
+    if getrandom::fill(&mut buf).is_err() {
+        panic!("no OS randomness available");
+    }
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A new bearer token: `iop_s_` + 256 random bits.
+pub fn new_token() -> String {
+    format!("iop_s_{}", random_hex(32))
+}
+
+/// A new random password (shown once): 24 characters from an unambiguous alphabet.
+pub fn new_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut buf = [0u8; 24];
+    if getrandom::fill(&mut buf).is_err() {
+        panic!("no OS randomness available");
+    }
+    buf.iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect()
+}
+
+pub fn hash_token(token: &str) -> String {
+    sha256_hex(token.as_bytes())
+}
+
+/// Hashes a password with Argon2id (default parameters), off the async threads.
+pub async fn hash_password(password: String) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|_| ApiError::internal())
+    })
+    .await
+    .map_err(|_| ApiError::internal())?
+}
+
+/// A hash of a random password, computed once: unknown users are checked against it so that a
+/// login attempt takes as long whether or not the account exists.
+fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| {
+        Argon2::default()
+            .hash_password(random_hex(16).as_bytes())
+            .map(|h| h.to_string())
+            .unwrap_or_default()
+    })
+}
+
+/// Checks a password against a stored hash (or the dummy one), off the async threads.
+pub async fn verify_password(password: String, hash: Option<String>) -> bool {
+    tokio::task::spawn_blocking(move || {
+        let known = hash.is_some();
+        let hash = hash.unwrap_or_else(|| dummy_hash().to_owned());
+        let matches = PasswordHash::new(&hash)
+            .map(|h| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &h)
+                    .is_ok()
+            })
+            .unwrap_or(false);
+        matches && known
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// Counts failed logins in a sliding window, per key (`cuenta:<login>`, `ip:<addr>`).
+#[derive(Debug, Default)]
+pub struct Throttle {
+    failures: Mutex<HashMap<String, Vec<OffsetDateTime>>>,
+}
+
+impl Throttle {
+    /// `Err` with the seconds to wait if `key` already reached `max` failures in `window`.
+    pub fn check(
+        &self,
+        key: &str,
+        max: u32,
+        window: Duration,
+        now: OffsetDateTime,
+    ) -> Result<(), u64> {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(list) = map.get_mut(key) else {
+            return Ok(());
+        };
+        list.retain(|t| now - *t < window);
+        if list.len() as u32 >= max {
+            let oldest = list.iter().min().copied().unwrap_or(now);
+            let wait = (oldest + window - now).whole_seconds().max(1);
+            return Err(wait as u64);
+        }
+        Ok(())
+    }
+
+    pub fn fail(&self, key: &str, now: OffsetDateTime) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        // Bound memory: forget the whole table if an attacker sprays many keys.
+        if map.len() > 100_000 {
+            map.clear();
+        }
+        map.entry(key.to_owned()).or_default().push(now);
+    }
+
+    pub fn clear(&self, key: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        map.remove(key);
+    }
+}
+
+pub fn throttled(wait: u64) -> ApiError {
+    let mut e = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "demasiados_intentos",
+        format!("demasiados intentos fallidos de inicio de sesión; espere {wait} segundos"),
+        format!("too many failed login attempts; wait {wait} seconds"),
+    );
+    e.retry_after = Some(wait);
+    e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throttle_counts_in_a_window() {
+        let t = Throttle::default();
+        let w = Duration::from_secs(60);
+        let t0 = OffsetDateTime::UNIX_EPOCH;
+        for i in 0..3 {
+            assert!(t.check("k", 3, w, t0).is_ok(), "{i}");
+            t.fail("k", t0);
+        }
+        assert_eq!(
+            t.check("k", 3, w, t0 + time::Duration::seconds(10)),
+            Err(50)
+        );
+        assert!(t.check("k", 3, w, t0 + time::Duration::seconds(61)).is_ok());
+        t.fail("k", t0);
+        t.clear("k");
+        assert!(t.check("k", 1, w, t0).is_ok());
+    }
+
+    #[test]
+    fn tokens_and_passwords_are_random() {
+        assert_ne!(new_token(), new_token());
+        assert!(new_token().starts_with("iop_s_"));
+        assert_eq!(new_password().len(), 24);
+    }
+}

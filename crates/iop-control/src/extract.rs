@@ -1,0 +1,107 @@
+//! Extractors that turn bad input into [`ApiError`]s: JSON bodies (syntax, unknown fields, types,
+//! size), bearer authentication, and identifiers in the path.
+
+use crate::AppState;
+use crate::auth::hash_token;
+use crate::error::ApiError;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use iop_store::UserRec;
+use serde::de::DeserializeOwned;
+
+/// A JSON body whose every rejection is a clear 4xx.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(rej) => Err(json_rejection(rej)),
+        }
+    }
+}
+
+fn json_rejection(rej: JsonRejection) -> ApiError {
+    match rej {
+        JsonRejection::JsonSyntaxError(e) => ApiError::bad_request(
+            "json_invalido",
+            "el cuerpo no es JSON válido",
+            "the body is not valid JSON",
+        )
+        .detail(e.body_text()),
+        JsonRejection::JsonDataError(e) => ApiError::unprocessable(
+            "datos_invalidos",
+            "el JSON no tiene la forma esperada (campo desconocido, faltante o de otro tipo)",
+            "the JSON does not have the expected shape (unknown, missing or mistyped field)",
+        )
+        .detail(e.body_text()),
+        JsonRejection::MissingJsonContentType(_) => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "tipo_contenido",
+            "envíe el cuerpo con Content-Type: application/json",
+            "send the body with Content-Type: application/json",
+        ),
+        JsonRejection::BytesRejection(_) => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "cuerpo_muy_grande",
+            "el cuerpo de la petición es demasiado grande",
+            "the request body is too large",
+        ),
+        _ => ApiError::bad_request("peticion_invalida", "petición no válida", "invalid request"),
+    }
+}
+
+/// The authenticated user (401 otherwise).
+pub struct Auth(pub UserRec);
+
+/// The bearer token of the request, if any.
+pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let v = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = v.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
+}
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
+        let user = state
+            .store
+            .session_user(&hash_token(token), state.now())
+            .await?
+            .ok_or_else(ApiError::unauthenticated)?;
+        Ok(Auth(user))
+    }
+}
+
+/// Parses an identifier from the path with the domain's parser.
+pub fn path_id<T>(
+    raw: &str,
+    parse: fn(&str) -> Result<T, iop_domain::Invalid>,
+) -> Result<T, ApiError> {
+    parse(raw).map_err(|i| ApiError::bad_request(i.code, i.es, i.en).field("id"))
+}
+
+/// The client's address, when the server was started with connection info.
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}

@@ -1,0 +1,464 @@
+//! First-start content: the agency's units always; with `--demo`, a clearly fictitious world.
+
+use crate::AppState;
+use crate::dto::{EnablementIn, GrantIn, NoteIn, PublicationIn, RequestIn, TransitionIn, UserIn};
+use crate::error::{ApiError, ApiResult};
+use crate::service;
+use iop_domain::*;
+use iop_store::*;
+
+/// The agency's units PR05 names. Created on first start.
+pub const AGENCY_UNITS: &[(&str, &str)] = &[
+    ("DGE", "Dirección General Ejecutiva"),
+    ("UPAT", "Unidad de Producción y Actualización Tecnológica"),
+    ("ADAS", "Área de Devops y Automatización de Software"),
+];
+
+fn parse<T>(r: Result<T, Invalid>) -> ApiResult<T> {
+    r.map_err(|i| ApiError::invalid("semilla", i))
+}
+
+/// Creates the agency's units if missing.
+pub async fn ensure_agency_units(st: &AppState) -> ApiResult<()> {
+    for (sigla, nombre) in AGENCY_UNITS {
+        let sigla = parse(Sigla::parse(sigla))?;
+        if st.store.unit_by_sigla(&sigla).await?.is_none() {
+            st.store
+                .create_unit(&UnitRec {
+                    id: UnitId::generate(),
+                    sigla,
+                    nombre: parse(Name::parse(nombre))?,
+                    agency: true,
+                    created_at: st.now(),
+                })
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// On a store without users: creates one Administrador with a random password, returned once.
+pub async fn bootstrap_admin(st: &AppState) -> ApiResult<Option<(String, String)>> {
+    if st.store.count_users().await? > 0 {
+        return Ok(None);
+    }
+    let upat = st
+        .store
+        .unit_by_sigla(&parse(Sigla::parse("UPAT"))?)
+        .await?;
+    let (u, pw) = service::create_user(
+        st,
+        UserIn {
+            usuario: "admin".into(),
+            nombre: "Administrador de la plataforma".into(),
+            unidad_id: upat.map(|u| u.id.to_string()),
+            roles: vec!["administrador".into()],
+            contrasena: None,
+        },
+    )
+    .await?;
+    Ok(pw.map(|p| (u.login.to_string(), p)))
+}
+
+/// A demo account: login, role label, password.
+#[derive(Debug, Clone)]
+pub struct DemoAccount {
+    pub login: String,
+    pub role: String,
+    pub password: String,
+}
+
+/// The demo password of every demo account. Fictitious and printed at start: demo mode only.
+pub const DEMO_PASSWORD: &str = "demo-iop-2026";
+
+/// Seeds the demo world if the store has no users yet. Returns the accounts (empty if it was
+/// already seeded).
+pub async fn seed_demo(st: &AppState) -> ApiResult<Vec<DemoAccount>> {
+    if st.store.count_users().await? > 0 {
+        return Ok(Vec::new());
+    }
+    ensure_agency_units(st).await?;
+    let unit = |s: &'static str| async move {
+        st.store
+            .unit_by_sigla(&parse(Sigla::parse(s))?)
+            .await?
+            .ok_or_else(ApiError::internal)
+    };
+    let dge = unit("DGE").await?;
+    let upat = unit("UPAT").await?;
+    let adas = unit("ADAS").await?;
+    let now = st.now();
+    let mk_unit = |sigla: &str, nombre: &str| -> ApiResult<UnitRec> {
+        Ok(UnitRec {
+            id: UnitId::generate(),
+            sigla: parse(Sigla::parse(sigla))?,
+            nombre: parse(Name::parse(nombre))?,
+            agency: false,
+            created_at: now,
+        })
+    };
+    let ugd = mk_unit("UGE-DEMO", "Unidad de Gobierno Electrónico (demo)")?;
+    let ase = mk_unit("ASE-DEMO", "Área de Servicios Digitales (demo)")?;
+    st.store.create_unit(&ugd).await?;
+    st.store.create_unit(&ase).await?;
+
+    let people: &[(&str, &str, &[&str], Option<UnitId>)] = &[
+        (
+            "admin",
+            "Ana Admin (demo)",
+            &["administrador"],
+            Some(upat.id),
+        ),
+        (
+            "solicitante",
+            "Sergio Solicitante (demo)",
+            &["solicitante"],
+            Some(ugd.id),
+        ),
+        (
+            "solicitante2",
+            "Silvia Solicitante (demo)",
+            &["solicitante"],
+            Some(ase.id),
+        ),
+        (
+            "dge",
+            "Diana Directora (demo)",
+            &["solicitante"],
+            Some(dge.id),
+        ),
+        (
+            "jefe",
+            "Jorge Jefe de UPAT (demo)",
+            &["jefe_upat"],
+            Some(upat.id),
+        ),
+        (
+            "responsable",
+            "Rosa Responsable de ADAS (demo)",
+            &["responsable_adas"],
+            Some(adas.id),
+        ),
+        (
+            "lider",
+            "Luis Líder de equipo (demo)",
+            &["lider_adas"],
+            Some(adas.id),
+        ),
+        (
+            "lider2",
+            "Lucía Líder de equipo (demo)",
+            &["lider_adas"],
+            Some(adas.id),
+        ),
+    ];
+    let mut accounts = Vec::new();
+    let mut users = std::collections::HashMap::new();
+    for (login, nombre, roles, unit) in people {
+        let (u, _) = service::create_user(
+            st,
+            UserIn {
+                usuario: (*login).into(),
+                nombre: (*nombre).into(),
+                unidad_id: unit.map(|x| x.to_string()),
+                roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+                contrasena: Some(DEMO_PASSWORD.into()),
+            },
+        )
+        .await?;
+        accounts.push(DemoAccount {
+            login: (*login).into(),
+            role: roles.join(","),
+            password: DEMO_PASSWORD.into(),
+        });
+        users.insert(*login, u);
+    }
+
+    let entity = |sigla: &str, nombre: &str, kind: EntityKind| -> ApiResult<EntityRec> {
+        Ok(EntityRec {
+            id: EntityId::generate(),
+            sigla: parse(Sigla::parse(sigla))?,
+            nombre: parse(Name::parse(nombre))?,
+            kind,
+            created_at: now,
+        })
+    };
+    let segip = entity(
+        "SEGIP",
+        "Registro de Identidad Personal (ficticio, demo)",
+        EntityKind::Publicadora,
+    )?;
+    let sin = entity(
+        "SIN",
+        "Servicio de Impuestos (ficticio, demo)",
+        EntityKind::Ambas,
+    )?;
+    let seprec = entity(
+        "SEPREC",
+        "Registro de Comercio (ficticio, demo)",
+        EntityKind::Publicadora,
+    )?;
+    let mun = entity(
+        "GAM-DEMO",
+        "Gobierno Autónomo Municipal de Ejemplo (demo)",
+        EntityKind::Consumidora,
+    )?;
+    for e in [&segip, &sin, &seprec, &mun] {
+        st.store.create_entity(e).await?;
+    }
+    let system = |e: &EntityRec, code: &str, nombre: &str| -> ApiResult<SystemRec> {
+        Ok(SystemRec {
+            id: SystemId::generate(),
+            entity: e.id,
+            code: parse(Code::parse(code))?,
+            nombre: parse(Name::parse(nombre))?,
+            descripcion: None,
+            created_at: now,
+        })
+    };
+    let tramites = system(
+        &mun,
+        "tramites-en-linea",
+        "Trámites en línea municipales (demo)",
+    )?;
+    let facturacion = system(&sin, "facturacion-demo", "Sistema de facturación (demo)")?;
+    st.store.create_system(&tramites).await?;
+    st.store.create_system(&facturacion).await?;
+    let service = |e: &EntityRec, code: &str, v: i64, nombre: &str| -> ApiResult<ServiceRec> {
+        Ok(ServiceRec {
+            id: ServiceId::generate(),
+            entity: e.id,
+            code: parse(Code::parse(code))?,
+            version: parse(ServiceVersion::new(v))?,
+            nombre: parse(Name::parse(nombre))?,
+            descripcion: None,
+            state: ServiceState::Publicado,
+            request: None,
+            created_at: now,
+        })
+    };
+    let persona = service(
+        &segip,
+        "persona-contrastacion",
+        2,
+        "Contrastación de datos de persona",
+    )?;
+    let nit = service(&sin, "nit-consulta", 1, "Consulta de NIT")?;
+    let matricula = service(
+        &seprec,
+        "matricula-consulta",
+        1,
+        "Consulta de matrícula de comercio",
+    )?;
+    for s in [&persona, &nit, &matricula] {
+        st.store.create_service(s).await?;
+    }
+
+    let u = |k: &str| users.get(k).cloned().ok_or_else(ApiError::internal);
+    let (sol, sol2, jefe, resp, lider) = (
+        u("solicitante")?,
+        u("solicitante2")?,
+        u("jefe")?,
+        u("responsable")?,
+        u("lider")?,
+    );
+    let pdf = demo_pdf();
+    let act = |accion: &str| TransitionIn {
+        accion: accion.into(),
+        comentario: None,
+        lider_id: None,
+        devolver_a: None,
+        habilitacion: None,
+        nota: None,
+        version: None,
+    };
+    let consumption = |services: Vec<String>, why: &str| RequestIn {
+        tipo: "consumo".into(),
+        sistema_id: Some(tramites.id.to_string()),
+        entidad_publicadora_id: None,
+        justificacion: why.into(),
+        servicios: services,
+        servicios_publicacion: vec![],
+    };
+
+    // 1. Presented: waits for the Jefe de UPAT.
+    let r1 = service::create_request(
+        st,
+        &sol,
+        consumption(
+            vec![persona.id.to_string()],
+            "Verificar la identidad de quienes inician trámites en línea (demo).",
+        ),
+    )
+    .await?;
+    let id1 = r1.id.to_string();
+    service::attach_document(st, &sol, &id1, "NI", "nota-interna-demo.pdf", &pdf).await?;
+    service::transition(st, &sol, &id1, act("presentar")).await?;
+
+    // 2. Assigned to the leader: waits for step 4.
+    let r2 = service::create_request(
+        st,
+        &sol,
+        consumption(
+            vec![nit.id.to_string(), matricula.id.to_string()],
+            "Validar NIT y matrícula de comercio en licencias de funcionamiento (demo).",
+        ),
+    )
+    .await?;
+    let id2 = r2.id.to_string();
+    service::attach_document(st, &sol, &id2, "NTA", "norma-tecnica-demo.pdf", &pdf).await?;
+    service::transition(st, &sol, &id2, act("presentar")).await?;
+    service::transition(st, &jefe, &id2, act("derivar")).await?;
+    service::transition(
+        st,
+        &resp,
+        &id2,
+        TransitionIn {
+            lider_id: Some(lider.id.to_string()),
+            ..act("asignar")
+        },
+    )
+    .await?;
+
+    // 3. Enabled and noted: waits for the Responsable de ADAS to approve the Nota Interna.
+    let r3 = service::create_request(
+        st,
+        &sol,
+        consumption(
+            vec![persona.id.to_string()],
+            "Contrastar datos de beneficiarios de un programa social (demo).",
+        ),
+    )
+    .await?;
+    let id3 = r3.id.to_string();
+    service::attach_document(st, &sol, &id3, "IL", "informe-legal-demo.pdf", &pdf).await?;
+    service::transition(st, &sol, &id3, act("presentar")).await?;
+    service::transition(st, &jefe, &id3, act("derivar")).await?;
+    service::transition(
+        st,
+        &resp,
+        &id3,
+        TransitionIn {
+            lider_id: Some(lider.id.to_string()),
+            ..act("asignar")
+        },
+    )
+    .await?;
+    let grant = EnablementIn {
+        accesos: vec![GrantIn {
+            sistema_id: tramites.id.to_string(),
+            servicio_id: persona.id.to_string(),
+            desde: None,
+            hasta: None,
+        }],
+        publicar: vec![],
+    };
+    service::transition(
+        st,
+        &lider,
+        &id3,
+        TransitionIn {
+            habilitacion: Some(grant),
+            ..act("habilitar")
+        },
+    )
+    .await?;
+    let note = NoteIn {
+        cuerpo: "Se habilitó el consumo del servicio de contrastación de datos de persona para el sistema de trámites en línea; se enviaron las credenciales y la documentación (demo).".into(),
+        recomendaciones: Some("Rotar las credenciales cada seis meses.".into()),
+    };
+    service::transition(
+        st,
+        &lider,
+        &id3,
+        TransitionIn {
+            nota: Some(note),
+            ..act("elaborar_nota")
+        },
+    )
+    .await?;
+
+    // 4. A publication request observed by the Jefe de UPAT: waits for the requesting unit.
+    let r4 = service::create_request(
+        st,
+        &sol2,
+        RequestIn {
+            tipo: "publicacion".into(),
+            sistema_id: None,
+            entidad_publicadora_id: Some(seprec.id.to_string()),
+            justificacion: "Publicar la consulta de representantes legales de empresas (demo)."
+                .into(),
+            servicios: vec![],
+            servicios_publicacion: vec![PublicationIn {
+                codigo: "representante-legal".into(),
+                version: 1,
+                nombre: "Consulta de representante legal".into(),
+                descripcion: Some(
+                    "Devuelve el representante legal vigente de una empresa (datos ficticios)."
+                        .into(),
+                ),
+            }],
+        },
+    )
+    .await?;
+    let id4 = r4.id.to_string();
+    service::attach_document(st, &sol2, &id4, "NTA", "nta-publicacion-demo.pdf", &pdf).await?;
+    service::transition(st, &sol2, &id4, act("presentar")).await?;
+    service::transition(
+        st,
+        &jefe,
+        &id4,
+        TransitionIn {
+            comentario: Some("Adjunte la NTA firmada por la MAE de la entidad publicadora.".into()),
+            ..act("observar")
+        },
+    )
+    .await?;
+
+    // 5. A draft, private to its author.
+    service::create_request(
+        st,
+        &sol,
+        consumption(
+            vec![nit.id.to_string()],
+            "Borrador: consultar el NIT de proveedores (demo).",
+        ),
+    )
+    .await?;
+
+    Ok(accounts)
+}
+
+/// A small valid PDF, used as the demo's supporting documents.
+pub fn demo_pdf() -> Vec<u8> {
+    let text = "(Documento de respaldo ficticio - demo iop) Tj";
+    let content = format!("BT /F1 14 Tf 72 720 Td {text} ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_owned(),
+        format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_owned(),
+    ];
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for off in offsets {
+        out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}

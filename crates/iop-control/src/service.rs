@@ -1,0 +1,679 @@
+//! Operations shared by the HTTP handlers and the demo seed: input → domain values → decision →
+//! one store call.
+
+use crate::AppState;
+use crate::auth::{hash_password, new_password};
+use crate::dto::*;
+use crate::error::{ApiError, ApiResult};
+use iop_domain::*;
+use iop_store::sqlite::{fmt_date, parse_date};
+use iop_store::*;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+pub fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+fn field<T>(name: &str, r: Result<T, Invalid>) -> ApiResult<T> {
+    r.map_err(|i| ApiError::invalid(name, i))
+}
+
+fn opt_field<T>(
+    name: &str,
+    v: Option<&str>,
+    parse: fn(&str) -> Result<T, Invalid>,
+) -> ApiResult<Option<T>> {
+    v.map(|s| field(name, parse(s))).transpose()
+}
+
+pub fn user_out(u: &UserRec) -> UserOut {
+    UserOut {
+        id: u.id.to_string(),
+        usuario: u.login.to_string(),
+        nombre: u.nombre.to_string(),
+        unidad_id: u.unit.map(|x| x.to_string()),
+        roles: u.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+        activo: u.active,
+    }
+}
+
+pub fn require_admin(u: &UserRec) -> ApiResult<()> {
+    if u.roles.has(Role::Administrador) {
+        Ok(())
+    } else {
+        Err(ApiError::admin_only())
+    }
+}
+
+/// Creates a user; returns it and the generated password if none was given.
+pub async fn create_user(st: &AppState, input: UserIn) -> ApiResult<(UserRec, Option<String>)> {
+    let login = field("usuario", Login::parse(&input.usuario))?;
+    let nombre = field("nombre", Name::parse(&input.nombre))?;
+    let roles = field("roles", RoleSet::parse_list(&input.roles))?;
+    let unit = opt_field("unidad_id", input.unidad_id.as_deref(), UnitId::parse)?;
+    if let Some(u) = unit {
+        if st.store.get_unit(u).await?.is_none() {
+            return Err(ApiError::unprocessable(
+                "referencia_inexistente",
+                "unidad_id: la unidad no existe",
+                "unidad_id: no such unit",
+            )
+            .field("unidad_id"));
+        }
+    }
+    if roles.has(Role::Solicitante) && unit.is_none() {
+        return Err(ApiError::unprocessable(
+            "unidad_requerida",
+            "unidad_id: un solicitante debe pertenecer a una unidad (DGE, Unidad o Área)",
+            "unidad_id: a requester must belong to a unit",
+        )
+        .field("unidad_id"));
+    }
+    let (password, generated) = match input.contrasena {
+        Some(p) => (field("contrasena", Password::parse(&p))?, None),
+        None => {
+            let p = new_password();
+            (field("contrasena", Password::parse(&p))?, Some(p))
+        }
+    };
+    if st.store.user_by_login(&login).await?.is_some() {
+        return Err(ApiError::conflict(
+            "usuario_existente",
+            "ya existe un usuario con ese nombre",
+            "a user with that name already exists",
+        )
+        .field("usuario"));
+    }
+    let user = UserRec {
+        id: UserId::generate(),
+        login,
+        nombre,
+        unit,
+        roles,
+        active: true,
+        password_hash: hash_password(password.expose().to_owned()).await?,
+        created_at: st.now(),
+    };
+    st.store.create_user(&user).await?;
+    Ok((user, generated))
+}
+
+/// The request named by a UUID or a tracking code, if the actor may see it.
+pub async fn load_visible(st: &AppState, actor: &UserRec, raw: &str) -> ApiResult<RequestRec> {
+    let rec = if raw.trim().to_ascii_uppercase().starts_with("IOP-") {
+        let code = TrackingCode::parse(raw)
+            .map_err(|i| ApiError::bad_request(i.code, i.es, i.en).field("id"))?;
+        st.store.request_by_code(&code).await?
+    } else {
+        let id = crate::extract::path_id(raw, RequestId::parse)?;
+        st.store.get_request(id).await?
+    };
+    let not_found = || ApiError::not_found("esa solicitud", "request");
+    let rec = rec.ok_or_else(not_found)?;
+    let a = actor.actor();
+    if rec.facts.state == State::Borrador && rec.facts.created_by != actor.id {
+        return Err(not_found());
+    }
+    if !rec.facts.visible_to(&a) {
+        return Err(ApiError::forbidden(
+            "sin_acceso",
+            "no tiene acceso a esta solicitud (pertenece a otra unidad)",
+            "you have no access to this request (it belongs to another unit)",
+        ));
+    }
+    Ok(rec)
+}
+
+/// Parses and checks a request's content against the catalog.
+async fn parse_content(st: &AppState, input: RequestIn) -> ApiResult<RequestContent> {
+    let kind = field("tipo", RequestKind::parse(&input.tipo))?;
+    let justification = field("justificacion", Text::parse_max(&input.justificacion, 4000))?;
+    let system = opt_field("sistema_id", input.sistema_id.as_deref(), SystemId::parse)?;
+    let publisher = opt_field(
+        "entidad_publicadora_id",
+        input.entidad_publicadora_id.as_deref(),
+        EntityId::parse,
+    )?;
+    let mut services = Vec::new();
+    for (i, s) in input.servicios.iter().enumerate() {
+        let id = field(&format!("servicios[{i}]"), ServiceId::parse(s))?;
+        if st.store.get_service(id).await?.is_none() {
+            return Err(ApiError::unprocessable(
+                "referencia_inexistente",
+                format!("servicios[{i}]: el servicio no existe en el catálogo"),
+                format!("servicios[{i}]: no such service"),
+            )
+            .field(format!("servicios[{i}]")));
+        }
+        if services.contains(&id) {
+            return Err(ApiError::unprocessable(
+                "duplicado",
+                format!("servicios[{i}]: servicio repetido"),
+                format!("servicios[{i}]: repeated service"),
+            )
+            .field(format!("servicios[{i}]")));
+        }
+        services.push(id);
+    }
+    let mut publications: Vec<PublicationSpec> = Vec::new();
+    for (i, p) in input.servicios_publicacion.iter().enumerate() {
+        let f = |n: &str| format!("servicios_publicacion[{i}].{n}");
+        let spec = PublicationSpec {
+            code: field(&f("codigo"), Code::parse(&p.codigo))?,
+            version: field(&f("version"), ServiceVersion::new(p.version))?,
+            name: field(&f("nombre"), Name::parse(&p.nombre))?,
+            description: p
+                .descripcion
+                .as_deref()
+                .map(|d| field(&f("descripcion"), Text::parse_max(d, 4000)))
+                .transpose()?,
+        };
+        if publications
+            .iter()
+            .any(|o| o.code == spec.code && o.version == spec.version)
+        {
+            return Err(ApiError::unprocessable(
+                "duplicado",
+                format!("{}: servicio repetido", f("codigo")),
+                format!("{}: repeated service", f("codigo")),
+            )
+            .field(f("codigo")));
+        }
+        publications.push(spec);
+    }
+    if kind.consumes() {
+        let Some(sys) = system else {
+            return Err(ApiError::unprocessable(
+                "campo_requerido",
+                "sistema_id: una solicitud de consumo nombra el sistema beneficiario",
+                "sistema_id: a consumption request names the beneficiary system",
+            )
+            .field("sistema_id"));
+        };
+        if st.store.get_system(sys).await?.is_none() {
+            return Err(ApiError::unprocessable(
+                "referencia_inexistente",
+                "sistema_id: el sistema no existe",
+                "sistema_id: no such system",
+            )
+            .field("sistema_id"));
+        }
+        if services.is_empty() {
+            return Err(ApiError::unprocessable(
+                "campo_requerido",
+                "servicios: indique al menos un servicio a consumir",
+                "servicios: name at least one service to consume",
+            )
+            .field("servicios"));
+        }
+    } else if system.is_some() || !services.is_empty() {
+        return Err(ApiError::unprocessable(
+            "fuera_de_solicitud",
+            "sistema_id/servicios solo corresponden a solicitudes de consumo",
+            "sistema_id/servicios only apply to consumption requests",
+        )
+        .field("servicios"));
+    }
+    if kind.publishes() {
+        let Some(p) = publisher else {
+            return Err(ApiError::unprocessable("campo_requerido", "entidad_publicadora_id: una solicitud de publicación nombra la entidad publicadora", "entidad_publicadora_id: a publication request names the publishing entity").field("entidad_publicadora_id"));
+        };
+        match st.store.get_entity(p).await? {
+            Some(e) if e.kind.publishes() => {}
+            Some(_) => {
+                return Err(ApiError::unprocessable(
+                    "entidad_no_publicadora",
+                    "entidad_publicadora_id: la entidad no está registrada como publicadora",
+                    "entidad_publicadora_id: the entity is not a publisher",
+                )
+                .field("entidad_publicadora_id"));
+            }
+            None => {
+                return Err(ApiError::unprocessable(
+                    "referencia_inexistente",
+                    "entidad_publicadora_id: la entidad no existe",
+                    "entidad_publicadora_id: no such entity",
+                )
+                .field("entidad_publicadora_id"));
+            }
+        }
+        if publications.is_empty() {
+            return Err(ApiError::unprocessable(
+                "campo_requerido",
+                "servicios_publicacion: describa al menos un servicio a publicar",
+                "servicios_publicacion: describe at least one service to publish",
+            )
+            .field("servicios_publicacion"));
+        }
+    } else if publisher.is_some() || !publications.is_empty() {
+        return Err(ApiError::unprocessable("fuera_de_solicitud", "entidad_publicadora_id/servicios_publicacion solo corresponden a solicitudes de publicación", "entidad_publicadora_id/servicios_publicacion only apply to publication requests").field("servicios_publicacion"));
+    }
+    Ok(RequestContent {
+        kind,
+        system,
+        publisher,
+        justification,
+        services,
+        publications,
+    })
+}
+
+pub async fn create_request(
+    st: &AppState,
+    actor: &UserRec,
+    input: RequestIn,
+) -> ApiResult<RequestRec> {
+    let Some(unit) = actor.unit.filter(|_| actor.roles.has(Role::Solicitante)) else {
+        return Err(ApiError::forbidden(
+            "rol_requerido",
+            "solo un solicitante de una unidad (DGE, Unidad o Área) puede crear solicitudes",
+            "only a requester of a unit can create requests",
+        ));
+    };
+    let content = parse_content(st, input).await?;
+    let rec = st
+        .store
+        .create_request(
+            NewRequest {
+                id: RequestId::generate(),
+                unit,
+                created_by: actor.id,
+                content,
+            },
+            st.now(),
+        )
+        .await?;
+    Ok(rec)
+}
+
+fn not_editable() -> ApiError {
+    ApiError::conflict(
+        "no_editable",
+        "la solicitud solo se puede modificar como borrador (su autor) o cuando está observada (su unidad)",
+        "a request can only be edited as a draft (by its author) or while observed (by its unit)",
+    )
+}
+
+pub async fn update_request(
+    st: &AppState,
+    actor: &UserRec,
+    raw: &str,
+    input: RequestIn,
+) -> ApiResult<RequestRec> {
+    let rec = load_visible(st, actor, raw).await?;
+    if !rec.facts.editable_by(&actor.actor()) {
+        return Err(not_editable());
+    }
+    let content = parse_content(st, input).await?;
+    Ok(st
+        .store
+        .update_request_content(rec.id, rec.version, content, st.now())
+        .await?)
+}
+
+/// Whether the bytes are a PDF: the header in the first KiB, `%%EOF` in the last KiB.
+pub fn looks_like_pdf(b: &[u8]) -> bool {
+    let head = &b[..b.len().min(1024)];
+    let tail = &b[b.len().saturating_sub(1024)..];
+    head.windows(5).any(|w| w == b"%PDF-") && tail.windows(5).any(|w| w == b"%%EOF")
+}
+
+pub async fn attach_document(
+    st: &AppState,
+    actor: &UserRec,
+    raw: &str,
+    kind: &str,
+    filename: &str,
+    bytes: &[u8],
+) -> ApiResult<RequestRec> {
+    let rec = load_visible(st, actor, raw).await?;
+    if !rec.facts.editable_by(&actor.actor()) {
+        return Err(not_editable());
+    }
+    let kind = field("tipo", DocumentKind::parse(kind))?;
+    if bytes.is_empty() || !looks_like_pdf(bytes) {
+        return Err(ApiError::new(
+            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "no_es_pdf",
+            "archivo: el documento de respaldo debe ser un PDF (se revisa su contenido, no su nombre ni su tipo declarado)",
+            "archivo: the supporting document must be a PDF (its content is checked, not its name or declared type)",
+        )
+        .field("archivo"));
+    }
+    let filename: String = filename
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '/' | '\\' | '"'))
+        .take(200)
+        .collect();
+    let sha = st.blobs.put(bytes).await.map_err(|e| {
+        tracing::error!(error = %e, "no se pudo guardar el documento");
+        ApiError::internal()
+    })?;
+    let doc = DocumentRef {
+        kind,
+        sha256: sha,
+        filename: if filename.is_empty() {
+            "documento.pdf".into()
+        } else {
+            filename
+        },
+        size: bytes.len() as i64,
+    };
+    Ok(st
+        .store
+        .attach_document(rec.id, rec.version, doc, st.now())
+        .await?)
+}
+
+fn parse_enablement(input: EnablementIn, today: time::Date) -> ApiResult<Enablement> {
+    let mut e = Enablement::default();
+    for (i, g) in input.accesos.into_iter().enumerate() {
+        let f = |n: &str| format!("habilitacion.accesos[{i}].{n}");
+        let date = |n: &str, v: &str| {
+            parse_date(v).ok_or_else(|| {
+                ApiError::unprocessable(
+                    "fecha_invalida",
+                    format!("{}: use el formato AAAA-MM-DD", f(n)),
+                    format!("{}: use YYYY-MM-DD", f(n)),
+                )
+                .field(f(n))
+            })
+        };
+        e.grants.push(GrantSpec {
+            system: field(&f("sistema_id"), SystemId::parse(&g.sistema_id))?,
+            service: field(&f("servicio_id"), ServiceId::parse(&g.servicio_id))?,
+            valid_from: g
+                .desde
+                .as_deref()
+                .map(|d| date("desde", d))
+                .transpose()?
+                .unwrap_or(today),
+            valid_until: g.hasta.as_deref().map(|d| date("hasta", d)).transpose()?,
+        });
+    }
+    for (i, p) in input.publicar.into_iter().enumerate() {
+        let f = |n: &str| format!("habilitacion.publicar[{i}].{n}");
+        e.publish.push((
+            field(&f("codigo"), Code::parse(&p.codigo))?,
+            field(&f("version"), ServiceVersion::new(p.version))?,
+        ));
+    }
+    Ok(e)
+}
+
+fn enablement_detail(e: &Enablement) -> String {
+    let grants: Vec<serde_json::Value> = e
+        .grants
+        .iter()
+        .map(|g| {
+            serde_json::json!({
+                "sistema_id": g.system.to_string(),
+                "servicio_id": g.service.to_string(),
+                "desde": fmt_date(g.valid_from),
+                "hasta": g.valid_until.map(fmt_date),
+            })
+        })
+        .collect();
+    let publish: Vec<serde_json::Value> = e
+        .publish
+        .iter()
+        .map(|(c, v)| serde_json::json!({"codigo": c.as_str(), "version": v.get()}))
+        .collect();
+    serde_json::json!({"accesos": grants, "publicar": publish}).to_string()
+}
+
+/// Takes an action on a request: the domain decides, the store commits.
+pub async fn transition(
+    st: &AppState,
+    actor: &UserRec,
+    raw: &str,
+    input: TransitionIn,
+) -> ApiResult<RequestRec> {
+    let rec = load_visible(st, actor, raw).await?;
+    let kind = field("accion", ActionKind::parse(&input.accion))?;
+    if let Some(v) = input.version {
+        if v != rec.version {
+            return Err(iop_store::StoreError::Stale.into());
+        }
+    }
+    let comment = input
+        .comentario
+        .as_deref()
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| field("comentario", Text::parse_max(c, 4000)))
+        .transpose()?;
+    let action = match kind {
+        ActionKind::Presentar => Action::Presentar,
+        ActionKind::Derivar => Action::Derivar,
+        ActionKind::Asignar | ActionKind::Reasignar => {
+            // An unknown or missing leader still goes through the decision, so that an actor without
+            // the role hears 403 rather than learning about the input.
+            let mut c = Candidate {
+                user: UserId::from_uuid(uuid::Uuid::nil()),
+                roles: RoleSet::empty(),
+                active: false,
+            };
+            if let Some(raw) = input.lider_id.as_deref() {
+                let id = field("lider_id", UserId::parse(raw))?;
+                if let Some(u) = st.store.get_user(id).await? {
+                    c = Candidate {
+                        user: u.id,
+                        roles: u.roles,
+                        active: u.active,
+                    };
+                }
+            }
+            if kind == ActionKind::Asignar {
+                Action::Asignar(c)
+            } else {
+                Action::Reasignar(c)
+            }
+        }
+        ActionKind::Habilitar => Action::Habilitar,
+        ActionKind::AjustarHabilitacion => Action::AjustarHabilitacion,
+        ActionKind::ElaborarNota => Action::ElaborarNota,
+        ActionKind::AprobarNotaAdas => Action::AprobarNotaAdas,
+        ActionKind::AprobarNotaUpat => Action::AprobarNotaUpat,
+        ActionKind::Recibir => Action::Recibir,
+        ActionKind::Observar => Action::Observar(
+            input
+                .devolver_a
+                .as_deref()
+                .map(|d| field("devolver_a", ReturnTo::parse(d)))
+                .transpose()?,
+        ),
+        ActionKind::Subsanar => Action::Subsanar,
+        ActionKind::Rechazar => Action::Rechazar,
+        ActionKind::Desistir => Action::Desistir,
+    };
+    let t = decide(&rec.facts, &actor.actor(), &action, comment.is_some())?;
+
+    let mut effects = Effects::default();
+    let mut detail = None;
+    match kind {
+        ActionKind::Habilitar | ActionKind::AjustarHabilitacion => {
+            let Some(input) = input.habilitacion else {
+                return Err(ApiError::unprocessable(
+                    "campo_requerido",
+                    "habilitacion: indique los accesos otorgados y/o los servicios publicados",
+                    "habilitacion: state the grants and/or the services published",
+                )
+                .field("habilitacion"));
+            };
+            let today = st.now().to_offset(iop_domain::calendar::LA_PAZ).date();
+            let e = parse_enablement(input, today)?;
+            let c = &rec.content;
+            check_enablement(c.kind, c.system, &c.services, &c.publications, &e)
+                .map_err(|i| ApiError::invalid("habilitacion", i))?;
+            detail = Some(enablement_detail(&e));
+            effects.enablement = Some(e);
+        }
+        ActionKind::ElaborarNota => {
+            let Some(n) = input.nota else {
+                return Err(ApiError::unprocessable(
+                    "campo_requerido",
+                    "nota: escriba la Nota Interna (cuerpo y, si corresponde, recomendaciones)",
+                    "nota: write the Nota Interna",
+                )
+                .field("nota"));
+            };
+            let body = field("nota.cuerpo", Text::parse(&n.cuerpo))?;
+            let rec_ = n
+                .recomendaciones
+                .as_deref()
+                .filter(|r| !r.trim().is_empty())
+                .map(|r| field("nota.recomendaciones", Text::parse(r)))
+                .transpose()?;
+            effects.note = Some((body, rec_));
+        }
+        _ => {}
+    }
+    let commit = TransitionCommit {
+        request: rec.id,
+        expected_version: rec.version,
+        actor: actor.id,
+        transition: t,
+        comment,
+        effects,
+        detail,
+    };
+    Ok(st.store.apply_transition(commit, st.now()).await?)
+}
+
+fn holder_text(h: &Holder) -> String {
+    holder_label(h)
+}
+
+pub async fn request_out(
+    st: &AppState,
+    r: &RequestRec,
+    with_history: bool,
+) -> ApiResult<RequestOut> {
+    let grants = st.store.grants_of_request(r.id).await?;
+    let historial = if with_history {
+        Some(
+            st.store
+                .history(r.id)
+                .await?
+                .iter()
+                .map(history_out)
+                .collect(),
+        )
+    } else {
+        None
+    };
+    let c = &r.content;
+    Ok(RequestOut {
+        id: r.id.to_string(),
+        codigo: r.code.to_string(),
+        tipo: c.kind.as_str().to_owned(),
+        estado: r.facts.state.as_str().to_owned(),
+        estado_descripcion: r.facts.state.label_es().to_owned(),
+        unidad_id: r.facts.unit.to_string(),
+        creada_por: r.facts.created_by.to_string(),
+        sistema_id: c.system.map(|x| x.to_string()),
+        entidad_publicadora_id: c.publisher.map(|x| x.to_string()),
+        justificacion: c.justification.to_string(),
+        servicios: c.services.iter().map(|s| s.to_string()).collect(),
+        servicios_publicacion: c
+            .publications
+            .iter()
+            .map(|p| PublicationIn {
+                codigo: p.code.to_string(),
+                version: i64::from(p.version.get()),
+                nombre: p.name.to_string(),
+                descripcion: p.description.as_ref().map(|d| d.to_string()),
+            })
+            .collect(),
+        documento: r.document.as_ref().map(|d| DocumentOut {
+            tipo: d.kind.as_str().to_owned(),
+            sha256: d.sha256.clone(),
+            nombre_archivo: d.filename.clone(),
+            bytes: d.size,
+        }),
+        lider_id: r.facts.assignee.map(|x| x.to_string()),
+        espera_a: holder_text(&r.facts.holder()),
+        nota: r.note.as_ref().map(|n| NoteOut {
+            numero: n.number.to_string(),
+            cuerpo: n.body.to_string(),
+            recomendaciones: n.recommendations.as_ref().map(|x| x.to_string()),
+            revision: n.revision,
+            autor_id: r.facts.note_author.map(|x| x.to_string()),
+            aprobada_adas_por: r.facts.adas_approver.map(|x| x.to_string()),
+            aprobada_upat_por: r.facts.upat_approver.map(|x| x.to_string()),
+        }),
+        habilitaciones: grants
+            .iter()
+            .map(|g| GrantOut {
+                id: g.id.to_string(),
+                sistema_id: g.spec.system.to_string(),
+                servicio_id: g.spec.service.to_string(),
+                desde: fmt_date(g.spec.valid_from),
+                hasta: g.spec.valid_until.map(fmt_date),
+                revocada: g.revoked_at.is_some(),
+            })
+            .collect(),
+        estado_desde: rfc3339(r.state_since),
+        creada: rfc3339(r.created_at),
+        actualizada: rfc3339(r.updated_at),
+        version: r.version,
+        historial,
+    })
+}
+
+pub fn history_out(h: &HistoryRec) -> HistoryOut {
+    HistoryOut {
+        n: h.seq,
+        fecha: rfc3339(h.at),
+        actor_id: h.actor.to_string(),
+        actor_usuario: h.actor_login.clone(),
+        actor_nombre: h.actor_name.clone(),
+        rol: h.role.as_str().to_owned(),
+        accion: h.action.as_str().to_owned(),
+        paso: h.action.step(),
+        estado_anterior: h.from.as_str().to_owned(),
+        estado_nuevo: h.to.as_str().to_owned(),
+        destinatario: h.to_holder.clone(),
+        comentario: h.comment.clone(),
+        detalle: h
+            .detail
+            .as_deref()
+            .and_then(|d| serde_json::from_str(d).ok()),
+    }
+}
+
+/// The requests waiting for this user, oldest first.
+pub async fn inbox(st: &AppState, user: &UserRec) -> ApiResult<Vec<InboxItem>> {
+    let actor = user.actor();
+    let waiting: Vec<State> = State::ALL
+        .iter()
+        .copied()
+        .filter(|s| !s.is_closed())
+        .collect();
+    let now = st.now();
+    let mut out = Vec::new();
+    for r in st.store.requests_in_states(&waiting).await? {
+        let holder = r.facts.holder();
+        if !holder.includes(&actor) {
+            continue;
+        }
+        let due = st
+            .config
+            .deadlines
+            .get(&r.facts.state)
+            .map(|d| st.config.calendar.due(r.state_since, *d));
+        out.push(InboxItem {
+            rol: holder
+                .role()
+                .map(|x| x.as_str().to_owned())
+                .unwrap_or_default(),
+            esperando_desde: rfc3339(r.state_since),
+            espera_segundos: (now - r.state_since).whole_seconds().max(0),
+            vence: due.map(rfc3339),
+            vencida: due.is_some_and(|d| now >= d),
+            solicitud: request_out(st, &r, false).await?,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,212 @@
+use iop_domain::*;
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitRec {
+    pub id: UnitId,
+    pub sigla: Sigla,
+    pub nombre: Name,
+    /// DGE, UPAT and ADAS belong to the agency; other units are requesting units.
+    pub agency: bool,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRec {
+    pub id: UserId,
+    pub login: Login,
+    pub nombre: Name,
+    pub unit: Option<UnitId>,
+    pub roles: RoleSet,
+    pub active: bool,
+    /// Argon2id PHC string; never leaves the server.
+    pub password_hash: String,
+    pub created_at: OffsetDateTime,
+}
+
+impl UserRec {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user: self.id,
+            roles: self.roles,
+            unit: self.unit,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRec {
+    /// SHA-256 of the bearer token (hex); the token itself is never stored.
+    pub token_hash: String,
+    pub user: UserId,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntityRec {
+    pub id: EntityId,
+    pub sigla: Sigla,
+    pub nombre: Name,
+    pub kind: EntityKind,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SystemRec {
+    pub id: SystemId,
+    pub entity: EntityId,
+    pub code: Code,
+    pub nombre: Name,
+    pub descripcion: Option<Text>,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceState {
+    /// In the catalog, not yet enabled through PR05.
+    Registrado,
+    /// Published on the platform by a request's step 4.
+    Publicado,
+}
+
+impl ServiceState {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ServiceState::Registrado => "registrado",
+            ServiceState::Publicado => "publicado",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceRec {
+    pub id: ServiceId,
+    pub entity: EntityId,
+    pub code: Code,
+    pub version: ServiceVersion,
+    pub nombre: Name,
+    pub descripcion: Option<Text>,
+    pub state: ServiceState,
+    /// The request whose step 4 published it.
+    pub request: Option<RequestId>,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantRec {
+    pub id: GrantId,
+    pub request: RequestId,
+    pub spec: GrantSpec,
+    pub created_at: OffsetDateTime,
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+/// The supporting document of step 1, stored content-addressed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentRef {
+    pub kind: DocumentKind,
+    pub sha256: String,
+    pub filename: String,
+    pub size: i64,
+}
+
+/// The editable content of a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestContent {
+    pub kind: RequestKind,
+    pub system: Option<SystemId>,
+    pub publisher: Option<EntityId>,
+    pub justification: Text,
+    pub services: Vec<ServiceId>,
+    pub publications: Vec<PublicationSpec>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRequest {
+    pub id: RequestId,
+    pub unit: UnitId,
+    pub created_by: UserId,
+    pub content: RequestContent,
+}
+
+/// The Nota Interna of step 5.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteRec {
+    pub number: NoteNumber,
+    pub body: Text,
+    pub recommendations: Option<Text>,
+    pub revision: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestRec {
+    pub id: RequestId,
+    pub code: TrackingCode,
+    pub facts: Facts,
+    pub content: RequestContent,
+    pub document: Option<DocumentRef>,
+    pub note: Option<NoteRec>,
+    /// When it entered its current state (the inbox's waiting time counts from here).
+    pub state_since: OffsetDateTime,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RequestFilter {
+    pub state: Option<State>,
+    pub unit: Option<UnitId>,
+    /// Include this user's drafts (drafts are private to their author).
+    pub drafts_of: Option<UserId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryRec {
+    pub seq: i64,
+    pub at: OffsetDateTime,
+    pub actor: UserId,
+    pub actor_login: String,
+    pub actor_name: String,
+    pub role: Role,
+    pub action: ActionKind,
+    pub from: State,
+    pub to: State,
+    /// Whom it went to, in words (`jefe_upat`, `lider_adas:<id>`, `unidad:<id>`, …).
+    pub to_holder: String,
+    pub comment: Option<String>,
+    /// A JSON summary of the step's effects, if it had any.
+    pub detail: Option<String>,
+}
+
+/// What a transition changes besides the request's facts.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Effects {
+    /// Step 4 (and its adjustments): the grants and publications the request now has.
+    pub enablement: Option<Enablement>,
+    /// Step 5: the note's text. The number is given on the first submission and kept after.
+    pub note: Option<(Text, Option<Text>)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransitionCommit {
+    pub request: RequestId,
+    pub expected_version: i64,
+    pub actor: UserId,
+    pub transition: Transition,
+    pub comment: Option<Text>,
+    pub effects: Effects,
+    pub detail: Option<String>,
+}
+
+/// Encodes a holder for the history.
+pub fn holder_label(h: &Holder) -> String {
+    match h {
+        Holder::Author(u) => format!("autor:{u}"),
+        Holder::Unit(u) => format!("unidad:{u}"),
+        Holder::Role(r) => r.as_str().to_owned(),
+        Holder::Leader(u) => format!("lider_adas:{u}"),
+        Holder::Nobody => "nadie".to_owned(),
+    }
+}

@@ -1,0 +1,1142 @@
+//! The embedded store: SQLite in WAL mode under the data directory.
+
+use crate::*;
+use async_trait::async_trait;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{Row, Sqlite, SqlitePool, Transaction};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+use time::{Date, OffsetDateTime};
+
+/// Versioned migrations, applied in order at start; each runs once, in its own transaction.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "init",
+    include_str!("../migrations/sqlite/0001_init.sql"),
+)];
+
+/// The newest schema version this build knows.
+pub const SCHEMA_VERSION: i64 = 1;
+
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+fn backend(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &e {
+        if db.is_unique_violation() {
+            return StoreError::Conflict("unique");
+        }
+        if db.is_foreign_key_violation() {
+            return StoreError::NotFound("referencia");
+        }
+    }
+    StoreError::Backend(e.to_string())
+}
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Backend(format!("stored value does not parse: {what}"))
+}
+
+pub fn ms(t: OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+pub fn from_ms(v: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(v) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+const DATE_FMT: &[time::format_description::BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
+
+pub fn fmt_date(d: Date) -> String {
+    d.format(DATE_FMT).unwrap_or_default()
+}
+
+pub fn parse_date(s: &str) -> Option<Date> {
+    Date::parse(s, DATE_FMT).ok()
+}
+
+fn roles_to_text(r: RoleSet) -> String {
+    r.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
+}
+
+fn roles_from_text(s: &str) -> StoreResult<RoleSet> {
+    let names: Vec<&str> = s.split(',').filter(|x| !x.is_empty()).collect();
+    RoleSet::parse_list(&names).map_err(|_| corrupt("roles"))
+}
+
+fn get<'r, T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>>(
+    row: &'r SqliteRow,
+    col: &str,
+) -> StoreResult<T> {
+    row.try_get(col).map_err(backend)
+}
+
+fn opt_id<T>(
+    row: &SqliteRow,
+    col: &str,
+    f: fn(&str) -> Result<T, Invalid>,
+) -> StoreResult<Option<T>> {
+    let v: Option<String> = get(row, col)?;
+    v.map(|s| f(&s).map_err(|_| corrupt(col))).transpose()
+}
+
+fn id<T>(row: &SqliteRow, col: &str, f: fn(&str) -> Result<T, Invalid>) -> StoreResult<T> {
+    let v: String = get(row, col)?;
+    f(&v).map_err(|_| corrupt(col))
+}
+
+fn opt_text(row: &SqliteRow, col: &str) -> StoreResult<Option<Text>> {
+    let v: Option<String> = get(row, col)?;
+    v.map(|s| Text::parse(&s).map_err(|_| corrupt(col)))
+        .transpose()
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) `dir/iop.sqlite3` and applies pending migrations.
+    pub async fn open(dir: &Path) -> StoreResult<Self> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let opts = SqliteConnectOptions::new()
+            .filename(dir.join("iop.sqlite3"))
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        Self::connect(opts).await
+    }
+
+    /// A private in-memory database (tests).
+    pub async fn in_memory() -> StoreResult<Self> {
+        let opts = SqliteConnectOptions::from_str("sqlite::memory:")
+            .map_err(backend)?
+            .foreign_keys(true);
+        Self::connect_with(opts, 1).await
+    }
+
+    async fn connect(opts: SqliteConnectOptions) -> StoreResult<Self> {
+        Self::connect_with(opts, 8).await
+    }
+
+    async fn connect_with(opts: SqliteConnectOptions, max: u32) -> StoreResult<Self> {
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(opts)
+            .await
+            .map_err(backend)?;
+        let s = Self { pool };
+        s.migrate().await?;
+        Ok(s)
+    }
+
+    /// Applies pending migrations; returns how many were applied.
+    pub async fn migrate(&self) -> StoreResult<usize> {
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+        )
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        let mut applied = 0;
+        for (version, name, sql) in MIGRATIONS {
+            let mut tx = self.begin().await?;
+            let done: Option<i64> =
+                sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = ?")
+                    .bind(version)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+            if done.is_some() {
+                continue;
+            }
+            sqlx::raw_sql(*sql)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            sqlx::query(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+            )
+            .bind(version)
+            .bind(name)
+            .bind(ms(OffsetDateTime::now_utc()))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            tx.commit().await.map_err(backend)?;
+            tracing::info!(version, name, "migración aplicada");
+            applied += 1;
+        }
+        Ok(applied)
+    }
+
+    async fn begin(&self) -> StoreResult<Transaction<'static, Sqlite>> {
+        self.pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(backend)
+    }
+
+    async fn next_counter(tx: &mut Transaction<'static, Sqlite>, name: &str) -> StoreResult<u32> {
+        let v: i64 = sqlx::query_scalar(
+            "INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value",
+        )
+        .bind(name)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(backend)?;
+        u32::try_from(v).map_err(|_| corrupt("counter"))
+    }
+
+    fn unit_row(row: &SqliteRow) -> StoreResult<UnitRec> {
+        Ok(UnitRec {
+            id: id(row, "id", UnitId::parse)?,
+            sigla: id(row, "sigla", Sigla::parse)?,
+            nombre: id(row, "nombre", Name::parse)?,
+            agency: get::<i64>(row, "agencia")? != 0,
+            created_at: from_ms(get(row, "created_at")?),
+        })
+    }
+
+    fn user_row(row: &SqliteRow) -> StoreResult<UserRec> {
+        Ok(UserRec {
+            id: id(row, "id", UserId::parse)?,
+            login: id(row, "login", Login::parse)?,
+            nombre: id(row, "nombre", Name::parse)?,
+            unit: opt_id(row, "unit_id", UnitId::parse)?,
+            roles: roles_from_text(&get::<String>(row, "roles")?)?,
+            active: get::<i64>(row, "active")? != 0,
+            password_hash: get(row, "password_hash")?,
+            created_at: from_ms(get(row, "created_at")?),
+        })
+    }
+
+    fn entity_row(row: &SqliteRow) -> StoreResult<EntityRec> {
+        Ok(EntityRec {
+            id: id(row, "id", EntityId::parse)?,
+            sigla: id(row, "sigla", Sigla::parse)?,
+            nombre: id(row, "nombre", Name::parse)?,
+            kind: id(row, "tipo", EntityKind::parse)?,
+            created_at: from_ms(get(row, "created_at")?),
+        })
+    }
+
+    fn system_row(row: &SqliteRow) -> StoreResult<SystemRec> {
+        Ok(SystemRec {
+            id: id(row, "id", SystemId::parse)?,
+            entity: id(row, "entity_id", EntityId::parse)?,
+            code: id(row, "codigo", Code::parse)?,
+            nombre: id(row, "nombre", Name::parse)?,
+            descripcion: opt_text(row, "descripcion")?,
+            created_at: from_ms(get(row, "created_at")?),
+        })
+    }
+
+    fn service_row(row: &SqliteRow) -> StoreResult<ServiceRec> {
+        Ok(ServiceRec {
+            id: id(row, "id", ServiceId::parse)?,
+            entity: id(row, "entity_id", EntityId::parse)?,
+            code: id(row, "codigo", Code::parse)?,
+            version: ServiceVersion::new(get(row, "version")?).map_err(|_| corrupt("version"))?,
+            nombre: id(row, "nombre", Name::parse)?,
+            descripcion: opt_text(row, "descripcion")?,
+            state: match get::<String>(row, "estado")?.as_str() {
+                "publicado" => ServiceState::Publicado,
+                "registrado" => ServiceState::Registrado,
+                _ => return Err(corrupt("estado")),
+            },
+            request: opt_id(row, "request_id", RequestId::parse)?,
+            created_at: from_ms(get(row, "created_at")?),
+        })
+    }
+
+    async fn load_request(&self, row: &SqliteRow) -> StoreResult<RequestRec> {
+        let rid = id(row, "id", RequestId::parse)?;
+        let services: Vec<String> = sqlx::query_scalar(
+            "SELECT rs.service_id FROM request_services rs JOIN services s ON s.id = rs.service_id WHERE rs.request_id = ? ORDER BY s.codigo, s.version",
+        )
+        .bind(rid.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        let services = services
+            .iter()
+            .map(|s| ServiceId::parse(s).map_err(|_| corrupt("service_id")))
+            .collect::<StoreResult<Vec<_>>>()?;
+        let pubs = sqlx::query(
+            "SELECT * FROM request_publications WHERE request_id = ? ORDER BY codigo, version",
+        )
+        .bind(rid.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        let publications = pubs
+            .iter()
+            .map(|p| {
+                Ok(PublicationSpec {
+                    code: id(p, "codigo", Code::parse)?,
+                    version: ServiceVersion::new(get(p, "version")?)
+                        .map_err(|_| corrupt("version"))?,
+                    name: id(p, "nombre", Name::parse)?,
+                    description: opt_text(p, "descripcion")?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let doc_sha: Option<String> = get(row, "doc_sha256")?;
+        let document = match doc_sha {
+            Some(sha) => Some(DocumentRef {
+                kind: id(row, "doc_kind", DocumentKind::parse)?,
+                sha256: sha,
+                filename: get::<Option<String>>(row, "doc_filename")?.unwrap_or_default(),
+                size: get::<Option<i64>>(row, "doc_size")?.unwrap_or(0),
+            }),
+            None => None,
+        };
+        let note_number: Option<String> = get(row, "note_number")?;
+        let note = match (note_number, opt_text(row, "note_body")?) {
+            (Some(n), Some(body)) => Some(NoteRec {
+                number: NoteNumber::from_stored(n),
+                body,
+                recommendations: opt_text(row, "note_recommendations")?,
+                revision: get(row, "note_revision")?,
+            }),
+            _ => None,
+        };
+        let kind = id(row, "tipo", RequestKind::parse)?;
+        let facts = Facts {
+            state: id(row, "state", State::parse)?,
+            kind,
+            unit: id(row, "unit_id", UnitId::parse)?,
+            created_by: id(row, "created_by", UserId::parse)?,
+            assignee: opt_id(row, "assignee", UserId::parse)?,
+            return_state: opt_id(row, "return_state", State::parse)?,
+            note_author: opt_id(row, "note_author", UserId::parse)?,
+            adas_approver: opt_id(row, "adas_approver", UserId::parse)?,
+            upat_approver: opt_id(row, "upat_approver", UserId::parse)?,
+            has_document: document.is_some(),
+        };
+        Ok(RequestRec {
+            id: rid,
+            code: id(row, "tracking_code", TrackingCode::parse)?,
+            facts,
+            content: RequestContent {
+                kind,
+                system: opt_id(row, "system_id", SystemId::parse)?,
+                publisher: opt_id(row, "publisher_id", EntityId::parse)?,
+                justification: id(row, "justificacion", Text::parse)?,
+                services,
+                publications,
+            },
+            document,
+            note,
+            state_since: from_ms(get(row, "state_since")?),
+            created_at: from_ms(get(row, "created_at")?),
+            updated_at: from_ms(get(row, "updated_at")?),
+            version: get(row, "version")?,
+        })
+    }
+
+    async fn load_many(&self, rows: Vec<SqliteRow>) -> StoreResult<Vec<RequestRec>> {
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push(self.load_request(r).await?);
+        }
+        Ok(out)
+    }
+
+    async fn write_content(
+        tx: &mut Transaction<'static, Sqlite>,
+        id: RequestId,
+        c: &RequestContent,
+    ) -> StoreResult<()> {
+        let rid = id.to_string();
+        sqlx::query("DELETE FROM request_services WHERE request_id = ?")
+            .bind(&rid)
+            .execute(&mut **tx)
+            .await
+            .map_err(backend)?;
+        sqlx::query("DELETE FROM request_publications WHERE request_id = ?")
+            .bind(&rid)
+            .execute(&mut **tx)
+            .await
+            .map_err(backend)?;
+        for s in &c.services {
+            sqlx::query("INSERT INTO request_services (request_id, service_id) VALUES (?, ?)")
+                .bind(&rid)
+                .bind(s.to_string())
+                .execute(&mut **tx)
+                .await
+                .map_err(backend)?;
+        }
+        for p in &c.publications {
+            sqlx::query("INSERT INTO request_publications (request_id, codigo, version, nombre, descripcion) VALUES (?, ?, ?, ?, ?)")
+                .bind(&rid)
+                .bind(p.code.as_str())
+                .bind(i64::from(p.version.get()))
+                .bind(p.name.as_str())
+                .bind(p.description.as_ref().map(|d| d.as_str()))
+                .execute(&mut **tx)
+                .await
+                .map_err(backend)?;
+        }
+        Ok(())
+    }
+
+    /// Bumps the version if it is still `expected`; otherwise the request changed (or is gone).
+    async fn bump(
+        tx: &mut Transaction<'static, Sqlite>,
+        id: RequestId,
+        expected: i64,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let r = sqlx::query("UPDATE requests SET version = version + 1, updated_at = ? WHERE id = ? AND version = ?")
+            .bind(ms(now))
+            .bind(id.to_string())
+            .bind(expected)
+            .execute(&mut **tx)
+            .await
+            .map_err(backend)?;
+        if r.rows_affected() == 1 {
+            return Ok(());
+        }
+        let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM requests WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(backend)?;
+        Err(if exists.is_some() {
+            StoreError::Stale
+        } else {
+            StoreError::NotFound("solicitud")
+        })
+    }
+
+    async fn must_get(&self, id: RequestId) -> StoreResult<RequestRec> {
+        self.get_request(id)
+            .await?
+            .ok_or(StoreError::NotFound("solicitud"))
+    }
+
+    async fn apply_enablement(
+        tx: &mut Transaction<'static, Sqlite>,
+        request: RequestId,
+        publisher: Option<EntityId>,
+        publications: &[PublicationSpec],
+        e: &Enablement,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let rid = request.to_string();
+        // Grants: the request's live grants become exactly the listed ones.
+        let live = sqlx::query("SELECT id, system_id, service_id, valid_from, valid_until FROM grants WHERE request_id = ? AND revoked_at IS NULL")
+            .bind(&rid)
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(backend)?;
+        for row in &live {
+            let system: String = get(row, "system_id")?;
+            let service: String = get(row, "service_id")?;
+            let from: String = get(row, "valid_from")?;
+            let until: Option<String> = get(row, "valid_until")?;
+            let kept = e.grants.iter().any(|g| {
+                g.system.to_string() == system
+                    && g.service.to_string() == service
+                    && fmt_date(g.valid_from) == from
+                    && g.valid_until.map(fmt_date) == until
+            });
+            if !kept {
+                sqlx::query("UPDATE grants SET revoked_at = ? WHERE id = ?")
+                    .bind(ms(now))
+                    .bind(get::<String>(row, "id")?)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(backend)?;
+            }
+        }
+        for g in &e.grants {
+            let exists: Option<i64> = sqlx::query_scalar(
+                "SELECT 1 FROM grants WHERE request_id = ? AND system_id = ? AND service_id = ? AND valid_from = ? AND valid_until IS ? AND revoked_at IS NULL",
+            )
+            .bind(&rid)
+            .bind(g.system.to_string())
+            .bind(g.service.to_string())
+            .bind(fmt_date(g.valid_from))
+            .bind(g.valid_until.map(fmt_date))
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(backend)?;
+            if exists.is_none() {
+                sqlx::query("INSERT INTO grants (id, request_id, system_id, service_id, valid_from, valid_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                    .bind(GrantId::generate().to_string())
+                    .bind(&rid)
+                    .bind(g.system.to_string())
+                    .bind(g.service.to_string())
+                    .bind(fmt_date(g.valid_from))
+                    .bind(g.valid_until.map(fmt_date))
+                    .bind(ms(now))
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(backend)?;
+            }
+        }
+        // Publications: each listed service enters the catalog as published (once).
+        if !e.publish.is_empty() {
+            let publisher = publisher.ok_or(StoreError::NotFound("entidad publicadora"))?;
+            for (code, version) in &e.publish {
+                let Some(spec) = publications
+                    .iter()
+                    .find(|p| &p.code == code && &p.version == version)
+                else {
+                    return Err(StoreError::NotFound("servicio descrito"));
+                };
+                let existing: Option<(String, Option<String>)> = sqlx::query_as(
+                    "SELECT estado, request_id FROM services WHERE entity_id = ? AND codigo = ? AND version = ?",
+                )
+                .bind(publisher.to_string())
+                .bind(code.as_str())
+                .bind(i64::from(version.get()))
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(backend)?;
+                match existing {
+                    None => {
+                        sqlx::query("INSERT INTO services (id, entity_id, codigo, version, nombre, descripcion, estado, request_id, created_at) VALUES (?, ?, ?, ?, ?, ?, 'publicado', ?, ?)")
+                            .bind(ServiceId::generate().to_string())
+                            .bind(publisher.to_string())
+                            .bind(code.as_str())
+                            .bind(i64::from(version.get()))
+                            .bind(spec.name.as_str())
+                            .bind(spec.description.as_ref().map(|d| d.as_str()))
+                            .bind(&rid)
+                            .bind(ms(now))
+                            .execute(&mut **tx)
+                            .await
+                            .map_err(backend)?;
+                    }
+                    Some((_, Some(by))) if by == rid => {}
+                    Some((estado, _)) if estado == "registrado" => {
+                        sqlx::query("UPDATE services SET estado = 'publicado', request_id = ? WHERE entity_id = ? AND codigo = ? AND version = ?")
+                            .bind(&rid)
+                            .bind(publisher.to_string())
+                            .bind(code.as_str())
+                            .bind(i64::from(version.get()))
+                            .execute(&mut **tx)
+                            .await
+                            .map_err(backend)?;
+                    }
+                    Some(_) => return Err(StoreError::Conflict("servicio ya publicado")),
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl UserStore for SqliteStore {
+    async fn create_unit(&self, u: &UnitRec) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO units (id, sigla, nombre, agencia, created_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(u.id.to_string())
+        .bind(u.sigla.as_str())
+        .bind(u.nombre.as_str())
+        .bind(i64::from(u.agency))
+        .bind(ms(u.created_at))
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn list_units(&self) -> StoreResult<Vec<UnitRec>> {
+        let rows = sqlx::query("SELECT * FROM units ORDER BY agencia DESC, sigla")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(Self::unit_row).collect()
+    }
+
+    async fn get_unit(&self, id: UnitId) -> StoreResult<Option<UnitRec>> {
+        let row = sqlx::query("SELECT * FROM units WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(Self::unit_row).transpose()
+    }
+
+    async fn unit_by_sigla(&self, sigla: &Sigla) -> StoreResult<Option<UnitRec>> {
+        let row = sqlx::query("SELECT * FROM units WHERE sigla = ?")
+            .bind(sigla.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(Self::unit_row).transpose()
+    }
+
+    async fn create_user(&self, u: &UserRec) -> StoreResult<()> {
+        sqlx::query("INSERT INTO users (id, login, nombre, unit_id, roles, password_hash, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind(u.id.to_string())
+            .bind(u.login.as_str())
+            .bind(u.nombre.as_str())
+            .bind(u.unit.map(|x| x.to_string()))
+            .bind(roles_to_text(u.roles))
+            .bind(&u.password_hash)
+            .bind(i64::from(u.active))
+            .bind(ms(u.created_at))
+            .bind(ms(u.created_at))
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn get_user(&self, id: UserId) -> StoreResult<Option<UserRec>> {
+        let row = sqlx::query("SELECT * FROM users WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(Self::user_row).transpose()
+    }
+
+    async fn user_by_login(&self, login: &Login) -> StoreResult<Option<UserRec>> {
+        let row = sqlx::query("SELECT * FROM users WHERE login = ?")
+            .bind(login.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(Self::user_row).transpose()
+    }
+
+    async fn list_users(&self) -> StoreResult<Vec<UserRec>> {
+        let rows = sqlx::query("SELECT * FROM users ORDER BY login")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(Self::user_row).collect()
+    }
+
+    async fn count_users(&self) -> StoreResult<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)
+    }
+
+    async fn update_user(&self, u: &UserRec, now: OffsetDateTime) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let r = sqlx::query("UPDATE users SET nombre = ?, unit_id = ?, roles = ?, active = ?, updated_at = ? WHERE id = ?")
+            .bind(u.nombre.as_str())
+            .bind(u.unit.map(|x| x.to_string()))
+            .bind(roles_to_text(u.roles))
+            .bind(i64::from(u.active))
+            .bind(ms(now))
+            .bind(u.id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::NotFound("usuario"));
+        }
+        if !u.active {
+            sqlx::query(
+                "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+            )
+            .bind(ms(now))
+            .bind(u.id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        }
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn set_password(&self, id: UserId, hash: &str, now: OffsetDateTime) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let r = sqlx::query("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?")
+            .bind(hash)
+            .bind(ms(now))
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::NotFound("usuario"));
+        }
+        sqlx::query("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL")
+            .bind(ms(now))
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn create_session(&self, s: &SessionRec) -> StoreResult<()> {
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
+            .bind(&s.token_hash)
+            .bind(s.user.to_string())
+            .bind(ms(s.created_at))
+            .bind(ms(s.expires_at))
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn session_user(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<UserRec>> {
+        let row = sqlx::query(
+            "SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND u.active = 1",
+        )
+        .bind(token_hash)
+        .bind(ms(now))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        row.as_ref().map(Self::user_row).transpose()
+    }
+
+    async fn revoke_session(&self, token_hash: &str, now: OffsetDateTime) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
+        )
+        .bind(ms(now))
+        .bind(token_hash)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl CatalogStore for SqliteStore {
+    async fn create_entity(&self, e: &EntityRec) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO entities (id, sigla, nombre, tipo, created_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(e.id.to_string())
+        .bind(e.sigla.as_str())
+        .bind(e.nombre.as_str())
+        .bind(e.kind.as_str())
+        .bind(ms(e.created_at))
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn list_entities(&self) -> StoreResult<Vec<EntityRec>> {
+        let rows = sqlx::query("SELECT * FROM entities ORDER BY sigla")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(Self::entity_row).collect()
+    }
+
+    async fn get_entity(&self, id: EntityId) -> StoreResult<Option<EntityRec>> {
+        let row = sqlx::query("SELECT * FROM entities WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(Self::entity_row).transpose()
+    }
+
+    async fn create_system(&self, s: &SystemRec) -> StoreResult<()> {
+        sqlx::query("INSERT INTO systems (id, entity_id, codigo, nombre, descripcion, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(s.id.to_string())
+            .bind(s.entity.to_string())
+            .bind(s.code.as_str())
+            .bind(s.nombre.as_str())
+            .bind(s.descripcion.as_ref().map(|d| d.as_str()))
+            .bind(ms(s.created_at))
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn list_systems(&self, entity: Option<EntityId>) -> StoreResult<Vec<SystemRec>> {
+        let rows = sqlx::query(
+            "SELECT * FROM systems WHERE (?1 IS NULL OR entity_id = ?1) ORDER BY codigo",
+        )
+        .bind(entity.map(|e| e.to_string()))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(Self::system_row).collect()
+    }
+
+    async fn get_system(&self, id: SystemId) -> StoreResult<Option<SystemRec>> {
+        let row = sqlx::query("SELECT * FROM systems WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(Self::system_row).transpose()
+    }
+
+    async fn create_service(&self, s: &ServiceRec) -> StoreResult<()> {
+        sqlx::query("INSERT INTO services (id, entity_id, codigo, version, nombre, descripcion, estado, request_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind(s.id.to_string())
+            .bind(s.entity.to_string())
+            .bind(s.code.as_str())
+            .bind(i64::from(s.version.get()))
+            .bind(s.nombre.as_str())
+            .bind(s.descripcion.as_ref().map(|d| d.as_str()))
+            .bind(s.state.as_str())
+            .bind(s.request.map(|r| r.to_string()))
+            .bind(ms(s.created_at))
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn list_services(&self, entity: Option<EntityId>) -> StoreResult<Vec<ServiceRec>> {
+        let rows = sqlx::query(
+            "SELECT * FROM services WHERE (?1 IS NULL OR entity_id = ?1) ORDER BY codigo, version",
+        )
+        .bind(entity.map(|e| e.to_string()))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(Self::service_row).collect()
+    }
+
+    async fn get_service(&self, id: ServiceId) -> StoreResult<Option<ServiceRec>> {
+        let row = sqlx::query("SELECT * FROM services WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(Self::service_row).transpose()
+    }
+
+    async fn grants_of_request(&self, id: RequestId) -> StoreResult<Vec<GrantRec>> {
+        let rows = sqlx::query("SELECT * FROM grants WHERE request_id = ? ORDER BY created_at, id")
+            .bind(id.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter()
+            .map(|r| {
+                let from: String = get(r, "valid_from")?;
+                let until: Option<String> = get(r, "valid_until")?;
+                Ok(GrantRec {
+                    id: self::id(r, "id", GrantId::parse)?,
+                    request: self::id(r, "request_id", RequestId::parse)?,
+                    spec: GrantSpec {
+                        system: self::id(r, "system_id", SystemId::parse)?,
+                        service: self::id(r, "service_id", ServiceId::parse)?,
+                        valid_from: parse_date(&from).ok_or_else(|| corrupt("valid_from"))?,
+                        valid_until: until
+                            .map(|u| parse_date(&u).ok_or_else(|| corrupt("valid_until")))
+                            .transpose()?,
+                    },
+                    created_at: from_ms(get(r, "created_at")?),
+                    revoked_at: get::<Option<i64>>(r, "revoked_at")?.map(from_ms),
+                })
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl RequestStore for SqliteStore {
+    async fn create_request(&self, r: NewRequest, now: OffsetDateTime) -> StoreResult<RequestRec> {
+        let mut tx = self.begin().await?;
+        let year = now.to_offset(iop_domain::calendar::LA_PAZ).year();
+        let seq = Self::next_counter(&mut tx, &format!("solicitud-{year}")).await?;
+        let code = TrackingCode::new(year, seq);
+        let c = &r.content;
+        sqlx::query("INSERT INTO requests (id, tracking_code, tipo, unit_id, created_by, system_id, publisher_id, justificacion, state, state_since, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'borrador', ?, ?, ?)")
+            .bind(r.id.to_string())
+            .bind(code.as_str())
+            .bind(c.kind.as_str())
+            .bind(r.unit.to_string())
+            .bind(r.created_by.to_string())
+            .bind(c.system.map(|s| s.to_string()))
+            .bind(c.publisher.map(|s| s.to_string()))
+            .bind(c.justification.as_str())
+            .bind(ms(now))
+            .bind(ms(now))
+            .bind(ms(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        Self::write_content(&mut tx, r.id, c).await?;
+        tx.commit().await.map_err(backend)?;
+        self.must_get(r.id).await
+    }
+
+    async fn get_request(&self, id: RequestId) -> StoreResult<Option<RequestRec>> {
+        let row = sqlx::query("SELECT * FROM requests WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        match row {
+            Some(r) => Ok(Some(self.load_request(&r).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn request_by_code(&self, code: &TrackingCode) -> StoreResult<Option<RequestRec>> {
+        let row = sqlx::query("SELECT * FROM requests WHERE tracking_code = ?")
+            .bind(code.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        match row {
+            Some(r) => Ok(Some(self.load_request(&r).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn requests_in_states(&self, states: &[State]) -> StoreResult<Vec<RequestRec>> {
+        if states.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = vec!["?"; states.len()].join(", ");
+        let sql = format!(
+            "SELECT * FROM requests WHERE state IN ({marks}) ORDER BY state_since, tracking_code"
+        );
+        // Only placeholders are interpolated; the values are bound.
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for s in states {
+            q = q.bind(s.as_str());
+        }
+        let rows = q.fetch_all(&self.pool).await.map_err(backend)?;
+        self.load_many(rows).await
+    }
+
+    async fn list_requests(&self, f: &RequestFilter) -> StoreResult<Vec<RequestRec>> {
+        let rows = sqlx::query(
+            "SELECT * FROM requests WHERE (state <> 'borrador' OR created_by = ?1) AND (?2 IS NULL OR state = ?2) AND (?3 IS NULL OR unit_id = ?3) ORDER BY created_at DESC, tracking_code DESC",
+        )
+        .bind(f.drafts_of.map(|u| u.to_string()))
+        .bind(f.state.map(|s| s.as_str()))
+        .bind(f.unit.map(|u| u.to_string()))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        self.load_many(rows).await
+    }
+
+    async fn update_request_content(
+        &self,
+        id: RequestId,
+        expected_version: i64,
+        c: RequestContent,
+        now: OffsetDateTime,
+    ) -> StoreResult<RequestRec> {
+        let mut tx = self.begin().await?;
+        Self::bump(&mut tx, id, expected_version, now).await?;
+        sqlx::query("UPDATE requests SET tipo = ?, system_id = ?, publisher_id = ?, justificacion = ? WHERE id = ?")
+            .bind(c.kind.as_str())
+            .bind(c.system.map(|s| s.to_string()))
+            .bind(c.publisher.map(|s| s.to_string()))
+            .bind(c.justification.as_str())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        Self::write_content(&mut tx, id, &c).await?;
+        tx.commit().await.map_err(backend)?;
+        self.must_get(id).await
+    }
+
+    async fn attach_document(
+        &self,
+        id: RequestId,
+        expected_version: i64,
+        d: DocumentRef,
+        now: OffsetDateTime,
+    ) -> StoreResult<RequestRec> {
+        let mut tx = self.begin().await?;
+        Self::bump(&mut tx, id, expected_version, now).await?;
+        sqlx::query("INSERT INTO documents (sha256, size, created_at) VALUES (?, ?, ?) ON CONFLICT(sha256) DO NOTHING")
+            .bind(&d.sha256)
+            .bind(d.size)
+            .bind(ms(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        sqlx::query("UPDATE requests SET doc_kind = ?, doc_sha256 = ?, doc_filename = ?, doc_size = ? WHERE id = ?")
+            .bind(d.kind.as_str())
+            .bind(&d.sha256)
+            .bind(&d.filename)
+            .bind(d.size)
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        self.must_get(id).await
+    }
+
+    async fn apply_transition(
+        &self,
+        c: TransitionCommit,
+        now: OffsetDateTime,
+    ) -> StoreResult<RequestRec> {
+        let t = &c.transition;
+        let n = &t.next;
+        let mut tx = self.begin().await?;
+        Self::bump(&mut tx, c.request, c.expected_version, now).await?;
+        let rid = c.request.to_string();
+        let state_changed = t.from != t.to;
+        sqlx::query(
+            "UPDATE requests SET state = ?, assignee = ?, return_state = ?, note_author = ?, adas_approver = ?, upat_approver = ?, state_since = CASE WHEN ? THEN ? ELSE state_since END WHERE id = ?",
+        )
+        .bind(n.state.as_str())
+        .bind(n.assignee.map(|u| u.to_string()))
+        .bind(n.return_state.map(|s| s.as_str()))
+        .bind(n.note_author.map(|u| u.to_string()))
+        .bind(n.adas_approver.map(|u| u.to_string()))
+        .bind(n.upat_approver.map(|u| u.to_string()))
+        .bind(state_changed || t.action == ActionKind::Reasignar)
+        .bind(ms(now))
+        .bind(&rid)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+
+        if let Some(e) = &c.effects.enablement {
+            let row = sqlx::query("SELECT publisher_id FROM requests WHERE id = ?")
+                .bind(&rid)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(backend)?;
+            let publisher = opt_id(&row, "publisher_id", EntityId::parse)?;
+            let pubs = sqlx::query("SELECT * FROM request_publications WHERE request_id = ?")
+                .bind(&rid)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(backend)?;
+            let pubs = pubs
+                .iter()
+                .map(|p| {
+                    Ok(PublicationSpec {
+                        code: id(p, "codigo", Code::parse)?,
+                        version: ServiceVersion::new(get(p, "version")?)
+                            .map_err(|_| corrupt("version"))?,
+                        name: id(p, "nombre", Name::parse)?,
+                        description: opt_text(p, "descripcion")?,
+                    })
+                })
+                .collect::<StoreResult<Vec<_>>>()?;
+            Self::apply_enablement(&mut tx, c.request, publisher, &pubs, e, now).await?;
+        }
+
+        if let Some((body, rec)) = &c.effects.note {
+            let existing: Option<String> =
+                sqlx::query_scalar("SELECT note_number FROM requests WHERE id = ?")
+                    .bind(&rid)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+            let number = match existing {
+                Some(n) => n,
+                None => {
+                    let year = now.to_offset(iop_domain::calendar::LA_PAZ).year();
+                    let seq = Self::next_counter(&mut tx, &format!("nota-{year}")).await?;
+                    NoteNumber::new(year, seq).as_str().to_owned()
+                }
+            };
+            sqlx::query("UPDATE requests SET note_number = ?, note_body = ?, note_recommendations = ?, note_revision = note_revision + 1 WHERE id = ?")
+                .bind(number)
+                .bind(body.as_str())
+                .bind(rec.as_ref().map(|r| r.as_str()))
+                .bind(&rid)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        }
+
+        let seq: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(seq), 0) + 1 FROM history WHERE request_id = ?",
+        )
+        .bind(&rid)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(backend)?;
+        sqlx::query("INSERT INTO history (request_id, seq, at, actor_id, role, action, from_state, to_state, to_holder, comment, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind(&rid)
+            .bind(seq)
+            .bind(ms(now))
+            .bind(c.actor.to_string())
+            .bind(t.role.as_str())
+            .bind(t.action.as_str())
+            .bind(t.from.as_str())
+            .bind(t.to.as_str())
+            .bind(holder_label(&t.to_holder))
+            .bind(c.comment.as_ref().map(|x| x.as_str()))
+            .bind(c.detail.as_deref())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        self.must_get(c.request).await
+    }
+
+    async fn history(&self, id: RequestId) -> StoreResult<Vec<HistoryRec>> {
+        let rows = sqlx::query(
+            "SELECT h.*, u.login AS actor_login, u.nombre AS actor_name FROM history h JOIN users u ON u.id = h.actor_id WHERE h.request_id = ? ORDER BY h.seq",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|r| {
+                Ok(HistoryRec {
+                    seq: get(r, "seq")?,
+                    at: from_ms(get(r, "at")?),
+                    actor: self::id(r, "actor_id", UserId::parse)?,
+                    actor_login: get(r, "actor_login")?,
+                    actor_name: get(r, "actor_name")?,
+                    role: self::id(r, "role", Role::parse)?,
+                    action: self::id(r, "action", ActionKind::parse)?,
+                    from: self::id(r, "from_state", State::parse)?,
+                    to: self::id(r, "to_state", State::parse)?,
+                    to_holder: get(r, "to_holder")?,
+                    comment: get(r, "comment")?,
+                    detail: get(r, "detail")?,
+                })
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ready(&self) -> StoreResult<()> {
+        let v: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?;
+        if v == Some(SCHEMA_VERSION) {
+            Ok(())
+        } else {
+            Err(StoreError::Backend(format!(
+                "schema version {v:?}, expected {SCHEMA_VERSION}"
+            )))
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! Settings. Each one comes from, in order of precedence: the command-line flag, then the `IOP_*`
+//! environment variable, then the TOML file given with `--config` (or `IOP_CONFIG`), then the
+//! built-in default.
+
+use iop_control::ControlConfig;
+use iop_domain::{Deadline, State, WorkCalendar};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The TOML file. Every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub control_addr: Option<String>,
+    pub gateway_addr: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub log: Option<String>,
+    /// Login token lifetime in minutes.
+    pub token_ttl_minutes: Option<u64>,
+    /// Largest supporting document, in MiB.
+    pub max_upload_mib: Option<usize>,
+    /// Deadlines per state, e.g. `presentada = "2d"`, `habilitada = "24h"`.
+    #[serde(default)]
+    pub plazos: HashMap<String, String>,
+    /// Holidays (`AAAA-MM-DD`) that are not working days.
+    #[serde(default)]
+    pub feriados: Vec<String>,
+    pub login_max_fallos_cuenta: Option<u32>,
+    pub login_max_fallos_ip: Option<u32>,
+    pub login_ventana_segundos: Option<u64>,
+}
+
+/// Everything `iop serve` needs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub control_addr: SocketAddr,
+    pub gateway_addr: SocketAddr,
+    pub data_dir: PathBuf,
+    pub demo: bool,
+    pub log: String,
+    pub control: ControlConfig,
+}
+
+pub const DEFAULT_CONTROL_ADDR: &str = "127.0.0.1:8001";
+pub const DEFAULT_GATEWAY_ADDR: &str = "127.0.0.1:8000";
+pub const DEFAULT_DATA_DIR: &str = "./iop-data";
+
+/// A configuration error, in Spanish, naming the setting.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+pub fn load_file(path: Option<&Path>) -> Result<FileConfig, ConfigError> {
+    let Some(path) = path else {
+        return Ok(FileConfig::default());
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ConfigError(format!(
+            "no se pudo leer el archivo de configuración {}: {e}",
+            path.display()
+        ))
+    })?;
+    toml::from_str(&text).map_err(|e| {
+        ConfigError(format!(
+            "archivo de configuración {} no válido: {e}",
+            path.display()
+        ))
+    })
+}
+
+fn addr(name: &str, v: &str) -> Result<SocketAddr, ConfigError> {
+    v.parse().map_err(|_| {
+        ConfigError(format!(
+            "{name}: «{v}» no es una dirección válida (ejemplo: 127.0.0.1:8001)"
+        ))
+    })
+}
+
+/// Values given on the command line or in the environment (clap merges those two).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub control_addr: Option<String>,
+    pub gateway_addr: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub log: Option<String>,
+    pub demo: bool,
+}
+
+pub fn data_dir(o: &Overrides, f: &FileConfig) -> PathBuf {
+    o.data_dir
+        .clone()
+        .or_else(|| f.data_dir.clone())
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR))
+}
+
+pub fn resolve(o: &Overrides, f: FileConfig) -> Result<Settings, ConfigError> {
+    let control_addr = addr(
+        "control_addr",
+        o.control_addr
+            .as_deref()
+            .or(f.control_addr.as_deref())
+            .unwrap_or(DEFAULT_CONTROL_ADDR),
+    )?;
+    let gateway_addr = addr(
+        "gateway_addr",
+        o.gateway_addr
+            .as_deref()
+            .or(f.gateway_addr.as_deref())
+            .unwrap_or(DEFAULT_GATEWAY_ADDR),
+    )?;
+    let mut control = ControlConfig::default();
+    if let Some(m) = f.token_ttl_minutes {
+        if m == 0 {
+            return Err(ConfigError(
+                "token_ttl_minutes debe ser mayor que cero".into(),
+            ));
+        }
+        control.token_ttl = Duration::from_secs(m * 60);
+    }
+    if let Some(m) = f.max_upload_mib {
+        if m == 0 || m > 1024 {
+            return Err(ConfigError(
+                "max_upload_mib debe estar entre 1 y 1024".into(),
+            ));
+        }
+        control.max_upload_bytes = m * 1024 * 1024;
+    }
+    for (state, d) in &f.plazos {
+        let s = State::parse(state).map_err(|i| ConfigError(format!("plazos: {}", i.es)))?;
+        let d = Deadline::parse(d).map_err(|i| ConfigError(format!("plazos.{state}: {}", i.es)))?;
+        control.deadlines.insert(s, d);
+    }
+    let mut holidays = Vec::new();
+    for h in &f.feriados {
+        holidays.push(
+            iop_store::sqlite::parse_date(h).ok_or_else(|| {
+                ConfigError(format!("feriados: «{h}» no es una fecha AAAA-MM-DD"))
+            })?,
+        );
+    }
+    control.calendar = WorkCalendar::new(holidays);
+    if let Some(v) = f.login_max_fallos_cuenta {
+        control.login_max_failures_account = v.max(1);
+    }
+    if let Some(v) = f.login_max_fallos_ip {
+        control.login_max_failures_address = v.max(1);
+    }
+    if let Some(v) = f.login_ventana_segundos {
+        control.login_window = Duration::from_secs(v.max(1));
+    }
+    Ok(Settings {
+        control_addr,
+        gateway_addr,
+        data_dir: data_dir(o, &f),
+        demo: o.demo,
+        log: o.log.clone().or(f.log).unwrap_or_else(|| "info".into()),
+        control,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn precedence_flag_then_file_then_default() {
+        let f: FileConfig = toml::from_str("control_addr = \"127.0.0.1:9001\"\ngateway_addr = \"127.0.0.1:9000\"\nplazos = { presentada = \"8h\" }\nferiados = [\"2026-12-25\"]\n")
+            .unwrap_or_default();
+        let o = Overrides {
+            control_addr: Some("127.0.0.1:7001".into()),
+            ..Default::default()
+        };
+        let s = resolve(&o, f).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.control_addr.port(), 7001);
+        assert_eq!(s.gateway_addr.port(), 9000);
+        assert_eq!(s.data_dir, PathBuf::from(DEFAULT_DATA_DIR));
+        assert_eq!(
+            s.control.deadlines.get(&State::Presentada),
+            Some(&Deadline::Hours(8))
+        );
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let f: FileConfig =
+            toml::from_str("plazos = { presentada = \"tres\" }").unwrap_or_default();
+        let e = resolve(&Overrides::default(), f)
+            .err()
+            .map(|e| e.0)
+            .unwrap_or_default();
+        assert!(e.contains("plazos.presentada"), "{e}");
+        assert!(toml::from_str::<FileConfig>("puerto = 1").is_err());
+    }
+}
