@@ -11,8 +11,12 @@ use iop_store::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+/// An error answer. Boxed, so that `Result<T, ApiError>` stays small.
 #[derive(Debug, Clone)]
-pub struct ApiError {
+pub struct ApiError(Box<ApiErrorData>);
+
+#[derive(Debug, Clone)]
+pub struct ApiErrorData {
     pub status: StatusCode,
     pub code: &'static str,
     pub es: String,
@@ -39,6 +43,19 @@ pub struct ErrorBody {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+impl std::ops::Deref for ApiError {
+    type Target = ApiErrorData;
+    fn deref(&self) -> &ApiErrorData {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ApiError {
+    fn deref_mut(&mut self) -> &mut ApiErrorData {
+        &mut self.0
+    }
+}
+
 impl ApiError {
     pub fn new(
         status: StatusCode,
@@ -46,7 +63,7 @@ impl ApiError {
         es: impl Into<String>,
         en: impl Into<String>,
     ) -> Self {
-        Self {
+        Self(Box::new(ApiErrorData {
             status,
             code,
             es: es.into(),
@@ -54,7 +71,7 @@ impl ApiError {
             field: None,
             detail: None,
             retry_after: None,
-        }
+        }))
     }
     pub fn field(mut self, f: impl Into<String>) -> Self {
         self.field = Some(f.into());
@@ -181,10 +198,11 @@ fn render(e: &ApiError, english: bool) -> Response {
     } else {
         h.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static("es"));
     }
-    if let Some(s) = e.retry_after {
-        if let Ok(v) = HeaderValue::from_str(&s.to_string()) {
-            h.insert(header::RETRY_AFTER, v);
-        }
+    if let Some(v) = e
+        .retry_after
+        .and_then(|s| HeaderValue::from_str(&s.to_string()).ok())
+    {
+        h.insert(header::RETRY_AFTER, v);
     }
     if e.status == StatusCode::UNAUTHORIZED {
         h.insert(
@@ -232,10 +250,8 @@ pub fn prefers_english(headers: &HeaderMap) -> bool {
 pub async fn language(req: Request, next: Next) -> Response {
     let english = prefers_english(req.headers());
     let mut res = next.run(req).await;
-    if english {
-        if let Some(PendingError(e)) = res.extensions_mut().remove::<PendingError>() {
-            return render(&e, true);
-        }
+    if english && let Some(PendingError(e)) = res.extensions_mut().remove::<PendingError>() {
+        return render(&e, true);
     }
     res
 }

@@ -52,15 +52,15 @@ pub async fn create_user(st: &AppState, input: UserIn) -> ApiResult<(UserRec, Op
     let nombre = field("nombre", Name::parse(&input.nombre))?;
     let roles = field("roles", RoleSet::parse_list(&input.roles))?;
     let unit = opt_field("unidad_id", input.unidad_id.as_deref(), UnitId::parse)?;
-    if let Some(u) = unit {
-        if st.store.get_unit(u).await?.is_none() {
-            return Err(ApiError::unprocessable(
-                "referencia_inexistente",
-                "unidad_id: la unidad no existe",
-                "unidad_id: no such unit",
-            )
-            .field("unidad_id"));
-        }
+    if let Some(u) = unit
+        && st.store.get_unit(u).await?.is_none()
+    {
+        return Err(ApiError::unprocessable(
+            "referencia_inexistente",
+            "unidad_id: la unidad no existe",
+            "unidad_id: no such unit",
+        )
+        .field("unidad_id"));
     }
     if roles.has(Role::Solicitante) && unit.is_none() {
         return Err(ApiError::unprocessable(
@@ -113,7 +113,11 @@ pub async fn load_visible(st: &AppState, actor: &UserRec, raw: &str) -> ApiResul
     let rec = rec.ok_or_else(not_found)?;
     let a = actor.actor();
     if rec.facts.state == State::Borrador && rec.facts.created_by != actor.id {
-        return Err(not_found());
+        return Err(ApiError::forbidden(
+            "borrador_ajeno",
+            "el borrador es privado de quien lo creó hasta que lo presente",
+            "a draft is private to its author until submitted",
+        ));
     }
     if !rec.facts.visible_to(&a) {
         return Err(ApiError::forbidden(
@@ -432,10 +436,10 @@ pub async fn transition(
 ) -> ApiResult<RequestRec> {
     let rec = load_visible(st, actor, raw).await?;
     let kind = field("accion", ActionKind::parse(&input.accion))?;
-    if let Some(v) = input.version {
-        if v != rec.version {
-            return Err(iop_store::StoreError::Stale.into());
-        }
+    if let Some(v) = input.version
+        && v != rec.version
+    {
+        return Err(iop_store::StoreError::Stale.into());
     }
     let comment = input
         .comentario

@@ -366,7 +366,7 @@ mod tests {
             DocumentKind::parse("NTA"),
             Ok(DocumentKind::NormaTecnicaAdhesion)
         );
-        let e = DocumentKind::parse("PDF").unwrap_err();
+        let e = DocumentKind::parse("PDF").expect_err("PDF is not a document kind");
         assert!(e.es.contains("NI, NTA, IL"));
     }
 }

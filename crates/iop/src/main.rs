@@ -211,7 +211,7 @@ async fn user_add(
     };
     let state = server::app_state(&settings, store, Arc::new(SystemClock));
     if let Err(e) = iop_control::seed::ensure_agency_units(&state).await {
-        return fail(e.es);
+        return fail(&e.es);
     }
     let unidad_id = match unidad {
         None => None,

@@ -1,6 +1,6 @@
 //! Routes of the REST API. Every route is registered through `routes!`, which takes its OpenAPI
-//! entry from the handler's `#[utoipa::path]`: a route without an entry cannot be added here (and
-//! a test scans this folder for any `.route(` that would bypass it).
+//! entry from the handler's `#[utoipa::path]`, so a route without an entry cannot be added here;
+//! a test scans this folder for plain axum routing that would bypass it.
 
 mod auth;
 mod catalog;

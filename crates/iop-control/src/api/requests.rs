@@ -4,6 +4,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, Auth};
 use crate::service;
 use axum::Json;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -139,8 +140,17 @@ pub async fn upload_document(
     State(st): State<AppState>,
     Auth(u): Auth,
     Path(id): Path<String>,
-    mut form: Multipart,
+    form: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Json<RequestOut>> {
+    let mut form = form.map_err(|e| {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "tipo_contenido",
+            "envíe el documento como multipart/form-data con los campos «tipo» y «archivo»",
+            "send the document as multipart/form-data with fields 'tipo' and 'archivo'",
+        )
+        .detail(e.body_text())
+    })?;
     let max = st.config.max_upload_bytes;
     let mut kind: Option<String> = None;
     let mut file: Option<(String, Vec<u8>)> = None;

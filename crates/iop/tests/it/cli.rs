@@ -1,0 +1,455 @@
+//! The real `iop` binary: `serve --demo`, first start without demo, `migrate`, `user add`,
+//! `version`, configuration precedence, and graceful shutdown on SIGTERM.
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_iop");
+
+struct Server {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    out: Vec<String>,
+    control: String,
+    gateway: String,
+}
+
+fn iop(args: &[&str]) -> Command {
+    let mut c = Command::new(BIN);
+    c.args(args)
+        .env_remove("IOP_CONFIG")
+        .env_remove("IOP_DATA_DIR")
+        .env("IOP_LOG", "warn");
+    c
+}
+
+fn start(dir: &std::path::Path, extra: &[&str], envs: &[(&str, &str)]) -> Server {
+    let mut args = vec![
+        "serve",
+        "--data-dir",
+        dir.to_str().unwrap_or("."),
+        "--control-addr",
+        "127.0.0.1:0",
+        "--gateway-addr",
+        "127.0.0.1:0",
+    ];
+    args.extend_from_slice(extra);
+    let mut cmd = iop(&args);
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut s = Server {
+        child,
+        lines,
+        out: Vec::new(),
+        control: String::new(),
+        gateway: String::new(),
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while s.gateway.is_empty() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = s
+            .lines
+            .recv_timeout(left)
+            .unwrap_or_else(|_| panic!("server did not report its addresses; said: {:?}", s.out));
+        if let Some(rest) = line.split("API (plano de control): http://").nth(1) {
+            s.control = format!("http://{}", rest.split('/').next().unwrap_or(""));
+        }
+        if let Some(rest) = line.split("pasarela:").nth(1) {
+            s.gateway = rest.trim().trim_end_matches('/').to_owned();
+        }
+        s.out.push(line);
+    }
+    // Collect what else it prints at start (accounts, passwords) for a moment.
+    while let Ok(l) = s.lines.recv_timeout(Duration::from_millis(300)) {
+        s.out.push(l);
+    }
+    s
+}
+
+impl Server {
+    fn printed(&self) -> String {
+        self.out.join("\n")
+    }
+
+    /// SIGTERM, then wait for a clean exit.
+    fn terminate(mut self) -> (bool, Vec<String>) {
+        let pid = self.child.id().to_string();
+        let ok = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        assert!(ok, "kill failed");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                let rest: Vec<String> = self.lines.try_iter().collect();
+                return (status.success(), rest);
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("server did not stop within 30 s of SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn wait_ok(client: &reqwest::Client, url: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(r) = client.get(url).send().await
+            && r.status().is_success()
+        {
+            return r.json().await.unwrap_or_default();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{url} did not answer 200 in time"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn serve_demo_answers_health_ready_and_openapi_then_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let s = start(dir.path(), &["--demo"], &[]);
+    let c = reqwest::Client::new();
+    for base in [&s.control, &s.gateway] {
+        assert_eq!(
+            wait_ok(&c, &format!("{base}/healthz")).await["estado"],
+            "vivo"
+        );
+        assert_eq!(
+            wait_ok(&c, &format!("{base}/readyz")).await["estado"],
+            "listo"
+        );
+    }
+    let doc = wait_ok(&c, &format!("{}/api/openapi.json", s.control)).await;
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert!(doc["paths"]["/api/v1/solicitudes/{id}/transiciones"]["post"].is_object());
+    // The gateway refuses what was not published, in JSON.
+    let r = c
+        .get(format!("{}/segip/v2/persona", s.gateway))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status().as_u16(), 404);
+
+    // Each demo role logs in with the printed password and finds work waiting.
+    let printed = s.printed();
+    assert!(printed.contains("MODO DEMOSTRACIÓN"), "{printed}");
+    for (user, min) in [
+        ("jefe", 1),
+        ("lider", 1),
+        ("responsable", 1),
+        ("solicitante2", 1),
+    ] {
+        let line = printed
+            .lines()
+            .find(|l| l.contains(&format!("usuario demo: {user} ")))
+            .unwrap_or_else(|| panic!("{user} not printed"));
+        let pw = line.rsplit("contraseña: ").next().unwrap_or("").trim();
+        let login: Value = c
+            .post(format!("{}/api/v1/auth/login", s.control))
+            .json(&json!({"usuario": user, "contrasena": pw}))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .json()
+            .await
+            .unwrap_or_default();
+        let token = login["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{user}: {login}"));
+        let inbox: Value = c
+            .get(format!("{}/api/v1/bandeja", s.control))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .json()
+            .await
+            .unwrap_or_default();
+        assert!(
+            inbox.as_array().map(Vec::len).unwrap_or(0) >= min,
+            "{user}'s inbox: {inbox}"
+        );
+    }
+
+    let (ok, rest) = s.terminate();
+    assert!(ok, "exit status after SIGTERM");
+    assert!(rest.iter().any(|l| l.contains("iop detenido")), "{rest:?}");
+
+    // A second start on the same data dir keeps the data and does not seed again.
+    let s = start(dir.path(), &["--demo"], &[]);
+    assert!(s.printed().contains("ya existían"), "{}", s.printed());
+    assert!(!s.printed().contains("contraseña: demo"));
+    let (ok, _) = s.terminate();
+    assert!(ok);
+}
+
+#[tokio::test]
+async fn first_start_creates_one_admin_and_cli_manages_users() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = dir.path().to_str().unwrap_or(".");
+
+    // migrate on an empty dir creates the store.
+    let out = iop(&["migrate", "--data-dir", d])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("esquema v1"));
+
+    // user add with a password from stdin, and with a generated one.
+    let mut child = iop(&[
+        "user",
+        "add",
+        "--data-dir",
+        d,
+        "--usuario",
+        "rosa",
+        "--nombre",
+        "Rosa Responsable",
+        "--rol",
+        "responsable_adas",
+    ])
+    .arg("--password-stdin")
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .spawn()
+    .unwrap_or_else(|e| panic!("{e}"));
+    child
+        .stdin
+        .take()
+        .map(|mut i| i.write_all(b"una-clave-bastante-larga\n"));
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success());
+    let out = iop(&[
+        "user",
+        "add",
+        "--data-dir",
+        d,
+        "--usuario",
+        "sergio",
+        "--nombre",
+        "Sergio",
+        "--rol",
+        "solicitante",
+        "--unidad",
+        "dge",
+    ])
+    .output()
+    .unwrap_or_else(|e| panic!("{e}"));
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success() && said.contains("contraseña generada"),
+        "{said}"
+    );
+    let generated = said.rsplit(": ").next().unwrap_or("").trim().to_owned();
+
+    // Refusals are clear and exit non-zero.
+    let out = iop(&[
+        "user",
+        "add",
+        "--data-dir",
+        d,
+        "--usuario",
+        "x",
+        "--nombre",
+        "Equis",
+        "--rol",
+        "lider_adas",
+    ])
+    .output()
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("usuario_invalido"));
+    let out = iop(&[
+        "user",
+        "add",
+        "--data-dir",
+        d,
+        "--usuario",
+        "mago",
+        "--nombre",
+        "Mago",
+        "--rol",
+        "mago",
+    ])
+    .output()
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("el rol debe ser uno de"));
+    let out = iop(&[
+        "user",
+        "add",
+        "--data-dir",
+        d,
+        "--usuario",
+        "sol2",
+        "--nombre",
+        "Sol",
+        "--rol",
+        "solicitante",
+        "--unidad",
+        "NOEXISTE",
+    ])
+    .output()
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no existe la unidad"));
+
+    // Users exist, so the first start does not create (or print) an administrator...
+    let s = start(dir.path(), &[], &[]);
+    assert!(!s.printed().contains("Administrador inicial"));
+    let c = reqwest::Client::new();
+    for (user, pw) in [
+        ("rosa", "una-clave-bastante-larga"),
+        ("sergio", generated.as_str()),
+    ] {
+        let r = c
+            .post(format!("{}/api/v1/auth/login", s.control))
+            .json(&json!({"usuario": user, "contrasena": pw}))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.status().as_u16(), 200, "{user}");
+    }
+    let (ok, _) = s.terminate();
+    assert!(ok);
+
+    // ...while on an empty dir it creates exactly one, with a password printed once.
+    let empty = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let s = start(empty.path(), &[], &[]);
+    let line = s
+        .out
+        .iter()
+        .find(|l| l.contains("Administrador inicial"))
+        .cloned()
+        .unwrap_or_else(|| panic!("{}", s.printed()));
+    let pw = line
+        .split("contraseña «")
+        .nth(1)
+        .and_then(|r| r.split('»').next())
+        .unwrap_or("")
+        .to_owned();
+    let r = c
+        .post(format!("{}/api/v1/auth/login", s.control))
+        .json(&json!({"usuario": "admin", "contrasena": pw}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status().as_u16(), 200);
+    let (ok, _) = s.terminate();
+    assert!(ok);
+    let s = start(empty.path(), &[], &[]);
+    assert!(!s.printed().contains("Administrador inicial"));
+    drop(s);
+}
+
+#[tokio::test]
+async fn configuration_precedence_and_errors() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let cfg = dir.path().join("iop.toml");
+    // The file names a data dir and addresses; flags override the addresses; env overrides the file.
+    let data_from_env = dir.path().join("datos-env");
+    std::fs::write(&cfg, format!("data_dir = \"{}\"\ncontrol_addr = \"127.0.0.1:1\"\ngateway_addr = \"127.0.0.1:1\"\n[plazos]\npresentada = \"1d\"\n", dir.path().join("datos-archivo").display())).unwrap_or_else(|e| panic!("{e}"));
+    let mut cmd = iop(&[
+        "serve",
+        "--config",
+        cfg.to_str().unwrap_or(""),
+        "--control-addr",
+        "127.0.0.1:0",
+        "--gateway-addr",
+        "127.0.0.1:0",
+        "--demo",
+    ]);
+    cmd.env("IOP_DATA_DIR", &data_from_env);
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("stdout"));
+    let mut reader = BufReader::new(stdout);
+    let mut line = String::new();
+    let _ = reader.read_line(&mut line);
+    assert!(line.contains("en marcha"), "{line}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !data_from_env.join("iop.sqlite3").exists() {
+        assert!(
+            Instant::now() < deadline,
+            "the env var's data dir was not used"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        !dir.path().join("datos-archivo").exists(),
+        "the file's data dir must lose to IOP_DATA_DIR"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+
+    // Bad settings are refused before anything starts, naming the setting, in Spanish.
+    std::fs::write(&cfg, "[plazos]\npresentada = \"pronto\"\n").unwrap_or_else(|e| panic!("{e}"));
+    let out = iop(&["serve", "--config", cfg.to_str().unwrap_or("")])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("plazos.presentada"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(&cfg, "puerto = 80\n").unwrap_or_else(|e| panic!("{e}"));
+    let out = iop(&["serve", "--config", cfg.to_str().unwrap_or("")])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no válido"));
+    let out = iop(&[
+        "serve",
+        "--data-dir",
+        dir.path().to_str().unwrap_or(""),
+        "--control-addr",
+        "aquí",
+    ])
+    .output()
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("control_addr"));
+
+    let out = iop(&["version"]).output().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("iop {}", env!("CARGO_PKG_VERSION"))
+    );
+}

@@ -1,0 +1,421 @@
+//! Test harness: a real server on ephemeral ports with a fresh data directory, a clock the test
+//! can move, and a small JSON client.
+
+use iop::config::{Overrides, Settings, resolve};
+use iop::server::{Running, start_with_clock};
+use iop_domain::Clock;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+use time::OffsetDateTime;
+
+/// A clock that starts at a fixed working-day instant and moves only when told.
+#[derive(Clone)]
+pub struct TestClock(Arc<Mutex<OffsetDateTime>>);
+
+impl TestClock {
+    pub fn new() -> Self {
+        // Tuesday 2026-11-24 10:00 in La Paz.
+        Self(Arc::new(Mutex::new(
+            time::macros::datetime!(2026-11-24 14:00 UTC),
+        )))
+    }
+    pub fn advance(&self, d: time::Duration) {
+        let mut t = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        *t += d;
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> OffsetDateTime {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+pub struct App {
+    pub base: String,
+    pub gateway: String,
+    pub client: reqwest::Client,
+    pub clock: TestClock,
+    pub admin_token: String,
+    pub admin_password: String,
+    pub _running: Option<Running>,
+    pub _dir: tempfile::TempDir,
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Resp {
+    pub fn code(&self) -> &str {
+        self.body["codigo"].as_str().unwrap_or("")
+    }
+    #[track_caller]
+    pub fn ok(self) -> Value {
+        assert!(
+            self.status.is_success(),
+            "expected success, got {} {}",
+            self.status,
+            self.body
+        );
+        self.body
+    }
+    #[track_caller]
+    pub fn expect(self, status: u16, code: &str) -> Value {
+        assert_eq!(
+            (self.status.as_u16(), self.code()),
+            (status, code),
+            "body: {}",
+            self.body
+        );
+        self.body
+    }
+}
+
+pub fn settings(dir: &std::path::Path, demo: bool, tweak: impl FnOnce(&mut Settings)) -> Settings {
+    let o = Overrides {
+        control_addr: Some("127.0.0.1:0".into()),
+        gateway_addr: Some("127.0.0.1:0".into()),
+        data_dir: Some(dir.to_path_buf()),
+        log: None,
+        demo,
+    };
+    let mut s = resolve(&o, Default::default()).unwrap_or_else(|e| panic!("{e}"));
+    tweak(&mut s);
+    s
+}
+
+pub async fn spawn_app() -> App {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> App {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let clock = TestClock::new();
+    let running = start_with_clock(settings(dir.path(), false, tweak), Arc::new(clock.clone()))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (login, pw) = running
+        .admin_password
+        .clone()
+        .unwrap_or_else(|| panic!("no admin password on first start"));
+    let mut app = App {
+        base: format!("http://{}", running.control_addr),
+        gateway: format!("http://{}", running.gateway_addr),
+        client: reqwest::Client::new(),
+        clock,
+        admin_token: String::new(),
+        admin_password: pw.clone(),
+        _running: Some(running),
+        _dir: dir,
+    };
+    app.admin_token = app.login(&login, &pw).await;
+    app
+}
+
+impl App {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.unwrap_or_else(|e| panic!("{path}: {e}"));
+        Self::read(res).await
+    }
+
+    pub async fn read(res: reqwest::Response) -> Resp {
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.bytes().await.unwrap_or_default();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Resp {
+            status,
+            body,
+            headers,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Resp {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn login(&self, user: &str, pw: &str) -> String {
+        let r = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"usuario": user, "contrasena": pw})),
+            )
+            .await
+            .ok();
+        r["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no token: {r}"))
+            .to_owned()
+    }
+
+    pub async fn upload(
+        &self,
+        id: &str,
+        token: &str,
+        kind: &str,
+        bytes: Vec<u8>,
+        filename: &str,
+        mime: &str,
+    ) -> Resp {
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(filename.to_owned())
+            .mime_str(mime)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let form = reqwest::multipart::Form::new()
+            .text("tipo", kind.to_owned())
+            .part("archivo", part);
+        let res = self
+            .client
+            .put(format!("{}/api/v1/solicitudes/{id}/documento", self.base))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        Self::read(res).await
+    }
+
+    pub async fn act(&self, id: &str, token: &str, body: Value) -> Resp {
+        self.post(
+            &format!("/api/v1/solicitudes/{id}/transiciones"),
+            token,
+            body,
+        )
+        .await
+    }
+
+    /// The request as `token` sees it.
+    pub async fn request_as(&self, id: &str, token: &str) -> Value {
+        self.get(&format!("/api/v1/solicitudes/{id}"), token)
+            .await
+            .ok()
+    }
+
+    pub async fn request(&self, id: &str) -> Value {
+        self.get(&format!("/api/v1/solicitudes/{id}"), &self.admin_token)
+            .await
+            .ok()
+    }
+}
+
+pub const PASSWORD: &str = "contrasena-de-prueba-1";
+
+/// A world to run PR05 in: units, one user per role (and spares), entities, a system and services.
+pub struct World {
+    pub unit: String,
+    pub tokens: std::collections::HashMap<&'static str, String>,
+    pub ids: std::collections::HashMap<&'static str, String>,
+    pub system: String,
+    pub services: Vec<String>,
+    pub publisher: String,
+}
+
+impl World {
+    pub fn t(&self, who: &str) -> &str {
+        self.tokens
+            .get(who)
+            .map(String::as_str)
+            .unwrap_or_else(|| panic!("no user {who}"))
+    }
+    pub fn id(&self, who: &str) -> &str {
+        self.ids
+            .get(who)
+            .map(String::as_str)
+            .unwrap_or_else(|| panic!("no user {who}"))
+    }
+}
+
+pub const PEOPLE: &[(&str, &[&str], bool)] = &[
+    // (login, roles, in the requesting unit?)
+    ("sol", &["solicitante"], true),
+    ("colega", &["solicitante"], true),
+    ("otro", &["solicitante"], false),
+    ("jefe", &["jefe_upat"], false),
+    ("resp", &["responsable_adas"], false),
+    ("lider", &["lider_adas"], false),
+    ("lider2", &["lider_adas"], false),
+    ("respylider", &["responsable_adas", "lider_adas"], false),
+    ("jefeyresp", &["jefe_upat", "responsable_adas"], false),
+];
+
+pub async fn world(app: &App) -> World {
+    let a = &app.admin_token;
+    let unit = app
+        .post(
+            "/api/v1/unidades",
+            a,
+            json!({"sigla": "UGE", "nombre": "Unidad de Gobierno Electrónico"}),
+        )
+        .await
+        .ok();
+    let other = app
+        .post(
+            "/api/v1/unidades",
+            a,
+            json!({"sigla": "AJ", "nombre": "Asesoría Jurídica"}),
+        )
+        .await
+        .ok();
+    let unit = unit["id"].as_str().unwrap_or_default().to_owned();
+    let mut tokens = std::collections::HashMap::new();
+    let mut ids = std::collections::HashMap::new();
+    for (login, roles, in_unit) in PEOPLE {
+        let u = if *in_unit {
+            unit.clone()
+        } else {
+            other["id"].as_str().unwrap_or_default().to_owned()
+        };
+        let r = app
+            .post("/api/v1/usuarios", a, json!({"usuario": login, "nombre": format!("Persona {login}"), "unidad_id": u, "roles": roles, "contrasena": PASSWORD}))
+            .await
+            .ok();
+        ids.insert(
+            *login,
+            r["usuario"]["id"].as_str().unwrap_or_default().to_owned(),
+        );
+        tokens.insert(*login, app.login(login, PASSWORD).await);
+    }
+    tokens.insert("admin", a.clone());
+    let cons = app
+        .post(
+            "/api/v1/entidades",
+            a,
+            json!({"sigla": "GAM", "nombre": "Gobierno Municipal", "tipo": "consumidora"}),
+        )
+        .await
+        .ok();
+    let publ = app
+        .post(
+            "/api/v1/entidades",
+            a,
+            json!({"sigla": "SEGIP", "nombre": "Registro de identidad", "tipo": "publicadora"}),
+        )
+        .await
+        .ok();
+    let system = app
+        .post(
+            "/api/v1/sistemas",
+            a,
+            json!({"entidad_id": cons["id"], "codigo": "tramites", "nombre": "Trámites en línea"}),
+        )
+        .await
+        .ok();
+    let mut services = Vec::new();
+    for code in ["persona", "certificado"] {
+        let s = app
+            .post("/api/v1/servicios", a, json!({"entidad_id": publ["id"], "codigo": code, "version": 1, "nombre": format!("Servicio {code}")}))
+            .await
+            .ok();
+        services.push(s["id"].as_str().unwrap_or_default().to_owned());
+    }
+    World {
+        unit,
+        tokens,
+        ids,
+        system: system["id"].as_str().unwrap_or_default().to_owned(),
+        services,
+        publisher: publ["id"].as_str().unwrap_or_default().to_owned(),
+    }
+}
+
+pub fn pdf() -> Vec<u8> {
+    iop_control::seed::demo_pdf()
+}
+
+/// A consumption request by `sol`, with its document, still a draft. Returns its id.
+pub async fn draft(app: &App, w: &World) -> String {
+    let r = app
+        .post(
+            "/api/v1/solicitudes",
+            w.t("sol"),
+            json!({"tipo": "consumo", "sistema_id": w.system, "servicios": [w.services[0]], "justificacion": "Verificar identidad en trámites"}),
+        )
+        .await
+        .ok();
+    let id = r["id"].as_str().unwrap_or_default().to_owned();
+    app.upload(&id, w.t("sol"), "NI", pdf(), "nota.pdf", "application/pdf")
+        .await
+        .ok();
+    id
+}
+
+pub fn act(accion: &str) -> Value {
+    json!({"accion": accion})
+}
+
+pub fn enable(w: &World) -> Value {
+    json!({"accion": "habilitar", "habilitacion": {"accesos": [{"sistema_id": w.system, "servicio_id": w.services[0]}]}})
+}
+
+pub fn note() -> Value {
+    json!({"accion": "elaborar_nota", "nota": {"cuerpo": "Se habilitó el acceso y se enviaron las credenciales.", "recomendaciones": "Rotar credenciales"}})
+}
+
+/// Moves a fresh request to `state` along the happy path (leader: `lider`).
+pub async fn request_in(app: &App, w: &World, state: &str) -> String {
+    let id = draft(app, w).await;
+    let steps: Vec<(&str, Value)> = vec![
+        ("sol", act("presentar")),
+        ("jefe", act("derivar")),
+        (
+            "resp",
+            json!({"accion": "asignar", "lider_id": w.id("lider")}),
+        ),
+        ("lider", enable(w)),
+        ("lider", note()),
+        ("resp", act("aprobar_nota_adas")),
+        ("jefe", act("aprobar_nota_upat")),
+        ("sol", act("recibir")),
+    ];
+    let order = [
+        "borrador",
+        "presentada",
+        "derivada_adas",
+        "asignada_lider",
+        "habilitada",
+        "nota_elaborada",
+        "nota_aprobada_adas",
+        "nota_aprobada_upat",
+        "recibida",
+    ];
+    let target = order
+        .iter()
+        .position(|s| *s == state)
+        .unwrap_or_else(|| panic!("unknown state {state}"));
+    for (who, body) in steps.into_iter().take(target) {
+        app.act(&id, w.t(who), body).await.ok();
+    }
+    id
+}
+
+/// Logs everyone in again (after the test clock made their tokens expire).
+pub async fn relogin(app: &App, w: &mut World) {
+    for (login, _, _) in PEOPLE {
+        let t = app.login(login, PASSWORD).await;
+        w.tokens.insert(login, t);
+    }
+    let t = app.login("admin", &app.admin_password).await;
+    w.tokens.insert("admin", t);
+}

@@ -1,0 +1,11 @@
+//! Integration tests of the `iop` binary and its HTTP API, over real sockets, each with a fresh
+//! data directory. One test binary for the crate (link time).
+
+mod helpers;
+
+mod cli;
+mod input;
+mod matrix;
+mod openapi;
+mod procedure;
+mod walk;
