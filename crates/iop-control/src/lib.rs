@@ -112,7 +112,7 @@ impl AppState {
 
 /// The control plane's router (API, OpenAPI document, docs viewer, health) and its OpenAPI.
 pub fn router(state: AppState) -> (Router, OpenApi) {
-    let (api, openapi) = api::routes().split_for_parts();
+    let (api, openapi) = api::routes_and_doc();
     let limit = state.config.max_upload_bytes + 64 * 1024;
     let docs =
         utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi.clone());

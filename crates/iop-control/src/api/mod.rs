@@ -22,7 +22,6 @@ use utoipa_axum::routes;
 Errores: JSON `{codigo, mensaje, campo?, detalle?}`; mensajes en español, o en inglés con `Accept-Language: en`.",
         license(name = "Apache-2.0")
     ),
-    modifiers(&BearerAuth),
     tags(
         (name = "salud", description = "Estado del servicio"),
         (name = "autenticacion", description = "Inicio y cierre de sesión"),
@@ -33,10 +32,14 @@ Errores: JSON `{codigo, mensaje, campo?, detalle?}`; mensajes en español, o en 
 )]
 pub struct ApiDoc;
 
-struct BearerAuth;
+/// What every operation shares: the bearer scheme, and the error answers any `/api/v1` route can
+/// give (malformed body 400, missing token 401, too large 413, wrong content type 415, invalid
+/// input 422, too many requests 429, server error 500), all with the same `ErrorBody`.
+pub struct Conventions;
 
-impl Modify for BearerAuth {
+impl Modify for Conventions {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "token",
@@ -47,10 +50,71 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+        let error = |desc: &str| {
+            ResponseBuilder::new()
+                .description(desc)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        let common = [
+            (
+                "400",
+                "Petición mal formada (JSON no válido, identificador en la ruta no válido)",
+            ),
+            ("401", "Falta el token de acceso o ya no es válido"),
+            ("413", "Cuerpo demasiado grande"),
+            ("415", "Tipo de contenido no admitido"),
+            (
+                "422",
+                "Datos no válidos (campo desconocido, faltante, de otro tipo o fuera de las reglas)",
+            ),
+            ("429", "Demasiadas peticiones"),
+            ("500", "Error interno"),
+        ];
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if !path.starts_with("/api/v1/") {
+                continue;
+            }
+            let has_id = path.contains('{');
+            let ops = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for op in ops.into_iter().flatten() {
+                for (code, desc) in common {
+                    op.responses
+                        .responses
+                        .entry(code.to_owned())
+                        .or_insert_with(|| error(desc).into());
+                }
+                if has_id {
+                    op.responses
+                        .responses
+                        .entry("404".to_owned())
+                        .or_insert_with(|| error("No existe").into());
+                }
+            }
+        }
     }
 }
 
-pub fn routes() -> OpenApiRouter<AppState> {
+/// The API's router and its complete OpenAPI document.
+pub fn routes_and_doc() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut doc) = routes().split_for_parts();
+    // Applied after the routes are collected, so it sees every operation.
+    Conventions.modify(&mut doc);
+    (router, doc)
+}
+
+fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))

@@ -737,3 +737,42 @@ async fn accounts_tokens_throttling_and_administration() {
     );
     assert_eq!(r.code(), "no_autenticado");
 }
+
+#[tokio::test]
+async fn failed_logins_are_throttled_per_client_address() {
+    let app = spawn_app_with(|s| {
+        s.control.login_max_failures_address = 4;
+        s.control.login_max_failures_account = 100;
+    })
+    .await;
+    // Four different accounts (existing or not) from the same address...
+    for user in ["ana", "beto", "carla", "admin"] {
+        app.call(
+            reqwest::Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"usuario": user, "contrasena": "no-es-la-clave"})),
+        )
+        .await
+        .expect(401, "credenciales_invalidas");
+    }
+    // ...and even the right password is refused from that address until the window passes.
+    let r = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"usuario": "admin", "contrasena": app.admin_password})),
+        )
+        .await;
+    let wait: u64 = r
+        .headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    assert!((1..=900).contains(&wait), "Retry-After: {wait}");
+    r.expect(429, "demasiados_intentos");
+    app.clock.advance(time::Duration::seconds(wait as i64));
+    app.login("admin", &app.admin_password).await;
+}
