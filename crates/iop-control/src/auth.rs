@@ -33,9 +33,7 @@ pub fn new_password() -> String {
     if getrandom::fill(&mut buf).is_err() {
         panic!("no OS randomness available");
     }
-    buf.iter()
-        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
-        .collect()
+    buf.iter().map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char).collect()
 }
 
 pub fn hash_token(token: &str) -> String {
@@ -72,11 +70,7 @@ pub async fn verify_password(password: String, hash: Option<String>) -> bool {
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| dummy_hash().to_owned());
         let matches = PasswordHash::new(&hash)
-            .map(|h| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &h)
-                    .is_ok()
-            })
+            .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
             .unwrap_or(false);
         matches && known
     })
@@ -92,13 +86,7 @@ pub struct Throttle {
 
 impl Throttle {
     /// `Err` with the seconds to wait if `key` already reached `max` failures in `window`.
-    pub fn check(
-        &self,
-        key: &str,
-        max: u32,
-        window: Duration,
-        now: OffsetDateTime,
-    ) -> Result<(), u64> {
+    pub fn check(&self, key: &str, max: u32, window: Duration, now: OffsetDateTime) -> Result<(), u64> {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         let Some(list) = map.get_mut(key) else {
             return Ok(());
@@ -151,10 +139,7 @@ mod tests {
             assert!(t.check("k", 3, w, t0).is_ok(), "{i}");
             t.fail("k", t0);
         }
-        assert_eq!(
-            t.check("k", 3, w, t0 + time::Duration::seconds(10)),
-            Err(50)
-        );
+        assert_eq!(t.check("k", 3, w, t0 + time::Duration::seconds(10)), Err(50));
         assert!(t.check("k", 3, w, t0 + time::Duration::seconds(61)).is_ok());
         t.fail("k", t0);
         t.clear("k");

@@ -203,6 +203,9 @@ pub struct GrantOut {
     pub servicio_id: String,
     pub desde: String,
     pub hasta: Option<String>,
+    pub operaciones: Option<Vec<String>>,
+    pub limite_por_segundo: Option<f64>,
+    pub rafaga: Option<u32>,
     pub revocada: bool,
 }
 
@@ -256,6 +259,9 @@ pub struct RequestOut {
     /// Present on single-request reads.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub historial: Option<Vec<HistoryOut>>,
+    /// Only in the answer to the transition that issued them: the secrets, shown this once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credenciales_emitidas: Option<Vec<IssuedCredentialOut>>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -267,6 +273,12 @@ pub struct GrantIn {
     pub desde: Option<String>,
     /// `AAAA-MM-DD`; open-ended if omitted.
     pub hasta: Option<String>,
+    /// Operation ids of the service's description; all operations if omitted.
+    pub operaciones: Option<Vec<String>>,
+    /// Calls per second allowed (sustained); no limit if omitted.
+    pub limite_por_segundo: Option<f64>,
+    /// Calls allowed at once above the sustained rate (default: one second's worth).
+    pub rafaga: Option<u32>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -283,6 +295,10 @@ pub struct EnablementIn {
     pub accesos: Vec<GrantIn>,
     #[serde(default)]
     pub publicar: Vec<PublishIn>,
+    /// Credentials to issue to the beneficiary system with this step: `apikey`, `jwt_hs256`.
+    /// Their secrets come back once, in `credenciales_emitidas`.
+    #[serde(default)]
+    pub emitir_credenciales: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -330,4 +346,144 @@ pub struct InboxItem {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
     pub estado: String,
+}
+
+#[derive(Debug, Serialize, ToSchema, Clone)]
+pub struct CredentialOut {
+    pub id: String,
+    /// `apikey` or `jwt_hs256`.
+    pub tipo: String,
+    pub sistema_id: String,
+    /// A recognisable, non-secret prefix (API key) or the `iss` value (JWT).
+    pub pista: String,
+    pub solicitud_id: Option<String>,
+    pub creada: String,
+    /// Set by a rotation: when this credential stops working.
+    pub vence: Option<String>,
+    pub revocada: Option<String>,
+    pub reemplazada_por: Option<String>,
+}
+
+/// A newly issued credential with its secret. Shown once; the platform keeps only a keyed hash
+/// (API key) or an encrypted copy (JWT secret).
+#[derive(Debug, Serialize, ToSchema, Clone)]
+pub struct IssuedCredentialOut {
+    pub credencial: CredentialOut,
+    /// API key: send it in the `apikey` header.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clave: Option<String>,
+    /// JWT: the `iss` claim to put in tokens.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    /// JWT: the HS256 secret to sign them with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secreto: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialIn {
+    /// `apikey` or `jwt_hs256`.
+    pub tipo: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RotateIn {
+    /// Hours the old credential keeps working beside the new one (0 to 720; default 24).
+    pub solapamiento_horas: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpstreamAuthIn {
+    /// `ninguna`, `cabecera`, `basica` or `bearer`.
+    pub tipo: String,
+    /// Header name (`cabecera`) or user (`basica`).
+    pub nombre: Option<String>,
+    /// Header value, password or token. Stored encrypted; never returned.
+    pub valor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectorIn {
+    /// `/<entidad>/v<N>/…/`; default `/<sigla de la entidad en minúsculas>/v<versión>/`.
+    pub ruta_base: Option<String>,
+    /// Upstream base URLs (`http://host:puerto/prefijo`), tried in turn.
+    pub origenes: Vec<String>,
+    pub tiempo_conexion_ms: Option<u32>,
+    pub tiempo_espera_ms: Option<u32>,
+    pub autenticacion: Option<UpstreamAuthIn>,
+    pub max_cuerpo_bytes: Option<u32>,
+    /// Query parameters that carry personal identifiers (kept as keyed hashes in call records).
+    #[serde(default)]
+    pub pii_query: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConnectorOut {
+    pub servicio_id: String,
+    pub version: i64,
+    pub ruta_base: String,
+    pub origenes: Vec<String>,
+    pub tiempo_conexion_ms: i64,
+    pub tiempo_espera_ms: i64,
+    pub autenticacion: String,
+    pub autenticacion_nombre: Option<String>,
+    pub autenticacion_con_valor: bool,
+    pub max_cuerpo_bytes: i64,
+    pub pii_query: Vec<String>,
+    pub creado: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DescriptionIn {
+    /// The service's OpenAPI 3 description, as JSON or YAML text.
+    pub documento: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OperationOut {
+    pub id: String,
+    pub metodo: String,
+    pub ruta: String,
+    pub resumen: Option<String>,
+    pub pii: Vec<String>,
+    pub con_ejemplo: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProbeOut {
+    pub ok: bool,
+    pub origen: String,
+    pub estado_http: Option<u16>,
+    pub latencia_ms: u64,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CallOut {
+    pub nodo: String,
+    pub request_id: String,
+    pub fecha: String,
+    pub ip_cliente: String,
+    pub sistema_id: Option<String>,
+    pub credencial_id: Option<String>,
+    pub servicio_id: Option<String>,
+    pub operacion: Option<String>,
+    pub habilitacion_id: Option<String>,
+    /// The PR05 request behind the grant.
+    pub solicitud: Option<String>,
+    pub metodo: String,
+    pub ruta: String,
+    pub estado: i64,
+    pub latencia_us: i64,
+    pub bytes_entrada: i64,
+    pub bytes_salida: i64,
+    pub estado_origen: Option<i64>,
+    pub rechazo: Option<String>,
+    pub sandbox: bool,
+    pub agregadas: Option<i64>,
 }

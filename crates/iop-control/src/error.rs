@@ -57,12 +57,7 @@ impl std::ops::DerefMut for ApiError {
 }
 
 impl ApiError {
-    pub fn new(
-        status: StatusCode,
-        code: &'static str,
-        es: impl Into<String>,
-        en: impl Into<String>,
-    ) -> Self {
+    pub fn new(status: StatusCode, code: &'static str, es: impl Into<String>, en: impl Into<String>) -> Self {
         Self(Box::new(ApiErrorData {
             status,
             code,
@@ -198,17 +193,11 @@ fn render(e: &ApiError, english: bool) -> Response {
     } else {
         h.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static("es"));
     }
-    if let Some(v) = e
-        .retry_after
-        .and_then(|s| HeaderValue::from_str(&s.to_string()).ok())
-    {
+    if let Some(v) = e.retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
         h.insert(header::RETRY_AFTER, v);
     }
     if e.status == StatusCode::UNAUTHORIZED {
-        h.insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Bearer realm=\"iop\""),
-        );
+        h.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"iop\""));
     }
     res
 }
@@ -216,10 +205,7 @@ fn render(e: &ApiError, english: bool) -> Response {
 /// Whether the client prefers English over Spanish (highest q wins; ties go to the first listed;
 /// Spanish is the default).
 pub fn prefers_english(headers: &HeaderMap) -> bool {
-    let Some(v) = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-    else {
+    let Some(v) = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()) else {
         return false;
     };
     let mut best: Option<(f32, bool)> = None;
@@ -227,11 +213,7 @@ pub fn prefers_english(headers: &HeaderMap) -> bool {
         let mut it = part.trim().split(';');
         let tag = it.next().unwrap_or("").trim().to_ascii_lowercase();
         let q = it
-            .find_map(|p| {
-                p.trim()
-                    .strip_prefix("q=")
-                    .and_then(|q| q.parse::<f32>().ok())
-            })
+            .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
             .unwrap_or(1.0);
         let lang = tag.split('-').next().unwrap_or("");
         let english = match lang {

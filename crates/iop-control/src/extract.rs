@@ -28,12 +28,9 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
 
 fn json_rejection(rej: JsonRejection) -> ApiError {
     match rej {
-        JsonRejection::JsonSyntaxError(e) => ApiError::bad_request(
-            "json_invalido",
-            "el cuerpo no es JSON válido",
-            "the body is not valid JSON",
-        )
-        .detail(e.body_text()),
+        JsonRejection::JsonSyntaxError(e) => {
+            ApiError::bad_request("json_invalido", "el cuerpo no es JSON válido", "the body is not valid JSON").detail(e.body_text())
+        }
         JsonRejection::JsonDataError(e) => ApiError::unprocessable(
             "datos_invalidos",
             "el JSON no tiene la forma esperada (campo desconocido, faltante o de otro tipo)",
@@ -63,9 +60,7 @@ pub struct Auth(pub UserRec);
 pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
     let v = headers.get(AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = v.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then_some(token.trim())
+    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
 }
 
 impl FromRequestParts<AppState> for Auth {
@@ -83,10 +78,7 @@ impl FromRequestParts<AppState> for Auth {
 }
 
 /// Parses an identifier from the path with the domain's parser.
-pub fn path_id<T>(
-    raw: &str,
-    parse: fn(&str) -> Result<T, iop_domain::Invalid>,
-) -> Result<T, ApiError> {
+pub fn path_id<T>(raw: &str, parse: fn(&str) -> Result<T, iop_domain::Invalid>) -> Result<T, ApiError> {
     parse(raw).map_err(|i| ApiError::bad_request(i.code, i.es, i.en).field("id"))
 }
 

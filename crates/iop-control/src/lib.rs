@@ -7,9 +7,14 @@
 
 pub mod api;
 pub mod auth;
+pub mod compiler;
+pub mod credentials;
 pub mod dto;
 pub mod error;
 pub mod extract;
+pub mod importer;
+pub mod openapi_import;
+pub mod secrets;
 pub mod seed;
 pub mod service;
 
@@ -80,6 +85,16 @@ pub fn default_deadlines() -> HashMap<State, Deadline> {
     ])
 }
 
+/// The control plane's link to the data plane: the snapshot publisher, the keys, and the
+/// gateway's metrics.
+#[derive(Clone)]
+pub struct GatewayHooks {
+    pub publisher: Arc<compiler::Publisher>,
+    pub keys: iop_gateway::DerivedKeys,
+    pub secrets: secrets::SecretBox,
+    pub gateway: Arc<iop_gateway::Gateway>,
+}
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
@@ -88,25 +103,43 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub config: Arc<ControlConfig>,
     pub throttle: Arc<auth::Throttle>,
+    pub gateway: Option<GatewayHooks>,
 }
 
 impl AppState {
-    pub fn new(
-        store: Arc<dyn Store>,
-        blobs: BlobStore,
-        clock: Arc<dyn Clock>,
-        config: ControlConfig,
-    ) -> Self {
+    pub fn new(store: Arc<dyn Store>, blobs: BlobStore, clock: Arc<dyn Clock>, config: ControlConfig) -> Self {
         Self {
             store,
             blobs,
             clock,
             config: Arc::new(config),
             throttle: Arc::new(auth::Throttle::default()),
+            gateway: None,
         }
+    }
+    pub fn with_gateway(mut self, hooks: GatewayHooks) -> Self {
+        self.gateway = Some(hooks);
+        self
     }
     pub fn now(&self) -> OffsetDateTime {
         self.clock.now()
+    }
+    /// The gateway hooks, or 503 when this process runs no gateway.
+    pub fn hooks(&self) -> Result<&GatewayHooks, error::ApiError> {
+        self.gateway.as_ref().ok_or_else(|| {
+            error::ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "pasarela_no_configurada",
+                "este proceso no tiene pasarela configurada",
+                "this process runs no gateway",
+            )
+        })
+    }
+    /// Tells the gateway's publisher that something it reads changed.
+    pub fn gateway_changed(&self) {
+        if let Some(h) = &self.gateway {
+            h.publisher.changed();
+        }
     }
 }
 
@@ -114,8 +147,7 @@ impl AppState {
 pub fn router(state: AppState) -> (Router, OpenApi) {
     let (api, openapi) = api::routes_and_doc();
     let limit = state.config.max_upload_bytes + 64 * 1024;
-    let docs =
-        utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi.clone());
+    let docs = utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi.clone());
     let router = Router::new()
         .merge(api)
         .nest("/api/v1", Router::new().fallback(error::not_found_route))

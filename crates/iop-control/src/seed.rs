@@ -42,10 +42,7 @@ pub async fn bootstrap_admin(st: &AppState) -> ApiResult<Option<(String, String)
     if st.store.count_users().await? > 0 {
         return Ok(None);
     }
-    let upat = st
-        .store
-        .unit_by_sigla(&parse(Sigla::parse("UPAT"))?)
-        .await?;
+    let upat = st.store.unit_by_sigla(&parse(Sigla::parse("UPAT"))?).await?;
     let (u, pw) = service::create_user(
         st,
         UserIn {
@@ -71,11 +68,51 @@ pub struct DemoAccount {
 /// The demo password of every demo account. Fictitious and printed at start: demo mode only.
 pub const DEMO_PASSWORD: &str = "demo-iop-2026";
 
+/// What the demo's consuming system received at step 4 (fictitious; demo mode prints it).
+#[derive(Debug, Clone)]
+pub struct DemoAccess {
+    pub api_key: String,
+    pub jwt_iss: String,
+    pub jwt_secret: String,
+    pub base_path: String,
+}
+
+/// The demo's description of the person-registry service: a lookup by identity card (a personal
+/// identifier) and a `contrastación` (does this data match the registry?), with fictitious examples.
+pub const DEMO_OPENAPI: &str = r##"openapi: 3.0.3
+info:
+  title: Registro de Identidad Personal (ficticio) — contrastación
+  version: "2"
+paths:
+  /personas/{ci}:
+    get:
+      operationId: consultar-persona
+      summary: Datos básicos de una persona por su cédula de identidad
+      parameters:
+        - {name: ci, in: path, required: true, x-pii: true, schema: {type: string}}
+      responses:
+        "200":
+          description: Persona encontrada
+          content:
+            application/json:
+              example: {ci: "1234567", nombres: "JUANA (FICTICIA)", primer_apellido: "PÉREZ", fecha_nacimiento: "1990-01-01"}
+  /contrastacion:
+    post:
+      operationId: contrastar
+      summary: Contrasta datos de una persona con el registro
+      responses:
+        "200":
+          description: Resultado de la contrastación
+          content:
+            application/json:
+              example: {coincide: true, campos: {nombres: true, fecha_nacimiento: true}}
+"##;
+
 /// Seeds the demo world if the store has no users yet. Returns the accounts (empty if it was
-/// already seeded).
-pub async fn seed_demo(st: &AppState) -> ApiResult<Vec<DemoAccount>> {
+/// already seeded) and, when an upstream is given, the demo consumer's credentials.
+pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> ApiResult<(Vec<DemoAccount>, Option<DemoAccess>)> {
     if st.store.count_users().await? > 0 {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), None));
     }
     ensure_agency_units(st).await?;
     let unit = |s: &'static str| async move {
@@ -103,54 +140,19 @@ pub async fn seed_demo(st: &AppState) -> ApiResult<Vec<DemoAccount>> {
     st.store.create_unit(&ase).await?;
 
     let people: &[(&str, &str, &[&str], Option<UnitId>)] = &[
-        (
-            "admin",
-            "Ana Admin (demo)",
-            &["administrador"],
-            Some(upat.id),
-        ),
-        (
-            "solicitante",
-            "Sergio Solicitante (demo)",
-            &["solicitante"],
-            Some(ugd.id),
-        ),
-        (
-            "solicitante2",
-            "Silvia Solicitante (demo)",
-            &["solicitante"],
-            Some(ase.id),
-        ),
-        (
-            "dge",
-            "Diana Directora (demo)",
-            &["solicitante"],
-            Some(dge.id),
-        ),
-        (
-            "jefe",
-            "Jorge Jefe de UPAT (demo)",
-            &["jefe_upat"],
-            Some(upat.id),
-        ),
+        ("admin", "Ana Admin (demo)", &["administrador"], Some(upat.id)),
+        ("solicitante", "Sergio Solicitante (demo)", &["solicitante"], Some(ugd.id)),
+        ("solicitante2", "Silvia Solicitante (demo)", &["solicitante"], Some(ase.id)),
+        ("dge", "Diana Directora (demo)", &["solicitante"], Some(dge.id)),
+        ("jefe", "Jorge Jefe de UPAT (demo)", &["jefe_upat"], Some(upat.id)),
         (
             "responsable",
             "Rosa Responsable de ADAS (demo)",
             &["responsable_adas"],
             Some(adas.id),
         ),
-        (
-            "lider",
-            "Luis Líder de equipo (demo)",
-            &["lider_adas"],
-            Some(adas.id),
-        ),
-        (
-            "lider2",
-            "Lucía Líder de equipo (demo)",
-            &["lider_adas"],
-            Some(adas.id),
-        ),
+        ("lider", "Luis Líder de equipo (demo)", &["lider_adas"], Some(adas.id)),
+        ("lider2", "Lucía Líder de equipo (demo)", &["lider_adas"], Some(adas.id)),
     ];
     let mut accounts = Vec::new();
     let mut users = std::collections::HashMap::new();
@@ -183,26 +185,10 @@ pub async fn seed_demo(st: &AppState) -> ApiResult<Vec<DemoAccount>> {
             created_at: now,
         })
     };
-    let segip = entity(
-        "SEGIP",
-        "Registro de Identidad Personal (ficticio, demo)",
-        EntityKind::Publicadora,
-    )?;
-    let sin = entity(
-        "SIN",
-        "Servicio de Impuestos (ficticio, demo)",
-        EntityKind::Ambas,
-    )?;
-    let seprec = entity(
-        "SEPREC",
-        "Registro de Comercio (ficticio, demo)",
-        EntityKind::Publicadora,
-    )?;
-    let mun = entity(
-        "GAM-DEMO",
-        "Gobierno Autónomo Municipal de Ejemplo (demo)",
-        EntityKind::Consumidora,
-    )?;
+    let segip = entity("SEGIP", "Registro de Identidad Personal (ficticio, demo)", EntityKind::Publicadora)?;
+    let sin = entity("SIN", "Servicio de Impuestos (ficticio, demo)", EntityKind::Ambas)?;
+    let seprec = entity("SEPREC", "Registro de Comercio (ficticio, demo)", EntityKind::Publicadora)?;
+    let mun = entity("GAM-DEMO", "Gobierno Autónomo Municipal de Ejemplo (demo)", EntityKind::Consumidora)?;
     for e in [&segip, &sin, &seprec, &mun] {
         st.store.create_entity(e).await?;
     }
@@ -216,11 +202,7 @@ pub async fn seed_demo(st: &AppState) -> ApiResult<Vec<DemoAccount>> {
             created_at: now,
         })
     };
-    let tramites = system(
-        &mun,
-        "tramites-en-linea",
-        "Trámites en línea municipales (demo)",
-    )?;
+    let tramites = system(&mun, "tramites-en-linea", "Trámites en línea municipales (demo)")?;
     let facturacion = system(&sin, "facturacion-demo", "Sistema de facturación (demo)")?;
     st.store.create_system(&tramites).await?;
     st.store.create_system(&facturacion).await?;
@@ -237,31 +219,15 @@ pub async fn seed_demo(st: &AppState) -> ApiResult<Vec<DemoAccount>> {
             created_at: now,
         })
     };
-    let persona = service(
-        &segip,
-        "persona-contrastacion",
-        2,
-        "Contrastación de datos de persona",
-    )?;
+    let persona = service(&segip, "persona-contrastacion", 2, "Contrastación de datos de persona")?;
     let nit = service(&sin, "nit-consulta", 1, "Consulta de NIT")?;
-    let matricula = service(
-        &seprec,
-        "matricula-consulta",
-        1,
-        "Consulta de matrícula de comercio",
-    )?;
+    let matricula = service(&seprec, "matricula-consulta", 1, "Consulta de matrícula de comercio")?;
     for s in [&persona, &nit, &matricula] {
         st.store.create_service(s).await?;
     }
 
     let u = |k: &str| users.get(k).cloned().ok_or_else(ApiError::internal);
-    let (sol, sol2, jefe, resp, lider) = (
-        u("solicitante")?,
-        u("solicitante2")?,
-        u("jefe")?,
-        u("responsable")?,
-        u("lider")?,
-    );
+    let (sol, sol2, jefe, resp, lider) = (u("solicitante")?, u("solicitante2")?, u("jefe")?, u("responsable")?, u("lider")?);
     let pdf = demo_pdf();
     let act = |accion: &str| TransitionIn {
         accion: accion.into(),
@@ -350,10 +316,52 @@ pub async fn seed_demo(st: &AppState) -> ApiResult<Vec<DemoAccount>> {
             servicio_id: persona.id.to_string(),
             desde: None,
             hasta: None,
+            operaciones: None,
+            limite_por_segundo: None,
+            rafaga: None,
         }],
         publicar: vec![],
+        emitir_credenciales: vec![],
     };
-    service::transition(
+    let mut access = None;
+    let mut grant = grant;
+    if let (Some(up), Some(_)) = (upstream, st.gateway.as_ref()) {
+        let ops = crate::openapi_import::parse_document(DEMO_OPENAPI)
+            .and_then(|d| crate::openapi_import::operations(&d))
+            .map_err(|e| ApiError::unprocessable("semilla", e.0.clone(), e.0))?;
+        st.store
+            .set_description(
+                persona.id,
+                DEMO_OPENAPI,
+                &iop_store::blobs::sha256_hex(DEMO_OPENAPI.as_bytes()),
+                &ops,
+                now,
+            )
+            .await?;
+        st.store
+            .put_connector(ConnectorRec {
+                service: persona.id,
+                version: 0,
+                base_path: "/segip/v2/".into(),
+                upstreams: vec![up.to_owned()],
+                connect_timeout_ms: 1_000,
+                timeout_ms: 5_000,
+                auth: UpstreamAuthRec {
+                    kind: "ninguna".into(),
+                    name: None,
+                    secret_enc: None,
+                },
+                max_body_bytes: 1 << 20,
+                pii_query: vec![],
+                created_by: lider.id,
+                created_at: now,
+            })
+            .await?;
+        grant.emitir_credenciales = vec!["apikey".into(), "jwt_hs256".into()];
+        grant.accesos[0].limite_por_segundo = Some(50.0);
+        grant.accesos[0].rafaga = Some(100);
+    }
+    let (_, issued) = service::transition_issuing(
         st,
         &lider,
         &id3,
@@ -363,6 +371,16 @@ pub async fn seed_demo(st: &AppState) -> ApiResult<Vec<DemoAccount>> {
         },
     )
     .await?;
+    if !issued.is_empty() {
+        let key = issued.iter().find_map(|i| i.api_key.clone()).unwrap_or_default();
+        let jwt = issued.iter().find(|i| i.jwt_secret.is_some());
+        access = Some(DemoAccess {
+            api_key: key,
+            jwt_iss: jwt.map(|j| j.rec.key_id.clone()).unwrap_or_default(),
+            jwt_secret: jwt.and_then(|j| j.jwt_secret.clone()).unwrap_or_default(),
+            base_path: "/segip/v2/".into(),
+        });
+    }
     let note = NoteIn {
         cuerpo: "Se habilitó el consumo del servicio de contrastación de datos de persona para el sistema de trámites en línea; se enviaron las credenciales y la documentación (demo).".into(),
         recomendaciones: Some("Rotar las credenciales cada seis meses.".into()),
@@ -386,17 +404,13 @@ pub async fn seed_demo(st: &AppState) -> ApiResult<Vec<DemoAccount>> {
             tipo: "publicacion".into(),
             sistema_id: None,
             entidad_publicadora_id: Some(seprec.id.to_string()),
-            justificacion: "Publicar la consulta de representantes legales de empresas (demo)."
-                .into(),
+            justificacion: "Publicar la consulta de representantes legales de empresas (demo).".into(),
             servicios: vec![],
             servicios_publicacion: vec![PublicationIn {
                 codigo: "representante-legal".into(),
                 version: 1,
                 nombre: "Consulta de representante legal".into(),
-                descripcion: Some(
-                    "Devuelve el representante legal vigente de una empresa (datos ficticios)."
-                        .into(),
-                ),
+                descripcion: Some("Devuelve el representante legal vigente de una empresa (datos ficticios).".into()),
             }],
         },
     )
@@ -419,14 +433,11 @@ pub async fn seed_demo(st: &AppState) -> ApiResult<Vec<DemoAccount>> {
     service::create_request(
         st,
         &sol,
-        consumption(
-            vec![nit.id.to_string()],
-            "Borrador: consultar el NIT de proveedores (demo).",
-        ),
+        consumption(vec![nit.id.to_string()], "Borrador: consultar el NIT de proveedores (demo)."),
     )
     .await?;
 
-    Ok(accounts)
+    Ok((accounts, access))
 }
 
 /// A small valid PDF, used as the demo's supporting documents.
@@ -447,18 +458,10 @@ pub fn demo_pdf() -> Vec<u8> {
         out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
     }
     let xref = out.len();
-    out.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
-    );
+    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
     for off in offsets {
         out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
     }
-    out.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
-    );
+    out.extend_from_slice(format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes());
     out
 }

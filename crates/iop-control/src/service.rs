@@ -19,11 +19,7 @@ fn field<T>(name: &str, r: Result<T, Invalid>) -> ApiResult<T> {
     r.map_err(|i| ApiError::invalid(name, i))
 }
 
-fn opt_field<T>(
-    name: &str,
-    v: Option<&str>,
-    parse: fn(&str) -> Result<T, Invalid>,
-) -> ApiResult<Option<T>> {
+fn opt_field<T>(name: &str, v: Option<&str>, parse: fn(&str) -> Result<T, Invalid>) -> ApiResult<Option<T>> {
     v.map(|s| field(name, parse(s))).transpose()
 }
 
@@ -102,8 +98,7 @@ pub async fn create_user(st: &AppState, input: UserIn) -> ApiResult<(UserRec, Op
 /// The request named by a UUID or a tracking code, if the actor may see it.
 pub async fn load_visible(st: &AppState, actor: &UserRec, raw: &str) -> ApiResult<RequestRec> {
     let rec = if raw.trim().to_ascii_uppercase().starts_with("IOP-") {
-        let code = TrackingCode::parse(raw)
-            .map_err(|i| ApiError::bad_request(i.code, i.es, i.en).field("id"))?;
+        let code = TrackingCode::parse(raw).map_err(|i| ApiError::bad_request(i.code, i.es, i.en).field("id"))?;
         st.store.request_by_code(&code).await?
     } else {
         let id = crate::extract::path_id(raw, RequestId::parse)?;
@@ -134,11 +129,7 @@ async fn parse_content(st: &AppState, input: RequestIn) -> ApiResult<RequestCont
     let kind = field("tipo", RequestKind::parse(&input.tipo))?;
     let justification = field("justificacion", Text::parse_max(&input.justificacion, 4000))?;
     let system = opt_field("sistema_id", input.sistema_id.as_deref(), SystemId::parse)?;
-    let publisher = opt_field(
-        "entidad_publicadora_id",
-        input.entidad_publicadora_id.as_deref(),
-        EntityId::parse,
-    )?;
+    let publisher = opt_field("entidad_publicadora_id", input.entidad_publicadora_id.as_deref(), EntityId::parse)?;
     let mut services = Vec::new();
     for (i, s) in input.servicios.iter().enumerate() {
         let id = field(&format!("servicios[{i}]"), ServiceId::parse(s))?;
@@ -173,10 +164,7 @@ async fn parse_content(st: &AppState, input: RequestIn) -> ApiResult<RequestCont
                 .map(|d| field(&f("descripcion"), Text::parse_max(d, 4000)))
                 .transpose()?,
         };
-        if publications
-            .iter()
-            .any(|o| o.code == spec.code && o.version == spec.version)
-        {
+        if publications.iter().any(|o| o.code == spec.code && o.version == spec.version) {
             return Err(ApiError::unprocessable(
                 "duplicado",
                 format!("{}: servicio repetido", f("codigo")),
@@ -221,7 +209,12 @@ async fn parse_content(st: &AppState, input: RequestIn) -> ApiResult<RequestCont
     }
     if kind.publishes() {
         let Some(p) = publisher else {
-            return Err(ApiError::unprocessable("campo_requerido", "entidad_publicadora_id: una solicitud de publicación nombra la entidad publicadora", "entidad_publicadora_id: a publication request names the publishing entity").field("entidad_publicadora_id"));
+            return Err(ApiError::unprocessable(
+                "campo_requerido",
+                "entidad_publicadora_id: una solicitud de publicación nombra la entidad publicadora",
+                "entidad_publicadora_id: a publication request names the publishing entity",
+            )
+            .field("entidad_publicadora_id"));
         };
         match st.store.get_entity(p).await? {
             Some(e) if e.kind.publishes() => {}
@@ -251,7 +244,12 @@ async fn parse_content(st: &AppState, input: RequestIn) -> ApiResult<RequestCont
             .field("servicios_publicacion"));
         }
     } else if publisher.is_some() || !publications.is_empty() {
-        return Err(ApiError::unprocessable("fuera_de_solicitud", "entidad_publicadora_id/servicios_publicacion solo corresponden a solicitudes de publicación", "entidad_publicadora_id/servicios_publicacion only apply to publication requests").field("servicios_publicacion"));
+        return Err(ApiError::unprocessable(
+            "fuera_de_solicitud",
+            "entidad_publicadora_id/servicios_publicacion solo corresponden a solicitudes de publicación",
+            "entidad_publicadora_id/servicios_publicacion only apply to publication requests",
+        )
+        .field("servicios_publicacion"));
     }
     Ok(RequestContent {
         kind,
@@ -263,11 +261,7 @@ async fn parse_content(st: &AppState, input: RequestIn) -> ApiResult<RequestCont
     })
 }
 
-pub async fn create_request(
-    st: &AppState,
-    actor: &UserRec,
-    input: RequestIn,
-) -> ApiResult<RequestRec> {
+pub async fn create_request(st: &AppState, actor: &UserRec, input: RequestIn) -> ApiResult<RequestRec> {
     let Some(unit) = actor.unit.filter(|_| actor.roles.has(Role::Solicitante)) else {
         return Err(ApiError::forbidden(
             "rol_requerido",
@@ -299,21 +293,13 @@ fn not_editable() -> ApiError {
     )
 }
 
-pub async fn update_request(
-    st: &AppState,
-    actor: &UserRec,
-    raw: &str,
-    input: RequestIn,
-) -> ApiResult<RequestRec> {
+pub async fn update_request(st: &AppState, actor: &UserRec, raw: &str, input: RequestIn) -> ApiResult<RequestRec> {
     let rec = load_visible(st, actor, raw).await?;
     if !rec.facts.editable_by(&actor.actor()) {
         return Err(not_editable());
     }
     let content = parse_content(st, input).await?;
-    Ok(st
-        .store
-        .update_request_content(rec.id, rec.version, content, st.now())
-        .await?)
+    Ok(st.store.update_request_content(rec.id, rec.version, content, st.now()).await?)
 }
 
 /// Whether the bytes are a PDF: the header in the first KiB, `%%EOF` in the last KiB.
@@ -323,14 +309,7 @@ pub fn looks_like_pdf(b: &[u8]) -> bool {
     head.windows(5).any(|w| w == b"%PDF-") && tail.windows(5).any(|w| w == b"%%EOF")
 }
 
-pub async fn attach_document(
-    st: &AppState,
-    actor: &UserRec,
-    raw: &str,
-    kind: &str,
-    filename: &str,
-    bytes: &[u8],
-) -> ApiResult<RequestRec> {
+pub async fn attach_document(st: &AppState, actor: &UserRec, raw: &str, kind: &str, filename: &str, bytes: &[u8]) -> ApiResult<RequestRec> {
     let rec = load_visible(st, actor, raw).await?;
     if !rec.facts.editable_by(&actor.actor()) {
         return Err(not_editable());
@@ -357,17 +336,10 @@ pub async fn attach_document(
     let doc = DocumentRef {
         kind,
         sha256: sha,
-        filename: if filename.is_empty() {
-            "documento.pdf".into()
-        } else {
-            filename
-        },
+        filename: if filename.is_empty() { "documento.pdf".into() } else { filename },
         size: bytes.len() as i64,
     };
-    Ok(st
-        .store
-        .attach_document(rec.id, rec.version, doc, st.now())
-        .await?)
+    Ok(st.store.attach_document(rec.id, rec.version, doc, st.now()).await?)
 }
 
 fn parse_enablement(input: EnablementIn, today: time::Date) -> ApiResult<Enablement> {
@@ -384,16 +356,40 @@ fn parse_enablement(input: EnablementIn, today: time::Date) -> ApiResult<Enablem
                 .field(f(n))
             })
         };
+        let rate = match (g.limite_por_segundo, g.rafaga) {
+            (None, None) => None,
+            (None, Some(_)) => {
+                return Err(ApiError::unprocessable(
+                    "campo_requerido",
+                    format!("{}: indique limite_por_segundo junto con la ráfaga", f("rafaga")),
+                    format!("{}: give limite_por_segundo with the burst", f("rafaga")),
+                )
+                .field(f("rafaga")));
+            }
+            (Some(r), b) => Some(field(
+                &f("limite_por_segundo"),
+                GrantRate::new(r, b.unwrap_or_else(|| (r.ceil() as u32).max(1))),
+            )?),
+        };
+        let operations = match g.operaciones {
+            None => None,
+            Some(ops) if ops.is_empty() => {
+                return Err(ApiError::unprocessable(
+                    "campo_requerido",
+                    format!("{}: indique al menos una operación, u omita el campo para todas", f("operaciones")),
+                    format!("{}: name at least one operation, or omit the field for all", f("operaciones")),
+                )
+                .field(f("operaciones")));
+            }
+            Some(ops) => Some(ops),
+        };
         e.grants.push(GrantSpec {
             system: field(&f("sistema_id"), SystemId::parse(&g.sistema_id))?,
             service: field(&f("servicio_id"), ServiceId::parse(&g.servicio_id))?,
-            valid_from: g
-                .desde
-                .as_deref()
-                .map(|d| date("desde", d))
-                .transpose()?
-                .unwrap_or(today),
+            valid_from: g.desde.as_deref().map(|d| date("desde", d)).transpose()?.unwrap_or(today),
             valid_until: g.hasta.as_deref().map(|d| date("hasta", d)).transpose()?,
+            operations,
+            rate,
         });
     }
     for (i, p) in input.publicar.into_iter().enumerate() {
@@ -416,6 +412,9 @@ fn enablement_detail(e: &Enablement) -> String {
                 "servicio_id": g.service.to_string(),
                 "desde": fmt_date(g.valid_from),
                 "hasta": g.valid_until.map(fmt_date),
+                "operaciones": g.operations,
+                "limite_por_segundo": g.rate.map(|r| r.per_second),
+                "rafaga": g.rate.map(|r| r.burst),
             })
         })
         .collect();
@@ -428,12 +427,17 @@ fn enablement_detail(e: &Enablement) -> String {
 }
 
 /// Takes an action on a request: the domain decides, the store commits.
-pub async fn transition(
+pub async fn transition(st: &AppState, actor: &UserRec, raw: &str, input: TransitionIn) -> ApiResult<RequestRec> {
+    transition_issuing(st, actor, raw, input).await.map(|(r, _)| r)
+}
+
+/// Like [`transition`], also returning the credentials step 4 issued (with their secrets).
+pub async fn transition_issuing(
     st: &AppState,
     actor: &UserRec,
     raw: &str,
     input: TransitionIn,
-) -> ApiResult<RequestRec> {
+) -> ApiResult<(RequestRec, Vec<crate::credentials::Issued>)> {
     let rec = load_visible(st, actor, raw).await?;
     let kind = field("accion", ActionKind::parse(&input.accion))?;
     if let Some(v) = input.version
@@ -495,6 +499,7 @@ pub async fn transition(
 
     let mut effects = Effects::default();
     let mut detail = None;
+    let mut issued = Vec::new();
     match kind {
         ActionKind::Habilitar | ActionKind::AjustarHabilitacion => {
             let Some(input) = input.habilitacion else {
@@ -506,10 +511,39 @@ pub async fn transition(
                 .field("habilitacion"));
             };
             let today = st.now().to_offset(iop_domain::calendar::LA_PAZ).date();
+            let kinds = input
+                .emitir_credenciales
+                .iter()
+                .enumerate()
+                .map(|(i, k)| field(&format!("habilitacion.emitir_credenciales[{i}]"), CredentialKind::parse(k)))
+                .collect::<ApiResult<Vec<_>>>()?;
             let e = parse_enablement(input, today)?;
             let c = &rec.content;
-            check_enablement(c.kind, c.system, &c.services, &c.publications, &e)
-                .map_err(|i| ApiError::invalid("habilitacion", i))?;
+            check_enablement(c.kind, c.system, &c.services, &c.publications, &e).map_err(|i| ApiError::invalid("habilitacion", i))?;
+            check_operations(st, &e).await?;
+            if !kinds.is_empty() {
+                let Some(system) = c.system else {
+                    return Err(ApiError::unprocessable(
+                        "fuera_de_solicitud",
+                        "habilitacion.emitir_credenciales: la solicitud no nombra un sistema consumidor",
+                        "habilitacion.emitir_credenciales: the request names no consuming system",
+                    )
+                    .field("habilitacion.emitir_credenciales"));
+                };
+                let hooks = st.hooks()?;
+                for k in kinds {
+                    issued.push(crate::credentials::issue(
+                        k,
+                        system,
+                        actor.id,
+                        Some(rec.id),
+                        &hooks.keys,
+                        &hooks.secrets,
+                        st.now(),
+                    ));
+                }
+                effects.credentials = issued.iter().map(|i| i.rec.clone()).collect();
+            }
             detail = Some(enablement_detail(&e));
             effects.enablement = Some(e);
         }
@@ -542,28 +576,40 @@ pub async fn transition(
         effects,
         detail,
     };
-    Ok(st.store.apply_transition(commit, st.now()).await?)
+    let out = st.store.apply_transition(commit, st.now()).await?;
+    if matches!(kind, ActionKind::Habilitar | ActionKind::AjustarHabilitacion) {
+        st.gateway_changed();
+    }
+    Ok((out, issued))
+}
+
+/// Operations named by grants must exist in the service's description.
+async fn check_operations(st: &AppState, e: &Enablement) -> ApiResult<()> {
+    for (i, g) in e.grants.iter().enumerate() {
+        let Some(ops) = &g.operations else { continue };
+        let known = st.store.operations(g.service).await?;
+        for op in ops {
+            if !known.iter().any(|k| &k.op_id == op) {
+                return Err(ApiError::unprocessable(
+                    "operacion_inexistente",
+                    format!("habilitacion.accesos[{i}].operaciones: el servicio no describe la operación «{op}»"),
+                    format!("habilitacion.accesos[{i}].operaciones: the service describes no operation '{op}'"),
+                )
+                .field(format!("habilitacion.accesos[{i}].operaciones")));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn holder_text(h: &Holder) -> String {
     holder_label(h)
 }
 
-pub async fn request_out(
-    st: &AppState,
-    r: &RequestRec,
-    with_history: bool,
-) -> ApiResult<RequestOut> {
+pub async fn request_out(st: &AppState, r: &RequestRec, with_history: bool) -> ApiResult<RequestOut> {
     let grants = st.store.grants_of_request(r.id).await?;
     let historial = if with_history {
-        Some(
-            st.store
-                .history(r.id)
-                .await?
-                .iter()
-                .map(history_out)
-                .collect(),
-        )
+        Some(st.store.history(r.id).await?.iter().map(history_out).collect())
     } else {
         None
     };
@@ -615,6 +661,9 @@ pub async fn request_out(
                 servicio_id: g.spec.service.to_string(),
                 desde: fmt_date(g.spec.valid_from),
                 hasta: g.spec.valid_until.map(fmt_date),
+                operaciones: g.spec.operations.clone(),
+                limite_por_segundo: g.spec.rate.map(|r| r.per_second),
+                rafaga: g.spec.rate.map(|r| r.burst),
                 revocada: g.revoked_at.is_some(),
             })
             .collect(),
@@ -623,6 +672,7 @@ pub async fn request_out(
         actualizada: rfc3339(r.updated_at),
         version: r.version,
         historial,
+        credenciales_emitidas: None,
     })
 }
 
@@ -640,21 +690,14 @@ pub fn history_out(h: &HistoryRec) -> HistoryOut {
         estado_nuevo: h.to.as_str().to_owned(),
         destinatario: h.to_holder.clone(),
         comentario: h.comment.clone(),
-        detalle: h
-            .detail
-            .as_deref()
-            .and_then(|d| serde_json::from_str(d).ok()),
+        detalle: h.detail.as_deref().and_then(|d| serde_json::from_str(d).ok()),
     }
 }
 
 /// The requests waiting for this user, oldest first.
 pub async fn inbox(st: &AppState, user: &UserRec) -> ApiResult<Vec<InboxItem>> {
     let actor = user.actor();
-    let waiting: Vec<State> = State::ALL
-        .iter()
-        .copied()
-        .filter(|s| !s.is_closed())
-        .collect();
+    let waiting: Vec<State> = State::ALL.iter().copied().filter(|s| !s.is_closed()).collect();
     let now = st.now();
     let mut out = Vec::new();
     for r in st.store.requests_in_states(&waiting).await? {
@@ -668,10 +711,7 @@ pub async fn inbox(st: &AppState, user: &UserRec) -> ApiResult<Vec<InboxItem>> {
             .get(&r.facts.state)
             .map(|d| st.config.calendar.due(r.state_since, *d));
         out.push(InboxItem {
-            rol: holder
-                .role()
-                .map(|x| x.as_str().to_owned())
-                .unwrap_or_default(),
+            rol: holder.role().map(|x| x.as_str().to_owned()).unwrap_or_default(),
             esperando_desde: rfc3339(r.state_since),
             espera_segundos: (now - r.state_since).whole_seconds().max(0),
             vence: due.map(rfc3339),

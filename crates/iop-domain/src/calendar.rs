@@ -25,9 +25,7 @@ impl Deadline {
         let err = || {
             Invalid::new(
                 "plazo_invalido",
-                format!(
-                    "plazo «{s}» no válido: use por ejemplo «3d» (días hábiles) o «8h» (horas)"
-                ),
+                format!("plazo «{s}» no válido: use por ejemplo «3d» (días hábiles) o «8h» (horas)"),
                 format!("invalid deadline '{s}': use e.g. '3d' (working days) or '8h' (hours)"),
             )
         };
@@ -83,9 +81,7 @@ impl WorkCalendar {
                         left -= 1;
                     }
                 }
-                date.with_time(time)
-                    .assume_offset(LA_PAZ)
-                    .to_offset(time::UtcOffset::UTC)
+                date.with_time(time).assume_offset(LA_PAZ).to_offset(time::UtcOffset::UTC)
             }
         }
     }
@@ -111,18 +107,9 @@ mod tests {
         let cal = WorkCalendar::new([date!(2026 - 12 - 25)]);
         let since = datetime!(2026-12-24 10:00 -4);
         // 1 working day: Monday 28th (Fri is a holiday, then the weekend).
-        assert_eq!(
-            cal.due(since, Deadline::WorkingDays(1)),
-            datetime!(2026-12-28 10:00 -4)
-        );
-        assert_eq!(
-            cal.due(since, Deadline::WorkingDays(2)),
-            datetime!(2026-12-29 10:00 -4)
-        );
-        assert_eq!(
-            cal.due(since, Deadline::Hours(30)),
-            datetime!(2026-12-25 16:00 -4)
-        );
+        assert_eq!(cal.due(since, Deadline::WorkingDays(1)), datetime!(2026-12-28 10:00 -4));
+        assert_eq!(cal.due(since, Deadline::WorkingDays(2)), datetime!(2026-12-29 10:00 -4));
+        assert_eq!(cal.due(since, Deadline::Hours(30)), datetime!(2026-12-25 16:00 -4));
     }
 
     #[test]
@@ -130,15 +117,9 @@ mod tests {
         let cal = WorkCalendar::default();
         // Saturday 2026-11-28 15:00 La Paz → counts from Monday 00:00; 1 working day → Tuesday 00:00.
         let since = datetime!(2026-11-28 15:00 -4);
-        assert_eq!(
-            cal.due(since, Deadline::WorkingDays(1)),
-            datetime!(2026-12-01 00:00 -4)
-        );
+        assert_eq!(cal.due(since, Deadline::WorkingDays(1)), datetime!(2026-12-01 00:00 -4));
         // Late Friday UTC is still Friday in La Paz: 2026-11-28 02:00 UTC = Fri 27th 22:00 local.
         let since = datetime!(2026-11-28 02:00 UTC);
-        assert_eq!(
-            cal.due(since, Deadline::WorkingDays(1)),
-            datetime!(2026-11-30 22:00 -4)
-        );
+        assert_eq!(cal.due(since, Deadline::WorkingDays(1)), datetime!(2026-11-30 22:00 -4));
     }
 }

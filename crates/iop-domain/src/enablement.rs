@@ -5,12 +5,37 @@
 use crate::{Code, Invalid, Name, RequestKind, ServiceId, ServiceVersion, SystemId, Text};
 use time::Date;
 
+/// A rate limit on a grant: `per_second` sustained, `burst` at once.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GrantRate {
+    pub per_second: f64,
+    pub burst: u32,
+}
+
+impl GrantRate {
+    pub fn new(per_second: f64, burst: u32) -> Result<Self, Invalid> {
+        if !(per_second > 0.0 && per_second <= 100_000.0) || burst == 0 || burst > 100_000 {
+            return Err(Invalid::new(
+                "limite_invalido",
+                "el límite debe ser mayor que 0 y hasta 100000 llamadas por segundo, con ráfaga de 1 a 100000",
+                "the limit must be above 0 and up to 100000 calls per second, with a burst of 1 to 100000",
+            ));
+        }
+        Ok(Self { per_second, burst })
+    }
+}
+
+impl Eq for GrantRate {}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GrantSpec {
     pub system: SystemId,
     pub service: ServiceId,
     pub valid_from: Date,
     pub valid_until: Option<Date>,
+    /// Operation ids of the service's description; `None` grants every operation.
+    pub operations: Option<Vec<String>>,
+    pub rate: Option<GrantRate>,
 }
 
 /// A service a publication request describes.
@@ -90,31 +115,16 @@ pub fn check_enablement(
                 "the validity period ends before it starts",
             ));
         }
-        if e.grants[..i]
-            .iter()
-            .any(|o| o.service == g.service && o.system == g.system)
-        {
-            return Err(bad(
-                "duplicado",
-                "el mismo acceso figura dos veces",
-                "the same grant appears twice",
-            ));
+        if e.grants[..i].iter().any(|o| o.service == g.service && o.system == g.system) {
+            return Err(bad("duplicado", "el mismo acceso figura dos veces", "the same grant appears twice"));
         }
     }
     for (i, p) in e.publish.iter().enumerate() {
         if !described.iter().any(|d| d.code == p.0 && d.version == p.1) {
             return Err(bad(
                 "fuera_de_solicitud",
-                format!(
-                    "el servicio «{}» v{} no está descrito en la solicitud",
-                    p.0,
-                    p.1.get()
-                ),
-                format!(
-                    "service '{}' v{} is not described in the request",
-                    p.0,
-                    p.1.get()
-                ),
+                format!("el servicio «{}» v{} no está descrito en la solicitud", p.0, p.1.get()),
+                format!("service '{}' v{} is not described in the request", p.0, p.1.get()),
             ));
         }
         if e.publish[..i].contains(p) {
@@ -142,15 +152,15 @@ mod tests {
             service,
             valid_from: date!(2026 - 01 - 01),
             valid_until: None,
+            operations: None,
+            rate: None,
         };
         let ok = Enablement {
             grants: vec![grant(sys, svc)],
             publish: vec![],
         };
         assert!(check_enablement(RequestKind::Consumo, Some(sys), &[svc], &[], &ok).is_ok());
-        let code = |e: &Enablement| {
-            check_enablement(RequestKind::Consumo, Some(sys), &[svc], &[], e).map_err(|i| i.code)
-        };
+        let code = |e: &Enablement| check_enablement(RequestKind::Consumo, Some(sys), &[svc], &[], e).map_err(|i| i.code);
         assert_eq!(code(&Enablement::default()), Err("habilitacion_vacia"));
         let other = Enablement {
             grants: vec![grant(sys, ServiceId::generate())],

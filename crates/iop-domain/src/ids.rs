@@ -25,10 +25,7 @@ macro_rules! id_type {
                 Uuid::try_parse(s.trim()).map(Self).map_err(|_| {
                     Invalid::new(
                         "identificador_invalido",
-                        format!(
-                            "no es un identificador de {} válido (se espera un UUID)",
-                            $what_es
-                        ),
+                        format!("no es un identificador de {} válido (se espera un UUID)", $what_es),
                         format!("not a valid {} identifier (a UUID is expected)", $what_en),
                     )
                 })
@@ -50,6 +47,7 @@ id_type!(SystemId, "sistema", "system");
 id_type!(ServiceId, "servicio", "service");
 id_type!(RequestId, "solicitud", "request");
 id_type!(GrantId, "habilitación", "grant");
+id_type!(CredentialId, "credencial", "credential");
 
 #[cfg(test)]
 mod tests {
@@ -59,9 +57,6 @@ mod tests {
     fn ids_round_trip_and_refuse_garbage() {
         let id = RequestId::generate();
         assert_eq!(RequestId::parse(&id.to_string()), Ok(id));
-        assert_eq!(
-            RequestId::parse("42").map_err(|e| e.code),
-            Err("identificador_invalido")
-        );
+        assert_eq!(RequestId::parse("42").map_err(|e| e.code), Err("identificador_invalido"));
     }
 }

@@ -35,11 +35,7 @@ impl State {
     pub fn before_enablement(&self) -> bool {
         matches!(
             self,
-            State::Borrador
-                | State::Presentada
-                | State::DerivadaAdas
-                | State::AsignadaLider
-                | State::Observada
+            State::Borrador | State::Presentada | State::DerivadaAdas | State::AsignadaLider | State::Observada
         )
     }
     pub fn label_es(&self) -> &'static str {
@@ -100,27 +96,17 @@ impl ActionKind {
     pub fn roles(&self) -> RoleSet {
         use Role::*;
         RoleSet::of(match self {
-            ActionKind::Presentar
-            | ActionKind::Recibir
-            | ActionKind::Subsanar
-            | ActionKind::Desistir => &[Solicitante],
+            ActionKind::Presentar | ActionKind::Recibir | ActionKind::Subsanar | ActionKind::Desistir => &[Solicitante],
             ActionKind::Derivar | ActionKind::AprobarNotaUpat => &[JefeUpat],
-            ActionKind::Asignar | ActionKind::Reasignar | ActionKind::AprobarNotaAdas => {
-                &[ResponsableAdas]
-            }
-            ActionKind::Habilitar | ActionKind::AjustarHabilitacion | ActionKind::ElaborarNota => {
-                &[LiderAdas]
-            }
+            ActionKind::Asignar | ActionKind::Reasignar | ActionKind::AprobarNotaAdas => &[ResponsableAdas],
+            ActionKind::Habilitar | ActionKind::AjustarHabilitacion | ActionKind::ElaborarNota => &[LiderAdas],
             ActionKind::Observar => &[JefeUpat, ResponsableAdas, LiderAdas],
             ActionKind::Rechazar => &[JefeUpat, ResponsableAdas],
         })
     }
     /// Actions whose comment is the reason and so cannot be left out.
     pub fn needs_comment(&self) -> bool {
-        matches!(
-            self,
-            ActionKind::Observar | ActionKind::Rechazar | ActionKind::Desistir
-        )
+        matches!(self, ActionKind::Observar | ActionKind::Rechazar | ActionKind::Desistir)
     }
 }
 
@@ -261,14 +247,9 @@ impl Facts {
         if self.state == State::Borrador {
             return actor.user == self.created_by;
         }
-        let reviewer = [
-            Role::JefeUpat,
-            Role::ResponsableAdas,
-            Role::LiderAdas,
-            Role::Administrador,
-        ]
-        .iter()
-        .any(|r| actor.roles.has(*r));
+        let reviewer = [Role::JefeUpat, Role::ResponsableAdas, Role::LiderAdas, Role::Administrador]
+            .iter()
+            .any(|r| actor.roles.has(*r));
         reviewer || (actor.roles.has(Role::Solicitante) && actor.unit == Some(self.unit))
     }
 
@@ -397,10 +378,7 @@ fn rule_for(kind: ActionKind, state: State) -> Option<Rule> {
         (A::Rechazar, S::Presentada | S::DerivadaAdas | S::AsignadaLider | S::Observada) => {
             rule(&[JefeUpat, ResponsableAdas], false, false)
         }
-        (
-            A::Desistir,
-            S::Borrador | S::Presentada | S::DerivadaAdas | S::AsignadaLider | S::Observada,
-        ) => rule(&[Solicitante], true, false),
+        (A::Desistir, S::Borrador | S::Presentada | S::DerivadaAdas | S::AsignadaLider | S::Observada) => rule(&[Solicitante], true, false),
         _ => return None,
     })
 }
@@ -430,12 +408,7 @@ fn check_leader(c: &Candidate) -> Result<(), Refusal> {
 /// request must be in a state where the action applies (else 409); then the actor must be the one
 /// the rule names: right role for this state, Solicitante of the request's unit, the assigned leader,
 /// and four-eyes on the Nota Interna (else 403); last, the action's own inputs (else 422).
-pub fn decide(
-    facts: &Facts,
-    actor: &Actor,
-    action: &Action,
-    has_comment: bool,
-) -> Result<Transition, Refusal> {
+pub fn decide(facts: &Facts, actor: &Actor, action: &Action, has_comment: bool) -> Result<Transition, Refusal> {
     let kind = action.kind();
     let ever = kind.roles();
     if !ever.iter().any(|r| actor.roles.has(r)) {
@@ -445,24 +418,15 @@ pub fn decide(
             format!("la acción «{kind}» corresponde a: {}", roles.join(" o ")),
             format!(
                 "action '{kind}' requires one of the roles: {}",
-                ever.iter()
-                    .map(|r| r.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                ever.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
             ),
         ));
     }
     let Some(rule) = rule_for(kind, facts.state) else {
         return Err(Refusal::Conflict(Invalid::new(
             "estado_incompatible",
-            format!(
-                "la acción «{kind}» no corresponde a una solicitud en estado «{}»",
-                facts.state
-            ),
-            format!(
-                "action '{kind}' does not apply to a request in state '{}'",
-                facts.state
-            ),
+            format!("la acción «{kind}» no corresponde a una solicitud en estado «{}»", facts.state),
+            format!("action '{kind}' does not apply to a request in state '{}'", facts.state),
         )));
     };
     let Some(role) = rule.roles.iter().copied().find(|r| actor.roles.has(*r)) else {
@@ -474,10 +438,7 @@ pub fn decide(
                 facts.state,
                 roles.join(" o ")
             ),
-            format!(
-                "in state '{}', action '{kind}' belongs to another role",
-                facts.state
-            ),
+            format!("in state '{}', action '{kind}' belongs to another role", facts.state),
         ));
     };
     if rule.same_unit && actor.unit != Some(facts.unit) {
@@ -501,11 +462,7 @@ pub fn decide(
             "the request is assigned to another ADAS team leader",
         ));
     }
-    if matches!(
-        kind,
-        ActionKind::AprobarNotaAdas | ActionKind::AprobarNotaUpat
-    ) && facts.note_author == Some(actor.user)
-    {
+    if matches!(kind, ActionKind::AprobarNotaAdas | ActionKind::AprobarNotaUpat) && facts.note_author == Some(actor.user) {
         return Err(forbidden(
             "cuatro_ojos",
             "quien elaboró la Nota Interna no puede aprobarla",
@@ -574,10 +531,7 @@ pub fn decide(
         }
         Action::Recibir => next.state = State::Recibida,
         Action::Observar(to) => match (facts.state, to) {
-            (
-                State::Presentada | State::DerivadaAdas | State::AsignadaLider,
-                None | Some(ReturnTo::Solicitante),
-            ) => {
+            (State::Presentada | State::DerivadaAdas | State::AsignadaLider, None | Some(ReturnTo::Solicitante)) => {
                 next.state = State::Observada;
                 next.return_state = Some(facts.state);
             }
@@ -596,9 +550,7 @@ pub fn decide(
             (state, _) => {
                 return Err(invalid(
                     "destino_invalido",
-                    format!(
-                        "en el estado «{state}» la solicitud no puede devolverse a ese destino"
-                    ),
+                    format!("en el estado «{state}» la solicitud no puede devolverse a ese destino"),
                     format!("in state '{state}' the request cannot be returned to that party"),
                 ));
             }

@@ -5,8 +5,7 @@ use crate::Invalid;
 use std::fmt;
 
 fn has_control(s: &str) -> bool {
-    s.chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    s.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
 }
 
 macro_rules! string_value {
@@ -40,9 +39,8 @@ impl Login {
         let v = s.trim().to_lowercase();
         let ok = (3..=32).contains(&v.chars().count())
             && v.starts_with(|c: char| c.is_ascii_lowercase())
-            && v.chars().all(|c| {
-                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')
-            });
+            && v.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
         if ok {
             Ok(Self(v))
         } else {
@@ -87,8 +85,7 @@ impl Sigla {
         let v = s.trim().to_uppercase();
         let ok = (2..=16).contains(&v.len())
             && v.starts_with(|c: char| c.is_ascii_uppercase())
-            && v.chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
+            && v.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
         if ok {
             Ok(Self(v))
         } else {
@@ -350,22 +347,13 @@ mod tests {
         assert!(Text::parse_max("abcd", 3).is_err());
         assert!(Text::parse("ok\nvarias líneas").is_ok());
         assert!(Password::parse("corta").is_err());
-        assert!(
-            !format!(
-                "{:?}",
-                Password::parse("una-clave-muy-larga").unwrap_or_else(|_| unreachable!())
-            )
-            .contains("larga")
-        );
+        assert!(!format!("{:?}", Password::parse("una-clave-muy-larga").unwrap_or_else(|_| unreachable!())).contains("larga"));
     }
 
     #[test]
     fn enums_parse_their_names_only() {
         assert_eq!(RequestKind::parse("consumo"), Ok(RequestKind::Consumo));
-        assert_eq!(
-            DocumentKind::parse("NTA"),
-            Ok(DocumentKind::NormaTecnicaAdhesion)
-        );
+        assert_eq!(DocumentKind::parse("NTA"), Ok(DocumentKind::NormaTecnicaAdhesion));
         let e = DocumentKind::parse("PDF").expect_err("PDF is not a document kind");
         assert!(e.es.contains("NI, NTA, IL"));
     }

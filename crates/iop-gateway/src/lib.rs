@@ -1,15 +1,42 @@
-//! The data plane. This first cut is the gateway's listener and its deny-by-default posture: it
-//! answers its own health checks and refuses every other path with a JSON 404 in Spanish, because
-//! no service has been published to it yet (routes, credentials and grants arrive with the
-//! gateway issue, compiled into an immutable snapshot). It never touches the store: readiness is a
-//! flag the binary keeps current.
+//! The data plane: the gateway that lets a consuming system call exactly what PR05's step 4
+//! granted it, and nothing else.
+//!
+//! Each call goes through phases (see [`proxy`]): authenticate (`apikey` header or HS256 JWT with
+//! `iss`), route (longest base path, `/fake/…` for the sandbox), authorize (grant valid now, and
+//! its operations), limit (GCRA per consumer × service), forward (pooled keep-alive, credentials
+//! and hop-by-hop headers stripped, identity and request id added) or answer from the examples,
+//! then record — the response is released only once its record is written.
+//!
+//! The hot path never touches the store: it reads an immutable [`Snapshot`] that the control plane
+//! compiles and swaps in atomically ([`SnapshotHandle`]).
 
-use axum::Router;
-use axum::http::{StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+pub mod auth;
+pub mod limit;
+pub mod metrics;
+pub mod proxy;
+pub mod records;
+pub mod snapshot;
+
+pub use auth::DerivedKeys;
+pub use records::{CallRecord, Durability, RecordWriter};
+pub use snapshot::*;
+
+use hyper::service::service_fn;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// Unix milliseconds now.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
 
 /// Shared readiness flag: set by the process once the store is reachable and migrated.
 #[derive(Debug, Clone, Default)]
@@ -24,44 +51,155 @@ impl Readiness {
     }
 }
 
-fn json(status: StatusCode, body: serde_json::Value) -> Response {
-    (status, axum::Json(body)).into_response()
+/// Request ids: 32 hex digits, a random per-process prefix and a counter.
+pub struct RequestIds {
+    prefix: u64,
+    counter: AtomicU64,
 }
 
-async fn healthz() -> Response {
-    json(StatusCode::OK, serde_json::json!({"estado": "vivo"}))
+impl Default for RequestIds {
+    fn default() -> Self {
+        let mut b = [0u8; 8];
+        let _ = getrandom::fill(&mut b);
+        Self {
+            prefix: u64::from_le_bytes(b),
+            counter: AtomicU64::new(1),
+        }
+    }
 }
 
-async fn not_routed(uri: Uri) -> Response {
-    tracing::debug!(path = %uri.path(), "ruta no publicada");
-    json(
-        StatusCode::NOT_FOUND,
-        serde_json::json!({
-            "codigo": "ruta_inexistente",
-            "mensaje": "no hay ningún servicio publicado en esa ruta",
-        }),
-    )
+impl RequestIds {
+    pub fn next(&self) -> String {
+        format!("{:016x}{:016x}", self.prefix, self.counter.fetch_add(1, Ordering::Relaxed))
+    }
 }
 
-/// The gateway's router.
-pub fn router(ready: Readiness) -> Router {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route(
-            "/readyz",
-            get(move || {
-                let ready = ready.clone();
-                async move {
-                    if ready.get() {
-                        json(StatusCode::OK, serde_json::json!({"estado": "listo"}))
-                    } else {
-                        json(
-                            StatusCode::SERVICE_UNAVAILABLE,
-                            serde_json::json!({"codigo": "no_listo", "mensaje": "el almacén no está disponible"}),
-                        )
-                    }
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    /// This node's name (in every record).
+    pub node: Arc<str>,
+    pub max_response_bytes: usize,
+    /// Largest request head (line + headers).
+    pub max_header_bytes: usize,
+    pub connect_timeout: Duration,
+    /// Rate applied when a grant has none.
+    pub default_rate: Option<Rate>,
+    /// Unauthenticated refusals per address and minute: how many get a record of their own, and
+    /// how many are answered before 429.
+    pub unauth_record_per_min: u64,
+    pub unauth_allow_per_min: u64,
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        Self {
+            node: "n1".into(),
+            max_response_bytes: 16 * 1024 * 1024,
+            max_header_bytes: 32 * 1024,
+            connect_timeout: Duration::from_secs(3),
+            default_rate: None,
+            unauth_record_per_min: 60,
+            unauth_allow_per_min: 600,
+        }
+    }
+}
+
+/// Everything a call needs; shared by every connection.
+pub struct Gateway {
+    pub snapshot: SnapshotHandle,
+    pub keys: DerivedKeys,
+    pub writer: RecordWriter,
+    pub metrics: metrics::Metrics,
+    pub ready: Readiness,
+    pub cfg: GatewayConfig,
+    client: Client<HttpConnector, http_body_util::Full<bytes::Bytes>>,
+    limiter: limit::Gcra,
+    unauth: limit::UnauthLimiter,
+    ids: RequestIds,
+    rr: AtomicU64,
+}
+
+impl Gateway {
+    pub fn new(snapshot: SnapshotHandle, keys: DerivedKeys, writer: RecordWriter, ready: Readiness, cfg: GatewayConfig) -> Arc<Self> {
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        connector.set_connect_timeout(Some(cfg.connect_timeout));
+        connector.set_keepalive(Some(Duration::from_secs(60)));
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(90))
+            .pool_max_idle_per_host(1024)
+            .pool_timer(TokioTimer::new())
+            .build(connector);
+        Arc::new(Self {
+            snapshot,
+            keys,
+            writer,
+            metrics: Default::default(),
+            ready,
+            unauth: limit::UnauthLimiter::new(60_000, cfg.unauth_record_per_min, cfg.unauth_allow_per_min),
+            cfg,
+            client,
+            limiter: Default::default(),
+            ids: Default::default(),
+            rr: AtomicU64::new(0),
+        })
+    }
+
+    /// Prometheus text for this gateway.
+    pub fn render_metrics(&self) -> String {
+        let s = self.snapshot.load();
+        let age = (now_ms() - s.built_at_ms).max(0) as f64 / 1000.0;
+        self.metrics.render(s.version, age, s.route_count(), s.credential_count())
+    }
+}
+
+/// Serves the gateway on `listener` (HTTP/1.1 and HTTP/2) until `stop` resolves, then lets calls
+/// in flight finish (up to 30 s).
+pub async fn serve(listener: TcpListener, gw: Arc<Gateway>, stop: impl std::future::Future<Output = ()>) {
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .max_buf_size(gw.cfg.max_header_bytes.max(8192))
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(30));
+    builder
+        .http2()
+        .max_header_list_size(gw.cfg.max_header_bytes as u32)
+        .timer(TokioTimer::new());
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    // Aggregates of unauthenticated refusals are written when their window ends.
+    let sweeper = {
+        let gw = gw.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                for a in gw.unauth.sweep(now_ms()) {
+                    gw.write_aggregate(a).await;
                 }
-            }),
-        )
-        .fallback(not_routed)
+            }
+        })
+    };
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, peer)) = accepted else { continue };
+                let _ = stream.set_nodelay(true);
+                let gw = gw.clone();
+                let svc = service_fn(move |req| {
+                    let gw = gw.clone();
+                    async move { Ok::<_, std::convert::Infallible>(gw.handle(req, peer).await) }
+                });
+                let conn = builder.serve_connection(TokioIo::new(stream), svc).into_owned();
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                });
+            }
+            () = &mut stop => break,
+        }
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(Duration::from_secs(30), graceful.shutdown()).await;
+    sweeper.abort();
 }

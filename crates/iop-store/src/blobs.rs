@@ -34,9 +34,7 @@ impl BlobStore {
     /// Stores `bytes` and returns their SHA-256 (hex).
     pub async fn put(&self, bytes: &[u8]) -> std::io::Result<String> {
         let sha = sha256_hex(bytes);
-        let path = self
-            .path_of(&sha)
-            .ok_or_else(|| std::io::Error::other("bad hash"))?;
+        let path = self.path_of(&sha).ok_or_else(|| std::io::Error::other("bad hash"))?;
         if tokio::fs::try_exists(&path).await.unwrap_or(false) {
             return Ok(sha);
         }
@@ -51,9 +49,7 @@ impl BlobStore {
     }
 
     pub async fn get(&self, sha: &str) -> std::io::Result<Vec<u8>> {
-        let path = self
-            .path_of(sha)
-            .ok_or_else(|| std::io::Error::other("bad hash"))?;
+        let path = self.path_of(sha).ok_or_else(|| std::io::Error::other("bad hash"))?;
         tokio::fs::read(path).await
     }
 }

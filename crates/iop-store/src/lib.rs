@@ -3,9 +3,11 @@
 //! satisfy the same traits; nothing above this crate knows which one it talks to.
 
 pub mod blobs;
+pub mod gateway;
 mod records;
 pub mod sqlite;
 
+pub use gateway::*;
 pub use records::*;
 
 use async_trait::async_trait;
@@ -48,11 +50,7 @@ pub trait UserStore: Send + Sync {
 
     async fn create_session(&self, s: &SessionRec) -> StoreResult<()>;
     /// The live session for a token hash (not expired at `now`, not revoked) and its user.
-    async fn session_user(
-        &self,
-        token_hash: &str,
-        now: OffsetDateTime,
-    ) -> StoreResult<Option<UserRec>>;
+    async fn session_user(&self, token_hash: &str, now: OffsetDateTime) -> StoreResult<Option<UserRec>>;
     async fn revoke_session(&self, token_hash: &str, now: OffsetDateTime) -> StoreResult<()>;
 }
 
@@ -89,26 +87,17 @@ pub trait RequestStore: Send + Sync {
         now: OffsetDateTime,
     ) -> StoreResult<RequestRec>;
     /// Records the supporting document (already in the blob store) on the request.
-    async fn attach_document(
-        &self,
-        id: RequestId,
-        expected_version: i64,
-        doc: DocumentRef,
-        now: OffsetDateTime,
-    ) -> StoreResult<RequestRec>;
+    async fn attach_document(&self, id: RequestId, expected_version: i64, doc: DocumentRef, now: OffsetDateTime)
+    -> StoreResult<RequestRec>;
     /// Commits a transition: the new facts, the history entry and the step's effects, all in one
     /// transaction, and only if the request is still at `expected_version`.
-    async fn apply_transition(
-        &self,
-        commit: TransitionCommit,
-        now: OffsetDateTime,
-    ) -> StoreResult<RequestRec>;
+    async fn apply_transition(&self, commit: TransitionCommit, now: OffsetDateTime) -> StoreResult<RequestRec>;
     async fn history(&self, id: RequestId) -> StoreResult<Vec<HistoryRec>>;
 }
 
 /// Everything the control plane needs.
 #[async_trait]
-pub trait Store: UserStore + CatalogStore + RequestStore + Send + Sync + 'static {
+pub trait Store: UserStore + CatalogStore + RequestStore + GatewayStore + Send + Sync + 'static {
     /// Whether the store answers and its schema is current.
     async fn ready(&self) -> StoreResult<()>;
 }

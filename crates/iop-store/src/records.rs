@@ -187,6 +187,8 @@ pub struct Effects {
     pub enablement: Option<Enablement>,
     /// Step 5: the note's text. The number is given on the first submission and kept after.
     pub note: Option<(Text, Option<Text>)>,
+    /// Step 4: credentials issued to the consuming system.
+    pub credentials: Vec<crate::CredentialRec>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,24 +2,23 @@
 
 use crate::*;
 use async_trait::async_trait;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 use time::{Date, OffsetDateTime};
 
+mod gw;
+
 /// Versioned migrations, applied in order at start; each runs once, in its own transaction.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../migrations/sqlite/0001_init.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/sqlite/0001_init.sql")),
+    (2, "gateway", include_str!("../migrations/sqlite/0002_gateway.sql")),
+];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -47,12 +46,10 @@ pub fn ms(t: OffsetDateTime) -> i64 {
 }
 
 pub fn from_ms(v: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(v) * 1_000_000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(v) * 1_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
-const DATE_FMT: &[time::format_description::BorrowedFormatItem<'static>] =
-    time::macros::format_description!("[year]-[month]-[day]");
+const DATE_FMT: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!("[year]-[month]-[day]");
 
 pub fn fmt_date(d: Date) -> String {
     d.format(DATE_FMT).unwrap_or_default()
@@ -71,18 +68,11 @@ fn roles_from_text(s: &str) -> StoreResult<RoleSet> {
     RoleSet::parse_list(&names).map_err(|_| corrupt("roles"))
 }
 
-fn get<'r, T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>>(
-    row: &'r SqliteRow,
-    col: &str,
-) -> StoreResult<T> {
+fn get<'r, T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>>(row: &'r SqliteRow, col: &str) -> StoreResult<T> {
     row.try_get(col).map_err(backend)
 }
 
-fn opt_id<T>(
-    row: &SqliteRow,
-    col: &str,
-    f: fn(&str) -> Result<T, Invalid>,
-) -> StoreResult<Option<T>> {
+fn opt_id<T>(row: &SqliteRow, col: &str, f: fn(&str) -> Result<T, Invalid>) -> StoreResult<Option<T>> {
     let v: Option<String> = get(row, col)?;
     v.map(|s| f(&s).map_err(|_| corrupt(col))).transpose()
 }
@@ -94,8 +84,7 @@ fn id<T>(row: &SqliteRow, col: &str, f: fn(&str) -> Result<T, Invalid>) -> Store
 
 fn opt_text(row: &SqliteRow, col: &str) -> StoreResult<Option<Text>> {
     let v: Option<String> = get(row, col)?;
-    v.map(|s| Text::parse(&s).map_err(|_| corrupt(col)))
-        .transpose()
+    v.map(|s| Text::parse(&s).map_err(|_| corrupt(col))).transpose()
 }
 
 impl SqliteStore {
@@ -149,28 +138,22 @@ impl SqliteStore {
         let mut applied = 0;
         for (version, name, sql) in MIGRATIONS {
             let mut tx = self.begin().await?;
-            let done: Option<i64> =
-                sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = ?")
-                    .bind(version)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(backend)?;
+            let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = ?")
+                .bind(version)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend)?;
             if done.is_some() {
                 continue;
             }
-            sqlx::raw_sql(*sql)
+            sqlx::raw_sql(*sql).execute(&mut *tx).await.map_err(backend)?;
+            sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
+                .bind(version)
+                .bind(name)
+                .bind(ms(OffsetDateTime::now_utc()))
                 .execute(&mut *tx)
                 .await
                 .map_err(backend)?;
-            sqlx::query(
-                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-            )
-            .bind(version)
-            .bind(name)
-            .bind(ms(OffsetDateTime::now_utc()))
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
             tx.commit().await.map_err(backend)?;
             tracing::info!(version, name, "migración aplicada");
             applied += 1;
@@ -178,11 +161,8 @@ impl SqliteStore {
         Ok(applied)
     }
 
-    async fn begin(&self) -> StoreResult<Transaction<'static, Sqlite>> {
-        self.pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(backend)
+    pub(crate) async fn begin(&self) -> StoreResult<Transaction<'static, Sqlite>> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(backend)
     }
 
     async fn next_counter(tx: &mut Transaction<'static, Sqlite>, name: &str) -> StoreResult<u32> {
@@ -240,7 +220,7 @@ impl SqliteStore {
         })
     }
 
-    fn service_row(row: &SqliteRow) -> StoreResult<ServiceRec> {
+    pub(crate) fn service_row(row: &SqliteRow) -> StoreResult<ServiceRec> {
         Ok(ServiceRec {
             id: id(row, "id", ServiceId::parse)?,
             entity: id(row, "entity_id", EntityId::parse)?,
@@ -271,20 +251,17 @@ impl SqliteStore {
             .iter()
             .map(|s| ServiceId::parse(s).map_err(|_| corrupt("service_id")))
             .collect::<StoreResult<Vec<_>>>()?;
-        let pubs = sqlx::query(
-            "SELECT * FROM request_publications WHERE request_id = ? ORDER BY codigo, version",
-        )
-        .bind(rid.to_string())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
+        let pubs = sqlx::query("SELECT * FROM request_publications WHERE request_id = ? ORDER BY codigo, version")
+            .bind(rid.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
         let publications = pubs
             .iter()
             .map(|p| {
                 Ok(PublicationSpec {
                     code: id(p, "codigo", Code::parse)?,
-                    version: ServiceVersion::new(get(p, "version")?)
-                        .map_err(|_| corrupt("version"))?,
+                    version: ServiceVersion::new(get(p, "version")?).map_err(|_| corrupt("version"))?,
                     name: id(p, "nombre", Name::parse)?,
                     description: opt_text(p, "descripcion")?,
                 })
@@ -352,11 +329,7 @@ impl SqliteStore {
         Ok(out)
     }
 
-    async fn write_content(
-        tx: &mut Transaction<'static, Sqlite>,
-        id: RequestId,
-        c: &RequestContent,
-    ) -> StoreResult<()> {
+    async fn write_content(tx: &mut Transaction<'static, Sqlite>, id: RequestId, c: &RequestContent) -> StoreResult<()> {
         let rid = id.to_string();
         sqlx::query("DELETE FROM request_services WHERE request_id = ?")
             .bind(&rid)
@@ -391,12 +364,7 @@ impl SqliteStore {
     }
 
     /// Bumps the version if it is still `expected`; otherwise the request changed (or is gone).
-    async fn bump(
-        tx: &mut Transaction<'static, Sqlite>,
-        id: RequestId,
-        expected: i64,
-        now: OffsetDateTime,
-    ) -> StoreResult<()> {
+    async fn bump(tx: &mut Transaction<'static, Sqlite>, id: RequestId, expected: i64, now: OffsetDateTime) -> StoreResult<()> {
         let r = sqlx::query("UPDATE requests SET version = version + 1, updated_at = ? WHERE id = ? AND version = ?")
             .bind(ms(now))
             .bind(id.to_string())
@@ -420,9 +388,7 @@ impl SqliteStore {
     }
 
     async fn must_get(&self, id: RequestId) -> StoreResult<RequestRec> {
-        self.get_request(id)
-            .await?
-            .ok_or(StoreError::NotFound("solicitud"))
+        self.get_request(id).await?.ok_or(StoreError::NotFound("solicitud"))
     }
 
     async fn apply_enablement(
@@ -435,76 +401,56 @@ impl SqliteStore {
     ) -> StoreResult<()> {
         let rid = request.to_string();
         // Grants: the request's live grants become exactly the listed ones.
-        let live = sqlx::query("SELECT id, system_id, service_id, valid_from, valid_until FROM grants WHERE request_id = ? AND revoked_at IS NULL")
+        let live = sqlx::query("SELECT * FROM grants WHERE request_id = ? AND revoked_at IS NULL")
             .bind(&rid)
             .fetch_all(&mut **tx)
             .await
             .map_err(backend)?;
-        for row in &live {
-            let system: String = get(row, "system_id")?;
-            let service: String = get(row, "service_id")?;
-            let from: String = get(row, "valid_from")?;
-            let until: Option<String> = get(row, "valid_until")?;
-            let kept = e.grants.iter().any(|g| {
-                g.system.to_string() == system
-                    && g.service.to_string() == service
-                    && fmt_date(g.valid_from) == from
-                    && g.valid_until.map(fmt_date) == until
-            });
-            if !kept {
+        let live = live.iter().map(grant_row).collect::<StoreResult<Vec<_>>>()?;
+        for g in &live {
+            if !e.grants.contains(&g.spec) {
                 sqlx::query("UPDATE grants SET revoked_at = ? WHERE id = ?")
                     .bind(ms(now))
-                    .bind(get::<String>(row, "id")?)
+                    .bind(g.id.to_string())
                     .execute(&mut **tx)
                     .await
                     .map_err(backend)?;
             }
         }
         for g in &e.grants {
-            let exists: Option<i64> = sqlx::query_scalar(
-                "SELECT 1 FROM grants WHERE request_id = ? AND system_id = ? AND service_id = ? AND valid_from = ? AND valid_until IS ? AND revoked_at IS NULL",
-            )
-            .bind(&rid)
-            .bind(g.system.to_string())
-            .bind(g.service.to_string())
-            .bind(fmt_date(g.valid_from))
-            .bind(g.valid_until.map(fmt_date))
-            .fetch_optional(&mut **tx)
-            .await
-            .map_err(backend)?;
-            if exists.is_none() {
-                sqlx::query("INSERT INTO grants (id, request_id, system_id, service_id, valid_from, valid_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-                    .bind(GrantId::generate().to_string())
-                    .bind(&rid)
-                    .bind(g.system.to_string())
-                    .bind(g.service.to_string())
-                    .bind(fmt_date(g.valid_from))
-                    .bind(g.valid_until.map(fmt_date))
-                    .bind(ms(now))
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(backend)?;
+            if live.iter().any(|l| &l.spec == g) {
+                continue;
             }
+            sqlx::query("INSERT INTO grants (id, request_id, system_id, service_id, valid_from, valid_until, operations, rate_per_second, burst, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                .bind(GrantId::generate().to_string())
+                .bind(&rid)
+                .bind(g.system.to_string())
+                .bind(g.service.to_string())
+                .bind(fmt_date(g.valid_from))
+                .bind(g.valid_until.map(fmt_date))
+                .bind(g.operations.as_deref().map(to_json_strings))
+                .bind(g.rate.map(|r| r.per_second))
+                .bind(g.rate.map(|r| i64::from(r.burst)))
+                .bind(ms(now))
+                .execute(&mut **tx)
+                .await
+                .map_err(backend)?;
         }
         // Publications: each listed service enters the catalog as published (once).
         if !e.publish.is_empty() {
             let publisher = publisher.ok_or(StoreError::NotFound("entidad publicadora"))?;
             for (code, version) in &e.publish {
-                let Some(spec) = publications
-                    .iter()
-                    .find(|p| &p.code == code && &p.version == version)
-                else {
+                let Some(spec) = publications.iter().find(|p| &p.code == code && &p.version == version) else {
                     return Err(StoreError::NotFound("servicio descrito"));
                 };
-                let existing: Option<(String, Option<String>)> = sqlx::query_as(
-                    "SELECT estado, request_id FROM services WHERE entity_id = ? AND codigo = ? AND version = ?",
-                )
-                .bind(publisher.to_string())
-                .bind(code.as_str())
-                .bind(i64::from(version.get()))
-                .fetch_optional(&mut **tx)
-                .await
-                .map_err(backend)?;
+                let existing: Option<(String, Option<String>)> =
+                    sqlx::query_as("SELECT estado, request_id FROM services WHERE entity_id = ? AND codigo = ? AND version = ?")
+                        .bind(publisher.to_string())
+                        .bind(code.as_str())
+                        .bind(i64::from(version.get()))
+                        .fetch_optional(&mut **tx)
+                        .await
+                        .map_err(backend)?;
                 match existing {
                     None => {
                         sqlx::query("INSERT INTO services (id, entity_id, codigo, version, nombre, descripcion, estado, request_id, created_at) VALUES (?, ?, ?, ?, ?, ?, 'publicado', ?, ?)")
@@ -522,14 +468,16 @@ impl SqliteStore {
                     }
                     Some((_, Some(by))) if by == rid => {}
                     Some((estado, _)) if estado == "registrado" => {
-                        sqlx::query("UPDATE services SET estado = 'publicado', request_id = ? WHERE entity_id = ? AND codigo = ? AND version = ?")
-                            .bind(&rid)
-                            .bind(publisher.to_string())
-                            .bind(code.as_str())
-                            .bind(i64::from(version.get()))
-                            .execute(&mut **tx)
-                            .await
-                            .map_err(backend)?;
+                        sqlx::query(
+                            "UPDATE services SET estado = 'publicado', request_id = ? WHERE entity_id = ? AND codigo = ? AND version = ?",
+                        )
+                        .bind(&rid)
+                        .bind(publisher.to_string())
+                        .bind(code.as_str())
+                        .bind(i64::from(version.get()))
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(backend)?;
                     }
                     Some(_) => return Err(StoreError::Conflict("servicio ya publicado")),
                 }
@@ -542,17 +490,15 @@ impl SqliteStore {
 #[async_trait]
 impl UserStore for SqliteStore {
     async fn create_unit(&self, u: &UnitRec) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO units (id, sigla, nombre, agencia, created_at) VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(u.id.to_string())
-        .bind(u.sigla.as_str())
-        .bind(u.nombre.as_str())
-        .bind(i64::from(u.agency))
-        .bind(ms(u.created_at))
-        .execute(&self.pool)
-        .await
-        .map_err(backend)?;
+        sqlx::query("INSERT INTO units (id, sigla, nombre, agencia, created_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(u.id.to_string())
+            .bind(u.sigla.as_str())
+            .bind(u.nombre.as_str())
+            .bind(i64::from(u.agency))
+            .bind(ms(u.created_at))
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
         Ok(())
     }
 
@@ -648,14 +594,12 @@ impl UserStore for SqliteStore {
             return Err(StoreError::NotFound("usuario"));
         }
         if !u.active {
-            sqlx::query(
-                "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
-            )
-            .bind(ms(now))
-            .bind(u.id.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
+            sqlx::query("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL")
+                .bind(ms(now))
+                .bind(u.id.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
         }
         tx.commit().await.map_err(backend)
     }
@@ -693,11 +637,7 @@ impl UserStore for SqliteStore {
         Ok(())
     }
 
-    async fn session_user(
-        &self,
-        token_hash: &str,
-        now: OffsetDateTime,
-    ) -> StoreResult<Option<UserRec>> {
+    async fn session_user(&self, token_hash: &str, now: OffsetDateTime) -> StoreResult<Option<UserRec>> {
         let row = sqlx::query(
             "SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND u.active = 1",
         )
@@ -710,14 +650,12 @@ impl UserStore for SqliteStore {
     }
 
     async fn revoke_session(&self, token_hash: &str, now: OffsetDateTime) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
-        )
-        .bind(ms(now))
-        .bind(token_hash)
-        .execute(&self.pool)
-        .await
-        .map_err(backend)?;
+        sqlx::query("UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL")
+            .bind(ms(now))
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
         Ok(())
     }
 }
@@ -725,17 +663,15 @@ impl UserStore for SqliteStore {
 #[async_trait]
 impl CatalogStore for SqliteStore {
     async fn create_entity(&self, e: &EntityRec) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO entities (id, sigla, nombre, tipo, created_at) VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(e.id.to_string())
-        .bind(e.sigla.as_str())
-        .bind(e.nombre.as_str())
-        .bind(e.kind.as_str())
-        .bind(ms(e.created_at))
-        .execute(&self.pool)
-        .await
-        .map_err(backend)?;
+        sqlx::query("INSERT INTO entities (id, sigla, nombre, tipo, created_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(e.id.to_string())
+            .bind(e.sigla.as_str())
+            .bind(e.nombre.as_str())
+            .bind(e.kind.as_str())
+            .bind(ms(e.created_at))
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
         Ok(())
     }
 
@@ -771,13 +707,11 @@ impl CatalogStore for SqliteStore {
     }
 
     async fn list_systems(&self, entity: Option<EntityId>) -> StoreResult<Vec<SystemRec>> {
-        let rows = sqlx::query(
-            "SELECT * FROM systems WHERE (?1 IS NULL OR entity_id = ?1) ORDER BY codigo",
-        )
-        .bind(entity.map(|e| e.to_string()))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
+        let rows = sqlx::query("SELECT * FROM systems WHERE (?1 IS NULL OR entity_id = ?1) ORDER BY codigo")
+            .bind(entity.map(|e| e.to_string()))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
         rows.iter().map(Self::system_row).collect()
     }
 
@@ -808,13 +742,11 @@ impl CatalogStore for SqliteStore {
     }
 
     async fn list_services(&self, entity: Option<EntityId>) -> StoreResult<Vec<ServiceRec>> {
-        let rows = sqlx::query(
-            "SELECT * FROM services WHERE (?1 IS NULL OR entity_id = ?1) ORDER BY codigo, version",
-        )
-        .bind(entity.map(|e| e.to_string()))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
+        let rows = sqlx::query("SELECT * FROM services WHERE (?1 IS NULL OR entity_id = ?1) ORDER BY codigo, version")
+            .bind(entity.map(|e| e.to_string()))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
         rows.iter().map(Self::service_row).collect()
     }
 
@@ -833,27 +765,43 @@ impl CatalogStore for SqliteStore {
             .fetch_all(&self.pool)
             .await
             .map_err(backend)?;
-        rows.iter()
-            .map(|r| {
-                let from: String = get(r, "valid_from")?;
-                let until: Option<String> = get(r, "valid_until")?;
-                Ok(GrantRec {
-                    id: self::id(r, "id", GrantId::parse)?,
-                    request: self::id(r, "request_id", RequestId::parse)?,
-                    spec: GrantSpec {
-                        system: self::id(r, "system_id", SystemId::parse)?,
-                        service: self::id(r, "service_id", ServiceId::parse)?,
-                        valid_from: parse_date(&from).ok_or_else(|| corrupt("valid_from"))?,
-                        valid_until: until
-                            .map(|u| parse_date(&u).ok_or_else(|| corrupt("valid_until")))
-                            .transpose()?,
-                    },
-                    created_at: from_ms(get(r, "created_at")?),
-                    revoked_at: get::<Option<i64>>(r, "revoked_at")?.map(from_ms),
-                })
-            })
-            .collect()
+        rows.iter().map(grant_row).collect()
     }
+}
+
+pub(crate) fn grant_row(r: &SqliteRow) -> StoreResult<GrantRec> {
+    let from: String = get(r, "valid_from")?;
+    let until: Option<String> = get(r, "valid_until")?;
+    let ops: Option<String> = get(r, "operations")?;
+    let rate: Option<f64> = get(r, "rate_per_second")?;
+    let burst: Option<i64> = get(r, "burst")?;
+    Ok(GrantRec {
+        id: id(r, "id", GrantId::parse)?,
+        request: id(r, "request_id", RequestId::parse)?,
+        spec: GrantSpec {
+            system: id(r, "system_id", SystemId::parse)?,
+            service: id(r, "service_id", ServiceId::parse)?,
+            valid_from: parse_date(&from).ok_or_else(|| corrupt("valid_from"))?,
+            valid_until: until.map(|u| parse_date(&u).ok_or_else(|| corrupt("valid_until"))).transpose()?,
+            operations: ops.map(|o| json_strings(&o)).transpose()?,
+            rate: match (rate, burst) {
+                (Some(r), Some(b)) => Some(GrantRate::new(r, u32::try_from(b).unwrap_or(1)).map_err(|_| corrupt("rate"))?),
+                _ => None,
+            },
+        },
+        created_at: from_ms(get(r, "created_at")?),
+        revoked_at: get::<Option<i64>>(r, "revoked_at")?.map(from_ms),
+    })
+}
+
+/// A JSON array of strings, as stored.
+pub(crate) fn json_strings(s: &str) -> StoreResult<Vec<String>> {
+    let v: Vec<String> = serde_json::from_str(s).map_err(|_| corrupt("json"))?;
+    Ok(v)
+}
+
+pub(crate) fn to_json_strings(v: &[String]) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }
 
 #[async_trait]
@@ -913,9 +861,7 @@ impl RequestStore for SqliteStore {
             return Ok(Vec::new());
         }
         let marks = vec!["?"; states.len()].join(", ");
-        let sql = format!(
-            "SELECT * FROM requests WHERE state IN ({marks}) ORDER BY state_since, tracking_code"
-        );
+        let sql = format!("SELECT * FROM requests WHERE state IN ({marks}) ORDER BY state_since, tracking_code");
         // Only placeholders are interpolated; the values are bound.
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for s in states {
@@ -961,13 +907,7 @@ impl RequestStore for SqliteStore {
         self.must_get(id).await
     }
 
-    async fn attach_document(
-        &self,
-        id: RequestId,
-        expected_version: i64,
-        d: DocumentRef,
-        now: OffsetDateTime,
-    ) -> StoreResult<RequestRec> {
+    async fn attach_document(&self, id: RequestId, expected_version: i64, d: DocumentRef, now: OffsetDateTime) -> StoreResult<RequestRec> {
         let mut tx = self.begin().await?;
         Self::bump(&mut tx, id, expected_version, now).await?;
         sqlx::query("INSERT INTO documents (sha256, size, created_at) VALUES (?, ?, ?) ON CONFLICT(sha256) DO NOTHING")
@@ -990,11 +930,7 @@ impl RequestStore for SqliteStore {
         self.must_get(id).await
     }
 
-    async fn apply_transition(
-        &self,
-        c: TransitionCommit,
-        now: OffsetDateTime,
-    ) -> StoreResult<RequestRec> {
+    async fn apply_transition(&self, c: TransitionCommit, now: OffsetDateTime) -> StoreResult<RequestRec> {
         let t = &c.transition;
         let n = &t.next;
         let mut tx = self.begin().await?;
@@ -1034,8 +970,7 @@ impl RequestStore for SqliteStore {
                 .map(|p| {
                     Ok(PublicationSpec {
                         code: id(p, "codigo", Code::parse)?,
-                        version: ServiceVersion::new(get(p, "version")?)
-                            .map_err(|_| corrupt("version"))?,
+                        version: ServiceVersion::new(get(p, "version")?).map_err(|_| corrupt("version"))?,
                         name: id(p, "nombre", Name::parse)?,
                         description: opt_text(p, "descripcion")?,
                     })
@@ -1045,12 +980,11 @@ impl RequestStore for SqliteStore {
         }
 
         if let Some((body, rec)) = &c.effects.note {
-            let existing: Option<String> =
-                sqlx::query_scalar("SELECT note_number FROM requests WHERE id = ?")
-                    .bind(&rid)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(backend)?;
+            let existing: Option<String> = sqlx::query_scalar("SELECT note_number FROM requests WHERE id = ?")
+                .bind(&rid)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(backend)?;
             let number = match existing {
                 Some(n) => n,
                 None => {
@@ -1069,13 +1003,15 @@ impl RequestStore for SqliteStore {
                 .map_err(backend)?;
         }
 
-        let seq: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(MAX(seq), 0) + 1 FROM history WHERE request_id = ?",
-        )
-        .bind(&rid)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(backend)?;
+        for cred in &c.effects.credentials {
+            gw::insert_credential(&mut tx, cred).await?;
+        }
+
+        let seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM history WHERE request_id = ?")
+            .bind(&rid)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
         sqlx::query("INSERT INTO history (request_id, seq, at, actor_id, role, action, from_state, to_state, to_holder, comment, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .bind(&rid)
             .bind(seq)
@@ -1134,9 +1070,7 @@ impl Store for SqliteStore {
         if v == Some(SCHEMA_VERSION) {
             Ok(())
         } else {
-            Err(StoreError::Backend(format!(
-                "schema version {v:?}, expected {SCHEMA_VERSION}"
-            )))
+            Err(StoreError::Backend(format!("schema version {v:?}, expected {SCHEMA_VERSION}")))
         }
     }
 }

@@ -31,6 +31,12 @@ pub struct FileConfig {
     pub login_max_fallos_cuenta: Option<u32>,
     pub login_max_fallos_ip: Option<u32>,
     pub login_ventana_segundos: Option<u64>,
+    /// The master key file (64 hex digits; created if missing). Default `<data_dir>/clave-maestra`.
+    pub clave_maestra: Option<PathBuf>,
+    /// Call records: `os` (written to the OS before the response; default) or `fsync`.
+    pub registro_llamadas: Option<String>,
+    /// This node's name in call records (default `n1`).
+    pub nodo: Option<String>,
 }
 
 /// Everything `iop serve` needs.
@@ -42,6 +48,9 @@ pub struct Settings {
     pub demo: bool,
     pub log: String,
     pub control: ControlConfig,
+    pub master_key_file: PathBuf,
+    pub durability: iop_gateway::Durability,
+    pub node: String,
 }
 
 pub const DEFAULT_CONTROL_ADDR: &str = "127.0.0.1:8001";
@@ -57,26 +66,14 @@ pub fn load_file(path: Option<&Path>) -> Result<FileConfig, ConfigError> {
     let Some(path) = path else {
         return Ok(FileConfig::default());
     };
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        ConfigError(format!(
-            "no se pudo leer el archivo de configuración {}: {e}",
-            path.display()
-        ))
-    })?;
-    toml::from_str(&text).map_err(|e| {
-        ConfigError(format!(
-            "archivo de configuración {} no válido: {e}",
-            path.display()
-        ))
-    })
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError(format!("no se pudo leer el archivo de configuración {}: {e}", path.display())))?;
+    toml::from_str(&text).map_err(|e| ConfigError(format!("archivo de configuración {} no válido: {e}", path.display())))
 }
 
 fn addr(name: &str, v: &str) -> Result<SocketAddr, ConfigError> {
-    v.parse().map_err(|_| {
-        ConfigError(format!(
-            "{name}: «{v}» no es una dirección válida (ejemplo: 127.0.0.1:8001)"
-        ))
-    })
+    v.parse()
+        .map_err(|_| ConfigError(format!("{name}: «{v}» no es una dirección válida (ejemplo: 127.0.0.1:8001)")))
 }
 
 /// Values given on the command line or in the environment (clap merges those two).
@@ -114,17 +111,13 @@ pub fn resolve(o: &Overrides, f: FileConfig) -> Result<Settings, ConfigError> {
     let mut control = ControlConfig::default();
     if let Some(m) = f.token_ttl_minutes {
         if m == 0 {
-            return Err(ConfigError(
-                "token_ttl_minutes debe ser mayor que cero".into(),
-            ));
+            return Err(ConfigError("token_ttl_minutes debe ser mayor que cero".into()));
         }
         control.token_ttl = Duration::from_secs(m * 60);
     }
     if let Some(m) = f.max_upload_mib {
         if m == 0 || m > 1024 {
-            return Err(ConfigError(
-                "max_upload_mib debe estar entre 1 y 1024".into(),
-            ));
+            return Err(ConfigError("max_upload_mib debe estar entre 1 y 1024".into()));
         }
         control.max_upload_bytes = m * 1024 * 1024;
     }
@@ -135,11 +128,7 @@ pub fn resolve(o: &Overrides, f: FileConfig) -> Result<Settings, ConfigError> {
     }
     let mut holidays = Vec::new();
     for h in &f.feriados {
-        holidays.push(
-            iop_store::sqlite::parse_date(h).ok_or_else(|| {
-                ConfigError(format!("feriados: «{h}» no es una fecha AAAA-MM-DD"))
-            })?,
-        );
+        holidays.push(iop_store::sqlite::parse_date(h).ok_or_else(|| ConfigError(format!("feriados: «{h}» no es una fecha AAAA-MM-DD")))?);
     }
     control.calendar = WorkCalendar::new(holidays);
     if let Some(v) = f.login_max_fallos_cuenta {
@@ -151,13 +140,26 @@ pub fn resolve(o: &Overrides, f: FileConfig) -> Result<Settings, ConfigError> {
     if let Some(v) = f.login_ventana_segundos {
         control.login_window = Duration::from_secs(v.max(1));
     }
+    let durability = match f.registro_llamadas.as_deref() {
+        None => iop_gateway::Durability::Os,
+        Some(v) => iop_gateway::Durability::parse(v)
+            .ok_or_else(|| ConfigError(format!("registro_llamadas: «{v}» no válido; use «os» o «fsync»")))?,
+    };
+    let node = f.nodo.clone().unwrap_or_else(|| "n1".into());
+    if node.is_empty() || node.len() > 32 || !node.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Err(ConfigError("nodo: de 1 a 32 letras, dígitos o «-»".into()));
+    }
+    let data_dir = data_dir(o, &f);
     Ok(Settings {
         control_addr,
         gateway_addr,
-        data_dir: data_dir(o, &f),
+        master_key_file: f.clave_maestra.clone().unwrap_or_else(|| data_dir.join("clave-maestra")),
+        data_dir,
         demo: o.demo,
         log: o.log.clone().or(f.log).unwrap_or_else(|| "info".into()),
         control,
+        durability,
+        node,
     })
 }
 
@@ -177,20 +179,13 @@ mod tests {
         assert_eq!(s.control_addr.port(), 7001);
         assert_eq!(s.gateway_addr.port(), 9000);
         assert_eq!(s.data_dir, PathBuf::from(DEFAULT_DATA_DIR));
-        assert_eq!(
-            s.control.deadlines.get(&State::Presentada),
-            Some(&Deadline::Hours(8))
-        );
+        assert_eq!(s.control.deadlines.get(&State::Presentada), Some(&Deadline::Hours(8)));
     }
 
     #[test]
     fn bad_values_are_named() {
-        let f: FileConfig =
-            toml::from_str("plazos = { presentada = \"tres\" }").unwrap_or_default();
-        let e = resolve(&Overrides::default(), f)
-            .err()
-            .map(|e| e.0)
-            .unwrap_or_default();
+        let f: FileConfig = toml::from_str("plazos = { presentada = \"tres\" }").unwrap_or_default();
+        let e = resolve(&Overrides::default(), f).err().map(|e| e.0).unwrap_or_default();
         assert!(e.contains("plazos.presentada"), "{e}");
         assert!(toml::from_str::<FileConfig>("puerto = 1").is_err());
     }

@@ -1,4 +1,5 @@
 //! The `iop` binary's library half: settings (CLI, environment, TOML file), start-up, shutdown.
 
 pub mod config;
+pub mod demo;
 pub mod server;

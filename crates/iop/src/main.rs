@@ -81,8 +81,7 @@ enum UserCommand {
 }
 
 fn init_tracing(level: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_new(level)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter = tracing_subscriber::EnvFilter::try_new(level).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -97,10 +96,7 @@ fn fail(msg: impl std::fmt::Display) -> ExitCode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => return fail(format!("no se pudo iniciar el entorno de ejecución: {e}")),
     };
@@ -175,10 +171,7 @@ async fn serve(settings: config::Settings) -> ExitCode {
             println!("  (los usuarios de demostración ya existían en este directorio de datos)");
         }
         for a in &running.demo_accounts {
-            println!(
-                "  usuario demo: {:<13} rol: {:<17} contraseña: {}",
-                a.login, a.role, a.password
-            );
+            println!("  usuario demo: {:<13} rol: {:<17} contraseña: {}", a.login, a.role, a.password);
         }
         if let Some(a) = running.demo_accounts.first() {
             println!(
@@ -187,10 +180,31 @@ async fn serve(settings: config::Settings) -> ExitCode {
             );
         }
     }
-    if let Some((login, pw)) = &running.admin_password {
+    if let Some(a) = &running.demo_access {
         println!(
-            "  Administrador inicial: usuario «{login}», contraseña «{pw}» (se muestra una sola vez; cámbiela)"
+            "  Servicio ficticio publicado en la pasarela: {}  (Registro de Identidad, contrastación)",
+            a.base_path
         );
+        println!("  credencial demo del sistema «tramites-en-linea» (ficticia; en producción se muestra una sola vez):");
+        println!("    apikey: {}", a.api_key);
+        println!(
+            "  prueba: curl -s http://{g}{}personas/1234567 -H 'apikey: {}'",
+            a.base_path, a.api_key
+        );
+        let exp = iop_gateway::now_ms() / 1000 + 3600;
+        let jwt = iop_gateway::auth::sign_hs256(a.jwt_secret.as_bytes(), &serde_json::json!({"iss": a.jwt_iss, "exp": exp}));
+        println!("  con JWT (HS256, iss={}, válido 1 h):", a.jwt_iss);
+        println!(
+            "    curl -s -X POST http://{g}{}contrastacion -H 'authorization: Bearer {jwt}' -H 'content-type: application/json' -d '{{\"nombres\":\"Juana\"}}'",
+            a.base_path
+        );
+        println!(
+            "  entorno de pruebas (datos de ejemplo): curl -s http://{g}/fake{}personas/1 -H 'apikey: {}'",
+            a.base_path, a.api_key
+        );
+    }
+    if let Some((login, pw)) = &running.admin_password {
+        println!("  Administrador inicial: usuario «{login}», contraseña «{pw}» (se muestra una sola vez; cámbiela)");
     }
     running.run_until_signal().await;
     println!("iop detenido");

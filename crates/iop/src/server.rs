@@ -2,10 +2,12 @@
 //! serve until told to stop, then drain in-flight requests.
 
 use crate::config::Settings;
-use iop_control::seed::DemoAccount;
-use iop_control::{AppState, SystemClock, seed};
+use iop_control::compiler::Publisher;
+use iop_control::secrets::MasterKey;
+use iop_control::seed::{DemoAccess, DemoAccount};
+use iop_control::{AppState, GatewayHooks, SystemClock, seed};
 use iop_domain::Clock;
-use iop_gateway::Readiness;
+use iop_gateway::{Gateway, GatewayConfig, Readiness, RecordWriter, SnapshotHandle};
 use iop_store::Store;
 use iop_store::blobs::BlobStore;
 use iop_store::sqlite::SqliteStore;
@@ -29,9 +31,16 @@ pub struct Running {
     pub demo_accounts: Vec<DemoAccount>,
     /// The first administrator's login and password (normal mode, first start only).
     pub admin_password: Option<(String, String)>,
+    /// The demo consumer's credentials (demo mode).
+    pub demo_access: Option<DemoAccess>,
+    /// The demo's fictitious upstream (demo mode).
+    pub demo_upstream: Option<SocketAddr>,
+    pub gateway: Arc<Gateway>,
+    pub publisher: Arc<Publisher>,
     pub state: AppState,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    background: Vec<JoinHandle<()>>,
 }
 
 impl Running {
@@ -40,6 +49,9 @@ impl Running {
         let _ = self.stop.send(true);
         for t in self.tasks {
             let _ = t.await;
+        }
+        for t in self.background {
+            t.abort();
         }
     }
 
@@ -77,12 +89,7 @@ pub async fn open_store(settings: &Settings) -> Result<Arc<SqliteStore>, StartEr
     SqliteStore::open(&settings.data_dir)
         .await
         .map(Arc::new)
-        .map_err(|e| {
-            StartError(format!(
-                "no se pudo abrir el almacén en {}: {e}",
-                settings.data_dir.display()
-            ))
-        })
+        .map_err(|e| StartError(format!("no se pudo abrir el almacén en {}: {e}", settings.data_dir.display())))
 }
 
 pub fn app_state(settings: &Settings, store: Arc<SqliteStore>, clock: Arc<dyn Clock>) -> AppState {
@@ -106,38 +113,67 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
 }
 
 /// Starts the server with the given clock (tests move time forward with it).
-pub async fn start_with_clock(
-    settings: Settings,
-    clock: Arc<dyn Clock>,
-) -> Result<Running, StartError> {
+pub async fn start_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Result<Running, StartError> {
     let store = open_store(&settings).await?;
-    let state = app_state(&settings, store.clone(), clock);
-    let seed_err = |e: iop_control::error::ApiError| {
+    let master = MasterKey::load_or_create(&settings.master_key_file).map_err(StartError)?;
+    let keys = master.derived();
+    let secrets = master.secret_box();
+    let handle = SnapshotHandle::default();
+    let publisher = Publisher::new(handle.clone(), store.clone(), keys.clone(), secrets.clone());
+    let records_dir = settings.data_dir.join("llamadas");
+    let writer = RecordWriter::start(&records_dir, &settings.node, settings.durability, 256 << 20).map_err(|e| {
         StartError(format!(
-            "no se pudieron crear los datos iniciales: {} ({})",
-            e.es, e.code
+            "no se pudo abrir el registro de llamadas en {}: {e}",
+            records_dir.display()
         ))
-    };
+    })?;
+    let readiness = Readiness::default();
+    let gateway = Gateway::new(
+        handle,
+        keys.clone(),
+        writer,
+        readiness.clone(),
+        GatewayConfig {
+            node: settings.node.as_str().into(),
+            ..Default::default()
+        },
+    );
+    let state = app_state(&settings, store.clone(), clock).with_gateway(GatewayHooks {
+        publisher: publisher.clone(),
+        keys,
+        secrets,
+        gateway: gateway.clone(),
+    });
+    let seed_err = |e: iop_control::error::ApiError| StartError(format!("no se pudieron crear los datos iniciales: {} ({})", e.es, e.code));
     seed::ensure_agency_units(&state).await.map_err(seed_err)?;
-    let (demo_accounts, admin_password) = if settings.demo {
-        (seed::seed_demo(&state).await.map_err(seed_err)?, None)
+
+    let (stop, stop_rx) = watch::channel(false);
+    let mut background = Vec::new();
+    let mut demo_upstream = None;
+    let (demo_accounts, admin_password, demo_access) = if settings.demo {
+        let (addr, task) = crate::demo::start_upstream(stop_rx.clone()).await.map_err(StartError)?;
+        background.push(task);
+        demo_upstream = Some(addr);
+        let upstream = format!("http://{addr}");
+        let (accounts, access) = seed::seed_demo(&state, Some(&upstream)).await.map_err(seed_err)?;
+        crate::demo::repoint_upstream(&state, &upstream).await.map_err(seed_err)?;
+        let access = crate::demo::remember_access(&settings.data_dir, access)?;
+        (accounts, None, access)
     } else {
-        (
-            Vec::new(),
-            seed::bootstrap_admin(&state).await.map_err(seed_err)?,
-        )
+        (Vec::new(), seed::bootstrap_admin(&state).await.map_err(seed_err)?, None)
     };
+    publisher
+        .rebuild()
+        .await
+        .map_err(|e| StartError(format!("no se pudo compilar la configuración de la pasarela: {e}")))?;
+    background.push(publisher.spawn(Duration::from_secs(30)));
+    background.push(iop_control::importer::spawn(store.clone(), records_dir, Duration::from_millis(250)));
 
     let control_l = bind("plano de control", settings.control_addr).await?;
     let gateway_l = bind("pasarela", settings.gateway_addr).await?;
-    let control_addr = control_l
-        .local_addr()
-        .map_err(|e| StartError(e.to_string()))?;
-    let gateway_addr = gateway_l
-        .local_addr()
-        .map_err(|e| StartError(e.to_string()))?;
+    let control_addr = control_l.local_addr().map_err(|e| StartError(e.to_string()))?;
+    let gateway_addr = gateway_l.local_addr().map_err(|e| StartError(e.to_string()))?;
 
-    let (stop, stop_rx) = watch::channel(false);
     let wait = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
     };
@@ -147,48 +183,25 @@ pub async fn start_with_clock(
         let rx = stop_rx.clone();
         async move {
             let svc = control_router.into_make_service_with_connect_info::<SocketAddr>();
-            if let Err(e) = axum::serve(control_l, svc)
-                .with_graceful_shutdown(wait(rx))
-                .await
-            {
+            if let Err(e) = axum::serve(control_l, svc).with_graceful_shutdown(wait(rx)).await {
                 tracing::error!(error = %e, "el plano de control terminó con error");
             }
         }
     });
 
-    let readiness = Readiness::default();
     readiness.set(store.ready().await.is_ok());
-    let gateway_task = tokio::spawn({
-        let rx = stop_rx.clone();
-        let router = iop_gateway::router(readiness.clone());
-        async move {
-            if let Err(e) = axum::serve(gateway_l, router)
-                .with_graceful_shutdown(wait(rx))
-                .await
-            {
-                tracing::error!(error = %e, "la pasarela terminó con error");
-            }
-        }
-    });
+    let gateway_task = tokio::spawn(iop_gateway::serve(gateway_l, gateway.clone(), wait(stop_rx.clone())));
 
     // Keeps the gateway's readiness flag current without the gateway touching the store.
-    let probe_task = tokio::spawn({
-        let mut rx = stop_rx.clone();
+    background.push(tokio::spawn({
+        let store = store.clone();
         async move {
             loop {
-                tokio::select! {
-                    changed = rx.changed() => {
-                        if changed.is_err() || *rx.borrow() {
-                            break;
-                        }
-                    }
-                    () = tokio::time::sleep(Duration::from_secs(5)) => {
-                        readiness.set(store.ready().await.is_ok());
-                    }
-                }
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                readiness.set(store.ready().await.is_ok());
             }
         }
-    });
+    }));
 
     tracing::info!(%control_addr, %gateway_addr, demo = settings.demo, "iop en marcha");
     Ok(Running {
@@ -196,8 +209,13 @@ pub async fn start_with_clock(
         gateway_addr,
         demo_accounts,
         admin_password,
+        demo_access,
+        demo_upstream,
+        gateway,
+        publisher,
         state,
         stop,
-        tasks: vec![control_task, gateway_task, probe_task],
+        tasks: vec![control_task, gateway_task],
+        background,
     })
 }

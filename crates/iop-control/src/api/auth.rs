@@ -30,36 +30,18 @@ pub async fn login(
 ) -> ApiResult<Json<LoginOut>> {
     let now = st.now();
     let cfg = &st.config;
-    let ip_key = format!(
-        "ip:{}",
-        addr.map(|a| a.to_string())
-            .unwrap_or_else(|| "desconocida".into())
-    );
+    let ip_key = format!("ip:{}", addr.map(|a| a.to_string()).unwrap_or_else(|| "desconocida".into()));
     st.throttle
-        .check(
-            &ip_key,
-            cfg.login_max_failures_address,
-            cfg.login_window,
-            now,
-        )
+        .check(&ip_key, cfg.login_max_failures_address, cfg.login_window, now)
         .map_err(throttled)?;
     let login = Login::parse(&input.usuario).map_err(|_| bad_credentials())?;
     let acct_key = format!("cuenta:{login}");
     st.throttle
-        .check(
-            &acct_key,
-            cfg.login_max_failures_account,
-            cfg.login_window,
-            now,
-        )
+        .check(&acct_key, cfg.login_max_failures_account, cfg.login_window, now)
         .map_err(throttled)?;
     let user = st.store.user_by_login(&login).await?;
     // An unknown user is checked against a dummy hash, so timing does not tell who exists.
-    let ok = verify_password(
-        input.contrasena,
-        user.as_ref().map(|u| u.password_hash.clone()),
-    )
-    .await;
+    let ok = verify_password(input.contrasena, user.as_ref().map(|u| u.password_hash.clone())).await;
     let Some(user) = user.filter(|u| ok && u.active) else {
         st.throttle.fail(&acct_key, now);
         st.throttle.fail(&ip_key, now);
@@ -88,11 +70,7 @@ pub async fn login(
 /// Revokes the current token.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "autenticacion", security(("token" = [])),
     responses((status = 204), (status = 401, body = ErrorBody)))]
-pub async fn logout(
-    State(st): State<AppState>,
-    Auth(_user): Auth,
-    headers: HeaderMap,
-) -> ApiResult<StatusCode> {
+pub async fn logout(State(st): State<AppState>, Auth(_user): Auth, headers: HeaderMap) -> ApiResult<StatusCode> {
     if let Some(t) = bearer(&headers) {
         st.store.revoke_session(&hash_token(t), st.now()).await?;
     }

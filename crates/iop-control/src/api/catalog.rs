@@ -55,10 +55,7 @@ pub struct ByEntity {
 }
 
 fn entity_filter(q: &ByEntity) -> ApiResult<Option<EntityId>> {
-    q.entidad_id
-        .as_deref()
-        .map(|e| f("entidad_id", EntityId::parse(e)))
-        .transpose()
+    q.entidad_id.as_deref().map(|e| f("entidad_id", EntityId::parse(e))).transpose()
 }
 
 async fn must_entity(st: &AppState, raw: &str) -> ApiResult<EntityRec> {
@@ -76,18 +73,8 @@ async fn must_entity(st: &AppState, raw: &str) -> ApiResult<EntityRec> {
 /// Public entities (publishing and/or consuming).
 #[utoipa::path(get, path = "/api/v1/entidades", tag = "catalogo", security(("token" = [])),
     responses((status = 200, body = Vec<EntityOut>), (status = 401, body = ErrorBody)))]
-pub async fn list_entities(
-    State(st): State<AppState>,
-    Auth(_u): Auth,
-) -> ApiResult<Json<Vec<EntityOut>>> {
-    Ok(Json(
-        st.store
-            .list_entities()
-            .await?
-            .iter()
-            .map(entity_out)
-            .collect(),
-    ))
+pub async fn list_entities(State(st): State<AppState>, Auth(_u): Auth) -> ApiResult<Json<Vec<EntityOut>>> {
+    Ok(Json(st.store.list_entities().await?.iter().map(entity_out).collect()))
 }
 
 /// Registers a public entity (Administrador).
@@ -113,18 +100,9 @@ pub async fn create_entity(
 /// Systems of consuming entities (herramientas de gobierno electrónico o soluciones tecnológicas).
 #[utoipa::path(get, path = "/api/v1/sistemas", tag = "catalogo", security(("token" = [])), params(ByEntity),
     responses((status = 200, body = Vec<SystemOut>), (status = 401, body = ErrorBody)))]
-pub async fn list_systems(
-    State(st): State<AppState>,
-    Auth(_u): Auth,
-    Query(q): Query<ByEntity>,
-) -> ApiResult<Json<Vec<SystemOut>>> {
+pub async fn list_systems(State(st): State<AppState>, Auth(_u): Auth, Query(q): Query<ByEntity>) -> ApiResult<Json<Vec<SystemOut>>> {
     Ok(Json(
-        st.store
-            .list_systems(entity_filter(&q)?)
-            .await?
-            .iter()
-            .map(system_out)
-            .collect(),
+        st.store.list_systems(entity_filter(&q)?).await?.iter().map(system_out).collect(),
     ))
 }
 
@@ -165,18 +143,9 @@ pub async fn create_system(
 /// The service catalog.
 #[utoipa::path(get, path = "/api/v1/servicios", tag = "catalogo", security(("token" = [])), params(ByEntity),
     responses((status = 200, body = Vec<ServiceOut>), (status = 401, body = ErrorBody)))]
-pub async fn list_services(
-    State(st): State<AppState>,
-    Auth(_u): Auth,
-    Query(q): Query<ByEntity>,
-) -> ApiResult<Json<Vec<ServiceOut>>> {
+pub async fn list_services(State(st): State<AppState>, Auth(_u): Auth, Query(q): Query<ByEntity>) -> ApiResult<Json<Vec<ServiceOut>>> {
     Ok(Json(
-        st.store
-            .list_services(entity_filter(&q)?)
-            .await?
-            .iter()
-            .map(service_out)
-            .collect(),
+        st.store.list_services(entity_filter(&q)?).await?.iter().map(service_out).collect(),
     ))
 }
 

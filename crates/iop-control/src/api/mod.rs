@@ -4,6 +4,7 @@
 
 mod auth;
 mod catalog;
+mod gateway;
 mod health;
 mod requests;
 mod users;
@@ -28,6 +29,7 @@ Errores: JSON `{codigo, mensaje, campo?, detalle?}`; mensajes en español, o en 
         (name = "administracion", description = "Unidades y usuarios"),
         (name = "catalogo", description = "Entidades, sistemas y servicios"),
         (name = "solicitudes", description = "El procedimiento PR05: solicitudes, transiciones, historial y bandeja"),
+        (name = "pasarela", description = "Conectores, descripciones, credenciales y registros de llamadas de la pasarela"),
     )
 )]
 pub struct ApiDoc;
@@ -43,29 +45,19 @@ impl Modify for Conventions {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "token",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("iop_s_…")
-                    .build(),
-            ),
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("iop_s_…").build()),
         );
         let error = |desc: &str| {
             ResponseBuilder::new()
                 .description(desc)
                 .content(
                     "application/json",
-                    ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name("ErrorBody")))
-                        .build(),
+                    ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build(),
                 )
                 .build()
         };
         let common = [
-            (
-                "400",
-                "Petición mal formada (JSON no válido, identificador en la ruta no válido)",
-            ),
+            ("400", "Petición mal formada (JSON no válido, identificador en la ruta no válido)"),
             ("401", "Falta el token de acceso o ya no es válido"),
             ("413", "Cuerpo demasiado grande"),
             ("415", "Tipo de contenido no admitido"),
@@ -81,19 +73,10 @@ impl Modify for Conventions {
                 continue;
             }
             let has_id = path.contains('{');
-            let ops = [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
-            ];
+            let ops = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
             for op in ops.into_iter().flatten() {
                 for (code, desc) in common {
-                    op.responses
-                        .responses
-                        .entry(code.to_owned())
-                        .or_insert_with(|| error(desc).into());
+                    op.responses.responses.entry(code.to_owned()).or_insert_with(|| error(desc).into());
                 }
                 if has_id {
                     op.responses
@@ -130,11 +113,18 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(catalog::list_services, catalog::create_service))
         .routes(routes!(requests::list_requests, requests::create_request))
         .routes(routes!(requests::get_request, requests::update_request))
-        .routes(routes!(
-            requests::upload_document,
-            requests::download_document
-        ))
+        .routes(routes!(requests::upload_document, requests::download_document))
         .routes(routes!(requests::take_action))
         .routes(routes!(requests::history))
         .routes(routes!(requests::inbox))
+        .routes(routes!(gateway::get_connector, gateway::put_connector))
+        .routes(routes!(gateway::connector_versions))
+        .routes(routes!(gateway::put_description))
+        .routes(routes!(gateway::list_operations))
+        .routes(routes!(gateway::probe))
+        .routes(routes!(gateway::list_credentials, gateway::create_credential))
+        .routes(routes!(gateway::rotate_credential))
+        .routes(routes!(gateway::revoke_credential))
+        .routes(routes!(gateway::list_calls))
+        .routes(routes!(gateway::metrics))
 }

@@ -26,11 +26,7 @@ pub struct ListQuery {
 /// the Administrador see all but others' drafts.
 #[utoipa::path(get, path = "/api/v1/solicitudes", tag = "solicitudes", security(("token" = [])), params(ListQuery),
     responses((status = 200, body = Vec<RequestOut>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn list_requests(
-    State(st): State<AppState>,
-    Auth(u): Auth,
-    Query(q): Query<ListQuery>,
-) -> ApiResult<Json<Vec<RequestOut>>> {
+pub async fn list_requests(State(st): State<AppState>, Auth(u): Auth, Query(q): Query<ListQuery>) -> ApiResult<Json<Vec<RequestOut>>> {
     let filter = RequestFilter {
         state: q
             .estado
@@ -64,21 +60,14 @@ pub async fn create_request(
     ApiJson(input): ApiJson<RequestIn>,
 ) -> ApiResult<(StatusCode, Json<RequestOut>)> {
     let rec = service::create_request(&st, &u, input).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(service::request_out(&st, &rec, true).await?),
-    ))
+    Ok((StatusCode::CREATED, Json(service::request_out(&st, &rec, true).await?)))
 }
 
 /// One request with its history (Progreso del documento). `id` is its UUID or tracking code.
 #[utoipa::path(get, path = "/api/v1/solicitudes/{id}", tag = "solicitudes", security(("token" = [])),
     params(("id" = String, Path, description = "UUID or tracking code (IOP-AAAA-NNNNNN)")),
     responses((status = 200, body = RequestOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get_request(
-    State(st): State<AppState>,
-    Auth(u): Auth,
-    Path(id): Path<String>,
-) -> ApiResult<Json<RequestOut>> {
+pub async fn get_request(State(st): State<AppState>, Auth(u): Auth, Path(id): Path<String>) -> ApiResult<Json<RequestOut>> {
     let rec = service::load_visible(&st, &u, &id).await?;
     Ok(Json(service::request_out(&st, &rec, true).await?))
 }
@@ -179,21 +168,10 @@ pub async fn upload_document(
         }
     }
     let kind = kind.ok_or_else(|| {
-        ApiError::unprocessable(
-            "campo_requerido",
-            "tipo: indique NI, NTA o IL",
-            "tipo: state NI, NTA or IL",
-        )
-        .field("tipo")
+        ApiError::unprocessable("campo_requerido", "tipo: indique NI, NTA o IL", "tipo: state NI, NTA or IL").field("tipo")
     })?;
-    let (name, bytes) = file.ok_or_else(|| {
-        ApiError::unprocessable(
-            "campo_requerido",
-            "archivo: adjunte el PDF",
-            "archivo: attach the PDF",
-        )
-        .field("archivo")
-    })?;
+    let (name, bytes) = file
+        .ok_or_else(|| ApiError::unprocessable("campo_requerido", "archivo: adjunte el PDF", "archivo: attach the PDF").field("archivo"))?;
     let rec = service::attach_document(&st, &u, &id, &kind, &name, &bytes).await?;
     Ok(Json(service::request_out(&st, &rec, true).await?))
 }
@@ -202,28 +180,18 @@ pub async fn upload_document(
 #[utoipa::path(get, path = "/api/v1/solicitudes/{id}/documento", tag = "solicitudes", security(("token" = [])),
     params(("id" = String, Path, description = "UUID or tracking code")),
     responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn download_document(
-    State(st): State<AppState>,
-    Auth(u): Auth,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
+pub async fn download_document(State(st): State<AppState>, Auth(u): Auth, Path(id): Path<String>) -> ApiResult<Response> {
     let rec = service::load_visible(&st, &u, &id).await?;
-    let doc = rec.document.ok_or_else(|| {
-        ApiError::not_found(
-            "documento de respaldo en esta solicitud",
-            "supporting document",
-        )
-    })?;
+    let doc = rec
+        .document
+        .ok_or_else(|| ApiError::not_found("documento de respaldo en esta solicitud", "supporting document"))?;
     let bytes = st.blobs.get(&doc.sha256).await.map_err(|e| {
         tracing::error!(error = %e, sha256 = %doc.sha256, "documento ausente del almacén de archivos");
         ApiError::internal()
     })?;
     let mut res = bytes.into_response();
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/pdf"),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", doc.filename)) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
@@ -247,29 +215,22 @@ pub async fn take_action(
     ApiJson(input): ApiJson<TransitionIn>,
 ) -> ApiResult<Json<RequestOut>> {
     let accion = input.accion.clone();
-    let rec = service::transition(&st, &u, &id, input).await?;
-    tracing::info!(solicitud = %rec.code, accion = %accion, usuario = %u.login, estado = %rec.facts.state, "transición");
-    Ok(Json(service::request_out(&st, &rec, true).await?))
+    let (rec, issued) = service::transition_issuing(&st, &u, &id, input).await?;
+    tracing::info!(solicitud = %rec.code, accion = %accion, usuario = %u.login, estado = %rec.facts.state, credenciales = issued.len(), "transición");
+    let mut out = service::request_out(&st, &rec, true).await?;
+    if !issued.is_empty() {
+        out.credenciales_emitidas = Some(issued.iter().map(crate::credentials::issued_out).collect());
+    }
+    Ok(Json(out))
 }
 
 /// The request's history (Progreso del documento): every hand-over, oldest first.
 #[utoipa::path(get, path = "/api/v1/solicitudes/{id}/historial", tag = "solicitudes", security(("token" = [])),
     params(("id" = String, Path, description = "UUID or tracking code")),
     responses((status = 200, body = Vec<HistoryOut>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn history(
-    State(st): State<AppState>,
-    Auth(u): Auth,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Vec<HistoryOut>>> {
+pub async fn history(State(st): State<AppState>, Auth(u): Auth, Path(id): Path<String>) -> ApiResult<Json<Vec<HistoryOut>>> {
     let rec = service::load_visible(&st, &u, &id).await?;
-    Ok(Json(
-        st.store
-            .history(rec.id)
-            .await?
-            .iter()
-            .map(service::history_out)
-            .collect(),
-    ))
+    Ok(Json(st.store.history(rec.id).await?.iter().map(service::history_out).collect()))
 }
 
 /// The caller's inbox (bandeja): requests waiting for them under any of their roles, oldest first,

@@ -22,13 +22,8 @@ fn unit_out(u: &UnitRec) -> UnitOut {
 /// Units: the agency's (DGE, UPAT, ADAS) and the requesting ones.
 #[utoipa::path(get, path = "/api/v1/unidades", tag = "administracion", security(("token" = [])),
     responses((status = 200, body = Vec<UnitOut>), (status = 401, body = ErrorBody)))]
-pub async fn list_units(
-    State(st): State<AppState>,
-    Auth(_u): Auth,
-) -> ApiResult<Json<Vec<UnitOut>>> {
-    Ok(Json(
-        st.store.list_units().await?.iter().map(unit_out).collect(),
-    ))
+pub async fn list_units(State(st): State<AppState>, Auth(_u): Auth) -> ApiResult<Json<Vec<UnitOut>>> {
+    Ok(Json(st.store.list_units().await?.iter().map(unit_out).collect()))
 }
 
 /// Adds a requesting unit (Administrador).
@@ -54,13 +49,8 @@ pub async fn create_unit(
 /// Users (any authenticated user: reviewers need it to pick a leader).
 #[utoipa::path(get, path = "/api/v1/usuarios", tag = "administracion", security(("token" = [])),
     responses((status = 200, body = Vec<UserOut>), (status = 401, body = ErrorBody)))]
-pub async fn list_users(
-    State(st): State<AppState>,
-    Auth(_u): Auth,
-) -> ApiResult<Json<Vec<UserOut>>> {
-    Ok(Json(
-        st.store.list_users().await?.iter().map(user_out).collect(),
-    ))
+pub async fn list_users(State(st): State<AppState>, Auth(_u): Auth) -> ApiResult<Json<Vec<UserOut>>> {
+    Ok(Json(st.store.list_users().await?.iter().map(user_out).collect()))
 }
 
 /// Creates a user (Administrador). Without `contrasena`, one is generated and returned once.
@@ -158,16 +148,10 @@ pub async fn reset_password(
         return Err(ApiError::not_found("ese usuario", "user"));
     }
     let (pw, generated) = match p.contrasena {
-        Some(c) => (
-            Password::parse(&c).map_err(|i| ApiError::invalid("contrasena", i))?,
-            None,
-        ),
+        Some(c) => (Password::parse(&c).map_err(|i| ApiError::invalid("contrasena", i))?, None),
         None => {
             let g = new_password();
-            (
-                Password::parse(&g).map_err(|i| ApiError::invalid("contrasena", i))?,
-                Some(g),
-            )
+            (Password::parse(&g).map_err(|i| ApiError::invalid("contrasena", i))?, Some(g))
         }
     };
     let hash = hash_password(pw.expose().to_owned()).await?;

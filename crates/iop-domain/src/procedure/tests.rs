@@ -27,11 +27,7 @@ fn world() -> World {
         a(&[Role::Administrador], None),                    // 8
         a(&[Role::JefeUpat, Role::ResponsableAdas], None),  // 9 both
     ];
-    World {
-        unit,
-        other_unit,
-        people,
-    }
+    World { unit, other_unit, people }
 }
 
 fn cand(a: &Actor) -> Candidate {
@@ -50,20 +46,12 @@ fn step(f: &Facts, w: &World, who: usize, action: Action) -> Result<Transition, 
 fn the_happy_path_walks_the_eight_activities() {
     let w = world();
     let mut f = Facts::draft(RequestKind::Consumo, w.unit, w.people[0].user);
-    assert_eq!(
-        step(&f, &w, 0, Action::Presentar).map_err(|r| r.code()),
-        Err("documento_requerido")
-    );
+    assert_eq!(step(&f, &w, 0, Action::Presentar).map_err(|r| r.code()), Err("documento_requerido"));
     f.has_document = true;
     let path = [
         (0, Action::Presentar, State::Presentada, Some(1)),
         (3, Action::Derivar, State::DerivadaAdas, Some(2)),
-        (
-            4,
-            Action::Asignar(cand(&w.people[5])),
-            State::AsignadaLider,
-            Some(3),
-        ),
+        (4, Action::Asignar(cand(&w.people[5])), State::AsignadaLider, Some(3)),
         (5, Action::Habilitar, State::Habilitada, Some(4)),
         (5, Action::ElaborarNota, State::NotaElaborada, Some(5)),
         (4, Action::AprobarNotaAdas, State::NotaAprobadaAdas, Some(6)),
@@ -84,25 +72,17 @@ fn four_eyes_on_the_note() {
     let mut f = Facts::draft(RequestKind::Ambos, w.unit, w.people[0].user);
     f.state = State::AsignadaLider;
     f.assignee = Some(w.people[7].user);
-    f = step(&f, &w, 7, Action::Habilitar)
-        .map(|t| t.next)
-        .unwrap_or_else(|r| panic!("{r}"));
+    f = step(&f, &w, 7, Action::Habilitar).map(|t| t.next).unwrap_or_else(|r| panic!("{r}"));
     f = step(&f, &w, 7, Action::ElaborarNota)
         .map(|t| t.next)
         .unwrap_or_else(|r| panic!("{r}"));
     // The author also holds Responsable de ADAS: still may not approve their own note.
-    assert_eq!(
-        step(&f, &w, 7, Action::AprobarNotaAdas).map_err(|r| r.code()),
-        Err("cuatro_ojos")
-    );
+    assert_eq!(step(&f, &w, 7, Action::AprobarNotaAdas).map_err(|r| r.code()), Err("cuatro_ojos"));
     // Person 9 is both Jefe de UPAT and Responsable de ADAS: approves at 6, then may not at 7.
     f = step(&f, &w, 9, Action::AprobarNotaAdas)
         .map(|t| t.next)
         .unwrap_or_else(|r| panic!("{r}"));
-    assert_eq!(
-        step(&f, &w, 9, Action::AprobarNotaUpat).map_err(|r| r.code()),
-        Err("cuatro_ojos")
-    );
+    assert_eq!(step(&f, &w, 9, Action::AprobarNotaUpat).map_err(|r| r.code()), Err("cuatro_ojos"));
     assert!(step(&f, &w, 3, Action::AprobarNotaUpat).is_ok());
 }
 
@@ -123,25 +103,13 @@ fn refusals_are_classified() {
     assert_eq!(code(step(&f, &w, 3, Action::AprobarNotaUpat)), "409"); // right role, wrong state
     assert_eq!(code(step(&f, &w, 2, Action::Desistir)), "403"); // other unit
     assert_eq!(code(step(&f, &w, 1, Action::Desistir)), "ok"); // colleague of the unit
-    assert_eq!(
-        code(decide(&f, &w.people[3], &Action::Rechazar, false)),
-        "422"
-    ); // reason missing
+    assert_eq!(code(decide(&f, &w.people[3], &Action::Rechazar, false)), "422"); // reason missing
     f.state = State::AsignadaLider;
     f.assignee = Some(w.people[5].user);
     assert_eq!(code(step(&f, &w, 6, Action::Habilitar)), "403"); // not the assignee
-    assert_eq!(
-        code(step(&f, &w, 4, Action::Reasignar(cand(&w.people[3])))),
-        "422"
-    ); // not a leader
-    assert_eq!(
-        code(step(&f, &w, 4, Action::Reasignar(cand(&w.people[5])))),
-        "422"
-    ); // same leader
-    assert_eq!(
-        code(step(&f, &w, 4, Action::Reasignar(cand(&w.people[6])))),
-        "ok"
-    );
+    assert_eq!(code(step(&f, &w, 4, Action::Reasignar(cand(&w.people[3])))), "422"); // not a leader
+    assert_eq!(code(step(&f, &w, 4, Action::Reasignar(cand(&w.people[5])))), "422"); // same leader
+    assert_eq!(code(step(&f, &w, 4, Action::Reasignar(cand(&w.people[6])))), "ok");
     let _ = w.other_unit;
 }
 
@@ -152,26 +120,15 @@ fn observation_goes_back_to_the_one_who_returned_it() {
     f.has_document = true;
     f.state = State::DerivadaAdas;
     let t = step(&f, &w, 4, Action::Observar(None)).unwrap_or_else(|r| panic!("{r}"));
-    assert_eq!(
-        (t.to, t.to_holder),
-        (State::Observada, Holder::Unit(w.unit))
-    );
+    assert_eq!((t.to, t.to_holder), (State::Observada, Holder::Unit(w.unit)));
     let t = step(&t.next, &w, 0, Action::Subsanar).unwrap_or_else(|r| panic!("{r}"));
-    assert_eq!(
-        (t.to, t.to_holder),
-        (State::DerivadaAdas, Holder::Role(Role::ResponsableAdas))
-    );
+    assert_eq!((t.to, t.to_holder), (State::DerivadaAdas, Holder::Role(Role::ResponsableAdas)));
     // Step 7 returns to the leader or to the Responsable de ADAS.
     f.state = State::NotaAprobadaAdas;
     f.assignee = Some(w.people[5].user);
-    let t =
-        step(&f, &w, 3, Action::Observar(Some(ReturnTo::Lider))).unwrap_or_else(|r| panic!("{r}"));
-    assert_eq!(
-        (t.to, t.to_holder),
-        (State::Habilitada, Holder::Leader(w.people[5].user))
-    );
-    let t = step(&f, &w, 3, Action::Observar(Some(ReturnTo::ResponsableAdas)))
-        .unwrap_or_else(|r| panic!("{r}"));
+    let t = step(&f, &w, 3, Action::Observar(Some(ReturnTo::Lider))).unwrap_or_else(|r| panic!("{r}"));
+    assert_eq!((t.to, t.to_holder), (State::Habilitada, Holder::Leader(w.people[5].user)));
+    let t = step(&f, &w, 3, Action::Observar(Some(ReturnTo::ResponsableAdas))).unwrap_or_else(|r| panic!("{r}"));
     assert_eq!(t.to, State::NotaElaborada);
     assert_eq!(
         step(&f, &w, 3, Action::Observar(Some(ReturnTo::Solicitante))).map_err(|r| r.code()),

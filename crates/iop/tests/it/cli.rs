@@ -128,10 +128,7 @@ async fn wait_ok(client: &reqwest::Client, url: &str) -> Value {
         {
             return r.json().await.unwrap_or_default();
         }
-        assert!(
-            Instant::now() < deadline,
-            "{url} did not answer 200 in time"
-        );
+        assert!(Instant::now() < deadline, "{url} did not answer 200 in time");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -142,35 +139,46 @@ async fn serve_demo_answers_health_ready_and_openapi_then_stops_on_sigterm() {
     let s = start(dir.path(), &["--demo"], &[]);
     let c = reqwest::Client::new();
     for base in [&s.control, &s.gateway] {
-        assert_eq!(
-            wait_ok(&c, &format!("{base}/healthz")).await["estado"],
-            "vivo"
-        );
-        assert_eq!(
-            wait_ok(&c, &format!("{base}/readyz")).await["estado"],
-            "listo"
-        );
+        assert_eq!(wait_ok(&c, &format!("{base}/healthz")).await["estado"], "vivo");
+        assert_eq!(wait_ok(&c, &format!("{base}/readyz")).await["estado"], "listo");
     }
     let doc = wait_ok(&c, &format!("{}/api/openapi.json", s.control)).await;
     assert_eq!(doc["openapi"], "3.1.0");
     assert!(doc["paths"]["/api/v1/solicitudes/{id}/transiciones"]["post"].is_object());
-    // The gateway refuses what was not published, in JSON.
-    let r = c
-        .get(format!("{}/segip/v2/persona", s.gateway))
-        .send()
+    // The gateway serves the demo's fictitious service to the printed key, and only to it.
+    let printed = s.printed();
+    let key = printed
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("apikey: "))
+        .unwrap_or_else(|| panic!("no demo key printed: {printed}"))
+        .to_owned();
+    let get = |path: &str, key: Option<&str>| {
+        let mut r = c.get(format!("{}{path}", s.gateway));
+        if let Some(k) = key {
+            r = r.header("apikey", k);
+        }
+        r.send()
+    };
+    let r = get("/segip/v2/personas/1234567", Some(&key))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(r.status().as_u16(), 404);
+    assert_eq!(r.status().as_u16(), 200);
+    let body: Value = r.json().await.unwrap_or_default();
+    assert!(body["nombres"].as_str().unwrap_or("").contains("FICTICIA"), "{body}");
+    assert_eq!(
+        get("/segip/v2/personas/1234567", None).await.map(|r| r.status().as_u16()).ok(),
+        Some(401)
+    );
+    assert_eq!(
+        get("/no-publicado/v1/x", Some(&key)).await.map(|r| r.status().as_u16()).ok(),
+        Some(404)
+    );
+    let r = get("/fake/segip/v2/personas/1", Some(&key)).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.headers().get("x-iop-sandbox").and_then(|v| v.to_str().ok()), Some("ficticio"));
 
     // Each demo role logs in with the printed password and finds work waiting.
-    let printed = s.printed();
     assert!(printed.contains("MODO DEMOSTRACIÓN"), "{printed}");
-    for (user, min) in [
-        ("jefe", 1),
-        ("lider", 1),
-        ("responsable", 1),
-        ("solicitante2", 1),
-    ] {
+    for (user, min) in [("jefe", 1), ("lider", 1), ("responsable", 1), ("solicitante2", 1)] {
         let line = printed
             .lines()
             .find(|l| l.contains(&format!("usuario demo: {user} ")))
@@ -185,9 +193,7 @@ async fn serve_demo_answers_health_ready_and_openapi_then_stops_on_sigterm() {
             .json()
             .await
             .unwrap_or_default();
-        let token = login["token"]
-            .as_str()
-            .unwrap_or_else(|| panic!("{user}: {login}"));
+        let token = login["token"].as_str().unwrap_or_else(|| panic!("{user}: {login}"));
         let inbox: Value = c
             .get(format!("{}/api/v1/bandeja", s.control))
             .bearer_auth(token)
@@ -197,10 +203,7 @@ async fn serve_demo_answers_health_ready_and_openapi_then_stops_on_sigterm() {
             .json()
             .await
             .unwrap_or_default();
-        assert!(
-            inbox.as_array().map(Vec::len).unwrap_or(0) >= min,
-            "{user}'s inbox: {inbox}"
-        );
+        assert!(inbox.as_array().map(Vec::len).unwrap_or(0) >= min, "{user}'s inbox: {inbox}");
     }
 
     let (ok, rest) = s.terminate();
@@ -221,15 +224,9 @@ async fn first_start_creates_one_admin_and_cli_manages_users() {
     let d = dir.path().to_str().unwrap_or(".");
 
     // migrate on an empty dir creates the store.
-    let out = iop(&["migrate", "--data-dir", d])
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("esquema v1"));
+    let out = iop(&["migrate", "--data-dir", d]).output().unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("esquema v2"));
 
     // user add with a password from stdin, and with a generated one.
     let mut child = iop(&[
@@ -249,10 +246,7 @@ async fn first_start_creates_one_admin_and_cli_manages_users() {
     .stdout(Stdio::piped())
     .spawn()
     .unwrap_or_else(|e| panic!("{e}"));
-    child
-        .stdin
-        .take()
-        .map(|mut i| i.write_all(b"una-clave-bastante-larga\n"));
+    child.stdin.take().map(|mut i| i.write_all(b"una-clave-bastante-larga\n"));
     let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
     assert!(out.status.success());
     let out = iop(&[
@@ -272,10 +266,7 @@ async fn first_start_creates_one_admin_and_cli_manages_users() {
     .output()
     .unwrap_or_else(|e| panic!("{e}"));
     let said = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(
-        out.status.success() && said.contains("contraseña generada"),
-        "{said}"
-    );
+    assert!(out.status.success() && said.contains("contraseña generada"), "{said}");
     let generated = said.rsplit(": ").next().unwrap_or("").trim().to_owned();
 
     // Refusals are clear and exit non-zero.
@@ -332,10 +323,7 @@ async fn first_start_creates_one_admin_and_cli_manages_users() {
     let s = start(dir.path(), &[], &[]);
     assert!(!s.printed().contains("Administrador inicial"));
     let c = reqwest::Client::new();
-    for (user, pw) in [
-        ("rosa", "una-clave-bastante-larga"),
-        ("sergio", generated.as_str()),
-    ] {
+    for (user, pw) in [("rosa", "una-clave-bastante-larga"), ("sergio", generated.as_str())] {
         let r = c
             .post(format!("{}/api/v1/auth/login", s.control))
             .json(&json!({"usuario": user, "contrasena": pw}))
@@ -382,7 +370,14 @@ async fn configuration_precedence_and_errors() {
     let cfg = dir.path().join("iop.toml");
     // The file names a data dir and addresses; flags override the addresses; env overrides the file.
     let data_from_env = dir.path().join("datos-env");
-    std::fs::write(&cfg, format!("data_dir = \"{}\"\ncontrol_addr = \"127.0.0.1:1\"\ngateway_addr = \"127.0.0.1:1\"\n[plazos]\npresentada = \"1d\"\n", dir.path().join("datos-archivo").display())).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        &cfg,
+        format!(
+            "data_dir = \"{}\"\ncontrol_addr = \"127.0.0.1:1\"\ngateway_addr = \"127.0.0.1:1\"\n[plazos]\npresentada = \"1d\"\n",
+            dir.path().join("datos-archivo").display()
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let mut cmd = iop(&[
         "serve",
         "--config",
@@ -406,10 +401,7 @@ async fn configuration_precedence_and_errors() {
     assert!(line.contains("en marcha"), "{line}");
     let deadline = Instant::now() + Duration::from_secs(30);
     while !data_from_env.join("iop.sqlite3").exists() {
-        assert!(
-            Instant::now() < deadline,
-            "the env var's data dir was not used"
-        );
+        assert!(Instant::now() < deadline, "the env var's data dir was not used");
         std::thread::sleep(Duration::from_millis(50));
     }
     assert!(
@@ -436,15 +428,9 @@ async fn configuration_precedence_and_errors() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no válido"));
-    let out = iop(&[
-        "serve",
-        "--data-dir",
-        dir.path().to_str().unwrap_or(""),
-        "--control-addr",
-        "aquí",
-    ])
-    .output()
-    .unwrap_or_else(|e| panic!("{e}"));
+    let out = iop(&["serve", "--data-dir", dir.path().to_str().unwrap_or(""), "--control-addr", "aquí"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(String::from_utf8_lossy(&out.stderr).contains("control_addr"));
 
     let out = iop(&["version"]).output().unwrap_or_else(|e| panic!("{e}"));

@@ -16,9 +16,7 @@ pub struct TestClock(Arc<Mutex<OffsetDateTime>>);
 impl TestClock {
     pub fn new() -> Self {
         // Tuesday 2026-11-24 10:00 in La Paz.
-        Self(Arc::new(Mutex::new(
-            time::macros::datetime!(2026-11-24 14:00 UTC),
-        )))
+        Self(Arc::new(Mutex::new(time::macros::datetime!(2026-11-24 14:00 UTC))))
     }
     pub fn advance(&self, d: time::Duration) {
         let mut t = self.0.lock().unwrap_or_else(|p| p.into_inner());
@@ -55,22 +53,12 @@ impl Resp {
     }
     #[track_caller]
     pub fn ok(self) -> Value {
-        assert!(
-            self.status.is_success(),
-            "expected success, got {} {}",
-            self.status,
-            self.body
-        );
+        assert!(self.status.is_success(), "expected success, got {} {}", self.status, self.body);
         self.body
     }
     #[track_caller]
     pub fn expect(self, status: u16, code: &str) -> Value {
-        assert_eq!(
-            (self.status.as_u16(), self.code()),
-            (status, code),
-            "body: {}",
-            self.body
-        );
+        assert_eq!((self.status.as_u16(), self.code()), (status, code), "body: {}", self.body);
         self.body
     }
 }
@@ -117,13 +105,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> App {
 }
 
 impl App {
-    pub async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> Resp {
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
         let mut req = self.client.request(method, format!("{}{path}", self.base));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -140,11 +122,7 @@ impl App {
         let headers = res.headers().clone();
         let bytes = res.bytes().await.unwrap_or_default();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Resp {
-            status,
-            body,
-            headers,
-        }
+        Resp { status, body, headers }
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Resp {
@@ -164,28 +142,15 @@ impl App {
             )
             .await
             .ok();
-        r["token"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no token: {r}"))
-            .to_owned()
+        r["token"].as_str().unwrap_or_else(|| panic!("no token: {r}")).to_owned()
     }
 
-    pub async fn upload(
-        &self,
-        id: &str,
-        token: &str,
-        kind: &str,
-        bytes: Vec<u8>,
-        filename: &str,
-        mime: &str,
-    ) -> Resp {
+    pub async fn upload(&self, id: &str, token: &str, kind: &str, bytes: Vec<u8>, filename: &str, mime: &str) -> Resp {
         let part = reqwest::multipart::Part::bytes(bytes)
             .file_name(filename.to_owned())
             .mime_str(mime)
             .unwrap_or_else(|e| panic!("{e}"));
-        let form = reqwest::multipart::Form::new()
-            .text("tipo", kind.to_owned())
-            .part("archivo", part);
+        let form = reqwest::multipart::Form::new().text("tipo", kind.to_owned()).part("archivo", part);
         let res = self
             .client
             .put(format!("{}/api/v1/solicitudes/{id}/documento", self.base))
@@ -198,25 +163,16 @@ impl App {
     }
 
     pub async fn act(&self, id: &str, token: &str, body: Value) -> Resp {
-        self.post(
-            &format!("/api/v1/solicitudes/{id}/transiciones"),
-            token,
-            body,
-        )
-        .await
+        self.post(&format!("/api/v1/solicitudes/{id}/transiciones"), token, body).await
     }
 
     /// The request as `token` sees it.
     pub async fn request_as(&self, id: &str, token: &str) -> Value {
-        self.get(&format!("/api/v1/solicitudes/{id}"), token)
-            .await
-            .ok()
+        self.get(&format!("/api/v1/solicitudes/{id}"), token).await.ok()
     }
 
     pub async fn request(&self, id: &str) -> Value {
-        self.get(&format!("/api/v1/solicitudes/{id}"), &self.admin_token)
-            .await
-            .ok()
+        self.get(&format!("/api/v1/solicitudes/{id}"), &self.admin_token).await.ok()
     }
 }
 
@@ -234,16 +190,10 @@ pub struct World {
 
 impl World {
     pub fn t(&self, who: &str) -> &str {
-        self.tokens
-            .get(who)
-            .map(String::as_str)
-            .unwrap_or_else(|| panic!("no user {who}"))
+        self.tokens.get(who).map(String::as_str).unwrap_or_else(|| panic!("no user {who}"))
     }
     pub fn id(&self, who: &str) -> &str {
-        self.ids
-            .get(who)
-            .map(String::as_str)
-            .unwrap_or_else(|| panic!("no user {who}"))
+        self.ids.get(who).map(String::as_str).unwrap_or_else(|| panic!("no user {who}"))
     }
 }
 
@@ -271,11 +221,7 @@ pub async fn world(app: &App) -> World {
         .await
         .ok();
     let other = app
-        .post(
-            "/api/v1/unidades",
-            a,
-            json!({"sigla": "AJ", "nombre": "Asesoría Jurídica"}),
-        )
+        .post("/api/v1/unidades", a, json!({"sigla": "AJ", "nombre": "Asesoría Jurídica"}))
         .await
         .ok();
     let unit = unit["id"].as_str().unwrap_or_default().to_owned();
@@ -288,13 +234,14 @@ pub async fn world(app: &App) -> World {
             other["id"].as_str().unwrap_or_default().to_owned()
         };
         let r = app
-            .post("/api/v1/usuarios", a, json!({"usuario": login, "nombre": format!("Persona {login}"), "unidad_id": u, "roles": roles, "contrasena": PASSWORD}))
+            .post(
+                "/api/v1/usuarios",
+                a,
+                json!({"usuario": login, "nombre": format!("Persona {login}"), "unidad_id": u, "roles": roles, "contrasena": PASSWORD}),
+            )
             .await
             .ok();
-        ids.insert(
-            *login,
-            r["usuario"]["id"].as_str().unwrap_or_default().to_owned(),
-        );
+        ids.insert(*login, r["usuario"]["id"].as_str().unwrap_or_default().to_owned());
         tokens.insert(*login, app.login(login, PASSWORD).await);
     }
     tokens.insert("admin", a.clone());
@@ -325,7 +272,11 @@ pub async fn world(app: &App) -> World {
     let mut services = Vec::new();
     for code in ["persona", "certificado"] {
         let s = app
-            .post("/api/v1/servicios", a, json!({"entidad_id": publ["id"], "codigo": code, "version": 1, "nombre": format!("Servicio {code}")}))
+            .post(
+                "/api/v1/servicios",
+                a,
+                json!({"entidad_id": publ["id"], "codigo": code, "version": 1, "nombre": format!("Servicio {code}")}),
+            )
             .await
             .ok();
         services.push(s["id"].as_str().unwrap_or_default().to_owned());
@@ -355,9 +306,7 @@ pub async fn draft(app: &App, w: &World) -> String {
         .await
         .ok();
     let id = r["id"].as_str().unwrap_or_default().to_owned();
-    app.upload(&id, w.t("sol"), "NI", pdf(), "nota.pdf", "application/pdf")
-        .await
-        .ok();
+    app.upload(&id, w.t("sol"), "NI", pdf(), "nota.pdf", "application/pdf").await.ok();
     id
 }
 
@@ -379,10 +328,7 @@ pub async fn request_in(app: &App, w: &World, state: &str) -> String {
     let steps: Vec<(&str, Value)> = vec![
         ("sol", act("presentar")),
         ("jefe", act("derivar")),
-        (
-            "resp",
-            json!({"accion": "asignar", "lider_id": w.id("lider")}),
-        ),
+        ("resp", json!({"accion": "asignar", "lider_id": w.id("lider")})),
         ("lider", enable(w)),
         ("lider", note()),
         ("resp", act("aprobar_nota_adas")),

@@ -4,14 +4,7 @@ use crate::helpers::*;
 use reqwest::Method;
 use serde_json::json;
 
-async fn raw(
-    app: &App,
-    method: Method,
-    path: &str,
-    token: &str,
-    content_type: &str,
-    body: &'static str,
-) -> Resp {
+async fn raw(app: &App, method: Method, path: &str, token: &str, content_type: &str, body: &'static str) -> Resp {
     let res = app
         .client
         .request(method, format!("{}{path}", app.base))
@@ -50,31 +43,21 @@ async fn malformed_bodies_unknown_fields_and_bad_identifiers() {
     )
     .await
     .expect(400, "json_invalido");
-    raw(
-        &app,
-        Method::POST,
-        "/api/v1/solicitudes",
-        w.t("sol"),
-        "text/plain",
-        "{}",
-    )
-    .await
-    .expect(415, "tipo_contenido");
+    raw(&app, Method::POST, "/api/v1/solicitudes", w.t("sol"), "text/plain", "{}")
+        .await
+        .expect(415, "tipo_contenido");
     let r = app
-        .post("/api/v1/solicitudes", w.t("sol"), json!({"tipo": "consumo", "sistema_id": w.system, "servicios": [w.services[0]], "justificacion": "x", "prioridad": "alta"}))
+        .post(
+            "/api/v1/solicitudes",
+            w.t("sol"),
+            json!({"tipo": "consumo", "sistema_id": w.system, "servicios": [w.services[0]], "justificacion": "x", "prioridad": "alta"}),
+        )
         .await
         .expect(422, "datos_invalidos");
-    assert!(
-        r["detalle"].as_str().unwrap_or("").contains("prioridad"),
-        "{r}"
-    );
-    app.post(
-        "/api/v1/solicitudes",
-        w.t("sol"),
-        json!({"tipo": "urgente", "justificacion": "x"}),
-    )
-    .await
-    .expect(422, "tipo_solicitud_invalido");
+    assert!(r["detalle"].as_str().unwrap_or("").contains("prioridad"), "{r}");
+    app.post("/api/v1/solicitudes", w.t("sol"), json!({"tipo": "urgente", "justificacion": "x"}))
+        .await
+        .expect(422, "tipo_solicitud_invalido");
     let r = app
         .post(
             "/api/v1/solicitudes",
@@ -85,13 +68,21 @@ async fn malformed_bodies_unknown_fields_and_bad_identifiers() {
         .expect(422, "identificador_invalido");
     assert_eq!(r["campo"], "sistema_id");
     let r = app
-        .post("/api/v1/solicitudes", w.t("sol"), json!({"tipo": "consumo", "sistema_id": w.system, "servicios": [w.system], "justificacion": "x"}))
+        .post(
+            "/api/v1/solicitudes",
+            w.t("sol"),
+            json!({"tipo": "consumo", "sistema_id": w.system, "servicios": [w.system], "justificacion": "x"}),
+        )
         .await
         .expect(422, "referencia_inexistente");
     assert_eq!(r["campo"], "servicios[0]");
-    app.post("/api/v1/solicitudes", w.t("sol"), json!({"tipo": "consumo", "sistema_id": w.system, "servicios": [w.services[0]], "justificacion": "   "}))
-        .await
-        .expect(422, "texto_invalido");
+    app.post(
+        "/api/v1/solicitudes",
+        w.t("sol"),
+        json!({"tipo": "consumo", "sistema_id": w.system, "servicios": [w.services[0]], "justificacion": "   "}),
+    )
+    .await
+    .expect(422, "texto_invalido");
     app.post(
         "/api/v1/solicitudes",
         w.t("sol"),
@@ -99,14 +90,14 @@ async fn malformed_bodies_unknown_fields_and_bad_identifiers() {
     )
     .await
     .expect(422, "campo_requerido");
-    app.post("/api/v1/solicitudes", w.t("jefe"), json!({"tipo": "consumo", "sistema_id": w.system, "servicios": [w.services[0]], "justificacion": "x"}))
-        .await
-        .expect(403, "rol_requerido");
-    assert_eq!(
-        count(&app, &sol).await,
-        before,
-        "no refused creation left a request behind"
-    );
+    app.post(
+        "/api/v1/solicitudes",
+        w.t("jefe"),
+        json!({"tipo": "consumo", "sistema_id": w.system, "servicios": [w.services[0]], "justificacion": "x"}),
+    )
+    .await
+    .expect(403, "rol_requerido");
+    assert_eq!(count(&app, &sol).await, before, "no refused creation left a request behind");
 
     // Identifiers in paths.
     app.get("/api/v1/solicitudes/no-es-un-id", w.t("sol"))
@@ -118,12 +109,9 @@ async fn malformed_bodies_unknown_fields_and_bad_identifiers() {
     app.get("/api/v1/solicitudes/IOP-2026-999999", w.t("sol"))
         .await
         .expect(404, "no_encontrado");
-    app.get(
-        "/api/v1/solicitudes/01890000-0000-7000-8000-000000000000",
-        w.t("sol"),
-    )
-    .await
-    .expect(404, "no_encontrado");
+    app.get("/api/v1/solicitudes/01890000-0000-7000-8000-000000000000", w.t("sol"))
+        .await
+        .expect(404, "no_encontrado");
     app.call(
         Method::PATCH,
         "/api/v1/usuarios/xyz",
@@ -132,9 +120,7 @@ async fn malformed_bodies_unknown_fields_and_bad_identifiers() {
     )
     .await
     .expect(400, "identificador_invalido");
-    app.get("/api/v1/no-existe", w.t("sol"))
-        .await
-        .expect(404, "ruta_inexistente");
+    app.get("/api/v1/no-existe", w.t("sol")).await.expect(404, "ruta_inexistente");
     app.get("/api/v1/solicitudes?estado=perdida", w.t("sol"))
         .await
         .expect(422, "estado_invalido");
@@ -148,13 +134,9 @@ async fn malformed_bodies_unknown_fields_and_bad_identifiers() {
     app.act(&id, w.t("resp"), json!({"accion": "asignar"}))
         .await
         .expect(422, "lider_invalido");
-    app.act(
-        &id,
-        w.t("resp"),
-        json!({"accion": "asignar", "lider_id": "x"}),
-    )
-    .await
-    .expect(422, "identificador_invalido");
+    app.act(&id, w.t("resp"), json!({"accion": "asignar", "lider_id": "x"}))
+        .await
+        .expect(422, "identificador_invalido");
     app.act(
         &id,
         w.t("resp"),
@@ -169,11 +151,7 @@ async fn malformed_bodies_unknown_fields_and_bad_identifiers() {
     )
     .await
     .expect(422, "datos_invalidos");
-    assert_eq!(
-        app.request(&id).await,
-        before,
-        "refused transitions changed nothing"
-    );
+    assert_eq!(app.request(&id).await, before, "refused transitions changed nothing");
 
     // Administration input.
     let a = &app.admin_token;
@@ -191,16 +169,30 @@ async fn malformed_bodies_unknown_fields_and_bad_identifiers() {
     )
     .await
     .expect(422, "rol_invalido");
-    app.post("/api/v1/usuarios", a, json!({"usuario": "nuevo", "nombre": "Nuevo", "roles": ["lider_adas"], "contrasena": "corta"})).await.expect(422, "contrasena_debil");
-    app.post("/api/v1/usuarios", a, json!({"usuario": "nuevo", "nombre": "Nuevo", "roles": ["solicitante"], "contrasena": PASSWORD})).await.expect(422, "unidad_requerida");
-    app.post("/api/v1/usuarios", a, json!({"usuario": "sol", "nombre": "Otra", "roles": ["lider_adas"], "contrasena": PASSWORD})).await.expect(409, "usuario_existente");
     app.post(
-        "/api/v1/unidades",
+        "/api/v1/usuarios",
         a,
-        json!({"sigla": "UGE", "nombre": "Repetida"}),
+        json!({"usuario": "nuevo", "nombre": "Nuevo", "roles": ["lider_adas"], "contrasena": "corta"}),
     )
     .await
-    .expect(409, "duplicado");
+    .expect(422, "contrasena_debil");
+    app.post(
+        "/api/v1/usuarios",
+        a,
+        json!({"usuario": "nuevo", "nombre": "Nuevo", "roles": ["solicitante"], "contrasena": PASSWORD}),
+    )
+    .await
+    .expect(422, "unidad_requerida");
+    app.post(
+        "/api/v1/usuarios",
+        a,
+        json!({"usuario": "sol", "nombre": "Otra", "roles": ["lider_adas"], "contrasena": PASSWORD}),
+    )
+    .await
+    .expect(409, "usuario_existente");
+    app.post("/api/v1/unidades", a, json!({"sigla": "UGE", "nombre": "Repetida"}))
+        .await
+        .expect(409, "duplicado");
     app.post(
         "/api/v1/entidades",
         a,
@@ -243,16 +235,9 @@ async fn uploads_are_sniffed_and_bounded() {
     .await
     .expect(415, "no_es_pdf");
     // A real PDF declared as something else is fine: the declaration is not trusted either way.
-    app.upload(
-        &id,
-        w.t("sol"),
-        "IL",
-        pdf(),
-        "informe.bin",
-        "application/octet-stream",
-    )
-    .await
-    .ok();
+    app.upload(&id, w.t("sol"), "IL", pdf(), "informe.bin", "application/octet-stream")
+        .await
+        .ok();
     let after_ok = app.request_as(&id, w.t("sol")).await;
     assert_eq!(after_ok["documento"]["tipo"], "IL");
     // Too large.
@@ -266,16 +251,9 @@ async fn uploads_are_sniffed_and_bounded() {
     app.upload(&id, w.t("sol"), "PDF", pdf(), "n.pdf", "application/pdf")
         .await
         .expect(422, "tipo_documento_invalido");
-    app.upload(
-        &id,
-        w.t("sol"),
-        "NI",
-        Vec::new(),
-        "n.pdf",
-        "application/pdf",
-    )
-    .await
-    .expect(415, "no_es_pdf");
+    app.upload(&id, w.t("sol"), "NI", Vec::new(), "n.pdf", "application/pdf")
+        .await
+        .expect(415, "no_es_pdf");
     // Nothing but the accepted upload changed the request.
     let now = app.request_as(&id, w.t("sol")).await;
     assert_eq!(now["documento"], after_ok["documento"]);
@@ -297,10 +275,5 @@ async fn uploads_are_sniffed_and_bounded() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let r = App::read(res).await;
-    assert!(
-        r.status.is_client_error() && !r.code().is_empty(),
-        "{} {}",
-        r.status,
-        r.body
-    );
+    assert!(r.status.is_client_error() && !r.code().is_empty(), "{} {}", r.status, r.body);
 }

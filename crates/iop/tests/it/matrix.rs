@@ -135,13 +135,9 @@ fn body(w: &World, action: &str) -> Value {
 async fn at(app: &App, w: &World, state: &str) -> String {
     if state == "observada" {
         let id = request_in(app, w, "presentada").await;
-        app.act(
-            &id,
-            w.t("jefe"),
-            json!({"accion": "observar", "comentario": "observación"}),
-        )
-        .await
-        .ok();
+        app.act(&id, w.t("jefe"), json!({"accion": "observar", "comentario": "observación"}))
+            .await
+            .ok();
         return id;
     }
     request_in(app, w, state).await
@@ -210,14 +206,8 @@ async fn every_transition_as_every_role() {
         assert_eq!(snapshot(&app, &w, &wrong).await, before_wrong);
         // Each allowed actor succeeds (on a fresh request each), and adds exactly one history entry.
         for (i, who) in case.allowed.iter().enumerate() {
-            let id = if i == 0 {
-                id.clone()
-            } else {
-                at(&app, &w, case.state).await
-            };
-            let n = snapshot(&app, &w, &id).await["historial"]
-                .as_u64()
-                .unwrap_or(0);
+            let id = if i == 0 { id.clone() } else { at(&app, &w, case.state).await };
+            let n = snapshot(&app, &w, &id).await["historial"].as_u64().unwrap_or(0);
             let r = attempt(&app, &w, who, &id, case.action).await;
             assert!(
                 r.status.is_success(),
@@ -227,10 +217,7 @@ async fn every_transition_as_every_role() {
                 r.status,
                 r.body
             );
-            assert_eq!(
-                snapshot(&app, &w, &id).await["historial"].as_u64(),
-                Some(n + 1)
-            );
+            assert_eq!(snapshot(&app, &w, &id).await["historial"].as_u64(), Some(n + 1));
             checked += 1;
         }
     }

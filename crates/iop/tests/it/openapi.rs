@@ -73,57 +73,31 @@ async fn openapi_is_complete_and_every_route_has_its_entry() {
                 op["responses"].as_object().is_some_and(|r| !r.is_empty()),
                 "{m} {p} has no responses"
             );
-            assert!(
-                op["tags"].as_array().is_some_and(|t| !t.is_empty()),
-                "{m} {p} has no tag"
-            );
+            assert!(op["tags"].as_array().is_some_and(|t| !t.is_empty()), "{m} {p} has no tag");
             in_doc.insert((m.clone(), p.clone()));
         }
     }
     let in_source = documented_in_source();
     assert!(in_source.len() >= 20, "{in_source:?}");
-    assert_eq!(
-        in_doc, in_source,
-        "the OpenAPI paths and the annotated handlers differ"
-    );
+    assert_eq!(in_doc, in_source, "the OpenAPI paths and the annotated handlers differ");
 
     // Every $ref resolves.
     let mut refs = Vec::new();
     collect_refs(&doc, &mut refs);
     for r in refs {
         let name = r.trim_start_matches("#/components/schemas/");
-        assert!(
-            doc["components"]["schemas"][name].is_object(),
-            "dangling $ref {r}"
-        );
+        assert!(doc["components"]["schemas"][name].is_object(), "dangling $ref {r}");
     }
 
     // Every documented route exists: it answers with something other than "no such route".
     for (m, p) in &in_doc {
-        let url = format!(
-            "{}{}",
-            app.base,
-            p.replace("{id}", "01890000-0000-7000-8000-000000000000")
-        );
-        let method = reqwest::Method::from_bytes(m.to_uppercase().as_bytes())
-            .unwrap_or(reqwest::Method::GET);
-        let r = App::read(
-            app.client
-                .request(method, &url)
-                .send()
-                .await
-                .unwrap_or_else(|e| panic!("{e}")),
-        )
-        .await;
+        let url = format!("{}{}", app.base, p.replace("{id}", "01890000-0000-7000-8000-000000000000"));
+        let method = reqwest::Method::from_bytes(m.to_uppercase().as_bytes()).unwrap_or(reqwest::Method::GET);
+        let r = App::read(app.client.request(method, &url).send().await.unwrap_or_else(|e| panic!("{e}"))).await;
         assert_ne!(r.status.as_u16(), 405, "{m} {p}");
         assert_ne!(r.code(), "ruta_inexistente", "{m} {p}");
         if p.starts_with("/api/v1/") && p != "/api/v1/auth/login" {
-            assert_eq!(
-                r.status.as_u16(),
-                401,
-                "{m} {p} must require a token: {}",
-                r.body
-            );
+            assert_eq!(r.status.as_u16(), 401, "{m} {p} must require a token: {}", r.body);
         }
     }
 }
@@ -143,11 +117,7 @@ async fn the_docs_viewer_works_offline() {
         !html.contains("unpkg.com") && !html.contains("cdn."),
         "the viewer must not load from a CDN"
     );
-    for asset in [
-        "swagger-ui-bundle.js",
-        "swagger-ui.css",
-        "swagger-initializer.js",
-    ] {
+    for asset in ["swagger-ui-bundle.js", "swagger-ui.css", "swagger-initializer.js"] {
         let r = app
             .client
             .get(format!("{}/api/docs/{asset}", app.base))

@@ -39,18 +39,10 @@ async fn the_whole_pr05_path() {
     assert!(code.starts_with("IOP-2026-"), "{code}");
     assert_eq!(body["estado"], "borrador");
     // Presenting without a document is refused and changes nothing.
-    app.act(&id, w.t("sol"), act("presentar"))
-        .await
-        .expect(422, "documento_requerido");
-    let up = app
-        .upload(&id, w.t("sol"), "NI", pdf(), "nota.pdf", "application/pdf")
-        .await
-        .ok();
+    app.act(&id, w.t("sol"), act("presentar")).await.expect(422, "documento_requerido");
+    let up = app.upload(&id, w.t("sol"), "NI", pdf(), "nota.pdf", "application/pdf").await.ok();
     assert_eq!(up["documento"]["tipo"], "NI");
-    let sha = up["documento"]["sha256"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let sha = up["documento"]["sha256"].as_str().unwrap_or_default().to_owned();
     assert_eq!(sha.len(), 64);
     // The draft is private: other people cannot see it.
     app.get(&format!("/api/v1/solicitudes/{id}"), w.t("colega"))
@@ -60,10 +52,7 @@ async fn the_whole_pr05_path() {
         .await
         .expect(403, "borrador_ajeno");
     let listed = app.get("/api/v1/solicitudes", w.t("jefe")).await.ok();
-    assert!(
-        !listed.to_string().contains(&id),
-        "drafts are not listed to others"
-    );
+    assert!(!listed.to_string().contains(&id), "drafts are not listed to others");
     let r = app.act(&id, w.t("sol"), act("presentar")).await.ok();
     assert_eq!(
         (r["estado"].as_str(), r["espera_a"].as_str()),
@@ -72,10 +61,11 @@ async fn the_whole_pr05_path() {
 
     // The Jefe de UPAT's inbox has it; the document downloads as the same bytes.
     let inbox = app.get("/api/v1/bandeja", w.t("jefe")).await.ok();
-    assert!(inbox.as_array().is_some_and(|a| {
-        a.iter()
-            .any(|i| i["solicitud"]["id"] == id.as_str() && i["rol"] == "jefe_upat")
-    }));
+    assert!(
+        inbox
+            .as_array()
+            .is_some_and(|a| { a.iter().any(|i| i["solicitud"]["id"] == id.as_str() && i["rol"] == "jefe_upat") })
+    );
     let doc = app
         .client
         .get(format!("{}/api/v1/solicitudes/{code}/documento", app.base))
@@ -84,30 +74,17 @@ async fn the_whole_pr05_path() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
-        doc.headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok()),
+        doc.headers().get("content-type").and_then(|v| v.to_str().ok()),
         Some("application/pdf")
     );
-    assert_eq!(
-        doc.bytes().await.map(|b| b.to_vec()).unwrap_or_default(),
-        pdf()
-    );
+    assert_eq!(doc.bytes().await.map(|b| b.to_vec()).unwrap_or_default(), pdf());
 
     // Steps 2–3.
-    app.act(
-        &id,
-        w.t("jefe"),
-        json!({"accion": "derivar", "comentario": "Procede"}),
-    )
-    .await
-    .ok();
+    app.act(&id, w.t("jefe"), json!({"accion": "derivar", "comentario": "Procede"}))
+        .await
+        .ok();
     let r = app
-        .act(
-            &id,
-            w.t("resp"),
-            json!({"accion": "asignar", "lider_id": w.id("lider")}),
-        )
+        .act(&id, w.t("resp"), json!({"accion": "asignar", "lider_id": w.id("lider")}))
         .await
         .ok();
     assert_eq!(r["lider_id"], w.id("lider"));
@@ -120,12 +97,8 @@ async fn the_whole_pr05_path() {
 
     // Step 4: enablement outside the request is refused; within it, committed with the transition.
     let bad = json!({"accion": "habilitar", "habilitacion": {"accesos": [{"sistema_id": w.system, "servicio_id": w.services[1]}]}});
-    app.act(&id, w.t("lider"), bad)
-        .await
-        .expect(422, "fuera_de_solicitud");
-    app.act(&id, w.t("lider"), act("habilitar"))
-        .await
-        .expect(422, "campo_requerido");
+    app.act(&id, w.t("lider"), bad).await.expect(422, "fuera_de_solicitud");
+    app.act(&id, w.t("lider"), act("habilitar")).await.expect(422, "campo_requerido");
     assert_eq!(app.request(&id).await["estado"], "asignada_lider");
     let r = app.act(&id, w.t("lider"), enable(&w)).await.ok();
     assert_eq!(r["estado"], "habilitada");
@@ -141,12 +114,8 @@ async fn the_whole_pr05_path() {
     assert_eq!(r["nota"]["autor_id"], w.id("lider"));
 
     // Steps 6–8.
-    app.act(&id, w.t("resp"), act("aprobar_nota_adas"))
-        .await
-        .ok();
-    app.act(&id, w.t("jefe"), act("aprobar_nota_upat"))
-        .await
-        .ok();
+    app.act(&id, w.t("resp"), act("aprobar_nota_adas")).await.ok();
+    app.act(&id, w.t("jefe"), act("aprobar_nota_upat")).await.ok();
     let inbox = app.get("/api/v1/bandeja", w.t("colega")).await.ok();
     assert!(
         inbox
@@ -154,18 +123,12 @@ async fn the_whole_pr05_path() {
             .is_some_and(|a| a.iter().any(|i| i["solicitud"]["id"] == id.as_str()))
     );
     let r = app.act(&id, w.t("colega"), act("recibir")).await.ok();
-    assert_eq!(
-        (r["estado"].as_str(), r["espera_a"].as_str()),
-        (Some("recibida"), Some("nadie"))
-    );
+    assert_eq!((r["estado"].as_str(), r["espera_a"].as_str()), (Some("recibida"), Some("nadie")));
     assert_eq!(r["nota"]["aprobada_adas_por"], w.id("resp"));
     assert_eq!(r["nota"]["aprobada_upat_por"], w.id("jefe"));
 
     // The history shows every hand-over with who, role, step and to whom.
-    let h = app
-        .get(&format!("/api/v1/solicitudes/{id}/historial"), w.t("sol"))
-        .await
-        .ok();
+    let h = app.get(&format!("/api/v1/solicitudes/{id}/historial"), w.t("sol")).await.ok();
     let steps: Vec<i64> = h
         .as_array()
         .map(|a| a.iter().map(|e| e["paso"].as_i64().unwrap_or(0)).collect())
@@ -175,10 +138,7 @@ async fn the_whole_pr05_path() {
     assert_eq!(h[1]["rol"], "jefe_upat");
     assert_eq!(h[1]["comentario"], "Procede");
     assert_eq!(h[1]["destinatario"], "responsable_adas");
-    assert_eq!(
-        h[3]["detalle"]["accesos"][0]["servicio_id"],
-        w.services[0].as_str()
-    );
+    assert_eq!(h[3]["detalle"]["accesos"][0]["servicio_id"], w.services[0].as_str());
     assert_eq!(h[7]["destinatario"], "nadie");
 
     // The gateway does not serve anything yet: deny by default, in JSON.
@@ -191,13 +151,9 @@ async fn the_whole_pr05_path() {
     assert_eq!(g.status().as_u16(), 404);
 
     // A closed request refuses further actions with 409.
-    app.act(
-        &id,
-        w.t("sol"),
-        json!({"accion": "desistir", "comentario": "ya no"}),
-    )
-    .await
-    .expect(409, "estado_incompatible");
+    app.act(&id, w.t("sol"), json!({"accion": "desistir", "comentario": "ya no"}))
+        .await
+        .expect(409, "estado_incompatible");
 }
 
 #[tokio::test]
@@ -207,9 +163,7 @@ async fn observations_return_to_the_right_holder_and_come_back() {
 
     // Step 2 → requester, who corrects (edit + new document) and sends it back to the Jefe.
     let id = request_in(&app, &w, "presentada").await;
-    app.act(&id, w.t("jefe"), act("observar"))
-        .await
-        .expect(422, "comentario_requerido");
+    app.act(&id, w.t("jefe"), act("observar")).await.expect(422, "comentario_requerido");
     let r = app
         .act(
             &id,
@@ -220,10 +174,7 @@ async fn observations_return_to_the_right_holder_and_come_back() {
         .ok();
     assert_eq!(
         (r["estado"].as_str(), r["espera_a"].as_str()),
-        (
-            Some("observada"),
-            Some(format!("unidad:{}", w.unit).as_str())
-        )
+        (Some("observada"), Some(format!("unidad:{}", w.unit).as_str()))
     );
     let inbox = app.get("/api/v1/bandeja", w.t("sol")).await.ok();
     assert!(
@@ -251,16 +202,10 @@ async fn observations_return_to_the_right_holder_and_come_back() {
         .await
         .ok();
     assert_eq!(r["servicios"].as_array().map(Vec::len), Some(2));
-    app.upload(&id, w.t("sol"), "NTA", pdf(), "nta.pdf", "application/pdf")
-        .await
-        .ok();
+    app.upload(&id, w.t("sol"), "NTA", pdf(), "nta.pdf", "application/pdf").await.ok();
     let r = app.act(&id, w.t("sol"), act("subsanar")).await.ok();
     assert_eq!(
-        (
-            r["estado"].as_str(),
-            r["espera_a"].as_str(),
-            r["documento"]["tipo"].as_str()
-        ),
+        (r["estado"].as_str(), r["espera_a"].as_str(), r["documento"]["tipo"].as_str()),
         (Some("presentada"), Some("jefe_upat"), Some("NTA"))
     );
 
@@ -277,13 +222,9 @@ async fn observations_return_to_the_right_holder_and_come_back() {
     assert_eq!(r["estado"], "derivada_adas");
 
     // Step 4 → requester → back to the same leader.
-    app.act(
-        &id,
-        w.t("resp"),
-        json!({"accion": "asignar", "lider_id": w.id("lider")}),
-    )
-    .await
-    .ok();
+    app.act(&id, w.t("resp"), json!({"accion": "asignar", "lider_id": w.id("lider")}))
+        .await
+        .ok();
     app.act(
         &id,
         w.t("lider"),
@@ -310,10 +251,7 @@ async fn observations_return_to_the_right_holder_and_come_back() {
         .ok();
     assert_eq!(
         (r["estado"].as_str(), r["espera_a"].as_str()),
-        (
-            Some("habilitada"),
-            Some(format!("lider_adas:{}", w.id("lider")).as_str())
-        )
+        (Some("habilitada"), Some(format!("lider_adas:{}", w.id("lider")).as_str()))
     );
     let adjust = json!({"accion": "ajustar_habilitacion", "habilitacion": {"accesos": [
         {"sistema_id": w.system, "servicio_id": w.services[0]},
@@ -331,9 +269,7 @@ async fn observations_return_to_the_right_holder_and_come_back() {
     );
 
     // Step 7 → the Responsable de ADAS (back to nota_elaborada), then → the leader.
-    app.act(&id, w.t("resp"), act("aprobar_nota_adas"))
-        .await
-        .ok();
+    app.act(&id, w.t("resp"), act("aprobar_nota_adas")).await.ok();
     let r = app
         .act(
             &id,
@@ -346,9 +282,7 @@ async fn observations_return_to_the_right_holder_and_come_back() {
         (r["estado"].as_str(), r["espera_a"].as_str()),
         (Some("nota_elaborada"), Some("responsable_adas"))
     );
-    app.act(&id, w.t("resp"), act("aprobar_nota_adas"))
-        .await
-        .ok();
+    app.act(&id, w.t("resp"), act("aprobar_nota_adas")).await.ok();
     app.act(
         &id,
         w.t("jefe"),
@@ -356,19 +290,22 @@ async fn observations_return_to_the_right_holder_and_come_back() {
     )
     .await
     .expect(422, "destino_invalido");
-    let r = app.act(&id, w.t("jefe"), json!({"accion": "observar", "comentario": "Corrija la nota", "devolver_a": "lider_adas"})).await.ok();
+    let r = app
+        .act(
+            &id,
+            w.t("jefe"),
+            json!({"accion": "observar", "comentario": "Corrija la nota", "devolver_a": "lider_adas"}),
+        )
+        .await
+        .ok();
     assert_eq!(r["estado"], "habilitada");
     // A note change invalidates the earlier approvals: the path goes through step 6 again.
     app.act(&id, w.t("lider"), note()).await.ok();
     app.act(&id, w.t("jefe"), act("aprobar_nota_upat"))
         .await
         .expect(409, "estado_incompatible");
-    app.act(&id, w.t("resp"), act("aprobar_nota_adas"))
-        .await
-        .ok();
-    app.act(&id, w.t("jefe"), act("aprobar_nota_upat"))
-        .await
-        .ok();
+    app.act(&id, w.t("resp"), act("aprobar_nota_adas")).await.ok();
+    app.act(&id, w.t("jefe"), act("aprobar_nota_upat")).await.ok();
     let r = app.act(&id, w.t("sol"), act("recibir")).await.ok();
     assert_eq!(r["estado"], "recibida");
     let h = r["historial"].clone();
@@ -383,102 +320,68 @@ async fn rejection_withdrawal_reassignment_and_four_eyes() {
 
     // Rejection, with its reason, by the Jefe de UPAT or the Responsable de ADAS, before step 4.
     let id = request_in(&app, &w, "presentada").await;
-    app.act(&id, w.t("jefe"), act("rechazar"))
-        .await
-        .expect(422, "comentario_requerido");
+    app.act(&id, w.t("jefe"), act("rechazar")).await.expect(422, "comentario_requerido");
     let r = app
-        .act(
-            &id,
-            w.t("jefe"),
-            json!({"accion": "rechazar", "comentario": "No corresponde"}),
-        )
+        .act(&id, w.t("jefe"), json!({"accion": "rechazar", "comentario": "No corresponde"}))
         .await
         .ok();
     assert_eq!(r["estado"], "rechazada");
     let id = request_in(&app, &w, "asignada_lider").await;
-    app.act(
-        &id,
-        w.t("resp"),
-        json!({"accion": "rechazar", "comentario": "Duplicada"}),
-    )
-    .await
-    .ok();
+    app.act(&id, w.t("resp"), json!({"accion": "rechazar", "comentario": "Duplicada"}))
+        .await
+        .ok();
     // After step 4 reviewers return instead of rejecting.
     let id = request_in(&app, &w, "habilitada").await;
-    app.act(
-        &id,
-        w.t("jefe"),
-        json!({"accion": "rechazar", "comentario": "tarde"}),
-    )
-    .await
-    .expect(409, "estado_incompatible");
+    app.act(&id, w.t("jefe"), json!({"accion": "rechazar", "comentario": "tarde"}))
+        .await
+        .expect(409, "estado_incompatible");
 
     // Withdrawal by the requesting unit, before step 4, not after.
     let id = request_in(&app, &w, "derivada_adas").await;
-    app.act(
-        &id,
-        w.t("otro"),
-        json!({"accion": "desistir", "comentario": "x"}),
-    )
-    .await
-    .expect(403, "sin_acceso");
+    app.act(&id, w.t("otro"), json!({"accion": "desistir", "comentario": "x"}))
+        .await
+        .expect(403, "sin_acceso");
     let r = app
-        .act(
-            &id,
-            w.t("colega"),
-            json!({"accion": "desistir", "comentario": "Ya no se necesita"}),
-        )
+        .act(&id, w.t("colega"), json!({"accion": "desistir", "comentario": "Ya no se necesita"}))
         .await
         .ok();
     assert_eq!(r["estado"], "desistida");
     let id = request_in(&app, &w, "habilitada").await;
-    app.act(
-        &id,
-        w.t("sol"),
-        json!({"accion": "desistir", "comentario": "x"}),
-    )
-    .await
-    .expect(409, "estado_incompatible");
+    app.act(&id, w.t("sol"), json!({"accion": "desistir", "comentario": "x"}))
+        .await
+        .expect(409, "estado_incompatible");
 
     // Reassignment to another leader; the previous one loses it.
     let id = request_in(&app, &w, "asignada_lider").await;
+    app.act(&id, w.t("resp"), json!({"accion": "reasignar", "lider_id": w.id("jefe")}))
+        .await
+        .expect(422, "lider_invalido");
     app.act(
         &id,
         w.t("resp"),
-        json!({"accion": "reasignar", "lider_id": w.id("jefe")}),
+        json!({"accion": "reasignar", "lider_id": w.id("lider2"), "comentario": "Carga de trabajo"}),
     )
     .await
-    .expect(422, "lider_invalido");
-    app.act(&id, w.t("resp"), json!({"accion": "reasignar", "lider_id": w.id("lider2"), "comentario": "Carga de trabajo"})).await.ok();
-    app.act(&id, w.t("lider"), enable(&w))
-        .await
-        .expect(403, "no_asignado");
+    .ok();
+    app.act(&id, w.t("lider"), enable(&w)).await.expect(403, "no_asignado");
     app.act(&id, w.t("lider2"), enable(&w)).await.ok();
 
     // Four-eyes: the note's author (also Responsable de ADAS) cannot approve it; steps 6 and 7 need
     // different people.
     let id = request_in(&app, &w, "derivada_adas").await;
-    app.act(
-        &id,
-        w.t("resp"),
-        json!({"accion": "asignar", "lider_id": w.id("respylider")}),
-    )
-    .await
-    .ok();
+    app.act(&id, w.t("resp"), json!({"accion": "asignar", "lider_id": w.id("respylider")}))
+        .await
+        .ok();
     app.act(&id, w.t("respylider"), enable(&w)).await.ok();
     app.act(&id, w.t("respylider"), note()).await.ok();
     app.act(&id, w.t("respylider"), act("aprobar_nota_adas"))
         .await
         .expect(403, "cuatro_ojos");
-    app.act(&id, w.t("jefeyresp"), act("aprobar_nota_adas"))
-        .await
-        .ok();
+    app.act(&id, w.t("jefeyresp"), act("aprobar_nota_adas")).await.ok();
     app.act(&id, w.t("jefeyresp"), act("aprobar_nota_upat"))
         .await
         .expect(403, "cuatro_ojos");
-    app.act(&id, w.t("jefe"), act("aprobar_nota_upat"))
-        .await
-        .ok();
+    app.act(&id, w.t("jefe"), act("aprobar_nota_upat")).await.ok();
     assert_eq!(app.request(&id).await["estado"], "nota_aprobada_upat");
 }
 
@@ -496,32 +399,32 @@ async fn publication_enables_catalog_entries_in_the_same_commit() {
         .await
         .ok();
     let id = r["id"].as_str().unwrap_or_default().to_owned();
-    app.upload(&id, w.t("sol"), "NTA", pdf(), "nta.pdf", "application/pdf")
-        .await
-        .ok();
+    app.upload(&id, w.t("sol"), "NTA", pdf(), "nta.pdf", "application/pdf").await.ok();
     for (who, body) in [
         ("sol", act("presentar")),
         ("jefe", act("derivar")),
-        (
-            "resp",
-            json!({"accion": "asignar", "lider_id": w.id("lider")}),
-        ),
+        ("resp", json!({"accion": "asignar", "lider_id": w.id("lider")})),
     ] {
         app.act(&id, w.t(who), body).await.ok();
     }
     let before = app.get("/api/v1/servicios", w.t("lider")).await.ok();
     assert!(!before.to_string().contains("defuncion"));
-    app.act(&id, w.t("lider"), json!({"accion": "habilitar", "habilitacion": {"publicar": [{"codigo": "otro", "version": 1}]}}))
-        .await
-        .expect(422, "fuera_de_solicitud");
-    app.act(&id, w.t("lider"), json!({"accion": "habilitar", "habilitacion": {"publicar": [{"codigo": "defuncion", "version": 2}]}}))
-        .await
-        .ok();
+    app.act(
+        &id,
+        w.t("lider"),
+        json!({"accion": "habilitar", "habilitacion": {"publicar": [{"codigo": "otro", "version": 1}]}}),
+    )
+    .await
+    .expect(422, "fuera_de_solicitud");
+    app.act(
+        &id,
+        w.t("lider"),
+        json!({"accion": "habilitar", "habilitacion": {"publicar": [{"codigo": "defuncion", "version": 2}]}}),
+    )
+    .await
+    .ok();
     let after = app
-        .get(
-            &format!("/api/v1/servicios?entidad_id={}", w.publisher),
-            w.t("lider"),
-        )
+        .get(&format!("/api/v1/servicios?entidad_id={}", w.publisher), w.t("lider"))
         .await
         .ok();
     let svc = after
@@ -529,19 +432,14 @@ async fn publication_enables_catalog_entries_in_the_same_commit() {
         .and_then(|a| a.iter().find(|s| s["codigo"] == "defuncion").cloned())
         .unwrap_or_default();
     assert_eq!(
-        (
-            svc["estado"].as_str(),
-            svc["version"].as_i64(),
-            svc["solicitud_id"].as_str()
-        ),
+        (svc["estado"].as_str(), svc["version"].as_i64(), svc["solicitud_id"].as_str()),
         (Some("publicado"), Some(2), Some(id.as_str()))
     );
 }
 
 #[tokio::test]
 async fn inbox_orders_by_waiting_time_and_marks_overdue_in_working_days() {
-    let app =
-        spawn_app_with(|s| s.control.token_ttl = std::time::Duration::from_secs(30 * 86400)).await;
+    let app = spawn_app_with(|s| s.control.token_ttl = std::time::Duration::from_secs(30 * 86400)).await;
     let w = world(&app).await;
     let first = request_in(&app, &w, "presentada").await;
     app.clock.advance(time::Duration::hours(1));
@@ -549,11 +447,7 @@ async fn inbox_orders_by_waiting_time_and_marks_overdue_in_working_days() {
     let inbox = app.get("/api/v1/bandeja", w.t("jefe")).await.ok();
     let ids: Vec<&str> = inbox
         .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|i| i["solicitud"]["id"].as_str())
-                .collect()
-        })
+        .map(|a| a.iter().filter_map(|i| i["solicitud"]["id"].as_str()).collect())
         .unwrap_or_default();
     assert_eq!(ids, vec![first.as_str(), second.as_str()]);
     assert_eq!(inbox[0]["espera_segundos"], 3600);
@@ -569,11 +463,7 @@ async fn inbox_orders_by_waiting_time_and_marks_overdue_in_working_days() {
     // Nobody else waits for them.
     for who in ["resp", "lider", "otro"] {
         assert_eq!(
-            app.get("/api/v1/bandeja", w.t(who))
-                .await
-                .ok()
-                .as_array()
-                .map(Vec::len),
+            app.get("/api/v1/bandeja", w.t(who)).await.ok().as_array().map(Vec::len),
             Some(0),
             "{who}"
         );
@@ -624,53 +514,28 @@ async fn accounts_tokens_throttling_and_administration() {
     let lider = w.t("lider").to_owned();
 
     // Logout revokes the token.
-    app.call(
-        reqwest::Method::POST,
-        "/api/v1/auth/logout",
-        Some(&lider),
-        None,
-    )
-    .await;
-    app.get("/api/v1/auth/yo", &lider)
-        .await
-        .expect(401, "no_autenticado");
+    app.call(reqwest::Method::POST, "/api/v1/auth/logout", Some(&lider), None).await;
+    app.get("/api/v1/auth/yo", &lider).await.expect(401, "no_autenticado");
 
     // Only the Administrador administers.
     let sol = app.login("sol", PASSWORD).await;
-    app.post(
-        "/api/v1/unidades",
-        &sol,
-        json!({"sigla": "XX", "nombre": "Otra"}),
-    )
-    .await
-    .expect(403, "rol_requerido");
+    app.post("/api/v1/unidades", &sol, json!({"sigla": "XX", "nombre": "Otra"}))
+        .await
+        .expect(403, "rol_requerido");
     let lider_id = w.id("lider").to_owned();
-    app.post(
-        &format!("/api/v1/usuarios/{lider_id}/contrasena"),
-        &sol,
-        json!({}),
-    )
-    .await
-    .expect(403, "rol_requerido");
+    app.post(&format!("/api/v1/usuarios/{lider_id}/contrasena"), &sol, json!({}))
+        .await
+        .expect(403, "rol_requerido");
 
     // Password reset: a generated one, shown once; the old password and sessions stop working.
     let lider = app.login("lider", PASSWORD).await;
     let r = app
-        .post(
-            &format!("/api/v1/usuarios/{lider_id}/contrasena"),
-            &admin,
-            json!({}),
-        )
+        .post(&format!("/api/v1/usuarios/{lider_id}/contrasena"), &admin, json!({}))
         .await
         .ok();
-    let new_pw = r["contrasena_generada"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let new_pw = r["contrasena_generada"].as_str().unwrap_or_default().to_owned();
     assert_eq!(new_pw.len(), 24);
-    app.get("/api/v1/auth/yo", &lider)
-        .await
-        .expect(401, "no_autenticado");
+    app.get("/api/v1/auth/yo", &lider).await.expect(401, "no_autenticado");
     app.call(
         reqwest::Method::POST,
         "/api/v1/auth/login",
@@ -681,10 +546,7 @@ async fn accounts_tokens_throttling_and_administration() {
     .expect(401, "credenciales_invalidas");
     let lider = app.login("lider", &new_pw).await;
     let users = app.get("/api/v1/usuarios", &admin).await.ok();
-    assert!(
-        !users.to_string().contains("argon2"),
-        "password hashes never leave the server"
-    );
+    assert!(!users.to_string().contains("argon2"), "password hashes never leave the server");
 
     // Disabling a user revokes their sessions and refuses their logins.
     let r = app
@@ -697,9 +559,7 @@ async fn accounts_tokens_throttling_and_administration() {
         .await
         .ok();
     assert_eq!(r["activo"], false);
-    app.get("/api/v1/auth/yo", &lider)
-        .await
-        .expect(401, "no_autenticado");
+    app.get("/api/v1/auth/yo", &lider).await.expect(401, "no_autenticado");
     app.call(
         reqwest::Method::POST,
         "/api/v1/auth/login",
@@ -711,13 +571,9 @@ async fn accounts_tokens_throttling_and_administration() {
     // A disabled leader cannot be assigned.
     let id = request_in(&app, &w, "derivada_adas").await;
     let resp = app.login("resp", PASSWORD).await;
-    app.act(
-        &id,
-        &resp,
-        json!({"accion": "asignar", "lider_id": lider_id}),
-    )
-    .await
-    .expect(422, "lider_invalido");
+    app.act(&id, &resp, json!({"accion": "asignar", "lider_id": lider_id}))
+        .await
+        .expect(422, "lider_invalido");
     // Errors speak English when asked.
     let r = app
         .client
@@ -727,14 +583,7 @@ async fn accounts_tokens_throttling_and_administration() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let r = App::read(r).await;
-    assert!(
-        r.body["mensaje"]
-            .as_str()
-            .unwrap_or("")
-            .starts_with("log in"),
-        "{}",
-        r.body
-    );
+    assert!(r.body["mensaje"].as_str().unwrap_or("").starts_with("log in"), "{}", r.body);
     assert_eq!(r.code(), "no_autenticado");
 }
 

@@ -81,19 +81,8 @@ fn plausible(state: State) -> &'static [&'static str] {
         State::Borrador => &["presentar", "desistir"],
         State::Presentada => &["derivar", "observar", "rechazar", "desistir", "derivar"],
         State::DerivadaAdas => &["asignar", "observar", "rechazar", "asignar"],
-        State::AsignadaLider => &[
-            "reasignar",
-            "habilitar",
-            "observar",
-            "habilitar",
-            "habilitar",
-        ],
-        State::Habilitada => &[
-            "reasignar",
-            "ajustar_habilitacion",
-            "elaborar_nota",
-            "elaborar_nota",
-        ],
+        State::AsignadaLider => &["reasignar", "habilitar", "observar", "habilitar", "habilitar"],
+        State::Habilitada => &["reasignar", "ajustar_habilitacion", "elaborar_nota", "elaborar_nota"],
         State::NotaElaborada => &["aprobar_nota_adas", "observar", "aprobar_nota_adas"],
         State::NotaAprobadaAdas => &["aprobar_nota_upat", "observar"],
         State::NotaAprobadaUpat => &["recibir"],
@@ -107,9 +96,7 @@ fn holders(action: &str) -> &'static [&'static str] {
         "presentar" | "recibir" | "subsanar" | "desistir" => &["sol", "colega"],
         "derivar" | "aprobar_nota_upat" => &["jefe", "jefeyresp"],
         "asignar" | "reasignar" | "aprobar_nota_adas" => &["resp", "respylider", "jefeyresp"],
-        "habilitar" | "ajustar_habilitacion" | "elaborar_nota" => {
-            &["lider", "lider2", "respylider"]
-        }
+        "habilitar" | "ajustar_habilitacion" | "elaborar_nota" => &["lider", "lider2", "respylider"],
         "observar" => &["jefe", "resp", "lider", "jefeyresp"],
         _ => &["jefe", "resp"],
     }
@@ -132,29 +119,15 @@ async fn random_walks_through_the_api_stay_inside_pr05() {
             state = State::Borrador;
         }
         let random = rng.next().is_multiple_of(3);
-        let action = if random {
-            *rng.pick(ACTIONS)
-        } else {
-            *rng.pick(plausible(state))
-        };
-        let who = if random {
-            *rng.pick(ACTORS)
-        } else {
-            *rng.pick(holders(action))
-        };
+        let action = if random { *rng.pick(ACTIONS) } else { *rng.pick(plausible(state)) };
+        let who = if random { *rng.pick(ACTORS) } else { *rng.pick(holders(action)) };
         let before = app.request_as(&id, w.t("sol")).await;
         let r = app.act(&id, w.t(who), body(&w, &mut rng, action)).await;
         let after = app.request_as(&id, w.t("sol")).await;
-        assert!(
-            r.status.as_u16() < 500,
-            "{action} by {who}: {} {}",
-            r.status,
-            r.body
-        );
+        assert!(r.status.as_u16() < 500, "{action} by {who}: {} {}", r.status, r.body);
         let len = after["historial"].as_array().map(Vec::len).unwrap_or(0);
         if r.status.is_success() {
-            let to = State::parse(after["estado"].as_str().unwrap_or(""))
-                .unwrap_or_else(|i| panic!("{i}"));
+            let to = State::parse(after["estado"].as_str().unwrap_or("")).unwrap_or_else(|i| panic!("{i}"));
             assert!(
                 PR05_EDGES.contains(&(state, to)),
                 "{action} by {who}: {state} -> {to} is not a PR05 edge"
@@ -171,10 +144,7 @@ async fn random_walks_through_the_api_stay_inside_pr05() {
                 r.body
             );
             assert!(!r.code().is_empty());
-            assert_eq!(
-                after, before,
-                "{action} by {who} was refused but changed the request"
-            );
+            assert_eq!(after, before, "{action} by {who} was refused but changed the request");
             refused += 1;
         }
     }

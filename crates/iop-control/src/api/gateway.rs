@@ -1,0 +1,524 @@
+//! Step 4's platform side: connectors (how the gateway reaches a published service), service
+//! descriptions (OpenAPI import), consumer credentials, call records and metrics.
+
+use crate::AppState;
+use crate::credentials::{credential_out, issue, issued_out};
+use crate::dto::*;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{ApiJson, Auth, path_id};
+use crate::openapi_import;
+use crate::service::rfc3339;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use iop_domain::*;
+use iop_store::*;
+use serde::Deserialize;
+use std::time::{Duration, Instant};
+use utoipa::IntoParams;
+
+/// ADAS configures the platform (the "clients" of PR05 step 4); the Administrador too.
+fn require_adas(u: &UserRec) -> ApiResult<()> {
+    if [Role::Administrador, Role::LiderAdas, Role::ResponsableAdas]
+        .iter()
+        .any(|r| u.roles.has(*r))
+    {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "rol_requerido",
+            "esta operación corresponde a ADAS (Líder de equipo o Responsable) o al Administrador",
+            "this operation requires an ADAS role or the administrator",
+        ))
+    }
+}
+
+async fn must_service(st: &AppState, raw: &str) -> ApiResult<(ServiceRec, EntityRec)> {
+    let id = path_id(raw, ServiceId::parse)?;
+    let s = st
+        .store
+        .get_service(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("ese servicio", "service"))?;
+    let e = st.store.get_entity(s.entity).await?.ok_or_else(ApiError::internal)?;
+    Ok((s, e))
+}
+
+fn connector_out(c: &ConnectorRec) -> ConnectorOut {
+    ConnectorOut {
+        servicio_id: c.service.to_string(),
+        version: c.version,
+        ruta_base: c.base_path.clone(),
+        origenes: c.upstreams.clone(),
+        tiempo_conexion_ms: c.connect_timeout_ms,
+        tiempo_espera_ms: c.timeout_ms,
+        autenticacion: c.auth.kind.clone(),
+        autenticacion_nombre: c.auth.name.clone(),
+        autenticacion_con_valor: c.auth.secret_enc.is_some(),
+        max_cuerpo_bytes: c.max_body_bytes,
+        pii_query: c.pii_query.clone(),
+        creado: rfc3339(c.created_at),
+    }
+}
+
+fn bad(field: &str, es: String, en: String) -> ApiError {
+    ApiError::unprocessable("conector_invalido", format!("{field}: {es}"), format!("{field}: {en}")).field(field.to_owned())
+}
+
+/// Checks a base path: `/<sigla>/v<N>/` optionally followed by more segments, all lowercase.
+fn check_base_path(p: &str, sigla: &str, version: u16) -> ApiResult<()> {
+    let prefix = format!("/{}/v{}/", sigla.to_lowercase(), version);
+    let ok = p.starts_with(&prefix)
+        && p.ends_with('/')
+        && p.len() <= 200
+        && p[1..p.len() - 1].split('/').all(|s| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(bad(
+            "ruta_base",
+            format!("debe empezar con «{prefix}», terminar en «/» y usar solo minúsculas, dígitos, «-» o «_»"),
+            format!("must start with '{prefix}', end in '/' and use only lowercase letters, digits, '-' or '_'"),
+        ))
+    }
+}
+
+fn check_upstream(i: usize, u: &str) -> ApiResult<()> {
+    let f = format!("origenes[{i}]");
+    let uri: hyper::Uri = u
+        .parse()
+        .map_err(|_| bad(&f, "no es una URL válida".into(), "not a valid URL".into()))?;
+    match uri.scheme_str() {
+        Some("http") if uri.authority().is_some() && uri.query().is_none() => Ok(()),
+        Some("https") => Err(bad(
+            &f,
+            "https hacia el origen todavía no está disponible en esta versión; use http en una red interna".into(),
+            "https to the upstream is not available yet in this version".into(),
+        )),
+        _ => Err(bad(
+            &f,
+            "use una URL http://host:puerto/prefijo, sin parámetros".into(),
+            "use an http://host:port/prefix URL without query".into(),
+        )),
+    }
+}
+
+/// The connector in force for a service.
+#[utoipa::path(get, path = "/api/v1/servicios/{id}/conector", tag = "pasarela", security(("token" = [])),
+    params(("id" = String, Path, description = "service id")),
+    responses((status = 200, body = ConnectorOut), (status = 404, body = ErrorBody)))]
+pub async fn get_connector(State(st): State<AppState>, Auth(_u): Auth, Path(id): Path<String>) -> ApiResult<Json<ConnectorOut>> {
+    let (s, _) = must_service(&st, &id).await?;
+    let c = st
+        .store
+        .connector(s.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("conector para ese servicio", "connector"))?;
+    Ok(Json(connector_out(&c)))
+}
+
+/// Sets a new version of a service's connector: base path, upstreams, timeouts, how the gateway
+/// authenticates to the publisher (ADAS or Administrador). Applies to the gateway without restart.
+#[utoipa::path(put, path = "/api/v1/servicios/{id}/conector", tag = "pasarela", security(("token" = [])), request_body = ConnectorIn,
+    params(("id" = String, Path, description = "service id")),
+    responses((status = 200, body = ConnectorOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_connector(
+    State(st): State<AppState>,
+    Auth(u): Auth,
+    Path(id): Path<String>,
+    ApiJson(i): ApiJson<ConnectorIn>,
+) -> ApiResult<Json<ConnectorOut>> {
+    require_adas(&u)?;
+    let (s, e) = must_service(&st, &id).await?;
+    let hooks = st.hooks()?;
+    let base = i
+        .ruta_base
+        .clone()
+        .unwrap_or_else(|| format!("/{}/v{}/", e.sigla.as_str().to_lowercase(), s.version.get()));
+    check_base_path(&base, e.sigla.as_str(), s.version.get())?;
+    if i.origenes.is_empty() || i.origenes.len() > 16 {
+        return Err(bad(
+            "origenes",
+            "indique de 1 a 16 URL de origen".into(),
+            "give 1 to 16 upstream URLs".into(),
+        ));
+    }
+    for (n, o) in i.origenes.iter().enumerate() {
+        check_upstream(n, o)?;
+    }
+    let ms = |v: Option<u32>, default: i64, name: &str| -> ApiResult<i64> {
+        match v {
+            None => Ok(default),
+            Some(x) if (1..=300_000).contains(&x) => Ok(i64::from(x)),
+            Some(_) => Err(bad(
+                name,
+                "debe estar entre 1 y 300000 ms".into(),
+                "must be between 1 and 300000 ms".into(),
+            )),
+        }
+    };
+    let auth = match i.autenticacion {
+        None => UpstreamAuthRec {
+            kind: "ninguna".into(),
+            name: None,
+            secret_enc: None,
+        },
+        Some(a) => {
+            let needs_value = matches!(a.tipo.as_str(), "cabecera" | "basica" | "bearer");
+            if !needs_value && a.tipo != "ninguna" {
+                return Err(bad(
+                    "autenticacion.tipo",
+                    "debe ser ninguna, cabecera, basica o bearer".into(),
+                    "must be ninguna, cabecera, basica or bearer".into(),
+                ));
+            }
+            if needs_value && a.valor.as_deref().is_none_or(str::is_empty) {
+                return Err(bad(
+                    "autenticacion.valor",
+                    "indique el valor (se guarda cifrado)".into(),
+                    "give the value (stored encrypted)".into(),
+                ));
+            }
+            if a.tipo == "cabecera" {
+                let n = a.nombre.as_deref().unwrap_or("");
+                if axum::http::HeaderName::from_bytes(n.as_bytes()).is_err() || n.is_empty() {
+                    return Err(bad(
+                        "autenticacion.nombre",
+                        "indique un nombre de cabecera válido".into(),
+                        "give a valid header name".into(),
+                    ));
+                }
+            }
+            if let Some(v) = &a.valor
+                && HeaderValue::from_str(v).is_err()
+            {
+                return Err(bad(
+                    "autenticacion.valor",
+                    "contiene caracteres no permitidos en una cabecera".into(),
+                    "contains characters not allowed in a header".into(),
+                ));
+            }
+            UpstreamAuthRec {
+                kind: a.tipo,
+                name: a.nombre,
+                secret_enc: a.valor.map(|v| hooks.secrets.seal(v.as_bytes())),
+            }
+        }
+    };
+    let max_body = match i.max_cuerpo_bytes {
+        None => 1 << 20,
+        Some(b) if (1..=(64 << 20)).contains(&b) => i64::from(b),
+        Some(_) => {
+            return Err(bad(
+                "max_cuerpo_bytes",
+                "debe estar entre 1 y 67108864".into(),
+                "must be between 1 and 67108864".into(),
+            ));
+        }
+    };
+    let rec = ConnectorRec {
+        service: s.id,
+        version: 0,
+        base_path: base,
+        upstreams: i.origenes,
+        connect_timeout_ms: ms(i.tiempo_conexion_ms, 3_000, "tiempo_conexion_ms")?,
+        timeout_ms: ms(i.tiempo_espera_ms, 10_000, "tiempo_espera_ms")?,
+        auth,
+        max_body_bytes: max_body,
+        pii_query: i.pii_query,
+        created_by: u.id,
+        created_at: st.now(),
+    };
+    let saved = st.store.put_connector(rec).await.map_err(|e| match e {
+        StoreError::Conflict(_) => ApiError::conflict(
+            "ruta_base_ocupada",
+            "ruta_base: otra API ya usa esa ruta base",
+            "ruta_base: another service already uses that base path",
+        )
+        .field("ruta_base"),
+        other => other.into(),
+    })?;
+    tracing::info!(usuario = %u.login, servicio = %s.code, version = saved.version, "conector actualizado");
+    st.gateway_changed();
+    Ok(Json(connector_out(&saved)))
+}
+
+/// Every version of a service's connector, oldest first.
+#[utoipa::path(get, path = "/api/v1/servicios/{id}/conector/versiones", tag = "pasarela", security(("token" = [])),
+    params(("id" = String, Path, description = "service id")),
+    responses((status = 200, body = Vec<ConnectorOut>), (status = 404, body = ErrorBody)))]
+pub async fn connector_versions(State(st): State<AppState>, Auth(_u): Auth, Path(id): Path<String>) -> ApiResult<Json<Vec<ConnectorOut>>> {
+    let (s, _) = must_service(&st, &id).await?;
+    Ok(Json(st.store.connector_versions(s.id).await?.iter().map(connector_out).collect()))
+}
+
+/// Imports the service's OpenAPI 3 description (JSON or YAML): its operations become what grants
+/// can name; `x-pii` parameters are hashed in records; examples feed the sandbox.
+#[utoipa::path(put, path = "/api/v1/servicios/{id}/descripcion", tag = "pasarela", security(("token" = [])), request_body = DescriptionIn,
+    params(("id" = String, Path, description = "service id")),
+    responses((status = 200, body = Vec<OperationOut>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_description(
+    State(st): State<AppState>,
+    Auth(u): Auth,
+    Path(id): Path<String>,
+    ApiJson(i): ApiJson<DescriptionIn>,
+) -> ApiResult<Json<Vec<OperationOut>>> {
+    require_adas(&u)?;
+    let (s, _) = must_service(&st, &id).await?;
+    if i.documento.len() > 2 << 20 {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "descripcion_muy_grande",
+            "documento: la descripción supera 2 MiB",
+            "documento: the description exceeds 2 MiB",
+        )
+        .field("documento"));
+    }
+    let invalid = |e: openapi_import::ImportError| {
+        ApiError::unprocessable("descripcion_invalida", format!("documento: {}", e.0), format!("documento: {}", e.0)).field("documento")
+    };
+    let doc = openapi_import::parse_document(&i.documento).map_err(invalid)?;
+    let ops = openapi_import::operations(&doc).map_err(invalid)?;
+    let sha = iop_store::blobs::sha256_hex(i.documento.as_bytes());
+    st.store.set_description(s.id, &i.documento, &sha, &ops, st.now()).await?;
+    st.gateway_changed();
+    Ok(Json(ops.iter().map(operation_out).collect()))
+}
+
+fn operation_out(o: &OperationRec) -> OperationOut {
+    OperationOut {
+        id: o.op_id.clone(),
+        metodo: o.method.clone(),
+        ruta: o.path.clone(),
+        resumen: o.summary.clone(),
+        pii: o.pii_params.clone(),
+        con_ejemplo: o.example.is_some(),
+    }
+}
+
+/// The operations of a service, from its description.
+#[utoipa::path(get, path = "/api/v1/servicios/{id}/operaciones", tag = "pasarela", security(("token" = [])),
+    params(("id" = String, Path, description = "service id")),
+    responses((status = 200, body = Vec<OperationOut>), (status = 404, body = ErrorBody)))]
+pub async fn list_operations(State(st): State<AppState>, Auth(_u): Auth, Path(id): Path<String>) -> ApiResult<Json<Vec<OperationOut>>> {
+    let (s, _) = must_service(&st, &id).await?;
+    Ok(Json(st.store.operations(s.id).await?.iter().map(operation_out).collect()))
+}
+
+/// Probes the service's upstreams now (a GET to each base URL): reachable, status, latency.
+#[utoipa::path(post, path = "/api/v1/servicios/{id}/probar", tag = "pasarela", security(("token" = [])),
+    params(("id" = String, Path, description = "service id")),
+    responses((status = 200, body = Vec<ProbeOut>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn probe(State(st): State<AppState>, Auth(u): Auth, Path(id): Path<String>) -> ApiResult<Json<Vec<ProbeOut>>> {
+    require_adas(&u)?;
+    let (s, _) = must_service(&st, &id).await?;
+    let c = st
+        .store
+        .connector(s.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("conector para ese servicio", "connector"))?;
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<http_body_util::Empty<bytes::Bytes>>();
+    let mut out = Vec::new();
+    for o in &c.upstreams {
+        let start = Instant::now();
+        let result = match o.parse::<hyper::Uri>() {
+            Ok(uri) => tokio::time::timeout(Duration::from_millis(c.timeout_ms.max(1) as u64), client.get(uri))
+                .await
+                .map_err(|_| "tiempo agotado".to_owned())
+                .and_then(|r| r.map_err(|e| e.to_string())),
+            Err(e) => Err(e.to_string()),
+        };
+        out.push(ProbeOut {
+            ok: result.is_ok(),
+            origen: o.clone(),
+            estado_http: result.as_ref().ok().map(|r| r.status().as_u16()),
+            latencia_ms: start.elapsed().as_millis() as u64,
+            error: result.err(),
+        });
+    }
+    Ok(Json(out))
+}
+
+async fn must_system(st: &AppState, raw: &str) -> ApiResult<SystemRec> {
+    let id = path_id(raw, SystemId::parse)?;
+    st.store
+        .get_system(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("ese sistema", "system"))
+}
+
+/// A system's credentials (never their secrets).
+#[utoipa::path(get, path = "/api/v1/sistemas/{id}/credenciales", tag = "pasarela", security(("token" = [])),
+    params(("id" = String, Path, description = "system id")),
+    responses((status = 200, body = Vec<CredentialOut>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list_credentials(State(st): State<AppState>, Auth(u): Auth, Path(id): Path<String>) -> ApiResult<Json<Vec<CredentialOut>>> {
+    require_adas(&u)?;
+    let s = must_system(&st, &id).await?;
+    Ok(Json(
+        st.store.credentials_of_system(s.id).await?.iter().map(credential_out).collect(),
+    ))
+}
+
+/// Issues a credential to a consuming system (ADAS or Administrador). The secret is in this answer
+/// only. A credential alone grants nothing: access comes from PR05 step 4's grants.
+#[utoipa::path(post, path = "/api/v1/sistemas/{id}/credenciales", tag = "pasarela", security(("token" = [])), request_body = CredentialIn,
+    params(("id" = String, Path, description = "system id")),
+    responses((status = 201, body = IssuedCredentialOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_credential(
+    State(st): State<AppState>,
+    Auth(u): Auth,
+    Path(id): Path<String>,
+    ApiJson(i): ApiJson<CredentialIn>,
+) -> ApiResult<(StatusCode, Json<IssuedCredentialOut>)> {
+    require_adas(&u)?;
+    let s = must_system(&st, &id).await?;
+    let kind = CredentialKind::parse(&i.tipo).map_err(|e| ApiError::invalid("tipo", e))?;
+    let hooks = st.hooks()?;
+    let issued = issue(kind, s.id, u.id, None, &hooks.keys, &hooks.secrets, st.now());
+    st.store.create_credential(&issued.rec).await?;
+    tracing::info!(usuario = %u.login, sistema = %s.code, credencial = %issued.rec.id, tipo = kind.as_str(), "credencial emitida");
+    st.gateway_changed();
+    Ok((StatusCode::CREATED, Json(issued_out(&issued))))
+}
+
+async fn must_credential(st: &AppState, raw: &str) -> ApiResult<CredentialRec> {
+    let id = path_id(raw, CredentialId::parse)?;
+    st.store
+        .credential(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("esa credencial", "credential"))
+}
+
+/// Rotates a credential: a new one of the same kind is issued (secret in this answer only); the
+/// old one keeps working for the overlap, then stops.
+#[utoipa::path(post, path = "/api/v1/credenciales/{id}/rotar", tag = "pasarela", security(("token" = [])), request_body = RotateIn,
+    params(("id" = String, Path, description = "credential id")),
+    responses((status = 201, body = IssuedCredentialOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn rotate_credential(
+    State(st): State<AppState>,
+    Auth(u): Auth,
+    Path(id): Path<String>,
+    ApiJson(i): ApiJson<RotateIn>,
+) -> ApiResult<(StatusCode, Json<IssuedCredentialOut>)> {
+    require_adas(&u)?;
+    let old = must_credential(&st, &id).await?;
+    if old.revoked_at.is_some() || old.replaced_by.is_some() {
+        return Err(ApiError::conflict(
+            "credencial_no_vigente",
+            "la credencial ya fue revocada o rotada",
+            "the credential was already revoked or rotated",
+        ));
+    }
+    let hours = i.solapamiento_horas.unwrap_or(24);
+    if hours > 720 {
+        return Err(ApiError::unprocessable(
+            "solapamiento_invalido",
+            "solapamiento_horas: de 0 a 720",
+            "solapamiento_horas: 0 to 720",
+        )
+        .field("solapamiento_horas"));
+    }
+    let hooks = st.hooks()?;
+    let now = st.now();
+    let issued = issue(old.kind, old.system, u.id, old.request, &hooks.keys, &hooks.secrets, now);
+    st.store
+        .rotate_credential(old.id, &issued.rec, now + time::Duration::hours(i64::from(hours)))
+        .await?;
+    tracing::info!(usuario = %u.login, credencial = %old.id, nueva = %issued.rec.id, horas = hours, "credencial rotada");
+    if hours == 0 {
+        hooks.publisher.revoke_now(&old.id.to_string());
+    }
+    st.gateway_changed();
+    Ok((StatusCode::CREATED, Json(issued_out(&issued))))
+}
+
+/// Revokes a credential. The gateway refuses it from now on (applied at once, no restart).
+#[utoipa::path(post, path = "/api/v1/credenciales/{id}/revocar", tag = "pasarela", security(("token" = [])),
+    params(("id" = String, Path, description = "credential id")),
+    responses((status = 200, body = CredentialOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn revoke_credential(State(st): State<AppState>, Auth(u): Auth, Path(id): Path<String>) -> ApiResult<Json<CredentialOut>> {
+    require_adas(&u)?;
+    let c = must_credential(&st, &id).await?;
+    if c.revoked_at.is_some() {
+        return Err(ApiError::conflict(
+            "credencial_no_vigente",
+            "la credencial ya estaba revocada",
+            "the credential was already revoked",
+        ));
+    }
+    let hooks = st.hooks()?;
+    st.store.revoke_credential(c.id, st.now()).await?;
+    hooks.publisher.revoke_now(&c.id.to_string());
+    tracing::info!(usuario = %u.login, credencial = %c.id, "credencial revocada");
+    let c = st.store.credential(c.id).await?.ok_or_else(ApiError::internal)?;
+    Ok(Json(credential_out(&c)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CallQuery {
+    pub request_id: Option<String>,
+    pub sistema_id: Option<String>,
+    pub servicio_id: Option<String>,
+    /// 1 to 1000 (default 100).
+    pub limite: Option<i64>,
+}
+
+/// Gateway call records, newest first (ADAS or Administrador). Each allowed call names the grant
+/// and the PR05 request behind it.
+#[utoipa::path(get, path = "/api/v1/llamadas", tag = "pasarela", security(("token" = [])), params(CallQuery),
+    responses((status = 200, body = Vec<CallOut>), (status = 403, body = ErrorBody)))]
+pub async fn list_calls(State(st): State<AppState>, Auth(u): Auth, Query(q): Query<CallQuery>) -> ApiResult<Json<Vec<CallOut>>> {
+    require_adas(&u)?;
+    let f = CallFilter {
+        request_id: q.request_id,
+        system_id: q.sistema_id,
+        service_id: q.servicio_id,
+        limit: q.limite.unwrap_or(100),
+    };
+    let rows = st.store.find_calls(&f).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|c| CallOut {
+                fecha: rfc3339(iop_store::sqlite::from_ms(c.ts_ms)),
+                nodo: c.node,
+                request_id: c.request_id,
+                ip_cliente: c.client_ip,
+                sistema_id: c.system_id,
+                credencial_id: c.credential_id,
+                servicio_id: c.service_id,
+                operacion: c.operation,
+                habilitacion_id: c.grant_id,
+                solicitud: c.request_code,
+                metodo: c.method,
+                ruta: c.path,
+                estado: c.status,
+                latencia_us: c.latency_us,
+                bytes_entrada: c.bytes_in,
+                bytes_salida: c.bytes_out,
+                estado_origen: c.upstream_status,
+                rechazo: c.refusal,
+                sandbox: c.sandbox,
+                agregadas: c.aggregated,
+            })
+            .collect(),
+    ))
+}
+
+/// Prometheus metrics of the gateway (text exposition format).
+#[utoipa::path(get, path = "/metrics", tag = "salud", responses((status = 200, content_type = "text/plain", body = String), (status = 503, body = ErrorBody)))]
+pub async fn metrics(State(st): State<AppState>) -> ApiResult<Response> {
+    let hooks = st.hooks()?;
+    let mut res = hooks.gateway.render_metrics().into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    Ok(res)
+}

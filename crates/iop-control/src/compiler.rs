@@ -1,0 +1,241 @@
+//! Compiles the store's gateway rows into an immutable [`Snapshot`] and publishes it. Runs off the
+//! hot path: after every committed change the control plane calls [`Publisher::changed`]; a task
+//! rebuilds (coalescing bursts of changes) and swaps the result in atomically. A revocation is also
+//! applied at once, incrementally, so it takes effect before the rebuild finishes.
+
+use crate::secrets::SecretBox;
+use base64::Engine;
+use iop_domain::calendar::LA_PAZ;
+use iop_gateway::snapshot::{Consumer, Grant, Operation, Rate, Route, Segment, SnapshotBuilder};
+use iop_gateway::{DerivedKeys, Snapshot, SnapshotHandle};
+use iop_store::{CredentialKind, GatewayRows, Store};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::sync::Notify;
+
+fn day_start_ms(d: time::Date) -> i64 {
+    let t = d.with_time(time::Time::MIDNIGHT).assume_offset(LA_PAZ);
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+fn hex32(s: &str) -> Option<[u8; 32]> {
+    if s.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, c) in s.as_bytes().chunks(2).enumerate() {
+        out[i] = u8::from_str_radix(std::str::from_utf8(c).ok()?, 16).ok()?;
+    }
+    Some(out)
+}
+
+fn segments(path: &str, pii: &[String]) -> Vec<Segment> {
+    path.split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            Some(name) => Segment::Param {
+                name: name.into(),
+                pii: pii.iter().any(|p| p == name),
+            },
+            None => Segment::Literal(s.into()),
+        })
+        .collect()
+}
+
+/// Builds a snapshot from the rows. Rows that cannot be used (a secret that does not decrypt, a
+/// malformed URL) are left out and reported, never half-used.
+pub fn compile(rows: &GatewayRows, keys: &DerivedKeys, secrets: &SecretBox, version: u64, now_ms: i64) -> (Snapshot, Vec<String>) {
+    let _ = keys;
+    let mut b = SnapshotBuilder::new(version, now_ms);
+    let mut warnings = Vec::new();
+    for r in &rows.routes {
+        let c = &r.connector;
+        let upstreams: Vec<hyper::Uri> = c.upstreams.iter().filter_map(|u| u.parse().ok()).collect();
+        if upstreams.is_empty() {
+            warnings.push(format!("servicio {}: sin URL de origen válida", r.service.code));
+            continue;
+        }
+        let secret = c
+            .auth
+            .secret_enc
+            .as_deref()
+            .and_then(|s| secrets.open(s))
+            .and_then(|s| String::from_utf8(s).ok());
+        let mut headers = Vec::new();
+        let header = |name: &str, value: String| -> Option<(hyper::header::HeaderName, hyper::header::HeaderValue)> {
+            Some((
+                hyper::header::HeaderName::from_bytes(name.as_bytes()).ok()?,
+                hyper::header::HeaderValue::from_str(&value).ok()?,
+            ))
+        };
+        let pair = match (c.auth.kind.as_str(), &secret) {
+            ("ninguna", _) => None,
+            ("cabecera", Some(v)) => header(c.auth.name.as_deref().unwrap_or("x-api-key"), v.clone()),
+            ("basica", Some(v)) => {
+                let user = c.auth.name.as_deref().unwrap_or("");
+                header(
+                    "authorization",
+                    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{v}"))),
+                )
+            }
+            ("bearer", Some(v)) => header("authorization", format!("Bearer {v}")),
+            _ => {
+                warnings.push(format!(
+                    "servicio {}: la credencial hacia el origen no se pudo descifrar",
+                    r.service.code
+                ));
+                continue;
+            }
+        };
+        headers.extend(pair);
+        let operations = r
+            .operations
+            .iter()
+            .filter_map(|o| {
+                Some(Operation {
+                    id: o.op_id.as_str().into(),
+                    method: hyper::Method::from_bytes(o.method.as_bytes()).ok()?,
+                    segments: segments(&o.path, &o.pii_params),
+                    pii_query: o.pii_params.iter().map(|p| p.as_str().into()).collect(),
+                    example: o.example.as_ref().map(|e| {
+                        (
+                            u16::try_from(o.example_status.unwrap_or(200)).unwrap_or(200),
+                            bytes::Bytes::from(e.clone()),
+                        )
+                    }),
+                })
+            })
+            .collect();
+        let route = Route {
+            service_id: r.service.id.to_string().into(),
+            service_code: r.service.code.as_str().into(),
+            entity_sigla: r.entity_sigla.as_str().into(),
+            base_path: c.base_path.as_str().into(),
+            upstreams,
+            connect_timeout: Duration::from_millis(c.connect_timeout_ms.max(1) as u64),
+            timeout: Duration::from_millis(c.timeout_ms.max(1) as u64),
+            upstream_headers: headers,
+            operations,
+            pii_query: c.pii_query.iter().map(|p| p.as_str().into()).collect(),
+            max_body_bytes: usize::try_from(c.max_body_bytes).unwrap_or(1 << 20),
+        };
+        if let Err(e) = b.route(route) {
+            warnings.push(e);
+        }
+    }
+    let mut systems: HashMap<String, Arc<str>> = HashMap::new();
+    for c in &rows.credentials {
+        let cred = &c.credential;
+        let system_id = systems
+            .entry(cred.system.to_string())
+            .or_insert_with(|| cred.system.to_string().into())
+            .clone();
+        let consumer = Arc::new(Consumer {
+            system_id,
+            system_code: c.system_code.as_str().into(),
+            entity_sigla: c.entity_sigla.as_str().into(),
+            credential_id: cred.id.to_string().into(),
+            not_after_ms: cred.expires_at.map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64),
+        });
+        match cred.kind {
+            CredentialKind::ApiKey => match hex32(&cred.key_id) {
+                Some(h) => b.api_key(h, consumer),
+                None => warnings.push(format!("credencial {}: huella no válida", cred.id)),
+            },
+            CredentialKind::JwtHs256 => match cred.secret_enc.as_deref().and_then(|s| secrets.open(s)) {
+                Some(secret) => b.jwt(&cred.key_id, secret, consumer),
+                None => warnings.push(format!("credencial {}: el secreto no se pudo descifrar", cred.id)),
+            },
+        }
+    }
+    for g in &rows.grants {
+        let s = &g.grant.spec;
+        let system_id = systems
+            .entry(s.system.to_string())
+            .or_insert_with(|| s.system.to_string().into())
+            .clone();
+        b.grant(
+            system_id,
+            s.service.to_string().into(),
+            Grant {
+                grant_id: g.grant.id.to_string().into(),
+                request_code: g.request_code.as_str().into(),
+                operations: s.operations.as_ref().map(|o| o.iter().map(|x| x.as_str().into()).collect()),
+                from_ms: day_start_ms(s.valid_from),
+                until_ms: s.valid_until.and_then(|d| d.next_day()).map(day_start_ms),
+                rate: s.rate.map(|r| Rate {
+                    per_second: r.per_second,
+                    burst: r.burst,
+                }),
+            },
+        );
+    }
+    (b.build(), warnings)
+}
+
+/// Keeps the gateway's snapshot current.
+pub struct Publisher {
+    pub handle: SnapshotHandle,
+    store: Arc<dyn Store>,
+    keys: DerivedKeys,
+    secrets: SecretBox,
+    version: AtomicU64,
+    notify: Notify,
+}
+
+impl Publisher {
+    pub fn new(handle: SnapshotHandle, store: Arc<dyn Store>, keys: DerivedKeys, secrets: SecretBox) -> Arc<Self> {
+        Arc::new(Self {
+            handle,
+            store,
+            keys,
+            secrets,
+            version: AtomicU64::new(0),
+            notify: Notify::new(),
+        })
+    }
+
+    /// Something the gateway reads changed: rebuild soon.
+    pub fn changed(&self) {
+        self.notify.notify_one();
+    }
+
+    /// Takes a credential out of the live snapshot right away, then rebuilds.
+    pub fn revoke_now(&self, credential_id: &str) {
+        let v = self.version.fetch_add(1, Ordering::SeqCst) + 1;
+        let cur = self.handle.load_full();
+        self.handle.store(cur.without_credential(credential_id, v));
+        self.changed();
+    }
+
+    /// Rebuilds from the store and swaps the result in.
+    pub async fn rebuild(&self) -> Result<u64, iop_store::StoreError> {
+        let rows = self.store.gateway_rows().await?;
+        let v = self.version.fetch_add(1, Ordering::SeqCst) + 1;
+        let (snap, warnings) = compile(&rows, &self.keys, &self.secrets, v, iop_gateway::now_ms());
+        for w in warnings {
+            tracing::warn!(aviso = %w, "configuración de la pasarela omitida");
+        }
+        // A slower, older rebuild must not replace a newer snapshot.
+        if self.handle.load().version < v {
+            self.handle.store(snap);
+        }
+        Ok(v)
+    }
+
+    /// Rebuilds after each change (bursts coalesce) and at least every `every`.
+    pub fn spawn(self: &Arc<Self>, every: Duration) -> tokio::task::JoinHandle<()> {
+        let me = self.clone();
+        tokio::spawn(async move {
+            loop {
+                let _ = tokio::time::timeout(every, me.notify.notified()).await;
+                if let Err(e) = me.rebuild().await {
+                    tracing::error!(error = %e, "no se pudo recompilar la configuración de la pasarela");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
+        })
+    }
+}

@@ -1,0 +1,100 @@
+//! Issuing consumer credentials. API keys: `iop_k_` + 256 random bits, kept as a keyed hash.
+//! JWT (HS256): `iss` = `iop_j_` + 96 random bits, secret `iop_js_` + 256 random bits, kept
+//! encrypted. The secrets are returned once, to be delivered to the consuming entity.
+
+use crate::auth::random_hex;
+use crate::dto::{CredentialOut, IssuedCredentialOut};
+use crate::secrets::SecretBox;
+use crate::service::rfc3339;
+use iop_domain::{CredentialId, RequestId, SystemId, UserId};
+use iop_gateway::DerivedKeys;
+use iop_store::{CredentialKind, CredentialRec};
+use time::OffsetDateTime;
+
+pub struct Issued {
+    pub rec: CredentialRec,
+    pub api_key: Option<String>,
+    pub jwt_secret: Option<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn issue(
+    kind: CredentialKind,
+    system: SystemId,
+    by: UserId,
+    request: Option<RequestId>,
+    keys: &DerivedKeys,
+    secrets: &SecretBox,
+    now: OffsetDateTime,
+) -> Issued {
+    let id = CredentialId::generate();
+    match kind {
+        CredentialKind::ApiKey => {
+            let key = format!("iop_k_{}", random_hex(32));
+            let hash: String = keys.api_key_hash(&key).iter().map(|b| format!("{b:02x}")).collect();
+            Issued {
+                rec: CredentialRec {
+                    id,
+                    system,
+                    kind,
+                    key_id: hash,
+                    hint: format!("{}…", &key[..14]),
+                    secret_enc: None,
+                    request,
+                    created_by: by,
+                    created_at: now,
+                    expires_at: None,
+                    revoked_at: None,
+                    replaced_by: None,
+                },
+                api_key: Some(key),
+                jwt_secret: None,
+            }
+        }
+        CredentialKind::JwtHs256 => {
+            let iss = format!("iop_j_{}", random_hex(12));
+            let secret = format!("iop_js_{}", random_hex(32));
+            Issued {
+                rec: CredentialRec {
+                    id,
+                    system,
+                    kind,
+                    key_id: iss.clone(),
+                    hint: iss,
+                    secret_enc: Some(secrets.seal(secret.as_bytes())),
+                    request,
+                    created_by: by,
+                    created_at: now,
+                    expires_at: None,
+                    revoked_at: None,
+                    replaced_by: None,
+                },
+                api_key: None,
+                jwt_secret: Some(secret),
+            }
+        }
+    }
+}
+
+pub fn credential_out(c: &CredentialRec) -> CredentialOut {
+    CredentialOut {
+        id: c.id.to_string(),
+        tipo: c.kind.as_str().to_owned(),
+        sistema_id: c.system.to_string(),
+        pista: c.hint.clone(),
+        solicitud_id: c.request.map(|r| r.to_string()),
+        creada: rfc3339(c.created_at),
+        vence: c.expires_at.map(rfc3339),
+        revocada: c.revoked_at.map(rfc3339),
+        reemplazada_por: c.replaced_by.map(|r| r.to_string()),
+    }
+}
+
+pub fn issued_out(i: &Issued) -> IssuedCredentialOut {
+    IssuedCredentialOut {
+        credencial: credential_out(&i.rec),
+        clave: i.api_key.clone(),
+        iss: (i.rec.kind == CredentialKind::JwtHs256).then(|| i.rec.key_id.clone()),
+        secreto: i.jwt_secret.clone(),
+    }
+}

@@ -1,0 +1,134 @@
+//! The platform's master key and what is derived from it: the gateway's keyed hashes (API keys,
+//! personal identifiers) and the encryption of stored secrets (JWT secrets, connector secrets)
+//! with ChaCha20-Poly1305.
+
+use chacha20poly1305::aead::{Aead, KeyInit};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use iop_gateway::DerivedKeys;
+use iop_gateway::auth::hmac256;
+use std::path::Path;
+
+/// The master key (32 bytes). Never logged.
+#[derive(Clone)]
+pub struct MasterKey([u8; 32]);
+
+impl std::fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MasterKey(***)")
+    }
+}
+
+impl MasterKey {
+    pub fn from_bytes(b: [u8; 32]) -> Self {
+        Self(b)
+    }
+
+    /// Reads the key file (64 hex digits), creating it with a random key (mode 0600) if missing.
+    pub fn load_or_create(path: &Path) -> Result<Self, String> {
+        if path.exists() {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("no se pudo leer la clave maestra {}: {e}", path.display()))?;
+            let text = text.trim();
+            if text.len() != 64 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(format!("la clave maestra {} debe tener 64 dígitos hexadecimales", path.display()));
+            }
+            let mut k = [0u8; 32];
+            for (i, chunk) in text.as_bytes().chunks(2).enumerate() {
+                let s = std::str::from_utf8(chunk).unwrap_or("00");
+                k[i] = u8::from_str_radix(s, 16).unwrap_or(0);
+            }
+            return Ok(Self(k));
+        }
+        let mut k = [0u8; 32];
+        getrandom::fill(&mut k).map_err(|e| format!("sin aleatoriedad del sistema: {e}"))?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| format!("no se pudo crear {}: {e}", dir.display()))?;
+        }
+        let hex: String = k.iter().map(|b| format!("{b:02x}")).collect();
+        write_private(path, &hex).map_err(|e| format!("no se pudo guardar la clave maestra {}: {e}", path.display()))?;
+        Ok(Self(k))
+    }
+
+    pub fn derived(&self) -> DerivedKeys {
+        DerivedKeys::from_master(&self.0)
+    }
+
+    pub fn secret_box(&self) -> SecretBox {
+        SecretBox(hmac256(&self.0, b"iop/v1/secretos"))
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    std::fs::write(path, text)
+}
+
+/// Encrypts and decrypts stored secrets: `nonce (12) || ciphertext`.
+#[derive(Clone)]
+pub struct SecretBox([u8; 32]);
+
+impl std::fmt::Debug for SecretBox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretBox(***)")
+    }
+}
+
+impl SecretBox {
+    pub fn seal(&self, plain: &[u8]) -> Vec<u8> {
+        let cipher = ChaCha20Poly1305::new(&Key::from(self.0));
+        let mut nonce = [0u8; 12];
+        let _ = getrandom::fill(&mut nonce);
+        let ct = cipher.encrypt(&Nonce::from(nonce), plain).unwrap_or_default();
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&ct);
+        out
+    }
+
+    pub fn open(&self, sealed: &[u8]) -> Option<Vec<u8>> {
+        if sealed.len() < 12 + 16 {
+            return None;
+        }
+        let cipher = ChaCha20Poly1305::new(&Key::from(self.0));
+        let nonce: [u8; 12] = sealed[..12].try_into().ok()?;
+        cipher.decrypt(&Nonce::from(nonce), &sealed[12..]).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_secrets_open_only_with_the_same_key() {
+        let a = MasterKey::from_bytes([7; 32]).secret_box();
+        let b = MasterKey::from_bytes([8; 32]).secret_box();
+        let sealed = a.seal(b"secreto");
+        assert_ne!(&sealed[12..], b"secreto");
+        assert_eq!(a.open(&sealed).as_deref(), Some(&b"secreto"[..]));
+        assert_eq!(b.open(&sealed), None);
+        let mut tampered = sealed.clone();
+        if let Some(x) = tampered.last_mut() {
+            *x ^= 1;
+        }
+        assert_eq!(a.open(&tampered), None);
+    }
+
+    #[test]
+    fn the_key_file_is_created_once() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let p = dir.path().join("clave");
+        let k1 = MasterKey::load_or_create(&p).unwrap_or_else(|e| panic!("{e}"));
+        let k2 = MasterKey::load_or_create(&p).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(k1.0, k2.0);
+        std::fs::write(&p, "corta").unwrap_or_else(|e| panic!("{e}"));
+        assert!(MasterKey::load_or_create(&p).is_err());
+    }
+}

@@ -1,0 +1,244 @@
+//! Credentials as clients of the national platform already send them: Kong-style `apikey` header,
+//! and `Authorization: Bearer <JWT>` signed HS256 whose `iss` names the credential.
+//!
+//! API keys are never held in clear: the snapshot indexes them by HMAC-SHA-256 under a key derived
+//! from the platform's master key. JWTs must say `alg: HS256` exactly; `none` and every other
+//! algorithm are refused before any key is looked up, so there is no algorithm confusion.
+
+use crate::snapshot::{Consumer, Snapshot};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+use std::sync::Arc;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Keys derived from the master key, one per purpose.
+#[derive(Clone)]
+pub struct DerivedKeys {
+    api_key: [u8; 32],
+    pii: [u8; 32],
+}
+
+impl std::fmt::Debug for DerivedKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DerivedKeys(***)")
+    }
+}
+
+pub fn hmac256(key: &[u8], data: &[u8]) -> [u8; 32] {
+    // HMAC accepts keys of any length.
+    let mut mac = <HmacSha256 as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!("hmac takes any key length"));
+    mac.update(data);
+    mac.finalize().into_bytes().into()
+}
+
+impl DerivedKeys {
+    pub fn from_master(master: &[u8]) -> Self {
+        Self {
+            api_key: hmac256(master, b"iop/v1/apikey"),
+            pii: hmac256(master, b"iop/v1/pii"),
+        }
+    }
+    /// What the snapshot and the store keep of an API key.
+    pub fn api_key_hash(&self, key: &str) -> [u8; 32] {
+        hmac256(&self.api_key, key.as_bytes())
+    }
+    /// A personal identifier as it may be kept in a record.
+    pub fn pii_hash(&self, value: &str) -> String {
+        let h = hmac256(&self.pii, value.as_bytes());
+        let mut s = String::with_capacity(21);
+        s.push_str("hmac:");
+        for b in &h[..8] {
+            s.push_str(&format!("{b:02x}"));
+        }
+        s
+    }
+}
+
+/// Why a credential was refused (all 401).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthError {
+    Missing,
+    UnknownKey,
+    Malformed,
+    Algorithm,
+    BadSignature,
+    Expired,
+    NotYetValid,
+}
+
+impl AuthError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            AuthError::Missing => "credencial_requerida",
+            AuthError::UnknownKey => "credencial_invalida",
+            AuthError::Malformed => "jwt_mal_formado",
+            AuthError::Algorithm => "jwt_algoritmo_no_admitido",
+            AuthError::BadSignature => "jwt_firma_invalida",
+            AuthError::Expired => "credencial_vencida",
+            AuthError::NotYetValid => "jwt_aun_no_valido",
+        }
+    }
+    pub fn message(&self) -> &'static str {
+        match self {
+            AuthError::Missing => "envíe su credencial en la cabecera «apikey» o como «Authorization: Bearer <JWT>»",
+            AuthError::UnknownKey => "la credencial no es válida o fue revocada",
+            AuthError::Malformed => "el JWT no está bien formado",
+            AuthError::Algorithm => "el JWT debe firmarse con HS256",
+            AuthError::BadSignature => "la firma del JWT no es válida",
+            AuthError::Expired => "la credencial venció",
+            AuthError::NotYetValid => "el JWT todavía no es válido (nbf)",
+        }
+    }
+}
+
+fn not_expired(c: &Arc<Consumer>, now_ms: i64) -> Result<Arc<Consumer>, AuthError> {
+    match c.not_after_ms {
+        Some(t) if now_ms >= t => Err(AuthError::Expired),
+        _ => Ok(c.clone()),
+    }
+}
+
+/// Authenticates with an `apikey` header value.
+pub fn by_api_key(snap: &Snapshot, keys: &DerivedKeys, key: &str, now_ms: i64) -> Result<Arc<Consumer>, AuthError> {
+    if key.is_empty() || key.len() > 256 {
+        return Err(AuthError::UnknownKey);
+    }
+    let c = snap.api_key(&keys.api_key_hash(key)).ok_or(AuthError::UnknownKey)?;
+    not_expired(c, now_ms)
+}
+
+#[derive(serde::Deserialize)]
+struct Header<'a> {
+    #[serde(borrow)]
+    alg: Option<std::borrow::Cow<'a, str>>,
+}
+
+#[derive(serde::Deserialize)]
+struct Claims {
+    iss: Option<String>,
+    exp: Option<serde_json::Number>,
+    nbf: Option<serde_json::Number>,
+}
+
+fn numeric(n: &serde_json::Number) -> Option<i64> {
+    n.as_i64().or_else(|| n.as_f64().map(|f| f as i64))
+}
+
+/// Authenticates with a bearer JWT (HS256, `iss` = credential key).
+pub fn by_jwt(snap: &Snapshot, token: &str, now_ms: i64) -> Result<Arc<Consumer>, AuthError> {
+    if token.len() > 8192 {
+        return Err(AuthError::Malformed);
+    }
+    let mut parts = token.split('.');
+    let (Some(h64), Some(p64), Some(s64), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return Err(AuthError::Malformed);
+    };
+    let header = URL_SAFE_NO_PAD.decode(h64).map_err(|_| AuthError::Malformed)?;
+    let header: Header = serde_json::from_slice(&header).map_err(|_| AuthError::Malformed)?;
+    if header.alg.as_deref() != Some("HS256") {
+        return Err(AuthError::Algorithm);
+    }
+    let payload = URL_SAFE_NO_PAD.decode(p64).map_err(|_| AuthError::Malformed)?;
+    let claims: Claims = serde_json::from_slice(&payload).map_err(|_| AuthError::Malformed)?;
+    let iss = claims.iss.ok_or(AuthError::Malformed)?;
+    let key = snap.jwt_key(&iss).ok_or(AuthError::UnknownKey)?;
+    let sig = URL_SAFE_NO_PAD.decode(s64).map_err(|_| AuthError::BadSignature)?;
+    let mut mac = <HmacSha256 as KeyInit>::new_from_slice(&key.secret).map_err(|_| AuthError::BadSignature)?;
+    mac.update(h64.as_bytes());
+    mac.update(b".");
+    mac.update(p64.as_bytes());
+    mac.verify_slice(&sig).map_err(|_| AuthError::BadSignature)?;
+    let now_s = now_ms.div_euclid(1000);
+    if let Some(exp) = claims.exp.as_ref().map(|n| numeric(n).ok_or(AuthError::Malformed)).transpose()?
+        && now_s >= exp
+    {
+        return Err(AuthError::Expired);
+    }
+    if let Some(nbf) = claims.nbf.as_ref().map(|n| numeric(n).ok_or(AuthError::Malformed)).transpose()?
+        && now_s < nbf
+    {
+        return Err(AuthError::NotYetValid);
+    }
+    not_expired(&key.consumer, now_ms)
+}
+
+/// Signs an HS256 JWT (used by tests, benchmarks and the demo's example).
+pub fn sign_hs256(secret: &[u8], claims: &serde_json::Value) -> String {
+    let h = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+    let p = URL_SAFE_NO_PAD.encode(claims.to_string());
+    let sig = hmac256(secret, format!("{h}.{p}").as_bytes());
+    format!("{h}.{p}.{}", URL_SAFE_NO_PAD.encode(sig))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::SnapshotBuilder;
+    use serde_json::json;
+
+    fn snap() -> (Snapshot, DerivedKeys) {
+        let keys = DerivedKeys::from_master(b"master-key-for-tests-0123456789ab");
+        let consumer = Arc::new(Consumer {
+            system_id: "sys".into(),
+            system_code: "tramites".into(),
+            entity_sigla: "GAM".into(),
+            credential_id: "cred".into(),
+            not_after_ms: None,
+        });
+        let mut b = SnapshotBuilder::new(1, 0);
+        b.api_key(keys.api_key_hash("iop_k_secreta"), consumer.clone());
+        b.jwt("iop_j_clave", b"secreto-jwt".to_vec(), consumer);
+        (b.build(), keys)
+    }
+
+    #[test]
+    fn api_keys_by_keyed_hash() {
+        let (s, k) = snap();
+        assert_eq!(
+            by_api_key(&s, &k, "iop_k_secreta", 0).map(|c| c.credential_id.to_string()),
+            Ok("cred".into())
+        );
+        assert_eq!(by_api_key(&s, &k, "iop_k_otra", 0).err(), Some(AuthError::UnknownKey));
+        // A different master key derives different hashes.
+        let other = DerivedKeys::from_master(b"another-master-key");
+        assert_eq!(by_api_key(&s, &other, "iop_k_secreta", 0).err(), Some(AuthError::UnknownKey));
+    }
+
+    #[test]
+    fn jwt_hs256_with_iss_exp_nbf() {
+        let (s, _) = snap();
+        let now = 1_800_000_000_000i64;
+        let ok = sign_hs256(b"secreto-jwt", &json!({"iss": "iop_j_clave", "exp": now / 1000 + 60}));
+        assert!(by_jwt(&s, &ok, now).is_ok());
+        let expired = sign_hs256(b"secreto-jwt", &json!({"iss": "iop_j_clave", "exp": now / 1000 - 1}));
+        assert_eq!(by_jwt(&s, &expired, now).err(), Some(AuthError::Expired));
+        let early = sign_hs256(b"secreto-jwt", &json!({"iss": "iop_j_clave", "nbf": now / 1000 + 60}));
+        assert_eq!(by_jwt(&s, &early, now).err(), Some(AuthError::NotYetValid));
+        let wrong = sign_hs256(b"otro-secreto", &json!({"iss": "iop_j_clave"}));
+        assert_eq!(by_jwt(&s, &wrong, now).err(), Some(AuthError::BadSignature));
+        let unknown = sign_hs256(b"secreto-jwt", &json!({"iss": "iop_j_nadie"}));
+        assert_eq!(by_jwt(&s, &unknown, now).err(), Some(AuthError::UnknownKey));
+        assert_eq!(by_jwt(&s, "a.b", now).err(), Some(AuthError::Malformed));
+    }
+
+    #[test]
+    fn alg_none_and_confusion_are_refused() {
+        let (s, _) = snap();
+        let claims = URL_SAFE_NO_PAD.encode(json!({"iss": "iop_j_clave"}).to_string());
+        for alg in ["none", "None", "RS256", "HS512", "hs256"] {
+            let h = URL_SAFE_NO_PAD.encode(json!({"alg": alg, "typ": "JWT"}).to_string());
+            let sig = URL_SAFE_NO_PAD.encode(hmac256(b"secreto-jwt", format!("{h}.{claims}").as_bytes()));
+            assert_eq!(
+                by_jwt(&s, &format!("{h}.{claims}.{sig}"), 0).err(),
+                Some(AuthError::Algorithm),
+                "{alg}"
+            );
+            assert_eq!(by_jwt(&s, &format!("{h}.{claims}."), 0).err(), Some(AuthError::Algorithm), "{alg}");
+        }
+        let h = URL_SAFE_NO_PAD.encode(json!({"typ": "JWT"}).to_string());
+        assert_eq!(by_jwt(&s, &format!("{h}.{claims}.x"), 0).err(), Some(AuthError::Algorithm));
+    }
+}

@@ -1,0 +1,356 @@
+//! The compiled snapshot: everything the gateway needs to decide on a call, immutable once built.
+//! The control plane builds a new one after each committed change and swaps it in atomically
+//! ([`SnapshotHandle`]); requests in flight keep the one they started with.
+
+use arc_swap::ArcSwap;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A consuming system as seen through one of its credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consumer {
+    pub system_id: Arc<str>,
+    pub system_code: Arc<str>,
+    pub entity_sigla: Arc<str>,
+    pub credential_id: Arc<str>,
+    /// The credential stops working at this instant (Unix ms), e.g. after a rotation's overlap.
+    pub not_after_ms: Option<i64>,
+}
+
+/// A token-bucket rate: `per_second` sustained, `burst` at once.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rate {
+    pub per_second: f64,
+    pub burst: u32,
+}
+
+/// An access grant: consuming system × service, optionally restricted to some operations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grant {
+    pub grant_id: Arc<str>,
+    /// The tracking code of the PR05 request whose step 4 created it (the legal chain).
+    pub request_code: Arc<str>,
+    /// Operation ids allowed; `None` means every operation of the service.
+    pub operations: Option<Vec<Arc<str>>>,
+    pub from_ms: i64,
+    pub until_ms: Option<i64>,
+    pub rate: Option<Rate>,
+}
+
+impl Grant {
+    pub fn valid_at(&self, now_ms: i64) -> bool {
+        now_ms >= self.from_ms && self.until_ms.is_none_or(|u| now_ms < u)
+    }
+    pub fn allows(&self, op: Option<&str>) -> bool {
+        match (&self.operations, op) {
+            (None, _) => true,
+            (Some(ops), Some(op)) => ops.iter().any(|o| &**o == op),
+            (Some(_), None) => false,
+        }
+    }
+}
+
+/// One segment of an operation's path template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment {
+    Literal(Box<str>),
+    /// A parameter; `pii` if its value is a personal identifier (kept only as a keyed hash).
+    Param {
+        name: Box<str>,
+        pii: bool,
+    },
+}
+
+/// An operation of a service (from its OpenAPI description).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operation {
+    pub id: Arc<str>,
+    pub method: hyper::Method,
+    pub segments: Vec<Segment>,
+    /// Query parameters whose values are personal identifiers.
+    pub pii_query: Vec<Box<str>>,
+    /// The sandbox answer: status and body from the description's examples.
+    pub example: Option<(u16, bytes::Bytes)>,
+}
+
+impl Operation {
+    /// Whether `path` (relative to the service's base path, no leading slash) matches.
+    pub fn matches(&self, method: &hyper::Method, path: &str) -> bool {
+        if method != self.method {
+            return false;
+        }
+        let mut parts = path.split('/').filter(|p| !p.is_empty());
+        for seg in &self.segments {
+            match (seg, parts.next()) {
+                (Segment::Literal(l), Some(p)) if **l == *p => {}
+                (Segment::Param { .. }, Some(_)) => {}
+                _ => return false,
+            }
+        }
+        parts.next().is_none()
+    }
+}
+
+/// The service describes operations and none matches the call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoOperation;
+
+/// How the gateway reaches a published service.
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub service_id: Arc<str>,
+    pub service_code: Arc<str>,
+    pub entity_sigla: Arc<str>,
+    /// `/<entidad>/v<N>/…/`, with leading and trailing slash.
+    pub base_path: Arc<str>,
+    /// Upstream base URLs (`http://host:port/prefix`), tried in turn.
+    pub upstreams: Vec<hyper::Uri>,
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+    /// Headers the gateway adds to authenticate itself to the publisher.
+    pub upstream_headers: Vec<(hyper::header::HeaderName, hyper::header::HeaderValue)>,
+    pub operations: Vec<Operation>,
+    /// Query parameters treated as personal identifiers on every operation.
+    pub pii_query: Vec<Box<str>>,
+    pub max_body_bytes: usize,
+}
+
+impl Route {
+    /// The operation a call is for. `Ok(None)` if the service lists no operations (any path is
+    /// the service itself); `Err(NoOperation)` if it lists some and none matches.
+    pub fn operation(&self, method: &hyper::Method, rest: &str) -> Result<Option<&Operation>, NoOperation> {
+        if self.operations.is_empty() {
+            return Ok(None);
+        }
+        self.operations
+            .iter()
+            .find(|o| o.matches(method, rest))
+            .map(Some)
+            .ok_or(NoOperation)
+    }
+}
+
+/// An HS256 JWT credential: its `iss` names it; the secret verifies it.
+#[derive(Debug, Clone)]
+pub struct JwtKey {
+    pub secret: Arc<[u8]>,
+    pub consumer: Arc<Consumer>,
+}
+
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    pub version: u64,
+    /// When the control plane built it (Unix ms).
+    pub built_at_ms: i64,
+    routes: HashMap<Box<str>, Arc<Route>>,
+    max_segments: usize,
+    api_keys: HashMap<[u8; 32], Arc<Consumer>>,
+    jwt: HashMap<Box<str>, JwtKey>,
+    grants: HashMap<(Arc<str>, Arc<str>), Vec<Grant>>,
+}
+
+impl Snapshot {
+    /// The route whose base path is the longest prefix of `path`, and the rest of the path.
+    pub fn route<'p>(&self, path: &'p str) -> Option<(&Arc<Route>, &'p str)> {
+        // Candidate prefixes end at a '/', longest first, at most `max_segments` deep.
+        let bytes = path.as_bytes();
+        let mut ends = Vec::with_capacity(self.max_segments);
+        for (i, b) in bytes.iter().enumerate().skip(1) {
+            if *b == b'/' {
+                ends.push(i + 1);
+                if ends.len() == self.max_segments {
+                    break;
+                }
+            }
+        }
+        for end in ends.into_iter().rev() {
+            if let Some(r) = self.routes.get(&path[..end]) {
+                return Some((r, &path[end..]));
+            }
+        }
+        // `/segip/v2` without the trailing slash is the service's root too.
+        let with_slash = format!("{path}/");
+        self.routes.get(with_slash.as_str()).map(|r| (r, ""))
+    }
+
+    pub fn api_key(&self, hash: &[u8; 32]) -> Option<&Arc<Consumer>> {
+        self.api_keys.get(hash)
+    }
+
+    pub fn jwt_key(&self, iss: &str) -> Option<&JwtKey> {
+        self.jwt.get(iss)
+    }
+
+    pub fn grants(&self, system_id: &Arc<str>, service_id: &Arc<str>) -> &[Grant] {
+        self.grants
+            .get(&(system_id.clone(), service_id.clone()))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    pub fn route_count(&self) -> usize {
+        self.routes.len()
+    }
+    pub fn credential_count(&self) -> usize {
+        self.api_keys.len() + self.jwt.len()
+    }
+
+    /// A copy with one credential removed (incremental revocation: no full rebuild needed).
+    pub fn without_credential(&self, credential_id: &str, version: u64) -> Snapshot {
+        Snapshot {
+            version,
+            built_at_ms: self.built_at_ms,
+            routes: self.routes.clone(),
+            max_segments: self.max_segments,
+            api_keys: self
+                .api_keys
+                .iter()
+                .filter(|(_, c)| &*c.credential_id != credential_id)
+                .map(|(k, v)| (*k, v.clone()))
+                .collect(),
+            jwt: self
+                .jwt
+                .iter()
+                .filter(|(_, j)| &*j.consumer.credential_id != credential_id)
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            grants: self.grants.clone(),
+        }
+    }
+}
+
+/// Builds a [`Snapshot`].
+#[derive(Debug, Default)]
+pub struct SnapshotBuilder {
+    snap: Snapshot,
+}
+
+impl SnapshotBuilder {
+    pub fn new(version: u64, built_at_ms: i64) -> Self {
+        Self {
+            snap: Snapshot {
+                version,
+                built_at_ms,
+                ..Default::default()
+            },
+        }
+    }
+
+    /// Adds a route; refuses a base path already taken.
+    pub fn route(&mut self, r: Route) -> Result<(), String> {
+        let segments = r.base_path.split('/').filter(|s| !s.is_empty()).count();
+        self.snap.max_segments = self.snap.max_segments.max(segments);
+        let key: Box<str> = r.base_path.as_ref().into();
+        if self.snap.routes.contains_key(&key) {
+            return Err(format!("base path {key} used twice"));
+        }
+        self.snap.routes.insert(key, Arc::new(r));
+        Ok(())
+    }
+
+    pub fn api_key(&mut self, hash: [u8; 32], consumer: Arc<Consumer>) {
+        self.snap.api_keys.insert(hash, consumer);
+    }
+
+    pub fn jwt(&mut self, iss: &str, secret: Vec<u8>, consumer: Arc<Consumer>) {
+        self.snap.jwt.insert(
+            iss.into(),
+            JwtKey {
+                secret: secret.into(),
+                consumer,
+            },
+        );
+    }
+
+    pub fn grant(&mut self, system_id: Arc<str>, service_id: Arc<str>, g: Grant) {
+        self.snap.grants.entry((system_id, service_id)).or_default().push(g);
+    }
+
+    pub fn build(self) -> Snapshot {
+        self.snap
+    }
+}
+
+/// The current snapshot, swapped atomically.
+#[derive(Debug, Clone)]
+pub struct SnapshotHandle(Arc<ArcSwap<Snapshot>>);
+
+impl Default for SnapshotHandle {
+    fn default() -> Self {
+        Self(Arc::new(ArcSwap::from_pointee(Snapshot::default())))
+    }
+}
+
+impl SnapshotHandle {
+    pub fn load(&self) -> arc_swap::Guard<Arc<Snapshot>> {
+        self.0.load()
+    }
+    pub fn load_full(&self) -> Arc<Snapshot> {
+        self.0.load_full()
+    }
+    pub fn store(&self, s: Snapshot) {
+        self.0.store(Arc::new(s));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn route(base: &str) -> Route {
+        Route {
+            service_id: "s".into(),
+            service_code: "c".into(),
+            entity_sigla: "E".into(),
+            base_path: base.into(),
+            upstreams: vec![],
+            connect_timeout: Duration::from_secs(1),
+            timeout: Duration::from_secs(1),
+            upstream_headers: vec![],
+            operations: vec![Operation {
+                id: "get-persona".into(),
+                method: hyper::Method::GET,
+                segments: vec![
+                    Segment::Literal("personas".into()),
+                    Segment::Param {
+                        name: "ci".into(),
+                        pii: true,
+                    },
+                ],
+                pii_query: vec![],
+                example: None,
+            }],
+            pii_query: vec![],
+            max_body_bytes: 1024,
+        }
+    }
+
+    #[test]
+    fn longest_base_path_wins() {
+        let mut b = SnapshotBuilder::new(1, 0);
+        assert!(b.route(route("/segip/v2/")).is_ok());
+        let mut other = route("/segip/v2/certificados/");
+        other.service_code = "cert".into();
+        assert!(b.route(other).is_ok());
+        assert!(b.route(route("/segip/v2/")).is_err());
+        let s = b.build();
+        let (r, rest) = s.route("/segip/v2/personas/123").unwrap_or_else(|| panic!("no route"));
+        assert_eq!((&*r.service_code, rest), ("c", "personas/123"));
+        let (r, rest) = s.route("/segip/v2/certificados/x").unwrap_or_else(|| panic!("no route"));
+        assert_eq!((&*r.service_code, rest), ("cert", "x"));
+        assert!(s.route("/segip/v3/personas").is_none());
+        assert!(s.route("/segip/v2").is_some());
+        assert!(s.route("/").is_none());
+    }
+
+    #[test]
+    fn operations_match_templates() {
+        let r = route("/segip/v2/");
+        let get = hyper::Method::GET;
+        assert!(matches!(r.operation(&get, "personas/123"), Ok(Some(_))));
+        assert!(r.operation(&get, "personas").is_err());
+        assert!(r.operation(&get, "personas/1/2").is_err());
+        assert!(r.operation(&hyper::Method::POST, "personas/1").is_err());
+    }
+}

@@ -1,0 +1,189 @@
+//! What the data plane needs from the store: connectors, service descriptions, credentials, the
+//! rows the snapshot compiler reads, and the call records imported from the gateway's segments.
+
+use crate::StoreResult;
+use async_trait::async_trait;
+use iop_domain::*;
+use time::OffsetDateTime;
+
+/// How the gateway authenticates itself to the publisher.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpstreamAuthRec {
+    /// `ninguna`, `cabecera`, `basica` or `bearer`.
+    pub kind: String,
+    /// Header name (`cabecera`) or user (`basica`).
+    pub name: Option<String>,
+    /// Header value, password or token, encrypted under the master key.
+    pub secret_enc: Option<Vec<u8>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectorRec {
+    pub service: ServiceId,
+    pub version: i64,
+    pub base_path: String,
+    pub upstreams: Vec<String>,
+    pub connect_timeout_ms: i64,
+    pub timeout_ms: i64,
+    pub auth: UpstreamAuthRec,
+    pub max_body_bytes: i64,
+    pub pii_query: Vec<String>,
+    pub created_by: UserId,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationRec {
+    pub op_id: String,
+    pub method: String,
+    pub path: String,
+    pub summary: Option<String>,
+    /// Parameters (path or query) whose values are personal identifiers.
+    pub pii_params: Vec<String>,
+    pub example_status: Option<i64>,
+    pub example: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialKind {
+    ApiKey,
+    JwtHs256,
+}
+
+impl CredentialKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CredentialKind::ApiKey => "apikey",
+            CredentialKind::JwtHs256 => "jwt_hs256",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        match s {
+            "apikey" => Ok(Self::ApiKey),
+            "jwt_hs256" => Ok(Self::JwtHs256),
+            _ => Err(Invalid::new(
+                "tipo_credencial_invalido",
+                "el tipo de credencial debe ser apikey o jwt_hs256",
+                "the credential kind must be apikey or jwt_hs256",
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialRec {
+    pub id: CredentialId,
+    pub system: SystemId,
+    pub kind: CredentialKind,
+    /// API key: hex of its keyed hash. JWT: the `iss` value.
+    pub key_id: String,
+    /// A recognisable, non-secret prefix (`iop_k_1a2b…`).
+    pub hint: String,
+    /// JWT: the secret, encrypted.
+    pub secret_enc: Option<Vec<u8>>,
+    /// The request whose step 4 issued it, if any.
+    pub request: Option<RequestId>,
+    pub created_by: UserId,
+    pub created_at: OffsetDateTime,
+    pub expires_at: Option<OffsetDateTime>,
+    pub revoked_at: Option<OffsetDateTime>,
+    pub replaced_by: Option<CredentialId>,
+}
+
+/// A published service as the compiler sees it.
+#[derive(Debug, Clone)]
+pub struct RouteRow {
+    pub service: crate::ServiceRec,
+    pub entity_sigla: Sigla,
+    pub connector: ConnectorRec,
+    pub operations: Vec<OperationRec>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CredentialRow {
+    pub credential: CredentialRec,
+    pub system_code: Code,
+    pub entity_sigla: Sigla,
+}
+
+#[derive(Debug, Clone)]
+pub struct GrantRow {
+    pub grant: crate::GrantRec,
+    pub request_code: TrackingCode,
+}
+
+/// Everything the snapshot compiler reads, in one consistent read.
+#[derive(Debug, Clone, Default)]
+pub struct GatewayRows {
+    pub routes: Vec<RouteRow>,
+    pub credentials: Vec<CredentialRow>,
+    pub grants: Vec<GrantRow>,
+}
+
+/// A call record as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CallRow {
+    pub node: String,
+    pub request_id: String,
+    pub ts_ms: i64,
+    pub client_ip: String,
+    pub system_id: Option<String>,
+    pub credential_id: Option<String>,
+    pub service_id: Option<String>,
+    pub operation: Option<String>,
+    pub grant_id: Option<String>,
+    pub request_code: Option<String>,
+    pub method: String,
+    pub path: String,
+    pub status: i64,
+    pub latency_us: i64,
+    pub bytes_in: i64,
+    pub bytes_out: i64,
+    pub upstream_status: Option<i64>,
+    pub refusal: Option<String>,
+    pub sandbox: bool,
+    pub aggregated: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CallFilter {
+    pub request_id: Option<String>,
+    pub system_id: Option<String>,
+    pub service_id: Option<String>,
+    pub limit: i64,
+}
+
+#[async_trait]
+pub trait GatewayStore: Send + Sync {
+    /// Stores a new connector version (its number is one above the last); the base path must not
+    /// be in force for another service.
+    async fn put_connector(&self, c: ConnectorRec) -> StoreResult<ConnectorRec>;
+    async fn connector(&self, service: ServiceId) -> StoreResult<Option<ConnectorRec>>;
+    async fn connector_versions(&self, service: ServiceId) -> StoreResult<Vec<ConnectorRec>>;
+    /// Replaces a service's description and its operations together.
+    async fn set_description(
+        &self,
+        service: ServiceId,
+        document: &str,
+        sha256: &str,
+        ops: &[OperationRec],
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    async fn operations(&self, service: ServiceId) -> StoreResult<Vec<OperationRec>>;
+
+    async fn create_credential(&self, c: &CredentialRec) -> StoreResult<()>;
+    async fn credential(&self, id: CredentialId) -> StoreResult<Option<CredentialRec>>;
+    async fn credentials_of_system(&self, system: SystemId) -> StoreResult<Vec<CredentialRec>>;
+    async fn revoke_credential(&self, id: CredentialId, now: OffsetDateTime) -> StoreResult<()>;
+    /// Issues `new` and makes `old` expire at `old_expires_at`, together.
+    async fn rotate_credential(&self, old: CredentialId, new: &CredentialRec, old_expires_at: OffsetDateTime) -> StoreResult<()>;
+
+    /// Published services with a connector, live credentials, live grants.
+    async fn gateway_rows(&self) -> StoreResult<GatewayRows>;
+
+    /// Where the import of a segment file stands (bytes).
+    async fn import_offset(&self, segment: &str) -> StoreResult<i64>;
+    /// Stores records and the segment's new offset together (records already stored are skipped).
+    async fn import_calls(&self, segment: &str, offset: i64, rows: &[CallRow]) -> StoreResult<()>;
+    async fn find_calls(&self, f: &CallFilter) -> StoreResult<Vec<CallRow>>;
+}

@@ -1,0 +1,403 @@
+//! [`GatewayStore`] on SQLite.
+
+use super::*;
+use crate::gateway::*;
+
+fn connector_row(r: &SqliteRow) -> StoreResult<ConnectorRec> {
+    Ok(ConnectorRec {
+        service: id(r, "service_id", ServiceId::parse)?,
+        version: get(r, "version")?,
+        base_path: get(r, "base_path")?,
+        upstreams: json_strings(&get::<String>(r, "upstreams")?)?,
+        connect_timeout_ms: get(r, "connect_timeout_ms")?,
+        timeout_ms: get(r, "timeout_ms")?,
+        auth: UpstreamAuthRec {
+            kind: get(r, "auth_kind")?,
+            name: get(r, "auth_name")?,
+            secret_enc: get(r, "auth_secret_enc")?,
+        },
+        max_body_bytes: get(r, "max_body_bytes")?,
+        pii_query: json_strings(&get::<String>(r, "pii_query")?)?,
+        created_by: id(r, "created_by", UserId::parse)?,
+        created_at: from_ms(get(r, "created_at")?),
+    })
+}
+
+fn operation_row(r: &SqliteRow) -> StoreResult<OperationRec> {
+    Ok(OperationRec {
+        op_id: get(r, "op_id")?,
+        method: get(r, "method")?,
+        path: get(r, "path")?,
+        summary: get(r, "summary")?,
+        pii_params: json_strings(&get::<String>(r, "pii_params")?)?,
+        example_status: get(r, "example_status")?,
+        example: get(r, "example")?,
+    })
+}
+
+fn credential_row(r: &SqliteRow) -> StoreResult<CredentialRec> {
+    Ok(CredentialRec {
+        id: id(r, "id", CredentialId::parse)?,
+        system: id(r, "system_id", SystemId::parse)?,
+        kind: id(r, "kind", CredentialKind::parse)?,
+        key_id: get(r, "key_id")?,
+        hint: get(r, "hint")?,
+        secret_enc: get(r, "secret_enc")?,
+        request: opt_id(r, "request_id", RequestId::parse)?,
+        created_by: id(r, "created_by", UserId::parse)?,
+        created_at: from_ms(get(r, "created_at")?),
+        expires_at: get::<Option<i64>>(r, "expires_at")?.map(from_ms),
+        revoked_at: get::<Option<i64>>(r, "revoked_at")?.map(from_ms),
+        replaced_by: opt_id(r, "replaced_by", CredentialId::parse)?,
+    })
+}
+
+fn call_row(r: &SqliteRow) -> StoreResult<CallRow> {
+    Ok(CallRow {
+        node: get(r, "node")?,
+        request_id: get(r, "request_id")?,
+        ts_ms: get(r, "ts_ms")?,
+        client_ip: get(r, "client_ip")?,
+        system_id: get(r, "system_id")?,
+        credential_id: get(r, "credential_id")?,
+        service_id: get(r, "service_id")?,
+        operation: get(r, "operation")?,
+        grant_id: get(r, "grant_id")?,
+        request_code: get(r, "request_code")?,
+        method: get(r, "method")?,
+        path: get(r, "path")?,
+        status: get(r, "status")?,
+        latency_us: get(r, "latency_us")?,
+        bytes_in: get(r, "bytes_in")?,
+        bytes_out: get(r, "bytes_out")?,
+        upstream_status: get(r, "upstream_status")?,
+        refusal: get(r, "refusal")?,
+        sandbox: get::<i64>(r, "sandbox")? != 0,
+        aggregated: get(r, "aggregated")?,
+    })
+}
+
+pub(crate) async fn insert_credential(tx: &mut Transaction<'static, Sqlite>, c: &CredentialRec) -> StoreResult<()> {
+    sqlx::query("INSERT INTO credentials (id, system_id, kind, key_id, hint, secret_enc, request_id, created_by, created_at, expires_at, revoked_at, replaced_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(c.id.to_string())
+        .bind(c.system.to_string())
+        .bind(c.kind.as_str())
+        .bind(&c.key_id)
+        .bind(&c.hint)
+        .bind(c.secret_enc.as_deref())
+        .bind(c.request.map(|r| r.to_string()))
+        .bind(c.created_by.to_string())
+        .bind(ms(c.created_at))
+        .bind(c.expires_at.map(ms))
+        .bind(c.revoked_at.map(ms))
+        .bind(c.replaced_by.map(|r| r.to_string()))
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
+    Ok(())
+}
+
+/// The connector in force for each service: its highest version.
+const LATEST_CONNECTORS: &str = "SELECT c.* FROM connectors c JOIN (SELECT service_id, MAX(version) AS v FROM connectors GROUP BY service_id) m ON m.service_id = c.service_id AND m.v = c.version";
+
+#[async_trait]
+impl GatewayStore for SqliteStore {
+    async fn put_connector(&self, c: ConnectorRec) -> StoreResult<ConnectorRec> {
+        let mut tx = self.begin().await?;
+        let sql = format!("SELECT service_id FROM ({LATEST_CONNECTORS}) WHERE base_path = ? AND service_id <> ?");
+        let taken: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .bind(&c.base_path)
+            .bind(c.service.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+        if taken.is_some() {
+            return Err(StoreError::Conflict("ruta base"));
+        }
+        let version: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) + 1 FROM connectors WHERE service_id = ?")
+            .bind(c.service.to_string())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
+        sqlx::query("INSERT INTO connectors (service_id, version, base_path, upstreams, connect_timeout_ms, timeout_ms, auth_kind, auth_name, auth_secret_enc, max_body_bytes, pii_query, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind(c.service.to_string())
+            .bind(version)
+            .bind(&c.base_path)
+            .bind(to_json_strings(&c.upstreams))
+            .bind(c.connect_timeout_ms)
+            .bind(c.timeout_ms)
+            .bind(&c.auth.kind)
+            .bind(c.auth.name.as_deref())
+            .bind(c.auth.secret_enc.as_deref())
+            .bind(c.max_body_bytes)
+            .bind(to_json_strings(&c.pii_query))
+            .bind(c.created_by.to_string())
+            .bind(ms(c.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(ConnectorRec { version, ..c })
+    }
+
+    async fn connector(&self, service: ServiceId) -> StoreResult<Option<ConnectorRec>> {
+        let row = sqlx::query("SELECT * FROM connectors WHERE service_id = ? ORDER BY version DESC LIMIT 1")
+            .bind(service.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(connector_row).transpose()
+    }
+
+    async fn connector_versions(&self, service: ServiceId) -> StoreResult<Vec<ConnectorRec>> {
+        let rows = sqlx::query("SELECT * FROM connectors WHERE service_id = ? ORDER BY version")
+            .bind(service.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(connector_row).collect()
+    }
+
+    async fn set_description(
+        &self,
+        service: ServiceId,
+        document: &str,
+        sha256: &str,
+        ops: &[OperationRec],
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let sid = service.to_string();
+        sqlx::query("INSERT INTO service_descriptions (service_id, document, sha256, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(service_id) DO UPDATE SET document = excluded.document, sha256 = excluded.sha256, updated_at = excluded.updated_at")
+            .bind(&sid)
+            .bind(document)
+            .bind(sha256)
+            .bind(ms(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        sqlx::query("DELETE FROM service_operations WHERE service_id = ?")
+            .bind(&sid)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        for o in ops {
+            sqlx::query("INSERT INTO service_operations (service_id, op_id, method, path, summary, pii_params, example_status, example) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                .bind(&sid)
+                .bind(&o.op_id)
+                .bind(&o.method)
+                .bind(&o.path)
+                .bind(o.summary.as_deref())
+                .bind(to_json_strings(&o.pii_params))
+                .bind(o.example_status)
+                .bind(o.example.as_deref())
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        }
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn operations(&self, service: ServiceId) -> StoreResult<Vec<OperationRec>> {
+        let rows = sqlx::query("SELECT * FROM service_operations WHERE service_id = ? ORDER BY path, method")
+            .bind(service.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(operation_row).collect()
+    }
+
+    async fn create_credential(&self, c: &CredentialRec) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        insert_credential(&mut tx, c).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn credential(&self, cid: CredentialId) -> StoreResult<Option<CredentialRec>> {
+        let row = sqlx::query("SELECT * FROM credentials WHERE id = ?")
+            .bind(cid.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(credential_row).transpose()
+    }
+
+    async fn credentials_of_system(&self, system: SystemId) -> StoreResult<Vec<CredentialRec>> {
+        let rows = sqlx::query("SELECT * FROM credentials WHERE system_id = ? ORDER BY created_at, id")
+            .bind(system.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(credential_row).collect()
+    }
+
+    async fn revoke_credential(&self, cid: CredentialId, now: OffsetDateTime) -> StoreResult<()> {
+        let r = sqlx::query("UPDATE credentials SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+            .bind(ms(now))
+            .bind(cid.to_string())
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::NotFound("credencial"));
+        }
+        Ok(())
+    }
+
+    async fn rotate_credential(&self, old: CredentialId, new: &CredentialRec, old_expires_at: OffsetDateTime) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let r = sqlx::query(
+            "UPDATE credentials SET expires_at = MIN(COALESCE(expires_at, ?1), ?1), replaced_by = ?2 WHERE id = ?3 AND revoked_at IS NULL",
+        )
+        .bind(ms(old_expires_at))
+        .bind(new.id.to_string())
+        .bind(old.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::NotFound("credencial"));
+        }
+        insert_credential(&mut tx, new).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn gateway_rows(&self) -> StoreResult<GatewayRows> {
+        // One read transaction, so the three parts agree with each other.
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let sql = format!(
+            "SELECT s.*, e.sigla AS entity_sigla, c.service_id AS c_service FROM services s JOIN entities e ON e.id = s.entity_id JOIN ({LATEST_CONNECTORS}) c ON c.service_id = s.id WHERE s.estado = 'publicado' ORDER BY s.id"
+        );
+        let services = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *tx).await.map_err(backend)?;
+        let connectors = sqlx::query(sqlx::AssertSqlSafe(LATEST_CONNECTORS))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let mut by_service = std::collections::HashMap::new();
+        for c in &connectors {
+            let c = connector_row(c)?;
+            by_service.insert(c.service, c);
+        }
+        let ops = sqlx::query("SELECT * FROM service_operations ORDER BY service_id, path, method")
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let mut ops_by_service: std::collections::HashMap<String, Vec<OperationRec>> = std::collections::HashMap::new();
+        for o in &ops {
+            ops_by_service
+                .entry(get::<String>(o, "service_id")?)
+                .or_default()
+                .push(operation_row(o)?);
+        }
+        let mut routes = Vec::with_capacity(services.len());
+        for s in &services {
+            let service = Self::service_row(s)?;
+            let Some(connector) = by_service.remove(&service.id) else {
+                continue;
+            };
+            routes.push(RouteRow {
+                entity_sigla: id(s, "entity_sigla", Sigla::parse)?,
+                operations: ops_by_service.remove(&service.id.to_string()).unwrap_or_default(),
+                service,
+                connector,
+            });
+        }
+        let creds = sqlx::query(
+            "SELECT c.*, s.codigo AS system_code, e.sigla AS entity_sigla FROM credentials c JOIN systems s ON s.id = c.system_id JOIN entities e ON e.id = s.entity_id WHERE c.revoked_at IS NULL",
+        )
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let credentials = creds
+            .iter()
+            .map(|r| {
+                Ok(CredentialRow {
+                    credential: credential_row(r)?,
+                    system_code: id(r, "system_code", Code::parse)?,
+                    entity_sigla: id(r, "entity_sigla", Sigla::parse)?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let grants = sqlx::query(
+            "SELECT g.*, r.tracking_code AS request_code FROM grants g JOIN requests r ON r.id = g.request_id WHERE g.revoked_at IS NULL",
+        )
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let grants = grants
+            .iter()
+            .map(|r| {
+                Ok(GrantRow {
+                    grant: grant_row(r)?,
+                    request_code: id(r, "request_code", TrackingCode::parse)?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        tx.commit().await.map_err(backend)?;
+        Ok(GatewayRows {
+            routes,
+            credentials,
+            grants,
+        })
+    }
+
+    async fn import_offset(&self, segment: &str) -> StoreResult<i64> {
+        let v: Option<i64> = sqlx::query_scalar("SELECT offset FROM call_import WHERE segment = ?")
+            .bind(segment)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(v.unwrap_or(0))
+    }
+
+    async fn import_calls(&self, segment: &str, offset: i64, rows: &[CallRow]) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        for c in rows {
+            sqlx::query("INSERT OR IGNORE INTO call_records (node, request_id, ts_ms, client_ip, system_id, credential_id, service_id, operation, grant_id, request_code, method, path, status, latency_us, bytes_in, bytes_out, upstream_status, refusal, sandbox, aggregated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                .bind(&c.node)
+                .bind(&c.request_id)
+                .bind(c.ts_ms)
+                .bind(&c.client_ip)
+                .bind(c.system_id.as_deref())
+                .bind(c.credential_id.as_deref())
+                .bind(c.service_id.as_deref())
+                .bind(c.operation.as_deref())
+                .bind(c.grant_id.as_deref())
+                .bind(c.request_code.as_deref())
+                .bind(&c.method)
+                .bind(&c.path)
+                .bind(c.status)
+                .bind(c.latency_us)
+                .bind(c.bytes_in)
+                .bind(c.bytes_out)
+                .bind(c.upstream_status)
+                .bind(c.refusal.as_deref())
+                .bind(i64::from(c.sandbox))
+                .bind(c.aggregated)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        }
+        sqlx::query("INSERT INTO call_import (segment, offset) VALUES (?, ?) ON CONFLICT(segment) DO UPDATE SET offset = excluded.offset")
+            .bind(segment)
+            .bind(offset)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn find_calls(&self, f: &CallFilter) -> StoreResult<Vec<CallRow>> {
+        let rows = sqlx::query(
+            "SELECT * FROM call_records WHERE (?1 IS NULL OR request_id = ?1) AND (?2 IS NULL OR system_id = ?2) AND (?3 IS NULL OR service_id = ?3) ORDER BY ts_ms DESC, request_id DESC LIMIT ?4",
+        )
+        .bind(f.request_id.as_deref())
+        .bind(f.system_id.as_deref())
+        .bind(f.service_id.as_deref())
+        .bind(f.limit.clamp(1, 1000))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(call_row).collect()
+    }
+}

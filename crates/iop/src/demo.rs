@@ -1,0 +1,100 @@
+//! Demo mode's fictitious upstream: a person registry answering a lookup by identity card and a
+//! `contrastación`, on a loopback port. Every value it returns is invented.
+
+use crate::server::StartError;
+use axum::Json;
+use axum::extract::Path;
+use axum::routing::{get, post};
+use iop_control::seed::DemoAccess;
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+async fn persona(Path(ci): Path<String>) -> Json<Value> {
+    Json(json!({
+        "ci": ci,
+        "nombres": "JUANA (FICTICIA)",
+        "primer_apellido": "PÉREZ",
+        "segundo_apellido": "DEMO",
+        "fecha_nacimiento": "1990-01-01",
+        "aviso": "datos ficticios del modo demostración",
+    }))
+}
+
+async fn contrastacion(body: Option<Json<Value>>) -> Json<Value> {
+    let coincide = body
+        .as_ref()
+        .and_then(|b| b.get("nombres"))
+        .and_then(Value::as_str)
+        .is_some_and(|n| n.to_uppercase().contains("JUANA"));
+    Json(json!({"coincide": coincide, "aviso": "datos ficticios del modo demostración"}))
+}
+
+/// Starts the fictitious upstream on 127.0.0.1 (ephemeral port).
+pub async fn start_upstream(mut stop: watch::Receiver<bool>) -> Result<(SocketAddr, JoinHandle<()>), String> {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| format!("no se pudo iniciar el servicio ficticio: {e}"))?;
+    let addr = l.local_addr().map_err(|e| e.to_string())?;
+    let app = axum::Router::new()
+        .route(
+            "/",
+            get(|| async { Json(json!({"estado": "vivo", "servicio": "registro de identidad ficticio"})) }),
+        )
+        .route("/personas/{ci}", get(persona))
+        .route("/contrastacion", post(contrastacion));
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(l, app)
+            .with_graceful_shutdown(async move {
+                let _ = stop.wait_for(|s| *s).await;
+            })
+            .await;
+    });
+    Ok((addr, task))
+}
+
+/// Demo credentials are fictitious: demo mode keeps them in the data dir so that every start can
+/// print them (the one exception to "a secret is shown once"). On a later start the upstream has
+/// a new port, so its connector is pointed at it again.
+pub fn remember_access(dir: &std::path::Path, access: Option<DemoAccess>) -> Result<Option<DemoAccess>, StartError> {
+    let file = dir.join("demo-credenciales.json");
+    if let Some(a) = access {
+        let v = json!({"api_key": a.api_key, "jwt_iss": a.jwt_iss, "jwt_secret": a.jwt_secret, "base_path": a.base_path});
+        std::fs::write(&file, v.to_string()).map_err(|e| StartError(format!("no se pudo guardar {}: {e}", file.display())))?;
+        return Ok(Some(a));
+    }
+    let Ok(text) = std::fs::read_to_string(&file) else {
+        return Ok(None);
+    };
+    let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+    Ok(Some(DemoAccess {
+        api_key: s("api_key"),
+        jwt_iss: s("jwt_iss"),
+        jwt_secret: s("jwt_secret"),
+        base_path: s("base_path"),
+    }))
+}
+
+/// Points the demo service's connector at this start's upstream (its port changes every start).
+pub async fn repoint_upstream(st: &iop_control::AppState, upstream: &str) -> Result<(), iop_control::error::ApiError> {
+    let code = iop_domain::Code::parse("persona-contrastacion").map_err(|i| iop_control::error::ApiError::invalid("demo", i))?;
+    for s in st.store.list_services(None).await? {
+        if s.code != code {
+            continue;
+        }
+        if let Some(c) = st.store.connector(s.id).await?
+            && c.upstreams.first().map(String::as_str) != Some(upstream)
+        {
+            st.store
+                .put_connector(iop_store::ConnectorRec {
+                    upstreams: vec![upstream.to_owned()],
+                    created_at: st.now(),
+                    ..c
+                })
+                .await?;
+        }
+    }
+    Ok(())
+}
