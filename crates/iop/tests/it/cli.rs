@@ -439,3 +439,107 @@ async fn configuration_precedence_and_errors() {
         format!("iop {}", env!("CARGO_PKG_VERSION"))
     );
 }
+
+#[tokio::test]
+async fn sigkill_under_load_loses_no_acknowledged_call_record() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let s = start(dir.path(), &["--demo"], &[]);
+    let key = s
+        .printed()
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("apikey: "))
+        .unwrap_or_else(|| panic!("no key"))
+        .to_owned();
+    let gateway = s.gateway.clone();
+    let client = reqwest::Client::new();
+    wait_ok(&client, &format!("{gateway}/healthz")).await;
+
+    // Four clients call as fast as they can; each keeps the request id of every answer it got.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    for n in 0..4 {
+        let (client, gateway, key, stop) = (client.clone(), gateway.clone(), key.clone(), stop.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            let mut i = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                i += 1;
+                let r = client
+                    .get(format!("{gateway}/segip/v2/personas/{n}{i}"))
+                    .header("apikey", &key)
+                    .send()
+                    .await;
+                let Ok(r) = r else { break };
+                let id = r.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+                // Only a complete response counts as received.
+                if r.bytes().await.is_ok()
+                    && let Some(id) = id
+                {
+                    got.push(id);
+                }
+            }
+            got
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let pid = s.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-KILL", &pid])
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false)
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut received = Vec::new();
+    for t in tasks {
+        received.extend(t.await.unwrap_or_default());
+    }
+    drop(s);
+    assert!(received.len() > 100, "too little load to mean anything: {}", received.len());
+
+    // After a restart every answered call is in the store.
+    let s = start(dir.path(), &["--demo"], &[]);
+    let login: Value = client
+        .post(format!("{}/api/v1/auth/login", s.control))
+        .json(&json!({"usuario": "admin", "contrasena": "demo-iop-2026"}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .json()
+        .await
+        .unwrap_or_default();
+    let token = login["token"].as_str().unwrap_or_default().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut missing = received.clone();
+    while !missing.is_empty() {
+        let mut still = Vec::new();
+        for id in &missing {
+            let r: Value = client
+                .get(format!("{}/api/v1/llamadas?request_id={id}", s.control))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .json()
+                .await
+                .unwrap_or_default();
+            if r.as_array().is_none_or(|a| a.is_empty()) {
+                still.push(id.clone());
+            }
+        }
+        missing = still;
+        if !missing.is_empty() {
+            assert!(
+                Instant::now() < deadline,
+                "{} of {} answered calls have no record, e.g. {:?}",
+                missing.len(),
+                received.len(),
+                missing.first()
+            );
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+    eprintln!("sigkill: {} answered calls, all recorded", received.len());
+}

@@ -4,8 +4,10 @@
 mod helpers;
 
 mod cli;
+mod gateway;
 mod input;
 mod matrix;
 mod openapi;
 mod procedure;
+mod upstream;
 mod walk;

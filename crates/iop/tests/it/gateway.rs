@@ -1,0 +1,633 @@
+//! The gateway over real sockets, with real upstreams: what PR05's step 4 granted goes through,
+//! everything else is refused, and every call is recorded with the legal chain behind it.
+
+use crate::helpers::*;
+use crate::upstream;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+pub struct Access {
+    pub request_code: String,
+    pub key: String,
+    pub iss: String,
+    pub secret: String,
+}
+
+/// Runs a publication request through PR05 and configures its connector and description.
+pub async fn publish(app: &App, w: &World, upstream: &str, timeout_ms: u32) -> String {
+    let r = app
+        .post(
+            "/api/v1/solicitudes",
+            w.t("sol"),
+            json!({"tipo": "publicacion", "entidad_publicadora_id": w.publisher, "justificacion": "Publicar la consulta",
+                   "servicios_publicacion": [{"codigo": "consulta", "version": 3, "nombre": "Consulta de prueba"}]}),
+        )
+        .await
+        .ok();
+    let id = r["id"].as_str().unwrap_or_default().to_owned();
+    app.upload(&id, w.t("sol"), "NTA", pdf(), "nta.pdf", "application/pdf").await.ok();
+    for (who, body) in [
+        ("sol", act("presentar")),
+        ("jefe", act("derivar")),
+        ("resp", json!({"accion": "asignar", "lider_id": w.id("lider")})),
+        (
+            "lider",
+            json!({"accion": "habilitar", "habilitacion": {"publicar": [{"codigo": "consulta", "version": 3}]}}),
+        ),
+    ] {
+        app.act(&id, w.t(who), body).await.ok();
+    }
+    let services = app
+        .get(&format!("/api/v1/servicios?entidad_id={}", w.publisher), w.t("lider"))
+        .await
+        .ok();
+    let service = services
+        .as_array()
+        .and_then(|a| a.iter().find(|s| s["codigo"] == "consulta"))
+        .and_then(|s| s["id"].as_str())
+        .unwrap_or_else(|| panic!("not published: {services}"))
+        .to_owned();
+    let c = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/servicios/{service}/conector"),
+            Some(w.t("lider")),
+            Some(
+                json!({"origenes": [upstream], "tiempo_espera_ms": timeout_ms, "max_cuerpo_bytes": 1024,
+                        "autenticacion": {"tipo": "cabecera", "nombre": "x-clave-origen", "valor": "secreto-del-origen"}}),
+            ),
+        )
+        .await
+        .ok();
+    assert_eq!(c["ruta_base"], "/segip/v3/");
+    assert_eq!(c["autenticacion_con_valor"], true);
+    assert!(
+        !c.to_string().contains("secreto-del-origen"),
+        "connector secrets are never returned"
+    );
+    let ops = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/servicios/{service}/descripcion"),
+            Some(w.t("lider")),
+            Some(json!({"documento": upstream::DESCRIPTION})),
+        )
+        .await
+        .ok();
+    assert_eq!(ops.as_array().map(Vec::len), Some(4));
+    service
+}
+
+/// Runs a consumption request through step 4 with `grant` (merged into the access) and two new
+/// credentials; returns what the consuming entity receives.
+pub async fn consume(app: &App, w: &World, service: &str, grant: Value) -> Access {
+    let r = app
+        .post(
+            "/api/v1/solicitudes",
+            w.t("sol"),
+            json!({"tipo": "consumo", "sistema_id": w.system, "servicios": [service], "justificacion": "Consumir"}),
+        )
+        .await
+        .ok();
+    let id = r["id"].as_str().unwrap_or_default().to_owned();
+    let code = r["codigo"].as_str().unwrap_or_default().to_owned();
+    app.upload(&id, w.t("sol"), "NI", pdf(), "ni.pdf", "application/pdf").await.ok();
+    for (who, body) in [
+        ("sol", act("presentar")),
+        ("jefe", act("derivar")),
+        ("resp", json!({"accion": "asignar", "lider_id": w.id("lider")})),
+    ] {
+        app.act(&id, w.t(who), body).await.ok();
+    }
+    let mut access = json!({"sistema_id": w.system, "servicio_id": service});
+    if let (Some(a), Some(g)) = (access.as_object_mut(), grant.as_object()) {
+        a.extend(g.clone());
+    }
+    let r = app
+        .act(
+            &id,
+            w.t("lider"),
+            json!({"accion": "habilitar", "habilitacion": {"accesos": [access], "emitir_credenciales": ["apikey", "jwt_hs256"]}}),
+        )
+        .await
+        .ok();
+    let issued = r["credenciales_emitidas"].as_array().cloned().unwrap_or_default();
+    assert_eq!(issued.len(), 2, "{r}");
+    // Secrets are shown once: reading the request again does not show them.
+    let again = app.request(&id).await;
+    assert!(again.get("credenciales_emitidas").is_none());
+    let key = issued.iter().find_map(|i| i["clave"].as_str()).unwrap_or_default().to_owned();
+    assert!(key.starts_with("iop_k_") && key.len() >= 6 + 32, "{key}");
+    assert!(!again.to_string().contains(&key));
+    let jwt = issued.iter().find(|i| i["iss"].is_string()).cloned().unwrap_or_default();
+    Access {
+        request_code: code,
+        key,
+        iss: jwt["iss"].as_str().unwrap_or_default().to_owned(),
+        secret: jwt["secreto"].as_str().unwrap_or_default().to_owned(),
+    }
+}
+
+pub fn jwt(secret: &str, claims: Value) -> String {
+    iop_gateway::auth::sign_hs256(secret.as_bytes(), &claims)
+}
+
+pub fn now_s() -> i64 {
+    iop_gateway::now_ms() / 1000
+}
+
+impl App {
+    pub async fn gw(&self, method: Method, path: &str, headers: &[(&str, &str)], body: Option<Vec<u8>>) -> Resp {
+        let mut r = self.client.request(method, format!("{}{path}", self.gateway));
+        for (k, v) in headers {
+            r = r.header(*k, *v);
+        }
+        if let Some(b) = body {
+            r = r.body(b);
+        }
+        App::read(r.send().await.unwrap_or_else(|e| panic!("{path}: {e}"))).await
+    }
+
+    /// Waits (generously) until a gateway call answers `status`.
+    pub async fn gw_until(&self, path: &str, headers: &[(&str, &str)], status: u16) -> Resp {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let r = self.gw(Method::GET, path, headers, None).await;
+            if r.status.as_u16() == status {
+                return r;
+            }
+            assert!(Instant::now() < deadline, "{path} still answers {} {}", r.status, r.body);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Waits until the call with this request id is in the store.
+    pub async fn record(&self, token: &str, request_id: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let r = self.get(&format!("/api/v1/llamadas?request_id={request_id}"), token).await.ok();
+            if let Some(x) = r.as_array().and_then(|a| a.first()) {
+                return x.clone();
+            }
+            assert!(Instant::now() < deadline, "no record for {request_id}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+fn rid(r: &Resp) -> String {
+    r.headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn granted_calls_pass_and_everything_else_is_refused_and_recorded() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let up = upstream::start("uno").await;
+    let service = publish(&app, &w, &format!("http://{}/base", up.addr), 1000).await;
+    let a = consume(&app, &w, &service, json!({"operaciones": ["consultar-persona", "eco", "lento"]})).await;
+    let key = a.key.as_str();
+
+    // Allowed, by API key: the upstream answers through the gateway.
+    let r = app.gw_until("/segip/v3/personas/7654321", &[("apikey", key)], 200).await;
+    assert_eq!((r.body["ci"].as_str(), r.body["origen"].as_str()), (Some("7654321"), Some("uno")));
+    let id = rid(&r);
+    assert_eq!(id.len(), 32);
+
+    // What reached the upstream: identity, request id, trace context, the connector's own
+    // credential; never the consumer's credential nor hop-by-hop headers.
+    let h = up.seen.all().pop().unwrap_or_default();
+    assert_eq!(h.get("x-request-id").and_then(|v| v.to_str().ok()), Some(id.as_str()));
+    assert_eq!(h.get("x-consumer-id").and_then(|v| v.to_str().ok()), Some(w.system.as_str()));
+    assert_eq!(h.get("x-consumer-username").and_then(|v| v.to_str().ok()), Some("tramites"));
+    assert_eq!(h.get("x-clave-origen").and_then(|v| v.to_str().ok()), Some("secreto-del-origen"));
+    assert!(h.get("traceparent").is_some());
+    assert!(h.get("apikey").is_none() && h.get("authorization").is_none());
+
+    // Allowed, by JWT (HS256, iss = credential key), with exp in the future; credentials never
+    // reach the upstream either way; a client's traceparent passes through; hop-by-hop is stripped.
+    let token = jwt(&a.secret, json!({"iss": a.iss, "exp": now_s() + 60}));
+    let bearer = format!("Bearer {token}");
+    let tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    let r = app
+        .gw(
+            Method::POST,
+            "/segip/v3/eco",
+            &[
+                ("authorization", bearer.as_str()),
+                ("traceparent", tp),
+                ("connection", "x-secreto"),
+                ("x-secreto", "1"),
+            ],
+            Some(b"hola".to_vec()),
+        )
+        .await;
+    assert_eq!((r.status.as_u16(), r.body["bytes"].as_i64()), (200, Some(4)), "{}", r.body);
+    let h = up.seen.all().pop().unwrap_or_default();
+    assert_eq!(h.get("traceparent").and_then(|v| v.to_str().ok()), Some(tp));
+    assert!(h.get("authorization").is_none() && h.get("x-secreto").is_none());
+    for seen in up.seen.all() {
+        for (_, v) in seen.iter() {
+            let v = v.to_str().unwrap_or("");
+            assert!(
+                !v.contains(key) && !v.contains(&token) && !v.contains(&a.secret),
+                "a consumer credential reached the upstream"
+            );
+        }
+    }
+
+    // Refusals.
+    let wrong_key = "iop_k_0000000000000000000000000000000000000000000000000000000000000000";
+    let cases: Vec<(&str, Vec<(&str, String)>, u16, &str)> = vec![
+        ("/segip/v3/personas/1", vec![], 401, "credencial_requerida"),
+        (
+            "/segip/v3/personas/1",
+            vec![("apikey", wrong_key.into())],
+            401,
+            "credencial_invalida",
+        ),
+        (
+            "/segip/v3/personas/1",
+            vec![(
+                "authorization",
+                format!("Bearer {}", jwt(&a.secret, json!({"iss": a.iss, "exp": now_s() - 5}))),
+            )],
+            401,
+            "credencial_vencida",
+        ),
+        (
+            "/segip/v3/personas/1",
+            vec![(
+                "authorization",
+                format!("Bearer {}", jwt(&a.secret, json!({"iss": a.iss, "nbf": now_s() + 300}))),
+            )],
+            401,
+            "jwt_aun_no_valido",
+        ),
+        (
+            "/segip/v3/personas/1",
+            vec![("authorization", format!("Bearer {}", jwt("otro-secreto", json!({"iss": a.iss}))))],
+            401,
+            "jwt_firma_invalida",
+        ),
+        (
+            "/segip/v3/personas/1",
+            vec![("authorization", "Bearer no.es.jwt".into())],
+            401,
+            "jwt_mal_formado",
+        ),
+        (
+            "/segip/v3/certificados/9",
+            vec![("apikey", key.into())],
+            403,
+            "operacion_no_habilitada",
+        ),
+        ("/segip/v3/inexistente", vec![("apikey", key.into())], 404, "operacion_inexistente"),
+        ("/otra/v1/cosa", vec![("apikey", key.into())], 404, "servicio_inexistente"),
+    ];
+    for (path, headers, status, code) in &cases {
+        let hs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = app.gw(Method::GET, path, &hs, None).await;
+        assert_eq!((r.status.as_u16(), r.code()), (*status, *code), "{path}: {}", r.body);
+        assert!(r.body["mensaje"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+
+    // alg: none, and algorithm confusion (the HS256 secret presented as RS256/HS512, or no
+    // signature at all) are refused before any key is used.
+    let claims = URL_SAFE_NO_PAD.encode(json!({"iss": a.iss}).to_string());
+    for alg in ["none", "RS256", "ES256", "HS512"] {
+        let header = URL_SAFE_NO_PAD.encode(json!({"alg": alg, "typ": "JWT"}).to_string());
+        let signed = iop_gateway::auth::hmac256(a.secret.as_bytes(), format!("{header}.{claims}").as_bytes());
+        for sig in [String::new(), URL_SAFE_NO_PAD.encode(signed)] {
+            let bearer = format!("Bearer {header}.{claims}.{sig}");
+            let r = app
+                .gw(Method::GET, "/segip/v3/personas/1", &[("authorization", bearer.as_str())], None)
+                .await;
+            assert_eq!((r.status.as_u16(), r.code()), (401, "jwt_algoritmo_no_admitido"), "{alg}");
+        }
+    }
+
+    // A valid credential of a system without a grant: 403.
+    let entity = entity_of(&app, &w).await;
+    let other = app
+        .post(
+            "/api/v1/sistemas",
+            &app.admin_token,
+            json!({"entidad_id": entity, "codigo": "otro-sistema", "nombre": "Otro sistema"}),
+        )
+        .await
+        .ok();
+    let issued = app
+        .post(
+            &format!("/api/v1/sistemas/{}/credenciales", other["id"].as_str().unwrap_or("")),
+            w.t("lider"),
+            json!({"tipo": "apikey"}),
+        )
+        .await
+        .ok();
+    let other_key = issued["clave"].as_str().unwrap_or_default().to_owned();
+    let r = app.gw_until("/segip/v3/personas/1", &[("apikey", other_key.as_str())], 403).await;
+    assert_eq!(r.code(), "sin_habilitacion");
+    // ...which the sandbox serves, from the description's examples, with no upstream call.
+    let before = up.seen.all().len();
+    let r = app
+        .gw(Method::GET, "/fake/segip/v3/personas/1", &[("apikey", other_key.as_str())], None)
+        .await;
+    assert_eq!(
+        (r.status.as_u16(), r.body["nombres"].as_str()),
+        (200, Some("EJEMPLO")),
+        "{}",
+        r.body
+    );
+    assert_eq!(r.headers.get("x-iop-sandbox").and_then(|v| v.to_str().ok()), Some("ficticio"));
+    assert_eq!(up.seen.all().len(), before, "the sandbox never calls the upstream");
+    app.gw(Method::GET, "/fake/segip/v3/personas/1", &[], None)
+        .await
+        .expect(401, "credencial_requerida");
+
+    // Oversized body (the connector allows 1024 bytes): 413, declared or streamed.
+    let r = app
+        .gw(Method::POST, "/segip/v3/eco", &[("apikey", key)], Some(vec![b'x'; 4096]))
+        .await;
+    assert_eq!((r.status.as_u16(), r.code()), (413, "cuerpo_muy_grande"));
+
+    // Slow upstream (it takes 3 s; the connector waits 1 s): 504, in JSON, no hang.
+    let t = Instant::now();
+    let r = app.gw(Method::GET, "/segip/v3/lento", &[("apikey", key)], None).await;
+    assert_eq!((r.status.as_u16(), r.code()), (504, "tiempo_agotado"));
+    assert!(t.elapsed() < Duration::from_secs(3));
+
+    // Every call is recorded, with the grant and the PR05 request behind it (the legal chain),
+    // and personal identifiers only as keyed hashes.
+    let rec = app.record(&app.admin_token, &id).await;
+    assert_eq!(rec["solicitud"], a.request_code.as_str());
+    assert_eq!(
+        (rec["estado"].as_i64(), rec["estado_origen"].as_i64(), rec["operacion"].as_str()),
+        (Some(200), Some(200), Some("consultar-persona"))
+    );
+    assert!(rec["ruta"].as_str().unwrap_or("").starts_with("/segip/v3/personas/hmac:"), "{rec}");
+    assert!(
+        !rec.to_string().contains("7654321"),
+        "the identity card number is not kept in clear"
+    );
+    let grant_id = rec["habilitacion_id"].as_str().unwrap_or_default().to_owned();
+    let req = app
+        .get(&format!("/api/v1/solicitudes/{}", a.request_code), &app.admin_token)
+        .await
+        .ok();
+    assert!(
+        req["habilitaciones"]
+            .as_array()
+            .is_some_and(|g| g.iter().any(|x| x["id"] == grant_id.as_str())),
+        "the grant leads to the request"
+    );
+    assert!(req["documento"]["sha256"].is_string(), "and the request to its supporting document");
+    let refused = app.gw(Method::GET, "/segip/v3/certificados/9", &[("apikey", key)], None).await;
+    let rec = app.record(&app.admin_token, &rid(&refused)).await;
+    assert_eq!(
+        (rec["estado"].as_i64(), rec["rechazo"].as_str()),
+        (Some(403), Some("operacion_no_habilitada"))
+    );
+
+    // Metrics.
+    let m = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(
+        m.contains(&format!(
+            "iop_gateway_calls_total{{service=\"{service}\",consumer=\"{}\",status=\"2xx\"}}",
+            w.system
+        )),
+        "{m}"
+    );
+    assert!(m.contains("iop_gateway_upstream_errors_total 1"));
+    assert!(m.contains("iop_gateway_snapshot_version"));
+}
+
+async fn entity_of(app: &App, w: &World) -> String {
+    let s = app.get("/api/v1/sistemas", &app.admin_token).await.ok();
+    s.as_array()
+        .and_then(|a| a.iter().find(|x| x["id"] == w.system.as_str()))
+        .and_then(|x| x["entidad_id"].as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn revocation_rotation_limits_outages_and_live_config_changes() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let one = upstream::start("uno").await;
+    let two = upstream::start("dos").await;
+    let service = publish(&app, &w, &format!("http://{}/base", one.addr), 2000).await;
+    let a = consume(&app, &w, &service, json!({"limite_por_segundo": 0.5, "rafaga": 3})).await;
+    let key = a.key.clone();
+    let token = jwt(&a.secret, json!({"iss": a.iss}));
+    let bearer = format!("Bearer {token}");
+
+    // Rate limit per consumer × service: a burst of 3, then 429 with Retry-After.
+    app.gw_until("/segip/v3/personas/1", &[("apikey", key.as_str())], 200).await;
+    let mut statuses = Vec::new();
+    let mut retry = None;
+    for _ in 0..4 {
+        let r = app.gw(Method::GET, "/segip/v3/personas/1", &[("apikey", key.as_str())], None).await;
+        statuses.push(r.status.as_u16());
+        if r.status.as_u16() == 429 {
+            assert_eq!(r.code(), "limite_excedido");
+            retry = r
+                .headers
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok());
+        }
+    }
+    assert_eq!(statuses, vec![200, 200, 429, 429], "burst 3 (one spent above)");
+    assert!(retry.is_some_and(|s| (1..=3).contains(&s)), "{retry:?}");
+
+    // A live configuration change (new upstream) applies with no restart.
+    let service_path = format!("/api/v1/servicios/{service}/conector");
+    let c = app
+        .call(
+            Method::PUT,
+            &service_path,
+            Some(w.t("lider")),
+            Some(json!({"origenes": [format!("http://{}/base", two.addr)], "tiempo_espera_ms": 2000})),
+        )
+        .await
+        .ok();
+    assert_eq!(c["version"], 2);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let r = app
+            .gw(Method::GET, "/segip/v3/personas/2", &[("authorization", bearer.as_str())], None)
+            .await;
+        if r.body["origen"] == "dos" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the new upstream was not used: {}", r.body);
+        tokio::time::sleep(Duration::from_millis(600)).await;
+    }
+    let versions = app.get(&format!("{service_path}/versiones"), w.t("lider")).await.ok();
+    assert_eq!(versions.as_array().map(Vec::len), Some(2), "connector versions are kept");
+
+    // Upstream down: 502 in JSON, with a code, quickly.
+    let down = upstream::closed_port().await;
+    app.call(
+        Method::PUT,
+        &service_path,
+        Some(w.t("lider")),
+        Some(json!({"origenes": [format!("http://{down}/base")]})),
+    )
+    .await
+    .ok();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let r = app
+            .gw(Method::GET, "/segip/v3/personas/3", &[("authorization", bearer.as_str())], None)
+            .await;
+        if r.status.as_u16() == 502 {
+            assert_eq!(r.code(), "servicio_no_disponible");
+            break;
+        }
+        assert!(Instant::now() < deadline, "still {}", r.status);
+        tokio::time::sleep(Duration::from_millis(600)).await;
+    }
+    let probe = app
+        .post(&format!("/api/v1/servicios/{service}/probar"), w.t("lider"), json!({}))
+        .await
+        .ok();
+    assert_eq!(probe[0]["ok"], false);
+    app.call(
+        Method::PUT,
+        &service_path,
+        Some(w.t("lider")),
+        Some(json!({"origenes": [format!("http://{}/base", one.addr)]})),
+    )
+    .await
+    .ok();
+    let probe = app
+        .post(&format!("/api/v1/servicios/{service}/probar"), w.t("lider"), json!({}))
+        .await
+        .ok();
+    assert_eq!(probe[0]["ok"], true, "{probe}");
+
+    // Rotation with no overlap: the old key stops, the new one works.
+    let creds = app
+        .get(&format!("/api/v1/sistemas/{}/credenciales", w.system), w.t("lider"))
+        .await
+        .ok();
+    assert!(!creds.to_string().contains(&key), "listings never show secrets");
+    let key_cred = creds
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["tipo"] == "apikey"))
+        .and_then(|c| c["id"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    let jwt_cred = creds
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["tipo"] == "jwt_hs256"))
+        .and_then(|c| c["id"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    let rotated = app
+        .post(
+            &format!("/api/v1/credenciales/{key_cred}/rotar"),
+            w.t("lider"),
+            json!({"solapamiento_horas": 0}),
+        )
+        .await
+        .ok();
+    let new_key = rotated["clave"].as_str().unwrap_or_default().to_owned();
+    assert_ne!(new_key, key);
+    app.gw_until("/segip/v3/personas/4", &[("apikey", key.as_str())], 401).await;
+    app.gw_until("/segip/v3/personas/4", &[("apikey", new_key.as_str())], 200).await;
+    app.post(&format!("/api/v1/credenciales/{key_cred}/rotar"), w.t("lider"), json!({}))
+        .await
+        .expect(409, "credencial_no_vigente");
+
+    // Revocation takes effect without restart.
+    let r = app
+        .post(&format!("/api/v1/credenciales/{jwt_cred}/revocar"), w.t("lider"), json!({}))
+        .await
+        .ok();
+    assert!(r["revocada"].is_string());
+    let r = app
+        .gw_until("/segip/v3/personas/5", &[("authorization", bearer.as_str())], 401)
+        .await;
+    assert_eq!(r.code(), "credencial_invalida");
+    app.post(&format!("/api/v1/credenciales/{jwt_cred}/revocar"), w.t("lider"), json!({}))
+        .await
+        .expect(409, "credencial_no_vigente");
+    // Only ADAS (or the administrator) manages credentials.
+    app.post(&format!("/api/v1/credenciales/{jwt_cred}/revocar"), w.t("sol"), json!({}))
+        .await
+        .expect(403, "rol_requerido");
+}
+
+#[tokio::test]
+async fn grants_outside_their_validity_are_refused() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let up = upstream::start("uno").await;
+    let service = publish(&app, &w, &format!("http://{}/base", up.addr), 2000).await;
+    // A grant that starts next year: the credential is valid, the grant is not yet.
+    let a = consume(&app, &w, &service, json!({"desde": "2099-01-01"})).await;
+    let r = app.gw_until("/segip/v3/personas/1", &[("apikey", a.key.as_str())], 403).await;
+    assert_eq!(r.code(), "habilitacion_no_vigente");
+    // Bad enablement input is refused before anything is written.
+    let r = app
+        .post(
+            "/api/v1/solicitudes",
+            w.t("sol"),
+            json!({"tipo": "consumo", "sistema_id": w.system, "servicios": [service], "justificacion": "x"}),
+        )
+        .await
+        .ok();
+    let id = r["id"].as_str().unwrap_or_default().to_owned();
+    app.upload(&id, w.t("sol"), "NI", pdf(), "ni.pdf", "application/pdf").await.ok();
+    for (who, body) in [
+        ("sol", act("presentar")),
+        ("jefe", act("derivar")),
+        ("resp", json!({"accion": "asignar", "lider_id": w.id("lider")})),
+    ] {
+        app.act(&id, w.t(who), body).await.ok();
+    }
+    let access = |extra: Value| {
+        let mut a = json!({"sistema_id": w.system, "servicio_id": service});
+        if let (Some(o), Some(e)) = (a.as_object_mut(), extra.as_object()) {
+            o.extend(e.clone());
+        }
+        json!({"accion": "habilitar", "habilitacion": {"accesos": [a], "emitir_credenciales": ["apikey"]}})
+    };
+    app.act(&id, w.t("lider"), access(json!({"operaciones": ["no-existe"]})))
+        .await
+        .expect(422, "operacion_inexistente");
+    app.act(&id, w.t("lider"), access(json!({"limite_por_segundo": -1})))
+        .await
+        .expect(422, "limite_invalido");
+    app.act(&id, w.t("lider"), access(json!({"hasta": "2020-01-01"})))
+        .await
+        .expect(422, "vigencia_invalida");
+    let mut bad = access(json!({}));
+    bad["habilitacion"]["emitir_credenciales"] = json!(["clave-maestra"]);
+    app.act(&id, w.t("lider"), bad).await.expect(422, "tipo_credencial_invalido");
+    let creds = app
+        .get(&format!("/api/v1/sistemas/{}/credenciales", w.system), w.t("lider"))
+        .await
+        .ok();
+    assert_eq!(creds.as_array().map(Vec::len), Some(2), "refused enablements issued no credential");
+    assert_eq!(app.request(&id).await["estado"], "asignada_lider");
+}
