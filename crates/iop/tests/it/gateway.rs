@@ -178,6 +178,9 @@ impl App {
     }
 }
 
+/// (path, headers, expected status, expected code)
+type Case<'a> = (&'a str, Vec<(&'a str, String)>, u16, &'a str);
+
 fn rid(r: &Resp) -> String {
     r.headers
         .get("x-request-id")
@@ -245,7 +248,7 @@ async fn granted_calls_pass_and_everything_else_is_refused_and_recorded() {
 
     // Refusals.
     let wrong_key = "iop_k_0000000000000000000000000000000000000000000000000000000000000000";
-    let cases: Vec<(&str, Vec<(&str, String)>, u16, &str)> = vec![
+    let cases: Vec<Case> = vec![
         ("/segip/v3/personas/1", vec![], 401, "credencial_requerida"),
         (
             "/segip/v3/personas/1",
