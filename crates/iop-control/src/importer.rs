@@ -32,9 +32,11 @@ struct Line {
     aggregated: Option<i64>,
 }
 
-impl From<Line> for CallRow {
-    fn from(l: Line) -> Self {
+impl Line {
+    fn into_row(self, line_offset: i64) -> CallRow {
+        let l = self;
         CallRow {
+            line_offset,
             node: l.node,
             request_id: l.request_id,
             ts_ms: l.ts_ms,
@@ -69,39 +71,44 @@ pub async fn import_once(store: &Arc<dyn Store>, dir: &Path) -> Result<usize, St
         loop {
             let path = seg.clone();
             let start = offset;
-            let chunk = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<u8>> {
+            let seg_name = name.clone();
+            // Reading and parsing happen off the async threads, so that a large batch never stalls
+            // the gateway's calls.
+            let (chunk_len, complete_len, rows) = tokio::task::spawn_blocking(move || -> std::io::Result<(usize, usize, Vec<CallRow>)> {
                 let mut f = std::fs::File::open(&path)?;
                 f.seek(SeekFrom::Start(start as u64))?;
-                let mut buf = Vec::new();
-                f.take(4 << 20).read_to_end(&mut buf)?;
-                Ok(buf)
+                let mut chunk = Vec::new();
+                f.take(4 << 20).read_to_end(&mut chunk)?;
+                let Some(last_nl) = chunk.iter().rposition(|b| *b == b'\n') else {
+                    return Ok((chunk.len(), 0, Vec::new()));
+                };
+                let complete = &chunk[..=last_nl];
+                let mut rows = Vec::new();
+                let mut at = start;
+                for line in complete.split_inclusive(|b| *b == b'\n') {
+                    let body = &line[..line.len() - 1];
+                    if !body.is_empty() {
+                        match serde_json::from_slice::<Line>(body) {
+                            Ok(l) => rows.push(l.into_row(at)),
+                            Err(e) => tracing::error!(segmento = %seg_name, error = %e, "registro de llamada ilegible; se omite"),
+                        }
+                    }
+                    at += line.len() as i64;
+                }
+                Ok((chunk.len(), complete.len(), rows))
             })
             .await
             .map_err(|e| e.to_string())?
             .map_err(|e| e.to_string())?;
-            let Some(last_nl) = chunk.iter().rposition(|b| *b == b'\n') else {
+            if complete_len == 0 {
                 break;
-            };
-            let complete = &chunk[..=last_nl];
-            let mut rows = Vec::new();
-            for line in complete.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
-                match serde_json::from_slice::<Line>(line) {
-                    Ok(l) => rows.push(CallRow::from(l)),
-                    Err(e) => tracing::error!(segmento = %name, error = %e, "registro de llamada ilegible; se omite"),
-                }
             }
-            offset += complete.len() as i64;
-            for part in rows.chunks(2000) {
-                let last = std::ptr::eq(part.as_ptr_range().end, rows.as_ptr_range().end);
-                // The offset moves with the last batch of this chunk only.
-                let at = if last { offset } else { start };
-                store.import_calls(&name, at, part).await.map_err(|e| e.to_string())?;
-            }
-            if rows.is_empty() {
-                store.import_calls(&name, offset, &[]).await.map_err(|e| e.to_string())?;
-            }
+            offset += complete_len as i64;
+            // Rows and the new offset commit together; a re-import after a crash finds the rows
+            // already there (same segment and offset) and skips them.
+            store.import_calls(&name, offset, &rows).await.map_err(|e| e.to_string())?;
             total += rows.len();
-            if chunk.len() < (4 << 20) {
+            if chunk_len < (4 << 20) {
                 break;
             }
         }

@@ -13,6 +13,7 @@
 pub mod auth;
 pub mod limit;
 pub mod metrics;
+pub mod pool;
 pub mod proxy;
 pub mod records;
 pub mod snapshot;
@@ -22,8 +23,6 @@ pub use records::{CallRecord, Durability, RecordWriter};
 pub use snapshot::*;
 
 use hyper::service::service_fn;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -112,7 +111,7 @@ pub struct Gateway {
     pub metrics: metrics::Metrics,
     pub ready: Readiness,
     pub cfg: GatewayConfig,
-    client: Client<HttpConnector, http_body_util::Full<bytes::Bytes>>,
+    pool: pool::UpstreamPool,
     limiter: limit::Gcra,
     unauth: limit::UnauthLimiter,
     ids: RequestIds,
@@ -121,15 +120,6 @@ pub struct Gateway {
 
 impl Gateway {
     pub fn new(snapshot: SnapshotHandle, keys: DerivedKeys, writer: RecordWriter, ready: Readiness, cfg: GatewayConfig) -> Arc<Self> {
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        connector.set_connect_timeout(Some(cfg.connect_timeout));
-        connector.set_keepalive(Some(Duration::from_secs(60)));
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(90))
-            .pool_max_idle_per_host(1024)
-            .pool_timer(TokioTimer::new())
-            .build(connector);
         Arc::new(Self {
             snapshot,
             keys,
@@ -137,8 +127,8 @@ impl Gateway {
             metrics: Default::default(),
             ready,
             unauth: limit::UnauthLimiter::new(60_000, cfg.unauth_record_per_min, cfg.unauth_allow_per_min),
+            pool: pool::UpstreamPool::new(cfg.connect_timeout),
             cfg,
-            client,
             limiter: Default::default(),
             ids: Default::default(),
             rr: AtomicU64::new(0),

@@ -4,6 +4,7 @@
 use crate::Gateway;
 use crate::auth::{self, AuthError};
 use crate::limit::Unauth;
+use crate::pool::PoolError;
 use crate::records::CallRecord;
 use crate::snapshot::{Consumer, Operation, Route, Segment};
 use bytes::Bytes;
@@ -250,7 +251,18 @@ impl Gateway {
                     )
                     .await;
             }
-            let Some(g) = live.iter().find(|g| g.allows(op_id.as_deref())) else {
+            // Several live grants (from several requests) may cover the call: the most generous
+            // rate applies (no rate at all beats any rate).
+            let best = live
+                .iter()
+                .filter(|g| g.allows(op_id.as_deref()))
+                .max_by(|a, b| match (a.rate, b.rate) {
+                    (None, None) => std::cmp::Ordering::Equal,
+                    (None, Some(_)) => std::cmp::Ordering::Greater,
+                    (Some(_), None) => std::cmp::Ordering::Less,
+                    (Some(x), Some(y)) => x.per_second.total_cmp(&y.per_second),
+                });
+            let Some(g) = best else {
                 return self
                     .refuse(
                         rec,
@@ -271,10 +283,11 @@ impl Gateway {
         // Phase 4, limit.
         if let Some(rate) = rate.or(self.cfg.default_rate) {
             let now_us = now_ms * 1000 + i64::from(start.elapsed().subsec_micros() % 1000);
-            if let Err(wait) = self
-                .limiter
-                .check(&[&consumer.credential_id, &consumer.system_id, &route.service_id], rate, now_us)
-            {
+            if let Err(wait) = self.limiter.check(
+                &limit_key(rec.grant_id.as_deref(), &consumer.system_id, &route.service_id),
+                rate,
+                now_us,
+            ) {
                 self.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
                 let mut res = json_error(
                     StatusCode::TOO_MANY_REQUESTS,
@@ -487,27 +500,26 @@ impl Gateway {
             let Some(base) = route.upstreams.get((first + attempt) % n) else {
                 break;
             };
-            let uri = upstream_uri(base, rest, query);
-            let Ok(uri) = uri.parse::<hyper::Uri>() else { break };
+            let Some(authority) = base.authority() else { break };
+            // Origin-form target: the upstream's path prefix, the rest, the query.
+            let prefix = base.path().trim_end_matches('/');
+            let target = match query {
+                Some(q) => format!("{prefix}/{rest}?{q}"),
+                None => format!("{prefix}/{rest}"),
+            };
+            let Ok(uri) = target.parse::<hyper::Uri>() else { break };
             let mut up = Request::new(Full::new(body.clone()));
             *up.method_mut() = parts.method.clone();
             *up.uri_mut() = uri;
-            *up.headers_mut() = headers.clone();
-            if let Some(a) = base.authority()
-                && let Ok(v) = HeaderValue::from_str(a.as_str())
-            {
+            *up.headers_mut() = if attempt + 1 == n {
+                std::mem::take(&mut headers)
+            } else {
+                headers.clone()
+            };
+            if let Ok(v) = HeaderValue::from_str(authority.as_str()) {
                 up.headers_mut().insert(header::HOST, v);
             }
-            let call = async {
-                let res = self.client.request(up).await?;
-                let (p, b) = res.into_parts();
-                let b = Limited::new(b, self.cfg.max_response_bytes)
-                    .collect()
-                    .await
-                    .map_err(|_| Fail::TooBig)?;
-                Ok::<_, Fail>((p, b.to_bytes()))
-            };
-            match tokio::time::timeout(route.timeout, call).await {
+            match tokio::time::timeout(route.timeout, self.pool.send(authority.as_str(), up, self.cfg.max_response_bytes)).await {
                 Err(_) => {
                     self.metrics.upstream_errors.fetch_add(1, Ordering::Relaxed);
                     rec.refusal = Some("tiempo_agotado");
@@ -518,12 +530,9 @@ impl Gateway {
                         request_id,
                     );
                 }
-                Ok(Err(Fail::Client(e))) if e.is_connect() && attempt + 1 < n => {
-                    last_err = "servicio_no_disponible";
-                    continue;
-                }
-                Ok(Err(Fail::Client(_))) => break,
-                Ok(Err(Fail::TooBig)) => {
+                Ok(Err(PoolError::Connect)) if attempt + 1 < n => continue,
+                Ok(Err(PoolError::Connect | PoolError::Send)) => break,
+                Ok(Err(PoolError::TooBig)) => {
                     last_err = "respuesta_muy_grande";
                     break;
                 }
@@ -547,14 +556,12 @@ impl Gateway {
     }
 }
 
-enum Fail {
-    Client(hyper_util::client::legacy::Error),
-    TooBig,
-}
-
-impl From<hyper_util::client::legacy::Error> for Fail {
-    fn from(e: hyper_util::client::legacy::Error) -> Self {
-        Fail::Client(e)
+/// Limits are per consumer × service: keyed by the grant (or, for the default rate, by system and
+/// service), so that a rotated credential does not reset the count.
+fn limit_key<'a>(grant: Option<&'a str>, system: &'a str, service: &'a str) -> [&'a str; 2] {
+    match grant {
+        Some(g) => [g, ""],
+        None => [system, service],
     }
 }
 
@@ -566,15 +573,6 @@ fn pad32(id: &str) -> String {
         .take(32)
         .collect();
     format!("{hex:0>32}")
-}
-
-fn upstream_uri(base: &hyper::Uri, rest: &str, query: Option<&str>) -> String {
-    let b = base.to_string();
-    let b = b.trim_end_matches('/');
-    match query {
-        Some(q) => format!("{b}/{rest}?{q}"),
-        None => format!("{b}/{rest}"),
-    }
 }
 
 fn json_plain(status: StatusCode, body: &'static str) -> Response<Body> {

@@ -10,7 +10,7 @@ use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Durability {
@@ -63,15 +63,38 @@ pub struct CallRecord {
     pub aggregated: Option<u64>,
 }
 
-struct Job {
-    line: Vec<u8>,
-    ack: oneshot::Sender<bool>,
+struct Pending {
+    buf: Vec<u8>,
+    waiters: Vec<oneshot::Sender<bool>>,
+    /// A flush is scheduled or running: new records join the next batch.
+    scheduled: bool,
+}
+
+struct Segment {
+    file: std::fs::File,
+    written: u64,
+    seq: u64,
+}
+
+struct Shared {
+    pending: std::sync::Mutex<Pending>,
+    segment: std::sync::Mutex<Segment>,
+    wake: tokio::sync::Notify,
+    durability: Durability,
+    segment_bytes: u64,
+    node: String,
+    dir: PathBuf,
 }
 
 /// Appends records with group commit; see the module documentation.
+///
+/// Records are appended to a shared buffer; one flusher task takes the whole buffer at a time,
+/// writes it with one `write` (in `fsync` mode followed by `fdatasync`, off the async threads) and
+/// acknowledges every record in it. Everything stays on the runtime's own threads in `os` mode, so
+/// a call costs no thread hand-off.
 #[derive(Clone)]
 pub struct RecordWriter {
-    tx: mpsc::Sender<Job>,
+    shared: Arc<Shared>,
     pub dir: PathBuf,
 }
 
@@ -79,84 +102,109 @@ fn segment_name(node: &str, n: u64) -> String {
     format!("llamadas-{node}-{n:020}.jsonl")
 }
 
+fn open_segment(dir: &Path, node: &str, seq: u64) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join(segment_name(node, seq)))
+}
+
 impl RecordWriter {
-    /// Starts the writer thread. Records go to `dir/llamadas-<node>-<n>.jsonl`, a new segment each
-    /// start (and every `segment_bytes`).
+    /// Starts the writer (must run inside a Tokio runtime). Records go to
+    /// `dir/llamadas-<node>-<n>.jsonl`, a new segment each start (and every `segment_bytes`).
     pub fn start(dir: &Path, node: &str, durability: Durability, segment_bytes: u64) -> std::io::Result<Self> {
         std::fs::create_dir_all(dir)?;
-        let (tx, mut rx) = mpsc::channel::<Job>(65_536);
-        let first = crate::now_ms().max(0) as u64;
-        let mut seq = first;
-        let open = |seq: u64| -> std::io::Result<std::fs::File> {
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(dir.join(segment_name(node, seq)))
-        };
-        let mut file = open(seq)?;
-        let mut written = 0u64;
-        let dir_owned = dir.to_path_buf();
-        let node = node.to_owned();
-        std::thread::Builder::new().name("iop-registros".into()).spawn(move || {
-            let mut batch: Vec<Job> = Vec::with_capacity(1024);
-            let mut buf: Vec<u8> = Vec::with_capacity(256 * 1024);
-            while let Some(job) = rx.blocking_recv() {
-                batch.push(job);
-                while batch.len() < 4096 {
-                    match rx.try_recv() {
-                        Ok(j) => batch.push(j),
-                        Err(_) => break,
+        let seq = crate::now_ms().max(0) as u64;
+        let file = open_segment(dir, node, seq)?;
+        let shared = Arc::new(Shared {
+            pending: std::sync::Mutex::new(Pending {
+                buf: Vec::with_capacity(1 << 16),
+                waiters: Vec::with_capacity(256),
+                scheduled: false,
+            }),
+            segment: std::sync::Mutex::new(Segment { file, written: 0, seq }),
+            wake: tokio::sync::Notify::new(),
+            durability,
+            segment_bytes,
+            node: node.to_owned(),
+            dir: dir.to_path_buf(),
+        });
+        let flusher = shared.clone();
+        tokio::spawn(async move {
+            loop {
+                flusher.wake.notified().await;
+                // Let the calls that are ready run first, so that they join this batch.
+                tokio::task::yield_now().await;
+                let (buf, waiters) = {
+                    let mut p = flusher.pending.lock().unwrap_or_else(|e| e.into_inner());
+                    p.scheduled = false;
+                    (std::mem::take(&mut p.buf), std::mem::take(&mut p.waiters))
+                };
+                if waiters.is_empty() {
+                    continue;
+                }
+                let ok = match flusher.durability {
+                    Durability::Os => flusher.append(&buf),
+                    Durability::Fsync => {
+                        let f = flusher.clone();
+                        tokio::task::spawn_blocking(move || f.append(&buf)).await.unwrap_or(false)
                     }
-                }
-                buf.clear();
-                for j in &batch {
-                    buf.extend_from_slice(&j.line);
-                }
-                let mut ok = file.write_all(&buf).is_ok();
-                if ok && durability == Durability::Fsync {
-                    ok = file.sync_data().is_ok();
-                }
+                };
                 if !ok {
                     tracing::error!("no se pudo escribir el registro de llamadas");
                 }
-                written += buf.len() as u64;
-                for j in batch.drain(..) {
-                    let _ = j.ack.send(ok);
-                }
-                if written >= segment_bytes {
-                    seq += 1;
-                    match std::fs::OpenOptions::new()
-                        .create(true)
-                        .append(true)
-                        .open(dir_owned.join(segment_name(&node, seq)))
-                    {
-                        Ok(f) => {
-                            file = f;
-                            written = 0;
-                        }
-                        Err(e) => tracing::error!(error = %e, "no se pudo abrir un nuevo segmento de registros"),
-                    }
+                for w in waiters {
+                    let _ = w.send(ok);
                 }
             }
-        })?;
+        });
         Ok(Self {
-            tx,
+            shared,
             dir: dir.to_path_buf(),
         })
     }
 
     /// Writes a record; `true` once it is written (per the durability mode).
     pub async fn write(&self, record: &CallRecord) -> bool {
-        let mut line = match serde_json::to_vec(record) {
-            Ok(l) => l,
-            Err(_) => return false,
-        };
-        line.push(b'\n');
         let (ack, done) = oneshot::channel();
-        if self.tx.send(Job { line, ack }).await.is_err() {
-            return false;
+        {
+            let mut p = self.shared.pending.lock().unwrap_or_else(|e| e.into_inner());
+            if serde_json::to_writer(&mut p.buf, record).is_err() {
+                return false;
+            }
+            p.buf.push(b'\n');
+            p.waiters.push(ack);
+            if !p.scheduled {
+                p.scheduled = true;
+                self.shared.wake.notify_one();
+            }
         }
         done.await.unwrap_or(false)
+    }
+}
+
+impl Shared {
+    fn append(&self, buf: &[u8]) -> bool {
+        let mut seg = self.segment.lock().unwrap_or_else(|e| e.into_inner());
+        let mut ok = seg.file.write_all(buf).is_ok();
+        if ok && self.durability == Durability::Fsync {
+            ok = seg.file.sync_data().is_ok();
+        }
+        seg.written += buf.len() as u64;
+        if ok && seg.written >= self.segment_bytes {
+            let next = seg.seq + 1;
+            match open_segment(&self.dir, &self.node, next) {
+                Ok(f) => {
+                    *seg = Segment {
+                        file: f,
+                        written: 0,
+                        seq: next,
+                    };
+                }
+                Err(e) => tracing::error!(error = %e, "no se pudo abrir un nuevo segmento de registros"),
+            }
+        }
+        ok
     }
 }
 

@@ -123,6 +123,8 @@ pub struct GatewayRows {
 /// A call record as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CallRow {
+    /// Byte offset of its line in its segment (with the segment, its identity).
+    pub line_offset: i64,
     pub node: String,
     pub request_id: String,
     pub ts_ms: i64,

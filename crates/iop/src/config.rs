@@ -37,6 +37,9 @@ pub struct FileConfig {
     pub registro_llamadas: Option<String>,
     /// This node's name in call records (default `n1`).
     pub nodo: Option<String>,
+    /// How often call records are imported from the segment files into the store, in ms
+    /// (default 1000).
+    pub importar_llamadas_ms: Option<u64>,
 }
 
 /// Everything `iop serve` needs.
@@ -51,6 +54,7 @@ pub struct Settings {
     pub master_key_file: PathBuf,
     pub durability: iop_gateway::Durability,
     pub node: String,
+    pub import_every: Duration,
 }
 
 pub const DEFAULT_CONTROL_ADDR: &str = "127.0.0.1:8001";
@@ -160,6 +164,7 @@ pub fn resolve(o: &Overrides, f: FileConfig) -> Result<Settings, ConfigError> {
         control,
         durability,
         node,
+        import_every: Duration::from_millis(f.importar_llamadas_ms.unwrap_or(1000).clamp(10, 3_600_000)),
     })
 }
 

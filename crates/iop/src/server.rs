@@ -167,7 +167,7 @@ pub async fn start_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Resu
         .await
         .map_err(|e| StartError(format!("no se pudo compilar la configuración de la pasarela: {e}")))?;
     background.push(publisher.spawn(Duration::from_secs(30)));
-    background.push(iop_control::importer::spawn(store.clone(), records_dir, Duration::from_millis(250)));
+    background.push(iop_control::importer::spawn(store.clone(), records_dir, settings.import_every));
 
     let control_l = bind("plano de control", settings.control_addr).await?;
     let gateway_l = bind("pasarela", settings.gateway_addr).await?;

@@ -60,8 +60,16 @@ ALTER TABLE grants ADD COLUMN operations TEXT;          -- JSON array of operati
 ALTER TABLE grants ADD COLUMN rate_per_second REAL;
 ALTER TABLE grants ADD COLUMN burst INTEGER;
 
--- Gateway call records, imported from the writer's segment files.
+-- Gateway call records, imported from the writer's segment files. A record is identified by where
+-- it stands (segment, byte offset): request ids can come from clients and need not be unique.
+CREATE TABLE call_segments (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    offset      INTEGER NOT NULL DEFAULT 0      -- bytes imported so far
+);
 CREATE TABLE call_records (
+    segment_id  INTEGER NOT NULL REFERENCES call_segments(id),
+    line_offset INTEGER NOT NULL,
     node        TEXT NOT NULL,
     request_id  TEXT NOT NULL,
     ts_ms       INTEGER NOT NULL,
@@ -82,14 +90,7 @@ CREATE TABLE call_records (
     refusal     TEXT,
     sandbox     INTEGER NOT NULL,
     aggregated  INTEGER,
-    PRIMARY KEY (node, request_id, ts_ms)
-);
-CREATE INDEX call_records_system_ts ON call_records(system_id, ts_ms);
-CREATE INDEX call_records_service_ts ON call_records(service_id, ts_ms);
+    PRIMARY KEY (segment_id, line_offset)
+) WITHOUT ROWID;
 CREATE INDEX call_records_request_id ON call_records(request_id);
-
--- How far each segment file has been imported.
-CREATE TABLE call_import (
-    segment     TEXT PRIMARY KEY,
-    offset      INTEGER NOT NULL
-);
+CREATE INDEX call_records_system_ts ON call_records(system_id, ts_ms);

@@ -54,6 +54,7 @@ fn credential_row(r: &SqliteRow) -> StoreResult<CredentialRec> {
 
 fn call_row(r: &SqliteRow) -> StoreResult<CallRow> {
     Ok(CallRow {
+        line_offset: get(r, "line_offset")?,
         node: get(r, "node")?,
         request_id: get(r, "request_id")?,
         ts_ms: get(r, "ts_ms")?,
@@ -342,7 +343,7 @@ impl GatewayStore for SqliteStore {
     }
 
     async fn import_offset(&self, segment: &str) -> StoreResult<i64> {
-        let v: Option<i64> = sqlx::query_scalar("SELECT offset FROM call_import WHERE segment = ?")
+        let v: Option<i64> = sqlx::query_scalar("SELECT offset FROM call_segments WHERE name = ?")
             .bind(segment)
             .fetch_optional(&self.pool)
             .await
@@ -352,38 +353,45 @@ impl GatewayStore for SqliteStore {
 
     async fn import_calls(&self, segment: &str, offset: i64, rows: &[CallRow]) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        for c in rows {
-            sqlx::query("INSERT OR IGNORE INTO call_records (node, request_id, ts_ms, client_ip, system_id, credential_id, service_id, operation, grant_id, request_code, method, path, status, latency_us, bytes_in, bytes_out, upstream_status, refusal, sandbox, aggregated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                .bind(&c.node)
-                .bind(&c.request_id)
-                .bind(c.ts_ms)
-                .bind(&c.client_ip)
-                .bind(c.system_id.as_deref())
-                .bind(c.credential_id.as_deref())
-                .bind(c.service_id.as_deref())
-                .bind(c.operation.as_deref())
-                .bind(c.grant_id.as_deref())
-                .bind(c.request_code.as_deref())
-                .bind(&c.method)
-                .bind(&c.path)
-                .bind(c.status)
-                .bind(c.latency_us)
-                .bind(c.bytes_in)
-                .bind(c.bytes_out)
-                .bind(c.upstream_status)
-                .bind(c.refusal.as_deref())
-                .bind(i64::from(c.sandbox))
-                .bind(c.aggregated)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
+        let seg: i64 = sqlx::query_scalar(
+            "INSERT INTO call_segments (name, offset) VALUES (?1, ?2) ON CONFLICT(name) DO UPDATE SET offset = MAX(offset, excluded.offset) RETURNING id",
+        )
+        .bind(segment)
+        .bind(offset)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(backend)?;
+        // Many rows per statement: one statement's overhead for up to 400 records.
+        for part in rows.chunks(400) {
+            let mut q = sqlx::QueryBuilder::<Sqlite>::new(
+                "INSERT OR IGNORE INTO call_records (segment_id, line_offset, node, request_id, ts_ms, client_ip, system_id, credential_id, service_id, operation, grant_id, request_code, method, path, status, latency_us, bytes_in, bytes_out, upstream_status, refusal, sandbox, aggregated) ",
+            );
+            q.push_values(part, |mut b, c| {
+                b.push_bind(seg)
+                    .push_bind(c.line_offset)
+                    .push_bind(c.node.clone())
+                    .push_bind(c.request_id.clone())
+                    .push_bind(c.ts_ms)
+                    .push_bind(c.client_ip.clone())
+                    .push_bind(c.system_id.clone())
+                    .push_bind(c.credential_id.clone())
+                    .push_bind(c.service_id.clone())
+                    .push_bind(c.operation.clone())
+                    .push_bind(c.grant_id.clone())
+                    .push_bind(c.request_code.clone())
+                    .push_bind(c.method.clone())
+                    .push_bind(c.path.clone())
+                    .push_bind(c.status)
+                    .push_bind(c.latency_us)
+                    .push_bind(c.bytes_in)
+                    .push_bind(c.bytes_out)
+                    .push_bind(c.upstream_status)
+                    .push_bind(c.refusal.clone())
+                    .push_bind(i64::from(c.sandbox))
+                    .push_bind(c.aggregated);
+            });
+            q.build().execute(&mut *tx).await.map_err(backend)?;
         }
-        sqlx::query("INSERT INTO call_import (segment, offset) VALUES (?, ?) ON CONFLICT(segment) DO UPDATE SET offset = excluded.offset")
-            .bind(segment)
-            .bind(offset)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
         tx.commit().await.map_err(backend)
     }
 

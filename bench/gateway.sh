@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# Gateway benchmark: iop against nginx doing the same job, in one run, on loopback.
+#
+#   bench/gateway.sh            full run (5 alternating rounds of 10 s each, then the scale part)
+#   DUR=3 ROUNDS=3 SCALE=0 bench/gateway.sh    a quicker look
+#
+# (a) the upstream alone, (b) nginx as a plain reverse proxy, (c) nginx as an API gateway
+# (API-key map, per-path allow map, limit_req zone, access log), (d) iop with API-key auth, grant
+# check, rate limit and call records on. The server under test runs alone on core 0 (taskset;
+# nginx with one worker); wrk (-t1 -c64) and the upstream share core 1. Each figure is the median
+# of the rounds; configurations alternate within each round because single runs drift.
+# The scale part loads 10,000 services and 100,000 consumers and measures iop again, the time
+# from a revocation to the gateway's refusal, and resident memory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DUR=${DUR:-10}
+ROUNDS=${ROUNDS:-5}
+SCALE=${SCALE:-1}
+SERVICES=${SERVICES:-10000}
+CONSUMERS=${CONSUMERS:-100000}
+
+if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
+  apt-get update -q && apt-get install -y -q nginx wrk
+fi
+cargo build --release --locked --bin iop
+IOP=$PWD/target/release/iop
+
+SUT=0; LOAD=1
+[ "$(nproc)" -ge 2 ] || LOAD=0
+W=$(mktemp -d)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.5; rm -rf "$W"; }
+trap cleanup EXIT
+UP=18900 PLAIN=18901 NGW=18902 IOPC=18903 IOPG=18904
+BODY='{"ci":"1234567","nombres":"JUANA","primer_apellido":"PEREZ","segundo_apellido":"DEMO","fecha_nacimiento":"1990-01-01","vigente":true,"aviso":"ficticio"}'
+
+nginx_conf() { # name port body-of-http-block
+  mkdir -p "$W/$1"
+  cat > "$W/$1/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $W/$1/nginx.pid;
+error_log $W/$1/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $W/$1; proxy_temp_path $W/$1; fastcgi_temp_path $W/$1; uwsgi_temp_path $W/$1; scgi_temp_path $W/$1;
+  keepalive_requests 1000000;
+  $3
+}
+CONF
+}
+
+nginx_conf up $UP "server { listen 127.0.0.1:$UP; location / { default_type application/json; return 200 '$BODY'; } }"
+nginx_conf plain $PLAIN "upstream up { server 127.0.0.1:$UP; keepalive 64; }
+  server { listen 127.0.0.1:$PLAIN; location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }"
+
+taskset -c $LOAD nginx -c "$W/up/nginx.conf" & PIDS+=($!)
+taskset -c $SUT nginx -c "$W/plain/nginx.conf" & PIDS+=($!)
+
+# iop: demo mode on a fresh data dir, call records in "os" mode (the default).
+mkdir -p "$W/iop"
+printf 'registro_llamadas = "os"\n' > "$W/iop/iop.toml"
+start_iop() {
+  taskset -c $SUT "$IOP" serve --demo --config "$W/iop/iop.toml" --data-dir "$W/iop/data" --log warn \
+    --control-addr 127.0.0.1:$IOPC --gateway-addr 127.0.0.1:$IOPG > "$W/iop/out" 2> "$W/iop/err" &
+  IOP_PID=$!; PIDS+=($IOP_PID)
+  for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$IOPC/readyz" >/dev/null 2>&1 && return; sleep 0.1; done
+  echo "iop did not start"; cat "$W/iop/err"; exit 1
+}
+start_iop
+KEY=$(python3 bench/iop_setup.py "http://127.0.0.1:$IOPC" "http://127.0.0.1:$UP")
+
+# nginx as an API gateway: the same key, the same path rule, a (non-binding) rate limit, a log.
+nginx_conf gw $NGW "upstream up { server 127.0.0.1:$UP; keepalive 64; }
+  map_hash_bucket_size 256;
+  map \$http_apikey \$consumer { default \"\"; \"$KEY\" \"tramites-en-linea\"; }
+  map \"\$consumer:\$uri\" \$allowed { default 0; \"~^tramites-en-linea:/segip/v2/\" 1; }
+  limit_req_zone \$consumer zone=consumers:10m rate=1000000r/s;
+  log_format calls '\$msec \$request_id \$consumer \$request_method \$uri \$status \$request_time \$bytes_sent \$upstream_status';
+  server { listen 127.0.0.1:$NGW;
+    location /segip/v2/ {
+      access_log $W/gw/calls.log calls;
+      if (\$consumer = \"\") { return 401; }
+      if (\$allowed = 0) { return 403; }
+      limit_req zone=consumers burst=1000000 nodelay;
+      proxy_set_header apikey \"\"; proxy_set_header X-Consumer-Username \$consumer; proxy_set_header X-Request-Id \$request_id;
+      proxy_http_version 1.1; proxy_set_header Connection \"\";
+      proxy_pass http://up/;
+    } }"
+taskset -c $SUT nginx -c "$W/gw/nginx.conf" & PIDS+=($!)
+sleep 1
+
+PATH_="/segip/v2/personas/1234567"
+declare -A URL=([upstream]="http://127.0.0.1:$UP$PATH_" [nginx-plain]="http://127.0.0.1:$PLAIN$PATH_" [nginx-gateway]="http://127.0.0.1:$NGW$PATH_" [iop]="http://127.0.0.1:$IOPG$PATH_")
+for n in "${!URL[@]}"; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H "apikey: $KEY" "${URL[$n]}")
+  [ "$code" = 200 ] || { echo "$n answers $code"; cat "$W/iop/err"; exit 1; }
+done
+
+run() { # name url -> "rps p50_ms p99_ms"
+  taskset -c $LOAD wrk -t1 -c64 -d"${DUR}s" --latency -H "apikey: $KEY" "$2" > "$W/wrk.out" 2>&1
+  local rps p50 p99 non2xx
+  rps=$(awk '/Requests\/sec/ {print $2}' "$W/wrk.out")
+  p50=$(awk '$1=="50%" {print $2}' "$W/wrk.out")
+  p99=$(awk '$1=="99%" {print $2}' "$W/wrk.out")
+  non2xx=$(awk '/Non-2xx/ {print $5}' "$W/wrk.out")
+  [ -z "$non2xx" ] || { echo "$1: $non2xx non-2xx answers"; cat "$W/wrk.out"; exit 1; }
+  echo "$rps $(ms "$p50") $(ms "$p99")"
+}
+ms() { # wrk latency (123.45us / 1.23ms / 1.02s) -> ms
+  python3 -c "import sys,re; v=sys.argv[1]; m=re.match(r'([0-9.]+)(us|ms|s)',v); f={'us':0.001,'ms':1,'s':1000}[m.group(2)]; print(round(float(m.group(1))*f,3))" "$1"
+}
+median() { python3 -c "import sys,statistics; print(statistics.median(float(x) for x in sys.argv[1:]))" "$@"; }
+
+ORDER=(upstream nginx-plain nginx-gateway iop)
+declare -A RPS P50 P99
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  rounds: $ROUNDS x ${DUR}s  wrk -t1 -c64, server under test on core $SUT"
+for r in $(seq 1 "$ROUNDS"); do
+  for n in "${ORDER[@]}"; do
+    read -r rps p50 p99 < <(run "$n" "${URL[$n]}")
+    RPS[$n]="${RPS[$n]:-} $rps"; P50[$n]="${P50[$n]:-} $p50"; P99[$n]="${P99[$n]:-} $p99"
+    echo "  round $r $n: $rps req/s, p50 $p50 ms, p99 $p99 ms"
+  done
+done
+echo
+printf '%-15s %12s %10s %10s\n' config "req/s" "p50 ms" "p99 ms"
+declare -A M
+for n in "${ORDER[@]}"; do
+  M[$n]=$(median ${RPS[$n]})
+  printf '%-15s %12.0f %10.3f %10.3f\n' "$n" "${M[$n]}" "$(median ${P50[$n]})" "$(median ${P99[$n]})"
+done
+RECORDS=$(cat "$W"/iop/data/llamadas/*.jsonl | wc -l)
+echo "iop call records written: $RECORDS"
+
+if [ "$SCALE" = 1 ]; then
+  echo
+  echo "scale: loading $SERVICES services and $CONSUMERS consumers"
+  kill "$IOP_PID"; wait "$IOP_PID" 2>/dev/null || true
+  read -r SKEY SCRED < <(python3 bench/scale_load.py "$W/iop/data" "http://127.0.0.1:$UP" "$SERVICES" "$CONSUMERS")
+  t0=$(date +%s.%N); start_iop; t1=$(date +%s.%N)
+  echo "  start-up with the load: $(python3 -c "print(round($t1-$t0,2))") s"
+  for _ in $(seq 1 100); do [ "$(curl -s -o /dev/null -w '%{http_code}' -H "apikey: $SKEY" "${URL[iop]}")" = 200 ] && break; sleep 0.1; done
+  SR=(); SP99=()
+  for r in $(seq 1 "$ROUNDS"); do
+    read -r rps p50 p99 < <(KEY=$SKEY run iop-scale "${URL[iop]}")
+    SR+=("$rps"); SP99+=("$p99")
+    echo "  round $r iop (loaded): $rps req/s, p99 $p99 ms"
+  done
+  SM=$(median "${SR[@]}")
+  RSS=$(awk '/VmRSS/ {print $2}' /proc/$IOP_PID/status)
+  REV=()
+  for i in 1 2 3; do
+    read -r k c < <(python3 - "$W/iop/data" "$i" <<'PY'
+import sqlite3, sys, os, hmac, hashlib
+# a fresh key for one of the loaded systems (issued the same way the platform does)
+d=sys.argv[1]; db=sqlite3.connect(os.path.join(d,"iop.sqlite3"))
+master=bytes.fromhex(open(os.path.join(d,"clave-maestra")).read().strip())
+kk=hmac.new(master,b"iop/v1/apikey",hashlib.sha256).digest()
+sid,=db.execute("SELECT id FROM systems WHERE codigo=?",(f"sis-{int(sys.argv[2]):06d}",)).fetchone()
+key="iop_k_"+os.urandom(32).hex(); cid=os.urandom(16).hex(); cid=f"{cid[:8]}-{cid[8:12]}-4{cid[13:16]}-8{cid[17:20]}-{cid[20:32]}"
+u,=db.execute("SELECT id FROM users WHERE login='lider'").fetchone()
+db.execute("INSERT INTO credentials (id, system_id, kind, key_id, hint, created_by, created_at) VALUES (?,?,?,?,?,?,0)",(cid,sid,"apikey",hmac.new(kk,key.encode(),hashlib.sha256).hexdigest(),key[:14],u))
+db.commit(); print(key,cid)
+PY
+)
+    # Written behind the control plane's back: the periodic rebuild (every 30 s) picks it up.
+    for _ in $(seq 1 600); do [ "$(curl -s -o /dev/null -w '%{http_code}' -H "apikey: $k" "${URL[iop]}")" = 200 ] && break; sleep 0.1; done
+    REV+=("$(python3 bench/revoke_latency.py "http://127.0.0.1:$IOPC" "http://127.0.0.1:$IOPG" "$PATH_" "$k" "$c")")
+  done
+  echo "  revocation to refusal (ms): ${REV[*]}"
+  printf '%-15s %12.0f req/s, p99 %s ms, RSS %d MB, revocation %s ms (median)\n' "iop-loaded" "$SM" "$(median "${SP99[@]}")" "$((RSS / 1024))" "$(median "${REV[@]}")"
+  echo "iop-loaded/iop rps ratio: $(python3 -c "print(f'{$SM/${M[iop]}:.3f}')")"
+fi
+echo
+echo "iop/nginx-plain rps ratio: $(python3 -c "print(f'{${M[iop]}/${M[nginx-plain]}:.2f}')")"
+echo "iop/nginx-gateway rps ratio: $(python3 -c "print(f'{${M[iop]}/${M[nginx-gateway]}:.2f}')")"
