@@ -150,8 +150,13 @@ pub fn compile(rows: &GatewayRows, keys: &DerivedKeys, secrets: &SecretBox, vers
             },
         }
     }
+    let mut codes: HashMap<String, Arc<str>> = HashMap::new();
     for g in &rows.grants {
         let s = &g.grant.spec;
+        let request_code = codes
+            .entry(g.request_code.to_string())
+            .or_insert_with(|| g.request_code.as_str().into())
+            .clone();
         let system_id = systems
             .entry(s.system.to_string())
             .or_insert_with(|| s.system.to_string().into())
@@ -161,7 +166,7 @@ pub fn compile(rows: &GatewayRows, keys: &DerivedKeys, secrets: &SecretBox, vers
             s.service.to_string().into(),
             Grant {
                 grant_id: g.grant.id.to_string().into(),
-                request_code: g.request_code.as_str().into(),
+                request_code,
                 operations: s.operations.as_ref().map(|o| o.iter().map(|x| x.as_str().into()).collect()),
                 from_ms: day_start_ms(s.valid_from),
                 until_ms: s.valid_until.and_then(|d| d.next_day()).map(day_start_ms),
@@ -202,25 +207,31 @@ impl Publisher {
         self.notify.notify_one();
     }
 
-    /// Takes a credential out of the live snapshot right away, then rebuilds.
+    /// Refuses a credential in the gateway right away (O(1), whatever the number of consumers),
+    /// then rebuilds.
     pub fn revoke_now(&self, credential_id: &str) {
-        let v = self.version.fetch_add(1, Ordering::SeqCst) + 1;
-        let cur = self.handle.load_full();
-        self.handle.store(cur.without_credential(credential_id, v));
+        self.handle.revoke(credential_id);
         self.changed();
     }
 
-    /// Rebuilds from the store and swaps the result in.
-    pub async fn rebuild(&self) -> Result<u64, iop_store::StoreError> {
+    /// Rebuilds from the store and swaps the result in. The compilation runs off the async
+    /// threads: with 100,000 consumers it takes long enough to be felt by calls in flight.
+    pub async fn rebuild(self: &Arc<Self>) -> Result<u64, iop_store::StoreError> {
+        // Revocations known now are in the store already, so the build will leave them out.
+        let revoked_before = self.handle.revoked_snapshot();
         let rows = self.store.gateway_rows().await?;
         let v = self.version.fetch_add(1, Ordering::SeqCst) + 1;
-        let (snap, warnings) = compile(&rows, &self.keys, &self.secrets, v, iop_gateway::now_ms());
+        let me = self.clone();
+        let (snap, warnings) = tokio::task::spawn_blocking(move || compile(&rows, &me.keys, &me.secrets, v, iop_gateway::now_ms()))
+            .await
+            .map_err(|e| iop_store::StoreError::Backend(e.to_string()))?;
         for w in warnings {
             tracing::warn!(aviso = %w, "configuración de la pasarela omitida");
         }
         // A slower, older rebuild must not replace a newer snapshot.
         if self.handle.load().version < v {
             self.handle.store(snap);
+            self.handle.forget_revoked(&revoked_before);
         }
         Ok(v)
     }

@@ -83,10 +83,11 @@ pub struct GatewayConfig {
     pub connect_timeout: Duration,
     /// Rate applied when a grant has none.
     pub default_rate: Option<Rate>,
-    /// Unauthenticated refusals per address and minute: how many get a record of their own, and
-    /// how many are answered before 429.
-    pub unauth_record_per_min: u64,
-    pub unauth_allow_per_min: u64,
+    /// Unauthenticated refusals per address and window: how many get a record of their own (the
+    /// rest are counted in one aggregate record per window), and how many are answered before 429.
+    pub unauth_window: Duration,
+    pub unauth_record_per_window: u64,
+    pub unauth_allow_per_window: u64,
 }
 
 impl Default for GatewayConfig {
@@ -97,8 +98,9 @@ impl Default for GatewayConfig {
             max_header_bytes: 32 * 1024,
             connect_timeout: Duration::from_secs(3),
             default_rate: None,
-            unauth_record_per_min: 60,
-            unauth_allow_per_min: 600,
+            unauth_window: Duration::from_secs(60),
+            unauth_record_per_window: 60,
+            unauth_allow_per_window: 600,
         }
     }
 }
@@ -126,7 +128,11 @@ impl Gateway {
             writer,
             metrics: Default::default(),
             ready,
-            unauth: limit::UnauthLimiter::new(60_000, cfg.unauth_record_per_min, cfg.unauth_allow_per_min),
+            unauth: limit::UnauthLimiter::new(
+                cfg.unauth_window.as_millis() as i64,
+                cfg.unauth_record_per_window,
+                cfg.unauth_allow_per_window,
+            ),
             pool: pool::UpstreamPool::new(cfg.connect_timeout),
             cfg,
             limiter: Default::default(),
@@ -162,7 +168,7 @@ pub async fn serve(listener: TcpListener, gw: Arc<Gateway>, stop: impl std::futu
         let gw = gw.clone();
         tokio::spawn(async move {
             loop {
-                tokio::time::sleep(Duration::from_secs(5)).await;
+                tokio::time::sleep((gw.cfg.unauth_window / 4).clamp(Duration::from_millis(100), Duration::from_secs(5))).await;
                 for a in gw.unauth.sweep(now_ms()) {
                     gw.write_aggregate(a).await;
                 }

@@ -162,6 +162,14 @@ impl Gateway {
             Credential::ApiKey(k) => auth::by_api_key(&snap, &self.keys, k, now_ms),
             Credential::Jwt(t) => auth::by_jwt(&snap, t, now_ms),
         };
+        // Revoked since the snapshot was built: refused at once.
+        let auth = auth.and_then(|c| {
+            if self.snapshot.is_revoked(&c.credential_id) {
+                Err(AuthError::UnknownKey)
+            } else {
+                Ok(c)
+            }
+        });
         if let Ok(c) = &auth {
             rec.system_id = Some(c.system_id.clone());
             rec.system_code = Some(c.system_code.clone());

@@ -195,29 +195,6 @@ impl Snapshot {
     pub fn credential_count(&self) -> usize {
         self.api_keys.len() + self.jwt.len()
     }
-
-    /// A copy with one credential removed (incremental revocation: no full rebuild needed).
-    pub fn without_credential(&self, credential_id: &str, version: u64) -> Snapshot {
-        Snapshot {
-            version,
-            built_at_ms: self.built_at_ms,
-            routes: self.routes.clone(),
-            max_segments: self.max_segments,
-            api_keys: self
-                .api_keys
-                .iter()
-                .filter(|(_, c)| &*c.credential_id != credential_id)
-                .map(|(k, v)| (*k, v.clone()))
-                .collect(),
-            jwt: self
-                .jwt
-                .iter()
-                .filter(|(_, j)| &*j.consumer.credential_id != credential_id)
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-            grants: self.grants.clone(),
-        }
-    }
 }
 
 /// Builds a [`Snapshot`].
@@ -272,25 +249,60 @@ impl SnapshotBuilder {
     }
 }
 
-/// The current snapshot, swapped atomically.
+/// The current snapshot, swapped atomically, and the credentials revoked since it was built.
+///
+/// A revocation must take effect at once, also with 100,000 consumers loaded: instead of copying
+/// the snapshot, the credential joins a small revoked set (checked on every call); the next full
+/// build, which no longer contains it, starts with an empty set again.
 #[derive(Debug, Clone)]
-pub struct SnapshotHandle(Arc<ArcSwap<Snapshot>>);
+pub struct SnapshotHandle {
+    current: Arc<ArcSwap<Snapshot>>,
+    revoked: Arc<ArcSwap<std::collections::HashSet<Box<str>>>>,
+}
 
 impl Default for SnapshotHandle {
     fn default() -> Self {
-        Self(Arc::new(ArcSwap::from_pointee(Snapshot::default())))
+        Self {
+            current: Arc::new(ArcSwap::from_pointee(Snapshot::default())),
+            revoked: Arc::new(ArcSwap::from_pointee(Default::default())),
+        }
     }
 }
 
 impl SnapshotHandle {
     pub fn load(&self) -> arc_swap::Guard<Arc<Snapshot>> {
-        self.0.load()
+        self.current.load()
     }
     pub fn load_full(&self) -> Arc<Snapshot> {
-        self.0.load_full()
+        self.current.load_full()
     }
+    /// Installs a full build. Revocations recorded after `built_from_revocations` was read are kept.
     pub fn store(&self, s: Snapshot) {
-        self.0.store(Arc::new(s));
+        self.current.store(Arc::new(s));
+    }
+    /// Clears the revoked set of the credentials the new build already left out.
+    pub fn forget_revoked(&self, included_in_build: &std::collections::HashSet<Box<str>>) {
+        self.revoked.rcu(|cur| {
+            cur.iter()
+                .filter(|c| !included_in_build.contains(*c))
+                .cloned()
+                .collect::<std::collections::HashSet<_>>()
+        });
+    }
+    /// Revokes a credential now, without a rebuild.
+    pub fn revoke(&self, credential_id: &str) {
+        self.revoked.rcu(|cur| {
+            let mut next = (**cur).clone();
+            next.insert(credential_id.into());
+            next
+        });
+    }
+    pub fn revoked_snapshot(&self) -> Arc<std::collections::HashSet<Box<str>>> {
+        self.revoked.load_full()
+    }
+    pub fn is_revoked(&self, credential_id: &str) -> bool {
+        let r = self.revoked.load();
+        !r.is_empty() && r.contains(credential_id)
     }
 }
 

@@ -40,6 +40,11 @@ pub struct FileConfig {
     /// How often call records are imported from the segment files into the store, in ms
     /// (default 1000).
     pub importar_llamadas_ms: Option<u64>,
+    /// Calls without a valid credential, per client address and minute: how many get a record of
+    /// their own (default 60; the rest are counted in one aggregate record), and how many are
+    /// answered before 429 (default 600).
+    pub rechazos_registrados_por_minuto: Option<u64>,
+    pub rechazos_permitidos_por_minuto: Option<u64>,
 }
 
 /// Everything `iop serve` needs.
@@ -55,6 +60,7 @@ pub struct Settings {
     pub durability: iop_gateway::Durability,
     pub node: String,
     pub import_every: Duration,
+    pub gateway: iop_gateway::GatewayConfig,
 }
 
 pub const DEFAULT_CONTROL_ADDR: &str = "127.0.0.1:8001";
@@ -150,6 +156,7 @@ pub fn resolve(o: &Overrides, f: FileConfig) -> Result<Settings, ConfigError> {
             .ok_or_else(|| ConfigError(format!("registro_llamadas: «{v}» no válido; use «os» o «fsync»")))?,
     };
     let node = f.nodo.clone().unwrap_or_else(|| "n1".into());
+    let node_name = node.clone();
     if node.is_empty() || node.len() > 32 || !node.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         return Err(ConfigError("nodo: de 1 a 32 letras, dígitos o «-»".into()));
     }
@@ -165,6 +172,12 @@ pub fn resolve(o: &Overrides, f: FileConfig) -> Result<Settings, ConfigError> {
         durability,
         node,
         import_every: Duration::from_millis(f.importar_llamadas_ms.unwrap_or(1000).clamp(10, 3_600_000)),
+        gateway: iop_gateway::GatewayConfig {
+            node: node_name.as_str().into(),
+            unauth_record_per_window: f.rechazos_registrados_por_minuto.unwrap_or(60),
+            unauth_allow_per_window: f.rechazos_permitidos_por_minuto.unwrap_or(600).max(1),
+            ..Default::default()
+        },
     })
 }
 

@@ -7,7 +7,7 @@ use iop_control::secrets::MasterKey;
 use iop_control::seed::{DemoAccess, DemoAccount};
 use iop_control::{AppState, GatewayHooks, SystemClock, seed};
 use iop_domain::Clock;
-use iop_gateway::{Gateway, GatewayConfig, Readiness, RecordWriter, SnapshotHandle};
+use iop_gateway::{Gateway, Readiness, RecordWriter, SnapshotHandle};
 use iop_store::Store;
 use iop_store::blobs::BlobStore;
 use iop_store::sqlite::SqliteStore;
@@ -128,16 +128,7 @@ pub async fn start_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Resu
         ))
     })?;
     let readiness = Readiness::default();
-    let gateway = Gateway::new(
-        handle,
-        keys.clone(),
-        writer,
-        readiness.clone(),
-        GatewayConfig {
-            node: settings.node.as_str().into(),
-            ..Default::default()
-        },
-    );
+    let gateway = Gateway::new(handle, keys.clone(), writer, readiness.clone(), settings.gateway.clone());
     let state = app_state(&settings, store.clone(), clock).with_gateway(GatewayHooks {
         publisher: publisher.clone(),
         keys,
@@ -166,7 +157,7 @@ pub async fn start_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Resu
         .rebuild()
         .await
         .map_err(|e| StartError(format!("no se pudo compilar la configuración de la pasarela: {e}")))?;
-    background.push(publisher.spawn(Duration::from_secs(30)));
+    background.push(publisher.spawn(Duration::from_secs(300)));
     background.push(iop_control::importer::spawn(store.clone(), records_dir, settings.import_every));
 
     let control_l = bind("plano de control", settings.control_addr).await?;

@@ -214,6 +214,19 @@ async fn granted_calls_pass_and_everything_else_is_refused_and_recorded() {
     assert!(h.get("traceparent").is_some());
     assert!(h.get("apikey").is_none() && h.get("authorization").is_none());
 
+    // The same through HTTP/2 (prior knowledge, as gRPC-era clients do).
+    let h2 = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = h2
+        .get(format!("{}/segip/v3/personas/1", app.gateway))
+        .header("apikey", key)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((r.version(), r.status().as_u16()), (reqwest::Version::HTTP_2, 200));
+
     // Allowed, by JWT (HS256, iss = credential key), with exp in the future; credentials never
     // reach the upstream either way; a client's traceparent passes through; hop-by-hop is stripped.
     let token = jwt(&a.secret, json!({"iss": a.iss, "exp": now_s() + 60}));
@@ -633,4 +646,44 @@ async fn grants_outside_their_validity_are_refused() {
         .ok();
     assert_eq!(creds.as_array().map(Vec::len), Some(2), "refused enablements issued no credential");
     assert_eq!(app.request(&id).await["estado"], "asignada_lider");
+}
+
+#[tokio::test]
+async fn a_flood_without_credentials_is_throttled_and_aggregated() {
+    let app = spawn_app_with(|s| {
+        s.gateway.unauth_window = Duration::from_millis(1500);
+        s.gateway.unauth_record_per_window = 5;
+        s.gateway.unauth_allow_per_window = 20;
+    })
+    .await;
+    let bad = "iop_k_ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff";
+    let mut codes = Vec::new();
+    for i in 0..60 {
+        let r = app.gw(Method::GET, &format!("/nada/v1/{i}"), &[("apikey", bad)], None).await;
+        codes.push(r.status.as_u16());
+        if i >= 20 {
+            assert_eq!(r.code(), "demasiados_rechazos");
+            assert!(r.headers.get("retry-after").is_some());
+        }
+    }
+    assert!(codes[..20].iter().all(|c| *c == 404), "{codes:?}");
+    assert!(codes[20..].iter().all(|c| *c == 429), "{codes:?}");
+    // Five records of their own, then one aggregate for the other 55 once the window ends.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let rows = app.get("/api/v1/llamadas?limite=1000", &app.admin_token).await.ok();
+        let rows = rows.as_array().cloned().unwrap_or_default();
+        let single = rows
+            .iter()
+            .filter(|r| r["agregadas"].is_null() && r["rechazo"] == "servicio_inexistente")
+            .count();
+        let aggregated: i64 = rows.iter().filter_map(|r| r["agregadas"].as_i64()).sum();
+        if aggregated > 0 {
+            assert_eq!((single, aggregated), (5, 55), "{rows:?}");
+            assert!(rows.len() <= 6, "a flood must not leave one record per call");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no aggregate record: {rows:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
