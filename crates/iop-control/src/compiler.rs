@@ -44,6 +44,16 @@ fn segments(path: &str, pii: &[String]) -> Vec<Segment> {
         .collect()
 }
 
+/// One shared copy of a repeated string.
+fn intern(map: &mut HashMap<String, Arc<str>>, s: &str) -> Arc<str> {
+    if let Some(a) = map.get(s) {
+        return a.clone();
+    }
+    let a: Arc<str> = s.into();
+    map.insert(s.to_owned(), a.clone());
+    a
+}
+
 /// Builds a snapshot from the rows. Rows that cannot be used (a secret that does not decrypt, a
 /// malformed URL) are left out and reported, never half-used.
 pub fn compile(rows: &GatewayRows, keys: &DerivedKeys, secrets: &SecretBox, version: u64, now_ms: i64) -> (Snapshot, Vec<String>) {
@@ -126,6 +136,7 @@ pub fn compile(rows: &GatewayRows, keys: &DerivedKeys, secrets: &SecretBox, vers
         }
     }
     let mut systems: HashMap<String, Arc<str>> = HashMap::new();
+    let mut names: HashMap<String, Arc<str>> = HashMap::new();
     for c in &rows.credentials {
         let cred = &c.credential;
         let system_id = systems
@@ -134,8 +145,8 @@ pub fn compile(rows: &GatewayRows, keys: &DerivedKeys, secrets: &SecretBox, vers
             .clone();
         let consumer = Arc::new(Consumer {
             system_id,
-            system_code: c.system_code.as_str().into(),
-            entity_sigla: c.entity_sigla.as_str().into(),
+            system_code: intern(&mut names, c.system_code.as_str()),
+            entity_sigla: intern(&mut names, c.entity_sigla.as_str()),
             credential_id: cred.id.to_string().into(),
             not_after_ms: cred.expires_at.map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64),
         });
@@ -217,8 +228,6 @@ impl Publisher {
     /// Rebuilds from the store and swaps the result in. The compilation runs off the async
     /// threads: with 100,000 consumers it takes long enough to be felt by calls in flight.
     pub async fn rebuild(self: &Arc<Self>) -> Result<u64, iop_store::StoreError> {
-        // Revocations known now are in the store already, so the build will leave them out.
-        let revoked_before = self.handle.revoked_snapshot();
         let rows = self.store.gateway_rows().await?;
         let v = self.version.fetch_add(1, Ordering::SeqCst) + 1;
         let me = self.clone();
@@ -230,8 +239,7 @@ impl Publisher {
         }
         // A slower, older rebuild must not replace a newer snapshot.
         if self.handle.load().version < v {
-            self.handle.store(snap);
-            self.handle.forget_revoked(&revoked_before);
+            self.handle.store_build(snap);
         }
         Ok(v)
     }

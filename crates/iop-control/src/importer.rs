@@ -8,6 +8,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Bytes read (and records committed) per store transaction: about 2,500 records, so that the
+/// store's write lock is never held long (a revocation must not wait behind an import).
+const CHUNK: u64 = 512 << 10;
+
 #[derive(serde::Deserialize)]
 struct Line {
     ts_ms: i64,
@@ -78,7 +82,7 @@ pub async fn import_once(store: &Arc<dyn Store>, dir: &Path) -> Result<usize, St
                 let mut f = std::fs::File::open(&path)?;
                 f.seek(SeekFrom::Start(start as u64))?;
                 let mut chunk = Vec::new();
-                f.take(4 << 20).read_to_end(&mut chunk)?;
+                f.take(CHUNK).read_to_end(&mut chunk)?;
                 let Some(last_nl) = chunk.iter().rposition(|b| *b == b'\n') else {
                     return Ok((chunk.len(), 0, Vec::new()));
                 };
@@ -108,7 +112,7 @@ pub async fn import_once(store: &Arc<dyn Store>, dir: &Path) -> Result<usize, St
             // already there (same segment and offset) and skips them.
             store.import_calls(&name, offset, &rows).await.map_err(|e| e.to_string())?;
             total += rows.len();
-            if chunk_len < (4 << 20) {
+            if (chunk_len as u64) < CHUNK {
                 break;
             }
         }

@@ -280,14 +280,22 @@ impl SnapshotHandle {
     pub fn store(&self, s: Snapshot) {
         self.current.store(Arc::new(s));
     }
-    /// Clears the revoked set of the credentials the new build already left out.
-    pub fn forget_revoked(&self, included_in_build: &std::collections::HashSet<Box<str>>) {
+    /// Installs a full build and keeps in the revoked set only the credentials the build still
+    /// contains (a revocation that reached the store after the build read it stays refused).
+    pub fn store_build(&self, s: Snapshot) {
+        let present: std::collections::HashSet<&str> = s
+            .api_keys
+            .values()
+            .map(|c| &*c.credential_id)
+            .chain(s.jwt.values().map(|j| &*j.consumer.credential_id))
+            .collect();
         self.revoked.rcu(|cur| {
             cur.iter()
-                .filter(|c| !included_in_build.contains(*c))
+                .filter(|c| present.contains(&***c))
                 .cloned()
                 .collect::<std::collections::HashSet<_>>()
         });
+        self.current.store(Arc::new(s));
     }
     /// Revokes a credential now, without a rebuild.
     pub fn revoke(&self, credential_id: &str) {
@@ -296,9 +304,6 @@ impl SnapshotHandle {
             next.insert(credential_id.into());
             next
         });
-    }
-    pub fn revoked_snapshot(&self) -> Arc<std::collections::HashSet<Box<str>>> {
-        self.revoked.load_full()
     }
     pub fn is_revoked(&self, credential_id: &str) -> bool {
         let r = self.revoked.load();

@@ -453,8 +453,9 @@ pub async fn revoke_credential(State(st): State<AppState>, Auth(u): Auth, Path(i
         ));
     }
     let hooks = st.hooks()?;
-    st.store.revoke_credential(c.id, st.now()).await?;
+    // Refused by the gateway first (the safe direction), then recorded in the store.
     hooks.publisher.revoke_now(&c.id.to_string());
+    st.store.revoke_credential(c.id, st.now()).await?;
     tracing::info!(usuario = %u.login, credencial = %c.id, "credencial revocada");
     let c = st.store.credential(c.id).await?.ok_or_else(ApiError::internal)?;
     Ok(Json(credential_out(&c)))

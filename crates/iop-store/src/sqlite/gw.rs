@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::gateway::*;
+use futures_util::TryStreamExt;
 
 fn connector_row(r: &SqliteRow) -> StoreResult<ConnectorRec> {
     Ok(ConnectorRec {
@@ -303,37 +304,33 @@ impl GatewayStore for SqliteStore {
                 connector,
             });
         }
-        let creds = sqlx::query(
-            "SELECT c.*, s.codigo AS system_code, e.sigla AS entity_sigla FROM credentials c JOIN systems s ON s.id = c.system_id JOIN entities e ON e.id = s.entity_id WHERE c.revoked_at IS NULL",
-        )
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(backend)?;
-        let credentials = creds
-            .iter()
-            .map(|r| {
-                Ok(CredentialRow {
-                    credential: credential_row(r)?,
-                    system_code: id(r, "system_code", Code::parse)?,
-                    entity_sigla: id(r, "entity_sigla", Sigla::parse)?,
-                })
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
-        let grants = sqlx::query(
-            "SELECT g.*, r.tracking_code AS request_code FROM grants g JOIN requests r ON r.id = g.request_id WHERE g.revoked_at IS NULL",
-        )
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(backend)?;
-        let grants = grants
-            .iter()
-            .map(|r| {
-                Ok(GrantRow {
-                    grant: grant_row(r)?,
-                    request_code: id(r, "request_code", TrackingCode::parse)?,
-                })
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
+        // Streamed row by row: with 100,000 consumers, holding every raw row at once would cost
+        // far more memory than the decoded records.
+        let mut credentials = Vec::new();
+        {
+            let mut rows = sqlx::query(
+                "SELECT c.*, s.codigo AS system_code, e.sigla AS entity_sigla FROM credentials c JOIN systems s ON s.id = c.system_id JOIN entities e ON e.id = s.entity_id WHERE c.revoked_at IS NULL",
+            )
+            .fetch(&mut *tx);
+            while let Some(r) = rows.try_next().await.map_err(backend)? {
+                credentials.push(CredentialRow {
+                    credential: credential_row(&r)?,
+                    system_code: id(&r, "system_code", Code::parse)?,
+                    entity_sigla: id(&r, "entity_sigla", Sigla::parse)?,
+                });
+            }
+        }
+        let mut grants = Vec::new();
+        {
+            let mut rows = sqlx::query("SELECT g.*, r.tracking_code AS request_code FROM grants g JOIN requests r ON r.id = g.request_id WHERE g.revoked_at IS NULL")
+                .fetch(&mut *tx);
+            while let Some(r) = rows.try_next().await.map_err(backend)? {
+                grants.push(GrantRow {
+                    grant: grant_row(&r)?,
+                    request_code: id(&r, "request_code", TrackingCode::parse)?,
+                });
+            }
+        }
         tx.commit().await.map_err(backend)?;
         Ok(GatewayRows {
             routes,

@@ -470,7 +470,11 @@ async fn revocation_rotation_limits_outages_and_live_config_changes() {
                 .and_then(|v| v.parse::<u64>().ok());
         }
     }
-    assert_eq!(statuses, vec![200, 200, 429, 429], "burst 3 (one spent above)");
+    // A burst of 3 (one spent above); a slow machine may earn back one token meanwhile.
+    let ok = statuses.iter().filter(|s| **s == 200).count();
+    let limited = statuses.iter().filter(|s| **s == 429).count();
+    assert!((2..=3).contains(&ok) && limited >= 1 && ok + limited == 4, "{statuses:?}");
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
     assert!(retry.is_some_and(|s| (1..=3).contains(&s)), "{retry:?}");
 
     // A live configuration change (new upstream) applies with no restart.
