@@ -17,6 +17,7 @@ pub mod pool;
 pub mod proxy;
 pub mod records;
 pub mod snapshot;
+pub mod tls;
 
 pub use auth::DerivedKeys;
 pub use records::{CallRecord, Durability, RecordWriter};
@@ -149,9 +150,14 @@ impl Gateway {
     }
 }
 
-/// Serves the gateway on `listener` (HTTP/1.1 and HTTP/2) until `stop` resolves, then lets calls
-/// in flight finish (up to 30 s).
-pub async fn serve(listener: TcpListener, gw: Arc<Gateway>, stop: impl std::future::Future<Output = ()>) {
+/// Serves the gateway on `listener` (HTTP/1.1 and HTTP/2; over TLS when an acceptor is given)
+/// until `stop` resolves, then lets calls in flight finish (up to 30 s).
+pub async fn serve(
+    listener: TcpListener,
+    gw: Arc<Gateway>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    stop: impl std::future::Future<Output = ()>,
+) {
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
@@ -186,11 +192,23 @@ pub async fn serve(listener: TcpListener, gw: Arc<Gateway>, stop: impl std::futu
                     let gw = gw.clone();
                     async move { Ok::<_, std::convert::Infallible>(gw.handle(req, peer).await) }
                 });
-                let conn = builder.serve_connection(TokioIo::new(stream), svc).into_owned();
-                let conn = graceful.watch(conn);
-                tokio::spawn(async move {
-                    let _ = conn.await;
-                });
+                match &tls {
+                    None => {
+                        let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), svc).into_owned());
+                        tokio::spawn(async move {
+                            let _ = conn.await;
+                        });
+                    }
+                    Some(acceptor) => {
+                        let (acceptor, builder, watcher) = (acceptor.clone(), builder.clone(), graceful.watcher());
+                        tokio::spawn(async move {
+                            // A slow or broken handshake must not hold a task forever.
+                            let Ok(Ok(tls_stream)) = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await else { return };
+                            let conn = watcher.watch(builder.serve_connection(TokioIo::new(tls_stream), svc).into_owned());
+                            let _ = conn.await;
+                        });
+                    }
+                }
             }
             () = &mut stop => break,
         }

@@ -45,6 +45,9 @@ pub struct FileConfig {
     /// answered before 429 (default 600).
     pub rechazos_registrados_por_minuto: Option<u64>,
     pub rechazos_permitidos_por_minuto: Option<u64>,
+    /// TLS on the gateway listener: PEM certificate chain and private key (both or neither).
+    pub pasarela_tls_certificado: Option<PathBuf>,
+    pub pasarela_tls_clave: Option<PathBuf>,
 }
 
 /// Everything `iop serve` needs.
@@ -61,6 +64,8 @@ pub struct Settings {
     pub node: String,
     pub import_every: Duration,
     pub gateway: iop_gateway::GatewayConfig,
+    /// Certificate and key for TLS on the gateway listener.
+    pub gateway_tls: Option<(PathBuf, PathBuf)>,
 }
 
 pub const DEFAULT_CONTROL_ADDR: &str = "127.0.0.1:8001";
@@ -161,6 +166,11 @@ pub fn resolve(o: &Overrides, f: FileConfig) -> Result<Settings, ConfigError> {
         return Err(ConfigError("nodo: de 1 a 32 letras, dígitos o «-»".into()));
     }
     let data_dir = data_dir(o, &f);
+    let gateway_tls = match (f.pasarela_tls_certificado.clone(), f.pasarela_tls_clave.clone()) {
+        (Some(c), Some(k)) => Some((c, k)),
+        (None, None) => None,
+        _ => return Err(ConfigError("pasarela_tls_certificado y pasarela_tls_clave van juntos".into())),
+    };
     Ok(Settings {
         control_addr,
         gateway_addr,
@@ -172,6 +182,7 @@ pub fn resolve(o: &Overrides, f: FileConfig) -> Result<Settings, ConfigError> {
         durability,
         node,
         import_every: Duration::from_millis(f.importar_llamadas_ms.unwrap_or(1000).clamp(10, 3_600_000)),
+        gateway_tls,
         gateway: iop_gateway::GatewayConfig {
             node: node_name.as_str().into(),
             unauth_record_per_window: f.rechazos_registrados_por_minuto.unwrap_or(60),

@@ -168,6 +168,7 @@ async fn run(cli: Cli) -> ExitCode {
 
 async fn serve(settings: config::Settings) -> ExitCode {
     let demo = settings.demo;
+    let scheme = if settings.gateway_tls.is_some() { "https" } else { "http" };
     let running = match server::start(settings).await {
         Ok(r) => r,
         Err(e) => return fail(e),
@@ -176,7 +177,7 @@ async fn serve(settings: config::Settings) -> ExitCode {
     let g = running.gateway_addr;
     println!("iop {} en marcha", env!("CARGO_PKG_VERSION"));
     println!("  API (plano de control): http://{c}/api/v1   documentación: http://{c}/api/docs");
-    println!("  pasarela:               http://{g}/");
+    println!("  pasarela:               {scheme}://{g}/");
     if demo {
         println!("  MODO DEMOSTRACIÓN: datos ficticios; no usar en producción.");
         if running.demo_accounts.is_empty() {

@@ -160,6 +160,10 @@ pub async fn start_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Resu
     background.push(publisher.spawn(Duration::from_secs(300)));
     background.push(iop_control::importer::spawn(store.clone(), records_dir, settings.import_every));
 
+    let tls = match &settings.gateway_tls {
+        Some((cert, key)) => Some(iop_gateway::tls::acceptor(cert, key).map_err(StartError)?),
+        None => None,
+    };
     let control_l = bind("plano de control", settings.control_addr).await?;
     let gateway_l = bind("pasarela", settings.gateway_addr).await?;
     let control_addr = control_l.local_addr().map_err(|e| StartError(e.to_string()))?;
@@ -181,7 +185,7 @@ pub async fn start_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Resu
     });
 
     readiness.set(store.ready().await.is_ok());
-    let gateway_task = tokio::spawn(iop_gateway::serve(gateway_l, gateway.clone(), wait(stop_rx.clone())));
+    let gateway_task = tokio::spawn(iop_gateway::serve(gateway_l, gateway.clone(), tls, wait(stop_rx.clone())));
 
     // Keeps the gateway's readiness flag current without the gateway touching the store.
     background.push(tokio::spawn({

@@ -691,3 +691,82 @@ async fn a_flood_without_credentials_is_throttled_and_aggregated() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+#[tokio::test]
+async fn the_gateway_listener_speaks_tls_when_given_a_certificate() {
+    use rustls::pki_types::pem::PemObject;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let ok = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+        ])
+        .args([
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
+            "-keyout",
+        ])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    assert!(ok, "openssl could not make a test certificate");
+    let (c, k) = (cert.clone(), key.clone());
+    let app = spawn_app_with(move |s| s.gateway_tls = Some((c, k))).await;
+    let addr = app.gateway.trim_start_matches("http://").to_owned();
+
+    let mut roots = rustls::RootCertStore::empty();
+    for der in rustls::pki_types::CertificateDer::pem_file_iter(&cert).unwrap_or_else(|e| panic!("{e}")) {
+        roots.add(der.unwrap_or_else(|e| panic!("{e}"))).unwrap_or_else(|e| panic!("{e}"));
+    }
+    for alpn in [&b"http/1.1"[..], &b"h2"[..]] {
+        let mut config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .with_root_certificates(roots.clone())
+            .with_no_client_auth();
+        config.alpn_protocols = vec![alpn.to_vec()];
+        let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+        let tcp = tokio::net::TcpStream::connect(&addr).await.unwrap_or_else(|e| panic!("{e}"));
+        let name = rustls::pki_types::ServerName::try_from("localhost").unwrap_or_else(|e| panic!("{e}"));
+        let tls = connector.connect(name, tcp).await.unwrap_or_else(|e| panic!("TLS handshake: {e}"));
+        assert_eq!(tls.get_ref().1.alpn_protocol(), Some(alpn), "ALPN");
+        let io = hyper_util::rt::TokioIo::new(tls);
+        let req = || {
+            hyper::Request::get("https://localhost/nada/v1/x")
+                .header("host", "localhost")
+                .body(http_body_util::Empty::<bytes::Bytes>::new())
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let status = if alpn == b"h2" {
+            let (mut send, conn) = hyper::client::conn::http2::handshake(hyper_util::rt::TokioExecutor::new(), io)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            tokio::spawn(conn);
+            send.send_request(req()).await.unwrap_or_else(|e| panic!("{e}")).status()
+        } else {
+            let (mut send, conn) = hyper::client::conn::http1::handshake(io).await.unwrap_or_else(|e| panic!("{e}"));
+            tokio::spawn(conn);
+            send.send_request(req()).await.unwrap_or_else(|e| panic!("{e}")).status()
+        };
+        // Over TLS the gateway runs its phases as usual: no credential, no such service.
+        assert_eq!(status.as_u16(), 404);
+    }
+    // Plain HTTP to the TLS listener gets no HTTP answer.
+    let plain = app.client.get(format!("{}/healthz", app.gateway)).send().await;
+    assert!(plain.is_err() || plain.is_ok_and(|r| !r.status().is_success()));
+}
