@@ -159,6 +159,12 @@ pub fn compile(rows: &GatewayRows, keys: &DerivedKeys, secrets: &SecretBox, vers
                 Some(secret) => b.jwt(&cred.key_id, secret, consumer),
                 None => warnings.push(format!("credencial {}: el secreto no se pudo descifrar", cred.id)),
             },
+            CredentialKind::JwtRs256 | CredentialKind::JwtEs256 => {
+                match cred.public_key.as_deref().map(iop_gateway::auth::verifier_from_spki) {
+                    Some(Ok(v)) => b.jwt_with(&cred.key_id, v, consumer),
+                    _ => warnings.push(format!("credencial {}: clave pública no válida", cred.id)),
+                }
+            }
         }
     }
     let mut codes: HashMap<String, Arc<str>> = HashMap::new();

@@ -11,15 +11,70 @@ use iop_gateway::DerivedKeys;
 use iop_store::{CredentialKind, CredentialRec};
 use time::OffsetDateTime;
 
+/// Registers a consumer's public key (PEM `PUBLIC KEY`) as an RS256 or ES256 JWT credential:
+/// nothing secret is issued; the consumer signs with its private key and names `iss`.
+pub fn register_public_key(kind: CredentialKind, pem: &str, system: SystemId, by: UserId, now: OffsetDateTime) -> Result<Issued, String> {
+    use rustls::pki_types::SubjectPublicKeyInfoDer;
+    use rustls::pki_types::pem::PemObject;
+    let der = SubjectPublicKeyInfoDer::from_pem_slice(pem.as_bytes())
+        .map_err(|_| "se espera una clave pública PEM («-----BEGIN PUBLIC KEY-----»)".to_owned())?;
+    let verifier = iop_gateway::auth::verifier_from_spki(der.as_ref()).map_err(str::to_owned)?;
+    let matches = matches!(
+        (kind, &verifier),
+        (CredentialKind::JwtRs256, iop_gateway::JwtVerifier::Rs256(_)) | (CredentialKind::JwtEs256, iop_gateway::JwtVerifier::Es256(_))
+    );
+    if !matches {
+        return Err("la clave no corresponde al tipo (jwt_rs256 requiere RSA; jwt_es256, EC P-256)".into());
+    }
+    let iss = format!("iop_j_{}", random_hex(12));
+    Ok(Issued {
+        rec: CredentialRec {
+            id: CredentialId::generate(),
+            system,
+            kind,
+            key_id: iss.clone(),
+            hint: iss,
+            secret_enc: None,
+            public_key: Some(der.as_ref().to_vec()),
+            request: None,
+            created_by: by,
+            created_at: now,
+            expires_at: None,
+            revoked_at: None,
+            replaced_by: None,
+        },
+        api_key: None,
+        jwt_secret: None,
+    })
+}
+
 pub struct Issued {
     pub rec: CredentialRec,
     pub api_key: Option<String>,
     pub jwt_secret: Option<String>,
 }
 
+/// The kinds the platform issues (with a secret). RS256/ES256 are registered from the consumer's
+/// public key instead ([`register_public_key`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Issuable {
+    ApiKey,
+    JwtHs256,
+}
+
+impl Issuable {
+    pub fn from_kind(k: CredentialKind) -> Option<Self> {
+        match k {
+            CredentialKind::ApiKey => Some(Self::ApiKey),
+            CredentialKind::JwtHs256 => Some(Self::JwtHs256),
+            CredentialKind::JwtRs256 | CredentialKind::JwtEs256 => None,
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 pub fn issue(
-    kind: CredentialKind,
+    kind: Issuable,
     system: SystemId,
     by: UserId,
     request: Option<RequestId>,
@@ -29,7 +84,8 @@ pub fn issue(
 ) -> Issued {
     let id = CredentialId::generate();
     match kind {
-        CredentialKind::ApiKey => {
+        Issuable::ApiKey => {
+            let kind = CredentialKind::ApiKey;
             let key = format!("iop_k_{}", random_hex(32));
             let hash: String = keys.api_key_hash(&key).iter().map(|b| format!("{b:02x}")).collect();
             Issued {
@@ -40,6 +96,7 @@ pub fn issue(
                     key_id: hash,
                     hint: format!("{}…", &key[..14]),
                     secret_enc: None,
+                    public_key: None,
                     request,
                     created_by: by,
                     created_at: now,
@@ -51,7 +108,8 @@ pub fn issue(
                 jwt_secret: None,
             }
         }
-        CredentialKind::JwtHs256 => {
+        Issuable::JwtHs256 => {
+            let kind = CredentialKind::JwtHs256;
             let iss = format!("iop_j_{}", random_hex(12));
             let secret = format!("iop_js_{}", random_hex(32));
             Issued {
@@ -62,6 +120,7 @@ pub fn issue(
                     key_id: iss.clone(),
                     hint: iss,
                     secret_enc: Some(secrets.seal(secret.as_bytes())),
+                    public_key: None,
                     request,
                     created_by: by,
                     created_at: now,
@@ -94,7 +153,7 @@ pub fn issued_out(i: &Issued) -> IssuedCredentialOut {
     IssuedCredentialOut {
         credencial: credential_out(&i.rec),
         clave: i.api_key.clone(),
-        iss: (i.rec.kind == CredentialKind::JwtHs256).then(|| i.rec.key_id.clone()),
+        iss: (i.rec.kind != CredentialKind::ApiKey).then(|| i.rec.key_id.clone()),
         secreto: i.jwt_secret.clone(),
     }
 }

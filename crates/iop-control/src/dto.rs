@@ -351,7 +351,7 @@ pub struct Health {
 #[derive(Debug, Serialize, ToSchema, Clone)]
 pub struct CredentialOut {
     pub id: String,
-    /// `apikey` or `jwt_hs256`.
+    /// `apikey`, `jwt_hs256`, `jwt_rs256` or `jwt_es256`.
     pub tipo: String,
     pub sistema_id: String,
     /// A recognisable, non-secret prefix (API key) or the `iss` value (JWT).
@@ -383,8 +383,12 @@ pub struct IssuedCredentialOut {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CredentialIn {
-    /// `apikey` or `jwt_hs256`.
+    /// `apikey` or `jwt_hs256` (issued, secret returned once), or `jwt_rs256` / `jwt_es256`
+    /// (registered from `clave_publica`; nothing secret involved).
     pub tipo: String,
+    /// For `jwt_rs256` (RSA, 2048 bits or more) and `jwt_es256` (EC P-256): the consumer's public
+    /// key, PEM (`-----BEGIN PUBLIC KEY-----`).
+    pub clave_publica: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

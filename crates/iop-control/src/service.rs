@@ -515,7 +515,18 @@ pub async fn transition_issuing(
                 .emitir_credenciales
                 .iter()
                 .enumerate()
-                .map(|(i, k)| field(&format!("habilitacion.emitir_credenciales[{i}]"), CredentialKind::parse(k)))
+                .map(|(i, k)| {
+                    let f = format!("habilitacion.emitir_credenciales[{i}]");
+                    let kind = field(&f, CredentialKind::parse(k))?;
+                    crate::credentials::Issuable::from_kind(kind).ok_or_else(|| {
+                        ApiError::unprocessable(
+                            "credencial_no_emitible",
+                            format!("{f}: las credenciales {k} se registran con la clave pública del consumidor (POST /api/v1/sistemas/{{id}}/credenciales)"),
+                            format!("{f}: {k} credentials are registered with the consumer's public key"),
+                        )
+                        .field(f.clone())
+                    })
+                })
                 .collect::<ApiResult<Vec<_>>>()?;
             let e = parse_enablement(input, today)?;
             let c = &rec.content;

@@ -5,7 +5,7 @@
 //! from the platform's master key. JWTs must say `alg: HS256` exactly; `none` and every other
 //! algorithm are refused before any key is looked up, so there is no algorithm confusion.
 
-use crate::snapshot::{Consumer, Snapshot};
+use crate::snapshot::{Consumer, JwtVerifier, Snapshot};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, KeyInit, Mac};
@@ -86,7 +86,7 @@ impl AuthError {
             AuthError::Missing => "envíe su credencial en la cabecera «apikey» o como «Authorization: Bearer <JWT>»",
             AuthError::UnknownKey => "la credencial no es válida o fue revocada",
             AuthError::Malformed => "el JWT no está bien formado",
-            AuthError::Algorithm => "el JWT debe firmarse con HS256",
+            AuthError::Algorithm => "el JWT debe firmarse con el algoritmo de su credencial (HS256, RS256 o ES256)",
             AuthError::BadSignature => "la firma del JWT no es válida",
             AuthError::Expired => "la credencial venció",
             AuthError::NotYetValid => "el JWT todavía no es válido (nbf)",
@@ -108,6 +108,13 @@ pub fn by_api_key(snap: &Snapshot, keys: &DerivedKeys, key: &str, now_ms: i64) -
     }
     let c = snap.api_key(&keys.api_key_hash(key)).ok_or(AuthError::UnknownKey)?;
     not_expired(c, now_ms)
+}
+
+#[derive(Clone, Copy)]
+enum Alg {
+    Hs256,
+    Rs256,
+    Es256,
 }
 
 #[derive(serde::Deserialize)]
@@ -138,19 +145,40 @@ pub fn by_jwt(snap: &Snapshot, token: &str, now_ms: i64) -> Result<Arc<Consumer>
     };
     let header = URL_SAFE_NO_PAD.decode(h64).map_err(|_| AuthError::Malformed)?;
     let header: Header = serde_json::from_slice(&header).map_err(|_| AuthError::Malformed)?;
-    if header.alg.as_deref() != Some("HS256") {
-        return Err(AuthError::Algorithm);
-    }
+    // Only these three, spelled exactly; `none` and everything else are refused before any lookup.
+    let alg = match header.alg.as_deref() {
+        Some("HS256") => Alg::Hs256,
+        Some("RS256") => Alg::Rs256,
+        Some("ES256") => Alg::Es256,
+        _ => return Err(AuthError::Algorithm),
+    };
     let payload = URL_SAFE_NO_PAD.decode(p64).map_err(|_| AuthError::Malformed)?;
     let claims: Claims = serde_json::from_slice(&payload).map_err(|_| AuthError::Malformed)?;
     let iss = claims.iss.ok_or(AuthError::Malformed)?;
     let key = snap.jwt_key(&iss).ok_or(AuthError::UnknownKey)?;
     let sig = URL_SAFE_NO_PAD.decode(s64).map_err(|_| AuthError::BadSignature)?;
-    let mut mac = <HmacSha256 as KeyInit>::new_from_slice(&key.secret).map_err(|_| AuthError::BadSignature)?;
-    mac.update(h64.as_bytes());
-    mac.update(b".");
-    mac.update(p64.as_bytes());
-    mac.verify_slice(&sig).map_err(|_| AuthError::BadSignature)?;
+    let signed_len = h64.len() + 1 + p64.len();
+    let signed = &token.as_bytes()[..signed_len];
+    // The credential decides the algorithm: a token whose header names another one (say HS256
+    // "signed" with an RSA public key) is refused — no algorithm confusion.
+    match (&key.verifier, alg) {
+        (JwtVerifier::Hs256(secret), Alg::Hs256) => {
+            let mut mac = <HmacSha256 as KeyInit>::new_from_slice(secret).map_err(|_| AuthError::BadSignature)?;
+            mac.update(signed);
+            mac.verify_slice(&sig).map_err(|_| AuthError::BadSignature)?;
+        }
+        (JwtVerifier::Rs256(pk), Alg::Rs256) => {
+            ring::signature::UnparsedPublicKey::new(&ring::signature::RSA_PKCS1_2048_8192_SHA256, &pk[..])
+                .verify(signed, &sig)
+                .map_err(|_| AuthError::BadSignature)?;
+        }
+        (JwtVerifier::Es256(pk), Alg::Es256) => {
+            ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P256_SHA256_FIXED, &pk[..])
+                .verify(signed, &sig)
+                .map_err(|_| AuthError::BadSignature)?;
+        }
+        _ => return Err(AuthError::Algorithm),
+    }
     let now_s = now_ms.div_euclid(1000);
     if let Some(exp) = claims.exp.as_ref().map(|n| numeric(n).ok_or(AuthError::Malformed)).transpose()?
         && now_s >= exp
@@ -163,6 +191,66 @@ pub fn by_jwt(snap: &Snapshot, token: &str, now_ms: i64) -> Result<Arc<Consumer>
         return Err(AuthError::NotYetValid);
     }
     not_expired(&key.consumer, now_ms)
+}
+
+/// Reads a public key (SubjectPublicKeyInfo, DER) into a verifier: RSA (2048 bits or more) for
+/// RS256, or P-256 for ES256. Refuses anything else.
+pub fn verifier_from_spki(der: &[u8]) -> Result<JwtVerifier, &'static str> {
+    // SEQUENCE { SEQUENCE { OID algorithm, parameters }, BIT STRING subjectPublicKey }
+    let (outer, rest) = der_take(der, 0x30).ok_or("no es una clave pública DER")?;
+    if !rest.is_empty() {
+        return Err("datos sobrantes tras la clave");
+    }
+    let (alg_id, after) = der_take(outer, 0x30).ok_or("falta el algoritmo")?;
+    let (bits, tail) = der_take(after, 0x03).ok_or("falta la clave")?;
+    if !tail.is_empty() || bits.first() != Some(&0) {
+        return Err("clave mal formada");
+    }
+    let key = &bits[1..];
+    let (oid, params) = der_take(alg_id, 0x06).ok_or("falta el OID")?;
+    const RSA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+    const EC: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
+    const P256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+    if oid == RSA {
+        if key.len() < 256 {
+            return Err("la clave RSA debe tener al menos 2048 bits");
+        }
+        return Ok(JwtVerifier::Rs256(key.into()));
+    }
+    if oid == EC {
+        let (curve, _) = der_take(params, 0x06).ok_or("falta la curva")?;
+        if curve != P256 {
+            return Err("solo se admite la curva P-256 (ES256)");
+        }
+        if key.len() != 65 || key[0] != 4 {
+            return Err("punto P-256 no válido");
+        }
+        return Ok(JwtVerifier::Es256(key.into()));
+    }
+    Err("algoritmo de clave no admitido (use RSA o EC P-256)")
+}
+
+/// Takes one DER element of the given tag: its contents and what follows it.
+fn der_take(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
+    let (&t, rest) = input.split_first()?;
+    if t != tag {
+        return None;
+    }
+    let (&first, rest) = rest.split_first()?;
+    let (len, rest) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 || rest.len() < n {
+            return None;
+        }
+        let len = rest[..n].iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+        (len, &rest[n..])
+    };
+    if rest.len() < len {
+        return None;
+    }
+    Some((&rest[..len], &rest[len..]))
 }
 
 /// Signs an HS256 JWT (used by tests, benchmarks and the demo's example).

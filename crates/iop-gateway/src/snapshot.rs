@@ -131,10 +131,22 @@ impl Route {
     }
 }
 
-/// An HS256 JWT credential: its `iss` names it; the secret verifies it.
+/// What verifies a JWT credential's signature.
+#[derive(Debug, Clone)]
+pub enum JwtVerifier {
+    /// HS256 with the credential's shared secret.
+    Hs256(Arc<[u8]>),
+    /// RS256 with the consumer's RSA public key (PKCS#1 `RSAPublicKey`, DER).
+    Rs256(Arc<[u8]>),
+    /// ES256 with the consumer's P-256 public key (uncompressed point).
+    Es256(Arc<[u8]>),
+}
+
+/// A JWT credential: its `iss` names it; its verifier checks the signature, and only with its own
+/// algorithm.
 #[derive(Debug, Clone)]
 pub struct JwtKey {
-    pub secret: Arc<[u8]>,
+    pub verifier: JwtVerifier,
     pub consumer: Arc<Consumer>,
 }
 
@@ -231,13 +243,11 @@ impl SnapshotBuilder {
     }
 
     pub fn jwt(&mut self, iss: &str, secret: Vec<u8>, consumer: Arc<Consumer>) {
-        self.snap.jwt.insert(
-            iss.into(),
-            JwtKey {
-                secret: secret.into(),
-                consumer,
-            },
-        );
+        self.jwt_with(iss, JwtVerifier::Hs256(secret.into()), consumer);
+    }
+
+    pub fn jwt_with(&mut self, iss: &str, verifier: JwtVerifier, consumer: Arc<Consumer>) {
+        self.snap.jwt.insert(iss.into(), JwtKey { verifier, consumer });
     }
 
     pub fn grant(&mut self, system_id: Arc<str>, service_id: Arc<str>, g: Grant) {

@@ -48,6 +48,10 @@ pub struct OperationRec {
 pub enum CredentialKind {
     ApiKey,
     JwtHs256,
+    /// JWT signed by the consumer with its RSA private key; the platform keeps the public key.
+    JwtRs256,
+    /// JWT signed by the consumer with its P-256 private key; the platform keeps the public key.
+    JwtEs256,
 }
 
 impl CredentialKind {
@@ -55,16 +59,20 @@ impl CredentialKind {
         match self {
             CredentialKind::ApiKey => "apikey",
             CredentialKind::JwtHs256 => "jwt_hs256",
+            CredentialKind::JwtRs256 => "jwt_rs256",
+            CredentialKind::JwtEs256 => "jwt_es256",
         }
     }
     pub fn parse(s: &str) -> Result<Self, Invalid> {
         match s {
             "apikey" => Ok(Self::ApiKey),
             "jwt_hs256" => Ok(Self::JwtHs256),
+            "jwt_rs256" => Ok(Self::JwtRs256),
+            "jwt_es256" => Ok(Self::JwtEs256),
             _ => Err(Invalid::new(
                 "tipo_credencial_invalido",
-                "el tipo de credencial debe ser apikey o jwt_hs256",
-                "the credential kind must be apikey or jwt_hs256",
+                "el tipo de credencial debe ser apikey, jwt_hs256, jwt_rs256 o jwt_es256",
+                "the credential kind must be apikey, jwt_hs256, jwt_rs256 or jwt_es256",
             )),
         }
     }
@@ -79,8 +87,10 @@ pub struct CredentialRec {
     pub key_id: String,
     /// A recognisable, non-secret prefix (`iop_k_1a2b…`).
     pub hint: String,
-    /// JWT: the secret, encrypted.
+    /// JWT HS256: the secret, encrypted.
     pub secret_enc: Option<Vec<u8>>,
+    /// JWT RS256/ES256: the consumer's public key (SubjectPublicKeyInfo, DER).
+    pub public_key: Option<Vec<u8>>,
     /// The request whose step 4 issued it, if any.
     pub request: Option<RequestId>,
     pub created_by: UserId,

@@ -380,7 +380,33 @@ pub async fn create_credential(
     let s = must_system(&st, &id).await?;
     let kind = CredentialKind::parse(&i.tipo).map_err(|e| ApiError::invalid("tipo", e))?;
     let hooks = st.hooks()?;
-    let issued = issue(kind, s.id, u.id, None, &hooks.keys, &hooks.secrets, st.now());
+    let issued = match (crate::credentials::Issuable::from_kind(kind), i.clave_publica.as_deref()) {
+        (Some(k), None) => issue(k, s.id, u.id, None, &hooks.keys, &hooks.secrets, st.now()),
+        (Some(_), Some(_)) => {
+            return Err(ApiError::unprocessable(
+                "campo_sobrante",
+                "clave_publica: solo para jwt_rs256 y jwt_es256",
+                "clave_publica: only for jwt_rs256 and jwt_es256",
+            )
+            .field("clave_publica"));
+        }
+        (None, None) => {
+            return Err(ApiError::unprocessable(
+                "campo_requerido",
+                "clave_publica: indique la clave pública PEM del consumidor",
+                "clave_publica: give the consumer's PEM public key",
+            )
+            .field("clave_publica"));
+        }
+        (None, Some(pem)) => crate::credentials::register_public_key(kind, pem, s.id, u.id, st.now()).map_err(|e| {
+            ApiError::unprocessable(
+                "clave_publica_invalida",
+                format!("clave_publica: {e}"),
+                format!("clave_publica: {e}"),
+            )
+            .field("clave_publica")
+        })?,
+    };
     st.store.create_credential(&issued.rec).await?;
     tracing::info!(usuario = %u.login, sistema = %s.code, credencial = %issued.rec.id, tipo = kind.as_str(), "credencial emitida");
     st.gateway_changed();
@@ -426,7 +452,14 @@ pub async fn rotate_credential(
     }
     let hooks = st.hooks()?;
     let now = st.now();
-    let issued = issue(old.kind, old.system, u.id, old.request, &hooks.keys, &hooks.secrets, now);
+    let Some(kind) = crate::credentials::Issuable::from_kind(old.kind) else {
+        return Err(ApiError::conflict(
+            "rotacion_no_aplicable",
+            "una credencial de clave pública se rota registrando la nueva clave y revocando la anterior",
+            "a public-key credential is rotated by registering the new key and revoking the old one",
+        ));
+    };
+    let issued = issue(kind, old.system, u.id, old.request, &hooks.keys, &hooks.secrets, now);
     st.store
         .rotate_credential(old.id, &issued.rec, now + time::Duration::hours(i64::from(hours)))
         .await?;

@@ -43,10 +43,11 @@ CREATE TABLE service_operations (
 CREATE TABLE credentials (
     id          TEXT PRIMARY KEY,
     system_id   TEXT NOT NULL REFERENCES systems(id),
-    kind        TEXT NOT NULL,              -- apikey | jwt_hs256
+    kind        TEXT NOT NULL,              -- apikey | jwt_hs256 | jwt_rs256 | jwt_es256
     key_id      TEXT NOT NULL UNIQUE,       -- apikey: hex HMAC; jwt: the iss value
     hint        TEXT NOT NULL,              -- a recognisable prefix, safe to show
     secret_enc  BLOB,                       -- jwt: encrypted secret
+    public_key  BLOB,                       -- jwt_rs256 / jwt_es256: the consumer's public key (SPKI DER)
     request_id  TEXT REFERENCES requests(id),
     created_by  TEXT NOT NULL REFERENCES users(id),
     created_at  INTEGER NOT NULL,

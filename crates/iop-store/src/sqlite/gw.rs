@@ -44,6 +44,7 @@ fn credential_row(r: &SqliteRow) -> StoreResult<CredentialRec> {
         key_id: get(r, "key_id")?,
         hint: get(r, "hint")?,
         secret_enc: get(r, "secret_enc")?,
+        public_key: get(r, "public_key")?,
         request: opt_id(r, "request_id", RequestId::parse)?,
         created_by: id(r, "created_by", UserId::parse)?,
         created_at: from_ms(get(r, "created_at")?),
@@ -80,13 +81,14 @@ fn call_row(r: &SqliteRow) -> StoreResult<CallRow> {
 }
 
 pub(crate) async fn insert_credential(tx: &mut Transaction<'static, Sqlite>, c: &CredentialRec) -> StoreResult<()> {
-    sqlx::query("INSERT INTO credentials (id, system_id, kind, key_id, hint, secret_enc, request_id, created_by, created_at, expires_at, revoked_at, replaced_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    sqlx::query("INSERT INTO credentials (id, system_id, kind, key_id, hint, secret_enc, public_key, request_id, created_by, created_at, expires_at, revoked_at, replaced_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind(c.id.to_string())
         .bind(c.system.to_string())
         .bind(c.kind.as_str())
         .bind(&c.key_id)
         .bind(&c.hint)
         .bind(c.secret_enc.as_deref())
+        .bind(c.public_key.as_deref())
         .bind(c.request.map(|r| r.to_string()))
         .bind(c.created_by.to_string())
         .bind(ms(c.created_at))

@@ -770,3 +770,131 @@ async fn the_gateway_listener_speaks_tls_when_given_a_certificate() {
     let plain = app.client.get(format!("{}/healthz", app.gateway)).send().await;
     assert!(plain.is_err() || plain.is_ok_and(|r| !r.status().is_success()));
 }
+
+fn pem(label: &str, der: &[u8]) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<&str> = b64.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap_or("")).collect();
+    format!("-----BEGIN {label}-----\n{}\n-----END {label}-----\n", lines.join("\n"))
+}
+
+fn signed_jwt(alg: &str, claims: Value, sign: impl Fn(&[u8]) -> Vec<u8>) -> String {
+    let h = URL_SAFE_NO_PAD.encode(json!({"alg": alg, "typ": "JWT"}).to_string());
+    let p = URL_SAFE_NO_PAD.encode(claims.to_string());
+    let sig = sign(format!("{h}.{p}").as_bytes());
+    format!("{h}.{p}.{}", URL_SAFE_NO_PAD.encode(sig))
+}
+
+#[tokio::test]
+async fn consumers_may_sign_with_their_own_rsa_or_p256_keys() {
+    use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair, RSA_PKCS1_SHA256, RsaKeyPair};
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let up = upstream::start("uno").await;
+    let service = publish(&app, &w, &format!("http://{}/base", up.addr), 2000).await;
+    consume(&app, &w, &service, json!({})).await;
+    let rng = ring::rand::SystemRandom::new();
+    let register = |tipo: &'static str, pem_text: String| {
+        let path = format!("/api/v1/sistemas/{}/credenciales", w.system);
+        let token = w.t("lider").to_owned();
+        let app = &app;
+        async move { app.post(&path, &token, json!({"tipo": tipo, "clave_publica": pem_text})).await }
+    };
+
+    // ES256: the consumer keeps its private key; the platform registers the public one.
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap_or_else(|e| panic!("{e}"));
+    let ec = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng).unwrap_or_else(|e| panic!("{e}"));
+    let mut spki = hex_bytes("3059301306072a8648ce3d020106082a8648ce3d030107034200");
+    spki.extend_from_slice(ec.public_key().as_ref());
+    let r = register("jwt_es256", pem("PUBLIC KEY", &spki)).await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.body);
+    assert!(r.body["secreto"].is_null() && r.body["clave"].is_null(), "nothing secret is issued");
+    let es_iss = r.body["iss"].as_str().unwrap_or_default().to_owned();
+    let token = signed_jwt("ES256", json!({"iss": es_iss, "exp": now_s() + 60}), |m| {
+        ec.sign(&rng, m).map(|s| s.as_ref().to_vec()).unwrap_or_default()
+    });
+    let bearer = format!("Bearer {token}");
+    let r = app
+        .gw_until("/segip/v3/personas/1", &[("authorization", bearer.as_str())], 200)
+        .await;
+    assert_eq!(r.body["origen"], "uno");
+    // Algorithm confusion: an HS256 token "signed" with the public key as the secret is refused.
+    let confused = signed_jwt("HS256", json!({"iss": es_iss}), |m| iop_gateway::auth::hmac256(&spki, m).to_vec());
+    let bearer = format!("Bearer {confused}");
+    let r = app
+        .gw(Method::GET, "/segip/v3/personas/1", &[("authorization", bearer.as_str())], None)
+        .await;
+    assert_eq!((r.status.as_u16(), r.code()), (401, "jwt_algoritmo_no_admitido"));
+    // A token signed by another key is refused.
+    let other = EcdsaKeyPair::from_pkcs8(
+        &ECDSA_P256_SHA256_FIXED_SIGNING,
+        EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .as_ref(),
+        &rng,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let forged = signed_jwt("ES256", json!({"iss": es_iss}), |m| {
+        other.sign(&rng, m).map(|s| s.as_ref().to_vec()).unwrap_or_default()
+    });
+    let bearer = format!("Bearer {forged}");
+    let r = app
+        .gw(Method::GET, "/segip/v3/personas/1", &[("authorization", bearer.as_str())], None)
+        .await;
+    assert_eq!((r.status.as_u16(), r.code()), (401, "jwt_firma_invalida"));
+
+    // RS256 with a 2048-bit key made by openssl.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (key, public) = (dir.path().join("rsa.pem"), dir.path().join("rsa.pub"));
+    let ok = std::process::Command::new("openssl")
+        .args(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out"])
+        .arg(&key)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+        && std::process::Command::new("openssl")
+            .args(["pkey", "-pubout", "-in"])
+            .arg(&key)
+            .arg("-out")
+            .arg(&public)
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+    assert!(ok, "openssl could not make an RSA key");
+    let private_pem = std::fs::read_to_string(&key).unwrap_or_default();
+    let der: String = private_pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = base64::engine::general_purpose::STANDARD.decode(der).unwrap_or_default();
+    let rsa = RsaKeyPair::from_pkcs8(&der).unwrap_or_else(|e| panic!("{e}"));
+    let r = register("jwt_rs256", std::fs::read_to_string(&public).unwrap_or_default()).await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.body);
+    let rs_iss = r.body["iss"].as_str().unwrap_or_default().to_owned();
+    let token = signed_jwt("RS256", json!({"iss": rs_iss}), |m| {
+        let mut sig = vec![0u8; rsa.public().modulus_len()];
+        rsa.sign(&RSA_PKCS1_SHA256, &rng, m, &mut sig).unwrap_or_else(|e| panic!("{e}"));
+        sig
+    });
+    let bearer = format!("Bearer {token}");
+    app.gw_until("/segip/v3/personas/2", &[("authorization", bearer.as_str())], 200)
+        .await;
+
+    // Bad keys are refused with a clear message; the kind must match the key.
+    register("jwt_es256", "no es una clave".into())
+        .await
+        .expect(422, "clave_publica_invalida");
+    register("jwt_rs256", pem("PUBLIC KEY", &spki))
+        .await
+        .expect(422, "clave_publica_invalida");
+    app.post(
+        &format!("/api/v1/sistemas/{}/credenciales", w.system),
+        w.t("lider"),
+        json!({"tipo": "jwt_rs256"}),
+    )
+    .await
+    .expect(422, "campo_requerido");
+}
+
+fn hex_bytes(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .filter_map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
+        .collect()
+}
