@@ -97,3 +97,22 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
         ))
     }
 }
+
+/// A query string whose rejection is a clear 400 with a code.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
+            Err(e) => Err(ApiError::bad_request(
+                "parametros_invalidos",
+                "los parámetros de la consulta no son válidos (desconocidos o de otro tipo)",
+                "invalid query parameters (unknown or mistyped)",
+            )
+            .detail(e.body_text())),
+        }
+    }
+}

@@ -1,10 +1,10 @@
 use crate::AppState;
 use crate::dto::*;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{ApiJson, Auth};
+use crate::extract::{ApiJson, ApiQuery, Auth};
 use crate::service::require_admin;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use iop_domain::*;
 use iop_store::*;
@@ -48,6 +48,7 @@ pub fn service_out(s: &ServiceRec) -> ServiceOut {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ByEntity {
     /// Only those of this entity.
@@ -100,7 +101,7 @@ pub async fn create_entity(
 /// Systems of consuming entities (herramientas de gobierno electrónico o soluciones tecnológicas).
 #[utoipa::path(get, path = "/api/v1/sistemas", tag = "catalogo", security(("token" = [])), params(ByEntity),
     responses((status = 200, body = Vec<SystemOut>), (status = 401, body = ErrorBody)))]
-pub async fn list_systems(State(st): State<AppState>, Auth(_u): Auth, Query(q): Query<ByEntity>) -> ApiResult<Json<Vec<SystemOut>>> {
+pub async fn list_systems(State(st): State<AppState>, Auth(_u): Auth, ApiQuery(q): ApiQuery<ByEntity>) -> ApiResult<Json<Vec<SystemOut>>> {
     Ok(Json(
         st.store.list_systems(entity_filter(&q)?).await?.iter().map(system_out).collect(),
     ))
@@ -143,7 +144,11 @@ pub async fn create_system(
 /// The service catalog.
 #[utoipa::path(get, path = "/api/v1/servicios", tag = "catalogo", security(("token" = [])), params(ByEntity),
     responses((status = 200, body = Vec<ServiceOut>), (status = 401, body = ErrorBody)))]
-pub async fn list_services(State(st): State<AppState>, Auth(_u): Auth, Query(q): Query<ByEntity>) -> ApiResult<Json<Vec<ServiceOut>>> {
+pub async fn list_services(
+    State(st): State<AppState>,
+    Auth(_u): Auth,
+    ApiQuery(q): ApiQuery<ByEntity>,
+) -> ApiResult<Json<Vec<ServiceOut>>> {
     Ok(Json(
         st.store.list_services(entity_filter(&q)?).await?.iter().map(service_out).collect(),
     ))

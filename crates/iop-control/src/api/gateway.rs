@@ -5,11 +5,11 @@ use crate::AppState;
 use crate::credentials::{credential_out, issue, issued_out};
 use crate::dto::*;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{ApiJson, Auth, path_id};
+use crate::extract::{ApiJson, ApiQuery, Auth, path_id};
 use crate::openapi_import;
 use crate::service::rfc3339;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use iop_domain::*;
@@ -495,12 +495,14 @@ pub async fn revoke_credential(State(st): State<AppState>, Auth(u): Auth, Path(i
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CallQuery {
     pub request_id: Option<String>,
     pub sistema_id: Option<String>,
     pub servicio_id: Option<String>,
     /// 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limite: Option<i64>,
 }
 
@@ -508,8 +510,11 @@ pub struct CallQuery {
 /// and the PR05 request behind it.
 #[utoipa::path(get, path = "/api/v1/llamadas", tag = "pasarela", security(("token" = [])), params(CallQuery),
     responses((status = 200, body = Vec<CallOut>), (status = 403, body = ErrorBody)))]
-pub async fn list_calls(State(st): State<AppState>, Auth(u): Auth, Query(q): Query<CallQuery>) -> ApiResult<Json<Vec<CallOut>>> {
+pub async fn list_calls(State(st): State<AppState>, Auth(u): Auth, ApiQuery(q): ApiQuery<CallQuery>) -> ApiResult<Json<Vec<CallOut>>> {
     require_adas(&u)?;
+    if q.limite.is_some_and(|l| !(1..=1000).contains(&l)) {
+        return Err(ApiError::unprocessable("limite_invalido", "limite: de 1 a 1000", "limite: 1 to 1000").field("limite"));
+    }
     let f = CallFilter {
         request_id: q.request_id,
         system_id: q.sistema_id,

@@ -1,11 +1,11 @@
 use crate::AppState;
 use crate::dto::*;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{ApiJson, Auth};
+use crate::extract::{ApiJson, ApiQuery, Auth};
 use crate::service;
 use axum::Json;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use iop_domain::*;
@@ -14,6 +14,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Only requests in this state.
@@ -26,7 +27,11 @@ pub struct ListQuery {
 /// the Administrador see all but others' drafts.
 #[utoipa::path(get, path = "/api/v1/solicitudes", tag = "solicitudes", security(("token" = [])), params(ListQuery),
     responses((status = 200, body = Vec<RequestOut>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn list_requests(State(st): State<AppState>, Auth(u): Auth, Query(q): Query<ListQuery>) -> ApiResult<Json<Vec<RequestOut>>> {
+pub async fn list_requests(
+    State(st): State<AppState>,
+    Auth(u): Auth,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Vec<RequestOut>>> {
     let filter = RequestFilter {
         state: q
             .estado
