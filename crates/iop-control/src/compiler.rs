@@ -81,7 +81,7 @@ pub fn compile(rows: &GatewayRows, keys: &DerivedKeys, secrets: &SecretBox, vers
             ))
         };
         let pair = match (c.auth.kind.as_str(), &secret) {
-            ("ninguna", _) => None,
+            ("ninguna", _) | ("certificado_cliente", Some(_)) => None,
             ("cabecera", Some(v)) => header(c.auth.name.as_deref().unwrap_or("x-api-key"), v.clone()),
             ("basica", Some(v)) => {
                 let user = c.auth.name.as_deref().unwrap_or("");
@@ -100,6 +100,21 @@ pub fn compile(rows: &GatewayRows, keys: &DerivedKeys, secrets: &SecretBox, vers
             }
         };
         headers.extend(pair);
+        let tls = if upstreams.iter().any(|u| u.scheme_str() == Some("https")) {
+            let client = match (c.auth.kind.as_str(), c.auth.name.as_deref(), secret.as_deref()) {
+                ("certificado_cliente", Some(cert), Some(key)) => Some((cert, key)),
+                _ => None,
+            };
+            match iop_gateway::tls::client_config(c.ca_pem.as_deref(), client) {
+                Ok(cfg) => Some(cfg),
+                Err(e) => {
+                    warnings.push(format!("servicio {}: TLS hacia el origen: {e}", r.service.code));
+                    continue;
+                }
+            }
+        } else {
+            None
+        };
         let operations = r
             .operations
             .iter()
@@ -130,6 +145,7 @@ pub fn compile(rows: &GatewayRows, keys: &DerivedKeys, secrets: &SecretBox, vers
             operations,
             pii_query: c.pii_query.iter().map(|p| p.as_str().into()).collect(),
             max_body_bytes: usize::try_from(c.max_body_bytes).unwrap_or(1 << 20),
+            tls,
         };
         if let Err(e) = b.route(route) {
             warnings.push(e);

@@ -401,12 +401,15 @@ pub struct RotateIn {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpstreamAuthIn {
-    /// `ninguna`, `cabecera`, `basica` or `bearer`.
+    /// `ninguna`, `cabecera`, `basica`, `bearer` or `certificado_cliente` (https upstreams).
     pub tipo: String,
     /// Header name (`cabecera`) or user (`basica`).
     pub nombre: Option<String>,
-    /// Header value, password or token. Stored encrypted; never returned.
+    /// Header value, password, token, or the client certificate's private key (PEM). Stored
+    /// encrypted; never returned.
     pub valor: Option<String>,
+    /// `certificado_cliente`: the client certificate chain (PEM).
+    pub certificado: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -423,6 +426,8 @@ pub struct ConnectorIn {
     /// Query parameters that carry personal identifiers (kept as keyed hashes in call records).
     #[serde(default)]
     pub pii_query: Vec<String>,
+    /// https upstreams: the CA certificates to trust (PEM); the system's CAs if omitted.
+    pub ca_pem: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -438,6 +443,8 @@ pub struct ConnectorOut {
     pub autenticacion_con_valor: bool,
     pub max_cuerpo_bytes: i64,
     pub pii_query: Vec<String>,
+    /// Whether the connector trusts its own CAs for https upstreams (else the system's).
+    pub ca_propia: bool,
     pub creado: String,
 }
 

@@ -353,6 +353,7 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> ApiResult<(Vec<
                 },
                 max_body_bytes: 1 << 20,
                 pii_query: vec![],
+                ca_pem: None,
                 created_by: lider.id,
                 created_at: now,
             })

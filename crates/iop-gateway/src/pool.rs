@@ -9,6 +9,7 @@ use hyper::client::conn::http1::{self, SendRequest};
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -56,13 +57,35 @@ impl UpstreamPool {
         }
     }
 
-    async fn connect(&self, authority: &str) -> Result<Sender, PoolError> {
+    async fn connect(&self, authority: &str, tls: Option<&Arc<rustls::ClientConfig>>) -> Result<Sender, PoolError> {
         let stream = tokio::time::timeout(self.connect_timeout, tokio::net::TcpStream::connect(authority))
             .await
             .map_err(|_| PoolError::Connect)?
             .map_err(|_| PoolError::Connect)?;
         let _ = stream.set_nodelay(true);
-        let (sender, conn) = http1::handshake(TokioIo::new(stream)).await.map_err(|_| PoolError::Connect)?;
+        let Some(config) = tls else {
+            let (sender, conn) = http1::handshake(TokioIo::new(stream)).await.map_err(|_| PoolError::Connect)?;
+            tokio::spawn(async move {
+                let _ = conn.await;
+            });
+            return Ok(sender);
+        };
+        let host = authority
+            .rsplit_once(':')
+            .map(|(h, _)| h)
+            .unwrap_or(authority)
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        let name = rustls::pki_types::ServerName::try_from(host.to_owned()).map_err(|_| PoolError::Connect)?;
+        let connector = tokio_rustls::TlsConnector::from(config.clone());
+        let tls_stream = tokio::time::timeout(self.connect_timeout, connector.connect(name, stream))
+            .await
+            .map_err(|_| PoolError::Connect)?
+            .map_err(|e| {
+                tracing::warn!(origen = %authority, error = %e, "TLS hacia el origen falló");
+                PoolError::Connect
+            })?;
+        let (sender, conn) = http1::handshake(TokioIo::new(tls_stream)).await.map_err(|_| PoolError::Connect)?;
         tokio::spawn(async move {
             let _ = conn.await;
         });
@@ -73,18 +96,28 @@ impl UpstreamPool {
     pub async fn send(
         &self,
         authority: &str,
+        tls: Option<&Arc<rustls::ClientConfig>>,
         req: Request<Full<Bytes>>,
         max_bytes: usize,
     ) -> Result<(hyper::http::response::Parts, Bytes), PoolError> {
+        // TLS connections are pooled apart from plain ones, per client configuration.
+        let key_owned;
+        let authority_key = match tls {
+            Some(c) => {
+                key_owned = format!("{authority}#tls{:p}", Arc::as_ptr(c));
+                key_owned.as_str()
+            }
+            None => authority,
+        };
         let mut req = req;
-        let mut reused = self.take(authority);
+        let mut reused = self.take(authority_key);
         let res: Response<hyper::body::Incoming>;
         let mut sender;
         loop {
             let fresh = reused.is_none();
             sender = match reused.take() {
                 Some(s) => s,
-                None => self.connect(authority).await?,
+                None => self.connect(authority, tls).await?,
             };
             match sender.try_send_request(req).await {
                 Ok(r) => {
@@ -114,7 +147,7 @@ impl UpstreamPool {
         if keep {
             // The connection is ready again once hyper has seen the end of the answer.
             if sender.ready().await.is_ok() {
-                self.give_back(authority, sender);
+                self.give_back(authority_key, sender);
             }
         }
         Ok((parts, bytes))

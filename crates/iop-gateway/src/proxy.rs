@@ -527,7 +527,21 @@ impl Gateway {
             if let Ok(v) = HeaderValue::from_str(authority.as_str()) {
                 up.headers_mut().insert(header::HOST, v);
             }
-            match tokio::time::timeout(route.timeout, self.pool.send(authority.as_str(), up, self.cfg.max_response_bytes)).await {
+            match tokio::time::timeout(
+                route.timeout,
+                self.pool.send(
+                    authority.as_str(),
+                    if base.scheme_str() == Some("https") {
+                        route.tls.as_ref()
+                    } else {
+                        None
+                    },
+                    up,
+                    self.cfg.max_response_bytes,
+                ),
+            )
+            .await
+            {
                 Err(_) => {
                     self.metrics.upstream_errors.fetch_add(1, Ordering::Relaxed);
                     rec.refusal = Some("tiempo_agotado");

@@ -114,6 +114,8 @@ pub struct Route {
     /// Query parameters treated as personal identifiers on every operation.
     pub pii_query: Vec<Box<str>>,
     pub max_body_bytes: usize,
+    /// For https upstreams: the TLS client settings (trusted CAs, client certificate).
+    pub tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl Route {
@@ -350,6 +352,7 @@ mod tests {
             }],
             pii_query: vec![],
             max_body_bytes: 1024,
+            tls: None,
         }
     }
 

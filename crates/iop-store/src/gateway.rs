@@ -28,6 +28,8 @@ pub struct ConnectorRec {
     pub auth: UpstreamAuthRec,
     pub max_body_bytes: i64,
     pub pii_query: Vec<String>,
+    /// https upstreams: the CAs to trust (PEM); `None` trusts the system's CAs.
+    pub ca_pem: Option<String>,
     pub created_by: UserId,
     pub created_at: OffsetDateTime,
 }

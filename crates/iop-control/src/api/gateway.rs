@@ -58,6 +58,7 @@ fn connector_out(c: &ConnectorRec) -> ConnectorOut {
         autenticacion_con_valor: c.auth.secret_enc.is_some(),
         max_cuerpo_bytes: c.max_body_bytes,
         pii_query: c.pii_query.clone(),
+        ca_propia: c.ca_pem.is_some(),
         creado: rfc3339(c.created_at),
     }
 }
@@ -94,12 +95,7 @@ fn check_upstream(i: usize, u: &str) -> ApiResult<()> {
         .parse()
         .map_err(|_| bad(&f, "no es una URL válida".into(), "not a valid URL".into()))?;
     match uri.scheme_str() {
-        Some("http") if uri.authority().is_some() && uri.query().is_none() => Ok(()),
-        Some("https") => Err(bad(
-            &f,
-            "https hacia el origen todavía no está disponible en esta versión; use http en una red interna".into(),
-            "https to the upstream is not available yet in this version".into(),
-        )),
+        Some("http" | "https") if uri.authority().is_some() && uri.query().is_none() => Ok(()),
         _ => Err(bad(
             &f,
             "use una URL http://host:puerto/prefijo, sin parámetros".into(),
@@ -162,6 +158,11 @@ pub async fn put_connector(
             )),
         }
     };
+    if i.origenes.iter().any(|o| o.starts_with("https://"))
+        && let Err(e) = iop_gateway::tls::client_config(i.ca_pem.as_deref(), None)
+    {
+        return Err(bad("ca_pem", e.clone(), e));
+    }
     let auth = match i.autenticacion {
         None => UpstreamAuthRec {
             kind: "ninguna".into(),
@@ -169,13 +170,31 @@ pub async fn put_connector(
             secret_enc: None,
         },
         Some(a) => {
-            let needs_value = matches!(a.tipo.as_str(), "cabecera" | "basica" | "bearer");
+            let needs_value = matches!(a.tipo.as_str(), "cabecera" | "basica" | "bearer" | "certificado_cliente");
             if !needs_value && a.tipo != "ninguna" {
                 return Err(bad(
                     "autenticacion.tipo",
-                    "debe ser ninguna, cabecera, basica o bearer".into(),
-                    "must be ninguna, cabecera, basica or bearer".into(),
+                    "debe ser ninguna, cabecera, basica, bearer o certificado_cliente".into(),
+                    "must be ninguna, cabecera, basica, bearer or certificado_cliente".into(),
                 ));
+            }
+            if a.tipo == "certificado_cliente" {
+                let (Some(cert), Some(key)) = (a.certificado.as_deref(), a.valor.as_deref()) else {
+                    return Err(bad(
+                        "autenticacion.certificado",
+                        "indique el certificado (PEM) y su clave privada en «valor»".into(),
+                        "give the certificate (PEM) and its private key in 'valor'".into(),
+                    ));
+                };
+                iop_gateway::tls::client_config(i.ca_pem.as_deref(), Some((cert, key)))
+                    .map_err(|e| bad("autenticacion.certificado", e.clone(), e))?;
+                if !i.origenes.iter().all(|o| o.starts_with("https://")) {
+                    return Err(bad(
+                        "origenes",
+                        "un certificado de cliente solo se usa con orígenes https".into(),
+                        "a client certificate is only used with https upstreams".into(),
+                    ));
+                }
             }
             if needs_value && a.valor.as_deref().is_none_or(str::is_empty) {
                 return Err(bad(
@@ -195,6 +214,7 @@ pub async fn put_connector(
                 }
             }
             if let Some(v) = &a.valor
+                && a.tipo != "certificado_cliente"
                 && HeaderValue::from_str(v).is_err()
             {
                 return Err(bad(
@@ -203,9 +223,10 @@ pub async fn put_connector(
                     "contains characters not allowed in a header".into(),
                 ));
             }
+            let name = if a.tipo == "certificado_cliente" { a.certificado } else { a.nombre };
             UpstreamAuthRec {
                 kind: a.tipo,
-                name: a.nombre,
+                name,
                 secret_enc: a.valor.map(|v| hooks.secrets.seal(v.as_bytes())),
             }
         }
@@ -231,6 +252,7 @@ pub async fn put_connector(
         auth,
         max_body_bytes: max_body,
         pii_query: i.pii_query,
+        ca_pem: i.ca_pem,
         created_by: u.id,
         created_at: st.now(),
     };

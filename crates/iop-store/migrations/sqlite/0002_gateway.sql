@@ -9,9 +9,10 @@ CREATE TABLE connectors (
     upstreams       TEXT NOT NULL,          -- JSON array of base URLs
     connect_timeout_ms INTEGER NOT NULL,
     timeout_ms      INTEGER NOT NULL,
-    auth_kind       TEXT NOT NULL,          -- ninguna | cabecera | basica | bearer
-    auth_name       TEXT,                   -- header name (cabecera) or user (basica)
-    auth_secret_enc BLOB,                   -- header value, password or token, encrypted
+    auth_kind       TEXT NOT NULL,          -- ninguna | cabecera | basica | bearer | certificado_cliente
+    auth_name       TEXT,                   -- header name (cabecera), user (basica) or client certificate chain PEM
+    auth_secret_enc BLOB,                   -- header value, password, token or client key PEM, encrypted
+    ca_pem          TEXT,                   -- https upstreams: CAs to trust (PEM); NULL = the system's
     max_body_bytes  INTEGER NOT NULL,
     pii_query       TEXT NOT NULL DEFAULT '[]',
     created_by      TEXT NOT NULL REFERENCES users(id),

@@ -18,6 +18,7 @@ fn connector_row(r: &SqliteRow) -> StoreResult<ConnectorRec> {
             secret_enc: get(r, "auth_secret_enc")?,
         },
         max_body_bytes: get(r, "max_body_bytes")?,
+        ca_pem: get(r, "ca_pem")?,
         pii_query: json_strings(&get::<String>(r, "pii_query")?)?,
         created_by: id(r, "created_by", UserId::parse)?,
         created_at: from_ms(get(r, "created_at")?),
@@ -123,7 +124,7 @@ impl GatewayStore for SqliteStore {
             .fetch_one(&mut *tx)
             .await
             .map_err(backend)?;
-        sqlx::query("INSERT INTO connectors (service_id, version, base_path, upstreams, connect_timeout_ms, timeout_ms, auth_kind, auth_name, auth_secret_enc, max_body_bytes, pii_query, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        sqlx::query("INSERT INTO connectors (service_id, version, base_path, upstreams, connect_timeout_ms, timeout_ms, auth_kind, auth_name, auth_secret_enc, max_body_bytes, pii_query, ca_pem, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .bind(c.service.to_string())
             .bind(version)
             .bind(&c.base_path)
@@ -135,6 +136,7 @@ impl GatewayStore for SqliteStore {
             .bind(c.auth.secret_enc.as_deref())
             .bind(c.max_body_bytes)
             .bind(to_json_strings(&c.pii_query))
+            .bind(c.ca_pem.as_deref())
             .bind(c.created_by.to_string())
             .bind(ms(c.created_at))
             .execute(&mut *tx)

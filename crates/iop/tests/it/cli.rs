@@ -41,11 +41,10 @@ fn start(dir: &std::path::Path, extra: &[&str], envs: &[(&str, &str)]) -> Server
     for (k, v) in envs {
         cmd.env(k, v);
     }
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
+    // The server's own log goes to a file in its data dir's parent, shown if it fails to start.
+    let err_file = dir.with_extension(format!("stderr-{}.log", std::process::id()));
+    let err = std::fs::File::create(&err_file).unwrap_or_else(|e| panic!("{e}"));
+    let mut child = cmd.stdout(Stdio::piped()).stderr(err).spawn().unwrap_or_else(|e| panic!("{e}"));
     let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
     let (tx, lines) = mpsc::channel();
     std::thread::spawn(move || {
@@ -65,10 +64,10 @@ fn start(dir: &std::path::Path, extra: &[&str], envs: &[(&str, &str)]) -> Server
     let deadline = Instant::now() + Duration::from_secs(60);
     while s.gateway.is_empty() {
         let left = deadline.saturating_duration_since(Instant::now());
-        let line = s
-            .lines
-            .recv_timeout(left)
-            .unwrap_or_else(|_| panic!("server did not report its addresses; said: {:?}", s.out));
+        let line = s.lines.recv_timeout(left).unwrap_or_else(|_| {
+            let log = std::fs::read_to_string(&err_file).unwrap_or_default();
+            panic!("server did not report its addresses; said: {:?}; log: {log}", s.out)
+        });
         if let Some(rest) = line.split("API (plano de control): http://").nth(1) {
             s.control = format!("http://{}", rest.split('/').next().unwrap_or(""));
         }

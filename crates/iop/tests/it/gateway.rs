@@ -898,3 +898,66 @@ fn hex_bytes(s: &str) -> Vec<u8> {
         .filter_map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
         .collect()
 }
+
+#[tokio::test]
+async fn https_upstreams_with_the_connectors_own_ca_and_client_certificate() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let pki = upstream::test_pki();
+    let read = |f: &str| std::fs::read_to_string(pki.path().join(f)).unwrap_or_default();
+    let tls_up = upstream::start_mtls(pki.path()).await;
+    let plain = upstream::start("uno").await;
+    let service = publish(&app, &w, &format!("http://{}/base", plain.addr), 2000).await;
+    let a = consume(&app, &w, &service, json!({})).await;
+    let path = format!("/api/v1/servicios/{service}/conector");
+    let origin = format!("https://localhost:{}/base", tls_up.port());
+
+    // Without a client certificate the upstream refuses the handshake: 502.
+    app.call(
+        Method::PUT,
+        &path,
+        Some(w.t("lider")),
+        Some(json!({"origenes": [origin], "ca_pem": read("ca.pem")})),
+    )
+    .await
+    .ok();
+    let r = app.gw_until("/segip/v3/personas/1", &[("apikey", a.key.as_str())], 502).await;
+    assert_eq!(r.code(), "servicio_no_disponible");
+
+    // With it (its key stored encrypted, never returned): the call goes through over TLS.
+    let c = app
+        .call(
+            Method::PUT,
+            &path,
+            Some(w.t("lider")),
+            Some(json!({"origenes": [origin], "ca_pem": read("ca.pem"),
+                        "autenticacion": {"tipo": "certificado_cliente", "certificado": read("cli.pem"), "valor": read("cli.key")}})),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        (c["autenticacion"].as_str(), c["ca_propia"].as_bool()),
+        (Some("certificado_cliente"), Some(true))
+    );
+    assert!(!c.to_string().contains("PRIVATE KEY"), "the client key is never returned");
+    let r = app.gw_until("/segip/v3/personas/1", &[("apikey", a.key.as_str())], 200).await;
+    assert_eq!(
+        (r.body["origen"].as_str(), r.body["certificado_cliente"].as_bool()),
+        (Some("tls"), Some(true))
+    );
+
+    // Bad TLS material is refused when the connector is saved, not later.
+    let bad = |body: Value| {
+        let (app, path, t) = (&app, path.clone(), w.t("lider").to_owned());
+        async move { app.call(Method::PUT, &path, Some(&t), Some(body)).await }
+    };
+    bad(json!({"origenes": [origin], "ca_pem": "no es PEM"}))
+        .await
+        .expect(422, "conector_invalido");
+    bad(json!({"origenes": [origin], "ca_pem": read("ca.pem"), "autenticacion": {"tipo": "certificado_cliente", "certificado": read("cli.pem"), "valor": "clave rota"}}))
+        .await
+        .expect(422, "conector_invalido");
+    bad(json!({"origenes": [format!("http://{}/base", plain.addr)], "autenticacion": {"tipo": "certificado_cliente", "certificado": read("cli.pem"), "valor": read("cli.key")}}))
+        .await
+        .expect(422, "conector_invalido");
+}

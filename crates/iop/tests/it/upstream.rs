@@ -76,3 +76,106 @@ pub const DESCRIPTION: &str = r#"{
     "/certificados/{id}": {"get": {"operationId": "certificado", "responses": {"200": {"description": "ok"}}}}
   }
 }"#;
+
+/// Makes a test PKI with openssl: a CA, a server certificate for localhost and a client
+/// certificate, all signed by the CA. Returns the directory holding `ca.pem`, `srv.pem`,
+/// `srv.key`, `cli.pem`, `cli.key`.
+pub fn test_pki() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = dir.path();
+    let run = |args: &[&str]| {
+        let ok = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(d)
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false);
+        assert!(ok, "openssl {args:?} failed");
+    };
+    std::fs::write(
+        d.join("srv.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(d.join("cli.ext"), "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n").unwrap_or_else(|e| panic!("{e}"));
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    run(&[
+        &["req", "-x509"][..],
+        &ec,
+        &["-days", "1", "-subj", "/CN=CA de prueba", "-keyout", "ca.key", "-out", "ca.pem"],
+    ]
+    .concat());
+    for (name, cn) in [("srv", "localhost"), ("cli", "sistema-de-prueba")] {
+        let subj = format!("/CN={cn}");
+        run(&[
+            &["req"][..],
+            &ec,
+            &["-subj", &subj, "-keyout", &format!("{name}.key"), "-out", &format!("{name}.csr")],
+        ]
+        .concat());
+        run(&[
+            "x509",
+            "-req",
+            "-in",
+            &format!("{name}.csr"),
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "1",
+            "-extfile",
+            &format!("{name}.ext"),
+            "-out",
+            &format!("{name}.pem"),
+        ]);
+    }
+    dir
+}
+
+/// An https upstream that requires a client certificate signed by the test CA.
+pub async fn start_mtls(pki: &std::path::Path) -> SocketAddr {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    for c in CertificateDer::pem_file_iter(pki.join("ca.pem")).unwrap_or_else(|e| panic!("{e}")) {
+        roots.add(c.unwrap_or_else(|e| panic!("{e}"))).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(pki.join("srv.pem"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .filter_map(Result::ok)
+        .collect();
+    let key = PrivateKeyDer::from_pem_file(pki.join("srv.key")).unwrap_or_else(|e| panic!("{e}"));
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(chain, key)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
+    let addr = l.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = l.accept().await else { break };
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(stream).await else { return };
+                let with_cert = tls.get_ref().1.peer_certificates().is_some_and(|c| !c.is_empty());
+                let svc = hyper::service::service_fn(move |_req| async move {
+                    let body = json!({"origen": "tls", "certificado_cliente": with_cert}).to_string();
+                    Ok::<_, std::convert::Infallible>(hyper::Response::new(http_body_util::Full::new(bytes::Bytes::from(body))))
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(tls), svc)
+                    .await;
+            });
+        }
+    });
+    addr
+}
