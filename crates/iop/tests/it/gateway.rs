@@ -95,13 +95,7 @@ pub async fn consume(app: &App, w: &World, service: &str, grant: Value) -> Acces
     let id = r["id"].as_str().unwrap_or_default().to_owned();
     let code = r["codigo"].as_str().unwrap_or_default().to_owned();
     app.upload(&id, w.t("sol"), "NI", pdf(), "ni.pdf", "application/pdf").await.ok();
-    for (who, body) in [
-        ("sol", act("presentar")),
-        ("jefe", act("derivar")),
-        ("resp", json!({"accion": "asignar", "lider_id": w.id("lider")})),
-    ] {
-        app.act(&id, w.t(who), body).await.ok();
-    }
+    to_leader(app, w, &id).await;
     let mut access = json!({"sistema_id": w.system, "servicio_id": service});
     if let (Some(a), Some(g)) = (access.as_object_mut(), grant.as_object()) {
         a.extend(g.clone());
@@ -618,13 +612,7 @@ async fn grants_outside_their_validity_are_refused() {
         .ok();
     let id = r["id"].as_str().unwrap_or_default().to_owned();
     app.upload(&id, w.t("sol"), "NI", pdf(), "ni.pdf", "application/pdf").await.ok();
-    for (who, body) in [
-        ("sol", act("presentar")),
-        ("jefe", act("derivar")),
-        ("resp", json!({"accion": "asignar", "lider_id": w.id("lider")})),
-    ] {
-        app.act(&id, w.t(who), body).await.ok();
-    }
+    to_leader(&app, &w, &id).await;
     let access = |extra: Value| {
         let mut a = json!({"sistema_id": w.system, "servicio_id": service});
         if let (Some(o), Some(e)) = (a.as_object_mut(), extra.as_object()) {

@@ -365,3 +365,14 @@ pub async fn relogin(app: &App, w: &mut World) {
     let t = app.login("admin", &app.admin_password).await;
     w.tokens.insert("admin", t);
 }
+
+/// Steps 1–3 for a draft that has its document: presented, routed, assigned to `lider`.
+pub async fn to_leader(app: &App, w: &World, id: &str) {
+    for (who, body) in [
+        ("sol", act("presentar")),
+        ("jefe", act("derivar")),
+        ("resp", json!({"accion": "asignar", "lider_id": w.id("lider")})),
+    ] {
+        app.act(id, w.t(who), body).await.ok();
+    }
+}

@@ -400,13 +400,7 @@ async fn publication_enables_catalog_entries_in_the_same_commit() {
         .ok();
     let id = r["id"].as_str().unwrap_or_default().to_owned();
     app.upload(&id, w.t("sol"), "NTA", pdf(), "nta.pdf", "application/pdf").await.ok();
-    for (who, body) in [
-        ("sol", act("presentar")),
-        ("jefe", act("derivar")),
-        ("resp", json!({"accion": "asignar", "lider_id": w.id("lider")})),
-    ] {
-        app.act(&id, w.t(who), body).await.ok();
-    }
+    to_leader(&app, &w, &id).await;
     let before = app.get("/api/v1/servicios", w.t("lider")).await.ok();
     assert!(!before.to_string().contains("defuncion"));
     app.act(
