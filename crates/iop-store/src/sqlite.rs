@@ -161,6 +161,24 @@ impl SqliteStore {
         Ok(applied)
     }
 
+    /// The row a query with one bound key finds, decoded.
+    pub(crate) async fn one<T, B>(&self, sql: &'static str, key: B, decode: fn(&SqliteRow) -> StoreResult<T>) -> StoreResult<Option<T>>
+    where
+        B: for<'q> sqlx::Encode<'q, Sqlite> + sqlx::Type<Sqlite> + Send + 'static,
+    {
+        let row = sqlx::query(sql).bind(key).fetch_optional(&self.pool).await.map_err(backend)?;
+        row.as_ref().map(decode).transpose()
+    }
+
+    /// Every row a query with one bound key finds, decoded.
+    pub(crate) async fn many<T, B>(&self, sql: &'static str, key: B, decode: fn(&SqliteRow) -> StoreResult<T>) -> StoreResult<Vec<T>>
+    where
+        B: for<'q> sqlx::Encode<'q, Sqlite> + sqlx::Type<Sqlite> + Send + 'static,
+    {
+        let rows = sqlx::query(sql).bind(key).fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter().map(decode).collect()
+    }
+
     pub(crate) async fn begin(&self) -> StoreResult<Transaction<'static, Sqlite>> {
         self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(backend)
     }
@@ -511,21 +529,12 @@ impl UserStore for SqliteStore {
     }
 
     async fn get_unit(&self, id: UnitId) -> StoreResult<Option<UnitRec>> {
-        let row = sqlx::query("SELECT * FROM units WHERE id = ?")
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
-        row.as_ref().map(Self::unit_row).transpose()
+        self.one("SELECT * FROM units WHERE id = ?", id.to_string(), Self::unit_row).await
     }
 
     async fn unit_by_sigla(&self, sigla: &Sigla) -> StoreResult<Option<UnitRec>> {
-        let row = sqlx::query("SELECT * FROM units WHERE sigla = ?")
-            .bind(sigla.as_str())
-            .fetch_optional(&self.pool)
+        self.one("SELECT * FROM units WHERE sigla = ?", sigla.as_str().to_owned(), Self::unit_row)
             .await
-            .map_err(backend)?;
-        row.as_ref().map(Self::unit_row).transpose()
     }
 
     async fn create_user(&self, u: &UserRec) -> StoreResult<()> {
@@ -546,21 +555,12 @@ impl UserStore for SqliteStore {
     }
 
     async fn get_user(&self, id: UserId) -> StoreResult<Option<UserRec>> {
-        let row = sqlx::query("SELECT * FROM users WHERE id = ?")
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
-        row.as_ref().map(Self::user_row).transpose()
+        self.one("SELECT * FROM users WHERE id = ?", id.to_string(), Self::user_row).await
     }
 
     async fn user_by_login(&self, login: &Login) -> StoreResult<Option<UserRec>> {
-        let row = sqlx::query("SELECT * FROM users WHERE login = ?")
-            .bind(login.as_str())
-            .fetch_optional(&self.pool)
+        self.one("SELECT * FROM users WHERE login = ?", login.as_str().to_owned(), Self::user_row)
             .await
-            .map_err(backend)?;
-        row.as_ref().map(Self::user_row).transpose()
     }
 
     async fn list_users(&self) -> StoreResult<Vec<UserRec>> {
@@ -684,12 +684,8 @@ impl CatalogStore for SqliteStore {
     }
 
     async fn get_entity(&self, id: EntityId) -> StoreResult<Option<EntityRec>> {
-        let row = sqlx::query("SELECT * FROM entities WHERE id = ?")
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
+        self.one("SELECT * FROM entities WHERE id = ?", id.to_string(), Self::entity_row)
             .await
-            .map_err(backend)?;
-        row.as_ref().map(Self::entity_row).transpose()
     }
 
     async fn create_system(&self, s: &SystemRec) -> StoreResult<()> {
@@ -707,21 +703,17 @@ impl CatalogStore for SqliteStore {
     }
 
     async fn list_systems(&self, entity: Option<EntityId>) -> StoreResult<Vec<SystemRec>> {
-        let rows = sqlx::query("SELECT * FROM systems WHERE (?1 IS NULL OR entity_id = ?1) ORDER BY codigo")
-            .bind(entity.map(|e| e.to_string()))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        rows.iter().map(Self::system_row).collect()
+        self.many(
+            "SELECT * FROM systems WHERE (?1 IS NULL OR entity_id = ?1) ORDER BY codigo",
+            entity.map(|e| e.to_string()),
+            Self::system_row,
+        )
+        .await
     }
 
     async fn get_system(&self, id: SystemId) -> StoreResult<Option<SystemRec>> {
-        let row = sqlx::query("SELECT * FROM systems WHERE id = ?")
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
+        self.one("SELECT * FROM systems WHERE id = ?", id.to_string(), Self::system_row)
             .await
-            .map_err(backend)?;
-        row.as_ref().map(Self::system_row).transpose()
     }
 
     async fn create_service(&self, s: &ServiceRec) -> StoreResult<()> {
@@ -742,30 +734,26 @@ impl CatalogStore for SqliteStore {
     }
 
     async fn list_services(&self, entity: Option<EntityId>) -> StoreResult<Vec<ServiceRec>> {
-        let rows = sqlx::query("SELECT * FROM services WHERE (?1 IS NULL OR entity_id = ?1) ORDER BY codigo, version")
-            .bind(entity.map(|e| e.to_string()))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        rows.iter().map(Self::service_row).collect()
+        self.many(
+            "SELECT * FROM services WHERE (?1 IS NULL OR entity_id = ?1) ORDER BY codigo, version",
+            entity.map(|e| e.to_string()),
+            Self::service_row,
+        )
+        .await
     }
 
     async fn get_service(&self, id: ServiceId) -> StoreResult<Option<ServiceRec>> {
-        let row = sqlx::query("SELECT * FROM services WHERE id = ?")
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
+        self.one("SELECT * FROM services WHERE id = ?", id.to_string(), Self::service_row)
             .await
-            .map_err(backend)?;
-        row.as_ref().map(Self::service_row).transpose()
     }
 
     async fn grants_of_request(&self, id: RequestId) -> StoreResult<Vec<GrantRec>> {
-        let rows = sqlx::query("SELECT * FROM grants WHERE request_id = ? ORDER BY created_at, id")
-            .bind(id.to_string())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        rows.iter().map(grant_row).collect()
+        self.many(
+            "SELECT * FROM grants WHERE request_id = ? ORDER BY created_at, id",
+            id.to_string(),
+            grant_row,
+        )
+        .await
     }
 }
 

@@ -147,21 +147,21 @@ impl GatewayStore for SqliteStore {
     }
 
     async fn connector(&self, service: ServiceId) -> StoreResult<Option<ConnectorRec>> {
-        let row = sqlx::query("SELECT * FROM connectors WHERE service_id = ? ORDER BY version DESC LIMIT 1")
-            .bind(service.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
-        row.as_ref().map(connector_row).transpose()
+        self.one(
+            "SELECT * FROM connectors WHERE service_id = ? ORDER BY version DESC LIMIT 1",
+            service.to_string(),
+            connector_row,
+        )
+        .await
     }
 
     async fn connector_versions(&self, service: ServiceId) -> StoreResult<Vec<ConnectorRec>> {
-        let rows = sqlx::query("SELECT * FROM connectors WHERE service_id = ? ORDER BY version")
-            .bind(service.to_string())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        rows.iter().map(connector_row).collect()
+        self.many(
+            "SELECT * FROM connectors WHERE service_id = ? ORDER BY version",
+            service.to_string(),
+            connector_row,
+        )
+        .await
     }
 
     async fn set_description(
@@ -205,12 +205,12 @@ impl GatewayStore for SqliteStore {
     }
 
     async fn operations(&self, service: ServiceId) -> StoreResult<Vec<OperationRec>> {
-        let rows = sqlx::query("SELECT * FROM service_operations WHERE service_id = ? ORDER BY path, method")
-            .bind(service.to_string())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        rows.iter().map(operation_row).collect()
+        self.many(
+            "SELECT * FROM service_operations WHERE service_id = ? ORDER BY path, method",
+            service.to_string(),
+            operation_row,
+        )
+        .await
     }
 
     async fn create_credential(&self, c: &CredentialRec) -> StoreResult<()> {
@@ -220,21 +220,17 @@ impl GatewayStore for SqliteStore {
     }
 
     async fn credential(&self, cid: CredentialId) -> StoreResult<Option<CredentialRec>> {
-        let row = sqlx::query("SELECT * FROM credentials WHERE id = ?")
-            .bind(cid.to_string())
-            .fetch_optional(&self.pool)
+        self.one("SELECT * FROM credentials WHERE id = ?", cid.to_string(), credential_row)
             .await
-            .map_err(backend)?;
-        row.as_ref().map(credential_row).transpose()
     }
 
     async fn credentials_of_system(&self, system: SystemId) -> StoreResult<Vec<CredentialRec>> {
-        let rows = sqlx::query("SELECT * FROM credentials WHERE system_id = ? ORDER BY created_at, id")
-            .bind(system.to_string())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        rows.iter().map(credential_row).collect()
+        self.many(
+            "SELECT * FROM credentials WHERE system_id = ? ORDER BY created_at, id",
+            system.to_string(),
+            credential_row,
+        )
+        .await
     }
 
     async fn revoke_credential(&self, cid: CredentialId, now: OffsetDateTime) -> StoreResult<()> {
