@@ -28,24 +28,40 @@ pub fn register_public_key(kind: CredentialKind, pem: &str, system: SystemId, by
     }
     let iss = format!("iop_j_{}", random_hex(12));
     Ok(Issued {
-        rec: CredentialRec {
-            id: CredentialId::generate(),
-            system,
-            kind,
-            key_id: iss.clone(),
-            hint: iss,
-            secret_enc: None,
-            public_key: Some(der.as_ref().to_vec()),
-            request: None,
-            created_by: by,
-            created_at: now,
-            expires_at: None,
-            revoked_at: None,
-            replaced_by: None,
-        },
+        rec: fresh(system, kind, iss.clone(), iss, None, Some(der.as_ref().to_vec()), None, by, now),
         api_key: None,
         jwt_secret: None,
     })
+}
+
+/// A new, live credential record.
+#[allow(clippy::too_many_arguments)]
+fn fresh(
+    system: SystemId,
+    kind: CredentialKind,
+    key_id: String,
+    hint: String,
+    secret_enc: Option<Vec<u8>>,
+    public_key: Option<Vec<u8>>,
+    request: Option<RequestId>,
+    by: UserId,
+    now: OffsetDateTime,
+) -> CredentialRec {
+    CredentialRec {
+        id: CredentialId::generate(),
+        system,
+        kind,
+        key_id,
+        hint,
+        secret_enc,
+        public_key,
+        request,
+        created_by: by,
+        created_at: now,
+        expires_at: None,
+        revoked_at: None,
+        replaced_by: None,
+    }
 }
 
 pub struct Issued {
@@ -82,28 +98,13 @@ pub fn issue(
     secrets: &SecretBox,
     now: OffsetDateTime,
 ) -> Issued {
-    let id = CredentialId::generate();
     match kind {
         Issuable::ApiKey => {
             let kind = CredentialKind::ApiKey;
             let key = format!("iop_k_{}", random_hex(32));
             let hash: String = keys.api_key_hash(&key).iter().map(|b| format!("{b:02x}")).collect();
             Issued {
-                rec: CredentialRec {
-                    id,
-                    system,
-                    kind,
-                    key_id: hash,
-                    hint: format!("{}…", &key[..14]),
-                    secret_enc: None,
-                    public_key: None,
-                    request,
-                    created_by: by,
-                    created_at: now,
-                    expires_at: None,
-                    revoked_at: None,
-                    replaced_by: None,
-                },
+                rec: fresh(system, kind, hash, format!("{}…", &key[..14]), None, None, request, by, now),
                 api_key: Some(key),
                 jwt_secret: None,
             }
@@ -113,21 +114,17 @@ pub fn issue(
             let iss = format!("iop_j_{}", random_hex(12));
             let secret = format!("iop_js_{}", random_hex(32));
             Issued {
-                rec: CredentialRec {
-                    id,
+                rec: fresh(
                     system,
                     kind,
-                    key_id: iss.clone(),
-                    hint: iss,
-                    secret_enc: Some(secrets.seal(secret.as_bytes())),
-                    public_key: None,
+                    iss.clone(),
+                    iss,
+                    Some(secrets.seal(secret.as_bytes())),
+                    None,
                     request,
-                    created_by: by,
-                    created_at: now,
-                    expires_at: None,
-                    revoked_at: None,
-                    replaced_by: None,
-                },
+                    by,
+                    now,
+                ),
                 api_key: None,
                 jwt_secret: Some(secret),
             }
