@@ -38,12 +38,12 @@ for i in range(n_services):
     entities.append((e, sigla, f"Entidad de carga {i}", "publicadora", now))
     services.append((s, e, "svc", 1, f"Servicio de carga {i}", None, "publicado", None, now))
     connectors.append((s, 1, f"/ent{i:05d}/v1/", json.dumps([upstream]), 1000, 5000, "ninguna", None, None, 1 << 20, "[]", user, now))
-cur.executemany("INSERT INTO entities VALUES (?, ?, ?, ?, ?)", entities)
+cur.executemany("INSERT INTO entities (id, sigla, nombre, tipo, created_at) VALUES (?, ?, ?, ?, ?)", entities)
 cur.executemany("INSERT INTO services (id, entity_id, codigo, version, nombre, descripcion, estado, request_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", services)
 cur.executemany("INSERT INTO connectors (service_id, version, base_path, upstreams, connect_timeout_ms, timeout_ms, auth_kind, auth_name, auth_secret_enc, max_body_bytes, pii_query, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", connectors)
 
 consumer_entity = uid()
-cur.execute("INSERT INTO entities VALUES (?, 'CARGA', 'Consumidores de carga', 'consumidora', ?)", (consumer_entity, now))
+cur.execute("INSERT INTO entities (id, sigla, nombre, tipo, created_at) VALUES (?, 'CARGA', 'Consumidores de carga', 'consumidora', ?)", (consumer_entity, now))
 systems, creds, grants = [], [], []
 sample = None
 for i in range(n_consumers):
@@ -54,8 +54,13 @@ for i in range(n_consumers):
     systems.append((sys_id, consumer_entity, f"sis-{i:06d}", f"Sistema {i}", None, now))
     creds.append((cred, sys_id, "apikey", hmac.new(api_key_key, key.encode(), hashlib.sha256).hexdigest(), key[:14] + "…", None, None, user, now, None, None, None))
     grants.append((uid(), request, sys_id, bench_service, "2020-01-01", None, now, None, None, 100000.0, 100000))
-cur.executemany("INSERT INTO systems VALUES (?, ?, ?, ?, ?, ?)", systems)
-cur.executemany("INSERT INTO credentials VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", creds)
+cur.executemany("INSERT INTO systems (id, entity_id, codigo, nombre, descripcion, created_at) VALUES (?, ?, ?, ?, ?, ?)", systems)
+cur.executemany("INSERT INTO credentials (id, system_id, kind, key_id, hint, secret_enc, request_id, created_by, created_at, expires_at, revoked_at, replaced_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", creds)
 cur.executemany("INSERT INTO grants (id, request_id, system_id, service_id, valid_from, valid_until, created_at, revoked_at, operations, rate_per_second, burst) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", grants)
+# The first part's call records were imported into this store; the loaded measurement starts, like
+# the first one, with no records in it, so that only the loaded configuration differs.
+cur.execute("DELETE FROM call_records")
+cur.execute("DELETE FROM call_segments")
 db.commit()
+db.execute("VACUUM")
 print(sample[0], sample[1])

@@ -57,35 +57,51 @@ pub async fn start_upstream(mut stop: watch::Receiver<bool>) -> Result<(SocketAd
 /// Demo credentials are fictitious: demo mode keeps them in the data dir so that every start can
 /// print them (the one exception to "a secret is shown once"). On a later start the upstream has
 /// a new port, so its connector is pointed at it again.
-pub fn remember_access(dir: &std::path::Path, access: Option<DemoAccess>) -> Result<Option<DemoAccess>, StartError> {
+pub fn remember_access(
+    dir: &std::path::Path,
+    access: Option<DemoAccess>,
+    upstream: &str,
+) -> Result<(Option<DemoAccess>, Option<String>), StartError> {
     let file = dir.join("demo-credenciales.json");
-    if let Some(a) = access {
-        let v = json!({"api_key": a.api_key, "jwt_iss": a.jwt_iss, "jwt_secret": a.jwt_secret, "base_path": a.base_path});
-        std::fs::write(&file, v.to_string()).map_err(|e| StartError(format!("no se pudo guardar {}: {e}", file.display())))?;
-        return Ok(Some(a));
-    }
-    let Ok(text) = std::fs::read_to_string(&file) else {
-        return Ok(None);
+    let previous: Value = std::fs::read_to_string(&file)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Value::Null);
+    let s = |k: &str| previous.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let previous_upstream = previous.get("upstream").and_then(Value::as_str).map(str::to_owned);
+    let access = match access {
+        Some(a) => a,
+        None if previous.is_object() => DemoAccess {
+            api_key: s("api_key"),
+            jwt_iss: s("jwt_iss"),
+            jwt_secret: s("jwt_secret"),
+            base_path: s("base_path"),
+        },
+        None => return Ok((None, previous_upstream)),
     };
-    let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-    let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
-    Ok(Some(DemoAccess {
-        api_key: s("api_key"),
-        jwt_iss: s("jwt_iss"),
-        jwt_secret: s("jwt_secret"),
-        base_path: s("base_path"),
-    }))
+    let v = json!({"api_key": access.api_key, "jwt_iss": access.jwt_iss, "jwt_secret": access.jwt_secret, "base_path": access.base_path, "upstream": upstream});
+    std::fs::write(&file, v.to_string()).map_err(|e| StartError(format!("no se pudo guardar {}: {e}", file.display())))?;
+    Ok((Some(access), previous_upstream))
 }
 
-/// Points the demo service's connector at this start's upstream (its port changes every start).
-pub async fn repoint_upstream(st: &iop_control::AppState, upstream: &str) -> Result<(), iop_control::error::ApiError> {
+/// Points the demo service's connector at this start's fictitious upstream (its port changes every
+/// start) — only if it still points at the previous start's one: a connector someone changed is
+/// left alone.
+pub async fn repoint_upstream(
+    st: &iop_control::AppState,
+    previous: Option<&str>,
+    upstream: &str,
+) -> Result<(), iop_control::error::ApiError> {
+    let Some(previous) = previous else { return Ok(()) };
     let code = iop_domain::Code::parse("persona-contrastacion").map_err(|i| iop_control::error::ApiError::invalid("demo", i))?;
     for s in st.store.list_services(None).await? {
         if s.code != code {
             continue;
         }
         if let Some(c) = st.store.connector(s.id).await?
-            && c.upstreams.first().map(String::as_str) != Some(upstream)
+            && c.upstreams.len() == 1
+            && c.upstreams.first().map(String::as_str) == Some(previous)
+            && previous != upstream
         {
             st.store
                 .put_connector(iop_store::ConnectorRec {

@@ -147,8 +147,10 @@ pub async fn start_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Resu
         demo_upstream = Some(addr);
         let upstream = format!("http://{addr}");
         let (accounts, access) = seed::seed_demo(&state, Some(&upstream)).await.map_err(seed_err)?;
-        crate::demo::repoint_upstream(&state, &upstream).await.map_err(seed_err)?;
-        let access = crate::demo::remember_access(&settings.data_dir, access)?;
+        let (access, previous) = crate::demo::remember_access(&settings.data_dir, access, &upstream)?;
+        crate::demo::repoint_upstream(&state, previous.as_deref(), &upstream)
+            .await
+            .map_err(seed_err)?;
         (accounts, None, access)
     } else {
         (Vec::new(), seed::bootstrap_admin(&state).await.map_err(seed_err)?, None)
