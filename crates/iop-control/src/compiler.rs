@@ -7,7 +7,7 @@ use crate::secrets::SecretBox;
 use base64::Engine;
 use iop_domain::calendar::LA_PAZ;
 use iop_gateway::snapshot::{Consumer, Grant, Operation, Rate, Route, Segment, SnapshotBuilder};
-use iop_gateway::{DerivedKeys, Snapshot, SnapshotHandle};
+use iop_gateway::{Snapshot, SnapshotHandle};
 use iop_store::{CredentialKind, GatewayRows, Store};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -56,8 +56,7 @@ fn intern(map: &mut HashMap<String, Arc<str>>, s: &str) -> Arc<str> {
 
 /// Builds a snapshot from the rows. Rows that cannot be used (a secret that does not decrypt, a
 /// malformed URL) are left out and reported, never half-used.
-pub fn compile(rows: &GatewayRows, keys: &DerivedKeys, secrets: &SecretBox, version: u64, now_ms: i64) -> (Snapshot, Vec<String>) {
-    let _ = keys;
+pub fn compile(rows: &GatewayRows, secrets: &SecretBox, version: u64, now_ms: i64) -> (Snapshot, Vec<String>) {
     let mut b = SnapshotBuilder::new(version, now_ms);
     let mut warnings = Vec::new();
     for r in &rows.routes {
@@ -217,18 +216,16 @@ pub fn compile(rows: &GatewayRows, keys: &DerivedKeys, secrets: &SecretBox, vers
 pub struct Publisher {
     pub handle: SnapshotHandle,
     store: Arc<dyn Store>,
-    keys: DerivedKeys,
     secrets: SecretBox,
     version: AtomicU64,
     notify: Notify,
 }
 
 impl Publisher {
-    pub fn new(handle: SnapshotHandle, store: Arc<dyn Store>, keys: DerivedKeys, secrets: SecretBox) -> Arc<Self> {
+    pub fn new(handle: SnapshotHandle, store: Arc<dyn Store>, secrets: SecretBox) -> Arc<Self> {
         Arc::new(Self {
             handle,
             store,
-            keys,
             secrets,
             version: AtomicU64::new(0),
             notify: Notify::new(),
@@ -253,7 +250,7 @@ impl Publisher {
         let rows = self.store.gateway_rows().await?;
         let v = self.version.fetch_add(1, Ordering::SeqCst) + 1;
         let me = self.clone();
-        let (snap, warnings) = tokio::task::spawn_blocking(move || compile(&rows, &me.keys, &me.secrets, v, iop_gateway::now_ms()))
+        let (snap, warnings) = tokio::task::spawn_blocking(move || compile(&rows, &me.secrets, v, iop_gateway::now_ms()))
             .await
             .map_err(|e| iop_store::StoreError::Backend(e.to_string()))?;
         for w in warnings {

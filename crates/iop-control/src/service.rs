@@ -613,10 +613,6 @@ async fn check_operations(st: &AppState, e: &Enablement) -> ApiResult<()> {
     Ok(())
 }
 
-fn holder_text(h: &Holder) -> String {
-    holder_label(h)
-}
-
 pub async fn request_out(st: &AppState, r: &RequestRec, with_history: bool) -> ApiResult<RequestOut> {
     let grants = st.store.grants_of_request(r.id).await?;
     let historial = if with_history {
@@ -654,7 +650,7 @@ pub async fn request_out(st: &AppState, r: &RequestRec, with_history: bool) -> A
             bytes: d.size,
         }),
         lider_id: r.facts.assignee.map(|x| x.to_string()),
-        espera_a: holder_text(&r.facts.holder()),
+        espera_a: holder_label(&r.facts.holder()),
         nota: r.note.as_ref().map(|n| NoteOut {
             numero: n.number.to_string(),
             cuerpo: n.body.to_string(),

@@ -187,6 +187,7 @@ impl Gateway {
             return self
                 .refuse(
                     rec,
+                    peer.ip(),
                     auth.is_ok(),
                     StatusCode::NOT_FOUND,
                     "servicio_inexistente",
@@ -209,7 +210,16 @@ impl Gateway {
             Ok(c) => c,
             Err(e) => {
                 return self
-                    .refuse(rec, false, StatusCode::UNAUTHORIZED, e.code(), e.message(), start, now_ms)
+                    .refuse(
+                        rec,
+                        peer.ip(),
+                        false,
+                        StatusCode::UNAUTHORIZED,
+                        e.code(),
+                        e.message(),
+                        start,
+                        now_ms,
+                    )
                     .await;
             }
         };
@@ -217,6 +227,7 @@ impl Gateway {
             return self
                 .refuse(
                     rec,
+                    peer.ip(),
                     true,
                     StatusCode::NOT_FOUND,
                     "operacion_inexistente",
@@ -236,6 +247,7 @@ impl Gateway {
                 return self
                     .refuse(
                         rec,
+                        peer.ip(),
                         true,
                         StatusCode::FORBIDDEN,
                         "sin_habilitacion",
@@ -250,6 +262,7 @@ impl Gateway {
                 return self
                     .refuse(
                         rec,
+                        peer.ip(),
                         true,
                         StatusCode::FORBIDDEN,
                         "habilitacion_no_vigente",
@@ -274,6 +287,7 @@ impl Gateway {
                 return self
                     .refuse(
                         rec,
+                        peer.ip(),
                         true,
                         StatusCode::FORBIDDEN,
                         "operacion_no_habilitada",
@@ -349,6 +363,7 @@ impl Gateway {
     async fn refuse(
         &self,
         mut rec: CallRecord,
+        ip: std::net::IpAddr,
         authenticated: bool,
         status: StatusCode,
         code: &'static str,
@@ -360,7 +375,6 @@ impl Gateway {
         rec.refusal = Some(code);
         if !authenticated {
             self.metrics.unauthenticated.fetch_add(1, Ordering::Relaxed);
-            let ip = rec.client_ip.parse().unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
             let (verdict, flushed) = self.unauth.refusal(ip, now_ms);
             if let Some(a) = flushed {
                 self.write_aggregate(a).await;

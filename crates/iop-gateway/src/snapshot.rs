@@ -288,10 +288,6 @@ impl SnapshotHandle {
     pub fn load_full(&self) -> Arc<Snapshot> {
         self.current.load_full()
     }
-    /// Installs a full build. Revocations recorded after `built_from_revocations` was read are kept.
-    pub fn store(&self, s: Snapshot) {
-        self.current.store(Arc::new(s));
-    }
     /// Installs a full build and keeps in the revoked set only the credentials the build still
     /// contains (a revocation that reached the store after the build read it stays refused).
     pub fn store_build(&self, s: Snapshot) {

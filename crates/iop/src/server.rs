@@ -119,7 +119,7 @@ pub async fn start_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Resu
     let keys = master.derived();
     let secrets = master.secret_box();
     let handle = SnapshotHandle::default();
-    let publisher = Publisher::new(handle.clone(), store.clone(), keys.clone(), secrets.clone());
+    let publisher = Publisher::new(handle.clone(), store.clone(), secrets.clone());
     let records_dir = settings.data_dir.join("llamadas");
     let writer = RecordWriter::start(&records_dir, &settings.node, settings.durability, 256 << 20).map_err(|e| {
         StartError(format!(

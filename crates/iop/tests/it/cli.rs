@@ -17,6 +17,13 @@ struct Server {
     gateway: String,
 }
 
+/// `iop user add --data-dir <d> <args…>`, run to completion.
+fn user_add(d: &str, args: &[&str]) -> std::process::Output {
+    iop(&[&["user", "add", "--data-dir", d][..], args].concat())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn iop(args: &[&str]) -> Command {
     let mut c = Command::new(BIN);
     c.args(args)
@@ -248,74 +255,42 @@ async fn first_start_creates_one_admin_and_cli_manages_users() {
     child.stdin.take().map(|mut i| i.write_all(b"una-clave-bastante-larga\n"));
     let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
     assert!(out.status.success());
-    let out = iop(&[
-        "user",
-        "add",
-        "--data-dir",
+    let out = user_add(
         d,
-        "--usuario",
-        "sergio",
-        "--nombre",
-        "Sergio",
-        "--rol",
-        "solicitante",
-        "--unidad",
-        "dge",
-    ])
-    .output()
-    .unwrap_or_else(|e| panic!("{e}"));
+        &[
+            "--usuario",
+            "sergio",
+            "--nombre",
+            "Sergio",
+            "--rol",
+            "solicitante",
+            "--unidad",
+            "dge",
+        ],
+    );
     let said = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(out.status.success() && said.contains("contraseña generada"), "{said}");
     let generated = said.rsplit(": ").next().unwrap_or("").trim().to_owned();
 
     // Refusals are clear and exit non-zero.
-    let out = iop(&[
-        "user",
-        "add",
-        "--data-dir",
-        d,
-        "--usuario",
-        "x",
-        "--nombre",
-        "Equis",
-        "--rol",
-        "lider_adas",
-    ])
-    .output()
-    .unwrap_or_else(|e| panic!("{e}"));
+    let out = user_add(d, &["--usuario", "x", "--nombre", "Equis", "--rol", "lider_adas"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("usuario_invalido"));
-    let out = iop(&[
-        "user",
-        "add",
-        "--data-dir",
-        d,
-        "--usuario",
-        "mago",
-        "--nombre",
-        "Mago",
-        "--rol",
-        "mago",
-    ])
-    .output()
-    .unwrap_or_else(|e| panic!("{e}"));
+    let out = user_add(d, &["--usuario", "mago", "--nombre", "Mago", "--rol", "mago"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("el rol debe ser uno de"));
-    let out = iop(&[
-        "user",
-        "add",
-        "--data-dir",
+    let out = user_add(
         d,
-        "--usuario",
-        "sol2",
-        "--nombre",
-        "Sol",
-        "--rol",
-        "solicitante",
-        "--unidad",
-        "NOEXISTE",
-    ])
-    .output()
-    .unwrap_or_else(|e| panic!("{e}"));
+        &[
+            "--usuario",
+            "sol2",
+            "--nombre",
+            "Sol",
+            "--rol",
+            "solicitante",
+            "--unidad",
+            "NOEXISTE",
+        ],
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("no existe la unidad"));
 
     // Users exist, so the first start does not create (or print) an administrator...
