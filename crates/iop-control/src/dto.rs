@@ -196,7 +196,7 @@ pub struct NoteOut {
     pub aprobada_upat_por: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct GrantOut {
     pub id: String,
     pub sistema_id: String,
@@ -474,27 +474,38 @@ pub struct ProbeOut {
     pub error: Option<String>,
 }
 
+
+/// One audit record: where it sits in its chain and what it says.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct CallOut {
+pub struct AuditRecordOut {
+    /// `llamadas`, `procedimiento` or `administracion`.
+    pub cadena: String,
     pub nodo: String,
-    pub request_id: String,
+    pub seq: i64,
+    /// RFC 3339.
     pub fecha: String,
-    pub ip_cliente: String,
-    pub sistema_id: Option<String>,
-    pub credencial_id: Option<String>,
-    pub servicio_id: Option<String>,
-    pub operacion: Option<String>,
-    pub habilitacion_id: Option<String>,
-    /// The PR05 request behind the grant.
+    /// SHA-256 of the record's exact bytes (hex).
+    pub hash: String,
+    /// The record as chained (its `prev` names the previous record's hash).
+    #[schema(value_type = Object)]
+    pub registro: serde_json::Value,
+    /// The PR05 request it concerns, if any.
     pub solicitud: Option<String>,
-    pub metodo: String,
-    pub ruta: String,
-    pub estado: i64,
-    pub latencia_us: i64,
-    pub bytes_entrada: i64,
-    pub bytes_salida: i64,
-    pub estado_origen: Option<i64>,
-    pub rechazo: Option<String>,
-    pub sandbox: bool,
-    pub agregadas: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditPageOut {
+    pub registros: Vec<AuditRecordOut>,
+    /// Cursor of the next page (absent on the last page).
+    pub siguiente: Option<String>,
+}
+
+/// A call and the legal basis that let it through.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LegalChainOut {
+    pub llamada: AuditRecordOut,
+    /// The grant that allowed the call (absent for refused calls).
+    pub habilitacion: Option<GrantOut>,
+    /// The PR05 request behind the grant: supporting document, Nota Interna, history.
+    pub solicitud: Option<RequestOut>,
 }

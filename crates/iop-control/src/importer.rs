@@ -2,7 +2,7 @@
 //! line cut by a crash was never acknowledged); the offset of each segment is stored with the rows
 //! it covers, so a restart resumes exactly where the last import stopped.
 
-use iop_store::{CallRow, Store};
+use iop_store::{AuditRow, STREAM_CALLS, Store};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::Arc;
@@ -12,57 +12,40 @@ use std::time::Duration;
 /// store's write lock is never held long (a revocation must not wait behind an import).
 const CHUNK: u64 = 512 << 10;
 
+/// The fields of a call record the store indexes; the whole line is kept as chained.
 #[derive(serde::Deserialize)]
-struct Line {
+struct Line<'a> {
+    seq: i64,
     ts_ms: i64,
-    request_id: String,
-    node: String,
-    client_ip: String,
+    #[serde(borrow)]
+    request_id: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    node: std::borrow::Cow<'a, str>,
     system_id: Option<String>,
-    credential_id: Option<String>,
     service_id: Option<String>,
-    operation: Option<String>,
-    grant_id: Option<String>,
     request_code: Option<String>,
-    method: String,
-    path: String,
     status: i64,
-    latency_us: i64,
-    bytes_in: i64,
-    bytes_out: i64,
-    upstream_status: Option<i64>,
     refusal: Option<String>,
-    sandbox: bool,
-    aggregated: Option<i64>,
 }
 
-impl Line {
-    fn into_row(self, line_offset: i64) -> CallRow {
-        let l = self;
-        CallRow {
-            line_offset,
-            node: l.node,
-            request_id: l.request_id,
-            ts_ms: l.ts_ms,
-            client_ip: l.client_ip,
-            system_id: l.system_id,
-            credential_id: l.credential_id,
-            service_id: l.service_id,
-            operation: l.operation,
-            grant_id: l.grant_id,
-            request_code: l.request_code,
-            method: l.method,
-            path: l.path,
-            status: l.status,
-            latency_us: l.latency_us,
-            bytes_in: l.bytes_in,
-            bytes_out: l.bytes_out,
-            upstream_status: l.upstream_status,
-            refusal: l.refusal,
-            sandbox: l.sandbox,
-            aggregated: l.aggregated,
-        }
-    }
+fn row(body: &[u8]) -> Result<AuditRow, String> {
+    let l: Line = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    let text = std::str::from_utf8(body).map_err(|e| e.to_string())?;
+    Ok(AuditRow {
+        stream: STREAM_CALLS.into(),
+        node: l.node.into_owned(),
+        seq: l.seq,
+        ts_ms: l.ts_ms,
+        body: text.to_owned(),
+        hash: iop_audit::digest(body).to_vec(),
+        actor: None,
+        system_id: l.system_id,
+        service_id: l.service_id,
+        request_id: Some(l.request_id.into_owned()),
+        request_code: l.request_code,
+        status: Some(l.status),
+        refusal: l.refusal,
+    })
 }
 
 /// One pass over every segment; returns how many records were imported.
@@ -78,7 +61,7 @@ pub async fn import_once(store: &Arc<dyn Store>, dir: &Path) -> Result<usize, St
             let seg_name = name.clone();
             // Reading and parsing happen off the async threads, so that a large batch never stalls
             // the gateway's calls.
-            let (chunk_len, complete_len, rows) = tokio::task::spawn_blocking(move || -> std::io::Result<(usize, usize, Vec<CallRow>)> {
+            let (chunk_len, complete_len, rows) = tokio::task::spawn_blocking(move || -> std::io::Result<(usize, usize, Vec<AuditRow>)> {
                 let mut f = std::fs::File::open(&path)?;
                 f.seek(SeekFrom::Start(start as u64))?;
                 let mut chunk = Vec::new();
@@ -88,16 +71,14 @@ pub async fn import_once(store: &Arc<dyn Store>, dir: &Path) -> Result<usize, St
                 };
                 let complete = &chunk[..=last_nl];
                 let mut rows = Vec::new();
-                let mut at = start;
                 for line in complete.split_inclusive(|b| *b == b'\n') {
                     let body = &line[..line.len() - 1];
                     if !body.is_empty() {
-                        match serde_json::from_slice::<Line>(body) {
-                            Ok(l) => rows.push(l.into_row(at)),
+                        match row(body) {
+                            Ok(r) => rows.push(r),
                             Err(e) => tracing::error!(segmento = %seg_name, error = %e, "registro de llamada ilegible; se omite"),
                         }
                     }
-                    at += line.len() as i64;
                 }
                 Ok((chunk.len(), complete.len(), rows))
             })
@@ -109,7 +90,7 @@ pub async fn import_once(store: &Arc<dyn Store>, dir: &Path) -> Result<usize, St
             }
             offset += complete_len as i64;
             // Rows and the new offset commit together; a re-import after a crash finds the rows
-            // already there (same segment and offset) and skips them.
+            // already there (same chain and position) and skips them.
             store.import_calls(&name, offset, &rows).await.map_err(|e| e.to_string())?;
             total += rows.len();
             if (chunk_len as u64) < CHUNK {

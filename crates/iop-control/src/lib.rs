@@ -6,6 +6,7 @@
 //! transaction.
 
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod compiler;
 pub mod credentials;

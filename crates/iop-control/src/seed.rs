@@ -30,7 +30,7 @@ pub async fn ensure_agency_units(st: &AppState) -> ApiResult<()> {
                     nombre: parse(Name::parse(nombre))?,
                     agency: true,
                     created_at: st.now(),
-                })
+                }, &AuditBy::system("inicio"))
                 .await?;
         }
     }
@@ -52,6 +52,7 @@ pub async fn bootstrap_admin(st: &AppState) -> ApiResult<Option<(String, String)
             roles: vec!["administrador".into()],
             contrasena: None,
         },
+        &AuditBy::system("inicio"),
     )
     .await?;
     Ok(pw.map(|p| (u.login.to_string(), p)))
@@ -136,8 +137,8 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> ApiResult<(Vec<
     };
     let ugd = mk_unit("UGE-DEMO", "Unidad de Gobierno Electrónico (demo)")?;
     let ase = mk_unit("ASE-DEMO", "Área de Servicios Digitales (demo)")?;
-    st.store.create_unit(&ugd).await?;
-    st.store.create_unit(&ase).await?;
+    st.store.create_unit(&ugd, &AuditBy::system("demo")).await?;
+    st.store.create_unit(&ase, &AuditBy::system("demo")).await?;
 
     let people: &[(&str, &str, &[&str], Option<UnitId>)] = &[
         ("admin", "Ana Admin (demo)", &["administrador"], Some(upat.id)),
@@ -166,6 +167,7 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> ApiResult<(Vec<
                 roles: roles.iter().map(|r| (*r).to_owned()).collect(),
                 contrasena: Some(DEMO_PASSWORD.into()),
             },
+            &AuditBy::system("demo"),
         )
         .await?;
         accounts.push(DemoAccount {
@@ -190,7 +192,7 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> ApiResult<(Vec<
     let seprec = entity("SEPREC", "Registro de Comercio (ficticio, demo)", EntityKind::Publicadora)?;
     let mun = entity("GAM-DEMO", "Gobierno Autónomo Municipal de Ejemplo (demo)", EntityKind::Consumidora)?;
     for e in [&segip, &sin, &seprec, &mun] {
-        st.store.create_entity(e).await?;
+        st.store.create_entity(e, &AuditBy::system("demo")).await?;
     }
     let system = |e: &EntityRec, code: &str, nombre: &str| -> ApiResult<SystemRec> {
         Ok(SystemRec {
@@ -204,8 +206,8 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> ApiResult<(Vec<
     };
     let tramites = system(&mun, "tramites-en-linea", "Trámites en línea municipales (demo)")?;
     let facturacion = system(&sin, "facturacion-demo", "Sistema de facturación (demo)")?;
-    st.store.create_system(&tramites).await?;
-    st.store.create_system(&facturacion).await?;
+    st.store.create_system(&tramites, &AuditBy::system("demo")).await?;
+    st.store.create_system(&facturacion, &AuditBy::system("demo")).await?;
     let service = |e: &EntityRec, code: &str, v: i64, nombre: &str| -> ApiResult<ServiceRec> {
         Ok(ServiceRec {
             id: ServiceId::generate(),
@@ -223,7 +225,7 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> ApiResult<(Vec<
     let nit = service(&sin, "nit-consulta", 1, "Consulta de NIT")?;
     let matricula = service(&seprec, "matricula-consulta", 1, "Consulta de matrícula de comercio")?;
     for s in [&persona, &nit, &matricula] {
-        st.store.create_service(s).await?;
+        st.store.create_service(s, &AuditBy::system("demo")).await?;
     }
 
     let u = |k: &str| users.get(k).cloned().ok_or_else(ApiError::internal);
@@ -336,6 +338,7 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> ApiResult<(Vec<
                 &iop_store::blobs::sha256_hex(DEMO_OPENAPI.as_bytes()),
                 &ops,
                 now,
+                &AuditBy::system("demo"),
             )
             .await?;
         st.store
@@ -356,7 +359,7 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> ApiResult<(Vec<
                 ca_pem: None,
                 created_by: lider.id,
                 created_at: now,
-            })
+            }, &AuditBy::system("demo"))
             .await?;
         grant.emitir_credenciales = vec!["apikey".into(), "jwt_hs256".into()];
         grant.accesos[0].limite_por_segundo = Some(50.0);

@@ -43,7 +43,7 @@ pub fn require_admin(u: &UserRec) -> ApiResult<()> {
 }
 
 /// Creates a user; returns it and the generated password if none was given.
-pub async fn create_user(st: &AppState, input: UserIn) -> ApiResult<(UserRec, Option<String>)> {
+pub async fn create_user(st: &AppState, input: UserIn, by: &AuditBy) -> ApiResult<(UserRec, Option<String>)> {
     let login = field("usuario", Login::parse(&input.usuario))?;
     let nombre = field("nombre", Name::parse(&input.nombre))?;
     let roles = field("roles", RoleSet::parse_list(&input.roles))?;
@@ -91,7 +91,7 @@ pub async fn create_user(st: &AppState, input: UserIn) -> ApiResult<(UserRec, Op
         password_hash: hash_password(password.expose().to_owned()).await?,
         created_at: st.now(),
     };
-    st.store.create_user(&user).await?;
+    st.store.create_user(&user, by).await?;
     Ok((user, generated))
 }
 
@@ -280,6 +280,7 @@ pub async fn create_request(st: &AppState, actor: &UserRec, input: RequestIn) ->
                 content,
             },
             st.now(),
+            &AuditBy::user(actor),
         )
         .await?;
     Ok(rec)
@@ -299,7 +300,10 @@ pub async fn update_request(st: &AppState, actor: &UserRec, raw: &str, input: Re
         return Err(not_editable());
     }
     let content = parse_content(st, input).await?;
-    Ok(st.store.update_request_content(rec.id, rec.version, content, st.now()).await?)
+    Ok(st
+        .store
+        .update_request_content(rec.id, rec.version, content, st.now(), &AuditBy::user(actor))
+        .await?)
 }
 
 /// Whether the bytes are a PDF: the header in the first KiB, `%%EOF` in the last KiB.
@@ -339,7 +343,7 @@ pub async fn attach_document(st: &AppState, actor: &UserRec, raw: &str, kind: &s
         filename: if filename.is_empty() { "documento.pdf".into() } else { filename },
         size: bytes.len() as i64,
     };
-    Ok(st.store.attach_document(rec.id, rec.version, doc, st.now()).await?)
+    Ok(st.store.attach_document(rec.id, rec.version, doc, st.now(), &AuditBy::user(actor)).await?)
 }
 
 fn parse_enablement(input: EnablementIn, today: time::Date) -> ApiResult<Enablement> {
@@ -587,7 +591,7 @@ pub async fn transition_issuing(
         effects,
         detail,
     };
-    let out = st.store.apply_transition(commit, st.now()).await?;
+    let out = st.store.apply_transition(commit, st.now(), &AuditBy::user(actor)).await?;
     if matches!(kind, ActionKind::Habilitar | ActionKind::AjustarHabilitacion) {
         st.gateway_changed();
     }

@@ -5,6 +5,11 @@
 //! `write`, in `fsync` mode also `fdatasync`s, and acknowledges them all (group commit). A record
 //! acknowledged in `os` mode survives the process being killed; in `fsync` mode, power loss too.
 //! The control plane imports the segment files into the store afterwards.
+//!
+//! Each record is chained (see `iop-audit`): it starts with its position `seq` in this node's
+//! chain and `prev`, the SHA-256 of the previous record's line. The chain continues across
+//! restarts and segments: at start the writer resumes after the last complete line on disk (or
+//! the last record the store holds, whichever is further).
 
 use serde::Serialize;
 use std::io::Write;
@@ -30,8 +35,8 @@ impl Durability {
     }
 }
 
-/// One call through the gateway. Field names are the record format (JSON Lines); the audit issue
-/// adds its chain fields beside them.
+/// One call through the gateway. Field names are the record format (JSON Lines), after the chain's
+/// `seq` and `prev`.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct CallRecord {
     /// Unix milliseconds when the call arrived.
@@ -65,6 +70,9 @@ pub struct CallRecord {
 
 struct Pending {
     buf: Vec<u8>,
+    chain: iop_audit::Chain,
+    /// Off only to measure what the chain costs (such records do not verify).
+    chained: bool,
     waiters: Vec<oneshot::Sender<bool>>,
     /// A flush is scheduled or running: new records join the next batch.
     scheduled: bool,
@@ -102,6 +110,41 @@ fn segment_name(node: &str, n: u64) -> String {
     format!("llamadas-{node}-{n:020}.jsonl")
 }
 
+/// The last complete line of this node's segments: its position and bytes.
+pub fn last_record(dir: &Path, node: &str) -> std::io::Result<Option<(u64, Vec<u8>)>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let prefix = format!("llamadas-{node}-");
+    let mut files: Vec<PathBuf> = match segments(dir) {
+        Ok(v) => v,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    files.retain(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(&prefix)));
+    for f in files.iter().rev() {
+        let mut file = std::fs::File::open(f)?;
+        let len = file.metadata()?.len();
+        let mut from = len.saturating_sub(1 << 20);
+        loop {
+            file.seek(SeekFrom::Start(from))?;
+            let mut tail = Vec::new();
+            (&mut file).take(len - from).read_to_end(&mut tail)?;
+            let Some(end) = tail.iter().rposition(|b| *b == b'\n') else {
+                break;
+            };
+            match tail[..end].iter().rposition(|b| *b == b'\n') {
+                Some(s) => return Ok(last_of(&tail[s + 1..end])),
+                None if from == 0 => return Ok(last_of(&tail[..end])),
+                None => from = 0,
+            }
+        }
+    }
+    Ok(None)
+}
+
+fn last_of(line: &[u8]) -> Option<(u64, Vec<u8>)> {
+    iop_audit::head_of(line).map(|(seq, _)| (seq, line.to_vec()))
+}
+
 fn open_segment(dir: &Path, node: &str, seq: u64) -> std::io::Result<std::fs::File> {
     std::fs::OpenOptions::new()
         .create(true)
@@ -112,13 +155,33 @@ fn open_segment(dir: &Path, node: &str, seq: u64) -> std::io::Result<std::fs::Fi
 impl RecordWriter {
     /// Starts the writer (must run inside a Tokio runtime). Records go to
     /// `dir/llamadas-<node>-<n>.jsonl`, a new segment each start (and every `segment_bytes`).
-    pub fn start(dir: &Path, node: &str, durability: Durability, segment_bytes: u64) -> std::io::Result<Self> {
+    /// `stored` is the last record of this node's chain the store holds, if any.
+    pub fn start(dir: &Path, node: &str, durability: Durability, segment_bytes: u64, stored: Option<(u64, Vec<u8>)>) -> std::io::Result<Self> {
+        Self::start_with(dir, node, durability, segment_bytes, stored, true)
+    }
+
+    /// [`RecordWriter::start`], with the chain optionally off (benchmarks only).
+    pub fn start_with(
+        dir: &Path,
+        node: &str,
+        durability: Durability,
+        segment_bytes: u64,
+        stored: Option<(u64, Vec<u8>)>,
+        chained: bool,
+    ) -> std::io::Result<Self> {
         std::fs::create_dir_all(dir)?;
+        let on_disk = last_record(dir, node)?;
+        let chain = match on_disk.into_iter().chain(stored).max_by_key(|(seq, _)| *seq) {
+            Some((seq, line)) => iop_audit::Chain::after(seq, &line),
+            None => iop_audit::Chain::default(),
+        };
         let seq = crate::now_ms().max(0) as u64;
         let file = open_segment(dir, node, seq)?;
         let shared = Arc::new(Shared {
             pending: std::sync::Mutex::new(Pending {
                 buf: Vec::with_capacity(1 << 16),
+                chain,
+                chained,
                 waiters: Vec::with_capacity(256),
                 scheduled: false,
             }),
@@ -169,10 +232,15 @@ impl RecordWriter {
         let (ack, done) = oneshot::channel();
         {
             let mut p = self.shared.pending.lock().unwrap_or_else(|e| e.into_inner());
-            if serde_json::to_writer(&mut p.buf, record).is_err() {
+            let p = &mut *p;
+            let written = if p.chained {
+                p.chain.append_json(&mut p.buf, record).is_ok()
+            } else {
+                p.chain.append_json_unchained(&mut p.buf, record).is_ok()
+            };
+            if !written {
                 return false;
             }
-            p.buf.push(b'\n');
             p.waiters.push(ack);
             if !p.scheduled {
                 p.scheduled = true;
@@ -226,7 +294,7 @@ mod tests {
     async fn records_are_on_disk_when_acknowledged() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         for mode in [Durability::Os, Durability::Fsync] {
-            let w = RecordWriter::start(&dir.path().join(format!("{mode:?}")), "n1", mode, 1 << 30).unwrap_or_else(|e| panic!("{e}"));
+            let w = RecordWriter::start(&dir.path().join(format!("{mode:?}")), "n1", mode, 1 << 30, None).unwrap_or_else(|e| panic!("{e}"));
             let mut tasks = Vec::new();
             for i in 0..200 {
                 let w = w.clone();
@@ -246,5 +314,37 @@ mod tests {
             assert_eq!(text.lines().count(), 200);
             assert!(text.contains("\"request_id\":\"r199\""));
         }
+    }
+
+    #[tokio::test]
+    async fn the_chain_continues_across_restarts_and_ignores_a_torn_tail() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        for round in 0..3 {
+            let w = RecordWriter::start(dir.path(), "n1", Durability::Os, 300, None).unwrap_or_else(|e| panic!("{e}"));
+            for i in 0..5 {
+                let r = CallRecord {
+                    request_id: format!("r{round}-{i}"),
+                    ..Default::default()
+                };
+                assert!(w.write(&r).await);
+            }
+            // A line cut by a crash: never acknowledged, never chained.
+            let last = segments(dir.path()).unwrap_or_default().pop().unwrap_or_default();
+            let mut f = std::fs::OpenOptions::new().append(true).open(last).unwrap_or_else(|e| panic!("{e}"));
+            f.write_all(b"{\"seq\":999,\"prev\":\"ab").unwrap_or_else(|e| panic!("{e}"));
+            // Segments are named by start time in milliseconds.
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let mut check = iop_audit::ChainCheck::new("llamadas", "n1", None, true);
+        for f in segments(dir.path()).unwrap_or_default() {
+            let bytes = std::fs::read(f).unwrap_or_default();
+            for line in bytes.split_inclusive(|b| *b == b'\n').filter(|l| l.ends_with(b"\n")) {
+                let body = &line[..line.len() - 1];
+                let (seq, _) = iop_audit::head_of(body).unwrap_or_else(|| panic!("línea sin cadena"));
+                check.push(seq, body, None).unwrap_or_else(|p| panic!("{p}"));
+            }
+        }
+        let s = check.finish().unwrap_or_else(|p| panic!("{p}"));
+        assert_eq!((s.first, s.last), (1, 15));
     }
 }

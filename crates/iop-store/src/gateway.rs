@@ -1,7 +1,7 @@
 //! What the data plane needs from the store: connectors, service descriptions, credentials, the
 //! rows the snapshot compiler reads, and the call records imported from the gateway's segments.
 
-use crate::StoreResult;
+use crate::{AuditBy, StoreResult};
 use async_trait::async_trait;
 use iop_domain::*;
 use time::OffsetDateTime;
@@ -132,46 +132,11 @@ pub struct GatewayRows {
     pub grants: Vec<GrantRow>,
 }
 
-/// A call record as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct CallRow {
-    /// Byte offset of its line in its segment (with the segment, its identity).
-    pub line_offset: i64,
-    pub node: String,
-    pub request_id: String,
-    pub ts_ms: i64,
-    pub client_ip: String,
-    pub system_id: Option<String>,
-    pub credential_id: Option<String>,
-    pub service_id: Option<String>,
-    pub operation: Option<String>,
-    pub grant_id: Option<String>,
-    pub request_code: Option<String>,
-    pub method: String,
-    pub path: String,
-    pub status: i64,
-    pub latency_us: i64,
-    pub bytes_in: i64,
-    pub bytes_out: i64,
-    pub upstream_status: Option<i64>,
-    pub refusal: Option<String>,
-    pub sandbox: bool,
-    pub aggregated: Option<i64>,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct CallFilter {
-    pub request_id: Option<String>,
-    pub system_id: Option<String>,
-    pub service_id: Option<String>,
-    pub limit: i64,
-}
-
 #[async_trait]
 pub trait GatewayStore: Send + Sync {
     /// Stores a new connector version (its number is one above the last); the base path must not
     /// be in force for another service.
-    async fn put_connector(&self, c: ConnectorRec) -> StoreResult<ConnectorRec>;
+    async fn put_connector(&self, c: ConnectorRec, by: &AuditBy) -> StoreResult<ConnectorRec>;
     async fn connector(&self, service: ServiceId) -> StoreResult<Option<ConnectorRec>>;
     async fn connector_versions(&self, service: ServiceId) -> StoreResult<Vec<ConnectorRec>>;
     /// Replaces a service's description and its operations together.
@@ -182,22 +147,19 @@ pub trait GatewayStore: Send + Sync {
         sha256: &str,
         ops: &[OperationRec],
         now: OffsetDateTime,
+        by: &AuditBy,
     ) -> StoreResult<()>;
     async fn operations(&self, service: ServiceId) -> StoreResult<Vec<OperationRec>>;
 
-    async fn create_credential(&self, c: &CredentialRec) -> StoreResult<()>;
+    async fn create_credential(&self, c: &CredentialRec, by: &AuditBy) -> StoreResult<()>;
     async fn credential(&self, id: CredentialId) -> StoreResult<Option<CredentialRec>>;
     async fn credentials_of_system(&self, system: SystemId) -> StoreResult<Vec<CredentialRec>>;
-    async fn revoke_credential(&self, id: CredentialId, now: OffsetDateTime) -> StoreResult<()>;
+    async fn revoke_credential(&self, id: CredentialId, now: OffsetDateTime, by: &AuditBy) -> StoreResult<()>;
     /// Issues `new` and makes `old` expire at `old_expires_at`, together.
-    async fn rotate_credential(&self, old: CredentialId, new: &CredentialRec, old_expires_at: OffsetDateTime) -> StoreResult<()>;
+    async fn rotate_credential(&self, old: CredentialId, new: &CredentialRec, old_expires_at: OffsetDateTime, by: &AuditBy)
+    -> StoreResult<()>;
 
     /// Published services with a connector, live credentials, live grants.
     async fn gateway_rows(&self) -> StoreResult<GatewayRows>;
 
-    /// Where the import of a segment file stands (bytes).
-    async fn import_offset(&self, segment: &str) -> StoreResult<i64>;
-    /// Stores records and the segment's new offset together (records already stored are skipped).
-    async fn import_calls(&self, segment: &str, offset: i64, rows: &[CallRow]) -> StoreResult<()>;
-    async fn find_calls(&self, f: &CallFilter) -> StoreResult<Vec<CallRow>>;
 }

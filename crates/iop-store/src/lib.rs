@@ -2,11 +2,13 @@
 //! implementation ([`sqlite::SqliteStore`]). A PostgreSQL implementation will sit beside it and
 //! satisfy the same traits; nothing above this crate knows which one it talks to.
 
+pub mod audit;
 pub mod blobs;
 pub mod gateway;
 mod records;
 pub mod sqlite;
 
+pub use audit::*;
 pub use gateway::*;
 pub use records::*;
 
@@ -32,21 +34,21 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 #[async_trait]
 pub trait UserStore: Send + Sync {
-    async fn create_unit(&self, unit: &UnitRec) -> StoreResult<()>;
+    async fn create_unit(&self, unit: &UnitRec, by: &AuditBy) -> StoreResult<()>;
     async fn list_units(&self) -> StoreResult<Vec<UnitRec>>;
     async fn get_unit(&self, id: UnitId) -> StoreResult<Option<UnitRec>>;
     async fn unit_by_sigla(&self, sigla: &Sigla) -> StoreResult<Option<UnitRec>>;
 
-    async fn create_user(&self, user: &UserRec) -> StoreResult<()>;
+    async fn create_user(&self, user: &UserRec, by: &AuditBy) -> StoreResult<()>;
     async fn get_user(&self, id: UserId) -> StoreResult<Option<UserRec>>;
     async fn user_by_login(&self, login: &Login) -> StoreResult<Option<UserRec>>;
     async fn list_users(&self) -> StoreResult<Vec<UserRec>>;
     async fn count_users(&self) -> StoreResult<i64>;
     /// Changes roles, unit, name or active flag. Disabling revokes the user's sessions in the same
     /// transaction.
-    async fn update_user(&self, user: &UserRec, now: OffsetDateTime) -> StoreResult<()>;
+    async fn update_user(&self, user: &UserRec, now: OffsetDateTime, by: &AuditBy) -> StoreResult<()>;
     /// Sets a new password hash and revokes every session of the user, together.
-    async fn set_password(&self, id: UserId, hash: &str, now: OffsetDateTime) -> StoreResult<()>;
+    async fn set_password(&self, id: UserId, hash: &str, now: OffsetDateTime, by: &AuditBy) -> StoreResult<()>;
 
     async fn create_session(&self, s: &SessionRec) -> StoreResult<()>;
     /// The live session for a token hash (not expired at `now`, not revoked) and its user.
@@ -56,13 +58,13 @@ pub trait UserStore: Send + Sync {
 
 #[async_trait]
 pub trait CatalogStore: Send + Sync {
-    async fn create_entity(&self, e: &EntityRec) -> StoreResult<()>;
+    async fn create_entity(&self, e: &EntityRec, by: &AuditBy) -> StoreResult<()>;
     async fn list_entities(&self) -> StoreResult<Vec<EntityRec>>;
     async fn get_entity(&self, id: EntityId) -> StoreResult<Option<EntityRec>>;
-    async fn create_system(&self, s: &SystemRec) -> StoreResult<()>;
+    async fn create_system(&self, s: &SystemRec, by: &AuditBy) -> StoreResult<()>;
     async fn list_systems(&self, entity: Option<EntityId>) -> StoreResult<Vec<SystemRec>>;
     async fn get_system(&self, id: SystemId) -> StoreResult<Option<SystemRec>>;
-    async fn create_service(&self, s: &ServiceRec) -> StoreResult<()>;
+    async fn create_service(&self, s: &ServiceRec, by: &AuditBy) -> StoreResult<()>;
     async fn list_services(&self, entity: Option<EntityId>) -> StoreResult<Vec<ServiceRec>>;
     async fn get_service(&self, id: ServiceId) -> StoreResult<Option<ServiceRec>>;
     async fn grants_of_request(&self, id: RequestId) -> StoreResult<Vec<GrantRec>>;
@@ -71,7 +73,7 @@ pub trait CatalogStore: Send + Sync {
 #[async_trait]
 pub trait RequestStore: Send + Sync {
     /// Creates a draft and gives it its tracking code (numbered per year, in the same transaction).
-    async fn create_request(&self, r: NewRequest, now: OffsetDateTime) -> StoreResult<RequestRec>;
+    async fn create_request(&self, r: NewRequest, now: OffsetDateTime, by: &AuditBy) -> StoreResult<RequestRec>;
     async fn get_request(&self, id: RequestId) -> StoreResult<Option<RequestRec>>;
     async fn request_by_code(&self, code: &TrackingCode) -> StoreResult<Option<RequestRec>>;
     /// Requests in any of these states, oldest in their state first.
@@ -85,19 +87,26 @@ pub trait RequestStore: Send + Sync {
         expected_version: i64,
         content: RequestContent,
         now: OffsetDateTime,
+        by: &AuditBy,
     ) -> StoreResult<RequestRec>;
     /// Records the supporting document (already in the blob store) on the request.
-    async fn attach_document(&self, id: RequestId, expected_version: i64, doc: DocumentRef, now: OffsetDateTime)
-    -> StoreResult<RequestRec>;
+    async fn attach_document(
+        &self,
+        id: RequestId,
+        expected_version: i64,
+        doc: DocumentRef,
+        now: OffsetDateTime,
+        by: &AuditBy,
+    ) -> StoreResult<RequestRec>;
     /// Commits a transition: the new facts, the history entry and the step's effects, all in one
     /// transaction, and only if the request is still at `expected_version`.
-    async fn apply_transition(&self, commit: TransitionCommit, now: OffsetDateTime) -> StoreResult<RequestRec>;
+    async fn apply_transition(&self, commit: TransitionCommit, now: OffsetDateTime, by: &AuditBy) -> StoreResult<RequestRec>;
     async fn history(&self, id: RequestId) -> StoreResult<Vec<HistoryRec>>;
 }
 
 /// Everything the control plane needs.
 #[async_trait]
-pub trait Store: UserStore + CatalogStore + RequestStore + GatewayStore + Send + Sync + 'static {
+pub trait Store: UserStore + CatalogStore + RequestStore + GatewayStore + AuditStore + Send + Sync + 'static {
     /// Whether the store answers and its schema is current.
     async fn ready(&self) -> StoreResult<()>;
 }

@@ -1,6 +1,8 @@
 //! The embedded store: SQLite in WAL mode under the data directory.
 
 use crate::*;
+use audit::Change;
+use serde_json::json;
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
@@ -9,20 +11,24 @@ use std::str::FromStr;
 use std::time::Duration;
 use time::{Date, OffsetDateTime};
 
+mod audit;
 mod gw;
 
 /// Versioned migrations, applied in order at start; each runs once, in its own transaction.
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/sqlite/0001_init.sql")),
     (2, "gateway", include_str!("../migrations/sqlite/0002_gateway.sql")),
+    (3, "audit", include_str!("../migrations/sqlite/0003_audit.sql")),
 ];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// This node's name in the audit chains it writes.
+    node: std::sync::Arc<str>,
 }
 
 fn backend(e: sqlx::Error) -> StoreError {
@@ -122,9 +128,15 @@ impl SqliteStore {
             .connect_with(opts)
             .await
             .map_err(backend)?;
-        let s = Self { pool };
+        let s = Self { pool, node: "n1".into() };
         s.migrate().await?;
         Ok(s)
+    }
+
+    /// Names the node whose audit chains this store appends to (default `n1`).
+    pub fn with_node(mut self, node: &str) -> Self {
+        self.node = node.into();
+        self
     }
 
     /// Applies pending migrations; returns how many were applied.
@@ -405,6 +417,14 @@ impl SqliteStore {
         })
     }
 
+    async fn code_of(tx: &mut Transaction<'static, Sqlite>, id: RequestId) -> StoreResult<String> {
+        sqlx::query_scalar("SELECT tracking_code FROM requests WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(backend)
+    }
+
     async fn must_get(&self, id: RequestId) -> StoreResult<RequestRec> {
         self.get_request(id).await?.ok_or(StoreError::NotFound("solicitud"))
     }
@@ -507,17 +527,20 @@ impl SqliteStore {
 
 #[async_trait]
 impl UserStore for SqliteStore {
-    async fn create_unit(&self, u: &UnitRec) -> StoreResult<()> {
+    async fn create_unit(&self, u: &UnitRec, by: &AuditBy) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO units (id, sigla, nombre, agencia, created_at) VALUES (?, ?, ?, ?, ?)")
             .bind(u.id.to_string())
             .bind(u.sigla.as_str())
             .bind(u.nombre.as_str())
             .bind(i64::from(u.agency))
             .bind(ms(u.created_at))
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        Ok(())
+        let detail = json!({"id": u.id.to_string(), "sigla": u.sigla.as_str(), "nombre": u.nombre.as_str(), "agencia": u.agency});
+        self.audit(&mut tx, by, Change::admin("unidad.crear", u.sigla.as_str(), detail), u.created_at).await?;
+        tx.commit().await.map_err(backend)
     }
 
     async fn list_units(&self) -> StoreResult<Vec<UnitRec>> {
@@ -537,7 +560,8 @@ impl UserStore for SqliteStore {
             .await
     }
 
-    async fn create_user(&self, u: &UserRec) -> StoreResult<()> {
+    async fn create_user(&self, u: &UserRec, by: &AuditBy) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO users (id, login, nombre, unit_id, roles, password_hash, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .bind(u.id.to_string())
             .bind(u.login.as_str())
@@ -548,10 +572,11 @@ impl UserStore for SqliteStore {
             .bind(i64::from(u.active))
             .bind(ms(u.created_at))
             .bind(ms(u.created_at))
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        Ok(())
+        self.audit(&mut tx, by, Change::admin("usuario.crear", u.login.as_str(), user_json(u)), u.created_at).await?;
+        tx.commit().await.map_err(backend)
     }
 
     async fn get_user(&self, id: UserId) -> StoreResult<Option<UserRec>> {
@@ -578,8 +603,18 @@ impl UserStore for SqliteStore {
             .map_err(backend)
     }
 
-    async fn update_user(&self, u: &UserRec, now: OffsetDateTime) -> StoreResult<()> {
+    async fn update_user(&self, u: &UserRec, now: OffsetDateTime, by: &AuditBy) -> StoreResult<()> {
         let mut tx = self.begin().await?;
+        let before = sqlx::query("SELECT * FROM users WHERE id = ?")
+            .bind(u.id.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?
+            .map(|r| Self::user_row(&r))
+            .transpose()?;
+        let Some(before) = before else {
+            return Err(StoreError::NotFound("usuario"));
+        };
         let r = sqlx::query("UPDATE users SET nombre = ?, unit_id = ?, roles = ?, active = ?, updated_at = ? WHERE id = ?")
             .bind(u.nombre.as_str())
             .bind(u.unit.map(|x| x.to_string()))
@@ -601,10 +636,12 @@ impl UserStore for SqliteStore {
                 .await
                 .map_err(backend)?;
         }
+        let detail = json!({"antes": user_json(&before), "despues": user_json(u)});
+        self.audit(&mut tx, by, Change::admin("usuario.modificar", u.login.as_str(), detail), now).await?;
         tx.commit().await.map_err(backend)
     }
 
-    async fn set_password(&self, id: UserId, hash: &str, now: OffsetDateTime) -> StoreResult<()> {
+    async fn set_password(&self, id: UserId, hash: &str, now: OffsetDateTime, by: &AuditBy) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         let r = sqlx::query("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?")
             .bind(hash)
@@ -622,6 +659,13 @@ impl UserStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
+        let login: String = sqlx::query_scalar("SELECT login FROM users WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let detail = json!({"id": id.to_string(), "sesiones_revocadas": true});
+        self.audit(&mut tx, by, Change::admin("usuario.contrasena", &login, detail), now).await?;
         tx.commit().await.map_err(backend)
     }
 
@@ -662,17 +706,20 @@ impl UserStore for SqliteStore {
 
 #[async_trait]
 impl CatalogStore for SqliteStore {
-    async fn create_entity(&self, e: &EntityRec) -> StoreResult<()> {
+    async fn create_entity(&self, e: &EntityRec, by: &AuditBy) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO entities (id, sigla, nombre, tipo, created_at) VALUES (?, ?, ?, ?, ?)")
             .bind(e.id.to_string())
             .bind(e.sigla.as_str())
             .bind(e.nombre.as_str())
             .bind(e.kind.as_str())
             .bind(ms(e.created_at))
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        Ok(())
+        let detail = json!({"id": e.id.to_string(), "sigla": e.sigla.as_str(), "nombre": e.nombre.as_str(), "tipo": e.kind.as_str()});
+        self.audit(&mut tx, by, Change::admin("entidad.crear", e.sigla.as_str(), detail), e.created_at).await?;
+        tx.commit().await.map_err(backend)
     }
 
     async fn list_entities(&self) -> StoreResult<Vec<EntityRec>> {
@@ -688,7 +735,8 @@ impl CatalogStore for SqliteStore {
             .await
     }
 
-    async fn create_system(&self, s: &SystemRec) -> StoreResult<()> {
+    async fn create_system(&self, s: &SystemRec, by: &AuditBy) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO systems (id, entity_id, codigo, nombre, descripcion, created_at) VALUES (?, ?, ?, ?, ?, ?)")
             .bind(s.id.to_string())
             .bind(s.entity.to_string())
@@ -696,10 +744,12 @@ impl CatalogStore for SqliteStore {
             .bind(s.nombre.as_str())
             .bind(s.descripcion.as_ref().map(|d| d.as_str()))
             .bind(ms(s.created_at))
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        Ok(())
+        let detail = json!({"id": s.id.to_string(), "entidad": s.entity.to_string(), "codigo": s.code.as_str(), "nombre": s.nombre.as_str()});
+        self.audit(&mut tx, by, Change::admin("sistema.crear", s.code.as_str(), detail), s.created_at).await?;
+        tx.commit().await.map_err(backend)
     }
 
     async fn list_systems(&self, entity: Option<EntityId>) -> StoreResult<Vec<SystemRec>> {
@@ -716,7 +766,8 @@ impl CatalogStore for SqliteStore {
             .await
     }
 
-    async fn create_service(&self, s: &ServiceRec) -> StoreResult<()> {
+    async fn create_service(&self, s: &ServiceRec, by: &AuditBy) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO services (id, entity_id, codigo, version, nombre, descripcion, estado, request_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .bind(s.id.to_string())
             .bind(s.entity.to_string())
@@ -727,10 +778,13 @@ impl CatalogStore for SqliteStore {
             .bind(s.state.as_str())
             .bind(s.request.map(|r| r.to_string()))
             .bind(ms(s.created_at))
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        Ok(())
+        let subject = format!("{}/v{}", s.code.as_str(), s.version.get());
+        let detail = json!({"id": s.id.to_string(), "entidad": s.entity.to_string(), "codigo": s.code.as_str(), "version": s.version.get(), "nombre": s.nombre.as_str(), "estado": s.state.as_str()});
+        self.audit(&mut tx, by, Change::admin("servicio.crear", &subject, detail), s.created_at).await?;
+        tx.commit().await.map_err(backend)
     }
 
     async fn list_services(&self, entity: Option<EntityId>) -> StoreResult<Vec<ServiceRec>> {
@@ -788,13 +842,35 @@ pub(crate) fn json_strings(s: &str) -> StoreResult<Vec<String>> {
     Ok(v)
 }
 
+fn user_json(u: &UserRec) -> serde_json::Value {
+    json!({
+        "id": u.id.to_string(),
+        "login": u.login.as_str(),
+        "nombre": u.nombre.as_str(),
+        "unidad": u.unit.map(|x| x.to_string()),
+        "roles": u.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+        "activo": u.active,
+    })
+}
+
+fn content_json(c: &RequestContent) -> serde_json::Value {
+    json!({
+        "tipo": c.kind.as_str(),
+        "sistema": c.system.map(|x| x.to_string()),
+        "publicadora": c.publisher.map(|x| x.to_string()),
+        "justificacion": c.justification.as_str(),
+        "servicios": c.services.iter().map(|x| x.to_string()).collect::<Vec<_>>(),
+        "publicaciones": c.publications.iter().map(|p| json!({"codigo": p.code.as_str(), "version": p.version.get()})).collect::<Vec<_>>(),
+    })
+}
+
 pub(crate) fn to_json_strings(v: &[String]) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }
 
 #[async_trait]
 impl RequestStore for SqliteStore {
-    async fn create_request(&self, r: NewRequest, now: OffsetDateTime) -> StoreResult<RequestRec> {
+    async fn create_request(&self, r: NewRequest, now: OffsetDateTime, by: &AuditBy) -> StoreResult<RequestRec> {
         let mut tx = self.begin().await?;
         let year = now.to_offset(iop_domain::calendar::LA_PAZ).year();
         let seq = Self::next_counter(&mut tx, &format!("solicitud-{year}")).await?;
@@ -816,6 +892,8 @@ impl RequestStore for SqliteStore {
             .await
             .map_err(backend)?;
         Self::write_content(&mut tx, r.id, c).await?;
+        let detail = json!({"id": r.id.to_string(), "unidad": r.unit.to_string(), "contenido": content_json(c)});
+        self.audit(&mut tx, by, Change::procedure("solicitud.crear", code.as_str(), detail), now).await?;
         tx.commit().await.map_err(backend)?;
         self.must_get(r.id).await
     }
@@ -878,6 +956,7 @@ impl RequestStore for SqliteStore {
         expected_version: i64,
         c: RequestContent,
         now: OffsetDateTime,
+        by: &AuditBy,
     ) -> StoreResult<RequestRec> {
         let mut tx = self.begin().await?;
         Self::bump(&mut tx, id, expected_version, now).await?;
@@ -891,11 +970,21 @@ impl RequestStore for SqliteStore {
             .await
             .map_err(backend)?;
         Self::write_content(&mut tx, id, &c).await?;
+        let code = Self::code_of(&mut tx, id).await?;
+        self.audit(&mut tx, by, Change::procedure("solicitud.modificar", &code, json!({"contenido": content_json(&c)})), now)
+            .await?;
         tx.commit().await.map_err(backend)?;
         self.must_get(id).await
     }
 
-    async fn attach_document(&self, id: RequestId, expected_version: i64, d: DocumentRef, now: OffsetDateTime) -> StoreResult<RequestRec> {
+    async fn attach_document(
+        &self,
+        id: RequestId,
+        expected_version: i64,
+        d: DocumentRef,
+        now: OffsetDateTime,
+        by: &AuditBy,
+    ) -> StoreResult<RequestRec> {
         let mut tx = self.begin().await?;
         Self::bump(&mut tx, id, expected_version, now).await?;
         sqlx::query("INSERT INTO documents (sha256, size, created_at) VALUES (?, ?, ?) ON CONFLICT(sha256) DO NOTHING")
@@ -914,11 +1003,14 @@ impl RequestStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
+        let code = Self::code_of(&mut tx, id).await?;
+        let detail = json!({"tipo": d.kind.as_str(), "sha256": d.sha256, "nombre": d.filename, "bytes": d.size});
+        self.audit(&mut tx, by, Change::procedure("solicitud.documento", &code, detail), now).await?;
         tx.commit().await.map_err(backend)?;
         self.must_get(id).await
     }
 
-    async fn apply_transition(&self, c: TransitionCommit, now: OffsetDateTime) -> StoreResult<RequestRec> {
+    async fn apply_transition(&self, c: TransitionCommit, now: OffsetDateTime, by: &AuditBy) -> StoreResult<RequestRec> {
         let t = &c.transition;
         let n = &t.next;
         let mut tx = self.begin().await?;
@@ -1015,6 +1107,35 @@ impl RequestStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
+        let (code, doc, note): (String, Option<String>, Option<String>) =
+            sqlx::query_as("SELECT tracking_code, doc_sha256, note_number FROM requests WHERE id = ?")
+                .bind(&rid)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(backend)?;
+        let grants: Vec<(String, String, String)> = if c.effects.enablement.is_some() {
+            sqlx::query_as("SELECT id, system_id, service_id FROM grants WHERE request_id = ? ORDER BY id")
+                .bind(&rid)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(backend)?
+        } else {
+            Vec::new()
+        };
+        let detail = json!({
+            "accion": t.action.as_str(),
+            "rol": t.role.as_str(),
+            "de": t.from.as_str(),
+            "a": t.to.as_str(),
+            "titular": holder_label(&t.to_holder),
+            "comentario": c.comment.as_ref().map(|x| x.as_str()),
+            "documento_sha256": doc,
+            "nota_interna": note,
+            "nota_sha256": c.effects.note.as_ref().map(|(b, _)| crate::blobs::sha256_hex(b.as_str().as_bytes())),
+            "habilitaciones": grants.iter().map(|(g, sys, svc)| json!({"id": g, "sistema": sys, "servicio": svc})).collect::<Vec<_>>(),
+            "credenciales": c.effects.credentials.iter().map(|k| json!({"id": k.id.to_string(), "tipo": k.kind.as_str(), "sistema": k.system.to_string()})).collect::<Vec<_>>(),
+        });
+        self.audit(&mut tx, by, Change::procedure("solicitud.transicion", &code, detail), now).await?;
         tx.commit().await.map_err(backend)?;
         self.must_get(c.request).await
     }

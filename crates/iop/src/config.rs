@@ -48,6 +48,19 @@ pub struct FileConfig {
     /// TLS on the gateway listener: PEM certificate chain and private key (both or neither).
     pub pasarela_tls_certificado: Option<PathBuf>,
     pub pasarela_tls_clave: Option<PathBuf>,
+    /// The audit signing key (Ed25519, PKCS#8 in hex; created if missing). Default
+    /// `<data_dir>/clave-auditoria`; in production keep it outside the data directory.
+    pub clave_auditoria: Option<PathBuf>,
+    /// A file on another volume that receives a copy of every signed checkpoint.
+    pub testigo_auditoria: Option<PathBuf>,
+    /// Seconds between audit checkpoints (default 60; one is signed only if a chain moved).
+    pub puntos_de_control_s: Option<u64>,
+    /// Retention: records older than this many days are archived (exported, verified) into
+    /// `archivo_auditoria` and pruned. Off unless both are set.
+    pub retencion_dias: Option<u64>,
+    pub archivo_auditoria: Option<PathBuf>,
+    /// Benchmarks only: `false` writes call records without their hash chain (they do not verify).
+    pub cadena_llamadas: Option<bool>,
 }
 
 /// Everything `iop serve` needs.
@@ -66,6 +79,12 @@ pub struct Settings {
     pub gateway: iop_gateway::GatewayConfig,
     /// Certificate and key for TLS on the gateway listener.
     pub gateway_tls: Option<(PathBuf, PathBuf)>,
+    pub audit_key_file: PathBuf,
+    pub audit_witness: Option<PathBuf>,
+    pub checkpoint_every: Duration,
+    /// Retention in days and the archive directory.
+    pub retention: Option<(u64, PathBuf)>,
+    pub chained_calls: bool,
 }
 
 pub const DEFAULT_CONTROL_ADDR: &str = "127.0.0.1:8001";
@@ -175,6 +194,15 @@ pub fn resolve(o: &Overrides, f: FileConfig) -> Result<Settings, ConfigError> {
         control_addr,
         gateway_addr,
         master_key_file: f.clave_maestra.clone().unwrap_or_else(|| data_dir.join("clave-maestra")),
+        audit_key_file: f.clave_auditoria.clone().unwrap_or_else(|| data_dir.join("clave-auditoria")),
+        audit_witness: f.testigo_auditoria.clone(),
+        checkpoint_every: Duration::from_secs(f.puntos_de_control_s.unwrap_or(60).clamp(1, 86_400)),
+        retention: match (f.retencion_dias, f.archivo_auditoria.clone()) {
+            (Some(d), Some(dir)) => Some((d.max(1), dir)),
+            (None, None) => None,
+            _ => return Err(ConfigError("retencion_dias y archivo_auditoria van juntos".into())),
+        },
+        chained_calls: f.cadena_llamadas.unwrap_or(true),
         data_dir,
         demo: o.demo,
         log: o.log.clone().or(f.log).unwrap_or_else(|| "info".into()),

@@ -108,7 +108,7 @@ pub async fn repoint_upstream(
                     upstreams: vec![upstream.to_owned()],
                     created_at: st.now(),
                     ..c
-                })
+                }, &iop_store::AuditBy::system("demo"))
                 .await?;
         }
     }

@@ -45,8 +45,50 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Auditoría: verificar las cadenas o una exportación, exportar, clave pública, archivar.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Muestra la versión.
     Version,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recorre las cadenas y los puntos de control firmados; informa OK o el primer registro
+    /// alterado, eliminado, insertado o reordenado (código de salida 1).
+    Verify {
+        /// Verifica este archivo exportado en lugar del almacén (requiere --clave-publica).
+        #[arg(long)]
+        exportacion: Option<PathBuf>,
+        /// Archivo con la clave pública («ed25519:<hex>») en la que se confía.
+        #[arg(long)]
+        clave_publica: Option<PathBuf>,
+        /// Copia de los puntos de control en otro volumen (testigo), para compararla.
+        #[arg(long)]
+        testigo: Option<PathBuf>,
+    },
+    /// Exporta un rango de fechas como JSON Lines firmadas (verificables con la clave pública).
+    Export {
+        /// Desde (AAAA-MM-DD o RFC 3339).
+        #[arg(long)]
+        desde: String,
+        /// Hasta (AAAA-MM-DD incluido, o RFC 3339 excluido).
+        #[arg(long)]
+        hasta: String,
+        #[arg(long)]
+        salida: PathBuf,
+    },
+    /// Muestra la clave pública de auditoría.
+    PublicKey,
+    /// Archiva (exporta y verifica) los registros anteriores a una fecha y luego los poda.
+    Archive {
+        #[arg(long)]
+        antes_de: String,
+        #[arg(long)]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -142,6 +184,16 @@ async fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Version => ExitCode::SUCCESS,
         Command::Serve(_) => serve(settings).await,
+        Command::Audit { command } => match command {
+            AuditCommand::Verify {
+                exportacion,
+                clave_publica,
+                testigo,
+            } => iop::audit_cli::verify(settings, exportacion, clave_publica, testigo).await,
+            AuditCommand::Export { desde, hasta, salida } => iop::audit_cli::export(settings, desde, hasta, salida).await,
+            AuditCommand::PublicKey => iop::audit_cli::public_key(settings).await,
+            AuditCommand::Archive { antes_de, dir } => iop::audit_cli::archive(settings, antes_de, dir).await,
+        },
         Command::Migrate => match server::open_store(&settings).await {
             Ok(_) => {
                 println!(
@@ -273,7 +325,7 @@ async fn user_add(
         roles,
         contrasena,
     };
-    match iop_control::service::create_user(&state, input).await {
+    match iop_control::service::create_user(&state, input, &iop_store::AuditBy::system("cli")).await {
         Ok((u, generated)) => {
             println!("usuario «{}» creado (id {})", u.login, u.id);
             if let Some(p) = generated {

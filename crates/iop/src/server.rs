@@ -8,7 +8,7 @@ use iop_control::seed::{DemoAccess, DemoAccount};
 use iop_control::{AppState, GatewayHooks, SystemClock, seed};
 use iop_domain::Clock;
 use iop_gateway::{Gateway, Readiness, RecordWriter, SnapshotHandle};
-use iop_store::Store;
+use iop_store::{AuditStore, Store};
 use iop_store::blobs::BlobStore;
 use iop_store::sqlite::SqliteStore;
 use std::net::SocketAddr;
@@ -88,7 +88,7 @@ async fn shutdown_signal() {
 pub async fn open_store(settings: &Settings) -> Result<Arc<SqliteStore>, StartError> {
     SqliteStore::open(&settings.data_dir)
         .await
-        .map(Arc::new)
+        .map(|s| Arc::new(s.with_node(&settings.node)))
         .map_err(|e| StartError(format!("no se pudo abrir el almacén en {}: {e}", settings.data_dir.display())))
 }
 
@@ -107,6 +107,38 @@ async fn bind(what: &str, addr: SocketAddr) -> Result<TcpListener, StartError> {
         .map_err(|e| StartError(format!("no se pudo escuchar en {addr} ({what}): {e}")))
 }
 
+/// The audit's signer over this store (the key is created on first use).
+pub fn auditor(settings: &Settings, store: Arc<SqliteStore>) -> Result<iop_control::audit::Auditor, StartError> {
+    let signer = iop_control::audit::load_or_create_key(&settings.audit_key_file).map_err(StartError)?;
+    Ok(iop_control::audit::Auditor {
+        store,
+        signer: Arc::new(signer),
+        witness: settings.audit_witness.clone(),
+    })
+}
+
+/// Archives and prunes records older than `days`, once an hour.
+fn spawn_retention(
+    auditor: Arc<iop_control::audit::Auditor>,
+    clock: Arc<dyn Clock>,
+    days: u64,
+    dir: std::path::PathBuf,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let now = clock.now();
+            let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
+            let before = now_ms - (days as i64) * 86_400_000;
+            match auditor.archive(&dir, before, now_ms, &iop_store::AuditBy::system("retencion")).await {
+                Ok(Some((file, n))) => tracing::info!(archivo = %file.display(), podados = n, "auditoría archivada y podada"),
+                Ok(None) => {}
+                Err(e) => tracing::error!(error = %e, "no se pudo archivar la auditoría"),
+            }
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
+    })
+}
+
 /// Starts the server with the system clock.
 pub async fn start(settings: Settings) -> Result<Running, StartError> {
     start_with_clock(settings, Arc::new(SystemClock)).await
@@ -121,7 +153,20 @@ pub async fn start_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Resu
     let handle = SnapshotHandle::default();
     let publisher = Publisher::new(handle.clone(), store.clone(), secrets.clone());
     let records_dir = settings.data_dir.join("llamadas");
-    let writer = RecordWriter::start(&records_dir, &settings.node, settings.durability, 256 << 20).map_err(|e| {
+    let stored = store
+        .chain_head(iop_store::STREAM_CALLS, &settings.node)
+        .await
+        .map_err(|e| StartError(format!("no se pudo leer la cadena de auditoría: {e}")))?
+        .map(|(seq, body)| (seq as u64, body.into_bytes()));
+    let writer = RecordWriter::start_with(
+        &records_dir,
+        &settings.node,
+        settings.durability,
+        256 << 20,
+        stored,
+        settings.chained_calls,
+    )
+    .map_err(|e| {
         StartError(format!(
             "no se pudo abrir el registro de llamadas en {}: {e}",
             records_dir.display()
@@ -161,6 +206,11 @@ pub async fn start_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Resu
         .map_err(|e| StartError(format!("no se pudo compilar la configuración de la pasarela: {e}")))?;
     background.push(publisher.spawn(Duration::from_secs(300)));
     background.push(iop_control::importer::spawn(store.clone(), records_dir, settings.import_every));
+    let auditor = Arc::new(auditor(&settings, store.clone())?);
+    background.push(auditor.clone().spawn(settings.checkpoint_every, state.clock.clone()));
+    if let Some((days, dir)) = settings.retention.clone() {
+        background.push(spawn_retention(auditor.clone(), state.clock.clone(), days, dir));
+    }
 
     let tls = match &settings.gateway_tls {
         Some((cert, key)) => Some(iop_gateway::tls::acceptor(cert, key).map_err(StartError)?),

@@ -94,7 +94,7 @@ pub async fn create_entity(
         kind: f("tipo", EntityKind::parse(&i.tipo))?,
         created_at: st.now(),
     };
-    st.store.create_entity(&e).await?;
+    st.store.create_entity(&e, &AuditBy::user(&u)).await?;
     Ok((StatusCode::CREATED, Json(entity_out(&e))))
 }
 
@@ -137,7 +137,7 @@ pub async fn create_system(
             .transpose()?,
         created_at: st.now(),
     };
-    st.store.create_system(&s).await?;
+    st.store.create_system(&s, &AuditBy::user(&u)).await?;
     Ok((StatusCode::CREATED, Json(system_out(&s))))
 }
 
@@ -187,6 +187,6 @@ pub async fn create_service(
         request: None,
         created_at: st.now(),
     };
-    st.store.create_service(&s).await?;
+    st.store.create_service(&s, &AuditBy::user(&u)).await?;
     Ok((StatusCode::CREATED, Json(service_out(&s))))
 }

@@ -5,7 +5,7 @@ use crate::AppState;
 use crate::credentials::{credential_out, issue, issued_out};
 use crate::dto::*;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery, Auth, path_id};
+use crate::extract::{ApiJson, Auth, path_id};
 use crate::openapi_import;
 use crate::service::rfc3339;
 use axum::Json;
@@ -14,9 +14,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use iop_domain::*;
 use iop_store::*;
-use serde::Deserialize;
 use std::time::{Duration, Instant};
-use utoipa::IntoParams;
 
 /// ADAS configures the platform (the "clients" of PR05 step 4); the Administrador too.
 fn require_adas(u: &UserRec) -> ApiResult<()> {
@@ -256,7 +254,7 @@ pub async fn put_connector(
         created_by: u.id,
         created_at: st.now(),
     };
-    let saved = st.store.put_connector(rec).await.map_err(|e| match e {
+    let saved = st.store.put_connector(rec, &AuditBy::user(&u)).await.map_err(|e| match e {
         StoreError::Conflict(_) => ApiError::conflict(
             "ruta_base_ocupada",
             "ruta_base: otra API ya usa esa ruta base",
@@ -307,7 +305,9 @@ pub async fn put_description(
     let doc = openapi_import::parse_document(&i.documento).map_err(invalid)?;
     let ops = openapi_import::operations(&doc).map_err(invalid)?;
     let sha = iop_store::blobs::sha256_hex(i.documento.as_bytes());
-    st.store.set_description(s.id, &i.documento, &sha, &ops, st.now()).await?;
+    st.store
+        .set_description(s.id, &i.documento, &sha, &ops, st.now(), &AuditBy::user(&u))
+        .await?;
     st.gateway_changed();
     Ok(Json(ops.iter().map(operation_out).collect()))
 }
@@ -429,7 +429,7 @@ pub async fn create_credential(
             .field("clave_publica")
         })?,
     };
-    st.store.create_credential(&issued.rec).await?;
+    st.store.create_credential(&issued.rec, &AuditBy::user(&u)).await?;
     tracing::info!(usuario = %u.login, sistema = %s.code, credencial = %issued.rec.id, tipo = kind.as_str(), "credencial emitida");
     st.gateway_changed();
     Ok((StatusCode::CREATED, Json(issued_out(&issued))))
@@ -483,7 +483,7 @@ pub async fn rotate_credential(
     };
     let issued = issue(kind, old.system, u.id, old.request, &hooks.keys, &hooks.secrets, now);
     st.store
-        .rotate_credential(old.id, &issued.rec, now + time::Duration::hours(i64::from(hours)))
+        .rotate_credential(old.id, &issued.rec, now + time::Duration::hours(i64::from(hours)), &AuditBy::user(&u))
         .await?;
     tracing::info!(usuario = %u.login, credencial = %old.id, nueva = %issued.rec.id, horas = hours, "credencial rotada");
     if hours == 0 {
@@ -510,66 +510,10 @@ pub async fn revoke_credential(State(st): State<AppState>, Auth(u): Auth, Path(i
     let hooks = st.hooks()?;
     // Refused by the gateway first (the safe direction), then recorded in the store.
     hooks.publisher.revoke_now(&c.id.to_string());
-    st.store.revoke_credential(c.id, st.now()).await?;
+    st.store.revoke_credential(c.id, st.now(), &AuditBy::user(&u)).await?;
     tracing::info!(usuario = %u.login, credencial = %c.id, "credencial revocada");
     let c = st.store.credential(c.id).await?.ok_or_else(ApiError::internal)?;
     Ok(Json(credential_out(&c)))
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct CallQuery {
-    pub request_id: Option<String>,
-    pub sistema_id: Option<String>,
-    pub servicio_id: Option<String>,
-    /// 1 to 1000 (default 100).
-    #[param(minimum = 1, maximum = 1000)]
-    pub limite: Option<i64>,
-}
-
-/// Gateway call records, newest first (ADAS or Administrador). Each allowed call names the grant
-/// and the PR05 request behind it.
-#[utoipa::path(get, path = "/api/v1/llamadas", tag = "pasarela", security(("token" = [])), params(CallQuery),
-    responses((status = 200, body = Vec<CallOut>), (status = 403, body = ErrorBody)))]
-pub async fn list_calls(State(st): State<AppState>, Auth(u): Auth, ApiQuery(q): ApiQuery<CallQuery>) -> ApiResult<Json<Vec<CallOut>>> {
-    require_adas(&u)?;
-    if q.limite.is_some_and(|l| !(1..=1000).contains(&l)) {
-        return Err(ApiError::unprocessable("limite_invalido", "limite: de 1 a 1000", "limite: 1 to 1000").field("limite"));
-    }
-    let f = CallFilter {
-        request_id: q.request_id,
-        system_id: q.sistema_id,
-        service_id: q.servicio_id,
-        limit: q.limite.unwrap_or(100),
-    };
-    let rows = st.store.find_calls(&f).await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|c| CallOut {
-                fecha: rfc3339(iop_store::sqlite::from_ms(c.ts_ms)),
-                nodo: c.node,
-                request_id: c.request_id,
-                ip_cliente: c.client_ip,
-                sistema_id: c.system_id,
-                credencial_id: c.credential_id,
-                servicio_id: c.service_id,
-                operacion: c.operation,
-                habilitacion_id: c.grant_id,
-                solicitud: c.request_code,
-                metodo: c.method,
-                ruta: c.path,
-                estado: c.status,
-                latencia_us: c.latency_us,
-                bytes_entrada: c.bytes_in,
-                bytes_salida: c.bytes_out,
-                estado_origen: c.upstream_status,
-                rechazo: c.refusal,
-                sandbox: c.sandbox,
-                agregadas: c.aggregated,
-            })
-            .collect(),
-    ))
 }
 
 /// Prometheus metrics of the gateway (text exposition format).

@@ -2,6 +2,7 @@
 //! entry from the handler's `#[utoipa::path]`, so a route without an entry cannot be added here;
 //! a test scans this folder for plain axum routing that would bypass it.
 
+mod audit;
 mod auth;
 mod catalog;
 mod gateway;
@@ -29,7 +30,8 @@ Errores: JSON `{codigo, mensaje, campo?, detalle?}`; mensajes en español, o en 
         (name = "administracion", description = "Unidades y usuarios"),
         (name = "catalogo", description = "Entidades, sistemas y servicios"),
         (name = "solicitudes", description = "El procedimiento PR05: solicitudes, transiciones, historial y bandeja"),
-        (name = "pasarela", description = "Conectores, descripciones, credenciales y registros de llamadas de la pasarela"),
+        (name = "pasarela", description = "Conectores, descripciones y credenciales de la pasarela"),
+        (name = "auditoria", description = "Registro de auditoría encadenado: llamadas, procedimiento y administración; cadena legal de cada llamada"),
     )
 )]
 pub struct ApiDoc;
@@ -125,6 +127,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(gateway::list_credentials, gateway::create_credential))
         .routes(routes!(gateway::rotate_credential))
         .routes(routes!(gateway::revoke_credential))
-        .routes(routes!(gateway::list_calls))
+        .routes(routes!(audit::search))
+        .routes(routes!(audit::legal_chain))
         .routes(routes!(gateway::metrics))
 }

@@ -8,7 +8,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use iop_domain::*;
-use iop_store::UnitRec;
+use iop_store::{AuditBy, UnitRec};
 
 fn unit_out(u: &UnitRec) -> UnitOut {
     UnitOut {
@@ -42,7 +42,7 @@ pub async fn create_unit(
         agency: false,
         created_at: st.now(),
     };
-    st.store.create_unit(&unit).await?;
+    st.store.create_unit(&unit, &AuditBy::user(&u)).await?;
     Ok((StatusCode::CREATED, Json(unit_out(&unit))))
 }
 
@@ -62,7 +62,7 @@ pub async fn create_user(
     ApiJson(input): ApiJson<UserIn>,
 ) -> ApiResult<(StatusCode, Json<UserCreatedOut>)> {
     require_admin(&u)?;
-    let (user, generated) = create_user_svc(&st, input).await?;
+    let (user, generated) = create_user_svc(&st, input, &AuditBy::user(&u)).await?;
     tracing::info!(admin = %u.login, usuario = %user.login, "usuario creado");
     Ok((
         StatusCode::CREATED,
@@ -126,7 +126,7 @@ pub async fn patch_user(
         )
         .field("unidad_id"));
     }
-    st.store.update_user(&user, st.now()).await?;
+    st.store.update_user(&user, st.now(), &AuditBy::user(&admin)).await?;
     tracing::info!(admin = %admin.login, usuario = %user.login, activo = user.active, "usuario modificado");
     Ok(Json(user_out(&user)))
 }
@@ -155,7 +155,7 @@ pub async fn reset_password(
         }
     };
     let hash = hash_password(pw.expose().to_owned()).await?;
-    st.store.set_password(id, &hash, st.now()).await?;
+    st.store.set_password(id, &hash, st.now(), &AuditBy::user(&admin)).await?;
     tracing::info!(admin = %admin.login, usuario = %id, "contraseña restablecida");
     Ok(Json(PasswordOut {
         contrasena_generada: generated,

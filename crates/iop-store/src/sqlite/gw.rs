@@ -55,29 +55,15 @@ fn credential_row(r: &SqliteRow) -> StoreResult<CredentialRec> {
     })
 }
 
-fn call_row(r: &SqliteRow) -> StoreResult<CallRow> {
-    Ok(CallRow {
-        line_offset: get(r, "line_offset")?,
-        node: get(r, "node")?,
-        request_id: get(r, "request_id")?,
-        ts_ms: get(r, "ts_ms")?,
-        client_ip: get(r, "client_ip")?,
-        system_id: get(r, "system_id")?,
-        credential_id: get(r, "credential_id")?,
-        service_id: get(r, "service_id")?,
-        operation: get(r, "operation")?,
-        grant_id: get(r, "grant_id")?,
-        request_code: get(r, "request_code")?,
-        method: get(r, "method")?,
-        path: get(r, "path")?,
-        status: get(r, "status")?,
-        latency_us: get(r, "latency_us")?,
-        bytes_in: get(r, "bytes_in")?,
-        bytes_out: get(r, "bytes_out")?,
-        upstream_status: get(r, "upstream_status")?,
-        refusal: get(r, "refusal")?,
-        sandbox: get::<i64>(r, "sandbox")? != 0,
-        aggregated: get(r, "aggregated")?,
+/// What the audit keeps of a credential: never its secret, its keyed hash or its key id.
+fn credential_json(c: &CredentialRec) -> serde_json::Value {
+    serde_json::json!({
+        "id": c.id.to_string(),
+        "sistema": c.system.to_string(),
+        "tipo": c.kind.as_str(),
+        "pista": c.hint,
+        "solicitud": c.request.map(|r| r.to_string()),
+        "vence": c.expires_at.map(ms),
     })
 }
 
@@ -107,7 +93,7 @@ const LATEST_CONNECTORS: &str = "SELECT c.* FROM connectors c JOIN (SELECT servi
 
 #[async_trait]
 impl GatewayStore for SqliteStore {
-    async fn put_connector(&self, c: ConnectorRec) -> StoreResult<ConnectorRec> {
+    async fn put_connector(&self, c: ConnectorRec, by: &AuditBy) -> StoreResult<ConnectorRec> {
         let mut tx = self.begin().await?;
         let sql = format!("SELECT service_id FROM ({LATEST_CONNECTORS}) WHERE base_path = ? AND service_id <> ?");
         let taken: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
@@ -142,6 +128,18 @@ impl GatewayStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
+        // Never the upstream secret.
+        let detail = serde_json::json!({
+            "servicio": c.service.to_string(),
+            "version": version,
+            "ruta_base": c.base_path,
+            "origenes": c.upstreams,
+            "autenticacion": c.auth.kind,
+            "max_bytes": c.max_body_bytes,
+            "tiempo_ms": c.timeout_ms,
+        });
+        let subject = format!("{}@{version}", c.base_path);
+        self.audit(&mut tx, by, Change::admin("conector.versionar", &subject, detail), c.created_at).await?;
         tx.commit().await.map_err(backend)?;
         Ok(ConnectorRec { version, ..c })
     }
@@ -171,6 +169,7 @@ impl GatewayStore for SqliteStore {
         sha256: &str,
         ops: &[OperationRec],
         now: OffsetDateTime,
+        by: &AuditBy,
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         let sid = service.to_string();
@@ -201,6 +200,8 @@ impl GatewayStore for SqliteStore {
                 .await
                 .map_err(backend)?;
         }
+        let detail = serde_json::json!({"servicio": sid, "sha256": sha256, "operaciones": ops.iter().map(|o| &o.op_id).collect::<Vec<_>>()});
+        self.audit(&mut tx, by, Change::admin("servicio.descripcion", &sid, detail), now).await?;
         tx.commit().await.map_err(backend)
     }
 
@@ -213,9 +214,11 @@ impl GatewayStore for SqliteStore {
         .await
     }
 
-    async fn create_credential(&self, c: &CredentialRec) -> StoreResult<()> {
+    async fn create_credential(&self, c: &CredentialRec, by: &AuditBy) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         insert_credential(&mut tx, c).await?;
+        let id = c.id.to_string();
+        self.audit(&mut tx, by, Change::admin("credencial.emitir", &id, credential_json(c)), c.created_at).await?;
         tx.commit().await.map_err(backend)
     }
 
@@ -233,20 +236,23 @@ impl GatewayStore for SqliteStore {
         .await
     }
 
-    async fn revoke_credential(&self, cid: CredentialId, now: OffsetDateTime) -> StoreResult<()> {
+    async fn revoke_credential(&self, cid: CredentialId, now: OffsetDateTime, by: &AuditBy) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
         let r = sqlx::query("UPDATE credentials SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
             .bind(ms(now))
             .bind(cid.to_string())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(backend)?;
         if r.rows_affected() == 0 {
             return Err(StoreError::NotFound("credencial"));
         }
-        Ok(())
+        let id = cid.to_string();
+        self.audit(&mut tx, by, Change::admin("credencial.revocar", &id, serde_json::json!({"id": id})), now).await?;
+        tx.commit().await.map_err(backend)
     }
 
-    async fn rotate_credential(&self, old: CredentialId, new: &CredentialRec, old_expires_at: OffsetDateTime) -> StoreResult<()> {
+    async fn rotate_credential(&self, old: CredentialId, new: &CredentialRec, old_expires_at: OffsetDateTime, by: &AuditBy) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         let r = sqlx::query(
             "UPDATE credentials SET expires_at = MIN(COALESCE(expires_at, ?1), ?1), replaced_by = ?2 WHERE id = ?3 AND revoked_at IS NULL",
@@ -261,6 +267,9 @@ impl GatewayStore for SqliteStore {
             return Err(StoreError::NotFound("credencial"));
         }
         insert_credential(&mut tx, new).await?;
+        let id = old.to_string();
+        let detail = serde_json::json!({"anterior": id, "anterior_vence": ms(old_expires_at), "nueva": credential_json(new)});
+        self.audit(&mut tx, by, Change::admin("credencial.rotar", &id, detail), new.created_at).await?;
         tx.commit().await.map_err(backend)
     }
 
@@ -337,72 +346,5 @@ impl GatewayStore for SqliteStore {
             credentials,
             grants,
         })
-    }
-
-    async fn import_offset(&self, segment: &str) -> StoreResult<i64> {
-        let v: Option<i64> = sqlx::query_scalar("SELECT offset FROM call_segments WHERE name = ?")
-            .bind(segment)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
-        Ok(v.unwrap_or(0))
-    }
-
-    async fn import_calls(&self, segment: &str, offset: i64, rows: &[CallRow]) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        let seg: i64 = sqlx::query_scalar(
-            "INSERT INTO call_segments (name, offset) VALUES (?1, ?2) ON CONFLICT(name) DO UPDATE SET offset = MAX(offset, excluded.offset) RETURNING id",
-        )
-        .bind(segment)
-        .bind(offset)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(backend)?;
-        // Many rows per statement: one statement's overhead for up to 400 records.
-        for part in rows.chunks(400) {
-            let mut q = sqlx::QueryBuilder::<Sqlite>::new(
-                "INSERT OR IGNORE INTO call_records (segment_id, line_offset, node, request_id, ts_ms, client_ip, system_id, credential_id, service_id, operation, grant_id, request_code, method, path, status, latency_us, bytes_in, bytes_out, upstream_status, refusal, sandbox, aggregated) ",
-            );
-            q.push_values(part, |mut b, c| {
-                b.push_bind(seg)
-                    .push_bind(c.line_offset)
-                    .push_bind(c.node.clone())
-                    .push_bind(c.request_id.clone())
-                    .push_bind(c.ts_ms)
-                    .push_bind(c.client_ip.clone())
-                    .push_bind(c.system_id.clone())
-                    .push_bind(c.credential_id.clone())
-                    .push_bind(c.service_id.clone())
-                    .push_bind(c.operation.clone())
-                    .push_bind(c.grant_id.clone())
-                    .push_bind(c.request_code.clone())
-                    .push_bind(c.method.clone())
-                    .push_bind(c.path.clone())
-                    .push_bind(c.status)
-                    .push_bind(c.latency_us)
-                    .push_bind(c.bytes_in)
-                    .push_bind(c.bytes_out)
-                    .push_bind(c.upstream_status)
-                    .push_bind(c.refusal.clone())
-                    .push_bind(i64::from(c.sandbox))
-                    .push_bind(c.aggregated);
-            });
-            q.build().execute(&mut *tx).await.map_err(backend)?;
-        }
-        tx.commit().await.map_err(backend)
-    }
-
-    async fn find_calls(&self, f: &CallFilter) -> StoreResult<Vec<CallRow>> {
-        let rows = sqlx::query(
-            "SELECT * FROM call_records WHERE (?1 IS NULL OR request_id = ?1) AND (?2 IS NULL OR system_id = ?2) AND (?3 IS NULL OR service_id = ?3) ORDER BY ts_ms DESC, request_id DESC LIMIT ?4",
-        )
-        .bind(f.request_id.as_deref())
-        .bind(f.system_id.as_deref())
-        .bind(f.service_id.as_deref())
-        .bind(f.limit.clamp(1, 1000))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
-        rows.iter().map(call_row).collect()
     }
 }

@@ -158,13 +158,16 @@ impl App {
         }
     }
 
-    /// Waits until the call with this request id is in the store.
+    /// Waits until the call with this request id is in the audit log; returns the record as chained.
     pub async fn record(&self, token: &str, request_id: &str) -> Value {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            let r = self.get(&format!("/api/v1/llamadas?request_id={request_id}"), token).await.ok();
-            if let Some(x) = r.as_array().and_then(|a| a.first()) {
-                return x.clone();
+            let r = self
+                .get(&format!("/api/v1/auditoria?cadena=llamadas&request_id={request_id}"), token)
+                .await
+                .ok();
+            if let Some(x) = r["registros"].as_array().and_then(|a| a.first()) {
+                return x["registro"].clone();
             }
             assert!(Instant::now() < deadline, "no record for {request_id}");
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -377,34 +380,38 @@ async fn granted_calls_pass_and_everything_else_is_refused_and_recorded() {
     // Every call is recorded, with the grant and the PR05 request behind it (the legal chain),
     // and personal identifiers only as keyed hashes.
     let rec = app.record(&app.admin_token, &id).await;
-    assert_eq!(rec["solicitud"], a.request_code.as_str());
+    assert_eq!(rec["request_code"], a.request_code.as_str());
     assert_eq!(
-        (rec["estado"].as_i64(), rec["estado_origen"].as_i64(), rec["operacion"].as_str()),
+        (rec["status"].as_i64(), rec["upstream_status"].as_i64(), rec["operation"].as_str()),
         (Some(200), Some(200), Some("consultar-persona"))
     );
-    assert!(rec["ruta"].as_str().unwrap_or("").starts_with("/segip/v3/personas/hmac:"), "{rec}");
+    assert!(rec["path"].as_str().unwrap_or("").starts_with("/segip/v3/personas/hmac:"), "{rec}");
     assert!(
         !rec.to_string().contains("7654321"),
         "the identity card number is not kept in clear"
     );
-    let grant_id = rec["habilitacion_id"].as_str().unwrap_or_default().to_owned();
-    let req = app
-        .get(&format!("/api/v1/solicitudes/{}", a.request_code), &app.admin_token)
-        .await
-        .ok();
-    assert!(
-        req["habilitaciones"]
-            .as_array()
-            .is_some_and(|g| g.iter().any(|x| x["id"] == grant_id.as_str())),
-        "the grant leads to the request"
-    );
-    assert!(req["documento"]["sha256"].is_string(), "and the request to its supporting document");
+    assert!(rec["seq"].as_i64().is_some() && rec["prev"].as_str().is_some_and(|p| p.len() == 64), "{rec}");
+    // The legal chain: the call, the grant that let it through, the request, its supporting
+    // document and its approved Nota Interna.
+    let grant_id = rec["grant_id"].as_str().unwrap_or_default().to_owned();
+    // Steps 5–7: the Nota Interna is drafted and approved.
+    for (who, body) in [("lider", note()), ("resp", act("aprobar_nota_adas")), ("jefe", act("aprobar_nota_upat"))] {
+        app.act(&a.request_code, w.t(who), body).await.ok();
+    }
+    let chain = app.get(&format!("/api/v1/auditoria/llamadas/{id}"), &app.admin_token).await.ok();
+    assert_eq!(chain["habilitacion"]["id"], grant_id.as_str(), "{chain}");
+    assert_eq!(chain["solicitud"]["codigo"], a.request_code.as_str());
+    assert!(chain["solicitud"]["documento"]["sha256"].is_string(), "and the request to its supporting document");
+    assert!(chain["solicitud"]["nota"]["numero"].as_str().is_some_and(|n| n.starts_with("AGETIC/NI/")), "{chain}");
+    assert_eq!(chain["solicitud"]["estado"], "nota_aprobada_upat", "{chain}");
     let refused = app.gw(Method::GET, "/segip/v3/certificados/9", &[("apikey", key)], None).await;
     let rec = app.record(&app.admin_token, &rid(&refused)).await;
     assert_eq!(
-        (rec["estado"].as_i64(), rec["rechazo"].as_str()),
+        (rec["status"].as_i64(), rec["refusal"].as_str()),
         (Some(403), Some("operacion_no_habilitada"))
     );
+    let chain = app.get(&format!("/api/v1/auditoria/llamadas/{}", rid(&refused)), &app.admin_token).await.ok();
+    assert!(chain["habilitacion"].is_null(), "a refused call has no grant behind it: {chain}");
 
     // Metrics.
     let m = app
@@ -663,13 +670,16 @@ async fn a_flood_without_credentials_is_throttled_and_aggregated() {
     // Five records of their own, then one aggregate for the other 55 once the window ends.
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let rows = app.get("/api/v1/llamadas?limite=1000", &app.admin_token).await.ok();
-        let rows = rows.as_array().cloned().unwrap_or_default();
+        let page = app.get("/api/v1/auditoria?cadena=llamadas&limite=500", &app.admin_token).await.ok();
+        let rows: Vec<Value> = page["registros"]
+            .as_array()
+            .map(|a| a.iter().map(|r| r["registro"].clone()).collect())
+            .unwrap_or_default();
         let single = rows
             .iter()
-            .filter(|r| r["agregadas"].is_null() && r["rechazo"] == "servicio_inexistente")
+            .filter(|r| r["aggregated"].is_null() && r["refusal"] == "servicio_inexistente")
             .count();
-        let aggregated: i64 = rows.iter().filter_map(|r| r["agregadas"].as_i64()).sum();
+        let aggregated: i64 = rows.iter().filter_map(|r| r["aggregated"].as_i64()).sum();
         if aggregated > 0 {
             assert_eq!((single, aggregated), (5, 55), "{rows:?}");
             assert!(rows.len() <= 6, "a flood must not leave one record per call");
