@@ -171,21 +171,32 @@ pub fn verify<R: BufRead>(mut r: R, key: &PublicKey) -> Result<Report, Problem> 
     let mut manifest: Option<Manifest> = None;
     loop {
         buf.clear();
-        let read = r.read_until(b'\n', &mut buf).map_err(|e| bad(Fault::Malformed, format!("no se pudo leer: {e}")))?;
+        let read = r
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| bad(Fault::Malformed, format!("no se pudo leer: {e}")))?;
         if read == 0 {
             break;
         }
         n += 1;
         if manifest.is_some() {
-            return Err(bad(Fault::Malformed, format!("línea {n}: hay contenido después del manifiesto firmado")));
+            return Err(bad(
+                Fault::Malformed,
+                format!("línea {n}: hay contenido después del manifiesto firmado"),
+            ));
         }
         if buf.last() != Some(&b'\n') {
-            return Err(bad(Fault::Truncated, format!("línea {n}: cortada (sin fin de línea); la exportación está truncada")));
+            return Err(bad(
+                Fault::Truncated,
+                format!("línea {n}: cortada (sin fin de línea); la exportación está truncada"),
+            ));
         }
         let line: Line = match serde_json::from_slice(&buf[..buf.len() - 1]) {
             Ok(l) => l,
             Err(e) if n == 1 => {
-                return Err(bad(Fault::Malformed, format!("no es una exportación de auditoría de iop (línea 1: {e})")));
+                return Err(bad(
+                    Fault::Malformed,
+                    format!("no es una exportación de auditoría de iop (línea 1: {e})"),
+                ));
             }
             Err(e) => return Err(bad(Fault::Malformed, format!("línea {n} ilegible: {e}"))),
         };
@@ -197,27 +208,42 @@ pub fn verify<R: BufRead>(mut r: R, key: &PublicKey) -> Result<Report, Problem> 
                 ..
             } => {
                 if n != 1 || formato != FORMAT || version != 1 {
-                    return Err(bad(Fault::Malformed, format!("línea {n}: cabecera inesperada o versión no soportada")));
+                    return Err(bad(
+                        Fault::Malformed,
+                        format!("línea {n}: cabecera inesperada o versión no soportada"),
+                    ));
                 }
                 match PublicKey::parse(&clave_publica) {
                     Some(k) if k == *key => {}
                     Some(k) => {
                         return Err(bad(
                             Fault::BadSignature,
-                            format!("la exportación fue firmada con otra clave (id {}); se esperaba la clave {}", k.id(), key.id()),
+                            format!(
+                                "la exportación fue firmada con otra clave (id {}); se esperaba la clave {}",
+                                k.id(),
+                                key.id()
+                            ),
                         ));
                     }
                     None => return Err(bad(Fault::Malformed, "la cabecera no tiene una clave pública válida")),
                 }
             }
-            _ if n == 1 => return Err(bad(Fault::Malformed, "no es una exportación de auditoría de iop (falta la cabecera)")),
+            _ if n == 1 => {
+                return Err(bad(
+                    Fault::Malformed,
+                    "no es una exportación de auditoría de iop (falta la cabecera)",
+                ));
+            }
             Line::Punto { cuerpo, firma } => {
                 let body = Checkpoint { cuerpo, firma }
                     .open(key)
                     .map_err(|e| bad(Fault::BadSignature, format!("línea {n}: punto de control: {e}")))?;
                 let k = (body.cadena.clone(), body.nodo.clone());
                 if chains.contains_key(&k) {
-                    return Err(bad(Fault::Malformed, format!("línea {n}: punto de control después de los registros de su cadena")));
+                    return Err(bad(
+                        Fault::Malformed,
+                        format!("línea {n}: punto de control después de los registros de su cadena"),
+                    ));
                 }
                 checkpoints.entry(k).or_default().push(body);
                 points += 1;
@@ -269,7 +295,11 @@ pub fn verify<R: BufRead>(mut r: R, key: &PublicKey) -> Result<Report, Problem> 
                 node: s.node.clone(),
                 seq: s.covered_to + 1,
                 fault: Fault::Truncated,
-                detail: format!("los registros {}–{} no están cubiertos por un punto de control firmado", s.covered_to + 1, s.last),
+                detail: format!(
+                    "los registros {}–{} no están cubiertos por un punto de control firmado",
+                    s.covered_to + 1,
+                    s.last
+                ),
             });
         }
         out.push(s);

@@ -46,7 +46,7 @@ pub fn to_hex(bytes: &[u8]) -> String {
 }
 
 pub fn from_hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     let b = s.as_bytes();
@@ -71,7 +71,10 @@ pub struct Chain {
 
 impl Default for Chain {
     fn default() -> Self {
-        Self { next_seq: 1, prev: GENESIS }
+        Self {
+            next_seq: 1,
+            prev: GENESIS,
+        }
     }
 }
 

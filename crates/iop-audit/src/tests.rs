@@ -128,7 +128,8 @@ fn edits_deletions_insertions_and_swaps_name_the_first_bad_record() {
     let mut c = Chain::after(5, r[4].1.as_bytes());
     for row in r.iter_mut().skip(5) {
         let mut buf = Vec::new();
-        c.append_json(&mut buf, &serde_json::json!({"forjado": true})).unwrap_or_else(|e| panic!("{e}"));
+        c.append_json(&mut buf, &serde_json::json!({"forjado": true}))
+            .unwrap_or_else(|e| panic!("{e}"));
         buf.pop();
         row.1 = String::from_utf8(buf).unwrap_or_default();
         row.2 = digest(row.1.as_bytes());
@@ -196,7 +197,10 @@ fn an_export_verifies_with_the_public_key_and_fails_after_any_byte_changes() {
         for delta in [1u8, 0x80] {
             let mut b = bytes.clone();
             b[i] ^= delta;
-            assert!(export::verify(&b[..], &s.public()).is_err(), "byte {i} cambiado y la exportación verificó");
+            assert!(
+                export::verify(&b[..], &s.public()).is_err(),
+                "byte {i} cambiado y la exportación verificó"
+            );
         }
     }
     // Truncated anywhere.
@@ -208,7 +212,12 @@ fn an_export_verifies_with_the_public_key_and_fails_after_any_byte_changes() {
     // Whole lines dropped before the manifest.
     let text = String::from_utf8(bytes.clone()).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
-    let without_last_record: String = lines.iter().enumerate().filter(|(i, _)| *i != lines.len() - 2).map(|(_, l)| format!("{l}\n")).collect();
+    let without_last_record: String = lines
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != lines.len() - 2)
+        .map(|(_, l)| format!("{l}\n"))
+        .collect();
     assert!(export::verify(without_last_record.as_bytes(), &s.public()).is_err());
     // Another platform's key.
     let p = export::verify(&bytes[..], &signer().public()).err().map(|p| p.fault);

@@ -167,7 +167,11 @@ impl ChainCheck {
         }
         if seq != self.expected {
             return Err(if seq > self.expected {
-                self.problem(self.expected, Fault::Removed, format!("falta: tras el registro {} sigue el {seq}", self.last))
+                self.problem(
+                    self.expected,
+                    Fault::Removed,
+                    format!("falta: tras el registro {} sigue el {seq}", self.last),
+                )
             } else {
                 self.problem(seq, Fault::Reordered, "posición repetida o fuera de orden")
             });
@@ -193,7 +197,11 @@ impl ChainCheck {
                 ));
             }
             if self.first.is_none() {
-                return Err(self.problem(seq, Fault::Altered, "no enlaza con el comienzo de la cadena (o con el último punto de poda)"));
+                return Err(self.problem(
+                    seq,
+                    Fault::Altered,
+                    "no enlaza con el comienzo de la cadena (o con el último punto de poda)",
+                ));
             }
             return Err(self.problem(
                 seq.saturating_sub(1),
@@ -201,14 +209,14 @@ impl ChainCheck {
                 format!("su hash no es el que encadena el registro {seq}"),
             ));
         }
-        if let Some(c) = self.checkpoints.get(&seq) {
-            if *c != h {
-                return Err(self.problem(
-                    seq,
-                    Fault::CheckpointMismatch,
-                    format!("un punto de control firmado dice {} y el registro tiene {}", to_hex(c), to_hex(&h)),
-                ));
-            }
+        if let Some(c) = self.checkpoints.get(&seq)
+            && *c != h
+        {
+            return Err(self.problem(
+                seq,
+                Fault::CheckpointMismatch,
+                format!("un punto de control firmado dice {} y el registro tiene {}", to_hex(c), to_hex(&h)),
+            ));
         }
         self.accept(seq, b_prev, h);
         Ok(())
@@ -228,7 +236,11 @@ impl ChainCheck {
         if let Some(at) = self.ahead.take() {
             return Err(self.problem(at, Fault::Removed, "falta: la cadena salta este registro"));
         }
-        let last = if self.count == 0 { self.expected.saturating_sub(1) } else { self.last };
+        let last = if self.count == 0 {
+            self.expected.saturating_sub(1)
+        } else {
+            self.last
+        };
         if let Some((&cp, _)) = self.checkpoints.range(last + 1..).next_back() {
             return Err(self.problem(
                 last + 1,

@@ -2,7 +2,7 @@
 //! of the stored chains, export of a time range, and retention (archive, verify, prune).
 
 use iop_audit::{ChainCheck, ChainSummary, Checkpoint, CheckpointBody, Fault, Problem, PublicKey, Signer, to_hex};
-use iop_store::{AuditBy, CheckpointRow, ChainInfo, Store};
+use iop_store::{AuditBy, ChainInfo, CheckpointRow, Store};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -103,7 +103,9 @@ impl Auditor {
             .append(true)
             .open(path)
             .map_err(|e| format!("testigo {}: {e}", path.display()))?;
-        f.write_all(text.as_bytes()).and_then(|_| f.sync_data()).map_err(|e| format!("testigo {}: {e}", path.display()))
+        f.write_all(text.as_bytes())
+            .and_then(|_| f.sync_data())
+            .map_err(|e| format!("testigo {}: {e}", path.display()))
     }
 
     /// Signs a checkpoint for every chain whose head moved since its last one; returns them.
@@ -159,7 +161,12 @@ impl Auditor {
                 continue;
             };
             let mine: Vec<&CheckpointRow> = cps.iter().filter(|p| p.stream == c.stream && p.node == c.node).collect();
-            let end = mine.iter().filter(|p| p.seq >= b && p.kind == "periodico").map(|p| p.seq).min().unwrap_or(c.last);
+            let end = mine
+                .iter()
+                .filter(|p| p.seq >= b && p.kind == "periodico")
+                .map(|p| p.seq)
+                .min()
+                .unwrap_or(c.last);
             let keep: Vec<CheckpointRow> = mine
                 .into_iter()
                 .filter(|p| (p.seq >= a && p.seq <= end) || (p.kind == "poda" && p.seq == a - 1))
@@ -248,15 +255,23 @@ impl Auditor {
         file.sync_all().map_err(|e| e.to_string())?;
         // Verify what was written before anything is removed.
         let reader = std::io::BufReader::new(std::fs::File::open(&path).map_err(|e| e.to_string())?);
-        let report = iop_audit::export::verify(reader, &self.signer.public()).map_err(|p| format!("el archivo no verificó; no se podó nada: {p}"))?;
+        let report = iop_audit::export::verify(reader, &self.signer.public())
+            .map_err(|p| format!("el archivo no verificó; no se podó nada: {p}"))?;
         let mut removed = 0;
         for (c, upto, head) in &cuts {
-            let archived = report.chains.iter().any(|s| s.stream == c.stream && s.node == c.node && s.last >= *upto as u64);
+            let archived = report
+                .chains
+                .iter()
+                .any(|s| s.stream == c.stream && s.node == c.node && s.last >= *upto as u64);
             if !archived {
                 return Err(format!("la cadena {}/{} no quedó archivada; no se podó", c.stream, c.node));
             }
             let cp = self.row(&c.stream, &c.node, *upto, head, "poda", now_ms);
-            removed += self.store.prune(&cp, by, iop_store::sqlite::from_ms(now_ms)).await.map_err(|e| e.to_string())?;
+            removed += self
+                .store
+                .prune(&cp, by, iop_store::sqlite::from_ms(now_ms))
+                .await
+                .map_err(|e| e.to_string())?;
             self.witness(std::slice::from_ref(&cp))?;
         }
         Ok(Some((path, removed)))
@@ -276,7 +291,15 @@ fn opened(c: &CheckpointRow, key: &PublicKey) -> Result<CheckpointBody, Problem>
         firma: c.signature.clone(),
     }
     .open(key)
-    .map_err(|e| problem(&c.stream, &c.node, c.seq as u64, Fault::BadSignature, format!("punto de control: {e}")))
+    .map_err(|e| {
+        problem(
+            &c.stream,
+            &c.node,
+            c.seq as u64,
+            Fault::BadSignature,
+            format!("punto de control: {e}"),
+        )
+    })
 }
 
 /// Walks every stored chain against its signed checkpoints (and the witness's, if given).
@@ -286,15 +309,21 @@ pub async fn verify_store(store: &dyn Store, key: &PublicKey, witness: Option<&P
     for c in &rows {
         let b = opened(c, key)?;
         if b.cadena != c.stream || b.nodo != c.node || b.seq != c.seq as u64 {
-            return Err(problem(&c.stream, &c.node, c.seq as u64, Fault::Altered, "el punto de control guardado no coincide con su cuerpo firmado"));
+            return Err(problem(
+                &c.stream,
+                &c.node,
+                c.seq as u64,
+                Fault::Altered,
+                "el punto de control guardado no coincide con su cuerpo firmado",
+            ));
         }
         cps.push(b);
     }
     if let Some(w) = witness {
         let text = std::fs::read_to_string(w).map_err(|e| problem("", "", 0, Fault::Malformed, format!("testigo {}: {e}", w.display())))?;
         for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-            let c: Checkpoint = serde_json::from_str(line)
-                .map_err(|e| problem("", "", 0, Fault::Malformed, format!("testigo, línea {}: {e}", i + 1)))?;
+            let c: Checkpoint =
+                serde_json::from_str(line).map_err(|e| problem("", "", 0, Fault::Malformed, format!("testigo, línea {}: {e}", i + 1)))?;
             let b = c
                 .open(key)
                 .map_err(|e| problem("", "", 0, Fault::BadSignature, format!("testigo, línea {}: {e}", i + 1)))?;
@@ -305,8 +334,7 @@ pub async fn verify_store(store: &dyn Store, key: &PublicKey, witness: Option<&P
     for b in cps {
         by_chain.entry((b.cadena.clone(), b.nodo.clone())).or_default().push(b);
     }
-    let mut chains: BTreeMap<(String, String), Option<ChainInfo>> =
-        by_chain.keys().map(|k| (k.clone(), None)).collect();
+    let mut chains: BTreeMap<(String, String), Option<ChainInfo>> = by_chain.keys().map(|k| (k.clone(), None)).collect();
     for c in store.chains().await.map_err(backend)? {
         chains.insert((c.stream.clone(), c.node.clone()), Some(c));
     }

@@ -474,7 +474,6 @@ pub struct ProbeOut {
     pub error: Option<String>,
 }
 
-
 /// One audit record: where it sits in its chain and what it says.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditRecordOut {

@@ -24,13 +24,16 @@ pub async fn ensure_agency_units(st: &AppState) -> ApiResult<()> {
         let sigla = parse(Sigla::parse(sigla))?;
         if st.store.unit_by_sigla(&sigla).await?.is_none() {
             st.store
-                .create_unit(&UnitRec {
-                    id: UnitId::generate(),
-                    sigla,
-                    nombre: parse(Name::parse(nombre))?,
-                    agency: true,
-                    created_at: st.now(),
-                }, &AuditBy::system("inicio"))
+                .create_unit(
+                    &UnitRec {
+                        id: UnitId::generate(),
+                        sigla,
+                        nombre: parse(Name::parse(nombre))?,
+                        agency: true,
+                        created_at: st.now(),
+                    },
+                    &AuditBy::system("inicio"),
+                )
                 .await?;
         }
     }
@@ -342,24 +345,27 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> ApiResult<(Vec<
             )
             .await?;
         st.store
-            .put_connector(ConnectorRec {
-                service: persona.id,
-                version: 0,
-                base_path: "/segip/v2/".into(),
-                upstreams: vec![up.to_owned()],
-                connect_timeout_ms: 1_000,
-                timeout_ms: 5_000,
-                auth: UpstreamAuthRec {
-                    kind: "ninguna".into(),
-                    name: None,
-                    secret_enc: None,
+            .put_connector(
+                ConnectorRec {
+                    service: persona.id,
+                    version: 0,
+                    base_path: "/segip/v2/".into(),
+                    upstreams: vec![up.to_owned()],
+                    connect_timeout_ms: 1_000,
+                    timeout_ms: 5_000,
+                    auth: UpstreamAuthRec {
+                        kind: "ninguna".into(),
+                        name: None,
+                        secret_enc: None,
+                    },
+                    max_body_bytes: 1 << 20,
+                    pii_query: vec![],
+                    ca_pem: None,
+                    created_by: lider.id,
+                    created_at: now,
                 },
-                max_body_bytes: 1 << 20,
-                pii_query: vec![],
-                ca_pem: None,
-                created_by: lider.id,
-                created_at: now,
-            }, &AuditBy::system("demo"))
+                &AuditBy::system("demo"),
+            )
             .await?;
         grant.emitir_credenciales = vec!["apikey".into(), "jwt_hs256".into()];
         grant.accesos[0].limite_por_segundo = Some(50.0);

@@ -343,7 +343,10 @@ pub async fn attach_document(st: &AppState, actor: &UserRec, raw: &str, kind: &s
         filename: if filename.is_empty() { "documento.pdf".into() } else { filename },
         size: bytes.len() as i64,
     };
-    Ok(st.store.attach_document(rec.id, rec.version, doc, st.now(), &AuditBy::user(actor)).await?)
+    Ok(st
+        .store
+        .attach_document(rec.id, rec.version, doc, st.now(), &AuditBy::user(actor))
+        .await?)
 }
 
 fn parse_enablement(input: EnablementIn, today: time::Date) -> ApiResult<Enablement> {

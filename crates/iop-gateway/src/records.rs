@@ -156,7 +156,13 @@ impl RecordWriter {
     /// Starts the writer (must run inside a Tokio runtime). Records go to
     /// `dir/llamadas-<node>-<n>.jsonl`, a new segment each start (and every `segment_bytes`).
     /// `stored` is the last record of this node's chain the store holds, if any.
-    pub fn start(dir: &Path, node: &str, durability: Durability, segment_bytes: u64, stored: Option<(u64, Vec<u8>)>) -> std::io::Result<Self> {
+    pub fn start(
+        dir: &Path,
+        node: &str,
+        durability: Durability,
+        segment_bytes: u64,
+        stored: Option<(u64, Vec<u8>)>,
+    ) -> std::io::Result<Self> {
         Self::start_with(dir, node, durability, segment_bytes, stored, true)
     }
 
@@ -330,7 +336,10 @@ mod tests {
             }
             // A line cut by a crash: never acknowledged, never chained.
             let last = segments(dir.path()).unwrap_or_default().pop().unwrap_or_default();
-            let mut f = std::fs::OpenOptions::new().append(true).open(last).unwrap_or_else(|e| panic!("{e}"));
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(last)
+                .unwrap_or_else(|e| panic!("{e}"));
             f.write_all(b"{\"seq\":999,\"prev\":\"ab").unwrap_or_else(|e| panic!("{e}"));
             // Segments are named by start time in milliseconds.
             std::thread::sleep(std::time::Duration::from_millis(5));

@@ -2,12 +2,10 @@
 //! checkpoints, search and pruning. Procedure and administrative events are appended by the
 //! store itself, in the same transaction as the change they describe.
 
-use async_trait::async_trait;
 use crate::{StoreResult, UserRec};
+use async_trait::async_trait;
 use iop_domain::{UnitId, UserId};
 use time::OffsetDateTime;
-
-
 
 pub const STREAM_CALLS: &str = "llamadas";
 pub const STREAM_PROCEDURE: &str = "procedimiento";
@@ -127,8 +125,15 @@ pub trait AuditStore: Send + Sync {
     async fn add_checkpoints(&self, cps: &[CheckpointRow]) -> StoreResult<()>;
     async fn search(&self, f: &AuditFilter) -> StoreResult<Vec<AuditHit>>;
     /// Appends an event on its own (a search, an export, a failed check).
-    async fn append_event(&self, stream: &str, by: &AuditBy, action: &str, subject: &str, detail: serde_json::Value, now: OffsetDateTime)
-        -> StoreResult<()>;
+    async fn append_event(
+        &self,
+        stream: &str,
+        by: &AuditBy,
+        action: &str,
+        subject: &str,
+        detail: serde_json::Value,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
     /// Removes the records of a chain up to `cp.seq` (already archived), together with storing
     /// the signed `poda` checkpoint and an administrative record of the pruning.
     async fn prune(&self, cp: &CheckpointRow, by: &AuditBy, now: OffsetDateTime) -> StoreResult<u64>;

@@ -156,10 +156,14 @@ pub trait GatewayStore: Send + Sync {
     async fn credentials_of_system(&self, system: SystemId) -> StoreResult<Vec<CredentialRec>>;
     async fn revoke_credential(&self, id: CredentialId, now: OffsetDateTime, by: &AuditBy) -> StoreResult<()>;
     /// Issues `new` and makes `old` expire at `old_expires_at`, together.
-    async fn rotate_credential(&self, old: CredentialId, new: &CredentialRec, old_expires_at: OffsetDateTime, by: &AuditBy)
-    -> StoreResult<()>;
+    async fn rotate_credential(
+        &self,
+        old: CredentialId,
+        new: &CredentialRec,
+        old_expires_at: OffsetDateTime,
+        by: &AuditBy,
+    ) -> StoreResult<()>;
 
     /// Published services with a connector, live credentials, live grants.
     async fn gateway_rows(&self) -> StoreResult<GatewayRows>;
-
 }

@@ -1,9 +1,9 @@
 //! The embedded store: SQLite in WAL mode under the data directory.
 
 use crate::*;
+use async_trait::async_trait;
 use audit::Change;
 use serde_json::json;
-use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 use std::path::Path;
@@ -539,7 +539,8 @@ impl UserStore for SqliteStore {
             .await
             .map_err(backend)?;
         let detail = json!({"id": u.id.to_string(), "sigla": u.sigla.as_str(), "nombre": u.nombre.as_str(), "agencia": u.agency});
-        self.audit(&mut tx, by, Change::admin("unidad.crear", u.sigla.as_str(), detail), u.created_at).await?;
+        self.audit(&mut tx, by, Change::admin("unidad.crear", u.sigla.as_str(), detail), u.created_at)
+            .await?;
         tx.commit().await.map_err(backend)
     }
 
@@ -575,7 +576,13 @@ impl UserStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        self.audit(&mut tx, by, Change::admin("usuario.crear", u.login.as_str(), user_json(u)), u.created_at).await?;
+        self.audit(
+            &mut tx,
+            by,
+            Change::admin("usuario.crear", u.login.as_str(), user_json(u)),
+            u.created_at,
+        )
+        .await?;
         tx.commit().await.map_err(backend)
     }
 
@@ -637,7 +644,8 @@ impl UserStore for SqliteStore {
                 .map_err(backend)?;
         }
         let detail = json!({"antes": user_json(&before), "despues": user_json(u)});
-        self.audit(&mut tx, by, Change::admin("usuario.modificar", u.login.as_str(), detail), now).await?;
+        self.audit(&mut tx, by, Change::admin("usuario.modificar", u.login.as_str(), detail), now)
+            .await?;
         tx.commit().await.map_err(backend)
     }
 
@@ -665,7 +673,8 @@ impl UserStore for SqliteStore {
             .await
             .map_err(backend)?;
         let detail = json!({"id": id.to_string(), "sesiones_revocadas": true});
-        self.audit(&mut tx, by, Change::admin("usuario.contrasena", &login, detail), now).await?;
+        self.audit(&mut tx, by, Change::admin("usuario.contrasena", &login, detail), now)
+            .await?;
         tx.commit().await.map_err(backend)
     }
 
@@ -718,7 +727,8 @@ impl CatalogStore for SqliteStore {
             .await
             .map_err(backend)?;
         let detail = json!({"id": e.id.to_string(), "sigla": e.sigla.as_str(), "nombre": e.nombre.as_str(), "tipo": e.kind.as_str()});
-        self.audit(&mut tx, by, Change::admin("entidad.crear", e.sigla.as_str(), detail), e.created_at).await?;
+        self.audit(&mut tx, by, Change::admin("entidad.crear", e.sigla.as_str(), detail), e.created_at)
+            .await?;
         tx.commit().await.map_err(backend)
     }
 
@@ -747,8 +757,10 @@ impl CatalogStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        let detail = json!({"id": s.id.to_string(), "entidad": s.entity.to_string(), "codigo": s.code.as_str(), "nombre": s.nombre.as_str()});
-        self.audit(&mut tx, by, Change::admin("sistema.crear", s.code.as_str(), detail), s.created_at).await?;
+        let detail =
+            json!({"id": s.id.to_string(), "entidad": s.entity.to_string(), "codigo": s.code.as_str(), "nombre": s.nombre.as_str()});
+        self.audit(&mut tx, by, Change::admin("sistema.crear", s.code.as_str(), detail), s.created_at)
+            .await?;
         tx.commit().await.map_err(backend)
     }
 
@@ -783,7 +795,8 @@ impl CatalogStore for SqliteStore {
             .map_err(backend)?;
         let subject = format!("{}/v{}", s.code.as_str(), s.version.get());
         let detail = json!({"id": s.id.to_string(), "entidad": s.entity.to_string(), "codigo": s.code.as_str(), "version": s.version.get(), "nombre": s.nombre.as_str(), "estado": s.state.as_str()});
-        self.audit(&mut tx, by, Change::admin("servicio.crear", &subject, detail), s.created_at).await?;
+        self.audit(&mut tx, by, Change::admin("servicio.crear", &subject, detail), s.created_at)
+            .await?;
         tx.commit().await.map_err(backend)
     }
 
@@ -893,7 +906,8 @@ impl RequestStore for SqliteStore {
             .map_err(backend)?;
         Self::write_content(&mut tx, r.id, c).await?;
         let detail = json!({"id": r.id.to_string(), "unidad": r.unit.to_string(), "contenido": content_json(c)});
-        self.audit(&mut tx, by, Change::procedure("solicitud.crear", code.as_str(), detail), now).await?;
+        self.audit(&mut tx, by, Change::procedure("solicitud.crear", code.as_str(), detail), now)
+            .await?;
         tx.commit().await.map_err(backend)?;
         self.must_get(r.id).await
     }
@@ -971,8 +985,13 @@ impl RequestStore for SqliteStore {
             .map_err(backend)?;
         Self::write_content(&mut tx, id, &c).await?;
         let code = Self::code_of(&mut tx, id).await?;
-        self.audit(&mut tx, by, Change::procedure("solicitud.modificar", &code, json!({"contenido": content_json(&c)})), now)
-            .await?;
+        self.audit(
+            &mut tx,
+            by,
+            Change::procedure("solicitud.modificar", &code, json!({"contenido": content_json(&c)})),
+            now,
+        )
+        .await?;
         tx.commit().await.map_err(backend)?;
         self.must_get(id).await
     }
@@ -1005,7 +1024,8 @@ impl RequestStore for SqliteStore {
             .map_err(backend)?;
         let code = Self::code_of(&mut tx, id).await?;
         let detail = json!({"tipo": d.kind.as_str(), "sha256": d.sha256, "nombre": d.filename, "bytes": d.size});
-        self.audit(&mut tx, by, Change::procedure("solicitud.documento", &code, detail), now).await?;
+        self.audit(&mut tx, by, Change::procedure("solicitud.documento", &code, detail), now)
+            .await?;
         tx.commit().await.map_err(backend)?;
         self.must_get(id).await
     }
@@ -1135,7 +1155,8 @@ impl RequestStore for SqliteStore {
             "habilitaciones": grants.iter().map(|(g, sys, svc)| json!({"id": g, "sistema": sys, "servicio": svc})).collect::<Vec<_>>(),
             "credenciales": c.effects.credentials.iter().map(|k| json!({"id": k.id.to_string(), "tipo": k.kind.as_str(), "sistema": k.system.to_string()})).collect::<Vec<_>>(),
         });
-        self.audit(&mut tx, by, Change::procedure("solicitud.transicion", &code, detail), now).await?;
+        self.audit(&mut tx, by, Change::procedure("solicitud.transicion", &code, detail), now)
+            .await?;
         tx.commit().await.map_err(backend)?;
         self.must_get(c.request).await
     }

@@ -34,9 +34,7 @@ fn instant(name: &str, s: &str, end: bool) -> Result<i64, String> {
 fn key_for(settings: &Settings, public: Option<&Path>) -> Result<PublicKey, String> {
     match public {
         Some(p) => read_public_key(p),
-        None if settings.audit_key_file.exists() => {
-            Ok(iop_control::audit::load_or_create_key(&settings.audit_key_file)?.public())
-        }
+        None if settings.audit_key_file.exists() => Ok(iop_control::audit::load_or_create_key(&settings.audit_key_file)?.public()),
         None => Err(format!(
             "no hay clave de auditoría en {}; indique --clave-publica",
             settings.audit_key_file.display()
@@ -86,7 +84,11 @@ pub async fn verify(settings: Settings, export: Option<PathBuf>, public: Option<
     match iop_control::audit::verify_store(&*store, &key, witness.as_deref()).await {
         Ok(v) => {
             let n: u64 = v.chains.iter().map(|c| c.count).sum();
-            println!("OK: {n} registros en {} cadenas, {} puntos de control firmados", v.chains.len(), v.checkpoints);
+            println!(
+                "OK: {n} registros en {} cadenas, {} puntos de control firmados",
+                v.chains.len(),
+                v.checkpoints
+            );
             for c in &v.chains {
                 let tail = c.last.saturating_sub(c.covered_to);
                 println!(
@@ -96,7 +98,11 @@ pub async fn verify(settings: Settings, export: Option<PathBuf>, public: Option<
                     c.first,
                     c.last,
                     iop_audit::to_hex(&c.head),
-                    if tail > 0 { format!(" ({tail} aún sin punto de control)") } else { String::new() }
+                    if tail > 0 {
+                        format!(" ({tail} aún sin punto de control)")
+                    } else {
+                        String::new()
+                    }
                 );
             }
             ExitCode::SUCCESS
@@ -124,7 +130,11 @@ pub async fn export(settings: Settings, desde: String, hasta: String, salida: Pa
     };
     match auditor.export(std::io::BufWriter::new(file), from, to, now_ms()).await {
         Ok((_, n)) => {
-            println!("{n} registros exportados a {} (clave {})", salida.display(), auditor.signer.public());
+            println!(
+                "{n} registros exportados a {} (clave {})",
+                salida.display(),
+                auditor.signer.public()
+            );
             ExitCode::SUCCESS
         }
         Err(e) => fail(e),

@@ -104,11 +104,14 @@ pub async fn repoint_upstream(
             && previous != upstream
         {
             st.store
-                .put_connector(iop_store::ConnectorRec {
-                    upstreams: vec![upstream.to_owned()],
-                    created_at: st.now(),
-                    ..c
-                }, &iop_store::AuditBy::system("demo"))
+                .put_connector(
+                    iop_store::ConnectorRec {
+                        upstreams: vec![upstream.to_owned()],
+                        created_at: st.now(),
+                        ..c
+                    },
+                    &iop_store::AuditBy::system("demo"),
+                )
                 .await?;
         }
     }

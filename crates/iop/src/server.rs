@@ -8,9 +8,9 @@ use iop_control::seed::{DemoAccess, DemoAccount};
 use iop_control::{AppState, GatewayHooks, SystemClock, seed};
 use iop_domain::Clock;
 use iop_gateway::{Gateway, Readiness, RecordWriter, SnapshotHandle};
-use iop_store::{AuditStore, Store};
 use iop_store::blobs::BlobStore;
 use iop_store::sqlite::SqliteStore;
+use iop_store::{AuditStore, Store};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -129,7 +129,10 @@ fn spawn_retention(
             let now = clock.now();
             let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
             let before = now_ms - (days as i64) * 86_400_000;
-            match auditor.archive(&dir, before, now_ms, &iop_store::AuditBy::system("retencion")).await {
+            match auditor
+                .archive(&dir, before, now_ms, &iop_store::AuditBy::system("retencion"))
+                .await
+            {
                 Ok(Some((file, n))) => tracing::info!(archivo = %file.display(), podados = n, "auditoría archivada y podada"),
                 Ok(None) => {}
                 Err(e) => tracing::error!(error = %e, "no se pudo archivar la auditoría"),

@@ -82,7 +82,10 @@ fn scope(u: &UserRec) -> ApiResult<(Vec<&'static str>, Option<UnitId>)> {
     if u.roles.has(Role::Administrador) {
         return Ok((vec![STREAM_CALLS, STREAM_PROCEDURE, STREAM_ADMIN], None));
     }
-    if [Role::JefeUpat, Role::ResponsableAdas, Role::LiderAdas].iter().any(|r| u.roles.has(*r)) {
+    if [Role::JefeUpat, Role::ResponsableAdas, Role::LiderAdas]
+        .iter()
+        .any(|r| u.roles.has(*r))
+    {
         return Ok((vec![STREAM_CALLS, STREAM_PROCEDURE], None));
     }
     match u.unit {
@@ -116,7 +119,12 @@ pub async fn search(State(st): State<AppState>, Auth(u): Auth, ApiQuery(q): ApiQ
     let (allowed, unit_scope) = scope(&u)?;
     let limit = q.limite.unwrap_or(50);
     if !(1..=500).contains(&limit) {
-        return Err(bad("limite_invalido", "limite", "limite: de 1 a 500".into(), "limite: 1 to 500".into()));
+        return Err(bad(
+            "limite_invalido",
+            "limite",
+            "limite: de 1 a 500".into(),
+            "limite: 1 to 500".into(),
+        ));
     }
     if let Some(c) = q.cadena.as_deref()
         && !iop_audit::STREAMS.contains(&c)
@@ -131,14 +139,26 @@ pub async fn search(State(st): State<AppState>, Auth(u): Auth, ApiQuery(q): ApiQ
     if let Some(e) = q.estado
         && !(100..=599).contains(&e)
     {
-        return Err(bad("estado_invalido", "estado", "estado: de 100 a 599".into(), "estado: 100 to 599".into()));
+        return Err(bad(
+            "estado_invalido",
+            "estado",
+            "estado: de 100 a 599".into(),
+            "estado: 100 to 599".into(),
+        ));
     }
     let before = match q.cursor.as_deref() {
         None => None,
         Some(c) => Some(
             c.split_once('_')
                 .and_then(|(a, b)| Some((a.parse::<i64>().ok()?, b.parse::<i64>().ok()?)))
-                .ok_or_else(|| bad("cursor_invalido", "cursor", "cursor: no es uno devuelto por esta API".into(), "cursor: not one this API returned".into()))?,
+                .ok_or_else(|| {
+                    bad(
+                        "cursor_invalido",
+                        "cursor",
+                        "cursor: no es uno devuelto por esta API".into(),
+                        "cursor: not one this API returned".into(),
+                    )
+                })?,
         ),
     };
     let f = AuditFilter {
@@ -169,7 +189,14 @@ pub async fn search(State(st): State<AppState>, Auth(u): Auth, ApiQuery(q): ApiQ
         "motivo": q.motivo, "actor": q.actor, "cursor": q.cursor, "resultados": hits.len(),
     });
     st.store
-        .append_event(STREAM_ADMIN, &AuditBy::user(&u), "auditoria.consultar", "auditoria", detail, st.now())
+        .append_event(
+            STREAM_ADMIN,
+            &AuditBy::user(&u),
+            "auditoria.consultar",
+            "auditoria",
+            detail,
+            st.now(),
+        )
         .await?;
     Ok(Json(AuditPageOut {
         registros: hits.iter().map(record_out).collect(),

@@ -483,7 +483,12 @@ pub async fn rotate_credential(
     };
     let issued = issue(kind, old.system, u.id, old.request, &hooks.keys, &hooks.secrets, now);
     st.store
-        .rotate_credential(old.id, &issued.rec, now + time::Duration::hours(i64::from(hours)), &AuditBy::user(&u))
+        .rotate_credential(
+            old.id,
+            &issued.rec,
+            now + time::Duration::hours(i64::from(hours)),
+            &AuditBy::user(&u),
+        )
         .await?;
     tracing::info!(usuario = %u.login, credencial = %old.id, nueva = %issued.rec.id, horas = hours, "credencial rotada");
     if hours == 0 {

@@ -47,12 +47,13 @@ impl<'a> Change<'a> {
 }
 
 async fn head(tx: &mut Transaction<'static, Sqlite>, stream: &str, node: &str) -> StoreResult<Chain> {
-    let row: Option<(i64, Vec<u8>)> = sqlx::query_as("SELECT seq, hash FROM audit_log WHERE stream = ? AND node = ? ORDER BY seq DESC LIMIT 1")
-        .bind(stream)
-        .bind(node)
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(backend)?;
+    let row: Option<(i64, Vec<u8>)> =
+        sqlx::query_as("SELECT seq, hash FROM audit_log WHERE stream = ? AND node = ? ORDER BY seq DESC LIMIT 1")
+            .bind(stream)
+            .bind(node)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(backend)?;
     if let Some((seq, hash)) = row {
         let prev: iop_audit::Hash = hash.try_into().map_err(|_| corrupt("audit hash"))?;
         return Ok(Chain {
@@ -61,22 +62,18 @@ async fn head(tx: &mut Transaction<'static, Sqlite>, stream: &str, node: &str) -
         });
     }
     // Everything pruned: the chain resumes after its last poda checkpoint.
-    let cp: Option<String> = sqlx::query_scalar(
-        "SELECT body FROM audit_checkpoints WHERE stream = ? AND node = ? AND kind = 'poda' ORDER BY seq DESC LIMIT 1",
-    )
-    .bind(stream)
-    .bind(node)
-    .fetch_optional(&mut **tx)
-    .await
-    .map_err(backend)?;
+    let cp: Option<String> =
+        sqlx::query_scalar("SELECT body FROM audit_checkpoints WHERE stream = ? AND node = ? AND kind = 'poda' ORDER BY seq DESC LIMIT 1")
+            .bind(stream)
+            .bind(node)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(backend)?;
     match cp {
         Some(body) => {
             let b: iop_audit::CheckpointBody = serde_json::from_str(&body).map_err(|_| corrupt("checkpoint"))?;
             let prev = iop_audit::hash_from_hex(&b.cabeza).ok_or_else(|| corrupt("checkpoint"))?;
-            Ok(Chain {
-                next_seq: b.seq + 1,
-                prev,
-            })
+            Ok(Chain { next_seq: b.seq + 1, prev })
         }
         None => Ok(Chain::default()),
     }
@@ -84,7 +81,13 @@ async fn head(tx: &mut Transaction<'static, Sqlite>, stream: &str, node: &str) -
 
 impl SqliteStore {
     /// Appends a change's audit record to its chain, inside the change's transaction.
-    pub(crate) async fn audit(&self, tx: &mut Transaction<'static, Sqlite>, by: &AuditBy, c: Change<'_>, now: OffsetDateTime) -> StoreResult<()> {
+    pub(crate) async fn audit(
+        &self,
+        tx: &mut Transaction<'static, Sqlite>,
+        by: &AuditBy,
+        c: Change<'_>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
         let mut chain = head(tx, c.stream, &self.node).await?;
         let ts_ms = ms(now);
         let ev = Event {
@@ -99,20 +102,18 @@ impl SqliteStore {
         let (seq, hash) = chain.append_json(&mut buf, &ev).map_err(|e| StoreError::Backend(e.to_string()))?;
         buf.pop();
         let body = String::from_utf8(buf).map_err(|_| corrupt("audit body"))?;
-        sqlx::query(
-            "INSERT INTO audit_log (stream, node, seq, ts_ms, body, hash, actor, request_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(c.stream)
-        .bind(&*self.node)
-        .bind(seq as i64)
-        .bind(ts_ms)
-        .bind(body)
-        .bind(hash.to_vec())
-        .bind(&by.login)
-        .bind(c.request_code)
-        .execute(&mut **tx)
-        .await
-        .map_err(backend)?;
+        sqlx::query("INSERT INTO audit_log (stream, node, seq, ts_ms, body, hash, actor, request_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind(c.stream)
+            .bind(&*self.node)
+            .bind(seq as i64)
+            .bind(ts_ms)
+            .bind(body)
+            .bind(hash.to_vec())
+            .bind(&by.login)
+            .bind(c.request_code)
+            .execute(&mut **tx)
+            .await
+            .map_err(backend)?;
         Ok(())
     }
 }
@@ -225,7 +226,11 @@ impl AuditStore for SqliteStore {
             .await
             .map_err(backend)?;
         for n in names {
-            if let Some((node, _)) = n.strip_prefix("llamadas-").and_then(|r| r.strip_suffix(".jsonl")).and_then(|r| r.rsplit_once('-')) {
+            if let Some((node, _)) = n
+                .strip_prefix("llamadas-")
+                .and_then(|r| r.strip_suffix(".jsonl"))
+                .and_then(|r| r.rsplit_once('-'))
+            {
                 nodes.insert(node.to_owned());
             }
         }
@@ -346,7 +351,9 @@ impl AuditStore for SqliteStore {
             q.push(" AND ts_ms < ").push_bind(v);
         }
         if let Some(p) = &f.publisher_id {
-            q.push(" AND service_id IN (SELECT id FROM services WHERE entity_id = ").push_bind(p.clone()).push(")");
+            q.push(" AND service_id IN (SELECT id FROM services WHERE entity_id = ")
+                .push_bind(p.clone())
+                .push(")");
         }
         if let Some(u) = f.unit_scope {
             q.push(" AND request_code IN (SELECT tracking_code FROM requests WHERE unit_id = ")
@@ -374,7 +381,15 @@ impl AuditStore for SqliteStore {
             .collect()
     }
 
-    async fn append_event(&self, stream: &str, by: &AuditBy, action: &str, subject: &str, detail: serde_json::Value, now: OffsetDateTime) -> StoreResult<()> {
+    async fn append_event(
+        &self,
+        stream: &str,
+        by: &AuditBy,
+        action: &str,
+        subject: &str,
+        detail: serde_json::Value,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
         let stream = match stream {
             STREAM_PROCEDURE => STREAM_PROCEDURE,
             _ => STREAM_ADMIN,

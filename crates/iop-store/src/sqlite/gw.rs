@@ -139,7 +139,8 @@ impl GatewayStore for SqliteStore {
             "tiempo_ms": c.timeout_ms,
         });
         let subject = format!("{}@{version}", c.base_path);
-        self.audit(&mut tx, by, Change::admin("conector.versionar", &subject, detail), c.created_at).await?;
+        self.audit(&mut tx, by, Change::admin("conector.versionar", &subject, detail), c.created_at)
+            .await?;
         tx.commit().await.map_err(backend)?;
         Ok(ConnectorRec { version, ..c })
     }
@@ -200,8 +201,10 @@ impl GatewayStore for SqliteStore {
                 .await
                 .map_err(backend)?;
         }
-        let detail = serde_json::json!({"servicio": sid, "sha256": sha256, "operaciones": ops.iter().map(|o| &o.op_id).collect::<Vec<_>>()});
-        self.audit(&mut tx, by, Change::admin("servicio.descripcion", &sid, detail), now).await?;
+        let detail =
+            serde_json::json!({"servicio": sid, "sha256": sha256, "operaciones": ops.iter().map(|o| &o.op_id).collect::<Vec<_>>()});
+        self.audit(&mut tx, by, Change::admin("servicio.descripcion", &sid, detail), now)
+            .await?;
         tx.commit().await.map_err(backend)
     }
 
@@ -218,7 +221,13 @@ impl GatewayStore for SqliteStore {
         let mut tx = self.begin().await?;
         insert_credential(&mut tx, c).await?;
         let id = c.id.to_string();
-        self.audit(&mut tx, by, Change::admin("credencial.emitir", &id, credential_json(c)), c.created_at).await?;
+        self.audit(
+            &mut tx,
+            by,
+            Change::admin("credencial.emitir", &id, credential_json(c)),
+            c.created_at,
+        )
+        .await?;
         tx.commit().await.map_err(backend)
     }
 
@@ -248,11 +257,23 @@ impl GatewayStore for SqliteStore {
             return Err(StoreError::NotFound("credencial"));
         }
         let id = cid.to_string();
-        self.audit(&mut tx, by, Change::admin("credencial.revocar", &id, serde_json::json!({"id": id})), now).await?;
+        self.audit(
+            &mut tx,
+            by,
+            Change::admin("credencial.revocar", &id, serde_json::json!({"id": id})),
+            now,
+        )
+        .await?;
         tx.commit().await.map_err(backend)
     }
 
-    async fn rotate_credential(&self, old: CredentialId, new: &CredentialRec, old_expires_at: OffsetDateTime, by: &AuditBy) -> StoreResult<()> {
+    async fn rotate_credential(
+        &self,
+        old: CredentialId,
+        new: &CredentialRec,
+        old_expires_at: OffsetDateTime,
+        by: &AuditBy,
+    ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         let r = sqlx::query(
             "UPDATE credentials SET expires_at = MIN(COALESCE(expires_at, ?1), ?1), replaced_by = ?2 WHERE id = ?3 AND revoked_at IS NULL",
@@ -269,7 +290,8 @@ impl GatewayStore for SqliteStore {
         insert_credential(&mut tx, new).await?;
         let id = old.to_string();
         let detail = serde_json::json!({"anterior": id, "anterior_vence": ms(old_expires_at), "nueva": credential_json(new)});
-        self.audit(&mut tx, by, Change::admin("credencial.rotar", &id, detail), new.created_at).await?;
+        self.audit(&mut tx, by, Change::admin("credencial.rotar", &id, detail), new.created_at)
+            .await?;
         tx.commit().await.map_err(backend)
     }
 

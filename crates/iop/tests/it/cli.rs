@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_iop");
+use crate::helpers::iop;
 
 struct Server {
     child: Child,
@@ -22,15 +22,6 @@ fn user_add(d: &str, args: &[&str]) -> std::process::Output {
     iop(&[&["user", "add", "--data-dir", d][..], args].concat())
         .output()
         .unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn iop(args: &[&str]) -> Command {
-    let mut c = Command::new(BIN);
-    c.args(args)
-        .env_remove("IOP_CONFIG")
-        .env_remove("IOP_DATA_DIR")
-        .env("IOP_LOG", "warn");
-    c
 }
 
 fn start(dir: &std::path::Path, extra: &[&str], envs: &[(&str, &str)]) -> Server {
@@ -518,10 +509,16 @@ async fn sigkill_under_load_loses_no_acknowledged_call_record() {
     // The chain survived the kill: it verifies (the torn tail, if any, was never acknowledged),
     // and it went on after the restart.
     let d = dir.path().to_str().unwrap_or(".");
-    let out = iop(&["audit", "verify", "--data-dir", d]).output().unwrap_or_else(|e| panic!("{e}"));
+    let out = iop(&["audit", "verify", "--data-dir", d])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
     assert!(text.starts_with("OK: "), "{text}");
     assert!(text.contains("llamadas/n1: registros 1–"), "{text}");
-    eprintln!("sigkill: {} answered calls, all recorded; {}", received.len(), text.lines().next().unwrap_or(""));
+    eprintln!(
+        "sigkill: {} answered calls, all recorded; {}",
+        received.len(),
+        text.lines().next().unwrap_or("")
+    );
 }

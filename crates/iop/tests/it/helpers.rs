@@ -162,8 +162,27 @@ impl App {
         Self::read(res).await
     }
 
+    /// Takes an action on a request. Every accepted one must show up at once in the audit log:
+    /// its newest procedure record is this transition, by this actor, as the history says.
     pub async fn act(&self, id: &str, token: &str, body: Value) -> Resp {
-        self.post(&format!("/api/v1/solicitudes/{id}/transiciones"), token, body).await
+        let r = self.post(&format!("/api/v1/solicitudes/{id}/transiciones"), token, body).await;
+        if r.status.is_success() {
+            let code = r.body["codigo"].as_str().unwrap_or_default().to_owned();
+            let history = self.get(&format!("/api/v1/solicitudes/{code}/historial"), token).await.ok();
+            let last = history.as_array().and_then(|h| h.last()).cloned().unwrap_or_default();
+            let page = self
+                .get(&format!("/api/v1/auditoria?cadena=procedimiento&solicitud={code}&limite=1"), token)
+                .await
+                .ok();
+            let rec = &page["registros"][0]["registro"];
+            assert_eq!(rec["accion"], "solicitud.transicion", "{page}");
+            assert_eq!(
+                (&rec["detalle"]["accion"], &rec["actor_id"], &rec["actor"], &rec["detalle"]["a"]),
+                (&last["accion"], &last["actor_id"], &last["actor_usuario"], &last["estado_nuevo"]),
+                "the audit must name the transition and its actor: {rec} vs {last}"
+            );
+        }
+        r
     }
 
     /// The request as `token` sees it.
@@ -375,4 +394,16 @@ pub async fn to_leader(app: &App, w: &World, id: &str) {
     ] {
         app.act(id, w.t(who), body).await.ok();
     }
+}
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_iop");
+
+/// The real binary, with no configuration from the environment.
+pub fn iop(args: &[&str]) -> std::process::Command {
+    let mut c = std::process::Command::new(BIN);
+    c.args(args)
+        .env_remove("IOP_CONFIG")
+        .env_remove("IOP_DATA_DIR")
+        .env("IOP_LOG", "warn");
+    c
 }
