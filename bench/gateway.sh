@@ -6,7 +6,9 @@
 #
 # (a) the upstream alone, (b) nginx as a plain reverse proxy, (c) nginx as an API gateway
 # (API-key map, per-path allow map, limit_req zone, access log), (d) iop with API-key auth, grant
-# check, rate limit and call records on. The server under test runs alone on core 0 (taskset;
+# check, rate limit and call records on, and (e) the same iop with the call records' hash chain
+# off (`cadena_llamadas = false`, a benchmark-only setting) to measure what the audit chain
+# costs. The server under test runs alone on core 0 (taskset;
 # nginx with one worker); wrk (-t1 -c64) and the upstream share core 1. Each figure is the median
 # of the rounds; configurations alternate within each round because single runs drift.
 # The scale part loads 10,000 services and 100,000 consumers and measures iop again, the time
@@ -31,7 +33,7 @@ W=$(mktemp -d)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.5; rm -rf "$W"; }
 trap cleanup EXIT
-UP=18900 PLAIN=18901 NGW=18902 IOPC=18903 IOPG=18904
+UP=18900 PLAIN=18901 NGW=18902 IOPC=18903 IOPG=18904 IOPC2=18905 IOPG2=18906
 BODY='{"ci":"1234567","nombres":"JUANA","primer_apellido":"PEREZ","segundo_apellido":"DEMO","fecha_nacimiento":"1990-01-01","vigente":true,"aviso":"ficticio"}'
 
 nginx_conf() { # name port body-of-http-block
@@ -60,7 +62,8 @@ taskset -c $SUT nginx -c "$W/plain/nginx.conf" & PIDS+=($!)
 
 # iop: demo mode on a fresh data dir, call records in "os" mode (the default).
 mkdir -p "$W/iop"
-printf 'registro_llamadas = "os"\n' > "$W/iop/iop.toml"
+# IOP_EXTRA: more configuration lines for both iop instances (experiments).
+printf 'registro_llamadas = "os"\n%b\n' "${IOP_EXTRA:-}" > "$W/iop/iop.toml"
 start_iop() {
   taskset -c $SUT "$IOP" serve --demo --config "$W/iop/iop.toml" --data-dir "$W/iop/data" --log warn \
     --control-addr 127.0.0.1:$IOPC --gateway-addr 127.0.0.1:$IOPG > "$W/iop/out" 2> "$W/iop/err" &
@@ -70,6 +73,14 @@ start_iop() {
 }
 start_iop
 KEY=$(python3 bench/iop_setup.py "http://127.0.0.1:$IOPC" "http://127.0.0.1:$UP")
+# (e) the same, with the call records' hash chain off.
+mkdir -p "$W/iop2"
+printf 'registro_llamadas = "os"\ncadena_llamadas = false\n%b\n' "${IOP_EXTRA:-}" > "$W/iop2/iop.toml"
+taskset -c $SUT "$IOP" serve --demo --config "$W/iop2/iop.toml" --data-dir "$W/iop2/data" --log warn \
+  --control-addr 127.0.0.1:$IOPC2 --gateway-addr 127.0.0.1:$IOPG2 > "$W/iop2/out" 2> "$W/iop2/err" &
+IOP2_PID=$!; PIDS+=($IOP2_PID)
+for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$IOPC2/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+KEY2=$(python3 bench/iop_setup.py "http://127.0.0.1:$IOPC2" "http://127.0.0.1:$UP")
 
 # nginx as an API gateway: the same key, the same path rule, a (non-binding) rate limit, a log.
 nginx_conf gw $NGW "upstream up { server 127.0.0.1:$UP; keepalive 64; }
@@ -92,9 +103,10 @@ taskset -c $SUT nginx -c "$W/gw/nginx.conf" & PIDS+=($!)
 sleep 1
 
 PATH_="/segip/v2/personas/1234567"
-declare -A URL=([upstream]="http://127.0.0.1:$UP$PATH_" [nginx-plain]="http://127.0.0.1:$PLAIN$PATH_" [nginx-gateway]="http://127.0.0.1:$NGW$PATH_" [iop]="http://127.0.0.1:$IOPG$PATH_")
+declare -A URL=([upstream]="http://127.0.0.1:$UP$PATH_" [nginx-plain]="http://127.0.0.1:$PLAIN$PATH_" [nginx-gateway]="http://127.0.0.1:$NGW$PATH_" [iop]="http://127.0.0.1:$IOPG$PATH_" [iop-sin-cadena]="http://127.0.0.1:$IOPG2$PATH_")
+declare -A KEYS=([upstream]="$KEY" [nginx-plain]="$KEY" [nginx-gateway]="$KEY" [iop]="$KEY" [iop-sin-cadena]="$KEY2")
 for n in "${!URL[@]}"; do
-  code=$(curl -s -o /dev/null -w '%{http_code}' -H "apikey: $KEY" "${URL[$n]}")
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H "apikey: ${KEYS[$n]}" "${URL[$n]}")
   [ "$code" = 200 ] || { echo "$n answers $code"; cat "$W/iop/err"; exit 1; }
 done
 
@@ -111,15 +123,34 @@ run() { # name url -> "rps p50_ms p99_ms"
 ms() { # wrk latency (123.45us / 1.23ms / 1.02s) -> ms
   python3 -c "import sys,re; v=sys.argv[1]; m=re.match(r'([0-9.]+)(us|ms|s)',v); f={'us':0.001,'ms':1,'s':1000}[m.group(2)]; print(round(float(m.group(1))*f,3))" "$1"
 }
+# Waits until an iop process is idle again (its call records imported), so that its background
+# work does not run during the next configuration's measurement on the same core.
+settle() { # pid
+  local prev now
+  prev=$(awk '{print $14+$15}' "/proc/$1/stat")
+  for _ in $(seq 1 600); do
+    sleep 0.5
+    now=$(awk '{print $14+$15}' "/proc/$1/stat")
+    [ $((now - prev)) -lt 5 ] && return
+    prev=$now
+  done
+}
 median() { python3 -c "import sys,statistics; print(statistics.median(float(x) for x in sys.argv[1:]))" "$@"; }
 
-ORDER=(upstream nginx-plain nginx-gateway iop)
+ORDER=(upstream nginx-plain nginx-gateway iop iop-sin-cadena)
 declare -A RPS P50 P99
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  rounds: $ROUNDS x ${DUR}s  wrk -t1 -c64, server under test on core $SUT"
 for r in $(seq 1 "$ROUNDS"); do
   for n in "${ORDER[@]}"; do
-    read -r rps p50 p99 < <(run "$n" "${URL[$n]}")
+    # PERF=1: a CPU profile of iop during its first run (perf report in $PERF_OUT).
+    if [ "${PERF:-0}" = 1 ] && [ "$n" = iop ] && [ "$r" = 1 ]; then
+      (sleep 1; perf stat -e raw_syscalls:sys_enter,context-switches -p "$IOP_PID" -o "$W/perf.stat" -- sleep 3 >/dev/null 2>&1;
+       perf record -F 999 -g -p "$IOP_PID" -o "$W/perf.data" -- sleep $((DUR - 6)) >/dev/null 2>&1; cat "$W/perf.stat" > "${PERF_OUT:-/tmp/iop-perf.txt}.stat";
+       { perf report -i "$W/perf.data" --no-children --sort comm,dso --stdio; perf report -i "$W/perf.data" --no-children --percent-limit 0.7 --stdio; } > "${PERF_OUT:-/tmp/iop-perf.txt}" 2>/dev/null) &
+    fi
+    read -r rps p50 p99 < <(KEY=${KEYS[$n]} run "$n" "${URL[$n]}")
+    case $n in iop) settle "$IOP_PID" ;; iop-sin-cadena) settle "$IOP2_PID" ;; esac
     RPS[$n]="${RPS[$n]:-} $rps"; P50[$n]="${P50[$n]:-} $p50"; P99[$n]="${P99[$n]:-} $p99"
     echo "  round $r $n: $rps req/s, p50 $p50 ms, p99 $p99 ms"
   done
@@ -133,6 +164,10 @@ for n in "${ORDER[@]}"; do
 done
 RECORDS=$(cat "$W"/iop/data/llamadas/*.jsonl | wc -l)
 echo "iop call records written: $RECORDS"
+# The chain verifies once the records are imported (the second instance's do not: no chain).
+sleep 2
+"$IOP" audit verify --data-dir "$W/iop/data" | head -1
+echo "iop chained/unchained rps ratio: $(python3 -c "print(f'{${M[iop]}/${M[iop-sin-cadena]}:.3f}')")"
 
 if [ "$SCALE" = 1 ]; then
   echo
