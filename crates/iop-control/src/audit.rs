@@ -108,19 +108,35 @@ impl Auditor {
             .map_err(|e| format!("testigo {}: {e}", path.display()))
     }
 
+    /// How many records each chain has beyond its last checkpoint.
+    async fn unsigned(&self) -> Result<Vec<(ChainInfo, i64)>, String> {
+        let chains = self.store.chains().await.map_err(|e| e.to_string())?;
+        let last: BTreeMap<(String, String), i64> = self
+            .store
+            .last_checkpoints()
+            .await
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .map(|(s, n, q)| ((s, n), q))
+            .collect();
+        Ok(chains
+            .into_iter()
+            .map(|c| {
+                let done = last.get(&(c.stream.clone(), c.node.clone())).copied().unwrap_or(0);
+                let behind = c.last - done;
+                (c, behind)
+            })
+            .collect())
+    }
+
     /// Signs a checkpoint for every chain whose head moved since its last one; returns them.
     pub async fn checkpoint_now(&self, ts_ms: i64) -> Result<Vec<CheckpointRow>, String> {
-        let chains = self.store.chains().await.map_err(|e| e.to_string())?;
-        let have = self.store.checkpoints().await.map_err(|e| e.to_string())?;
-        let mut last: BTreeMap<(String, String), i64> = BTreeMap::new();
-        for c in &have {
-            let e = last.entry((c.stream.clone(), c.node.clone())).or_insert(0);
-            *e = (*e).max(c.seq);
-        }
-        let new: Vec<CheckpointRow> = chains
+        let new: Vec<CheckpointRow> = self
+            .unsigned()
+            .await?
             .iter()
-            .filter(|c| last.get(&(c.stream.clone(), c.node.clone())).is_none_or(|s| *s < c.last))
-            .map(|c| self.row(&c.stream, &c.node, c.last, &c.head, "periodico", ts_ms))
+            .filter(|(_, behind)| *behind > 0)
+            .map(|(c, _)| self.row(&c.stream, &c.node, c.last, &c.head, "periodico", ts_ms))
             .collect();
         if new.is_empty() {
             return Ok(new);
@@ -130,11 +146,24 @@ impl Auditor {
         Ok(new)
     }
 
-    /// Checkpoints every `every` (when something was appended).
-    pub fn spawn(self: Arc<Self>, every: Duration, clock: Arc<dyn iop_domain::Clock>) -> tokio::task::JoinHandle<()> {
+    /// Checkpoints every `every`, or sooner once a chain has `records` records beyond its last
+    /// checkpoint (only chains that moved are signed).
+    pub fn spawn(self: Arc<Self>, every: Duration, records: i64, clock: Arc<dyn iop_domain::Clock>) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
+            let tick = every.min(Duration::from_secs(1));
+            let mut since = Duration::ZERO;
             loop {
-                tokio::time::sleep(every).await;
+                tokio::time::sleep(tick).await;
+                since += tick;
+                let due = since >= every
+                    || match self.unsigned().await {
+                        Ok(v) => v.iter().any(|(_, behind)| *behind >= records),
+                        Err(_) => true,
+                    };
+                if !due {
+                    continue;
+                }
+                since = Duration::ZERO;
                 let now = (clock.now().unix_timestamp_nanos() / 1_000_000) as i64;
                 if let Err(e) = self.checkpoint_now(now).await {
                     tracing::error!(error = %e, "no se pudo firmar el punto de control de auditoría");

@@ -122,6 +122,8 @@ pub trait AuditStore: Send + Sync {
     /// The first and last positions of a chain's records within a time range.
     async fn chain_span(&self, stream: &str, node: &str, from_ms: i64, to_ms: i64) -> StoreResult<Option<(i64, i64)>>;
     async fn checkpoints(&self) -> StoreResult<Vec<CheckpointRow>>;
+    /// The highest checkpointed position of each chain: (stream, node, seq).
+    async fn last_checkpoints(&self) -> StoreResult<Vec<(String, String, i64)>>;
     async fn add_checkpoints(&self, cps: &[CheckpointRow]) -> StoreResult<()>;
     async fn search(&self, f: &AuditFilter) -> StoreResult<Vec<AuditHit>>;
     /// Appends an event on its own (a search, an export, a failed check).

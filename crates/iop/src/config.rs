@@ -55,6 +55,8 @@ pub struct FileConfig {
     pub testigo_auditoria: Option<PathBuf>,
     /// Seconds between audit checkpoints (default 60; one is signed only if a chain moved).
     pub puntos_de_control_s: Option<u64>,
+    /// ...or sooner, once a chain has this many records beyond its last checkpoint (default 100000).
+    pub puntos_de_control_registros: Option<u64>,
     /// Retention: records older than this many days are archived (exported, verified) into
     /// `archivo_auditoria` and pruned. Off unless both are set.
     pub retencion_dias: Option<u64>,
@@ -82,6 +84,7 @@ pub struct Settings {
     pub audit_key_file: PathBuf,
     pub audit_witness: Option<PathBuf>,
     pub checkpoint_every: Duration,
+    pub checkpoint_records: i64,
     /// Retention in days and the archive directory.
     pub retention: Option<(u64, PathBuf)>,
     pub chained_calls: bool,
@@ -197,6 +200,7 @@ pub fn resolve(o: &Overrides, f: FileConfig) -> Result<Settings, ConfigError> {
         audit_key_file: f.clave_auditoria.clone().unwrap_or_else(|| data_dir.join("clave-auditoria")),
         audit_witness: f.testigo_auditoria.clone(),
         checkpoint_every: Duration::from_secs(f.puntos_de_control_s.unwrap_or(60).clamp(1, 86_400)),
+        checkpoint_records: f.puntos_de_control_registros.unwrap_or(100_000).clamp(1, 1 << 40) as i64,
         retention: match (f.retencion_dias, f.archivo_auditoria.clone()) {
             (Some(d), Some(dir)) => Some((d.max(1), dir)),
             (None, None) => None,

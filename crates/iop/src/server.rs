@@ -210,7 +210,11 @@ pub async fn start_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Resu
     background.push(publisher.spawn(Duration::from_secs(300)));
     background.push(iop_control::importer::spawn(store.clone(), records_dir, settings.import_every));
     let auditor = Arc::new(auditor(&settings, store.clone())?);
-    background.push(auditor.clone().spawn(settings.checkpoint_every, state.clock.clone()));
+    background.push(
+        auditor
+            .clone()
+            .spawn(settings.checkpoint_every, settings.checkpoint_records, state.clock.clone()),
+    );
     if let Some((days, dir)) = settings.retention.clone() {
         background.push(spawn_retention(auditor.clone(), state.clock.clone(), days, dir));
     }

@@ -311,6 +311,13 @@ impl AuditStore for SqliteStore {
         rows.iter().map(checkpoint_row).collect()
     }
 
+    async fn last_checkpoints(&self) -> StoreResult<Vec<(String, String, i64)>> {
+        sqlx::query_as("SELECT stream, node, MAX(seq) FROM audit_checkpoints GROUP BY stream, node")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)
+    }
+
     async fn add_checkpoints(&self, cps: &[CheckpointRow]) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         for c in cps {

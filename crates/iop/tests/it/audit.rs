@@ -14,7 +14,12 @@ use std::path::{Path, PathBuf};
 /// A data directory with procedure, administrative and call records, its server stopped, and a
 /// signed checkpoint of every chain (the export signs them).
 async fn audited_dir(witness: Option<&Path>) -> (tempfile::TempDir, PathBuf) {
-    let mut app = spawn_app_with(|s| s.audit_witness = witness.map(Path::to_path_buf)).await;
+    let mut app = spawn_app_with(|s| {
+        s.audit_witness = witness.map(Path::to_path_buf);
+        s.checkpoint_every = std::time::Duration::from_secs(3600);
+        s.checkpoint_records = 5;
+    })
+    .await;
     let w = world(&app).await;
     let up = upstream::start("uno").await;
     let service = publish(&app, &w, &format!("http://{}/base", up.addr), 2000).await;
@@ -32,6 +37,23 @@ async fn audited_dir(witness: Option<&Path>) -> (tempfile::TempDir, PathBuf) {
         app.record(&app.admin_token, &id).await;
     }
     request_in(&app, &w, "recibida").await;
+    if let Some(wp) = witness {
+        // The running platform signs a checkpoint once a chain has 5 unsigned records (the
+        // hour-long period never comes), and copies it to the witness.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        loop {
+            let text = std::fs::read_to_string(wp).unwrap_or_default();
+            let chains = ["llamadas", "procedimiento", "administracion"];
+            if chains.iter().all(|c| text.contains(&format!(r#"\"cadena\":\"{c}\""#))) {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no periodic checkpoint in the witness: {text}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    }
     if let Some(r) = app._running.take() {
         r.stop().await;
     }
