@@ -177,11 +177,25 @@ impl RecordWriter {
     ) -> std::io::Result<Self> {
         std::fs::create_dir_all(dir)?;
         let on_disk = last_record(dir, node)?;
+        // A new segment each start, never one that exists (a torn last line stays where it is,
+        // unimported): numbered by the start time, above every segment of this node.
+        let prefix = format!("llamadas-{node}-");
+        let newest = segments(dir)?
+            .iter()
+            .filter_map(|p| {
+                p.file_name()?
+                    .to_str()?
+                    .strip_prefix(&prefix)?
+                    .strip_suffix(".jsonl")?
+                    .parse::<u64>()
+                    .ok()
+            })
+            .max();
+        let seq = (crate::now_ms().max(0) as u64).max(newest.map_or(0, |n| n + 1));
         let chain = match on_disk.into_iter().chain(stored).max_by_key(|(seq, _)| *seq) {
             Some((seq, line)) => iop_audit::Chain::after(seq, &line),
             None => iop_audit::Chain::default(),
         };
-        let seq = crate::now_ms().max(0) as u64;
         let file = open_segment(dir, node, seq)?;
         let shared = Arc::new(Shared {
             pending: std::sync::Mutex::new(Pending {
@@ -341,8 +355,6 @@ mod tests {
                 .open(last)
                 .unwrap_or_else(|e| panic!("{e}"));
             f.write_all(b"{\"seq\":999,\"prev\":\"ab").unwrap_or_else(|e| panic!("{e}"));
-            // Segments are named by start time in milliseconds.
-            std::thread::sleep(std::time::Duration::from_millis(5));
         }
         let mut check = iop_audit::ChainCheck::new("llamadas", "n1", None, true);
         for f in segments(dir.path()).unwrap_or_default() {
