@@ -177,13 +177,14 @@ if [ "$SCALE" = 1 ]; then
   mv "$W/iop/data/llamadas" "$W/llamadas-primera-parte"
   read -r SKEY SCRED < <(python3 bench/scale_load.py "$W/iop/data" "http://127.0.0.1:$UP" "$SERVICES" "$CONSUMERS")
   t0=$(date +%s.%N); start_iop; t1=$(date +%s.%N)
-  echo "  start-up with the load: $(python3 -c "print(round($t1-$t0,2))") s"
+  echo "  start-up with the load: $(python3 -c "print(round($t1-$t0,2))") s, RSS then $(( $(awk '/VmRSS/ {print $2}' /proc/$IOP_PID/status) / 1024 )) MB"
   for _ in $(seq 1 100); do [ "$(curl -s -o /dev/null -w '%{http_code}' -H "apikey: $SKEY" "${URL[iop]}")" = 200 ] && break; sleep 0.1; done
   SR=(); SP99=()
   for r in $(seq 1 "$ROUNDS"); do
     read -r rps p50 p99 < <(KEY=$SKEY run iop-scale "${URL[iop]}")
     SR+=("$rps"); SP99+=("$p99")
     echo "  round $r iop (loaded): $rps req/s, p99 $p99 ms"
+    settle "$IOP_PID"
   done
   SM=$(median "${SR[@]}")
   RSS=$(awk '/VmRSS/ {print $2}' /proc/$IOP_PID/status)

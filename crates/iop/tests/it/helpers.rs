@@ -104,8 +104,79 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> App {
     app
 }
 
+/// The audit record an accepted change through this route must leave: (stream, action).
+fn audited_change(method: &Method, path: &str) -> Option<(&'static str, &'static str)> {
+    let p: Vec<&str> = path
+        .split('?')
+        .next()
+        .unwrap_or("")
+        .trim_start_matches("/api/v1/")
+        .split('/')
+        .collect();
+    let m = method.as_str();
+    Some(match (m, p.as_slice()) {
+        ("POST", ["unidades"]) => ("administracion", "unidad.crear"),
+        ("POST", ["usuarios"]) => ("administracion", "usuario.crear"),
+        ("PATCH", ["usuarios", _]) => ("administracion", "usuario.modificar"),
+        ("POST", ["usuarios", _, "contrasena"]) => ("administracion", "usuario.contrasena"),
+        ("POST", ["entidades"]) => ("administracion", "entidad.crear"),
+        ("POST", ["sistemas"]) => ("administracion", "sistema.crear"),
+        ("POST", ["servicios"]) => ("administracion", "servicio.crear"),
+        ("PUT", ["servicios", _, "conector"]) => ("administracion", "conector.versionar"),
+        ("PUT", ["servicios", _, "descripcion"]) => ("administracion", "servicio.descripcion"),
+        ("POST", ["sistemas", _, "credenciales"]) => ("administracion", "credencial.emitir"),
+        ("POST", ["credenciales", _, "rotar"]) => ("administracion", "credencial.rotar"),
+        ("POST", ["credenciales", _, "revocar"]) => ("administracion", "credencial.revocar"),
+        ("POST", ["solicitudes"]) => ("procedimiento", "solicitud.crear"),
+        ("PUT", ["solicitudes", _]) => ("procedimiento", "solicitud.modificar"),
+        ("PUT", ["solicitudes", _, "documento"]) => ("procedimiento", "solicitud.documento"),
+        _ => return None,
+    })
+}
+
 impl App {
+    /// A call to the API. Every accepted change (user, unit, catalog, connector, description,
+    /// credential, request content or document) must show up at once in the audit log as the
+    /// newest record of its actor, with the right action.
     pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
+        let expected = audited_change(&method, path);
+        let r = self.raw_call(method, path, token, body).await;
+        if let (Some((stream, action)), Some(token), true) = (expected, token, r.status.is_success()) {
+            self.assert_audited(stream, action, token, &r.body).await;
+        }
+        r
+    }
+
+    async fn assert_audited(&self, stream: &str, action: &str, token: &str, body: &Value) {
+        let me = self.raw_call(Method::GET, "/api/v1/auth/yo", Some(token), None).await.ok();
+        let login = me["usuario"].as_str().unwrap_or_default().to_owned();
+        let query = if stream == "procedimiento" {
+            let code = body["codigo"].as_str().unwrap_or_default();
+            format!("/api/v1/auditoria?cadena=procedimiento&solicitud={code}&limite=1")
+        } else {
+            format!("/api/v1/auditoria?cadena=administracion&actor={login}&limite=1")
+        };
+        // The administrative stream is the Administrador's to read; procedure records the actor's.
+        let reader = if stream == "procedimiento" {
+            token.to_owned()
+        } else {
+            let r = self.raw_call(Method::GET, "/api/v1/auth/yo", Some(&self.admin_token), None).await;
+            if r.status.is_success() {
+                self.admin_token.clone()
+            } else {
+                self.login("admin", &self.admin_password).await
+            }
+        };
+        let page = self.raw_call(Method::GET, &query, Some(&reader), None).await.ok();
+        let rec = &page["registros"][0]["registro"];
+        assert_eq!(
+            (rec["accion"].as_str(), rec["actor"].as_str()),
+            (Some(action), Some(login.as_str())),
+            "the change must be in the audit with its actor: {page}"
+        );
+    }
+
+    async fn raw_call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
         let mut req = self.client.request(method, format!("{}{path}", self.base));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -134,7 +205,7 @@ impl App {
 
     pub async fn login(&self, user: &str, pw: &str) -> String {
         let r = self
-            .call(
+            .raw_call(
                 Method::POST,
                 "/api/v1/auth/login",
                 None,
@@ -159,7 +230,11 @@ impl App {
             .send()
             .await
             .unwrap_or_else(|e| panic!("{e}"));
-        Self::read(res).await
+        let r = Self::read(res).await;
+        if r.status.is_success() {
+            self.assert_audited("procedimiento", "solicitud.documento", token, &r.body).await;
+        }
+        r
     }
 
     /// Takes an action on a request. Every accepted one must show up at once in the audit log:
