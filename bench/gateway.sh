@@ -142,7 +142,11 @@ declare -A RPS P50 P99
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  rounds: $ROUNDS x ${DUR}s  wrk -t1 -c64, server under test on core $SUT"
 for r in $(seq 1 "$ROUNDS"); do
-  for n in "${ORDER[@]}"; do
+  # The two iop instances swap places every round: whichever runs second measured a few percent
+  # lower in every round of an earlier run, more than the chain's own cost.
+  ROUND_ORDER=("${ORDER[@]}")
+  [ $((r % 2)) = 0 ] && ROUND_ORDER=(upstream nginx-plain nginx-gateway iop-sin-cadena iop)
+  for n in "${ROUND_ORDER[@]}"; do
     # PERF=1: a CPU profile of iop during its first run (perf report in $PERF_OUT).
     if [ "${PERF:-0}" = 1 ] && [ "$n" = iop ] && [ "$r" = 1 ]; then
       (sleep 1; perf stat -e raw_syscalls:sys_enter,context-switches -p "$IOP_PID" -o "$W/perf.stat" -- sleep 3 >/dev/null 2>&1;
