@@ -111,16 +111,18 @@ pub async fn verify(settings: Settings, export: Option<PathBuf>, public: Option<
     }
 }
 
+/// The store and the signing key (created on first use).
+async fn open_auditor(settings: &Settings) -> Result<iop_control::audit::Auditor, server::StartError> {
+    let store = server::open_store(settings).await?;
+    server::auditor(settings, store)
+}
+
 pub async fn export(settings: Settings, desde: String, hasta: String, salida: PathBuf) -> ExitCode {
     let (from, to) = match (instant("desde", &desde, false), instant("hasta", &hasta, true)) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => return fail(e),
     };
-    let store = match server::open_store(&settings).await {
-        Ok(s) => s,
-        Err(e) => return fail(e),
-    };
-    let auditor = match server::auditor(&settings, store) {
+    let auditor = match open_auditor(&settings).await {
         Ok(a) => a,
         Err(e) => return fail(e),
     };
@@ -156,11 +158,7 @@ pub async fn archive(settings: Settings, antes_de: String, dir: PathBuf) -> Exit
         Ok(t) => t,
         Err(e) => return fail(e),
     };
-    let store = match server::open_store(&settings).await {
-        Ok(s) => s,
-        Err(e) => return fail(e),
-    };
-    let auditor = match server::auditor(&settings, store) {
+    let auditor = match open_auditor(&settings).await {
         Ok(a) => a,
         Err(e) => return fail(e),
     };
