@@ -230,6 +230,7 @@ async fn serve(settings: config::Settings) -> ExitCode {
     println!("iop {} en marcha", env!("CARGO_PKG_VERSION"));
     println!("  API (plano de control): http://{c}/api/v1   documentación: http://{c}/api/docs");
     println!("  pasarela:               {scheme}://{g}/");
+    println!("  clave pública de auditoría: {}  (iop audit verify)", running.audit_public_key);
     if demo {
         println!("  MODO DEMOSTRACIÓN: datos ficticios; no usar en producción.");
         if running.demo_accounts.is_empty() {

@@ -38,6 +38,8 @@ pub struct Running {
     pub gateway: Arc<Gateway>,
     pub publisher: Arc<Publisher>,
     pub state: AppState,
+    /// The audit's public key (`ed25519:<hex>`), for auditors to verify exports with.
+    pub audit_public_key: String,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     background: Vec<JoinHandle<()>>,
@@ -210,6 +212,7 @@ pub async fn start_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Resu
     background.push(publisher.spawn(Duration::from_secs(300)));
     background.push(iop_control::importer::spawn(store.clone(), records_dir, settings.import_every));
     let auditor = Arc::new(auditor(&settings, store.clone())?);
+    let audit_public_key = auditor.signer.public().to_string();
     background.push(
         auditor
             .clone()
@@ -268,6 +271,7 @@ pub async fn start_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Resu
         gateway,
         publisher,
         state,
+        audit_public_key,
         stop,
         tasks: vec![control_task, gateway_task],
         background,

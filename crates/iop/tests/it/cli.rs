@@ -149,6 +149,18 @@ async fn serve_demo_answers_health_ready_and_openapi_then_stops_on_sigterm() {
         .find_map(|l| l.trim().strip_prefix("apikey: "))
         .unwrap_or_else(|| panic!("no demo key printed: {printed}"))
         .to_owned();
+    // The audit's public key is printed, and it is the one `iop audit public-key` exports.
+    let printed_key = printed
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("clave pública de auditoría: "))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no audit key printed: {printed}"))
+        .to_owned();
+    let exported = iop(&["audit", "public-key", "--data-dir", dir.path().to_str().unwrap_or(".")])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(String::from_utf8_lossy(&exported.stdout).trim(), printed_key);
+    assert!(printed_key.starts_with("ed25519:") && printed_key.len() == 8 + 64, "{printed_key}");
     let get = |path: &str, key: Option<&str>| {
         let mut r = c.get(format!("{}{path}", s.gateway));
         if let Some(k) = key {
