@@ -92,6 +92,14 @@ fn check_upstream(i: usize, u: &str) -> ApiResult<()> {
     let uri: hyper::Uri = u
         .parse()
         .map_err(|_| bad(&f, "no es una URL válida".into(), "not a valid URL".into()))?;
+    if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
+        // A password in the URL would be stored (and audited) in clear.
+        return Err(bad(
+            &f,
+            "sin usuario ni contraseña en la URL; use la autenticación del conector".into(),
+            "no user or password in the URL; use the connector's authentication".into(),
+        ));
+    }
     match uri.scheme_str() {
         Some("http" | "https") if uri.authority().is_some() && uri.query().is_none() => Ok(()),
         _ => Err(bad(

@@ -972,6 +972,10 @@ async fn https_upstreams_with_the_connectors_own_ca_and_client_certificate() {
     bad(json!({"origenes": [origin], "ca_pem": "no es PEM"}))
         .await
         .expect(422, "conector_invalido");
+    // A password in the URL would be kept (and audited) in clear: refused.
+    let r = bad(json!({"origenes": [format!("http://usuario:secreto@{}/base", plain.addr)]})).await;
+    assert_eq!(r.body["campo"], "origenes[0]", "{}", r.body);
+    r.expect(422, "conector_invalido");
     bad(json!({"origenes": [origin], "ca_pem": read("ca.pem"), "autenticacion": {"tipo": "certificado_cliente", "certificado": read("cli.pem"), "valor": "clave rota"}}))
         .await
         .expect(422, "conector_invalido");
