@@ -35,14 +35,20 @@ pub fn digest(bytes: &[u8]) -> Hash {
     Sha256::digest(bytes).into()
 }
 
+/// Lowercase hex (the project's one hex encoder: hashes, keys, ids).
 pub fn to_hex(bytes: &[u8]) -> String {
+    let mut v = Vec::with_capacity(bytes.len() * 2);
+    append_hex(&mut v, bytes);
+    String::from_utf8(v).unwrap_or_default()
+}
+
+/// Appends lowercase hex to a buffer, without allocating.
+pub fn append_hex(buf: &mut Vec<u8>, bytes: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
-        s.push(HEX[usize::from(b >> 4)] as char);
-        s.push(HEX[usize::from(b & 15)] as char);
+        buf.push(HEX[usize::from(b >> 4)]);
+        buf.push(HEX[usize::from(b & 15)]);
     }
-    s
 }
 
 pub fn from_hex(s: &str) -> Option<Vec<u8>> {
@@ -53,6 +59,7 @@ pub fn from_hex(s: &str) -> Option<Vec<u8>> {
     let val = |c: u8| match c {
         b'0'..=b'9' => Some(c - b'0'),
         b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
         _ => None,
     };
     b.chunks(2).map(|p| Some(val(p[0])? << 4 | val(p[1])?)).collect()
@@ -91,49 +98,26 @@ impl Chain {
     /// next record, followed by a newline; returns the record's position and hash.
     pub fn append_json<T: Serialize + ?Sized>(&mut self, buf: &mut Vec<u8>, value: &T) -> serde_json::Result<(u64, Hash)> {
         let start = buf.len();
-        self.write_head(buf);
-        self.write_value(buf, value, start)?;
-        let h = digest(&buf[start..]);
-        buf.push(b'\n');
-        let seq = self.next_seq;
-        self.next_seq += 1;
+        let seq = self.append(buf, value, self.prev)?;
+        let h = digest(&buf[start..buf.len() - 1]);
         self.prev = h;
         Ok((seq, h))
     }
-}
 
-impl Chain {
     /// Like [`Chain::append_json`] but without the hash (`prev` stays all zeros): only for
     /// measuring what the chain costs; such records do not verify.
     pub fn append_json_unchained<T: Serialize + ?Sized>(&mut self, buf: &mut Vec<u8>, value: &T) -> serde_json::Result<u64> {
-        let keep = self.prev;
-        self.prev = GENESIS;
+        self.append(buf, value, GENESIS)
+    }
+
+    /// Writes `{"seq":N,"prev":"<hex>",<value's members>}` and a newline; on error leaves `buf`
+    /// as it was.
+    fn append<T: Serialize + ?Sized>(&mut self, buf: &mut Vec<u8>, value: &T, prev: Hash) -> serde_json::Result<u64> {
+        use std::io::Write;
         let start = buf.len();
-        let r = self.append_json_raw(buf, value, start);
-        self.prev = keep;
-        r
-    }
-
-    fn append_json_raw<T: Serialize + ?Sized>(&mut self, buf: &mut Vec<u8>, value: &T, start: usize) -> serde_json::Result<u64> {
-        self.write_head(buf);
-        self.write_value(buf, value, start)?;
-        buf.push(b'\n');
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        Ok(seq)
-    }
-}
-
-impl Chain {
-    fn write_head(&self, buf: &mut Vec<u8>) {
-        buf.extend_from_slice(b"{\"seq\":");
-        buf.extend_from_slice(self.next_seq.to_string().as_bytes());
-        buf.extend_from_slice(b",\"prev\":\"");
-        buf.extend_from_slice(to_hex(&self.prev).as_bytes());
+        let _ = write!(buf, "{{\"seq\":{},\"prev\":\"", self.next_seq);
+        append_hex(buf, &prev);
         buf.extend_from_slice(b"\",");
-    }
-
-    fn write_value<T: Serialize + ?Sized>(&self, buf: &mut Vec<u8>, value: &T, start: usize) -> serde_json::Result<()> {
         let mark = buf.len();
         if let Err(e) = serde_json::to_writer(&mut *buf, value) {
             buf.truncate(start);
@@ -149,7 +133,10 @@ impl Chain {
             // The value was `{}`: drop our trailing comma.
             buf.remove(mark - 1);
         }
-        Ok(())
+        buf.push(b'\n');
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        Ok(seq)
     }
 }
 

@@ -178,7 +178,7 @@ impl ChainCheck {
         }
         if b_seq > seq {
             self.ahead = Some(seq);
-            self.accept(seq, b_prev, h);
+            self.accept(seq, h);
             return Ok(());
         }
         if b_seq < seq {
@@ -218,11 +218,11 @@ impl ChainCheck {
                 format!("un punto de control firmado dice {} y el registro tiene {}", to_hex(c), to_hex(&h)),
             ));
         }
-        self.accept(seq, b_prev, h);
+        self.accept(seq, h);
         Ok(())
     }
 
-    fn accept(&mut self, seq: u64, _b_prev: Hash, h: Hash) {
+    fn accept(&mut self, seq: u64, h: Hash) {
         self.prev2 = Some(self.prev);
         self.prev = h;
         self.first.get_or_insert(seq);

@@ -265,10 +265,10 @@ impl Auditor {
         for (c, upto) in &targets {
             let rows = self
                 .store
-                .chain_range(&c.stream, &c.node, *upto, *upto)
+                .chain_rows(&c.stream, &c.node, upto - 1, 1)
                 .await
                 .map_err(|e| e.to_string())?;
-            let Some((_, body)) = rows.first() else { continue };
+            let Some((_, body, _)) = rows.first() else { continue };
             let head = iop_audit::digest(body.as_bytes());
             cuts.push((c.clone(), *upto, head));
         }

@@ -18,7 +18,7 @@ pub fn random_hex(bytes: usize) -> String {
     if getrandom::fill(&mut buf).is_err() {
         panic!("no OS randomness available");
     }
-    buf.iter().map(|b| format!("{b:02x}")).collect()
+    iop_audit::to_hex(&buf)
 }
 
 /// A new bearer token: `iop_s_` + 256 random bits.

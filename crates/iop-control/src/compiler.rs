@@ -20,17 +20,6 @@ fn day_start_ms(d: time::Date) -> i64 {
     (t.unix_timestamp_nanos() / 1_000_000) as i64
 }
 
-fn hex32(s: &str) -> Option<[u8; 32]> {
-    if s.len() != 64 {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (i, c) in s.as_bytes().chunks(2).enumerate() {
-        out[i] = u8::from_str_radix(std::str::from_utf8(c).ok()?, 16).ok()?;
-    }
-    Some(out)
-}
-
 fn segments(path: &str, pii: &[String]) -> Vec<Segment> {
     path.split('/')
         .filter(|s| !s.is_empty())
@@ -166,7 +155,7 @@ pub fn compile(rows: &GatewayRows, secrets: &SecretBox, version: u64, now_ms: i6
             not_after_ms: cred.expires_at.map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64),
         });
         match cred.kind {
-            CredentialKind::ApiKey => match hex32(&cred.key_id) {
+            CredentialKind::ApiKey => match iop_audit::hash_from_hex(&cred.key_id) {
                 Some(h) => b.api_key(h, consumer),
                 None => warnings.push(format!("credencial {}: huella no válida", cred.id)),
             },

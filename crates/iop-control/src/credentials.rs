@@ -102,7 +102,7 @@ pub fn issue(
         Issuable::ApiKey => {
             let kind = CredentialKind::ApiKey;
             let key = format!("iop_k_{}", random_hex(32));
-            let hash: String = keys.api_key_hash(&key).iter().map(|b| format!("{b:02x}")).collect();
+            let hash = iop_audit::to_hex(&keys.api_key_hash(&key));
             Issued {
                 rec: fresh(system, kind, hash, format!("{}…", &key[..14]), None, None, request, by, now),
                 api_key: Some(key),

@@ -27,24 +27,16 @@ impl MasterKey {
     pub fn load_or_create(path: &Path) -> Result<Self, String> {
         if path.exists() {
             let text = std::fs::read_to_string(path).map_err(|e| format!("no se pudo leer la clave maestra {}: {e}", path.display()))?;
-            let text = text.trim();
-            if text.len() != 64 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(format!("la clave maestra {} debe tener 64 dígitos hexadecimales", path.display()));
-            }
-            let mut k = [0u8; 32];
-            for (i, chunk) in text.as_bytes().chunks(2).enumerate() {
-                let s = std::str::from_utf8(chunk).unwrap_or("00");
-                k[i] = u8::from_str_radix(s, 16).unwrap_or(0);
-            }
-            return Ok(Self(k));
+            return iop_audit::hash_from_hex(text.trim())
+                .map(Self)
+                .ok_or_else(|| format!("la clave maestra {} debe tener 64 dígitos hexadecimales", path.display()));
         }
         let mut k = [0u8; 32];
         getrandom::fill(&mut k).map_err(|e| format!("sin aleatoriedad del sistema: {e}"))?;
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| format!("no se pudo crear {}: {e}", dir.display()))?;
         }
-        let hex: String = k.iter().map(|b| format!("{b:02x}")).collect();
-        write_private(path, &hex).map_err(|e| format!("no se pudo guardar la clave maestra {}: {e}", path.display()))?;
+        write_private(path, &iop_audit::to_hex(&k)).map_err(|e| format!("no se pudo guardar la clave maestra {}: {e}", path.display()))?;
         Ok(Self(k))
     }
 

@@ -119,6 +119,8 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> ApiResult<(Vec<
         return Ok((Vec::new(), None));
     }
     ensure_agency_units(st).await?;
+    // Every change the demo seeds is audited as the platform's own.
+    let demo = AuditBy::system("demo");
     let unit = |s: &'static str| async move {
         st.store
             .unit_by_sigla(&parse(Sigla::parse(s))?)
@@ -140,8 +142,8 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> ApiResult<(Vec<
     };
     let ugd = mk_unit("UGE-DEMO", "Unidad de Gobierno Electrónico (demo)")?;
     let ase = mk_unit("ASE-DEMO", "Área de Servicios Digitales (demo)")?;
-    st.store.create_unit(&ugd, &AuditBy::system("demo")).await?;
-    st.store.create_unit(&ase, &AuditBy::system("demo")).await?;
+    st.store.create_unit(&ugd, &demo).await?;
+    st.store.create_unit(&ase, &demo).await?;
 
     let people: &[(&str, &str, &[&str], Option<UnitId>)] = &[
         ("admin", "Ana Admin (demo)", &["administrador"], Some(upat.id)),
@@ -170,7 +172,7 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> ApiResult<(Vec<
                 roles: roles.iter().map(|r| (*r).to_owned()).collect(),
                 contrasena: Some(DEMO_PASSWORD.into()),
             },
-            &AuditBy::system("demo"),
+            &demo,
         )
         .await?;
         accounts.push(DemoAccount {
@@ -195,7 +197,7 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> ApiResult<(Vec<
     let seprec = entity("SEPREC", "Registro de Comercio (ficticio, demo)", EntityKind::Publicadora)?;
     let mun = entity("GAM-DEMO", "Gobierno Autónomo Municipal de Ejemplo (demo)", EntityKind::Consumidora)?;
     for e in [&segip, &sin, &seprec, &mun] {
-        st.store.create_entity(e, &AuditBy::system("demo")).await?;
+        st.store.create_entity(e, &demo).await?;
     }
     let system = |e: &EntityRec, code: &str, nombre: &str| -> ApiResult<SystemRec> {
         Ok(SystemRec {
@@ -209,8 +211,8 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> ApiResult<(Vec<
     };
     let tramites = system(&mun, "tramites-en-linea", "Trámites en línea municipales (demo)")?;
     let facturacion = system(&sin, "facturacion-demo", "Sistema de facturación (demo)")?;
-    st.store.create_system(&tramites, &AuditBy::system("demo")).await?;
-    st.store.create_system(&facturacion, &AuditBy::system("demo")).await?;
+    st.store.create_system(&tramites, &demo).await?;
+    st.store.create_system(&facturacion, &demo).await?;
     let service = |e: &EntityRec, code: &str, v: i64, nombre: &str| -> ApiResult<ServiceRec> {
         Ok(ServiceRec {
             id: ServiceId::generate(),
@@ -228,7 +230,7 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> ApiResult<(Vec<
     let nit = service(&sin, "nit-consulta", 1, "Consulta de NIT")?;
     let matricula = service(&seprec, "matricula-consulta", 1, "Consulta de matrícula de comercio")?;
     for s in [&persona, &nit, &matricula] {
-        st.store.create_service(s, &AuditBy::system("demo")).await?;
+        st.store.create_service(s, &demo).await?;
     }
 
     let u = |k: &str| users.get(k).cloned().ok_or_else(ApiError::internal);
@@ -341,7 +343,7 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> ApiResult<(Vec<
                 &iop_store::blobs::sha256_hex(DEMO_OPENAPI.as_bytes()),
                 &ops,
                 now,
-                &AuditBy::system("demo"),
+                &demo,
             )
             .await?;
         st.store
@@ -364,7 +366,7 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> ApiResult<(Vec<
                     created_by: lider.id,
                     created_at: now,
                 },
-                &AuditBy::system("demo"),
+                &demo,
             )
             .await?;
         grant.emitir_credenciales = vec!["apikey".into(), "jwt_hs256".into()];

@@ -48,12 +48,7 @@ impl DerivedKeys {
     /// A personal identifier as it may be kept in a record.
     pub fn pii_hash(&self, value: &str) -> String {
         let h = hmac256(&self.pii, value.as_bytes());
-        let mut s = String::with_capacity(21);
-        s.push_str("hmac:");
-        for b in &h[..8] {
-            s.push_str(&format!("{b:02x}"));
-        }
-        s
+        format!("hmac:{}", iop_audit::to_hex(&h[..8]))
     }
 }
 

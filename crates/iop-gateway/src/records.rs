@@ -110,17 +110,30 @@ fn segment_name(node: &str, n: u64) -> String {
     format!("llamadas-{node}-{n:020}.jsonl")
 }
 
-/// The last complete line of this node's segments: its position and bytes.
-pub fn last_record(dir: &Path, node: &str) -> std::io::Result<Option<(u64, Vec<u8>)>> {
-    use std::io::{Read, Seek, SeekFrom};
+/// This node's segments with their numbers, in order.
+fn node_segments(dir: &Path, node: &str) -> std::io::Result<Vec<(u64, PathBuf)>> {
     let prefix = format!("llamadas-{node}-");
-    let mut files: Vec<PathBuf> = match segments(dir) {
-        Ok(v) => v,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    files.retain(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(&prefix)));
-    for f in files.iter().rev() {
+    let mut v: Vec<(u64, PathBuf)> = segments(dir)?
+        .into_iter()
+        .filter_map(|p| {
+            let n = p
+                .file_name()?
+                .to_str()?
+                .strip_prefix(&prefix)?
+                .strip_suffix(".jsonl")?
+                .parse::<u64>()
+                .ok()?;
+            Some((n, p))
+        })
+        .collect();
+    v.sort();
+    Ok(v)
+}
+
+/// The last complete line of these segments: its position and bytes.
+fn last_record(files: &[(u64, PathBuf)]) -> std::io::Result<Option<(u64, Vec<u8>)>> {
+    use std::io::{Read, Seek, SeekFrom};
+    for (_, f) in files.iter().rev() {
         let mut file = std::fs::File::open(f)?;
         let len = file.metadata()?.len();
         let mut from = len.saturating_sub(1 << 20);
@@ -176,21 +189,11 @@ impl RecordWriter {
         chained: bool,
     ) -> std::io::Result<Self> {
         std::fs::create_dir_all(dir)?;
-        let on_disk = last_record(dir, node)?;
+        let mine = node_segments(dir, node)?;
+        let on_disk = last_record(&mine)?;
         // A new segment each start, never one that exists (a torn last line stays where it is,
         // unimported): numbered by the start time, above every segment of this node.
-        let prefix = format!("llamadas-{node}-");
-        let newest = segments(dir)?
-            .iter()
-            .filter_map(|p| {
-                p.file_name()?
-                    .to_str()?
-                    .strip_prefix(&prefix)?
-                    .strip_suffix(".jsonl")?
-                    .parse::<u64>()
-                    .ok()
-            })
-            .max();
+        let newest = mine.last().map(|(n, _)| *n);
         let seq = (crate::now_ms().max(0) as u64).max(newest.map_or(0, |n| n + 1));
         let chain = match on_disk.into_iter().chain(stored).max_by_key(|(seq, _)| *seq) {
             Some((seq, line)) => iop_audit::Chain::after(seq, &line),

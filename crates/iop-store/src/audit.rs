@@ -117,8 +117,6 @@ pub trait AuditStore: Send + Sync {
     async fn chains(&self) -> StoreResult<Vec<ChainInfo>>;
     /// Up to `limit` rows of a chain after position `after`, in order: (seq, body, hash).
     async fn chain_rows(&self, stream: &str, node: &str, after: i64, limit: i64) -> StoreResult<Vec<(i64, String, Vec<u8>)>>;
-    /// Rows of a chain with `from <= seq <= to`, in order.
-    async fn chain_range(&self, stream: &str, node: &str, from: i64, to: i64) -> StoreResult<Vec<(i64, String)>>;
     /// The first and last positions of a chain's records within a time range.
     async fn chain_span(&self, stream: &str, node: &str, from_ms: i64, to_ms: i64) -> StoreResult<Option<(i64, i64)>>;
     async fn checkpoints(&self) -> StoreResult<Vec<CheckpointRow>>;

@@ -2,7 +2,6 @@
 //! written to a temporary file and renamed into place, so a reader never sees half a file; writing
 //! the same content twice is harmless.
 
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone)]
@@ -11,12 +10,7 @@ pub struct BlobStore {
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let d = Sha256::digest(bytes);
-    let mut s = String::with_capacity(64);
-    for b in d.iter() {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
+    iop_audit::to_hex(&iop_audit::digest(bytes))
 }
 
 impl BlobStore {

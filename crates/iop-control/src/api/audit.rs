@@ -64,11 +64,12 @@ fn bound(raw: &Option<String>, field: &'static str, end: bool) -> ApiResult<Opti
     }
 }
 
-fn uuid_field(raw: &Option<String>, field: &'static str) -> ApiResult<Option<String>> {
-    match raw.as_deref() {
+/// An id filter, parsed by the domain's id type and kept in its canonical form (as records hold it).
+fn id_field<T: ToString>(raw: &Option<String>, field: &'static str, parse: fn(&str) -> Result<T, Invalid>) -> ApiResult<Option<String>> {
+    match raw.as_deref().map(parse) {
         None => Ok(None),
-        Some(s) if uuid::Uuid::parse_str(s).is_ok() => Ok(Some(s.to_owned())),
-        Some(_) => Err(bad(
+        Some(Ok(id)) => Ok(Some(id.to_string())),
+        Some(Err(_)) => Err(bad(
             "id_invalido",
             field,
             format!("{field}: no es un identificador válido"),
@@ -165,9 +166,9 @@ pub async fn search(State(st): State<AppState>, Auth(u): Auth, ApiQuery(q): ApiQ
         stream: q.cadena.clone(),
         from_ms: bound(&q.desde, "desde", false)?,
         to_ms: bound(&q.hasta, "hasta", true)?,
-        system_id: uuid_field(&q.sistema_id, "sistema_id")?,
-        service_id: uuid_field(&q.servicio_id, "servicio_id")?,
-        publisher_id: uuid_field(&q.entidad_id, "entidad_id")?,
+        system_id: id_field(&q.sistema_id, "sistema_id", SystemId::parse)?,
+        service_id: id_field(&q.servicio_id, "servicio_id", ServiceId::parse)?,
+        publisher_id: id_field(&q.entidad_id, "entidad_id", EntityId::parse)?,
         request_code: q.solicitud.clone(),
         request_id: q.request_id.clone(),
         status: q.estado,

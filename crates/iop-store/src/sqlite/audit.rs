@@ -279,17 +279,6 @@ impl AuditStore for SqliteStore {
             .map_err(backend)
     }
 
-    async fn chain_range(&self, stream: &str, node: &str, from: i64, to: i64) -> StoreResult<Vec<(i64, String)>> {
-        sqlx::query_as("SELECT seq, body FROM audit_log WHERE stream = ? AND node = ? AND seq BETWEEN ? AND ? ORDER BY seq")
-            .bind(stream)
-            .bind(node)
-            .bind(from)
-            .bind(to)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)
-    }
-
     async fn chain_span(&self, stream: &str, node: &str, from_ms: i64, to_ms: i64) -> StoreResult<Option<(i64, i64)>> {
         let r: (Option<i64>, Option<i64>) =
             sqlx::query_as("SELECT MIN(seq), MAX(seq) FROM audit_log WHERE stream = ? AND node = ? AND ts_ms >= ? AND ts_ms < ?")
