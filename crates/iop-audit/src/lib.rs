@@ -15,6 +15,8 @@
 #![forbid(unsafe_code)]
 
 pub mod export;
+#[doc(hidden)]
+pub mod fuzzing;
 mod verify;
 
 pub use verify::{ChainCheck, ChainSummary, Fault, Problem};
@@ -89,7 +91,8 @@ impl Chain {
     /// Resumes after a record whose position and exact bytes are known.
     pub fn after(seq: u64, body: &[u8]) -> Self {
         Self {
-            next_seq: seq + 1,
+            // A head read from disk may say anything: never overflow on it.
+            next_seq: seq.saturating_add(1),
             prev: digest(body),
         }
     }
@@ -135,7 +138,7 @@ impl Chain {
         }
         buf.push(b'\n');
         let seq = self.next_seq;
-        self.next_seq += 1;
+        self.next_seq = self.next_seq.saturating_add(1);
         Ok(seq)
     }
 }

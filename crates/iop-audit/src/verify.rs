@@ -108,7 +108,7 @@ impl ChainCheck {
     /// the chain must start at position 1 (or right after `pruned`).
     pub fn new(stream: &str, node: &str, pruned: Option<(u64, Hash)>, anchored: bool) -> Self {
         let anchor = match (pruned, anchored) {
-            (Some(p), _) => Some((p.0 + 1, p.1)),
+            (Some(p), _) => Some((p.0.saturating_add(1), p.1)),
             (None, true) => Some((1, GENESIS)),
             (None, false) => None,
         };
@@ -227,7 +227,7 @@ impl ChainCheck {
         self.prev = h;
         self.first.get_or_insert(seq);
         self.last = seq;
-        self.expected = seq + 1;
+        self.expected = seq.saturating_add(1);
         self.count += 1;
     }
 
@@ -241,9 +241,9 @@ impl ChainCheck {
         } else {
             self.last
         };
-        if let Some((&cp, _)) = self.checkpoints.range(last + 1..).next_back() {
+        if let Some((&cp, _)) = self.checkpoints.range(last.saturating_add(1)..).next_back() {
             return Err(self.problem(
-                last + 1,
+                last.saturating_add(1),
                 Fault::Truncated,
                 format!("un punto de control firmado llega hasta el registro {cp}, pero la cadena termina en el {last}"),
             ));

@@ -79,12 +79,30 @@ pub async fn verify_password(password: String, hash: Option<String>) -> bool {
 }
 
 /// Counts failed logins in a sliding window, per key (`cuenta:<login>`, `ip:<addr>`).
-#[derive(Debug, Default)]
+///
+/// Memory is bounded: past `capacity` keys, expired entries go first, then those with the fewest
+/// failures; a key that has reached a limit is never forgotten for room, so spraying new keys
+/// cannot lift a lockout.
+#[derive(Debug)]
 pub struct Throttle {
     failures: Mutex<HashMap<String, Vec<OffsetDateTime>>>,
+    capacity: usize,
+}
+
+impl Default for Throttle {
+    fn default() -> Self {
+        Self::with_capacity(100_000)
+    }
 }
 
 impl Throttle {
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            failures: Mutex::new(HashMap::new()),
+            capacity: capacity.max(2),
+        }
+    }
+
     /// `Err` with the seconds to wait if `key` already reached `max` failures in `window`.
     pub fn check(&self, key: &str, max: u32, window: Duration, now: OffsetDateTime) -> Result<(), u64> {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
@@ -100,13 +118,32 @@ impl Throttle {
         Ok(())
     }
 
-    pub fn fail(&self, key: &str, now: OffsetDateTime) {
+    pub fn fail(&self, key: &str, now: OffsetDateTime, window: Duration) {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        // Bound memory: forget the whole table if an attacker sprays many keys.
-        if map.len() > 100_000 {
-            map.clear();
+        if map.len() >= self.capacity && !map.contains_key(key) {
+            map.retain(|_, list| {
+                list.retain(|t| now - *t < window);
+                !list.is_empty()
+            });
+            if map.len() >= self.capacity {
+                // Make room for a tenth: the keys with the fewest recent failures, oldest first.
+                let mut by_weight: Vec<(usize, OffsetDateTime, String)> = map
+                    .iter()
+                    .map(|(k, l)| (l.len(), l.iter().max().copied().unwrap_or(now), k.clone()))
+                    .collect();
+                by_weight.sort_unstable();
+                let excess = map.len() + 1 - self.capacity * 9 / 10;
+                for (_, _, k) in by_weight.into_iter().take(excess) {
+                    map.remove(&k);
+                }
+            }
         }
-        map.entry(key.to_owned()).or_default().push(now);
+        let list = map.entry(key.to_owned()).or_default();
+        list.push(now);
+        // A key never holds more entries than any limit needs.
+        if list.len() > 1_000 {
+            list.remove(0);
+        }
     }
 
     pub fn clear(&self, key: &str) {
@@ -137,13 +174,33 @@ mod tests {
         let t0 = OffsetDateTime::UNIX_EPOCH;
         for i in 0..3 {
             assert!(t.check("k", 3, w, t0).is_ok(), "{i}");
-            t.fail("k", t0);
+            t.fail("k", t0, w);
         }
         assert_eq!(t.check("k", 3, w, t0 + time::Duration::seconds(10)), Err(50));
         assert!(t.check("k", 3, w, t0 + time::Duration::seconds(61)).is_ok());
-        t.fail("k", t0);
+        t.fail("k", t0, w);
         t.clear("k");
         assert!(t.check("k", 1, w, t0).is_ok());
+    }
+
+    #[test]
+    fn spraying_new_keys_never_lifts_a_lockout() {
+        let t = Throttle::with_capacity(1_000);
+        let w = Duration::from_secs(900);
+        let t0 = OffsetDateTime::UNIX_EPOCH;
+        for _ in 0..5 {
+            t.fail("cuenta:victima", t0, w);
+        }
+        assert!(t.check("cuenta:victima", 5, w, t0).is_err());
+        // Ten times the table's capacity of other keys, each failing once.
+        for i in 0..10_000 {
+            t.fail(&format!("cuenta:x{i}"), t0 + time::Duration::seconds(1), w);
+        }
+        assert!(t.check("cuenta:victima", 5, w, t0 + time::Duration::seconds(2)).is_err());
+        let held = t.failures.lock().map(|m| m.len()).unwrap_or(usize::MAX);
+        assert!(held <= 1_000, "memory stays bounded: {held}");
+        // Expired entries are what goes first.
+        assert!(t.check("cuenta:victima", 5, w, t0 + time::Duration::seconds(901)).is_ok());
     }
 
     #[test]

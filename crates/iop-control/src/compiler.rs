@@ -6,8 +6,8 @@
 use crate::secrets::SecretBox;
 use base64::Engine;
 use iop_domain::calendar::LA_PAZ;
-use iop_gateway::snapshot::{Consumer, Grant, Operation, Rate, Route, Segment, SnapshotBuilder};
-use iop_gateway::{Snapshot, SnapshotHandle};
+use iop_gateway::snapshot::{Consumer, Grant, JwtPolicy, JwtVerifier, Operation, Rate, Route, Segment, SnapshotBuilder};
+use iop_gateway::{Snapshot, SnapshotHandle, TlsUpstream};
 use iop_store::{CredentialKind, GatewayRows, Store};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -45,9 +45,14 @@ fn intern(map: &mut HashMap<String, Arc<str>>, s: &str) -> Arc<str> {
 
 /// Builds a snapshot from the rows. Rows that cannot be used (a secret that does not decrypt, a
 /// malformed URL) are left out and reported, never half-used.
-pub fn compile(rows: &GatewayRows, secrets: &SecretBox, version: u64, now_ms: i64) -> (Snapshot, Vec<String>) {
+///
+/// `tls` holds the TLS client settings of every connector version seen so far (by
+/// `service:version`): each is built once, and its key names its pool of upstream connections, so
+/// a rebuild neither reconnects nor leaks idle connections. Only the versions still in use stay.
+pub fn compile(rows: &GatewayRows, secrets: &SecretBox, version: u64, now_ms: i64, tls: &mut TlsCache) -> (Snapshot, Vec<String>) {
     let mut b = SnapshotBuilder::new(version, now_ms);
     let mut warnings = Vec::new();
+    let mut tls_now = TlsCache::new();
     for r in &rows.routes {
         let c = &r.connector;
         let upstreams: Vec<hyper::Uri> = c.upstreams.iter().filter_map(|u| u.parse().ok()).collect();
@@ -55,54 +60,18 @@ pub fn compile(rows: &GatewayRows, secrets: &SecretBox, version: u64, now_ms: i6
             warnings.push(format!("servicio {}: sin URL de origen válida", r.service.code));
             continue;
         }
-        let secret = c
-            .auth
-            .secret_enc
-            .as_deref()
-            .and_then(|s| secrets.open(s))
-            .and_then(|s| String::from_utf8(s).ok());
-        let mut headers = Vec::new();
-        let header = |name: &str, value: String| -> Option<(hyper::header::HeaderName, hyper::header::HeaderValue)> {
-            Some((
-                hyper::header::HeaderName::from_bytes(name.as_bytes()).ok()?,
-                hyper::header::HeaderValue::from_str(&value).ok()?,
-            ))
-        };
-        let pair = match (c.auth.kind.as_str(), &secret) {
-            ("ninguna", _) | ("certificado_cliente", Some(_)) => None,
-            ("cabecera", Some(v)) => header(c.auth.name.as_deref().unwrap_or("x-api-key"), v.clone()),
-            ("basica", Some(v)) => {
-                let user = c.auth.name.as_deref().unwrap_or("");
-                header(
-                    "authorization",
-                    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{v}"))),
-                )
-            }
-            ("bearer", Some(v)) => header("authorization", format!("Bearer {v}")),
-            _ => {
-                warnings.push(format!(
-                    "servicio {}: la credencial hacia el origen no se pudo descifrar",
-                    r.service.code
-                ));
+        let key = format!("{}:{}", c.service, c.version);
+        let (headers, tls_client) = match connector_client(c, secrets, tls.remove(&key)) {
+            Ok(x) => x,
+            Err(e) => {
+                warnings.push(format!("servicio {}: {e}", r.service.code));
                 continue;
             }
         };
-        headers.extend(pair);
-        let tls = if upstreams.iter().any(|u| u.scheme_str() == Some("https")) {
-            let client = match (c.auth.kind.as_str(), c.auth.name.as_deref(), secret.as_deref()) {
-                ("certificado_cliente", Some(cert), Some(key)) => Some((cert, key)),
-                _ => None,
-            };
-            match iop_gateway::tls::client_config(c.ca_pem.as_deref(), client) {
-                Ok(cfg) => Some(cfg),
-                Err(e) => {
-                    warnings.push(format!("servicio {}: TLS hacia el origen: {e}", r.service.code));
-                    continue;
-                }
-            }
-        } else {
-            None
-        };
+        if let Some(t) = &tls_client {
+            tls_now.insert(key, t.clone());
+        }
+        let tls = tls_client;
         let operations = r
             .operations
             .iter()
@@ -154,18 +123,22 @@ pub fn compile(rows: &GatewayRows, secrets: &SecretBox, version: u64, now_ms: i6
             credential_id: cred.id.to_string().into(),
             not_after_ms: cred.expires_at.map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64),
         });
+        let policy = JwtPolicy {
+            require_exp: cred.jwt_require_exp,
+            max_lifetime_s: cred.jwt_max_lifetime_s.and_then(|s| u32::try_from(s).ok()),
+        };
         match cred.kind {
             CredentialKind::ApiKey => match iop_audit::hash_from_hex(&cred.key_id) {
                 Some(h) => b.api_key(h, consumer),
                 None => warnings.push(format!("credencial {}: huella no válida", cred.id)),
             },
             CredentialKind::JwtHs256 => match cred.secret_enc.as_deref().and_then(|s| secrets.open(s)) {
-                Some(secret) => b.jwt(&cred.key_id, secret, consumer),
+                Some(secret) => b.jwt_with(&cred.key_id, JwtVerifier::Hs256(secret.into()), policy, consumer),
                 None => warnings.push(format!("credencial {}: el secreto no se pudo descifrar", cred.id)),
             },
             CredentialKind::JwtRs256 | CredentialKind::JwtEs256 => {
                 match cred.public_key.as_deref().map(iop_gateway::auth::verifier_from_spki) {
-                    Some(Ok(v)) => b.jwt_with(&cred.key_id, v, consumer),
+                    Some(Ok(v)) => b.jwt_with(&cred.key_id, v, policy, consumer),
                     _ => warnings.push(format!("credencial {}: clave pública no válida", cred.id)),
                 }
             }
@@ -198,7 +171,65 @@ pub fn compile(rows: &GatewayRows, secrets: &SecretBox, version: u64, now_ms: i6
             },
         );
     }
+    *tls = tls_now;
     (b.build(), warnings)
+}
+
+/// TLS client settings per connector version (`service:version`).
+pub type TlsCache = HashMap<String, TlsUpstream>;
+
+/// How the gateway reaches a connector's upstreams: the headers that authenticate it to the
+/// publisher and, for https origins, the TLS client settings (built unless `tls` already holds
+/// them for this version). The compiler and the connection probe both use it, so the probe speaks
+/// exactly as the gateway will.
+pub fn connector_client(
+    c: &iop_store::ConnectorRec,
+    secrets: &SecretBox,
+    tls: Option<TlsUpstream>,
+) -> Result<(Vec<(hyper::header::HeaderName, hyper::header::HeaderValue)>, Option<TlsUpstream>), String> {
+    let secret = c
+        .auth
+        .secret_enc
+        .as_deref()
+        .and_then(|s| secrets.open(s))
+        .and_then(|s| String::from_utf8(s).ok());
+    let header = |name: &str, value: String| -> Option<(hyper::header::HeaderName, hyper::header::HeaderValue)> {
+        Some((
+            hyper::header::HeaderName::from_bytes(name.as_bytes()).ok()?,
+            hyper::header::HeaderValue::from_str(&value).ok()?,
+        ))
+    };
+    let pair = match (c.auth.kind.as_str(), &secret) {
+        ("ninguna", _) | ("certificado_cliente", Some(_)) => None,
+        ("cabecera", Some(v)) => header(c.auth.name.as_deref().unwrap_or("x-api-key"), v.clone()),
+        ("basica", Some(v)) => {
+            let user = c.auth.name.as_deref().unwrap_or("");
+            header(
+                "authorization",
+                format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{v}"))),
+            )
+        }
+        ("bearer", Some(v)) => header("authorization", format!("Bearer {v}")),
+        _ => return Err("la credencial hacia el origen no se pudo descifrar".into()),
+    };
+    let headers: Vec<_> = pair.into_iter().collect();
+    let https = c.upstreams.iter().any(|u| u.starts_with("https://"));
+    let tls = match (https, tls) {
+        (false, _) => None,
+        (true, Some(t)) => Some(t),
+        (true, None) => {
+            let client = match (c.auth.kind.as_str(), c.auth.name.as_deref(), secret.as_deref()) {
+                ("certificado_cliente", Some(cert), Some(key)) => Some((cert, key)),
+                _ => None,
+            };
+            let config = iop_gateway::tls::client_config(c.ca_pem.as_deref(), client).map_err(|e| format!("TLS hacia el origen: {e}"))?;
+            Some(TlsUpstream {
+                key: format!("{}:{}", c.service, c.version).into(),
+                config,
+            })
+        }
+    };
+    Ok((headers, tls))
 }
 
 /// Keeps the gateway's snapshot current.
@@ -208,6 +239,7 @@ pub struct Publisher {
     secrets: SecretBox,
     version: AtomicU64,
     notify: Notify,
+    tls: std::sync::Mutex<TlsCache>,
 }
 
 impl Publisher {
@@ -218,6 +250,7 @@ impl Publisher {
             secrets,
             version: AtomicU64::new(0),
             notify: Notify::new(),
+            tls: Default::default(),
         })
     }
 
@@ -239,9 +272,12 @@ impl Publisher {
         let rows = self.store.gateway_rows().await?;
         let v = self.version.fetch_add(1, Ordering::SeqCst) + 1;
         let me = self.clone();
-        let (snap, warnings) = tokio::task::spawn_blocking(move || compile(&rows, &me.secrets, v, iop_gateway::now_ms()))
-            .await
-            .map_err(|e| iop_store::StoreError::Backend(e.to_string()))?;
+        let (snap, warnings) = tokio::task::spawn_blocking(move || {
+            let mut tls = me.tls.lock().unwrap_or_else(|e| e.into_inner());
+            compile(&rows, &me.secrets, v, iop_gateway::now_ms(), &mut tls)
+        })
+        .await
+        .map_err(|e| iop_store::StoreError::Backend(e.to_string()))?;
         for w in warnings {
             tracing::warn!(aviso = %w, "configuración de la pasarela omitida");
         }

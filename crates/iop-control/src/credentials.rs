@@ -61,7 +61,33 @@ fn fresh(
         expires_at: None,
         revoked_at: None,
         replaced_by: None,
+        jwt_require_exp: kind != CredentialKind::ApiKey,
+        jwt_max_lifetime_s: (kind != CredentialKind::ApiKey).then_some(DEFAULT_JWT_MAX_LIFETIME_S),
     }
+}
+
+/// The longest a new JWT credential's tokens may live (`exp` ahead of now), unless set otherwise.
+pub const DEFAULT_JWT_MAX_LIFETIME_S: i64 = 24 * 3600;
+
+/// What a JWT credential demands of its tokens: `exp` required (`exige_exp`, default yes) and at
+/// most `vigencia_max_s` ahead (default 24 h; 0 means no bound). Not for API keys.
+pub fn set_jwt_policy(rec: &mut CredentialRec, exige_exp: Option<bool>, vigencia_max_s: Option<u32>) -> Result<(), String> {
+    if rec.kind == CredentialKind::ApiKey {
+        if exige_exp.is_some() || vigencia_max_s.is_some() {
+            return Err("jwt_exige_exp y jwt_vigencia_max_s son solo para credenciales JWT".into());
+        }
+        return Ok(());
+    }
+    if let Some(e) = exige_exp {
+        rec.jwt_require_exp = e;
+    }
+    if let Some(v) = vigencia_max_s {
+        if v > 366 * 24 * 3600 {
+            return Err("jwt_vigencia_max_s: a lo sumo un año (31622400 s)".into());
+        }
+        rec.jwt_max_lifetime_s = (v > 0).then_some(i64::from(v));
+    }
+    Ok(())
 }
 
 pub struct Issued {
@@ -97,8 +123,8 @@ pub fn issue(
     keys: &DerivedKeys,
     secrets: &SecretBox,
     now: OffsetDateTime,
-) -> Issued {
-    match kind {
+) -> Result<Issued, crate::secrets::SealError> {
+    Ok(match kind {
         Issuable::ApiKey => {
             let kind = CredentialKind::ApiKey;
             let key = format!("iop_k_{}", random_hex(32));
@@ -119,7 +145,7 @@ pub fn issue(
                     kind,
                     iss.clone(),
                     iss,
-                    Some(secrets.seal(secret.as_bytes())),
+                    Some(secrets.seal(secret.as_bytes())?),
                     None,
                     request,
                     by,
@@ -129,7 +155,7 @@ pub fn issue(
                 jwt_secret: Some(secret),
             }
         }
-    }
+    })
 }
 
 pub fn credential_out(c: &CredentialRec) -> CredentialOut {
@@ -143,6 +169,8 @@ pub fn credential_out(c: &CredentialRec) -> CredentialOut {
         vence: c.expires_at.map(rfc3339),
         revocada: c.revoked_at.map(rfc3339),
         reemplazada_por: c.replaced_by.map(|r| r.to_string()),
+        jwt_exige_exp: (c.kind != CredentialKind::ApiKey).then_some(c.jwt_require_exp),
+        jwt_vigencia_max_s: c.jwt_max_lifetime_s,
     }
 }
 

@@ -362,6 +362,10 @@ pub struct CredentialOut {
     pub vence: Option<String>,
     pub revocada: Option<String>,
     pub reemplazada_por: Option<String>,
+    /// JWT: whether tokens must carry `exp`.
+    pub jwt_exige_exp: Option<bool>,
+    /// JWT: how far ahead `exp` may lie, in seconds (none: no bound).
+    pub jwt_vigencia_max_s: Option<i64>,
 }
 
 /// A newly issued credential with its secret. Shown once; the platform keeps only a keyed hash
@@ -389,6 +393,11 @@ pub struct CredentialIn {
     /// For `jwt_rs256` (RSA, 2048 bits or more) and `jwt_es256` (EC P-256): the consumer's public
     /// key, PEM (`-----BEGIN PUBLIC KEY-----`).
     pub clave_publica: Option<String>,
+    /// JWT only: tokens without `exp` are refused (default true; false only for clients that
+    /// cannot send it).
+    pub jwt_exige_exp: Option<bool>,
+    /// JWT only: how far ahead `exp` may lie, in seconds (default 86400; 0 for no bound).
+    pub jwt_vigencia_max_s: Option<u32>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -141,6 +141,17 @@ impl From<Refusal> for ApiError {
     }
 }
 
+impl From<crate::secrets::SealError> for ApiError {
+    fn from(_: crate::secrets::SealError) -> Self {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "cifrado_no_disponible",
+            "no se pudo cifrar el secreto (sin aleatoriedad del sistema); no se guardó nada",
+            "the secret could not be encrypted (no system randomness); nothing was stored",
+        )
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {

@@ -37,7 +37,7 @@ struct Line<'a> {
     refusal: Option<String>,
 }
 
-fn row(body: &[u8]) -> Result<AuditRow, String> {
+pub(crate) fn row(body: &[u8]) -> Result<AuditRow, String> {
     let l: Line = serde_json::from_slice(body).map_err(|e| e.to_string())?;
     let text = std::str::from_utf8(body).map_err(|e| e.to_string())?;
     Ok(AuditRow {

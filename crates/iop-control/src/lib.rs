@@ -13,6 +13,8 @@ pub mod credentials;
 pub mod dto;
 pub mod error;
 pub mod extract;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod importer;
 pub mod openapi_import;
 pub mod secrets;
@@ -55,6 +57,9 @@ pub struct ControlConfig {
     /// Failed logins per client address within `login_window` before it is throttled.
     pub login_max_failures_address: u32,
     pub login_window: Duration,
+    /// A bearer token that may read `/metrics` (for Prometheus); without it only an
+    /// Administrador's login token may.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for ControlConfig {
@@ -67,6 +72,7 @@ impl Default for ControlConfig {
             login_max_failures_account: 5,
             login_max_failures_address: 20,
             login_window: Duration::from_secs(15 * 60),
+            metrics_token: None,
         }
     }
 }

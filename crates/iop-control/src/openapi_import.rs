@@ -11,13 +11,26 @@ const METHODS: [&str; 7] = ["get", "post", "put", "patch", "delete", "head", "op
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportError(pub String);
 
+/// How deep a description may nest (objects and arrays); real ones stay far below.
+pub const MAX_DEPTH: usize = 64;
+
+/// Parses a description (JSON, or YAML through a maintained parser: duplicate keys are refused
+/// with their line, alias expansion is bounded) and checks it is OpenAPI 3 and not nested deeper
+/// than [`MAX_DEPTH`].
 pub fn parse_document(text: &str) -> Result<Value, ImportError> {
     let trimmed = text.trim_start();
     let v: Value = if trimmed.starts_with('{') {
         serde_json::from_str(text).map_err(|e| ImportError(format!("JSON no válido: {e}")))?
     } else {
-        serde_yaml::from_str(text).map_err(|e| ImportError(format!("YAML no válido: {e}")))?
+        let y: serde_norway::Value = serde_norway::from_str(text).map_err(|e| ImportError(format!("YAML no válido: {e}")))?;
+        if depth(&y) > MAX_DEPTH {
+            return Err(ImportError(format!("la descripción anida más de {MAX_DEPTH} niveles")));
+        }
+        serde_json::to_value(&y).map_err(|e| ImportError(format!("YAML no representable como JSON: {e}")))?
     };
+    if json_depth(&v) > MAX_DEPTH {
+        return Err(ImportError(format!("la descripción anida más de {MAX_DEPTH} niveles")));
+    }
     let version = v.get("openapi").and_then(Value::as_str).unwrap_or("");
     if !version.starts_with("3.") {
         return Err(ImportError("se espera una descripción OpenAPI 3 (campo «openapi»: \"3.x\")".into()));
@@ -26,6 +39,67 @@ pub fn parse_document(text: &str) -> Result<Value, ImportError> {
         return Err(ImportError("la descripción no tiene «paths»".into()));
     }
     Ok(v)
+}
+
+/// Nesting depth, without recursion.
+fn depth(v: &serde_norway::Value) -> usize {
+    use serde_norway::Value as Y;
+    let mut max = 0;
+    let mut stack = vec![(v, 1usize)];
+    while let Some((v, d)) = stack.pop() {
+        max = max.max(d);
+        match v {
+            Y::Sequence(s) => stack.extend(s.iter().map(|x| (x, d + 1))),
+            Y::Mapping(m) => stack.extend(m.iter().flat_map(|(k, x)| [(k, d + 1), (x, d + 1)])),
+            Y::Tagged(t) => stack.push((&t.value, d + 1)),
+            _ => {}
+        }
+        if max > MAX_DEPTH {
+            break;
+        }
+    }
+    max
+}
+
+fn json_depth(v: &Value) -> usize {
+    let mut max = 0;
+    let mut stack = vec![(v, 1usize)];
+    while let Some((v, d)) = stack.pop() {
+        max = max.max(d);
+        match v {
+            Value::Array(a) => stack.extend(a.iter().map(|x| (x, d + 1))),
+            Value::Object(o) => stack.extend(o.values().map(|x| (x, d + 1))),
+            _ => {}
+        }
+        if max > MAX_DEPTH {
+            break;
+        }
+    }
+    max
+}
+
+/// Parses and reads a description off the serving runtime: on the blocking pool, one at a time,
+/// within `limit` (a document that takes longer is refused; the parse itself is bounded by the
+/// size and depth limits, so the thread is not held for long either).
+pub async fn import_off_runtime(text: String, limit: std::time::Duration) -> Result<(Value, Vec<OperationRec>), ImportError> {
+    static ONE_AT_A_TIME: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+    let _permit = ONE_AT_A_TIME
+        .acquire()
+        .await
+        .map_err(|_| ImportError("el importador no está disponible".into()))?;
+    let job = tokio::task::spawn_blocking(move || {
+        let doc = parse_document(&text)?;
+        let ops = operations(&doc)?;
+        Ok((doc, ops))
+    });
+    match tokio::time::timeout(limit, job).await {
+        Ok(Ok(r)) => r,
+        Ok(Err(_)) => Err(ImportError("el importador falló al leer la descripción".into())),
+        Err(_) => Err(ImportError(format!(
+            "la descripción tardó más de {} s en leerse; simplifíquela o divídala",
+            limit.as_secs()
+        ))),
+    }
 }
 
 fn pii(p: &Value) -> bool {

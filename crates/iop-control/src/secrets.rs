@@ -73,15 +73,26 @@ impl std::fmt::Debug for SecretBox {
     }
 }
 
+/// A secret could not be sealed (no randomness for the nonce, or the cipher refused): nothing is
+/// stored, rather than a secret under a predictable nonce or an empty ciphertext.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("no se pudo cifrar el secreto (sin aleatoriedad del sistema)")]
+pub struct SealError;
+
 impl SecretBox {
-    pub fn seal(&self, plain: &[u8]) -> Vec<u8> {
+    pub fn seal(&self, plain: &[u8]) -> Result<Vec<u8>, SealError> {
+        self.seal_with(plain, |n| getrandom::fill(n).map_err(|_| SealError))
+    }
+
+    /// [`SecretBox::seal`] with the nonce drawn by `fill` (tests inject a failing source).
+    fn seal_with(&self, plain: &[u8], fill: impl FnOnce(&mut [u8]) -> Result<(), SealError>) -> Result<Vec<u8>, SealError> {
         let cipher = ChaCha20Poly1305::new(&Key::from(self.0));
         let mut nonce = [0u8; 12];
-        let _ = getrandom::fill(&mut nonce);
-        let ct = cipher.encrypt(&Nonce::from(nonce), plain).unwrap_or_default();
+        fill(&mut nonce)?;
+        let ct = cipher.encrypt(&Nonce::from(nonce), plain).map_err(|_| SealError)?;
         let mut out = nonce.to_vec();
         out.extend_from_slice(&ct);
-        out
+        Ok(out)
     }
 
     pub fn open(&self, sealed: &[u8]) -> Option<Vec<u8>> {
@@ -102,7 +113,7 @@ mod tests {
     fn sealed_secrets_open_only_with_the_same_key() {
         let a = MasterKey::from_bytes([7; 32]).secret_box();
         let b = MasterKey::from_bytes([8; 32]).secret_box();
-        let sealed = a.seal(b"secreto");
+        let sealed = a.seal(b"secreto").unwrap_or_else(|e| panic!("{e}"));
         assert_ne!(&sealed[12..], b"secreto");
         assert_eq!(a.open(&sealed).as_deref(), Some(&b"secreto"[..]));
         assert_eq!(b.open(&sealed), None);
@@ -112,6 +123,26 @@ mod tests {
         }
         assert_eq!(a.open(&tampered), None);
     }
+
+    #[test]
+    fn without_randomness_nothing_is_sealed() {
+        let a = MasterKey::from_bytes([7; 32]).secret_box();
+        assert_eq!(a.seal_with(b"secreto", |_| Err(SealError)), Err(SealError));
+        // Two seals of the same secret never share a nonce.
+        let (x, y) = (a.seal(b"s"), a.seal(b"s"));
+        assert!(x.is_ok() && y.is_ok() && x.ok().map(|v| v[..12].to_vec()) != y.ok().map(|v| v[..12].to_vec()));
+    }
+
+    /// Secrets sealed by earlier versions (this fixture was sealed with master key 07…07) open
+    /// with this one: the format is `nonce (12) || ChaCha20-Poly1305 ciphertext`.
+    #[test]
+    fn secrets_sealed_before_still_open() {
+        let a = MasterKey::from_bytes([7; 32]).secret_box();
+        let fixture = iop_audit::from_hex(FIXTURE).unwrap_or_default();
+        assert_eq!(a.open(&fixture).as_deref(), Some(&b"iop_js_fixture-secreto"[..]));
+    }
+
+    const FIXTURE: &str = "72739ce067db0a66e090e6d4d6137563d1c1188b097b7327bb17c673f2e417353a2d97d1da8cc6173f84a7642d25433dd133";
 
     #[test]
     fn the_key_file_is_created_once() {

@@ -558,7 +558,7 @@ pub async fn transition_issuing(
                         &hooks.keys,
                         &hooks.secrets,
                         st.now(),
-                    ));
+                    )?);
                 }
                 effects.credentials = issued.iter().map(|i| i.rec.clone()).collect();
             }

@@ -29,7 +29,12 @@ impl Deadline {
                 format!("invalid deadline '{s}': use e.g. '3d' (working days) or '8h' (hours)"),
             )
         };
-        let (num, unit) = s.split_at(s.len().saturating_sub(1));
+        // The unit is the last character, whatever its width ("3é" is refused, never split inside
+        // a character).
+        let Some(unit_char) = s.chars().next_back() else {
+            return Err(err());
+        };
+        let (num, unit) = s.split_at(s.len() - unit_char.len_utf8());
         let n: u32 = num.parse().map_err(|_| err())?;
         if n > 3650 {
             return Err(err());
@@ -96,6 +101,10 @@ mod tests {
     fn parse_deadlines() {
         assert_eq!(Deadline::parse("3d"), Ok(Deadline::WorkingDays(3)));
         assert_eq!(Deadline::parse("8h"), Ok(Deadline::Hours(8)));
+        // A last character wider than one byte is refused, not a panic.
+        for bad in ["3é", "é", "2日", "ñ", "1\u{1F600}"] {
+            assert!(Deadline::parse(bad).is_err(), "{bad}");
+        }
         for bad in ["", "d", "3", "3w", "-1d", "99999d"] {
             assert!(Deadline::parse(bad).is_err(), "{bad}");
         }

@@ -5,6 +5,7 @@
 //! from the platform's master key. JWTs must say `alg: HS256` exactly; `none` and every other
 //! algorithm are refused before any key is looked up, so there is no algorithm confusion.
 
+use crate::refusal::Refusal;
 use crate::snapshot::{Consumer, JwtVerifier, Snapshot};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -62,29 +63,24 @@ pub enum AuthError {
     BadSignature,
     Expired,
     NotYetValid,
+    /// The credential requires `exp` and the token has none.
+    NoExp,
+    /// `exp` lies further ahead than the credential allows.
+    TooLong,
 }
 
 impl AuthError {
-    pub fn code(&self) -> &'static str {
+    pub fn refusal(self) -> Refusal {
         match self {
-            AuthError::Missing => "credencial_requerida",
-            AuthError::UnknownKey => "credencial_invalida",
-            AuthError::Malformed => "jwt_mal_formado",
-            AuthError::Algorithm => "jwt_algoritmo_no_admitido",
-            AuthError::BadSignature => "jwt_firma_invalida",
-            AuthError::Expired => "credencial_vencida",
-            AuthError::NotYetValid => "jwt_aun_no_valido",
-        }
-    }
-    pub fn message(&self) -> &'static str {
-        match self {
-            AuthError::Missing => "envíe su credencial en la cabecera «apikey» o como «Authorization: Bearer <JWT>»",
-            AuthError::UnknownKey => "la credencial no es válida o fue revocada",
-            AuthError::Malformed => "el JWT no está bien formado",
-            AuthError::Algorithm => "el JWT debe firmarse con el algoritmo de su credencial (HS256, RS256 o ES256)",
-            AuthError::BadSignature => "la firma del JWT no es válida",
-            AuthError::Expired => "la credencial venció",
-            AuthError::NotYetValid => "el JWT todavía no es válido (nbf)",
+            AuthError::Missing => Refusal::CredencialRequerida,
+            AuthError::UnknownKey => Refusal::CredencialInvalida,
+            AuthError::Malformed => Refusal::JwtMalFormado,
+            AuthError::Algorithm => Refusal::JwtAlgoritmo,
+            AuthError::BadSignature => Refusal::JwtFirmaInvalida,
+            AuthError::Expired => Refusal::CredencialVencida,
+            AuthError::NotYetValid => Refusal::JwtAunNoValido,
+            AuthError::NoExp => Refusal::JwtSinExp,
+            AuthError::TooLong => Refusal::JwtVigenciaExcesiva,
         }
     }
 }
@@ -175,10 +171,13 @@ pub fn by_jwt(snap: &Snapshot, token: &str, now_ms: i64) -> Result<Arc<Consumer>
         _ => return Err(AuthError::Algorithm),
     }
     let now_s = now_ms.div_euclid(1000);
-    if let Some(exp) = claims.exp.as_ref().map(|n| numeric(n).ok_or(AuthError::Malformed)).transpose()?
-        && now_s >= exp
-    {
-        return Err(AuthError::Expired);
+    let exp = claims.exp.as_ref().map(|n| numeric(n).ok_or(AuthError::Malformed)).transpose()?;
+    match exp {
+        Some(exp) if now_s >= exp => return Err(AuthError::Expired),
+        Some(exp) if key.policy.max_lifetime_s.is_some_and(|max| exp - now_s > i64::from(max)) => return Err(AuthError::TooLong),
+        Some(_) => {}
+        None if key.policy.require_exp => return Err(AuthError::NoExp),
+        None => {}
     }
     if let Some(nbf) = claims.nbf.as_ref().map(|n| numeric(n).ok_or(AuthError::Malformed)).transpose()?
         && now_s < nbf
@@ -259,7 +258,7 @@ pub fn sign_hs256(secret: &[u8], claims: &serde_json::Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snapshot::SnapshotBuilder;
+    use crate::snapshot::{JwtPolicy, SnapshotBuilder};
     use serde_json::json;
 
     fn snap() -> (Snapshot, DerivedKeys) {
@@ -273,7 +272,17 @@ mod tests {
         });
         let mut b = SnapshotBuilder::new(1, 0);
         b.api_key(keys.api_key_hash("iop_k_secreta"), consumer.clone());
-        b.jwt("iop_j_clave", b"secreto-jwt".to_vec(), consumer);
+        b.jwt("iop_j_clave", b"secreto-jwt".to_vec(), consumer.clone());
+        let strict = JwtPolicy {
+            require_exp: true,
+            max_lifetime_s: Some(3600),
+        };
+        b.jwt_with(
+            "iop_j_estricta",
+            JwtVerifier::Hs256(b"secreto-jwt".to_vec().into()),
+            strict,
+            consumer,
+        );
         (b.build(), keys)
     }
 
@@ -305,6 +314,25 @@ mod tests {
         let unknown = sign_hs256(b"secreto-jwt", &json!({"iss": "iop_j_nadie"}));
         assert_eq!(by_jwt(&s, &unknown, now).err(), Some(AuthError::UnknownKey));
         assert_eq!(by_jwt(&s, "a.b", now).err(), Some(AuthError::Malformed));
+    }
+
+    #[test]
+    fn a_credential_may_require_exp_and_bound_its_lifetime() {
+        let (s, _) = snap();
+        let now = 1_800_000_000_000i64;
+        let t = |claims| sign_hs256(b"secreto-jwt", &claims);
+        // Without exp: accepted only where the credential allows it (older credentials).
+        assert!(by_jwt(&s, &t(json!({"iss": "iop_j_clave"})), now).is_ok());
+        assert_eq!(by_jwt(&s, &t(json!({"iss": "iop_j_estricta"})), now).err(), Some(AuthError::NoExp));
+        assert!(by_jwt(&s, &t(json!({"iss": "iop_j_estricta", "exp": now / 1000 + 3600})), now).is_ok());
+        assert_eq!(
+            by_jwt(&s, &t(json!({"iss": "iop_j_estricta", "exp": now / 1000 + 3601})), now).err(),
+            Some(AuthError::TooLong)
+        );
+        assert_eq!(
+            by_jwt(&s, &t(json!({"iss": "iop_j_estricta", "exp": now / 1000 - 1})), now).err(),
+            Some(AuthError::Expired)
+        );
     }
 
     #[test]

@@ -11,16 +11,23 @@
 //! compiles and swaps in atomically ([`SnapshotHandle`]).
 
 pub mod auth;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod limit;
 pub mod metrics;
+pub mod path;
 pub mod pool;
 pub mod proxy;
 pub mod records;
+pub mod refusal;
 pub mod snapshot;
 pub mod tls;
 
 pub use auth::DerivedKeys;
+pub use hyper::header::HeaderName;
+pub use pool::TlsUpstream;
 pub use records::{CallRecord, Durability, RecordWriter};
+pub use refusal::Refusal;
 pub use snapshot::*;
 
 use hyper::service::service_fn;
@@ -89,7 +96,15 @@ pub struct GatewayConfig {
     pub unauth_window: Duration,
     pub unauth_record_per_window: u64,
     pub unauth_allow_per_window: u64,
+    /// Query parameters (decoded, lowercase) that carry a credential: a call with one is refused
+    /// (`credencial_ambigua`) and its value is recorded as `[oculto]`.
+    pub credential_query_names: Vec<Box<str>>,
+    /// Upstream response headers never passed on to the consumer.
+    pub strip_response_headers: Vec<hyper::header::HeaderName>,
 }
+
+/// The default credential-like query parameter names.
+pub const CREDENTIAL_QUERY_NAMES: [&str; 7] = ["apikey", "api_key", "api-key", "token", "access_token", "jwt", "key"];
 
 impl Default for GatewayConfig {
     fn default() -> Self {
@@ -102,6 +117,8 @@ impl Default for GatewayConfig {
             unauth_window: Duration::from_secs(60),
             unauth_record_per_window: 60,
             unauth_allow_per_window: 600,
+            credential_query_names: CREDENTIAL_QUERY_NAMES.iter().map(|n| (*n).into()).collect(),
+            strip_response_headers: vec![hyper::header::SERVER, hyper::header::HeaderName::from_static("x-powered-by")],
         }
     }
 }
@@ -134,7 +151,7 @@ impl Gateway {
                 cfg.unauth_record_per_window,
                 cfg.unauth_allow_per_window,
             ),
-            pool: pool::UpstreamPool::new(cfg.connect_timeout),
+            pool: pool::UpstreamPool::new(),
             cfg,
             limiter: Default::default(),
             ids: Default::default(),
@@ -188,9 +205,10 @@ pub async fn serve(
                 let Ok((stream, peer)) = accepted else { continue };
                 let _ = stream.set_nodelay(true);
                 let gw = gw.clone();
+                let is_tls = tls.is_some();
                 let svc = service_fn(move |req| {
                     let gw = gw.clone();
-                    async move { Ok::<_, std::convert::Infallible>(gw.handle(req, peer).await) }
+                    async move { Ok::<_, std::convert::Infallible>(gw.handle(req, peer, is_tls).await) }
                 });
                 match &tls {
                     None => {

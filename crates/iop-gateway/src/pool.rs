@@ -16,23 +16,30 @@ use std::time::Duration;
 pub enum PoolError {
     Connect,
     Send,
+    /// The answer is larger than allowed.
     TooBig,
+    /// The answer's body broke off or was malformed.
+    Body,
 }
 
 type Sender = SendRequest<Full<Bytes>>;
 
+/// An https upstream's client settings, built once per connector version; `key` (the version's id)
+/// names its pool of connections.
+#[derive(Debug, Clone)]
+pub struct TlsUpstream {
+    pub key: Arc<str>,
+    pub config: Arc<rustls::ClientConfig>,
+}
+
 #[derive(Default)]
 pub struct UpstreamPool {
     idle: Mutex<HashMap<String, Vec<Sender>>>,
-    pub connect_timeout: Duration,
 }
 
 impl UpstreamPool {
-    pub fn new(connect_timeout: Duration) -> Self {
-        Self {
-            idle: Mutex::new(HashMap::new()),
-            connect_timeout,
-        }
+    pub fn new() -> Self {
+        Self::default()
     }
 
     fn take(&self, authority: &str) -> Option<Sender> {
@@ -57,8 +64,10 @@ impl UpstreamPool {
         }
     }
 
-    async fn connect(&self, authority: &str, tls: Option<&Arc<rustls::ClientConfig>>) -> Result<Sender, PoolError> {
-        let stream = tokio::time::timeout(self.connect_timeout, tokio::net::TcpStream::connect(authority))
+    async fn connect(&self, authority: &str, tls: Option<&TlsUpstream>, connect_timeout: Duration) -> Result<Sender, PoolError> {
+        let (host, port) = host_port(authority);
+        let port = port.unwrap_or(if tls.is_some() { 443 } else { 80 });
+        let stream = tokio::time::timeout(connect_timeout, tokio::net::TcpStream::connect((host, port)))
             .await
             .map_err(|_| PoolError::Connect)?
             .map_err(|_| PoolError::Connect)?;
@@ -70,15 +79,9 @@ impl UpstreamPool {
             });
             return Ok(sender);
         };
-        let host = authority
-            .rsplit_once(':')
-            .map(|(h, _)| h)
-            .unwrap_or(authority)
-            .trim_start_matches('[')
-            .trim_end_matches(']');
         let name = rustls::pki_types::ServerName::try_from(host.to_owned()).map_err(|_| PoolError::Connect)?;
-        let connector = tokio_rustls::TlsConnector::from(config.clone());
-        let tls_stream = tokio::time::timeout(self.connect_timeout, connector.connect(name, stream))
+        let connector = tokio_rustls::TlsConnector::from(config.config.clone());
+        let tls_stream = tokio::time::timeout(connect_timeout, connector.connect(name, stream))
             .await
             .map_err(|_| PoolError::Connect)?
             .map_err(|e| {
@@ -92,19 +95,23 @@ impl UpstreamPool {
         Ok(sender)
     }
 
-    /// Sends `req` to `authority` and reads the whole answer (at most `max_bytes`).
+    /// Sends `req` to `authority` (connecting within `connect_timeout` if no idle connection is
+    /// at hand) and reads the whole answer (at most `max_bytes`).
     pub async fn send(
         &self,
         authority: &str,
-        tls: Option<&Arc<rustls::ClientConfig>>,
+        tls: Option<&TlsUpstream>,
+        connect_timeout: Duration,
         req: Request<Full<Bytes>>,
         max_bytes: usize,
     ) -> Result<(hyper::http::response::Parts, Bytes), PoolError> {
-        // TLS connections are pooled apart from plain ones, per client configuration.
+        // TLS connections are pooled apart from plain ones, per connector version: the key
+        // outlives snapshot rebuilds (which keep the same configuration) and never names another
+        // connector's configuration.
         let key_owned;
         let authority_key = match tls {
-            Some(c) => {
-                key_owned = format!("{authority}#tls{:p}", Arc::as_ptr(c));
+            Some(t) => {
+                key_owned = format!("{authority}#tls:{}", t.key);
                 key_owned.as_str()
             }
             None => authority,
@@ -117,7 +124,7 @@ impl UpstreamPool {
             let fresh = reused.is_none();
             sender = match reused.take() {
                 Some(s) => s,
-                None => self.connect(authority, tls).await?,
+                None => self.connect(authority, tls, connect_timeout).await?,
             };
             match sender.try_send_request(req).await {
                 Ok(r) => {
@@ -138,7 +145,13 @@ impl UpstreamPool {
         let bytes = Limited::new(body, max_bytes)
             .collect()
             .await
-            .map_err(|_| PoolError::TooBig)?
+            .map_err(|e| {
+                if e.is::<http_body_util::LengthLimitError>() {
+                    PoolError::TooBig
+                } else {
+                    PoolError::Body
+                }
+            })?
             .to_bytes();
         let keep = !parts
             .headers
@@ -151,5 +164,60 @@ impl UpstreamPool {
             }
         }
         Ok((parts, bytes))
+    }
+}
+
+/// An authority's host (IPv6 without brackets) and port, if it names one.
+fn host_port(authority: &str) -> (&str, Option<u16>) {
+    if let Some(rest) = authority.strip_prefix('[') {
+        let (host, after) = rest.split_once(']').unwrap_or((rest, ""));
+        return (host, after.strip_prefix(':').and_then(|p| p.parse().ok()));
+    }
+    match authority.rsplit_once(':') {
+        Some((h, p)) => match p.parse() {
+            Ok(port) => (h, Some(port)),
+            Err(_) => (authority, None),
+        },
+        None => (authority, None),
+    }
+}
+
+/// One GET to `uri` on a new connection, as the gateway would send it (TLS settings, the
+/// connector's headers, its timeouts): the answer's status, or why there is none, in Spanish.
+pub async fn probe(
+    uri: &hyper::Uri,
+    tls: Option<&TlsUpstream>,
+    headers: &[(hyper::header::HeaderName, hyper::header::HeaderValue)],
+    connect_timeout: Duration,
+    timeout: Duration,
+) -> Result<u16, String> {
+    let authority = uri.authority().ok_or("la URL de origen no tiene host")?.as_str();
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    let mut req = Request::new(Full::new(Bytes::new()));
+    *req.uri_mut() = path.parse().map_err(|_| "ruta de origen no válida".to_owned())?;
+    for (k, v) in headers {
+        req.headers_mut().insert(k.clone(), v.clone());
+    }
+    if let Ok(v) = hyper::header::HeaderValue::from_str(authority) {
+        req.headers_mut().insert(hyper::header::HOST, v);
+    }
+    let pool = UpstreamPool::new();
+    match tokio::time::timeout(timeout, pool.send(authority, tls, connect_timeout, req, 1 << 20)).await {
+        Err(_) => Err("tiempo agotado".into()),
+        Ok(Err(PoolError::Connect)) => Err("no se pudo conectar con el origen (TCP o TLS)".into()),
+        Ok(Err(PoolError::Send)) => Err("el origen cerró la conexión sin responder".into()),
+        Ok(Err(PoolError::TooBig | PoolError::Body)) => Err("la respuesta del origen no se pudo leer entera".into()),
+        Ok(Ok((parts, _))) => Ok(parts.status.as_u16()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn authorities_split_into_host_and_port() {
+        assert_eq!(super::host_port("api.gob.bo"), ("api.gob.bo", None));
+        assert_eq!(super::host_port("127.0.0.1:8080"), ("127.0.0.1", Some(8080)));
+        assert_eq!(super::host_port("[::1]:443"), ("::1", Some(443)));
+        assert_eq!(super::host_port("[::1]"), ("::1", None));
     }
 }

@@ -1,16 +1,21 @@
-//! The request phases: route → authenticate → authorize → limit → forward (or answer from the
-//! sandbox) → record. Each refusal is a JSON body `{codigo, mensaje, request_id}` in Spanish.
+//! A call's phases, one method each over the call's context ([`Call`]):
+//! credentials → authenticate → canonical path → route → authorize → limit → sandbox or forward →
+//! record. Any phase may end the call with a [`Refusal`]; every answer, refusal or not, is recorded
+//! before it is released.
 
 use crate::Gateway;
 use crate::auth::{self, AuthError};
 use crate::limit::Unauth;
+use crate::path::{self, CanonicalPath};
 use crate::pool::PoolError;
 use crate::records::CallRecord;
-use crate::snapshot::{Consumer, Operation, Route, Segment};
+use crate::refusal::Refusal;
+use crate::snapshot::{Consumer, Operation, Route, Segment, Snapshot};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
-use hyper::{Request, Response, StatusCode};
+use hyper::http::request::Parts;
+use hyper::{Response, StatusCode};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -29,10 +34,31 @@ const HOP_BY_HOP: [&str; 8] = [
     "upgrade",
 ];
 
-fn json_error(status: StatusCode, code: &str, message: &str, request_id: &str) -> Response<Body> {
-    let body = serde_json::json!({"codigo": code, "mensaje": message, "request_id": request_id});
+/// Request headers the platform owns toward the upstream (compared after mapping `_` to `-`):
+/// whatever the client sent under these names, or under a name that reads as one of them, is
+/// dropped, and the platform sets its own where it has one.
+const RESERVED: [&str; 12] = [
+    "apikey",
+    "api-key",
+    "authorization",
+    "forwarded",
+    "x-real-ip",
+    "x-request-id",
+    "x-client-request-id",
+    "x-consumer-id",
+    "x-consumer-username",
+    "x-consumer-custom-id",
+    "x-credential-identifier",
+    "x-anonymous-consumer",
+];
+
+/// The value recorded in place of a query parameter that carries a credential.
+pub const HIDDEN: &str = "[oculto]";
+
+fn json_error(refusal: Refusal, request_id: &str) -> Response<Body> {
+    let body = serde_json::json!({"codigo": refusal.code(), "mensaje": refusal.message(), "request_id": request_id});
     let mut res = Response::new(Full::new(Bytes::from(body.to_string())));
-    *res.status_mut() = status;
+    *res.status_mut() = refusal.status();
     res.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     res
@@ -55,50 +81,59 @@ fn strip_hop_by_hop(h: &mut HeaderMap) {
     }
 }
 
-/// The path and query as they may be recorded: personal identifiers replaced by keyed hashes.
-fn masked_path(gw: &Gateway, path: &str, query: Option<&str>, base_len: usize, route: Option<&Route>, op: Option<&Operation>) -> String {
-    let mut out = String::with_capacity(path.len() + 16);
-    match op {
-        Some(op) if op.segments.iter().any(|s| matches!(s, Segment::Param { pii: true, .. })) => {
-            out.push_str(&path[..base_len.min(path.len())]);
-            let rest = &path[base_len.min(path.len())..];
-            let mut first = true;
-            let parts = rest.split('/').filter(|p| !p.is_empty());
-            for (seg, part) in op.segments.iter().zip(parts) {
-                if !first {
-                    out.push('/');
-                }
-                first = false;
-                match seg {
-                    Segment::Param { pii: true, .. } => out.push_str(&gw.keys.pii_hash(part)),
-                    _ => out.push_str(part),
-                }
+/// `name` equals `reserved` once `_` is read as `-` (header names are already lowercase).
+fn reads_as(name: &str, reserved: &str) -> bool {
+    name.len() == reserved.len() && name.bytes().zip(reserved.bytes()).all(|(a, b)| a == b || (a == b'_' && b == b'-'))
+}
+
+fn is_reserved(name: &str) -> bool {
+    let forwarded = name.len() > 12 && name.get(..12).is_some_and(|p| reads_as(p, "x-forwarded-"));
+    forwarded || RESERVED.iter().any(|r| reads_as(name, r))
+}
+
+/// The request headers as the upstream receives them: no hop-by-hop header, no credential, nothing
+/// that reads as a header the platform sets.
+fn clean_request_headers(h: &mut HeaderMap) {
+    strip_hop_by_hop(h);
+    h.remove(header::HOST);
+    let drop: Vec<HeaderName> = h.keys().filter(|k| is_reserved(k.as_str())).cloned().collect();
+    for n in drop {
+        h.remove(n);
+    }
+}
+
+/// A client's own request id, kept when it is short and plain.
+fn client_request_id(h: &HeaderMap) -> Option<String> {
+    let v = h.get("x-request-id")?.to_str().ok()?;
+    (!v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')))
+        .then(|| v.to_owned())
+}
+
+fn percent_decoded_lowercase(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.bytes().any(|b| b == b'%' || b == b'+' || b.is_ascii_uppercase()) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        let hex = |j: usize| b.get(j).and_then(|x| char::from(*x).to_digit(16));
+        match (c, hex(i + 1), hex(i + 2)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b'+', _, _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            _ => {
+                out.push(c);
+                i += 1;
             }
         }
-        _ => out.push_str(path),
     }
-    if let Some(q) = query {
-        out.push('?');
-        let pii = |name: &str| {
-            route.is_some_and(|r| r.pii_query.iter().any(|p| &**p == name)) || op.is_some_and(|o| o.pii_query.iter().any(|p| &**p == name))
-        };
-        let mut first = true;
-        for pair in q.split('&') {
-            if !first {
-                out.push('&');
-            }
-            first = false;
-            match pair.split_once('=') {
-                Some((k, v)) if pii(k) => {
-                    out.push_str(k);
-                    out.push('=');
-                    out.push_str(&gw.keys.pii_hash(v));
-                }
-                _ => out.push_str(pair),
-            }
-        }
-    }
-    out
+    std::borrow::Cow::Owned(String::from_utf8_lossy(&out).to_lowercase())
 }
 
 enum Credential<'a> {
@@ -107,299 +142,76 @@ enum Credential<'a> {
     Jwt(&'a str),
 }
 
-fn credential(h: &HeaderMap) -> Credential<'_> {
-    if let Some(k) = h.get("apikey").and_then(|v| v.to_str().ok()) {
-        return Credential::ApiKey(k.trim());
-    }
-    if let Some(a) = h.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())
-        && let Some((scheme, token)) = a.split_once(' ')
-        && scheme.eq_ignore_ascii_case("bearer")
-    {
-        return Credential::Jwt(token.trim());
-    }
-    Credential::None
-}
-
 impl Gateway {
+    fn is_credential_param(&self, name: &str) -> bool {
+        let n = percent_decoded_lowercase(name);
+        self.cfg.credential_query_names.iter().any(|c| **c == *n)
+    }
+
+    /// The one credential of a call. Two of them (two `apikey` headers, `apikey` and a bearer
+    /// token), or one in the query string, make the call ambiguous: refused, never guessed.
+    fn credential<'a>(&self, h: &'a HeaderMap, query: Option<&str>) -> Result<Credential<'a>, Refusal> {
+        if let Some(q) = query
+            && q.split('&').any(|p| self.is_credential_param(p.split('=').next().unwrap_or(p)))
+        {
+            return Err(Refusal::CredencialAmbigua);
+        }
+        let mut keys = h.get_all("apikey").iter();
+        let key = keys.next();
+        let mut auths = h.get_all(header::AUTHORIZATION).iter();
+        let authorization = auths.next();
+        if keys.next().is_some() || auths.next().is_some() {
+            return Err(Refusal::CredencialAmbigua);
+        }
+        // Other spellings of the header (`api_key`, `api-key`) are not read, and never passed on.
+        let bearer = authorization
+            .and_then(|v| v.to_str().ok())
+            .and_then(|a| a.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, t)| t.trim());
+        match (key, bearer) {
+            (Some(_), Some(_)) => Err(Refusal::CredencialAmbigua),
+            (Some(k), None) => Ok(k.to_str().map(|k| Credential::ApiKey(k.trim())).unwrap_or(Credential::ApiKey(""))),
+            (None, Some(t)) => Ok(Credential::Jwt(t)),
+            (None, None) => Ok(Credential::None),
+        }
+    }
+
     /// Serves one call.
-    pub async fn handle(self: Arc<Self>, req: Request<hyper::body::Incoming>, peer: SocketAddr) -> Response<Body> {
-        let start = Instant::now();
-        let now_ms = crate::now_ms();
-        let path = req.uri().path().to_owned();
-        match path.as_str() {
+    pub async fn handle(self: Arc<Self>, req: hyper::Request<hyper::body::Incoming>, peer: SocketAddr, tls: bool) -> Response<Body> {
+        let (parts, body) = req.into_parts();
+        match parts.uri.path() {
             "/healthz" => return json_plain(StatusCode::OK, r#"{"estado":"vivo"}"#),
             "/readyz" => {
                 return if self.ready.get() {
                     json_plain(StatusCode::OK, r#"{"estado":"listo"}"#)
                 } else {
-                    json_plain(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        r#"{"codigo":"no_listo","mensaje":"el almacén no está disponible"}"#,
-                    )
+                    json_error(Refusal::NoListo, "")
                 };
             }
             _ => {}
         }
-        let request_id = match req.headers().get("x-request-id").and_then(|v| v.to_str().ok()) {
-            Some(id) if !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic()) => id.to_owned(),
-            _ => self.ids.next(),
+        let snap = self.snapshot.load_full();
+        let mut call = Call {
+            gw: &self,
+            snap: &snap,
+            start: Instant::now(),
+            now_ms: crate::now_ms(),
+            peer,
+            tls,
+            authenticated: false,
+            rec: CallRecord::default(),
         };
-        let mut rec = CallRecord {
-            ts_ms: now_ms,
-            request_id: request_id.clone(),
+        call.rec = CallRecord {
+            ts_ms: call.now_ms,
+            request_id: self.ids.next(),
+            client_request_id: client_request_id(&parts.headers),
             node: self.cfg.node.clone(),
             client_ip: peer.ip().to_string(),
-            method: req.method().to_string(),
+            method: parts.method.to_string(),
             ..Default::default()
         };
-        let query = req.uri().query().map(str::to_owned);
-        let snap = self.snapshot.load_full();
-
-        // Phase 1, authenticate (before routing, so that refusals of callers without a valid
-        // credential are all limited and aggregated alike).
-        let auth: Result<Arc<Consumer>, AuthError> = match credential(req.headers()) {
-            Credential::None => Err(AuthError::Missing),
-            Credential::ApiKey(k) => auth::by_api_key(&snap, &self.keys, k, now_ms),
-            Credential::Jwt(t) => auth::by_jwt(&snap, t, now_ms),
-        };
-        // Revoked since the snapshot was built: refused at once.
-        let auth = auth.and_then(|c| {
-            if self.snapshot.is_revoked(&c.credential_id) {
-                Err(AuthError::UnknownKey)
-            } else {
-                Ok(c)
-            }
-        });
-        if let Ok(c) = &auth {
-            rec.system_id = Some(c.system_id.clone());
-            rec.system_code = Some(c.system_code.clone());
-            rec.credential_id = Some(c.credential_id.clone());
-        }
-
-        // Phase 2, route: `/fake/<entidad>/v<N>/…` is the sandbox of the same service.
-        let (sandbox, lookup) = match path.strip_prefix("/fake/") {
-            Some(_) => (true, &path[5..]),
-            None => (false, path.as_str()),
-        };
-        rec.sandbox = sandbox;
-        let Some((route, rest)) = snap.route(lookup) else {
-            rec.path = masked_path(&self, &path, query.as_deref(), 0, None, None);
-            return self
-                .refuse(
-                    rec,
-                    peer.ip(),
-                    auth.is_ok(),
-                    StatusCode::NOT_FOUND,
-                    "servicio_inexistente",
-                    "no hay ningún servicio publicado en esa ruta",
-                    start,
-                    now_ms,
-                )
-                .await;
-        };
-        let route = route.clone();
-        let rest = rest.to_owned();
-        rec.service_id = Some(route.service_id.clone());
-        let base_len = path.len() - rest.len();
-        let op = route.operation(req.method(), &rest);
-        let op_ref = op.ok().flatten();
-        rec.operation = op_ref.map(|o| o.id.clone());
-        rec.path = masked_path(&self, &path, query.as_deref(), base_len, Some(&route), op_ref);
-
-        let consumer = match auth {
-            Ok(c) => c,
-            Err(e) => {
-                return self
-                    .refuse(
-                        rec,
-                        peer.ip(),
-                        false,
-                        StatusCode::UNAUTHORIZED,
-                        e.code(),
-                        e.message(),
-                        start,
-                        now_ms,
-                    )
-                    .await;
-            }
-        };
-        let Ok(op) = op else {
-            return self
-                .refuse(
-                    rec,
-                    peer.ip(),
-                    true,
-                    StatusCode::NOT_FOUND,
-                    "operacion_inexistente",
-                    "el servicio no tiene esa operación (método y ruta)",
-                    start,
-                    now_ms,
-                )
-                .await;
-        };
-        let op_id = op.map(|o| o.id.clone());
-
-        // Phase 3, authorize (the sandbox serves any valid credential, fictitious data only).
-        let mut rate = None;
-        if !sandbox {
-            let grants = snap.grants(&consumer.system_id, &route.service_id);
-            if grants.is_empty() {
-                return self
-                    .refuse(
-                        rec,
-                        peer.ip(),
-                        true,
-                        StatusCode::FORBIDDEN,
-                        "sin_habilitacion",
-                        "su sistema no tiene habilitado el consumo de este servicio",
-                        start,
-                        now_ms,
-                    )
-                    .await;
-            }
-            let live: Vec<_> = grants.iter().filter(|g| g.valid_at(now_ms)).collect();
-            if live.is_empty() {
-                return self
-                    .refuse(
-                        rec,
-                        peer.ip(),
-                        true,
-                        StatusCode::FORBIDDEN,
-                        "habilitacion_no_vigente",
-                        "la habilitación de su sistema para este servicio no está vigente",
-                        start,
-                        now_ms,
-                    )
-                    .await;
-            }
-            // Several live grants (from several requests) may cover the call: the most generous
-            // rate applies (no rate at all beats any rate).
-            let best = live
-                .iter()
-                .filter(|g| g.allows(op_id.as_deref()))
-                .max_by(|a, b| match (a.rate, b.rate) {
-                    (None, None) => std::cmp::Ordering::Equal,
-                    (None, Some(_)) => std::cmp::Ordering::Greater,
-                    (Some(_), None) => std::cmp::Ordering::Less,
-                    (Some(x), Some(y)) => x.per_second.total_cmp(&y.per_second),
-                });
-            let Some(g) = best else {
-                return self
-                    .refuse(
-                        rec,
-                        peer.ip(),
-                        true,
-                        StatusCode::FORBIDDEN,
-                        "operacion_no_habilitada",
-                        "su habilitación no incluye esta operación",
-                        start,
-                        now_ms,
-                    )
-                    .await;
-            };
-            rec.grant_id = Some(g.grant_id.clone());
-            rec.request_code = Some(g.request_code.clone());
-            rate = g.rate;
-        }
-
-        // Phase 4, limit.
-        if let Some(rate) = rate.or(self.cfg.default_rate) {
-            let now_us = now_ms * 1000 + i64::from(start.elapsed().subsec_micros() % 1000);
-            if let Err(wait) = self.limiter.check(
-                &limit_key(rec.grant_id.as_deref(), &consumer.system_id, &route.service_id),
-                rate,
-                now_us,
-            ) {
-                self.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
-                let mut res = json_error(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "limite_excedido",
-                    "superó el límite de llamadas de su habilitación; reintente más tarde",
-                    &request_id,
-                );
-                if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
-                    res.headers_mut().insert(header::RETRY_AFTER, v);
-                }
-                rec.status = 429;
-                rec.refusal = Some("limite_excedido");
-                return self.finish(rec, res, start, Some(&consumer.system_id)).await;
-            }
-        }
-
-        // Phase 5, the sandbox answers from the description's examples.
-        if sandbox {
-            let res = match op.and_then(|o| o.example.as_ref()) {
-                Some((status, body)) => {
-                    let mut res = Response::new(Full::new(body.clone()));
-                    *res.status_mut() = StatusCode::from_u16(*status).unwrap_or(StatusCode::OK);
-                    res.headers_mut()
-                        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                    res.headers_mut().insert("x-iop-sandbox", HeaderValue::from_static("ficticio"));
-                    rec.status = res.status().as_u16();
-                    res
-                }
-                None => {
-                    rec.refusal = Some("sin_ejemplo");
-                    rec.status = 501;
-                    json_error(
-                        StatusCode::NOT_IMPLEMENTED,
-                        "sin_ejemplo",
-                        "la descripción del servicio no tiene un ejemplo para esta operación",
-                        &request_id,
-                    )
-                }
-            };
-            return self.finish(rec, res, start, Some(&consumer.system_id)).await;
-        }
-
-        // Phase 6, forward.
-        let res = self
-            .forward(req, &route, &rest, query.as_deref(), &consumer, &request_id, &mut rec)
-            .await;
-        self.finish(rec, res, start, Some(&consumer.system_id)).await
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn refuse(
-        &self,
-        mut rec: CallRecord,
-        ip: std::net::IpAddr,
-        authenticated: bool,
-        status: StatusCode,
-        code: &'static str,
-        msg: &str,
-        start: Instant,
-        now_ms: i64,
-    ) -> Response<Body> {
-        rec.status = status.as_u16();
-        rec.refusal = Some(code);
-        if !authenticated {
-            self.metrics.unauthenticated.fetch_add(1, Ordering::Relaxed);
-            let (verdict, flushed) = self.unauth.refusal(ip, now_ms);
-            if let Some(a) = flushed {
-                self.write_aggregate(a).await;
-            }
-            match verdict {
-                Unauth::Record => {}
-                Unauth::Count => {
-                    let res = json_error(status, code, msg, &rec.request_id);
-                    return self.respond(res, &rec.request_id);
-                }
-                Unauth::Throttle => {
-                    let mut res = json_error(
-                        StatusCode::TOO_MANY_REQUESTS,
-                        "demasiados_rechazos",
-                        "demasiadas llamadas sin credencial válida desde su dirección; espere un minuto",
-                        &rec.request_id,
-                    );
-                    res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
-                    return self.respond(res, &rec.request_id);
-                }
-            }
-        }
-        let res = json_error(status, code, msg, &rec.request_id);
-        let consumer = rec.system_id.clone();
-        self.finish(rec, res, start, consumer.as_ref()).await
+        call.run(parts, body).await
     }
 
     pub(crate) async fn write_aggregate(&self, a: crate::limit::Aggregate) {
@@ -408,107 +220,318 @@ impl Gateway {
             request_id: self.ids.next(),
             node: self.cfg.node.clone(),
             client_ip: a.ip.to_string(),
-            refusal: Some("agregado_sin_credencial"),
-            status: 401,
+            refusal: Some(Refusal::AgregadoSinCredencial.code()),
+            status: Refusal::AgregadoSinCredencial.status().as_u16(),
             aggregated: Some(a.count),
             ..Default::default()
         };
         let _ = self.writer.write(&rec).await;
     }
+}
 
-    fn respond(&self, mut res: Response<Body>, request_id: &str) -> Response<Body> {
-        if let Ok(v) = HeaderValue::from_str(request_id) {
-            res.headers_mut().insert("x-request-id", v);
+/// One call on its way through the phases.
+struct Call<'g> {
+    gw: &'g Gateway,
+    snap: &'g Snapshot,
+    start: Instant,
+    now_ms: i64,
+    peer: SocketAddr,
+    tls: bool,
+    /// A valid credential was presented (refusals of the others are limited per address).
+    authenticated: bool,
+    rec: CallRecord,
+}
+
+/// Where a call goes: the route and operation matched on the canonical path.
+struct Target<'s> {
+    route: &'s Arc<Route>,
+    /// What follows the base path, as forwarded.
+    rest: String,
+    op: Option<&'s Operation>,
+}
+
+impl<'g> Call<'g> {
+    async fn run(mut self, mut parts: Parts, body: hyper::body::Incoming) -> Response<Body> {
+        let query = parts.uri.query();
+        let consumer = self.authenticate(&parts.headers, query);
+        let path = match path::canonicalize(parts.uri.path()) {
+            Ok(p) => p,
+            Err((_, valid_prefix)) => {
+                self.record_base_only(&valid_prefix);
+                return self.refuse(Refusal::RutaNoCanonica).await;
+            }
+        };
+        let target = self.route(&parts.method, &path, query);
+        // No service there: 404 whoever asks (deny by default says nothing more).
+        if let Err(r @ Refusal::ServicioInexistente) = target {
+            return self.refuse(r).await;
         }
-        res
+        let consumer = match consumer {
+            Ok(c) => c,
+            Err(r) => return self.refuse(r).await,
+        };
+        let target = match target {
+            Ok(t) => t,
+            Err(r) => return self.refuse(r).await,
+        };
+        let sandbox = self.rec.sandbox;
+        let rate = if sandbox {
+            None
+        } else {
+            match self.authorize(&consumer, &target) {
+                Ok(rate) => rate,
+                Err(r) => return self.refuse(r).await,
+            }
+        };
+        if let Err(res) = self.limit(rate, &consumer, &target) {
+            return self.finish(res, Some(&consumer.system_id)).await;
+        }
+        let res = if sandbox {
+            self.sandbox(&target)
+        } else {
+            let headers = std::mem::take(&mut parts.headers);
+            self.forward(&parts.method, headers, body, &target, query, &consumer).await
+        };
+        self.finish(res, Some(&consumer.system_id)).await
     }
 
-    /// Records the call, then releases the response (never the other way round).
-    async fn finish(&self, mut rec: CallRecord, res: Response<Body>, start: Instant, consumer: Option<&Arc<str>>) -> Response<Body> {
-        rec.latency_us = start.elapsed().as_micros() as u64;
-        if rec.status == 0 {
-            rec.status = res.status().as_u16();
+    /// Phase 1: the call's one credential, checked against the snapshot and the revocations made
+    /// since it was built.
+    fn authenticate(&mut self, headers: &HeaderMap, query: Option<&str>) -> Result<Arc<Consumer>, Refusal> {
+        let consumer = match self.gw.credential(headers, query)? {
+            Credential::None => Err(AuthError::Missing),
+            Credential::ApiKey(k) => auth::by_api_key(self.snap, &self.gw.keys, k, self.now_ms),
+            Credential::Jwt(t) => auth::by_jwt(self.snap, t, self.now_ms),
         }
-        if let (Some(svc), Some(c)) = (rec.service_id.as_ref(), consumer) {
-            self.metrics.observe(svc, c, rec.status, rec.latency_us);
-        }
-        if !self.writer.write(&rec).await {
-            return json_error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "registro_no_disponible",
-                "no se pudo registrar la llamada; no se entrega la respuesta",
-                &rec.request_id,
-            );
-        }
-        let id = rec.request_id.clone();
-        self.respond(res, &id)
+        .and_then(|c| {
+            if self.gw.snapshot.is_revoked(&c.credential_id) {
+                Err(AuthError::UnknownKey)
+            } else {
+                Ok(c)
+            }
+        })
+        .map_err(AuthError::refusal)?;
+        self.authenticated = true;
+        self.rec.system_id = Some(consumer.system_id.clone());
+        self.rec.system_code = Some(consumer.system_code.clone());
+        self.rec.credential_id = Some(consumer.credential_id.clone());
+        Ok(consumer)
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// A refused non-canonical path is recorded as the base path it was aimed at, if any: never
+    /// what was refused.
+    fn record_base_only(&mut self, valid_prefix: &str) {
+        let lookup = valid_prefix.strip_prefix("/fake").filter(|p| p.starts_with('/'));
+        self.rec.sandbox = lookup.is_some();
+        let candidate = format!("{}/", lookup.unwrap_or(valid_prefix));
+        match self.snap.route(&candidate) {
+            Some((route, _)) => {
+                self.rec.service_id = Some(route.service_id.clone());
+                self.rec.path = format!("{}{}", if self.rec.sandbox { "/fake" } else { "" }, route.base_path);
+            }
+            None => self.rec.path = "/".to_owned(),
+        }
+    }
+
+    /// Phase 2: the service (longest base path; `/fake/…` is its sandbox) and the operation.
+    fn route(&mut self, method: &hyper::Method, path: &CanonicalPath<'_>, query: Option<&str>) -> Result<Target<'g>, Refusal> {
+        let full = &*path.matching;
+        let (sandbox, lookup) = match full.strip_prefix("/fake") {
+            Some(rest) if rest.starts_with('/') => (true, rest),
+            _ => (false, full),
+        };
+        self.rec.sandbox = sandbox;
+        let Some((route, rest)) = self.snap.route(lookup) else {
+            self.rec.path = self.masked(&path.forward, query, None, None);
+            return Err(Refusal::ServicioInexistente);
+        };
+        self.rec.service_id = Some(route.service_id.clone());
+        let op = route.operation(method, rest);
+        let op_ref = op.ok().flatten();
+        self.rec.operation = op_ref.map(|o| o.id.clone());
+        let rest_fwd = path.forward_rest(full.len() - rest.len());
+        let base_fwd = path.forward.get(..path.forward.len() - rest_fwd.len()).unwrap_or_default();
+        self.rec.path = self.masked(base_fwd, query, Some((route, rest_fwd)), op_ref);
+        match op {
+            Ok(op) => Ok(Target {
+                route,
+                rest: rest_fwd.to_owned(),
+                op,
+            }),
+            Err(_) => Err(Refusal::OperacionInexistente),
+        }
+    }
+
+    /// The path and query as they may be recorded: personal identifiers replaced by keyed hashes,
+    /// credentials by [`HIDDEN`].
+    fn masked(&self, base: &str, query: Option<&str>, rest: Option<(&Route, &str)>, op: Option<&Operation>) -> String {
+        let keys = &self.gw.keys;
+        let mut out = String::with_capacity(base.len() + rest.map_or(0, |r| r.1.len()) + query.map_or(0, str::len) + 16);
+        out.push_str(base);
+        if let Some((_, rest)) = rest {
+            match op {
+                Some(op) if op.segments.iter().any(|s| matches!(s, Segment::Param { pii: true, .. })) => {
+                    for (i, (seg, part)) in op.segments.iter().zip(rest.split('/')).enumerate() {
+                        if i > 0 {
+                            out.push('/');
+                        }
+                        match seg {
+                            Segment::Param { pii: true, .. } => out.push_str(&keys.pii_hash(part)),
+                            _ => out.push_str(part),
+                        }
+                    }
+                }
+                _ => out.push_str(rest),
+            }
+        }
+        if let Some(q) = query {
+            let route = rest.map(|r| r.0);
+            let pii = |name: &str| {
+                route.is_some_and(|r| r.pii_query.iter().any(|p| &**p == name))
+                    || op.is_some_and(|o| o.pii_query.iter().any(|p| &**p == name))
+            };
+            out.push('?');
+            for (i, pair) in q.split('&').enumerate() {
+                if i > 0 {
+                    out.push('&');
+                }
+                match pair.split_once('=') {
+                    Some((k, _)) if self.gw.is_credential_param(k) => {
+                        out.push_str(k);
+                        out.push('=');
+                        out.push_str(HIDDEN);
+                    }
+                    None if self.gw.is_credential_param(pair) => out.push_str(pair),
+                    Some((k, v)) if pii(k) => {
+                        out.push_str(k);
+                        out.push('=');
+                        out.push_str(&keys.pii_hash(v));
+                    }
+                    _ => out.push_str(pair),
+                }
+            }
+        }
+        out
+    }
+
+    /// Phase 3: a grant valid now that covers the operation; its rate, if it has one. The sandbox
+    /// skips it (fictitious data only).
+    fn authorize(&mut self, consumer: &Consumer, target: &Target<'_>) -> Result<Option<crate::Rate>, Refusal> {
+        let grants = self.snap.grants(&consumer.system_id, &target.route.service_id);
+        if grants.is_empty() {
+            return Err(Refusal::SinHabilitacion);
+        }
+        let now = self.now_ms;
+        let op_id = target.op.map(|o| &*o.id);
+        // Several live grants (from several requests) may cover the call: the most generous rate
+        // applies (no rate at all beats any rate).
+        let mut live = grants.iter().filter(|g| g.valid_at(now)).peekable();
+        if live.peek().is_none() {
+            return Err(Refusal::HabilitacionNoVigente);
+        }
+        let best = live.filter(|g| g.allows(op_id)).max_by(|a, b| match (a.rate, b.rate) {
+            (None, None) => std::cmp::Ordering::Equal,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (Some(x), Some(y)) => x.per_second.total_cmp(&y.per_second),
+        });
+        let g = best.ok_or(Refusal::OperacionNoHabilitada)?;
+        self.rec.grant_id = Some(g.grant_id.clone());
+        self.rec.request_code = Some(g.request_code.clone());
+        Ok(g.rate)
+    }
+
+    /// Phase 4: the grant's rate (or the default one), per consumer × service.
+    fn limit(&mut self, rate: Option<crate::Rate>, consumer: &Consumer, target: &Target<'_>) -> Result<(), Response<Body>> {
+        let Some(rate) = rate.or(self.gw.cfg.default_rate) else {
+            return Ok(());
+        };
+        let now_us = self.now_ms * 1000 + i64::from(self.start.elapsed().subsec_micros() % 1000);
+        let key = limit_key(self.rec.grant_id.as_deref(), &consumer.system_id, &target.route.service_id);
+        let Err(wait) = self.gw.limiter.check(&key, rate, now_us) else {
+            return Ok(());
+        };
+        self.gw.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
+        let mut res = json_error(Refusal::LimiteExcedido, &self.rec.request_id);
+        if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        self.rec.status = res.status().as_u16();
+        self.rec.refusal = Some(Refusal::LimiteExcedido.code());
+        Err(res)
+    }
+
+    /// Phase 5a: the sandbox answers from the description's examples.
+    fn sandbox(&mut self, target: &Target<'_>) -> Response<Body> {
+        match target.op.and_then(|o| o.example.as_ref()) {
+            Some((status, body)) => {
+                let mut res = Response::new(Full::new(body.clone()));
+                *res.status_mut() = StatusCode::from_u16(*status).unwrap_or(StatusCode::OK);
+                res.headers_mut()
+                    .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                res.headers_mut().insert("x-iop-sandbox", HeaderValue::from_static("ficticio"));
+                res
+            }
+            None => {
+                self.rec.refusal = Some(Refusal::SinEjemplo.code());
+                json_error(Refusal::SinEjemplo, &self.rec.request_id)
+            }
+        }
+    }
+
+    /// Phase 5b: forwards to the service's upstreams in turn (only a failed connection moves on).
     async fn forward(
-        &self,
-        req: Request<hyper::body::Incoming>,
-        route: &Route,
-        rest: &str,
+        &mut self,
+        method: &hyper::Method,
+        mut headers: HeaderMap,
+        body: hyper::body::Incoming,
+        target: &Target<'_>,
         query: Option<&str>,
         consumer: &Consumer,
-        request_id: &str,
-        rec: &mut CallRecord,
     ) -> Response<Body> {
-        let declared = req
-            .headers()
+        let route = &**target.route;
+        let declared = headers
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
         if declared.is_some_and(|n| n > route.max_body_bytes as u64) {
-            rec.refusal = Some("cuerpo_muy_grande");
-            return json_error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "cuerpo_muy_grande",
-                "el cuerpo de la petición supera el máximo del servicio",
-                request_id,
-            );
+            return self.fail(Refusal::CuerpoMuyGrande);
         }
-        let (parts, body) = req.into_parts();
         let body = match Limited::new(body, route.max_body_bytes).collect().await {
             Ok(b) => b.to_bytes(),
-            Err(_) => {
-                rec.refusal = Some("cuerpo_muy_grande");
-                return json_error(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "cuerpo_muy_grande",
-                    "el cuerpo de la petición supera el máximo del servicio",
-                    request_id,
-                );
-            }
+            Err(_) => return self.fail(Refusal::CuerpoMuyGrande),
         };
-        rec.bytes_in = body.len() as u64;
-        let mut headers = parts.headers;
-        strip_hop_by_hop(&mut headers);
-        headers.remove("apikey");
-        headers.remove(header::AUTHORIZATION);
-        headers.remove(header::HOST);
-        for h in [
-            "x-consumer-id",
-            "x-consumer-username",
-            "x-consumer-custom-id",
-            "x-credential-identifier",
-            "x-anonymous-consumer",
-        ] {
-            headers.remove(h);
-        }
+        self.rec.bytes_in = body.len() as u64;
+        clean_request_headers(&mut headers);
         let set = |headers: &mut HeaderMap, name: &'static str, value: &str| {
             if let Ok(v) = HeaderValue::from_str(value) {
                 headers.insert(name, v);
             }
         };
+        let request_id = &self.rec.request_id;
         set(&mut headers, "x-request-id", request_id);
+        if let Some(c) = &self.rec.client_request_id {
+            set(&mut headers, "x-client-request-id", c);
+        }
         set(&mut headers, "x-consumer-id", &consumer.system_id);
         set(&mut headers, "x-consumer-username", &consumer.system_code);
         set(&mut headers, "x-consumer-custom-id", &consumer.entity_sigla);
         set(&mut headers, "x-credential-identifier", &consumer.credential_id);
+        let ip = self.peer.ip();
+        let proto = if self.tls { "https" } else { "http" };
+        let forwarded = match ip {
+            std::net::IpAddr::V4(v4) => format!("for={v4};proto={proto}"),
+            std::net::IpAddr::V6(v6) => format!("for=\"[{v6}]\";proto={proto}"),
+        };
+        set(&mut headers, "forwarded", &forwarded);
+        set(&mut headers, "x-forwarded-for", &self.rec.client_ip);
+        set(&mut headers, "x-forwarded-proto", proto);
         if !headers.contains_key("traceparent") {
-            let trace = format!("00-{}-{}-01", pad32(request_id), &self.ids.next()[16..32]);
+            let trace = format!(
+                "00-{}-{}-01",
+                pad32(request_id),
+                self.gw.ids.next().get(16..32).unwrap_or("0000000000000001")
+            );
             set(&mut headers, "traceparent", &trace);
         }
         for (k, v) in &route.upstream_headers {
@@ -516,22 +539,22 @@ impl Gateway {
         }
 
         let n = route.upstreams.len().max(1);
-        let first = (self.rr.fetch_add(1, Ordering::Relaxed) as usize) % n;
-        let mut last_err = "servicio_no_disponible";
+        let first = (self.gw.rr.fetch_add(1, Ordering::Relaxed) as usize) % n;
+        let mut last_err = Refusal::ServicioNoDisponible;
         for attempt in 0..n {
             let Some(base) = route.upstreams.get((first + attempt) % n) else {
                 break;
             };
             let Some(authority) = base.authority() else { break };
-            // Origin-form target: the upstream's path prefix, the rest, the query.
+            // Origin-form target: the upstream's path prefix, the rest (canonical), the query.
             let prefix = base.path().trim_end_matches('/');
-            let target = match query {
-                Some(q) => format!("{prefix}/{rest}?{q}"),
-                None => format!("{prefix}/{rest}"),
+            let uri = match query {
+                Some(q) => format!("{prefix}/{}?{q}", target.rest),
+                None => format!("{prefix}/{}", target.rest),
             };
-            let Ok(uri) = target.parse::<hyper::Uri>() else { break };
-            let mut up = Request::new(Full::new(body.clone()));
-            *up.method_mut() = parts.method.clone();
+            let Ok(uri) = uri.parse::<hyper::Uri>() else { break };
+            let mut up = hyper::Request::new(Full::new(body.clone()));
+            *up.method_mut() = method.clone();
             *up.uri_mut() = uri;
             *up.headers_mut() = if attempt + 1 == n {
                 std::mem::take(&mut headers)
@@ -541,55 +564,101 @@ impl Gateway {
             if let Ok(v) = HeaderValue::from_str(authority.as_str()) {
                 up.headers_mut().insert(header::HOST, v);
             }
-            match tokio::time::timeout(
-                route.timeout,
-                self.pool.send(
-                    authority.as_str(),
-                    if base.scheme_str() == Some("https") {
-                        route.tls.as_ref()
-                    } else {
-                        None
-                    },
-                    up,
-                    self.cfg.max_response_bytes,
-                ),
-            )
-            .await
-            {
+            let tls = if base.scheme_str() == Some("https") {
+                route.tls.as_ref()
+            } else {
+                None
+            };
+            let sent = self
+                .gw
+                .pool
+                .send(authority.as_str(), tls, route.connect_timeout, up, self.gw.cfg.max_response_bytes);
+            match tokio::time::timeout(route.timeout, sent).await {
                 Err(_) => {
-                    self.metrics.upstream_errors.fetch_add(1, Ordering::Relaxed);
-                    rec.refusal = Some("tiempo_agotado");
-                    return json_error(
-                        StatusCode::GATEWAY_TIMEOUT,
-                        "tiempo_agotado",
-                        "el servicio de la entidad publicadora no respondió a tiempo",
-                        request_id,
-                    );
+                    self.gw.metrics.upstream_errors.fetch_add(1, Ordering::Relaxed);
+                    return self.fail(Refusal::TiempoAgotado);
                 }
                 Ok(Err(PoolError::Connect)) if attempt + 1 < n => continue,
                 Ok(Err(PoolError::Connect | PoolError::Send)) => break,
                 Ok(Err(PoolError::TooBig)) => {
-                    last_err = "respuesta_muy_grande";
+                    last_err = Refusal::RespuestaMuyGrande;
+                    break;
+                }
+                Ok(Err(PoolError::Body)) => {
+                    last_err = Refusal::RespuestaInterrumpida;
                     break;
                 }
                 Ok(Ok((mut p, bytes))) => {
-                    rec.upstream_status = Some(p.status.as_u16());
-                    rec.bytes_out = bytes.len() as u64;
+                    self.rec.upstream_status = Some(p.status.as_u16());
+                    self.rec.bytes_out = bytes.len() as u64;
                     strip_hop_by_hop(&mut p.headers);
                     p.headers.remove(header::CONTENT_LENGTH);
+                    for h in &self.gw.cfg.strip_response_headers {
+                        p.headers.remove(h);
+                    }
                     return Response::from_parts(p, Full::new(bytes));
                 }
             }
         }
-        self.metrics.upstream_errors.fetch_add(1, Ordering::Relaxed);
-        rec.refusal = Some(last_err);
-        json_error(
-            StatusCode::BAD_GATEWAY,
-            last_err,
-            "no se pudo obtener respuesta del servicio de la entidad publicadora",
-            request_id,
-        )
+        self.gw.metrics.upstream_errors.fetch_add(1, Ordering::Relaxed);
+        self.fail(last_err)
     }
+
+    /// An answer of the gateway's own after the call was let through (upstream failures, body
+    /// too large): recorded with its code.
+    fn fail(&mut self, r: Refusal) -> Response<Body> {
+        self.rec.refusal = Some(r.code());
+        json_error(r, &self.rec.request_id)
+    }
+
+    /// Ends the call with a refusal. Refusals of callers without a valid credential are limited
+    /// per address, and past a number per window only counted in one aggregate record.
+    async fn refuse(mut self, r: Refusal) -> Response<Body> {
+        self.rec.status = r.status().as_u16();
+        self.rec.refusal = Some(r.code());
+        if !self.authenticated {
+            self.gw.metrics.unauthenticated.fetch_add(1, Ordering::Relaxed);
+            let (verdict, flushed) = self.gw.unauth.refusal(self.peer.ip(), self.now_ms);
+            if let Some(a) = flushed {
+                self.gw.write_aggregate(a).await;
+            }
+            match verdict {
+                Unauth::Record => {}
+                Unauth::Count => return respond(json_error(r, &self.rec.request_id), &self.rec.request_id),
+                Unauth::Throttle => {
+                    let mut res = json_error(Refusal::DemasiadosRechazos, &self.rec.request_id);
+                    res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+                    return respond(res, &self.rec.request_id);
+                }
+            }
+        }
+        let res = json_error(r, &self.rec.request_id);
+        let consumer = self.rec.system_id.clone();
+        self.finish(res, consumer.as_ref()).await
+    }
+
+    /// Records the call, then releases the response (never the other way round).
+    async fn finish(mut self, res: Response<Body>, consumer: Option<&Arc<str>>) -> Response<Body> {
+        let rec = &mut self.rec;
+        rec.latency_us = self.start.elapsed().as_micros() as u64;
+        if rec.status == 0 {
+            rec.status = res.status().as_u16();
+        }
+        if let (Some(svc), Some(c)) = (rec.service_id.as_ref(), consumer) {
+            self.gw.metrics.observe(svc, c, rec.status, rec.latency_us);
+        }
+        if !self.gw.writer.write(rec).await {
+            return json_error(Refusal::RegistroNoDisponible, &rec.request_id);
+        }
+        respond(res, &rec.request_id)
+    }
+}
+
+fn respond(mut res: Response<Body>, request_id: &str) -> Response<Body> {
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        res.headers_mut().insert("x-request-id", v);
+    }
+    res
 }
 
 /// Limits are per consumer × service: keyed by the grant (or, for the default rate, by system and
@@ -617,4 +686,54 @@ fn json_plain(status: StatusCode, body: &'static str) -> Response<Body> {
     res.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_that_read_as_reserved_ones_are_dropped() {
+        let mut h = HeaderMap::new();
+        for (k, v) in [
+            ("x_consumer_id", "falso"),
+            ("x-consumer-id", "falso"),
+            ("X_Request_Id", "falso"),
+            ("x-forwarded-for", "10.0.0.1"),
+            ("x_forwarded_host", "evil"),
+            ("x-forwarded-proto", "https"),
+            ("forwarded", "for=10.0.0.1"),
+            ("x-real-ip", "10.0.0.1"),
+            ("api_key", "iop_k_x"),
+            ("apikey", "iop_k_x"),
+            ("authorization", "Bearer x"),
+            ("connection", "x-mio"),
+            ("x-mio", "hop"),
+            ("x-consumidor", "se queda"),
+            ("accept", "application/json"),
+        ] {
+            h.append(
+                HeaderName::from_bytes(k.as_bytes()).unwrap_or_else(|e| panic!("{e}")),
+                HeaderValue::from_static(v),
+            );
+        }
+        clean_request_headers(&mut h);
+        let mut left: Vec<&str> = h.keys().map(HeaderName::as_str).collect();
+        left.sort_unstable();
+        assert_eq!(left, ["accept", "x-consumidor"]);
+    }
+
+    #[test]
+    fn client_request_ids_are_short_and_plain() {
+        let id = |v: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert("x-request-id", HeaderValue::from_static(v));
+            client_request_id(&h)
+        };
+        assert_eq!(id("abc-123_x.y"), Some("abc-123_x.y".into()));
+        assert_eq!(id("con espacio"), None);
+        assert_eq!(id("a/b"), None);
+        assert_eq!(id("x".repeat(65).leak()), None);
+        assert_eq!(id(""), None);
+    }
 }

@@ -41,7 +41,12 @@ impl Durability {
 pub struct CallRecord {
     /// Unix milliseconds when the call arrived.
     pub ts_ms: i64,
+    /// The gateway's own id of the call (sent upstream as `X-Request-Id`).
     pub request_id: String,
+    /// The client's `X-Request-Id`, if it sent a short and plain one (passed on as
+    /// `X-Client-Request-Id`); never used to find the call.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_request_id: Option<String>,
     pub node: Arc<str>,
     pub client_ip: String,
     pub system_id: Option<Arc<str>>,
@@ -70,7 +75,10 @@ pub struct CallRecord {
 
 struct Pending {
     buf: Vec<u8>,
+    /// The chain as of the last record queued...
     chain: iop_audit::Chain,
+    /// ...and as of the last record on disk: a failed write rewinds to it.
+    committed: iop_audit::Chain,
     /// Off only to measure what the chain costs (such records do not verify).
     chained: bool,
     waiters: Vec<oneshot::Sender<bool>>,
@@ -85,6 +93,9 @@ struct Segment {
 }
 
 struct Shared {
+    /// Tests only: the next write stops halfway and fails, as on a full disk.
+    #[cfg(test)]
+    fail_next_write: std::sync::atomic::AtomicBool,
     pending: std::sync::Mutex<Pending>,
     segment: std::sync::Mutex<Segment>,
     wake: tokio::sync::Notify,
@@ -204,10 +215,13 @@ impl RecordWriter {
             pending: std::sync::Mutex::new(Pending {
                 buf: Vec::with_capacity(1 << 16),
                 chain,
+                committed: chain,
                 chained,
                 waiters: Vec::with_capacity(256),
                 scheduled: false,
             }),
+            #[cfg(test)]
+            fail_next_write: Default::default(),
             segment: std::sync::Mutex::new(Segment { file, written: 0, seq }),
             wake: tokio::sync::Notify::new(),
             durability,
@@ -221,10 +235,10 @@ impl RecordWriter {
                 flusher.wake.notified().await;
                 // Let the calls that are ready run first, so that they join this batch.
                 tokio::task::yield_now().await;
-                let (buf, waiters) = {
+                let (buf, waiters, before, after) = {
                     let mut p = flusher.pending.lock().unwrap_or_else(|e| e.into_inner());
                     p.scheduled = false;
-                    (std::mem::take(&mut p.buf), std::mem::take(&mut p.waiters))
+                    (std::mem::take(&mut p.buf), std::mem::take(&mut p.waiters), p.committed, p.chain)
                 };
                 if waiters.is_empty() {
                     continue;
@@ -236,10 +250,25 @@ impl RecordWriter {
                         tokio::task::spawn_blocking(move || f.append(&buf)).await.unwrap_or(false)
                     }
                 };
+                let mut failed = Vec::new();
+                {
+                    let mut p = flusher.pending.lock().unwrap_or_else(|e| e.into_inner());
+                    if ok {
+                        p.committed = after;
+                    } else {
+                        // Nothing of the batch is on disk (the file was cut back): the chain
+                        // rewinds, and the records queued meanwhile, chained after the lost ones,
+                        // fail with them. None of them was acknowledged.
+                        p.chain = before;
+                        p.committed = before;
+                        p.buf.clear();
+                        failed = std::mem::take(&mut p.waiters);
+                    }
+                }
                 if !ok {
                     tracing::error!("no se pudo escribir el registro de llamadas");
                 }
-                for w in waiters {
+                for w in waiters.into_iter().chain(failed) {
                     let _ = w.send(ok);
                 }
             }
@@ -275,14 +304,26 @@ impl RecordWriter {
 }
 
 impl Shared {
+    /// Appends `buf` whole, or leaves the segment as it was: a failed or partial write is cut
+    /// back, or if even that fails the segment is abandoned for a new one, so that no later record
+    /// is ever glued to a torn one.
     fn append(&self, buf: &[u8]) -> bool {
         let mut seg = self.segment.lock().unwrap_or_else(|e| e.into_inner());
-        let mut ok = seg.file.write_all(buf).is_ok();
+        let mut ok = self.write_all(&mut seg.file, buf).is_ok();
         if ok && self.durability == Durability::Fsync {
             ok = seg.file.sync_data().is_ok();
         }
-        seg.written += buf.len() as u64;
-        if ok && seg.written >= self.segment_bytes {
+        if !ok {
+            let cut = seg.file.set_len(seg.written).and_then(|()| seg.file.sync_data());
+            if cut.is_err() {
+                seg.written = self.segment_bytes;
+            } else {
+                return false;
+            }
+        } else {
+            seg.written += buf.len() as u64;
+        }
+        if seg.written >= self.segment_bytes {
             let next = seg.seq + 1;
             match open_segment(&self.dir, &self.node, next) {
                 Ok(f) => {
@@ -292,10 +333,22 @@ impl Shared {
                         seq: next,
                     };
                 }
-                Err(e) => tracing::error!(error = %e, "no se pudo abrir un nuevo segmento de registros"),
+                Err(e) => {
+                    tracing::error!(error = %e, "no se pudo abrir un nuevo segmento de registros");
+                    return false;
+                }
             }
         }
         ok
+    }
+
+    fn write_all(&self, file: &mut std::fs::File, buf: &[u8]) -> std::io::Result<()> {
+        #[cfg(test)]
+        if self.fail_next_write.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            file.write_all(buf.get(..buf.len() / 2).unwrap_or_default())?;
+            return Err(std::io::Error::other("sin espacio (simulado)"));
+        }
+        file.write_all(buf)
     }
 }
 
@@ -337,6 +390,33 @@ mod tests {
             assert_eq!(text.lines().count(), 200);
             assert!(text.contains("\"request_id\":\"r199\""));
         }
+    }
+
+    #[tokio::test]
+    async fn a_failed_write_is_cut_back_and_the_chain_rewinds() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let w = RecordWriter::start(dir.path(), "n1", Durability::Os, 1 << 30, None).unwrap_or_else(|e| panic!("{e}"));
+        let rec = |id: &str| CallRecord {
+            request_id: id.into(),
+            ..Default::default()
+        };
+        assert!(w.write(&rec("a")).await);
+        w.shared.fail_next_write.store(true, std::sync::atomic::Ordering::SeqCst);
+        assert!(!w.write(&rec("b")).await, "a record not on disk is never acknowledged");
+        assert!(w.write(&rec("c")).await);
+        let text: String = segments(dir.path())
+            .unwrap_or_default()
+            .iter()
+            .map(|f| std::fs::read_to_string(f).unwrap_or_default())
+            .collect();
+        assert!(!text.contains("\"b\""), "no torn half of the failed record: {text}");
+        let mut check = iop_audit::ChainCheck::new("llamadas", "n1", None, true);
+        for line in text.lines() {
+            let (seq, _) = iop_audit::head_of(line.as_bytes()).unwrap_or_else(|| panic!("línea sin cadena: {line}"));
+            check.push(seq, line.as_bytes(), None).unwrap_or_else(|p| panic!("{p}"));
+        }
+        let s = check.finish().unwrap_or_else(|p| panic!("{p}"));
+        assert_eq!((s.first, s.last), (1, 2), "a then c, with no gap");
     }
 
     #[tokio::test]

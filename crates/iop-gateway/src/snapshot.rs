@@ -84,7 +84,9 @@ impl Operation {
         for seg in &self.segments {
             match (seg, parts.next()) {
                 (Segment::Literal(l), Some(p)) if **l == *p => {}
-                (Segment::Param { .. }, Some(_)) => {}
+                // A parameter never stands for `.` or `..` (canonical paths have none; this holds
+                // even for a path that did not come through the canonicaliser).
+                (Segment::Param { .. }, Some(p)) if p != "." && p != ".." => {}
                 _ => return false,
             }
         }
@@ -115,7 +117,7 @@ pub struct Route {
     pub pii_query: Vec<Box<str>>,
     pub max_body_bytes: usize,
     /// For https upstreams: the TLS client settings (trusted CAs, client certificate).
-    pub tls: Option<Arc<rustls::ClientConfig>>,
+    pub tls: Option<crate::pool::TlsUpstream>,
 }
 
 impl Route {
@@ -144,11 +146,21 @@ pub enum JwtVerifier {
     Es256(Arc<[u8]>),
 }
 
+/// What a JWT credential demands of its tokens besides the signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct JwtPolicy {
+    /// Tokens without `exp` are refused (the default for new credentials).
+    pub require_exp: bool,
+    /// `exp` may lie at most this many seconds ahead.
+    pub max_lifetime_s: Option<u32>,
+}
+
 /// A JWT credential: its `iss` names it; its verifier checks the signature, and only with its own
 /// algorithm.
 #[derive(Debug, Clone)]
 pub struct JwtKey {
     pub verifier: JwtVerifier,
+    pub policy: JwtPolicy,
     pub consumer: Arc<Consumer>,
 }
 
@@ -244,12 +256,20 @@ impl SnapshotBuilder {
         self.snap.api_keys.insert(hash, consumer);
     }
 
+    /// An HS256 credential that accepts tokens without `exp` (tests and benchmarks).
     pub fn jwt(&mut self, iss: &str, secret: Vec<u8>, consumer: Arc<Consumer>) {
-        self.jwt_with(iss, JwtVerifier::Hs256(secret.into()), consumer);
+        self.jwt_with(iss, JwtVerifier::Hs256(secret.into()), JwtPolicy::default(), consumer);
     }
 
-    pub fn jwt_with(&mut self, iss: &str, verifier: JwtVerifier, consumer: Arc<Consumer>) {
-        self.snap.jwt.insert(iss.into(), JwtKey { verifier, consumer });
+    pub fn jwt_with(&mut self, iss: &str, verifier: JwtVerifier, policy: JwtPolicy, consumer: Arc<Consumer>) {
+        self.snap.jwt.insert(
+            iss.into(),
+            JwtKey {
+                verifier,
+                policy,
+                consumer,
+            },
+        );
     }
 
     pub fn grant(&mut self, system_id: Arc<str>, service_id: Arc<str>, g: Grant) {

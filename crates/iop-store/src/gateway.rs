@@ -100,6 +100,10 @@ pub struct CredentialRec {
     pub expires_at: Option<OffsetDateTime>,
     pub revoked_at: Option<OffsetDateTime>,
     pub replaced_by: Option<CredentialId>,
+    /// JWT: tokens without `exp` are refused.
+    pub jwt_require_exp: bool,
+    /// JWT: `exp` may lie at most this many seconds ahead.
+    pub jwt_max_lifetime_s: Option<i64>,
 }
 
 /// A published service as the compiler sees it.

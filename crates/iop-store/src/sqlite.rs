@@ -19,6 +19,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/sqlite/0001_init.sql")),
     (2, "gateway", include_str!("../migrations/sqlite/0002_gateway.sql")),
     (3, "audit", include_str!("../migrations/sqlite/0003_audit.sql")),
+    (4, "jwt_policy", include_str!("../migrations/sqlite/0004_jwt_policy.sql")),
 ];
 
 /// The newest schema version this build knows.

@@ -63,6 +63,14 @@ pub struct FileConfig {
     pub archivo_auditoria: Option<PathBuf>,
     /// Benchmarks only: `false` writes call records without their hash chain (they do not verify).
     pub cadena_llamadas: Option<bool>,
+    /// A bearer token that may read `/metrics` (Prometheus' `authorization`); at least 32
+    /// characters. Without it only an Administrador may.
+    pub metricas_token: Option<String>,
+    /// Query parameters that carry a credential (refused, and recorded as `[oculto]`). Default:
+    /// apikey, api_key, api-key, token, access_token, jwt, key.
+    pub parametros_credencial: Option<Vec<String>>,
+    /// Upstream response headers never passed on to consumers (default: server, x-powered-by).
+    pub cabeceras_ocultas_respuesta: Option<Vec<String>>,
 }
 
 /// Everything `iop serve` needs.
@@ -177,6 +185,29 @@ pub fn resolve(o: &Overrides, f: FileConfig) -> Result<Settings, ConfigError> {
     if let Some(v) = f.login_ventana_segundos {
         control.login_window = Duration::from_secs(v.max(1));
     }
+    if let Some(t) = &f.metricas_token {
+        if t.len() < 32 || !t.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(ConfigError("metricas_token: al menos 32 caracteres visibles, sin espacios".into()));
+        }
+        control.metrics_token = Some(t.clone());
+    }
+    let mut gateway = iop_gateway::GatewayConfig::default();
+    if let Some(names) = &f.parametros_credencial {
+        gateway.credential_query_names = names
+            .iter()
+            .map(|n| n.trim().to_lowercase().into_boxed_str())
+            .filter(|n| !n.is_empty())
+            .collect();
+    }
+    if let Some(names) = &f.cabeceras_ocultas_respuesta {
+        gateway.strip_response_headers = names
+            .iter()
+            .map(|n| {
+                iop_gateway::HeaderName::from_bytes(n.trim().to_ascii_lowercase().as_bytes())
+                    .map_err(|_| ConfigError(format!("cabeceras_ocultas_respuesta: «{n}» no es un nombre de cabecera")))
+            })
+            .collect::<Result<_, _>>()?;
+    }
     let durability = match f.registro_llamadas.as_deref() {
         None => iop_gateway::Durability::Os,
         Some(v) => iop_gateway::Durability::parse(v)
@@ -219,7 +250,7 @@ pub fn resolve(o: &Overrides, f: FileConfig) -> Result<Settings, ConfigError> {
             node: node_name.as_str().into(),
             unauth_record_per_window: f.rechazos_registrados_por_minuto.unwrap_or(60),
             unauth_allow_per_window: f.rechazos_permitidos_por_minuto.unwrap_or(600).max(1),
-            ..Default::default()
+            ..gateway
         },
     })
 }

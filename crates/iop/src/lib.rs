@@ -3,4 +3,6 @@
 pub mod audit_cli;
 pub mod config;
 pub mod demo;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod server;

@@ -43,8 +43,8 @@ pub async fn login(
     // An unknown user is checked against a dummy hash, so timing does not tell who exists.
     let ok = verify_password(input.contrasena, user.as_ref().map(|u| u.password_hash.clone())).await;
     let Some(user) = user.filter(|u| ok && u.active) else {
-        st.throttle.fail(&acct_key, now);
-        st.throttle.fail(&ip_key, now);
+        st.throttle.fail(&acct_key, now, cfg.login_window);
+        st.throttle.fail(&ip_key, now, cfg.login_window);
         tracing::info!(usuario = %login, "inicio de sesión fallido");
         return Err(bad_credentials());
     };

@@ -233,7 +233,7 @@ pub async fn put_connector(
             UpstreamAuthRec {
                 kind: a.tipo,
                 name,
-                secret_enc: a.valor.map(|v| hooks.secrets.seal(v.as_bytes())),
+                secret_enc: a.valor.map(|v| hooks.secrets.seal(v.as_bytes())).transpose()?,
             }
         }
     };
@@ -310,8 +310,9 @@ pub async fn put_description(
     let invalid = |e: openapi_import::ImportError| {
         ApiError::unprocessable("descripcion_invalida", format!("documento: {}", e.0), format!("documento: {}", e.0)).field("documento")
     };
-    let doc = openapi_import::parse_document(&i.documento).map_err(invalid)?;
-    let ops = openapi_import::operations(&doc).map_err(invalid)?;
+    let (_doc, ops) = openapi_import::import_off_runtime(i.documento.clone(), Duration::from_secs(10))
+        .await
+        .map_err(invalid)?;
     let sha = iop_store::blobs::sha256_hex(i.documento.as_bytes());
     st.store
         .set_description(s.id, &i.documento, &sha, &ops, st.now(), &AuditBy::user(&u))
@@ -352,22 +353,27 @@ pub async fn probe(State(st): State<AppState>, Auth(u): Auth, Path(id): Path<Str
         .connector(s.id)
         .await?
         .ok_or_else(|| ApiError::not_found("conector para ese servicio", "connector"))?;
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http::<http_body_util::Empty<bytes::Bytes>>();
+    let hooks = st.hooks()?;
+    // Exactly as the gateway will speak to the origin: its TLS settings (CAs, client
+    // certificate), its upstream credential, its timeouts.
+    let client = crate::compiler::connector_client(&c, &hooks.secrets, None);
+    let connect = Duration::from_millis(c.connect_timeout_ms.max(1) as u64);
+    let total = Duration::from_millis(c.timeout_ms.max(1) as u64);
     let mut out = Vec::new();
     for o in &c.upstreams {
         let start = Instant::now();
-        let result = match o.parse::<hyper::Uri>() {
-            Ok(uri) => tokio::time::timeout(Duration::from_millis(c.timeout_ms.max(1) as u64), client.get(uri))
-                .await
-                .map_err(|_| "tiempo agotado".to_owned())
-                .and_then(|r| r.map_err(|e| e.to_string())),
-            Err(e) => Err(e.to_string()),
+        let result = match (&client, o.parse::<hyper::Uri>()) {
+            (Err(e), _) => Err(e.clone()),
+            (_, Err(e)) => Err(e.to_string()),
+            (Ok((headers, tls)), Ok(uri)) => {
+                let tls = if uri.scheme_str() == Some("https") { tls.as_ref() } else { None };
+                iop_gateway::pool::probe(&uri, tls, headers, connect, total).await
+            }
         };
         out.push(ProbeOut {
             ok: result.is_ok(),
             origen: o.clone(),
-            estado_http: result.as_ref().ok().map(|r| r.status().as_u16()),
+            estado_http: result.as_ref().ok().copied(),
             latencia_ms: start.elapsed().as_millis() as u64,
             error: result.err(),
         });
@@ -411,7 +417,7 @@ pub async fn create_credential(
     let kind = CredentialKind::parse(&i.tipo).map_err(|e| ApiError::invalid("tipo", e))?;
     let hooks = st.hooks()?;
     let issued = match (crate::credentials::Issuable::from_kind(kind), i.clave_publica.as_deref()) {
-        (Some(k), None) => issue(k, s.id, u.id, None, &hooks.keys, &hooks.secrets, st.now()),
+        (Some(k), None) => issue(k, s.id, u.id, None, &hooks.keys, &hooks.secrets, st.now())?,
         (Some(_), Some(_)) => {
             return Err(ApiError::unprocessable(
                 "campo_sobrante",
@@ -437,6 +443,15 @@ pub async fn create_credential(
             .field("clave_publica")
         })?,
     };
+    let mut issued = issued;
+    crate::credentials::set_jwt_policy(&mut issued.rec, i.jwt_exige_exp, i.jwt_vigencia_max_s).map_err(|e| {
+        let field = if i.jwt_exige_exp.is_some() && issued.rec.kind == CredentialKind::ApiKey {
+            "jwt_exige_exp"
+        } else {
+            "jwt_vigencia_max_s"
+        };
+        ApiError::unprocessable("politica_jwt_invalida", e.clone(), e).field(field)
+    })?;
     st.store.create_credential(&issued.rec, &AuditBy::user(&u)).await?;
     tracing::info!(usuario = %u.login, sistema = %s.code, credencial = %issued.rec.id, tipo = kind.as_str(), "credencial emitida");
     st.gateway_changed();
@@ -489,7 +504,10 @@ pub async fn rotate_credential(
             "a public-key credential is rotated by registering the new key and revoking the old one",
         ));
     };
-    let issued = issue(kind, old.system, u.id, old.request, &hooks.keys, &hooks.secrets, now);
+    let mut issued = issue(kind, old.system, u.id, old.request, &hooks.keys, &hooks.secrets, now)?;
+    // The new credential demands of its tokens what the old one did.
+    issued.rec.jwt_require_exp = old.jwt_require_exp;
+    issued.rec.jwt_max_lifetime_s = old.jwt_max_lifetime_s;
     st.store
         .rotate_credential(
             old.id,
@@ -529,9 +547,30 @@ pub async fn revoke_credential(State(st): State<AppState>, Auth(u): Auth, Path(i
     Ok(Json(credential_out(&c)))
 }
 
-/// Prometheus metrics of the gateway (text exposition format).
-#[utoipa::path(get, path = "/metrics", tag = "salud", responses((status = 200, content_type = "text/plain", body = String), (status = 503, body = ErrorBody)))]
-pub async fn metrics(State(st): State<AppState>) -> ApiResult<Response> {
+/// Prometheus metrics of the gateway (text exposition format). They name consumers and services:
+/// readable with the configured `metricas_token` as a bearer token, or by an Administrador.
+#[utoipa::path(get, path = "/metrics", tag = "salud", security(("token" = [])),
+    responses((status = 200, content_type = "text/plain", body = String), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn metrics(State(st): State<AppState>, headers: axum::http::HeaderMap) -> ApiResult<Response> {
+    let token = crate::extract::bearer(&headers).ok_or_else(ApiError::unauthenticated)?;
+    let by_token = st.config.metrics_token.as_deref().is_some_and(|t| {
+        // Compared as keyed hashes: equal lengths, no early exit on the secret's bytes.
+        iop_gateway::auth::hmac256(b"iop/metricas", t.as_bytes()) == iop_gateway::auth::hmac256(b"iop/metricas", token.as_bytes())
+    });
+    if !by_token {
+        let user = st
+            .store
+            .session_user(&crate::auth::hash_token(token), st.now())
+            .await?
+            .ok_or_else(ApiError::unauthenticated)?;
+        if !user.roles.has(Role::Administrador) {
+            return Err(ApiError::forbidden(
+                "rol_requerido",
+                "las métricas son para el Administrador (o con el token de métricas configurado)",
+                "metrics are for the administrator (or with the configured metrics token)",
+            ));
+        }
+    }
     let hooks = st.hooks()?;
     let mut res = hooks.gateway.render_metrics().into_response();
     res.headers_mut().insert(

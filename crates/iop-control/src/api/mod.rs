@@ -7,7 +7,7 @@ mod auth;
 mod catalog;
 mod gateway;
 mod health;
-mod requests;
+pub(crate) mod requests;
 mod users;
 
 use crate::AppState;

@@ -145,7 +145,14 @@ pub async fn upload_document(
         )
         .detail(e.body_text())
     })?;
-    let max = st.config.max_upload_bytes;
+    let (kind, name, bytes) = read_upload_form(&mut form, st.config.max_upload_bytes).await?;
+    let rec = service::attach_document(&st, &u, &id, &kind, &name, &bytes).await?;
+    Ok(Json(service::request_out(&st, &rec, true).await?))
+}
+
+/// Reads the upload form: the `tipo` and `archivo` fields (at most `max` bytes), nothing else.
+/// Every malformed form is a coded 4xx.
+pub async fn read_upload_form(form: &mut Multipart, max: usize) -> ApiResult<(String, String, Vec<u8>)> {
     let mut kind: Option<String> = None;
     let mut file: Option<(String, Vec<u8>)> = None;
     while let Some(mut field) = form.next_field().await.map_err(multipart_error)? {
@@ -177,8 +184,7 @@ pub async fn upload_document(
     })?;
     let (name, bytes) = file
         .ok_or_else(|| ApiError::unprocessable("campo_requerido", "archivo: adjunte el PDF", "archivo: attach the PDF").field("archivo"))?;
-    let rec = service::attach_document(&st, &u, &id, &kind, &name, &bytes).await?;
-    Ok(Json(service::request_out(&st, &rec, true).await?))
+    Ok((kind, name, bytes))
 }
 
 /// Downloads the supporting document (PDF).

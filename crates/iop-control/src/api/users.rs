@@ -46,11 +46,29 @@ pub async fn create_unit(
     Ok((StatusCode::CREATED, Json(unit_out(&unit))))
 }
 
-/// Users (any authenticated user: reviewers need it to pick a leader).
+/// Users. The Administrador sees everyone; the agency's reviewers (Jefe de UPAT, Responsable and
+/// Líderes de ADAS, who pick and hand over to each other) see the agency's staff; a requester sees
+/// no list (403).
 #[utoipa::path(get, path = "/api/v1/usuarios", tag = "administracion", security(("token" = [])),
-    responses((status = 200, body = Vec<UserOut>), (status = 401, body = ErrorBody)))]
-pub async fn list_users(State(st): State<AppState>, Auth(_u): Auth) -> ApiResult<Json<Vec<UserOut>>> {
-    Ok(Json(st.store.list_users().await?.iter().map(user_out).collect()))
+    responses((status = 200, body = Vec<UserOut>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list_users(State(st): State<AppState>, Auth(u): Auth) -> ApiResult<Json<Vec<UserOut>>> {
+    const STAFF: [Role; 3] = [Role::JefeUpat, Role::ResponsableAdas, Role::LiderAdas];
+    let all = u.roles.has(Role::Administrador);
+    if !all && !STAFF.iter().any(|r| u.roles.has(*r)) {
+        return Err(ApiError::forbidden(
+            "rol_requerido",
+            "la lista de usuarios es para el Administrador y el personal de UPAT y ADAS",
+            "the user list is for the administrator and UPAT and ADAS staff",
+        ));
+    }
+    let users = st.store.list_users().await?;
+    Ok(Json(
+        users
+            .iter()
+            .filter(|x| all || STAFF.iter().any(|r| x.roles.has(*r)))
+            .map(user_out)
+            .collect(),
+    ))
 }
 
 /// Creates a user (Administrador). Without `contrasena`, one is generated and returned once.

@@ -52,6 +52,8 @@ fn credential_row(r: &SqliteRow) -> StoreResult<CredentialRec> {
         expires_at: get::<Option<i64>>(r, "expires_at")?.map(from_ms),
         revoked_at: get::<Option<i64>>(r, "revoked_at")?.map(from_ms),
         replaced_by: opt_id(r, "replaced_by", CredentialId::parse)?,
+        jwt_require_exp: get::<i64>(r, "jwt_exige_exp")? != 0,
+        jwt_max_lifetime_s: get(r, "jwt_vigencia_max_s")?,
     })
 }
 
@@ -64,11 +66,13 @@ fn credential_json(c: &CredentialRec) -> serde_json::Value {
         "pista": c.hint,
         "solicitud": c.request.map(|r| r.to_string()),
         "vence": c.expires_at.map(ms),
+        "jwt_exige_exp": c.jwt_require_exp,
+        "jwt_vigencia_max_s": c.jwt_max_lifetime_s,
     })
 }
 
 pub(crate) async fn insert_credential(tx: &mut Transaction<'static, Sqlite>, c: &CredentialRec) -> StoreResult<()> {
-    sqlx::query("INSERT INTO credentials (id, system_id, kind, key_id, hint, secret_enc, public_key, request_id, created_by, created_at, expires_at, revoked_at, replaced_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    sqlx::query("INSERT INTO credentials (id, system_id, kind, key_id, hint, secret_enc, public_key, request_id, created_by, created_at, expires_at, revoked_at, replaced_by, jwt_exige_exp, jwt_vigencia_max_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind(c.id.to_string())
         .bind(c.system.to_string())
         .bind(c.kind.as_str())
@@ -82,6 +86,8 @@ pub(crate) async fn insert_credential(tx: &mut Transaction<'static, Sqlite>, c: 
         .bind(c.expires_at.map(ms))
         .bind(c.revoked_at.map(ms))
         .bind(c.replaced_by.map(|r| r.to_string()))
+        .bind(i64::from(c.jwt_require_exp))
+        .bind(c.jwt_max_lifetime_s)
         .execute(&mut **tx)
         .await
         .map_err(backend)?;

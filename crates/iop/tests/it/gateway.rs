@@ -279,7 +279,10 @@ async fn granted_calls_pass_and_everything_else_is_refused_and_recorded() {
             "/segip/v3/personas/1",
             vec![(
                 "authorization",
-                format!("Bearer {}", jwt(&a.secret, json!({"iss": a.iss, "nbf": now_s() + 300}))),
+                format!(
+                    "Bearer {}",
+                    jwt(&a.secret, json!({"iss": a.iss, "nbf": now_s() + 300, "exp": now_s() + 600}))
+                ),
             )],
             401,
             "jwt_aun_no_valido",
@@ -431,10 +434,20 @@ async fn granted_calls_pass_and_everything_else_is_refused_and_recorded() {
         .ok();
     assert!(chain["habilitacion"].is_null(), "a refused call has no grant behind it: {chain}");
 
-    // Metrics.
+    // Metrics: they name consumers, so only an Administrador (or the metrics token) reads them.
+    let anonymous = app.client.get(format!("{}/metrics", app.base)).send().await;
+    assert_eq!(anonymous.map(|r| r.status().as_u16()).ok(), Some(401));
+    let requester = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .bearer_auth(w.t("sol"))
+        .send()
+        .await;
+    assert_eq!(requester.map(|r| r.status().as_u16()).ok(), Some(403));
     let m = app
         .client
         .get(format!("{}/metrics", app.base))
+        .bearer_auth(&app.admin_token)
         .send()
         .await
         .unwrap_or_else(|e| panic!("{e}"))
@@ -470,7 +483,7 @@ async fn revocation_rotation_limits_outages_and_live_config_changes() {
     let service = publish(&app, &w, &format!("http://{}/base", one.addr), 2000).await;
     let a = consume(&app, &w, &service, json!({"limite_por_segundo": 0.5, "rafaga": 3})).await;
     let key = a.key.clone();
-    let token = jwt(&a.secret, json!({"iss": a.iss}));
+    let token = jwt(&a.secret, json!({"iss": a.iss, "exp": now_s() + 3600}));
     let bearer = format!("Bearer {token}");
 
     // Rate limit per consumer × service: a burst of 3, then 429 with Retry-After. The calls go out
@@ -885,7 +898,7 @@ async fn consumers_may_sign_with_their_own_rsa_or_p256_keys() {
     let r = register("jwt_rs256", std::fs::read_to_string(&public).unwrap_or_default()).await;
     assert_eq!(r.status.as_u16(), 201, "{}", r.body);
     let rs_iss = r.body["iss"].as_str().unwrap_or_default().to_owned();
-    let token = signed_jwt("RS256", json!({"iss": rs_iss}), |m| {
+    let token = signed_jwt("RS256", json!({"iss": rs_iss, "exp": now_s() + 3600}), |m| {
         let mut sig = vec![0u8; rsa.public().modulus_len()];
         rsa.sign(&RSA_PKCS1_SHA256, &rng, m, &mut sig).unwrap_or_else(|e| panic!("{e}"));
         sig
