@@ -3,6 +3,8 @@
 #
 #   bench/gateway.sh            full run (5 alternating rounds of 10 s each, then the scale part)
 #   DUR=3 ROUNDS=3 SCALE=0 bench/gateway.sh    a quicker look
+#   IOP_BASELINE=/path/to/old/iop bench/gateway.sh   A/B: (e) is that build instead (chain on),
+#                                and the run ends with "iop/baseline rps ratio"
 #
 # (a) the upstream alone, (b) nginx as a plain reverse proxy, (c) nginx as an API gateway
 # (API-key map, per-path allow map, limit_req zone, access log), (d) iop with API-key auth, grant
@@ -73,10 +75,17 @@ start_iop() {
 }
 start_iop
 KEY=$(python3 bench/iop_setup.py "http://127.0.0.1:$IOPC" "http://127.0.0.1:$UP")
-# (e) the same, with the call records' hash chain off.
+# (e) the same, with the call records' hash chain off; or, with IOP_BASELINE, another build of iop
+# (say the previous main) with the same settings, so that "no regression" is a same-run ratio.
 mkdir -p "$W/iop2"
-printf 'registro_llamadas = "os"\ncadena_llamadas = false\n%b\n' "${IOP_EXTRA:-}" > "$W/iop2/iop.toml"
-taskset -c $SUT "$IOP" serve --demo --config "$W/iop2/iop.toml" --data-dir "$W/iop2/data" --log warn \
+if [ -n "${IOP_BASELINE:-}" ]; then
+  B="iop-base"; BIN2=$IOP_BASELINE
+  printf 'registro_llamadas = "os"\n%b\n' "${IOP_EXTRA:-}" > "$W/iop2/iop.toml"
+else
+  B="iop-sin-cadena"; BIN2=$IOP
+  printf 'registro_llamadas = "os"\ncadena_llamadas = false\n%b\n' "${IOP_EXTRA:-}" > "$W/iop2/iop.toml"
+fi
+taskset -c $SUT "$BIN2" serve --demo --config "$W/iop2/iop.toml" --data-dir "$W/iop2/data" --log warn \
   --control-addr 127.0.0.1:$IOPC2 --gateway-addr 127.0.0.1:$IOPG2 > "$W/iop2/out" 2> "$W/iop2/err" &
 IOP2_PID=$!; PIDS+=($IOP2_PID)
 for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$IOPC2/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
@@ -103,8 +112,8 @@ taskset -c $SUT nginx -c "$W/gw/nginx.conf" & PIDS+=($!)
 sleep 1
 
 PATH_="/segip/v2/personas/1234567"
-declare -A URL=([upstream]="http://127.0.0.1:$UP$PATH_" [nginx-plain]="http://127.0.0.1:$PLAIN$PATH_" [nginx-gateway]="http://127.0.0.1:$NGW$PATH_" [iop]="http://127.0.0.1:$IOPG$PATH_" [iop-sin-cadena]="http://127.0.0.1:$IOPG2$PATH_")
-declare -A KEYS=([upstream]="$KEY" [nginx-plain]="$KEY" [nginx-gateway]="$KEY" [iop]="$KEY" [iop-sin-cadena]="$KEY2")
+declare -A URL=([upstream]="http://127.0.0.1:$UP$PATH_" [nginx-plain]="http://127.0.0.1:$PLAIN$PATH_" [nginx-gateway]="http://127.0.0.1:$NGW$PATH_" [iop]="http://127.0.0.1:$IOPG$PATH_" [$B]="http://127.0.0.1:$IOPG2$PATH_")
+declare -A KEYS=([upstream]="$KEY" [nginx-plain]="$KEY" [nginx-gateway]="$KEY" [iop]="$KEY" [$B]="$KEY2")
 for n in "${!URL[@]}"; do
   code=$(curl -s -o /dev/null -w '%{http_code}' -H "apikey: ${KEYS[$n]}" "${URL[$n]}")
   [ "$code" = 200 ] || { echo "$n answers $code"; cat "$W/iop/err"; exit 1; }
@@ -137,7 +146,7 @@ settle() { # pid
 }
 median() { python3 -c "import sys,statistics; print(statistics.median(float(x) for x in sys.argv[1:]))" "$@"; }
 
-ORDER=(upstream nginx-plain nginx-gateway iop iop-sin-cadena)
+ORDER=(upstream nginx-plain nginx-gateway iop "$B")
 declare -A RPS P50 P99
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  rounds: $ROUNDS x ${DUR}s  wrk -t1 -c64, server under test on core $SUT"
@@ -145,7 +154,7 @@ for r in $(seq 1 "$ROUNDS"); do
   # The two iop instances swap places every round: whichever runs second measured a few percent
   # lower in every round of an earlier run, more than the chain's own cost.
   ROUND_ORDER=("${ORDER[@]}")
-  [ $((r % 2)) = 0 ] && ROUND_ORDER=(upstream nginx-plain nginx-gateway iop-sin-cadena iop)
+  [ $((r % 2)) = 0 ] && ROUND_ORDER=(upstream nginx-plain nginx-gateway "$B" iop)
   for n in "${ROUND_ORDER[@]}"; do
     # PERF=1: a CPU profile of iop during its first run (perf report in $PERF_OUT).
     if [ "${PERF:-0}" = 1 ] && [ "$n" = iop ] && [ "$r" = 1 ]; then
@@ -154,7 +163,7 @@ for r in $(seq 1 "$ROUNDS"); do
        { perf report -i "$W/perf.data" --no-children --sort comm,dso --stdio; perf report -i "$W/perf.data" --no-children --percent-limit 0.7 --stdio; } > "${PERF_OUT:-/tmp/iop-perf.txt}" 2>/dev/null) &
     fi
     read -r rps p50 p99 < <(KEY=${KEYS[$n]} run "$n" "${URL[$n]}")
-    case $n in iop) settle "$IOP_PID" ;; iop-sin-cadena) settle "$IOP2_PID" ;; esac
+    case $n in iop) settle "$IOP_PID" ;; "$B") settle "$IOP2_PID" ;; esac
     RPS[$n]="${RPS[$n]:-} $rps"; P50[$n]="${P50[$n]:-} $p50"; P99[$n]="${P99[$n]:-} $p99"
     echo "  round $r $n: $rps req/s, p50 $p50 ms, p99 $p99 ms"
   done
@@ -171,7 +180,12 @@ echo "iop call records written: $RECORDS"
 # The chain verifies once the records are imported (the second instance's do not: no chain).
 sleep 2
 "$IOP" audit verify --data-dir "$W/iop/data" | head -1
-echo "iop chained/unchained rps ratio: $(python3 -c "print(f'{${M[iop]}/${M[iop-sin-cadena]}:.3f}')")"
+if [ -n "${IOP_BASELINE:-}" ]; then
+  echo "iop/baseline rps ratio: $(python3 -c "print(f'{${M[iop]}/${M[$B]}:.3f}')")"
+  echo "iop/baseline p99 ratio: $(python3 -c "import statistics as s; print(f'{s.median([float(x) for x in \"${P99[iop]}\".split()])/s.median([float(x) for x in \"${P99[$B]}\".split()]):.3f}')")"
+else
+  echo "iop chained/unchained rps ratio: $(python3 -c "print(f'{${M[iop]}/${M[iop-sin-cadena]}:.3f}')")"
+fi
 
 if [ "$SCALE" = 1 ]; then
   echo

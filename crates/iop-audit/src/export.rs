@@ -190,7 +190,7 @@ pub fn verify<R: BufRead>(mut r: R, key: &PublicKey) -> Result<Report, Problem> 
                 format!("línea {n}: cortada (sin fin de línea); la exportación está truncada"),
             ));
         }
-        let line: Line = match serde_json::from_slice(&buf[..buf.len() - 1]) {
+        let line: Line = match serde_json::from_slice(buf.strip_suffix(b"\n").unwrap_or(&buf)) {
             Ok(l) => l,
             Err(e) if n == 1 => {
                 return Err(bad(

@@ -48,8 +48,9 @@ pub fn to_hex(bytes: &[u8]) -> String {
 pub fn append_hex(buf: &mut Vec<u8>, bytes: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     for b in bytes {
-        buf.push(HEX[usize::from(b >> 4)]);
-        buf.push(HEX[usize::from(b & 15)]);
+        // Both indexes are below 16.
+        buf.push(HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0'));
+        buf.push(HEX.get(usize::from(b & 15)).copied().unwrap_or(b'0'));
     }
 }
 
@@ -64,7 +65,7 @@ pub fn from_hex(s: &str) -> Option<Vec<u8>> {
         b'A'..=b'F' => Some(c - b'A' + 10),
         _ => None,
     };
-    b.chunks(2).map(|p| Some(val(p[0])? << 4 | val(p[1])?)).collect()
+    b.chunks(2).map(|p| Some(val(*p.first()?)? << 4 | val(*p.get(1)?)?)).collect()
 }
 
 pub fn hash_from_hex(s: &str) -> Option<Hash> {
@@ -102,7 +103,7 @@ impl Chain {
     pub fn append_json<T: Serialize + ?Sized>(&mut self, buf: &mut Vec<u8>, value: &T) -> serde_json::Result<(u64, Hash)> {
         let start = buf.len();
         let seq = self.append(buf, value, self.prev)?;
-        let h = digest(&buf[start..buf.len() - 1]);
+        let h = digest(buf.get(start..buf.len().saturating_sub(1)).unwrap_or_default());
         self.prev = h;
         Ok((seq, h))
     }

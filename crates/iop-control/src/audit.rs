@@ -86,8 +86,10 @@ impl Auditor {
         }
     }
 
-    fn witness(&self, cps: &[CheckpointRow]) -> Result<(), String> {
-        let Some(path) = &self.witness else { return Ok(()) };
+    /// Appends checkpoints to the witness file and syncs it, on the blocking pool (never on the
+    /// runtime that serves calls).
+    async fn witness(&self, cps: &[CheckpointRow]) -> Result<(), String> {
+        let Some(path) = self.witness.clone() else { return Ok(()) };
         let mut text = String::new();
         for c in cps {
             let line = serde_json::to_string(&Checkpoint {
@@ -98,14 +100,18 @@ impl Auditor {
             text.push_str(&line);
             text.push('\n');
         }
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(|e| format!("testigo {}: {e}", path.display()))?;
-        f.write_all(text.as_bytes())
-            .and_then(|_| f.sync_data())
-            .map_err(|e| format!("testigo {}: {e}", path.display()))
+        tokio::task::spawn_blocking(move || {
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .map_err(|e| format!("testigo {}: {e}", path.display()))?;
+            f.write_all(text.as_bytes())
+                .and_then(|_| f.sync_data())
+                .map_err(|e| format!("testigo {}: {e}", path.display()))
+        })
+        .await
+        .map_err(|e| format!("testigo: {e}"))?
     }
 
     /// How many records each chain has beyond its last checkpoint.
@@ -142,7 +148,7 @@ impl Auditor {
             return Ok(new);
         }
         self.store.add_checkpoints(&new).await.map_err(|e| e.to_string())?;
-        self.witness(&new)?;
+        self.witness(&new).await?;
         Ok(new)
     }
 
@@ -277,15 +283,22 @@ impl Auditor {
             .map(|(c, upto, head)| self.row(&c.stream, &c.node, *upto, head, "periodico", now_ms))
             .collect();
         self.store.add_checkpoints(&marks).await.map_err(|e| e.to_string())?;
-        self.witness(&marks)?;
+        self.witness(&marks).await?;
         let file = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let (file, _) = self.export(std::io::BufWriter::new(file), i64::MIN, before_ms, now_ms).await?;
+        let (file, _) = self
+            .export(std::io::BufWriter::with_capacity(1 << 20, file), i64::MIN, before_ms, now_ms)
+            .await?;
         let file = file.into_inner().map_err(|e| e.to_string())?;
-        file.sync_all().map_err(|e| e.to_string())?;
-        // Verify what was written before anything is removed.
-        let reader = std::io::BufReader::new(std::fs::File::open(&path).map_err(|e| e.to_string())?);
-        let report = iop_audit::export::verify(reader, &self.signer.public())
-            .map_err(|p| format!("el archivo no verificó; no se podó nada: {p}"))?;
+        // Sync, then verify what was written before anything is removed: both on the blocking
+        // pool (a large archive takes seconds of I/O and hashing).
+        let (written, key) = (path.clone(), self.signer.public());
+        let report = tokio::task::spawn_blocking(move || {
+            file.sync_all().map_err(|e| e.to_string())?;
+            let reader = std::io::BufReader::new(std::fs::File::open(&written).map_err(|e| e.to_string())?);
+            iop_audit::export::verify(reader, &key).map_err(|p| format!("el archivo no verificó; no se podó nada: {p}"))
+        })
+        .await
+        .map_err(|e| e.to_string())??;
         let mut removed = 0;
         for (c, upto, head) in &cuts {
             let archived = report
@@ -301,7 +314,7 @@ impl Auditor {
                 .prune(&cp, by, iop_store::sqlite::from_ms(now_ms))
                 .await
                 .map_err(|e| e.to_string())?;
-            self.witness(std::slice::from_ref(&cp))?;
+            self.witness(std::slice::from_ref(&cp)).await?;
         }
         Ok(Some((path, removed)))
     }

@@ -33,7 +33,10 @@ pub fn new_password() -> String {
     if getrandom::fill(&mut buf).is_err() {
         panic!("no OS randomness available");
     }
-    buf.iter().map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char).collect()
+    buf.iter()
+        .filter_map(|b| ALPHABET.get(usize::from(*b) % ALPHABET.len()))
+        .map(|c| char::from(*c))
+        .collect()
 }
 
 pub fn hash_token(token: &str) -> String {

@@ -175,6 +175,9 @@ pub fn compile(rows: &GatewayRows, secrets: &SecretBox, version: u64, now_ms: i6
     (b.build(), warnings)
 }
 
+/// The headers that authenticate the gateway to a publisher.
+pub type UpstreamHeaders = Vec<(hyper::header::HeaderName, hyper::header::HeaderValue)>;
+
 /// TLS client settings per connector version (`service:version`).
 pub type TlsCache = HashMap<String, TlsUpstream>;
 
@@ -186,7 +189,7 @@ pub fn connector_client(
     c: &iop_store::ConnectorRec,
     secrets: &SecretBox,
     tls: Option<TlsUpstream>,
-) -> Result<(Vec<(hyper::header::HeaderName, hyper::header::HeaderValue)>, Option<TlsUpstream>), String> {
+) -> Result<(UpstreamHeaders, Option<TlsUpstream>), String> {
     let secret = c
         .auth
         .secret_enc

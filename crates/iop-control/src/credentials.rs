@@ -130,7 +130,17 @@ pub fn issue(
             let key = format!("iop_k_{}", random_hex(32));
             let hash = iop_audit::to_hex(&keys.api_key_hash(&key));
             Issued {
-                rec: fresh(system, kind, hash, format!("{}…", &key[..14]), None, None, request, by, now),
+                rec: fresh(
+                    system,
+                    kind,
+                    hash,
+                    format!("{}…", key.get(..14).unwrap_or(&key)),
+                    None,
+                    None,
+                    request,
+                    by,
+                    now,
+                ),
                 api_key: Some(key),
                 jwt_secret: None,
             }

@@ -83,10 +83,10 @@ pub async fn import_once(store: &Arc<dyn Store>, dir: &Path) -> Result<usize, St
                 let Some(last_nl) = chunk.iter().rposition(|b| *b == b'\n') else {
                     return Ok((chunk.len(), 0, Vec::new()));
                 };
-                let complete = &chunk[..=last_nl];
+                let complete = chunk.get(..=last_nl).unwrap_or_default();
                 let mut rows = Vec::new();
                 for line in complete.split_inclusive(|b| *b == b'\n') {
-                    let body = &line[..line.len() - 1];
+                    let body = line.strip_suffix(b"\n").unwrap_or(line);
                     if !body.is_empty() {
                         match row(body) {
                             Ok(r) => rows.push(r),

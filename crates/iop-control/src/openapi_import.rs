@@ -22,7 +22,7 @@ pub fn parse_document(text: &str) -> Result<Value, ImportError> {
     let v: Value = if trimmed.starts_with('{') {
         serde_json::from_str(text).map_err(|e| ImportError(format!("JSON no válido: {e}")))?
     } else {
-        let y: serde_norway::Value = serde_norway::from_str(text).map_err(|e| ImportError(format!("YAML no válido: {e}")))?;
+        let y: serde_norway::Value = serde_norway::from_str(text).map_err(yaml_error)?;
         if depth(&y) > MAX_DEPTH {
             return Err(ImportError(format!("la descripción anida más de {MAX_DEPTH} niveles")));
         }
@@ -39,6 +39,20 @@ pub fn parse_document(text: &str) -> Result<Value, ImportError> {
         return Err(ImportError("la descripción no tiene «paths»".into()));
     }
     Ok(v)
+}
+
+/// A YAML error in Spanish, with its line and column.
+fn yaml_error(e: serde_norway::Error) -> ImportError {
+    let text = e.to_string();
+    let what = text.split(" at line ").next().unwrap_or(&text);
+    let what = match what.split_once("duplicate entry with key ") {
+        Some((at, key)) => format!("{at}clave repetida {key}"),
+        None => what.to_owned(),
+    };
+    match e.location() {
+        Some(l) => ImportError(format!("YAML no válido (línea {}, columna {}): {what}", l.line(), l.column())),
+        None => ImportError(format!("YAML no válido: {what}")),
+    }
 }
 
 /// Nesting depth, without recursion.
@@ -109,7 +123,7 @@ fn pii(p: &Value) -> bool {
 /// Resolves a local `$ref` (`#/components/...`).
 fn resolve<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
     match v.get("$ref").and_then(Value::as_str) {
-        Some(r) if r.starts_with("#/") => r[2..].split('/').fold(doc, |acc, k| acc.get(k).unwrap_or(&Value::Null)),
+        Some(r) if let Some(pointer) = r.strip_prefix("#/") => pointer.split('/').fold(doc, |acc, k| acc.get(k).unwrap_or(&Value::Null)),
         _ => v,
     }
 }

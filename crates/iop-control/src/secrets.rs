@@ -100,8 +100,8 @@ impl SecretBox {
             return None;
         }
         let cipher = ChaCha20Poly1305::new(&Key::from(self.0));
-        let nonce: [u8; 12] = sealed[..12].try_into().ok()?;
-        cipher.decrypt(&Nonce::from(nonce), &sealed[12..]).ok()
+        let (nonce, ct) = sealed.split_first_chunk::<12>()?;
+        cipher.decrypt(&Nonce::from(*nonce), ct).ok()
     }
 }
 

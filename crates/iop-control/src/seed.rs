@@ -370,8 +370,10 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> ApiResult<(Vec<
             )
             .await?;
         grant.emitir_credenciales = vec!["apikey".into(), "jwt_hs256".into()];
-        grant.accesos[0].limite_por_segundo = Some(50.0);
-        grant.accesos[0].rafaga = Some(100);
+        if let Some(a) = grant.accesos.first_mut() {
+            a.limite_por_segundo = Some(50.0);
+            a.rafaga = Some(100);
+        }
     }
     let (_, issued) = service::transition_issuing(
         st,

@@ -308,8 +308,8 @@ pub async fn update_request(st: &AppState, actor: &UserRec, raw: &str, input: Re
 
 /// Whether the bytes are a PDF: the header in the first KiB, `%%EOF` in the last KiB.
 pub fn looks_like_pdf(b: &[u8]) -> bool {
-    let head = &b[..b.len().min(1024)];
-    let tail = &b[b.len().saturating_sub(1024)..];
+    let head = b.get(..b.len().min(1024)).unwrap_or_default();
+    let tail = b.get(b.len().saturating_sub(1024)..).unwrap_or_default();
     head.windows(5).any(|w| w == b"%PDF-") && tail.windows(5).any(|w| w == b"%%EOF")
 }
 

@@ -115,7 +115,7 @@ pub fn check_enablement(
                 "the validity period ends before it starts",
             ));
         }
-        if e.grants[..i].iter().any(|o| o.service == g.service && o.system == g.system) {
+        if e.grants.iter().take(i).any(|o| o.service == g.service && o.system == g.system) {
             return Err(bad("duplicado", "el mismo acceso figura dos veces", "the same grant appears twice"));
         }
     }
@@ -127,7 +127,7 @@ pub fn check_enablement(
                 format!("service '{}' v{} is not described in the request", p.0, p.1.get()),
             ));
         }
-        if e.publish[..i].contains(p) {
+        if e.publish.iter().take(i).any(|q| q == p) {
             return Err(bad(
                 "duplicado",
                 "el mismo servicio figura dos veces",

@@ -209,11 +209,8 @@ impl TrackingCode {
     pub fn parse(s: &str) -> Result<Self, Invalid> {
         let v = s.trim().to_uppercase();
         let b = v.as_bytes();
-        let ok = b.len() == 15
-            && v.starts_with("IOP-")
-            && b[8] == b'-'
-            && b[4..8].iter().all(u8::is_ascii_digit)
-            && b[9..].iter().all(u8::is_ascii_digit);
+        let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+        let ok = b.len() == 15 && v.starts_with("IOP-") && b.get(8) == Some(&b'-') && digits(4..8) && digits(9..15);
         if ok {
             Ok(Self(v))
         } else {

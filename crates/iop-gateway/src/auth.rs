@@ -149,7 +149,7 @@ pub fn by_jwt(snap: &Snapshot, token: &str, now_ms: i64) -> Result<Arc<Consumer>
     let key = snap.jwt_key(&iss).ok_or(AuthError::UnknownKey)?;
     let sig = URL_SAFE_NO_PAD.decode(s64).map_err(|_| AuthError::BadSignature)?;
     let signed_len = h64.len() + 1 + p64.len();
-    let signed = &token.as_bytes()[..signed_len];
+    let signed = token.as_bytes().get(..signed_len).ok_or(AuthError::Malformed)?;
     // The credential decides the algorithm: a token whose header names another one (say HS256
     // "signed" with an RSA public key) is refused — no algorithm confusion.
     match (&key.verifier, alg) {
@@ -200,7 +200,7 @@ pub fn verifier_from_spki(der: &[u8]) -> Result<JwtVerifier, &'static str> {
     if !tail.is_empty() || bits.first() != Some(&0) {
         return Err("clave mal formada");
     }
-    let key = &bits[1..];
+    let key = bits.get(1..).unwrap_or_default();
     let (oid, params) = der_take(alg_id, 0x06).ok_or("falta el OID")?;
     const RSA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
     const EC: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
@@ -216,7 +216,7 @@ pub fn verifier_from_spki(der: &[u8]) -> Result<JwtVerifier, &'static str> {
         if curve != P256 {
             return Err("solo se admite la curva P-256 (ES256)");
         }
-        if key.len() != 65 || key[0] != 4 {
+        if key.len() != 65 || key.first() != Some(&4) {
             return Err("punto P-256 no válido");
         }
         return Ok(JwtVerifier::Es256(key.into()));
@@ -235,16 +235,13 @@ fn der_take(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
         (usize::from(first), rest)
     } else {
         let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 || rest.len() < n {
+        if n == 0 || n > 4 {
             return None;
         }
-        let len = rest[..n].iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
-        (len, &rest[n..])
+        let (bytes, rest) = rest.split_at_checked(n)?;
+        (bytes.iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b)), rest)
     };
-    if rest.len() < len {
-        return None;
-    }
-    Some((&rest[..len], &rest[len..]))
+    rest.split_at_checked(len)
 }
 
 /// Signs an HS256 JWT (used by tests, benchmarks and the demo's example).

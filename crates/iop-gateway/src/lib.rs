@@ -205,10 +205,10 @@ pub async fn serve(
                 let Ok((stream, peer)) = accepted else { continue };
                 let _ = stream.set_nodelay(true);
                 let gw = gw.clone();
-                let is_tls = tls.is_some();
+                let conn = Arc::new(proxy::Connection::new(peer, tls.is_some()));
                 let svc = service_fn(move |req| {
-                    let gw = gw.clone();
-                    async move { Ok::<_, std::convert::Infallible>(gw.handle(req, peer, is_tls).await) }
+                    let (gw, conn) = (gw.clone(), conn.clone());
+                    async move { Ok::<_, std::convert::Infallible>(gw.handle(req, &conn).await) }
                 });
                 match &tls {
                     None => {

@@ -42,7 +42,9 @@ impl Gcra {
         let key = self.key(parts);
         let interval = (1_000_000.0 / rate.per_second) as i64;
         let tolerance = interval * i64::from(rate.burst.max(1) - 1);
-        let shard = &self.shards[(key as usize) % SHARDS];
+        let Some(shard) = self.shards.get((key as usize) % SHARDS) else {
+            return Ok(());
+        };
         let mut map = shard.lock().unwrap_or_else(|p| p.into_inner());
         let tat = map.get(&key).copied().unwrap_or(now_us).max(now_us);
         if tat - now_us > tolerance {

@@ -42,9 +42,9 @@ impl Metrics {
         let mut l = self.latency.lock().unwrap_or_else(|p| p.into_inner());
         let h = l.entry(service.clone()).or_default();
         let s = latency_us as f64 / 1e6;
-        for (i, b) in BUCKETS_S.iter().enumerate() {
-            if s <= *b {
-                h.buckets[i] += 1;
+        for (count, b) in h.buckets.iter_mut().zip(BUCKETS_S) {
+            if s <= b {
+                *count += 1;
             }
         }
         h.count += 1;
@@ -81,12 +81,8 @@ impl Metrics {
             rows.sort_by(|a, b| a.0.cmp(b.0));
             for (svc, h) in rows {
                 let svc = escape(svc);
-                for (i, b) in BUCKETS_S.iter().enumerate() {
-                    let _ = writeln!(
-                        out,
-                        "iop_gateway_latency_seconds_bucket{{service=\"{svc}\",le=\"{b}\"}} {}",
-                        h.buckets[i]
-                    );
+                for (count, b) in h.buckets.iter().zip(BUCKETS_S) {
+                    let _ = writeln!(out, "iop_gateway_latency_seconds_bucket{{service=\"{svc}\",le=\"{b}\"}} {count}");
                 }
                 let _ = writeln!(
                     out,

@@ -64,6 +64,12 @@ impl CanonicalPath<'_> {
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
+/// `%XX` in uppercase hex.
+fn push_escape(out: &mut Vec<u8>, v: u8) {
+    let hex = |n: u8| HEX.get(usize::from(n)).copied().unwrap_or(b'0');
+    out.extend_from_slice(&[b'%', hex(v >> 4), hex(v & 15)]);
+}
+
 fn hex_val(b: u8) -> Option<u8> {
     match b {
         b'0'..=b'9' => Some(b - b'0'),
@@ -80,30 +86,30 @@ fn unreserved(b: u8) -> bool {
 /// Whether a segment would be taken for `.` or `..` by some server: with every remaining escape
 /// decoded (a server that decodes twice), cut at the first `;` (Tomcat's path parameters) and
 /// trailing spaces and tabs dropped (Windows), nothing but dots is left.
-fn dot_like(core: &[u8]) -> bool {
-    let mut decoded = Vec::with_capacity(core.len());
+fn dot_like(seg: &[u8]) -> bool {
+    // Decoded on the fly, without allocating: dots, then only spaces or tabs, up to a `;`.
+    let (mut dots, mut spaces, mut other) = (0usize, false, false);
     let mut i = 0;
-    while let Some(&b) = core.get(i) {
-        if b == b'%'
-            && let (Some(h), Some(l)) = (
-                core.get(i + 1).copied().and_then(hex_val),
-                core.get(i + 2).copied().and_then(hex_val),
-            )
-        {
-            decoded.push(h << 4 | l);
-            i += 3;
-            continue;
-        }
-        decoded.push(b);
+    while let Some(&raw) = seg.get(i) {
+        let mut b = raw;
         i += 1;
+        if raw == b'%'
+            && let (Some(h), Some(l)) = (seg.get(i).copied().and_then(hex_val), seg.get(i + 1).copied().and_then(hex_val))
+        {
+            b = h << 4 | l;
+            i += 2;
+        }
+        match b {
+            b';' => break,
+            b'.' if !spaces => dots += 1,
+            b' ' | b'\t' => spaces = true,
+            _ => other = true,
+        }
+        if other {
+            return false;
+        }
     }
-    if let Some(cut) = decoded.iter().position(|b| *b == b';') {
-        decoded.truncate(cut);
-    }
-    while decoded.last().is_some_and(|b| matches!(b, b' ' | b'\t')) {
-        decoded.pop();
-    }
-    !decoded.is_empty() && decoded.iter().all(|b| *b == b'.')
+    dots > 0
 }
 
 /// Canonicalises `raw` (a request's path, without the query). On refusal, also says how many
@@ -114,8 +120,31 @@ pub fn canonicalize(raw: &str) -> Result<CanonicalPath<'_>, (PathError, String)>
     if bytes.first() != Some(&b'/') {
         return Err((PathError::NotAbsolute, String::new()));
     }
-    // Fast path: plain ASCII without escapes, backslashes or control characters.
-    let plain = bytes.iter().all(|b| b.is_ascii_graphic() && *b != b'%' && *b != b'\\');
+    // Fast path (most calls): plain ASCII without escapes, backslashes or control characters is
+    // checked segment by segment without allocating, and both forms borrow `raw`.
+    if bytes.iter().all(|b| b.is_ascii_graphic() && *b != b'%' && *b != b'\\') {
+        let mut start: usize = 1;
+        let mut segments = bytes.get(1..).unwrap_or_default().split(|b| *b == b'/').peekable();
+        while let Some(seg) = segments.next() {
+            let last = segments.peek().is_none();
+            let error = if seg.is_empty() && !last {
+                Some(PathError::EmptySegment)
+            } else if dot_like(seg) {
+                Some(PathError::DotSegment)
+            } else {
+                None
+            };
+            if let Some(e) = error {
+                let prefix = raw.get(..start.saturating_sub(1)).unwrap_or_default();
+                return Err((e, prefix.to_owned()));
+            }
+            start += seg.len() + 1;
+        }
+        return Ok(CanonicalPath {
+            matching: Cow::Borrowed(raw),
+            forward: Cow::Borrowed(raw),
+        });
+    }
     let mut matching: Vec<u8> = Vec::new();
     let segments: Vec<&[u8]> = bytes.get(1..).unwrap_or_default().split(|b| *b == b'/').collect();
     let last = segments.len().saturating_sub(1);
@@ -149,7 +178,7 @@ pub fn canonicalize(raw: &str) -> Result<CanonicalPath<'_>, (PathError, String)>
                         b'%' => return Err(fail(PathError::EncodedPercent, &mut matching)),
                         v if unreserved(v) || v >= 0x80 => matching.push(v),
                         v => {
-                            matching.extend_from_slice(&[b'%', HEX[usize::from(v >> 4)], HEX[usize::from(v & 15)]]);
+                            push_escape(&mut matching, v);
                         }
                     }
                     j += 3;
@@ -170,26 +199,20 @@ pub fn canonicalize(raw: &str) -> Result<CanonicalPath<'_>, (PathError, String)>
             return Err(fail(PathError::DotSegment, &mut matching));
         }
     }
-    if plain {
-        return Ok(CanonicalPath {
-            matching: Cow::Borrowed(raw),
-            forward: Cow::Borrowed(raw),
-        });
-    }
     let matching = String::from_utf8(matching).map_err(|_| (PathError::BadUtf8, String::new()))?;
     let forward = if matching.is_ascii() {
         Cow::Owned(matching.clone())
     } else {
         let mut f = String::with_capacity(matching.len() * 2);
+        let mut bytes = Vec::with_capacity(matching.len() * 2);
         for b in matching.bytes() {
             if b.is_ascii() {
-                f.push(char::from(b));
+                bytes.push(b);
             } else {
-                f.push('%');
-                f.push(char::from(HEX[usize::from(b >> 4)]));
-                f.push(char::from(HEX[usize::from(b & 15)]));
+                push_escape(&mut bytes, b);
             }
         }
+        f.push_str(&String::from_utf8_lossy(&bytes));
         Cow::Owned(f)
     };
     Ok(CanonicalPath {
@@ -199,6 +222,7 @@ pub fn canonicalize(raw: &str) -> Result<CanonicalPath<'_>, (PathError, String)>
 }
 
 #[cfg(test)]
+#[allow(clippy::string_slice, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use proptest::prelude::*;

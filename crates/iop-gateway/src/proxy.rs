@@ -136,6 +136,32 @@ fn percent_decoded_lowercase(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(String::from_utf8_lossy(&out).to_lowercase())
 }
 
+/// What the gateway tells upstreams about a client connection, built once per connection (so no
+/// call pays for it).
+pub struct Connection {
+    pub peer: SocketAddr,
+    forwarded: HeaderValue,
+    forwarded_for: HeaderValue,
+    proto: HeaderValue,
+}
+
+impl Connection {
+    pub fn new(peer: SocketAddr, tls: bool) -> Self {
+        let proto = if tls { "https" } else { "http" };
+        let forwarded = match peer.ip() {
+            std::net::IpAddr::V4(v4) => format!("for={v4};proto={proto}"),
+            std::net::IpAddr::V6(v6) => format!("for=\"[{v6}]\";proto={proto}"),
+        };
+        let value = |s: &str| HeaderValue::from_str(s).unwrap_or(HeaderValue::from_static("unknown"));
+        Self {
+            peer,
+            forwarded: value(&forwarded),
+            forwarded_for: value(&peer.ip().to_string()),
+            proto: HeaderValue::from_static(proto),
+        }
+    }
+}
+
 enum Credential<'a> {
     None,
     ApiKey(&'a str),
@@ -178,7 +204,7 @@ impl Gateway {
     }
 
     /// Serves one call.
-    pub async fn handle(self: Arc<Self>, req: hyper::Request<hyper::body::Incoming>, peer: SocketAddr, tls: bool) -> Response<Body> {
+    pub async fn handle(self: Arc<Self>, req: hyper::Request<hyper::body::Incoming>, conn: &Connection) -> Response<Body> {
         let (parts, body) = req.into_parts();
         match parts.uri.path() {
             "/healthz" => return json_plain(StatusCode::OK, r#"{"estado":"vivo"}"#),
@@ -197,8 +223,7 @@ impl Gateway {
             snap: &snap,
             start: Instant::now(),
             now_ms: crate::now_ms(),
-            peer,
-            tls,
+            conn,
             authenticated: false,
             rec: CallRecord::default(),
         };
@@ -207,7 +232,7 @@ impl Gateway {
             request_id: self.ids.next(),
             client_request_id: client_request_id(&parts.headers),
             node: self.cfg.node.clone(),
-            client_ip: peer.ip().to_string(),
+            client_ip: conn.peer.ip().to_string(),
             method: parts.method.to_string(),
             ..Default::default()
         };
@@ -235,8 +260,7 @@ struct Call<'g> {
     snap: &'g Snapshot,
     start: Instant,
     now_ms: i64,
-    peer: SocketAddr,
-    tls: bool,
+    conn: &'g Connection,
     /// A valid credential was presented (refusals of the others are limited per address).
     authenticated: bool,
     rec: CallRecord,
@@ -284,7 +308,7 @@ impl<'g> Call<'g> {
             }
         };
         if let Err(res) = self.limit(rate, &consumer, &target) {
-            return self.finish(res, Some(&consumer.system_id)).await;
+            return self.finish(*res, Some(&consumer.system_id)).await;
         }
         let res = if sandbox {
             self.sandbox(&target)
@@ -442,7 +466,7 @@ impl<'g> Call<'g> {
     }
 
     /// Phase 4: the grant's rate (or the default one), per consumer × service.
-    fn limit(&mut self, rate: Option<crate::Rate>, consumer: &Consumer, target: &Target<'_>) -> Result<(), Response<Body>> {
+    fn limit(&mut self, rate: Option<crate::Rate>, consumer: &Consumer, target: &Target<'_>) -> Result<(), Box<Response<Body>>> {
         let Some(rate) = rate.or(self.gw.cfg.default_rate) else {
             return Ok(());
         };
@@ -458,7 +482,7 @@ impl<'g> Call<'g> {
         }
         self.rec.status = res.status().as_u16();
         self.rec.refusal = Some(Refusal::LimiteExcedido.code());
-        Err(res)
+        Err(Box::new(res))
     }
 
     /// Phase 5a: the sandbox answers from the description's examples.
@@ -517,15 +541,9 @@ impl<'g> Call<'g> {
         set(&mut headers, "x-consumer-username", &consumer.system_code);
         set(&mut headers, "x-consumer-custom-id", &consumer.entity_sigla);
         set(&mut headers, "x-credential-identifier", &consumer.credential_id);
-        let ip = self.peer.ip();
-        let proto = if self.tls { "https" } else { "http" };
-        let forwarded = match ip {
-            std::net::IpAddr::V4(v4) => format!("for={v4};proto={proto}"),
-            std::net::IpAddr::V6(v6) => format!("for=\"[{v6}]\";proto={proto}"),
-        };
-        set(&mut headers, "forwarded", &forwarded);
-        set(&mut headers, "x-forwarded-for", &self.rec.client_ip);
-        set(&mut headers, "x-forwarded-proto", proto);
+        headers.insert("forwarded", self.conn.forwarded.clone());
+        headers.insert("x-forwarded-for", self.conn.forwarded_for.clone());
+        headers.insert("x-forwarded-proto", self.conn.proto.clone());
         if !headers.contains_key("traceparent") {
             let trace = format!(
                 "00-{}-{}-01",
@@ -618,7 +636,7 @@ impl<'g> Call<'g> {
         self.rec.refusal = Some(r.code());
         if !self.authenticated {
             self.gw.metrics.unauthenticated.fetch_add(1, Ordering::Relaxed);
-            let (verdict, flushed) = self.gw.unauth.refusal(self.peer.ip(), self.now_ms);
+            let (verdict, flushed) = self.gw.unauth.refusal(self.conn.peer.ip(), self.now_ms);
             if let Some(a) = flushed {
                 self.gw.write_aggregate(a).await;
             }

@@ -155,9 +155,10 @@ fn last_record(files: &[(u64, PathBuf)]) -> std::io::Result<Option<(u64, Vec<u8>
             let Some(end) = tail.iter().rposition(|b| *b == b'\n') else {
                 break;
             };
-            match tail[..end].iter().rposition(|b| *b == b'\n') {
-                Some(s) => return Ok(last_of(&tail[s + 1..end])),
-                None if from == 0 => return Ok(last_of(&tail[..end])),
+            let lines = tail.get(..end).unwrap_or_default();
+            match lines.iter().rposition(|b| *b == b'\n') {
+                Some(s) => return Ok(last_of(lines.get(s + 1..).unwrap_or_default())),
+                None if from == 0 => return Ok(last_of(lines)),
                 None => from = 0,
             }
         }

@@ -191,8 +191,11 @@ impl Snapshot {
             }
         }
         for end in ends.into_iter().rev() {
-            if let Some(r) = self.routes.get(&path[..end]) {
-                return Some((r, &path[end..]));
+            // `end` follows a '/', so it is a character boundary.
+            if let (Some(prefix), Some(rest)) = (path.get(..end), path.get(end..))
+                && let Some(r) = self.routes.get(prefix)
+            {
+                return Some((r, rest));
             }
         }
         // `/segip/v2` without the trailing slash is the service's root too.

@@ -22,7 +22,7 @@ impl BlobStore {
         if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
         }
-        Some(self.root.join(&sha[..2]).join(sha))
+        Some(self.root.join(sha.get(..2)?).join(sha))
     }
 
     /// Stores `bytes` and returns their SHA-256 (hex).

@@ -22,8 +22,12 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "jwt_policy", include_str!("../migrations/sqlite/0004_jwt_policy.sql")),
 ];
 
-/// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 3;
+/// The newest schema version this build knows: the last migration's (so a new migration can never
+/// leave the store "not ready").
+pub const SCHEMA_VERSION: i64 = match MIGRATIONS.last() {
+    Some(m) => m.0,
+    None => 0,
+};
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {

@@ -4,7 +4,9 @@
 /// A configuration file, then the settings resolved from it.
 pub fn config(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let Ok(file) = toml::from_str::<crate::config::FileConfig>(text) else { return };
+    let Ok(file) = toml::from_str::<crate::config::FileConfig>(text) else {
+        return;
+    };
     if let Err(e) = crate::config::resolve(&crate::config::Overrides::default(), file) {
         assert!(!e.0.is_empty());
     }

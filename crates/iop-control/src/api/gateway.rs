@@ -71,7 +71,7 @@ fn check_base_path(p: &str, sigla: &str, version: u16) -> ApiResult<()> {
     let ok = p.starts_with(&prefix)
         && p.ends_with('/')
         && p.len() <= 200
-        && p[1..p.len() - 1].split('/').all(|s| {
+        && p.get(1..p.len() - 1).unwrap_or_default().split('/').all(|s| {
             !s.is_empty()
                 && s.bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')

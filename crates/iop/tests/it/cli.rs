@@ -235,7 +235,7 @@ async fn first_start_creates_one_admin_and_cli_manages_users() {
     // migrate on an empty dir creates the store.
     let out = iop(&["migrate", "--data-dir", d]).output().unwrap_or_else(|e| panic!("{e}"));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("esquema v3"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("esquema v{}", iop_store::sqlite::SCHEMA_VERSION)));
 
     // user add with a password from stdin, and with a generated one.
     let mut child = iop(&[

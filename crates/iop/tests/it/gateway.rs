@@ -18,12 +18,28 @@ pub struct Access {
 
 /// Runs a publication request through PR05 and configures its connector and description.
 pub async fn publish(app: &App, w: &World, upstream: &str, timeout_ms: u32) -> String {
+    let (service, base) = publish_with(app, w, "consulta", 3, upstream, timeout_ms, Some(upstream::DESCRIPTION)).await;
+    assert_eq!(base, "/segip/v3/");
+    service
+}
+
+/// Publishes service `code` version `version` through PR05 with a connector to `upstream` and,
+/// if given, a description; returns the service id and its base path.
+pub async fn publish_with(
+    app: &App,
+    w: &World,
+    code: &str,
+    version: u32,
+    upstream: &str,
+    timeout_ms: u32,
+    description: Option<&str>,
+) -> (String, String) {
     let r = app
         .post(
             "/api/v1/solicitudes",
             w.t("sol"),
             json!({"tipo": "publicacion", "entidad_publicadora_id": w.publisher, "justificacion": "Publicar la consulta",
-                   "servicios_publicacion": [{"codigo": "consulta", "version": 3, "nombre": "Consulta de prueba"}]}),
+                   "servicios_publicacion": [{"codigo": code, "version": version, "nombre": "Consulta de prueba"}]}),
         )
         .await
         .ok();
@@ -35,7 +51,7 @@ pub async fn publish(app: &App, w: &World, upstream: &str, timeout_ms: u32) -> S
         ("resp", json!({"accion": "asignar", "lider_id": w.id("lider")})),
         (
             "lider",
-            json!({"accion": "habilitar", "habilitacion": {"publicar": [{"codigo": "consulta", "version": 3}]}}),
+            json!({"accion": "habilitar", "habilitacion": {"publicar": [{"codigo": code, "version": version}]}}),
         ),
     ] {
         app.act(&id, w.t(who), body).await.ok();
@@ -46,7 +62,7 @@ pub async fn publish(app: &App, w: &World, upstream: &str, timeout_ms: u32) -> S
         .ok();
     let service = services
         .as_array()
-        .and_then(|a| a.iter().find(|s| s["codigo"] == "consulta"))
+        .and_then(|a| a.iter().find(|s| s["codigo"] == code && s["version"] == version))
         .and_then(|s| s["id"].as_str())
         .unwrap_or_else(|| panic!("not published: {services}"))
         .to_owned();
@@ -62,23 +78,24 @@ pub async fn publish(app: &App, w: &World, upstream: &str, timeout_ms: u32) -> S
         )
         .await
         .ok();
-    assert_eq!(c["ruta_base"], "/segip/v3/");
     assert_eq!(c["autenticacion_con_valor"], true);
     assert!(
         !c.to_string().contains("secreto-del-origen"),
         "connector secrets are never returned"
     );
-    let ops = app
-        .call(
-            Method::PUT,
-            &format!("/api/v1/servicios/{service}/descripcion"),
-            Some(w.t("lider")),
-            Some(json!({"documento": upstream::DESCRIPTION})),
-        )
-        .await
-        .ok();
-    assert_eq!(ops.as_array().map(Vec::len), Some(4));
-    service
+    if let Some(d) = description {
+        let ops = app
+            .call(
+                Method::PUT,
+                &format!("/api/v1/servicios/{service}/descripcion"),
+                Some(w.t("lider")),
+                Some(json!({"documento": d})),
+            )
+            .await
+            .ok();
+        assert!(ops.as_array().is_some_and(|a| !a.is_empty()), "{ops}");
+    }
+    (service, c["ruta_base"].as_str().unwrap_or_default().to_owned())
 }
 
 /// Runs a consumption request through step 4 with `grant` (merged into the access) and two new
@@ -437,12 +454,7 @@ async fn granted_calls_pass_and_everything_else_is_refused_and_recorded() {
     // Metrics: they name consumers, so only an Administrador (or the metrics token) reads them.
     let anonymous = app.client.get(format!("{}/metrics", app.base)).send().await;
     assert_eq!(anonymous.map(|r| r.status().as_u16()).ok(), Some(401));
-    let requester = app
-        .client
-        .get(format!("{}/metrics", app.base))
-        .bearer_auth(w.t("sol"))
-        .send()
-        .await;
+    let requester = app.client.get(format!("{}/metrics", app.base)).bearer_auth(w.t("sol")).send().await;
     assert_eq!(requester.map(|r| r.status().as_u16()).ok(), Some(403));
     let m = app
         .client
@@ -936,7 +948,7 @@ async fn https_upstreams_with_the_connectors_own_ca_and_client_certificate() {
     let w = world(&app).await;
     let pki = upstream::test_pki();
     let read = |f: &str| std::fs::read_to_string(pki.path().join(f)).unwrap_or_default();
-    let tls_up = upstream::start_mtls(pki.path()).await;
+    let (tls_up, handshakes) = upstream::start_mtls(pki.path()).await;
     let plain = upstream::start("uno").await;
     let service = publish(&app, &w, &format!("http://{}/base", plain.addr), 2000).await;
     let a = consume(&app, &w, &service, json!({})).await;
@@ -976,6 +988,64 @@ async fn https_upstreams_with_the_connectors_own_ca_and_client_certificate() {
         (r.body["origen"].as_str(), r.body["certificado_cliente"].as_bool()),
         (Some("tls"), Some(true))
     );
+
+    // The connection probe speaks as the gateway does: TLS with the connector's CA and client
+    // certificate (it used to speak plain HTTP only, so every https origin "failed").
+    let probe = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/servicios/{service}/probar"),
+            Some(w.t("lider")),
+            None,
+        )
+        .await
+        .ok();
+    assert_eq!(
+        (probe[0]["ok"].as_bool(), probe[0]["estado_http"].as_u64()),
+        (Some(true), Some(200)),
+        "{probe}"
+    );
+
+    // A snapshot rebuild keeps the connector's TLS settings and so its pooled connections: no
+    // new handshake (it used to reconnect every TLS upstream, and leak the idle connections).
+    let shakes = handshakes.load(std::sync::atomic::Ordering::SeqCst);
+    let version = |m: &str| {
+        m.lines()
+            .find_map(|l| l.strip_prefix("iop_gateway_snapshot_version "))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let metrics = || async {
+        app.client
+            .get(format!("{}/metrics", app.base))
+            .bearer_auth(&app.admin_token)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .text()
+            .await
+            .unwrap_or_default()
+    };
+    let before = version(&metrics().await);
+    app.post(
+        &format!("/api/v1/sistemas/{}/credenciales", w.system),
+        w.t("lider"),
+        json!({"tipo": "apikey"}),
+    )
+    .await
+    .ok();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while version(&metrics().await) <= before {
+        assert!(std::time::Instant::now() < deadline, "no rebuild");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    for _ in 0..3 {
+        let r = app
+            .gw(Method::GET, "/segip/v3/personas/1", &[("apikey", a.key.as_str())], None)
+            .await;
+        assert_eq!(r.status.as_u16(), 200);
+    }
+    assert_eq!(handshakes.load(std::sync::atomic::Ordering::SeqCst), shakes);
 
     // Bad TLS material is refused when the connector is saved, not later.
     let bad = |body: Value| {

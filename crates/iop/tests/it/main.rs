@@ -1,3 +1,4 @@
+#![allow(clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
 //! Integration tests of the `iop` binary and its HTTP API, over real sockets, each with a fresh
 //! data directory. One test binary for the crate (link time).
 
@@ -10,5 +11,6 @@ mod input;
 mod matrix;
 mod openapi;
 mod procedure;
+mod security;
 mod upstream;
 mod walk;

@@ -134,8 +134,9 @@ pub fn test_pki() -> tempfile::TempDir {
     dir
 }
 
-/// An https upstream that requires a client certificate signed by the test CA.
-pub async fn start_mtls(pki: &std::path::Path) -> SocketAddr {
+/// An https upstream that requires a client certificate signed by the test CA; counts the TLS
+/// handshakes it completed.
+pub async fn start_mtls(pki: &std::path::Path) -> (SocketAddr, Arc<std::sync::atomic::AtomicUsize>) {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -160,12 +161,16 @@ pub async fn start_mtls(pki: &std::path::Path) -> SocketAddr {
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
     let addr = l.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    let handshakes = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = handshakes.clone();
     tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = l.accept().await else { break };
             let acceptor = acceptor.clone();
+            let count = count.clone();
             tokio::spawn(async move {
                 let Ok(tls) = acceptor.accept(stream).await else { return };
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let with_cert = tls.get_ref().1.peer_certificates().is_some_and(|c| !c.is_empty());
                 let svc = hyper::service::service_fn(move |_req| async move {
                     let body = json!({"origen": "tls", "certificado_cliente": with_cert}).to_string();
@@ -177,5 +182,5 @@ pub async fn start_mtls(pki: &std::path::Path) -> SocketAddr {
             });
         }
     });
-    addr
+    (addr, handshakes)
 }
