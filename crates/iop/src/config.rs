@@ -53,7 +53,7 @@ pub struct FileConfig {
     pub clave_auditoria: Option<PathBuf>,
     /// A file on another volume that receives a copy of every signed checkpoint.
     pub testigo_auditoria: Option<PathBuf>,
-    /// Seconds between audit checkpoints (default 60; one is signed only if a chain moved).
+    /// Seconds between audit checkpoints (default 5; one is signed only if a chain moved).
     pub puntos_de_control_s: Option<u64>,
     /// ...or sooner, once a chain has this many records beyond its last checkpoint (default 100000).
     pub puntos_de_control_registros: Option<u64>,
@@ -230,7 +230,9 @@ pub fn resolve(o: &Overrides, f: FileConfig) -> Result<Settings, ConfigError> {
         master_key_file: f.clave_maestra.clone().unwrap_or_else(|| data_dir.join("clave-maestra")),
         audit_key_file: f.clave_auditoria.clone().unwrap_or_else(|| data_dir.join("clave-auditoria")),
         audit_witness: f.testigo_auditoria.clone(),
-        checkpoint_every: Duration::from_secs(f.puntos_de_control_s.unwrap_or(60).clamp(1, 86_400)),
+        // At most five seconds of records wait for a signature (a chain that did not move is not
+        // signed again); a graceful stop signs whatever is left.
+        checkpoint_every: Duration::from_secs(f.puntos_de_control_s.unwrap_or(5).clamp(1, 86_400)),
         checkpoint_records: f.puntos_de_control_registros.unwrap_or(100_000).clamp(1, 1 << 40) as i64,
         retention: match (f.retencion_dias, f.archivo_auditoria.clone()) {
             (Some(d), Some(dir)) => Some((d.max(1), dir)),

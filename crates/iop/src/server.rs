@@ -43,10 +43,23 @@ pub struct Running {
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     background: Vec<JoinHandle<()>>,
+    /// For the last steps of a graceful stop: import the last call records, sign the heads.
+    finale: Finale,
+}
+
+struct Finale {
+    store: Arc<dyn Store>,
+    records_dir: std::path::PathBuf,
+    auditor: Arc<iop_control::audit::Auditor>,
+    clock: Arc<dyn Clock>,
 }
 
 impl Running {
     /// Asks both listeners to stop and waits until in-flight requests are done.
+    ///
+    /// Then, with no call in flight, the last call records are imported and every chain that
+    /// moved gets a signed checkpoint at its head: a stopped store has no unsigned tail, so even
+    /// the removal of its last record is caught without a witness.
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         for t in self.tasks {
@@ -54,6 +67,15 @@ impl Running {
         }
         for t in self.background {
             t.abort();
+        }
+        let f = self.finale;
+        if let Err(e) = iop_control::importer::import_once(&f.store, &f.records_dir).await {
+            tracing::error!(error = %e, "no se pudieron importar los últimos registros de llamadas");
+        }
+        let now = (f.clock.now().unix_timestamp_nanos() / 1_000_000) as i64;
+        match f.auditor.checkpoint_now(now).await {
+            Ok(cps) => tracing::info!(puntos_de_control = cps.len(), "puntos de control firmados al detenerse"),
+            Err(e) => tracing::error!(error = %e, "no se pudo firmar el punto de control final"),
         }
     }
 
@@ -210,7 +232,11 @@ pub async fn start_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Resu
         .await
         .map_err(|e| StartError(format!("no se pudo compilar la configuración de la pasarela: {e}")))?;
     background.push(publisher.spawn(Duration::from_secs(300)));
-    background.push(iop_control::importer::spawn(store.clone(), records_dir, settings.import_every));
+    background.push(iop_control::importer::spawn(
+        store.clone(),
+        records_dir.clone(),
+        settings.import_every,
+    ));
     let auditor = Arc::new(auditor(&settings, store.clone())?);
     let audit_public_key = auditor.signer.public().to_string();
     background.push(
@@ -261,6 +287,7 @@ pub async fn start_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Resu
     }));
 
     tracing::info!(%control_addr, %gateway_addr, demo = settings.demo, "iop en marcha");
+    let clock = state.clock.clone();
     Ok(Running {
         control_addr,
         gateway_addr,
@@ -275,5 +302,11 @@ pub async fn start_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Resu
         stop,
         tasks: vec![control_task, gateway_task],
         background,
+        finale: Finale {
+            store,
+            records_dir,
+            auditor,
+            clock,
+        },
     })
 }

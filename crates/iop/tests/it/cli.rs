@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 
 use crate::helpers::iop;
 
-struct Server {
+pub(crate) struct Server {
     child: Child,
     lines: mpsc::Receiver<String>,
     out: Vec<String>,
-    control: String,
-    gateway: String,
+    pub(crate) control: String,
+    pub(crate) gateway: String,
 }
 
 /// `iop user add --data-dir <d> <args…>`, run to completion.
@@ -24,7 +24,7 @@ fn user_add(d: &str, args: &[&str]) -> std::process::Output {
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn start(dir: &std::path::Path, extra: &[&str], envs: &[(&str, &str)]) -> Server {
+pub(crate) fn start(dir: &std::path::Path, extra: &[&str], envs: &[(&str, &str)]) -> Server {
     let mut args = vec![
         "serve",
         "--data-dir",
@@ -82,12 +82,12 @@ fn start(dir: &std::path::Path, extra: &[&str], envs: &[(&str, &str)]) -> Server
 }
 
 impl Server {
-    fn printed(&self) -> String {
+    pub(crate) fn printed(&self) -> String {
         self.out.join("\n")
     }
 
     /// SIGTERM, then wait for a clean exit.
-    fn terminate(mut self) -> (bool, Vec<String>) {
+    pub(crate) fn terminate(mut self) -> (bool, Vec<String>) {
         let pid = self.child.id().to_string();
         let ok = Command::new("kill")
             .args(["-TERM", &pid])
@@ -117,7 +117,7 @@ impl Drop for Server {
     }
 }
 
-async fn wait_ok(client: &reqwest::Client, url: &str) -> Value {
+pub(crate) async fn wait_ok(client: &reqwest::Client, url: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if let Ok(r) = client.get(url).send().await
