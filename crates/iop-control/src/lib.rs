@@ -142,6 +142,18 @@ impl AppState {
             )
         })
     }
+    /// Rebuilds the gateway's snapshot now and waits until it is live: what the caller is about to
+    /// hand out (a credential, a grant) works on its first call. A failed rebuild is logged; the
+    /// periodic one catches up.
+    pub async fn gateway_applied(&self) {
+        if let Some(h) = &self.gateway
+            && let Err(e) = h.publisher.rebuild().await
+        {
+            tracing::error!(error = %e, "no se pudo aplicar el cambio en la pasarela; se reintentará");
+            h.publisher.changed();
+        }
+    }
+
     /// Tells the gateway's publisher that something it reads changed.
     pub fn gateway_changed(&self) {
         if let Some(h) = &self.gateway {

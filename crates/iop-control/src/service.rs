@@ -596,7 +596,8 @@ pub async fn transition_issuing(
     };
     let out = st.store.apply_transition(commit, st.now(), &AuditBy::user(actor)).await?;
     if matches!(kind, ActionKind::Habilitar | ActionKind::AjustarHabilitacion) {
-        st.gateway_changed();
+        // Grants and credentials of step 4 work as soon as the answer hands them out.
+        st.gateway_applied().await;
     }
     Ok((out, issued))
 }

@@ -454,7 +454,8 @@ pub async fn create_credential(
     })?;
     st.store.create_credential(&issued.rec, &AuditBy::user(&u)).await?;
     tracing::info!(usuario = %u.login, sistema = %s.code, credencial = %issued.rec.id, tipo = kind.as_str(), "credencial emitida");
-    st.gateway_changed();
+    // The secret is handed out only once the gateway accepts it.
+    st.gateway_applied().await;
     Ok((StatusCode::CREATED, Json(issued_out(&issued))))
 }
 
@@ -520,7 +521,8 @@ pub async fn rotate_credential(
     if hours == 0 {
         hooks.publisher.revoke_now(&old.id.to_string());
     }
-    st.gateway_changed();
+    // The secret is handed out only once the gateway accepts it.
+    st.gateway_applied().await;
     Ok((StatusCode::CREATED, Json(issued_out(&issued))))
 }
 

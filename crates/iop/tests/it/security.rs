@@ -652,3 +652,34 @@ async fn metrics_need_the_configured_token_or_an_administrator() {
     assert_eq!(get(Some(token)).await, 200);
     assert_eq!(get(Some(&app.admin_token)).await, 200);
 }
+
+/// A credential works on its very first call: its secret is answered only once the gateway's
+/// live snapshot accepts it (and step 4's grants with it). It used to fail with
+/// `credencial_invalida` for some milliseconds.
+#[tokio::test]
+async fn credentials_work_on_their_first_call() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let up = upstream::start("uno").await;
+    let service = publish(&app, &w, &format!("http://{}/base", up.addr), 2000).await;
+    // Step 4 issues a key with a new grant: the first call goes through, no waiting.
+    let a = consume(&app, &w, &service, json!({})).await;
+    let r = app
+        .gw(Method::GET, "/segip/v3/personas/1", &[("apikey", a.key.as_str())], None)
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.body);
+    // Keys issued later, one after another, each called at once.
+    for i in 0..5 {
+        let issued = app
+            .post(
+                &format!("/api/v1/sistemas/{}/credenciales", w.system),
+                w.t("lider"),
+                json!({"tipo": "apikey"}),
+            )
+            .await
+            .ok();
+        let key = issued["clave"].as_str().unwrap_or_default();
+        let r = app.gw(Method::GET, "/segip/v3/personas/2", &[("apikey", key)], None).await;
+        assert_eq!(r.status.as_u16(), 200, "key {i}: {}", r.body);
+    }
+}
