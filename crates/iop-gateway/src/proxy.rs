@@ -52,6 +52,20 @@ const RESERVED: [&str; 12] = [
     "x-anonymous-consumer",
 ];
 
+/// Header names parsed once, at compile time.
+const APIKEY: HeaderName = HeaderName::from_static("apikey");
+const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+const X_CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("x-client-request-id");
+const X_CONSUMER_ID: HeaderName = HeaderName::from_static("x-consumer-id");
+const X_CONSUMER_USERNAME: HeaderName = HeaderName::from_static("x-consumer-username");
+const X_CONSUMER_CUSTOM_ID: HeaderName = HeaderName::from_static("x-consumer-custom-id");
+const X_CREDENTIAL_IDENTIFIER: HeaderName = HeaderName::from_static("x-credential-identifier");
+const FORWARDED: HeaderName = HeaderName::from_static("forwarded");
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+const X_IOP_SANDBOX: HeaderName = HeaderName::from_static("x-iop-sandbox");
+
 /// The value recorded in place of a query parameter that carries a credential.
 pub const HIDDEN: &str = "[oculto]";
 
@@ -87,6 +101,10 @@ fn reads_as(name: &str, reserved: &str) -> bool {
 }
 
 fn is_reserved(name: &str) -> bool {
+    // Every reserved name starts with one of these (most headers are rejected here).
+    if !matches!(name.as_bytes().first(), Some(b'a' | b'f' | b'x')) {
+        return false;
+    }
     let forwarded = name.len() > 12 && name.get(..12).is_some_and(|p| reads_as(p, "x-forwarded-"));
     forwarded || RESERVED.iter().any(|r| reads_as(name, r))
 }
@@ -104,7 +122,7 @@ fn clean_request_headers(h: &mut HeaderMap) {
 
 /// A client's own request id, kept when it is short and plain.
 fn client_request_id(h: &HeaderMap) -> Option<String> {
-    let v = h.get("x-request-id")?.to_str().ok()?;
+    let v = h.get(&X_REQUEST_ID)?.to_str().ok()?;
     (!v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')))
         .then(|| v.to_owned())
 }
@@ -182,7 +200,7 @@ impl Gateway {
         {
             return Err(Refusal::CredencialAmbigua);
         }
-        let mut keys = h.get_all("apikey").iter();
+        let mut keys = h.get_all(&APIKEY).iter();
         let key = keys.next();
         let mut auths = h.get_all(header::AUTHORIZATION).iter();
         let authorization = auths.next();
@@ -493,7 +511,7 @@ impl<'g> Call<'g> {
                 *res.status_mut() = StatusCode::from_u16(*status).unwrap_or(StatusCode::OK);
                 res.headers_mut()
                     .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                res.headers_mut().insert("x-iop-sandbox", HeaderValue::from_static("ficticio"));
+                res.headers_mut().insert(X_IOP_SANDBOX, HeaderValue::from_static("ficticio"));
                 res
             }
             None => {
@@ -527,30 +545,30 @@ impl<'g> Call<'g> {
         };
         self.rec.bytes_in = body.len() as u64;
         clean_request_headers(&mut headers);
-        let set = |headers: &mut HeaderMap, name: &'static str, value: &str| {
+        let set = |headers: &mut HeaderMap, name: HeaderName, value: &str| {
             if let Ok(v) = HeaderValue::from_str(value) {
                 headers.insert(name, v);
             }
         };
         let request_id = &self.rec.request_id;
-        set(&mut headers, "x-request-id", request_id);
+        set(&mut headers, X_REQUEST_ID, request_id);
         if let Some(c) = &self.rec.client_request_id {
-            set(&mut headers, "x-client-request-id", c);
+            set(&mut headers, X_CLIENT_REQUEST_ID, c);
         }
-        set(&mut headers, "x-consumer-id", &consumer.system_id);
-        set(&mut headers, "x-consumer-username", &consumer.system_code);
-        set(&mut headers, "x-consumer-custom-id", &consumer.entity_sigla);
-        set(&mut headers, "x-credential-identifier", &consumer.credential_id);
-        headers.insert("forwarded", self.conn.forwarded.clone());
-        headers.insert("x-forwarded-for", self.conn.forwarded_for.clone());
-        headers.insert("x-forwarded-proto", self.conn.proto.clone());
-        if !headers.contains_key("traceparent") {
+        set(&mut headers, X_CONSUMER_ID, &consumer.system_id);
+        set(&mut headers, X_CONSUMER_USERNAME, &consumer.system_code);
+        set(&mut headers, X_CONSUMER_CUSTOM_ID, &consumer.entity_sigla);
+        set(&mut headers, X_CREDENTIAL_IDENTIFIER, &consumer.credential_id);
+        headers.insert(FORWARDED, self.conn.forwarded.clone());
+        headers.insert(X_FORWARDED_FOR, self.conn.forwarded_for.clone());
+        headers.insert(X_FORWARDED_PROTO, self.conn.proto.clone());
+        if !headers.contains_key(&TRACEPARENT) {
             let trace = format!(
                 "00-{}-{}-01",
                 pad32(request_id),
                 self.gw.ids.next().get(16..32).unwrap_or("0000000000000001")
             );
-            set(&mut headers, "traceparent", &trace);
+            set(&mut headers, TRACEPARENT, &trace);
         }
         for (k, v) in &route.upstream_headers {
             headers.insert(k.clone(), v.clone());
@@ -674,7 +692,7 @@ impl<'g> Call<'g> {
 
 fn respond(mut res: Response<Body>, request_id: &str) -> Response<Body> {
     if let Ok(v) = HeaderValue::from_str(request_id) {
-        res.headers_mut().insert("x-request-id", v);
+        res.headers_mut().insert(X_REQUEST_ID, v);
     }
     res
 }
