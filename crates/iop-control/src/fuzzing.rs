@@ -63,24 +63,18 @@ pub fn segments(data: &[u8]) {
 mod tests {
     use super::*;
 
-    fn corpus(name: &str) -> std::path::PathBuf {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../fuzz/corpus")
-            .join(name)
-    }
-
     #[test]
     fn the_description_corpus_replays_clean() {
-        assert!(iop_gateway::fuzzing::replay(&corpus("descripcion"), description) > 0);
+        assert!(iop_gateway::fuzzing::replay(&iop_gateway::fuzzing::corpus("descripcion"), description) > 0);
     }
 
     #[test]
     fn the_multipart_corpus_replays_clean() {
-        assert!(iop_gateway::fuzzing::replay(&corpus("multipart"), multipart) > 0);
+        assert!(iop_gateway::fuzzing::replay(&iop_gateway::fuzzing::corpus("multipart"), multipart) > 0);
     }
 
     #[test]
     fn the_segments_corpus_replays_clean() {
-        assert!(iop_gateway::fuzzing::replay(&corpus("segmentos"), segments) > 0);
+        assert!(iop_gateway::fuzzing::replay(&iop_gateway::fuzzing::corpus("segmentos"), segments) > 0);
     }
 }

@@ -143,6 +143,13 @@ pub fn credentials(data: &[u8]) {
     }
 }
 
+/// The corpus directory of a fuzz target (`fuzz/corpus/<name>` in the repository).
+pub fn corpus(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/corpus")
+        .join(name)
+}
+
 /// Replays a corpus directory through a target (for the normal test suite).
 pub fn replay(dir: &std::path::Path, target: fn(&[u8])) -> usize {
     let mut n = 0;
@@ -159,12 +166,6 @@ pub fn replay(dir: &std::path::Path, target: fn(&[u8])) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn corpus(name: &str) -> std::path::PathBuf {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../fuzz/corpus")
-            .join(name)
-    }
 
     #[test]
     fn the_path_corpus_replays_clean() {

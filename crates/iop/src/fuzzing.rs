@@ -16,7 +16,7 @@ pub fn config(data: &[u8]) {
 mod tests {
     #[test]
     fn the_config_corpus_replays_clean() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/configuracion");
+        let dir = iop_gateway::fuzzing::corpus("configuracion");
         assert!(iop_gateway::fuzzing::replay(&dir, super::config) > 0);
     }
 }

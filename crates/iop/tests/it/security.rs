@@ -127,6 +127,17 @@ pub async fn recording_upstream() -> (SocketAddr, Recorder) {
     (addr, rec)
 }
 
+/// A fresh platform with one service published behind `upstream` (its base URL without the
+/// `/base` prefix) and the world's system granted all of it: the app, the world, the service id
+/// and what the consumer received.
+async fn granted(upstream: &str) -> (App, World, String, crate::gateway::Access) {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let service = publish(&app, &w, &format!("{upstream}/base"), 2000).await;
+    let a = consume(&app, &w, &service, json!({})).await;
+    (app, w, service, a)
+}
+
 fn decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::new();
@@ -332,11 +343,8 @@ async fn credentials_in_the_url_or_twice_are_refused_and_never_recorded() {
 /// their id at another consumer's call.
 #[tokio::test]
 async fn call_ids_belong_to_the_gateway() {
-    let app = spawn_app().await;
-    let w = world(&app).await;
     let (addr, seen) = recording_upstream().await;
-    let service = publish(&app, &w, &format!("http://{addr}/base"), 2000).await;
-    let a = consume(&app, &w, &service, json!({})).await;
+    let (app, _, _, a) = granted(&format!("http://{addr}")).await;
     let key = a.key.as_str();
     app.gw_until("/segip/v3/personas/1", &[("apikey", key)], 200).await;
     let r = app
@@ -385,11 +393,8 @@ async fn call_ids_belong_to_the_gateway() {
 /// the platform sets, and no upstream `Server` or `X-Powered-By` toward the consumer.
 #[tokio::test]
 async fn what_the_upstream_receives_is_the_platforms_contract() {
-    let app = spawn_app().await;
-    let w = world(&app).await;
     let (addr, seen) = recording_upstream().await;
-    let service = publish(&app, &w, &format!("http://{addr}/base"), 2000).await;
-    let a = consume(&app, &w, &service, json!({})).await;
+    let (app, w, _, a) = granted(&format!("http://{addr}")).await;
     let key = a.key.as_str();
     app.gw_until("/segip/v3/personas/1", &[("apikey", key)], 200).await;
     let gw = app.gateway.trim_start_matches("http://").to_owned();
@@ -542,11 +547,8 @@ async fn unaccepting_upstream() -> (SocketAddr, Vec<tokio::net::TcpStream>) {
 /// as such (it used to read as `respuesta_muy_grande`).
 #[tokio::test]
 async fn connector_timeouts_and_broken_answers_are_told_apart() {
-    let app = spawn_app().await;
-    let w = world(&app).await;
     let broken = broken_upstream().await;
-    let service = publish(&app, &w, &format!("http://{broken}/base"), 2000).await;
-    let a = consume(&app, &w, &service, json!({})).await;
+    let (app, w, service, a) = granted(&format!("http://{broken}")).await;
     let key = a.key.as_str();
     let r = app.gw_until("/segip/v3/personas/1", &[("apikey", key)], 502).await;
     assert_eq!(r.code(), "respuesta_interrumpida", "{}", r.body);
