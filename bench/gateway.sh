@@ -147,6 +147,9 @@ settle() { # pid
 median() { python3 -c "import sys,statistics; print(statistics.median(float(x) for x in sys.argv[1:]))" "$@"; }
 
 ORDER=(upstream nginx-plain nginx-gateway iop "$B")
+# CONFIGS="iop iop-base": measure only these (say, many short A/B rounds); the order reverses
+# every other round.
+[ -z "${CONFIGS:-}" ] || read -r -a ORDER <<< "$CONFIGS"
 declare -A RPS P50 P99
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  rounds: $ROUNDS x ${DUR}s  wrk -t1 -c64, server under test on core $SUT"
@@ -154,7 +157,13 @@ for r in $(seq 1 "$ROUNDS"); do
   # The two iop instances swap places every round: whichever runs second measured a few percent
   # lower in every round of an earlier run, more than the chain's own cost.
   ROUND_ORDER=("${ORDER[@]}")
-  [ $((r % 2)) = 0 ] && ROUND_ORDER=(upstream nginx-plain nginx-gateway "$B" iop)
+  if [ $((r % 2)) = 0 ]; then
+    if [ -n "${CONFIGS:-}" ]; then
+      ROUND_ORDER=(); for ((i=${#ORDER[@]}-1; i>=0; i--)); do ROUND_ORDER+=("${ORDER[$i]}"); done
+    else
+      ROUND_ORDER=(upstream nginx-plain nginx-gateway "$B" iop)
+    fi
+  fi
   for n in "${ROUND_ORDER[@]}"; do
     # PERF=1: a CPU profile of iop during its first run (perf report in $PERF_OUT).
     if [ "${PERF:-0}" = 1 ] && [ "$n" = iop ] && [ "$r" = 1 ]; then
@@ -182,6 +191,8 @@ sleep 2
 "$IOP" audit verify --data-dir "$W/iop/data" | head -1
 if [ -n "${IOP_BASELINE:-}" ]; then
   echo "iop/baseline rps ratio: $(python3 -c "print(f'{${M[iop]}/${M[$B]}:.3f}')")"
+  # Each round's own ratio (the two ran back to back), then their median: steadier on a noisy day.
+  echo "iop/baseline per-round ratios: $(python3 -c "a=[float(x) for x in '${RPS[iop]}'.split()]; b=[float(x) for x in '${RPS[$B]}'.split()]; import statistics as s; r=[x/y for x,y in zip(a,b)]; print(' '.join(f'{x:.2f}' for x in r), f'median {s.median(r):.3f}')")"
   echo "iop/baseline p99 ratio: $(python3 -c "import statistics as s; print(f'{s.median([float(x) for x in \"${P99[iop]}\".split()])/s.median([float(x) for x in \"${P99[$B]}\".split()]):.3f}')")"
 else
   echo "iop chained/unchained rps ratio: $(python3 -c "print(f'{${M[iop]}/${M[iop-sin-cadena]}:.3f}')")"
@@ -231,5 +242,7 @@ PY
   echo "iop-loaded/iop rps ratio: $(python3 -c "print(f'{$SM/${M[iop]}:.3f}')")"
 fi
 echo
-echo "iop/nginx-plain rps ratio: $(python3 -c "print(f'{${M[iop]}/${M[nginx-plain]}:.2f}')")"
-echo "iop/nginx-gateway rps ratio: $(python3 -c "print(f'{${M[iop]}/${M[nginx-gateway]}:.2f}')")"
+if [ -n "${M[nginx-gateway]:-}" ]; then
+  echo "iop/nginx-plain rps ratio: $(python3 -c "print(f'{${M[iop]}/${M[nginx-plain]}:.2f}')")"
+  echo "iop/nginx-gateway rps ratio: $(python3 -c "print(f'{${M[iop]}/${M[nginx-gateway]}:.2f}')")"
+fi

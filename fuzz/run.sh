@@ -27,7 +27,9 @@ for t in "${TARGETS[@]}"; do
   "$CMIN" -i "out/$t/default/queue" -o "out/$t.min" -t 2000 -- "target/release/$t" > "out/$t.cmin.log" 2>&1 || true
   if [ -n "$(ls -A "out/$t.min" 2>/dev/null)" ]; then
     # Crashing inputs (none expected) are kept beside the corpus to be replayed too.
-    rm -rf "corpus/$t" && mkdir -p "corpus/$t" && cp "out/$t.min"/* "corpus/$t/"
+    # Files named by their content's hash: portable names, and a replay failure names its input.
+    rm -rf "corpus/$t" && mkdir -p "corpus/$t"
+    for f in "out/$t.min"/*; do cp "$f" "corpus/$t/$(sha256sum "$f" | cut -c1-16)"; done
   fi
   for c in "out/$t/default/crashes"/id:*; do [ -e "$c" ] && cp "$c" "corpus/$t/crash-$(basename "$c" | tr ':,' '__')"; done
   echo "$t: $execs executions in $secs s, $crashes crashes, $hangs hangs, $edges edges, corpus $(ls "corpus/$t" | wc -l) files"
