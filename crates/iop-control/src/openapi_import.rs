@@ -97,11 +97,14 @@ fn json_depth(v: &Value) -> usize {
 /// size and depth limits, so the thread is not held for long either).
 pub async fn import_off_runtime(text: String, limit: std::time::Duration) -> Result<(Value, Vec<OperationRec>), ImportError> {
     static ONE_AT_A_TIME: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
-    let _permit = ONE_AT_A_TIME
+    let permit = ONE_AT_A_TIME
         .acquire()
         .await
         .map_err(|_| ImportError("el importador no está disponible".into()))?;
     let job = tokio::task::spawn_blocking(move || {
+        // Held by the parse itself: an upload refused for taking too long still keeps the next
+        // one waiting until its thread is free, so repeated uploads never pile up parses.
+        let _permit = permit;
         let doc = parse_document(&text)?;
         let ops = operations(&doc)?;
         Ok((doc, ops))
