@@ -660,12 +660,9 @@ async fn metrics_need_the_configured_token_or_an_administrator() {
 /// `credencial_invalida` for some milliseconds.
 #[tokio::test]
 async fn credentials_work_on_their_first_call() {
-    let app = spawn_app().await;
-    let w = world(&app).await;
     let up = upstream::start("uno").await;
-    let service = publish(&app, &w, &format!("http://{}/base", up.addr), 2000).await;
     // Step 4 issues a key with a new grant: the first call goes through, no waiting.
-    let a = consume(&app, &w, &service, json!({})).await;
+    let (app, w, _, a) = granted(&format!("http://{}", up.addr)).await;
     let r = app
         .gw(Method::GET, "/segip/v3/personas/1", &[("apikey", a.key.as_str())], None)
         .await;
