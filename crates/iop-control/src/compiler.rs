@@ -60,8 +60,7 @@ pub fn compile(rows: &GatewayRows, secrets: &SecretBox, version: u64, now_ms: i6
             warnings.push(format!("servicio {}: sin URL de origen válida", r.service.code));
             continue;
         }
-        let key = format!("{}:{}", c.service, c.version);
-        let (headers, tls_client) = match connector_client(c, secrets, tls.remove(&key)) {
+        let (headers, tls_client) = match connector_client(c, secrets, tls.remove(&tls_key(c))) {
             Ok(x) => x,
             Err(e) => {
                 warnings.push(format!("servicio {}: {e}", r.service.code));
@@ -69,7 +68,7 @@ pub fn compile(rows: &GatewayRows, secrets: &SecretBox, version: u64, now_ms: i6
             }
         };
         if let Some(t) = &tls_client {
-            tls_now.insert(key, t.clone());
+            tls_now.insert(t.key.to_string(), t.clone());
         }
         let tls = tls_client;
         let operations = r
@@ -178,6 +177,11 @@ pub fn compile(rows: &GatewayRows, secrets: &SecretBox, version: u64, now_ms: i6
 /// The headers that authenticate the gateway to a publisher.
 pub type UpstreamHeaders = Vec<(hyper::header::HeaderName, hyper::header::HeaderValue)>;
 
+/// The name of a connector version's TLS settings and connection pool.
+fn tls_key(c: &iop_store::ConnectorRec) -> String {
+    format!("{}:{}", c.service, c.version)
+}
+
 /// TLS client settings per connector version (`service:version`).
 pub type TlsCache = HashMap<String, TlsUpstream>;
 
@@ -227,7 +231,7 @@ pub fn connector_client(
             };
             let config = iop_gateway::tls::client_config(c.ca_pem.as_deref(), client).map_err(|e| format!("TLS hacia el origen: {e}"))?;
             Some(TlsUpstream {
-                key: format!("{}:{}", c.service, c.version).into(),
+                key: tls_key(c).into(),
                 config,
             })
         }

@@ -70,6 +70,16 @@ fn push_escape(out: &mut Vec<u8>, v: u8) {
     out.extend_from_slice(&[b'%', hex(v >> 4), hex(v & 15)]);
 }
 
+/// The byte a `%XX` escape starting at `i` stands for, if `bytes[i..]` starts with one.
+pub(crate) fn escape_at(bytes: &[u8], i: usize) -> Option<u8> {
+    if bytes.get(i) != Some(&b'%') {
+        return None;
+    }
+    let h = bytes.get(i + 1).copied().and_then(hex_val)?;
+    let l = bytes.get(i + 2).copied().and_then(hex_val)?;
+    Some(h << 4 | l)
+}
+
 fn hex_val(b: u8) -> Option<u8> {
     match b {
         b'0'..=b'9' => Some(b - b'0'),
@@ -91,14 +101,16 @@ fn dot_like(seg: &[u8]) -> bool {
     let (mut dots, mut spaces, mut other) = (0usize, false, false);
     let mut i = 0;
     while let Some(&raw) = seg.get(i) {
-        let mut b = raw;
-        i += 1;
-        if raw == b'%'
-            && let (Some(h), Some(l)) = (seg.get(i).copied().and_then(hex_val), seg.get(i + 1).copied().and_then(hex_val))
-        {
-            b = h << 4 | l;
-            i += 2;
-        }
+        let b = match escape_at(seg, i) {
+            Some(v) => {
+                i += 3;
+                v
+            }
+            None => {
+                i += 1;
+                raw
+            }
+        };
         match b {
             b';' => break,
             b'.' if !spaces => dots += 1,
@@ -167,10 +179,9 @@ pub fn canonicalize(raw: &str) -> Result<CanonicalPath<'_>, (PathError, String)>
         while let Some(&b) = seg.get(j) {
             match b {
                 b'%' => {
-                    let (Some(h), Some(l)) = (seg.get(j + 1).copied().and_then(hex_val), seg.get(j + 2).copied().and_then(hex_val)) else {
+                    let Some(v) = escape_at(seg, j) else {
                         return Err(fail(PathError::BadEscape, &mut matching));
                     };
-                    let v = h << 4 | l;
                     match v {
                         b'/' => return Err(fail(PathError::EncodedSlash, &mut matching)),
                         b'\\' => return Err(fail(PathError::Backslash, &mut matching)),

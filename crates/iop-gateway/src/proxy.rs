@@ -135,13 +135,12 @@ fn percent_decoded_lowercase(s: &str) -> std::borrow::Cow<'_, str> {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while let Some(&c) = b.get(i) {
-        let hex = |j: usize| b.get(j).and_then(|x| char::from(*x).to_digit(16));
-        match (c, hex(i + 1), hex(i + 2)) {
-            (b'%', Some(h), Some(l)) => {
-                out.push((h * 16 + l) as u8);
+        match (c, path::escape_at(b, i)) {
+            (_, Some(v)) => {
+                out.push(v);
                 i += 3;
             }
-            (b'+', _, _) => {
+            (b'+', None) => {
                 out.push(b' ');
                 i += 1;
             }
@@ -158,6 +157,8 @@ fn percent_decoded_lowercase(s: &str) -> std::borrow::Cow<'_, str> {
 /// call pays for it).
 pub struct Connection {
     pub peer: SocketAddr,
+    /// The client's address as records write it.
+    ip: Arc<str>,
     forwarded: HeaderValue,
     forwarded_for: HeaderValue,
     proto: HeaderValue,
@@ -171,10 +172,12 @@ impl Connection {
             std::net::IpAddr::V6(v6) => format!("for=\"[{v6}]\";proto={proto}"),
         };
         let value = |s: &str| HeaderValue::from_str(s).unwrap_or(HeaderValue::from_static("unknown"));
+        let ip: Arc<str> = peer.ip().to_string().into();
         Self {
             peer,
             forwarded: value(&forwarded),
-            forwarded_for: value(&peer.ip().to_string()),
+            forwarded_for: value(&ip),
+            ip,
             proto: HeaderValue::from_static(proto),
         }
     }
@@ -250,7 +253,7 @@ impl Gateway {
             request_id: self.ids.next(),
             client_request_id: client_request_id(&parts.headers),
             node: self.cfg.node.clone(),
-            client_ip: conn.peer.ip().to_string(),
+            client_ip: conn.ip.clone(),
             method: parts.method.to_string(),
             ..Default::default()
         };
@@ -262,7 +265,7 @@ impl Gateway {
             ts_ms: a.window_start_ms,
             request_id: self.ids.next(),
             node: self.cfg.node.clone(),
-            client_ip: a.ip.to_string(),
+            client_ip: a.ip.to_string().into(),
             refusal: Some(Refusal::AgregadoSinCredencial.code()),
             status: Refusal::AgregadoSinCredencial.status().as_u16(),
             aggregated: Some(a.count),

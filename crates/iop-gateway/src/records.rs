@@ -48,7 +48,7 @@ pub struct CallRecord {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_request_id: Option<String>,
     pub node: Arc<str>,
-    pub client_ip: String,
+    pub client_ip: Arc<str>,
     pub system_id: Option<Arc<str>>,
     pub system_code: Option<Arc<str>>,
     pub credential_id: Option<Arc<str>>,

@@ -608,12 +608,7 @@ async fn a_graceful_stop_leaves_no_unsigned_tail() {
     let s = crate::cli::start(&data, &["--demo", "--config", cfg.to_str().unwrap_or("")], &[]);
     let c = reqwest::Client::new();
     crate::cli::wait_ok(&c, &format!("{}/readyz", s.gateway)).await;
-    let printed = s.printed();
-    let key = printed
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("apikey: "))
-        .unwrap_or_else(|| panic!("no demo key printed: {printed}"))
-        .to_owned();
+    let key = s.demo_key();
     for i in 0..3 {
         let r = c
             .get(format!("{}/segip/v2/personas/{i}", s.gateway))

@@ -86,6 +86,16 @@ impl Server {
         self.out.join("\n")
     }
 
+    /// The demo consumer's API key, as `serve --demo` printed it.
+    pub(crate) fn demo_key(&self) -> String {
+        let printed = self.printed();
+        printed
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("apikey: "))
+            .unwrap_or_else(|| panic!("no demo key printed: {printed}"))
+            .to_owned()
+    }
+
     /// SIGTERM, then wait for a clean exit.
     pub(crate) fn terminate(mut self) -> (bool, Vec<String>) {
         let pid = self.child.id().to_string();
@@ -144,11 +154,7 @@ async fn serve_demo_answers_health_ready_and_openapi_then_stops_on_sigterm() {
     assert!(doc["paths"]["/api/v1/solicitudes/{id}/transiciones"]["post"].is_object());
     // The gateway serves the demo's fictitious service to the printed key, and only to it.
     let printed = s.printed();
-    let key = printed
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("apikey: "))
-        .unwrap_or_else(|| panic!("no demo key printed: {printed}"))
-        .to_owned();
+    let key = s.demo_key();
     // The audit's public key is printed, and it is the one `iop audit public-key` exports.
     let printed_key = printed
         .lines()

@@ -162,6 +162,19 @@ impl App {
         App::read(r.send().await.unwrap_or_else(|e| panic!("{path}: {e}"))).await
     }
 
+    /// The gateway's metrics, read as the Administrador.
+    pub async fn metrics(&self) -> String {
+        self.client
+            .get(format!("{}/metrics", self.base))
+            .bearer_auth(&self.admin_token)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .text()
+            .await
+            .unwrap_or_default()
+    }
+
     /// Waits (generously) until a gateway call answers `status`.
     pub async fn gw_until(&self, path: &str, headers: &[(&str, &str)], status: u16) -> Resp {
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -456,16 +469,7 @@ async fn granted_calls_pass_and_everything_else_is_refused_and_recorded() {
     assert_eq!(anonymous.map(|r| r.status().as_u16()).ok(), Some(401));
     let requester = app.client.get(format!("{}/metrics", app.base)).bearer_auth(w.t("sol")).send().await;
     assert_eq!(requester.map(|r| r.status().as_u16()).ok(), Some(403));
-    let m = app
-        .client
-        .get(format!("{}/metrics", app.base))
-        .bearer_auth(&app.admin_token)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .text()
-        .await
-        .unwrap_or_default();
+    let m = app.metrics().await;
     assert!(
         m.contains(&format!(
             "iop_gateway_calls_total{{service=\"{service}\",consumer=\"{}\",status=\"2xx\"}}",
@@ -1015,18 +1019,7 @@ async fn https_upstreams_with_the_connectors_own_ca_and_client_certificate() {
             .and_then(|v| v.trim().parse::<u64>().ok())
             .unwrap_or(0)
     };
-    let metrics = || async {
-        app.client
-            .get(format!("{}/metrics", app.base))
-            .bearer_auth(&app.admin_token)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}"))
-            .text()
-            .await
-            .unwrap_or_default()
-    };
-    let before = version(&metrics().await);
+    let before = version(&app.metrics().await);
     app.post(
         &format!("/api/v1/sistemas/{}/credenciales", w.system),
         w.t("lider"),
@@ -1035,7 +1028,7 @@ async fn https_upstreams_with_the_connectors_own_ca_and_client_certificate() {
     .await
     .ok();
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while version(&metrics().await) <= before {
+    while version(&app.metrics().await) <= before {
         assert!(std::time::Instant::now() < deadline, "no rebuild");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
