@@ -63,7 +63,7 @@ for i in range(N):
     body = ('{"seq":%d,"prev":"%s","ts_ms":%d,"request_id":"%s","node":"n1","client_ip":"10.0.%d.%d",'
             '"system_id":"%s","system_code":"sis-%06d","credential_id":"%s","service_id":"%s",'
             '"operation":"consultar-persona","grant_id":%s,"request_code":%s,"method":"GET",'
-            '"path":"/segip/v2/personas/hmac:%s","status":%d,"latency_us":%d,"bytes_in":0,"bytes_out":%d,'
+            '"path":"/segip/persona/v2/personas/hmac:%s","status":%d,"latency_us":%d,"bytes_in":0,"bytes_out":%d,'
             '"upstream_status":%s,"refusal":%s,"sandbox":false}') % (
         seq, prev, ts, rid, s // 256, s % 256, systems[s], s, grants[s], services[v],
         "null" if refused else '"%s"' % grants[s], "null" if refused else '"%s"' % code,

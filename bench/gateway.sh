@@ -95,11 +95,11 @@ KEY2=$(python3 bench/iop_setup.py "http://127.0.0.1:$IOPC2" "http://127.0.0.1:$U
 nginx_conf gw $NGW "upstream up { server 127.0.0.1:$UP; keepalive 64; }
   map_hash_bucket_size 256;
   map \$http_apikey \$consumer { default \"\"; \"$KEY\" \"tramites-en-linea\"; }
-  map \"\$consumer:\$uri\" \$allowed { default 0; \"~^tramites-en-linea:/segip/v2/\" 1; }
+  map \"\$consumer:\$uri\" \$allowed { default 0; \"~^tramites-en-linea:/segip/persona/v2/\" 1; }
   limit_req_zone \$consumer zone=consumers:10m rate=1000000r/s;
   log_format calls '\$msec \$request_id \$consumer \$request_method \$uri \$status \$request_time \$bytes_sent \$upstream_status';
   server { listen 127.0.0.1:$NGW;
-    location /segip/v2/ {
+    location /segip/persona/v2/ {
       access_log $W/gw/calls.log calls;
       if (\$consumer = \"\") { return 401; }
       if (\$allowed = 0) { return 403; }
@@ -111,7 +111,7 @@ nginx_conf gw $NGW "upstream up { server 127.0.0.1:$UP; keepalive 64; }
 taskset -c $SUT nginx -c "$W/gw/nginx.conf" & PIDS+=($!)
 sleep 1
 
-PATH_="/segip/v2/personas/1234567"
+PATH_="/segip/persona/v2/personas/1234567"
 declare -A URL=([upstream]="http://127.0.0.1:$UP$PATH_" [nginx-plain]="http://127.0.0.1:$PLAIN$PATH_" [nginx-gateway]="http://127.0.0.1:$NGW$PATH_" [iop]="http://127.0.0.1:$IOPG$PATH_" [$B]="http://127.0.0.1:$IOPG2$PATH_")
 declare -A KEYS=([upstream]="$KEY" [nginx-plain]="$KEY" [nginx-gateway]="$KEY" [iop]="$KEY" [$B]="$KEY2")
 for n in "${!URL[@]}"; do

@@ -51,7 +51,7 @@ count() { # name binary port-offset -> instructions per call
   local pid=$!; PIDS+=($pid)
   for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$c/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
   curl -sf "http://127.0.0.1:$c/readyz" >/dev/null || { echo "$name did not start under valgrind" >&2; cat "$d/err" >&2; exit 1; }
-  local url="http://127.0.0.1:$g/segip/v2/personas/1234567"
+  local url="http://127.0.0.1:$g/segip/persona/v2/personas/1234567"
   # Warm-up (connections, snapshot, caches), then count exactly N calls.
   for _ in $(seq 1 200); do curl -sf -o /dev/null -H "apikey: $key" "$url" || true; done
   callgrind_control -i on "$pid" >/dev/null 2>&1

@@ -46,10 +46,10 @@ def upload(request_id, token):
 
 
 sol, jefe, resp, lider = (login(u) for u in ("solicitante", "jefe", "responsable", "lider"))
-service = next(s for s in call("GET", "/api/v1/servicios", lider) if s["codigo"] == "persona-contrastacion")
+service = next(s for s in call("GET", "/api/v1/servicios", lider) if s["codigo"] == "persona")
 system = next(s for s in call("GET", "/api/v1/sistemas", lider) if s["codigo"] == "tramites-en-linea")
 call("PUT", f"/api/v1/servicios/{service['id']}/conector", lider,
-     {"ruta_base": "/segip/v2/", "origenes": [UPSTREAM], "tiempo_espera_ms": 5000})
+     {"origenes": [UPSTREAM], "tiempo_espera_ms": 5000})
 r = call("POST", "/api/v1/solicitudes", sol,
          {"tipo": "consumo", "sistema_id": system["id"], "servicios": [service["id"]], "justificacion": "Benchmark"})
 rid = r["id"]

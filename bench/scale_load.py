@@ -25,7 +25,7 @@ now = int(time.time() * 1000)
 cur = db.cursor()
 user = cur.execute("SELECT id FROM users WHERE login = 'lider'").fetchone()[0]
 bench_service, request = cur.execute(
-    "SELECT s.id, g.request_id FROM services s JOIN grants g ON g.service_id = s.id WHERE s.codigo = 'persona-contrastacion' AND g.revoked_at IS NULL ORDER BY g.created_at DESC LIMIT 1"
+    "SELECT s.id, g.request_id FROM services s JOIN grants g ON g.service_id = s.id WHERE s.codigo = 'persona' AND g.revoked_at IS NULL ORDER BY g.created_at DESC LIMIT 1"
 ).fetchone()
 
 def uid():

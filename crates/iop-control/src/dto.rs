@@ -424,7 +424,8 @@ pub struct UpstreamAuthIn {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectorIn {
-    /// `/<entidad>/v<N>/…/`; default `/<sigla de la entidad en minúsculas>/v<versión>/`.
+    /// `/<sigla>/<código>/v<N>/`, optionally followed by more segments; default exactly that
+    /// (for a service that has a connector: the base path in force, which never changes by omission).
     pub ruta_base: Option<String>,
     /// Upstream base URLs (`http://host:puerto/prefijo`), tried in turn.
     pub origenes: Vec<String>,
@@ -474,7 +475,7 @@ pub struct OperationOut {
     pub con_ejemplo: bool,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ProbeOut {
     pub ok: bool,
     pub origen: String,
@@ -516,4 +517,29 @@ pub struct LegalChainOut {
     pub habilitacion: Option<GrantOut>,
     /// The PR05 request behind the grant: supporting document, Nota Interna, history.
     pub solicitud: Option<RequestOut>,
+}
+
+/// The last connection probe of a staged connector.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StagedProbeOut {
+    pub ok: bool,
+    pub fecha: String,
+    pub resultados: Vec<ProbeOut>,
+}
+
+/// What step 4 of a publication has prepared for one service.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StageOut {
+    pub codigo: String,
+    pub version: u16,
+    /// The catalog id the service has, or will get when `habilitar` commits.
+    pub servicio_id: String,
+    /// The staged connector (its `version` is 0 until committed); never its secret.
+    pub conector: Option<ConnectorOut>,
+    pub descripcion_sha256: Option<String>,
+    pub operaciones: Vec<OperationOut>,
+    /// The last probe of the staged connector (cleared when the connector changes).
+    pub prueba: Option<StagedProbeOut>,
+    /// When `habilitar` committed it; absent while staged only.
+    pub aplicada: Option<String>,
 }

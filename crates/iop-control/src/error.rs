@@ -165,6 +165,12 @@ impl From<StoreError> for ApiError {
                 format!("ya existe un registro con esos datos ({what})"),
                 format!("a record with those values already exists ({what})"),
             ),
+            StoreError::BasePathTaken { path, holder } => ApiError::conflict(
+                "ruta_base_ocupada",
+                format!("ruta_base: «{path}» coincide con la ruta base del servicio {holder}, o la contiene, o está contenida en ella"),
+                format!("ruta_base: '{path}' equals, contains or is contained in the base path of service {holder}"),
+            )
+            .field("ruta_base"),
             StoreError::Stale => ApiError::conflict(
                 "conflicto_concurrente",
                 "la solicitud cambió mientras se procesaba esta acción; vuelva a cargarla e intente de nuevo",

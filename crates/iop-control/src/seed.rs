@@ -114,6 +114,9 @@ paths:
 
 /// Seeds the demo world if the store has no users yet. Returns the accounts (empty if it was
 /// already seeded) and, when an upstream is given, the demo consumer's credentials.
+/// Where the demo's fictitious person registry lives on the gateway.
+pub const DEMO_BASE_PATH: &str = "/segip/persona/v2/";
+
 pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> ApiResult<(Vec<DemoAccount>, Option<DemoAccess>)> {
     if st.store.count_users().await? > 0 {
         return Ok((Vec::new(), None));
@@ -226,7 +229,7 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> ApiResult<(Vec<
             created_at: now,
         })
     };
-    let persona = service(&segip, "persona-contrastacion", 2, "Contrastación de datos de persona")?;
+    let persona = service(&segip, "persona", 2, "Contrastación de datos de persona")?;
     let nit = service(&sin, "nit-consulta", 1, "Consulta de NIT")?;
     let matricula = service(&seprec, "matricula-consulta", 1, "Consulta de matrícula de comercio")?;
     for s in [&persona, &nit, &matricula] {
@@ -332,7 +335,9 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> ApiResult<(Vec<
     };
     let mut access = None;
     let mut grant = grant;
-    if let (Some(up), Some(_)) = (upstream, st.gateway.as_ref()) {
+    // The demo's registry is published and routable (PR05 step 4 grants nothing else).
+    {
+        let up = upstream.unwrap_or("http://127.0.0.1:9/");
         let ops = crate::openapi_import::parse_document(DEMO_OPENAPI)
             .and_then(|d| crate::openapi_import::operations(&d))
             .map_err(|e| ApiError::unprocessable("semilla", e.0.clone(), e.0))?;
@@ -346,29 +351,41 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> ApiResult<(Vec<
                 &demo,
             )
             .await?;
-        st.store
-            .put_connector(
-                ConnectorRec {
-                    service: persona.id,
-                    version: 0,
-                    base_path: "/segip/v2/".into(),
-                    upstreams: vec![up.to_owned()],
-                    connect_timeout_ms: 1_000,
-                    timeout_ms: 5_000,
-                    auth: UpstreamAuthRec {
-                        kind: "ninguna".into(),
-                        name: None,
-                        secret_enc: None,
+        for (service, sigla, base) in [
+            (&persona, "SEGIP", Some(DEMO_BASE_PATH)),
+            (&nit, "SIN", None),
+            (&matricula, "SEPREC", None),
+        ] {
+            let base = base
+                .map(str::to_owned)
+                .unwrap_or_else(|| BasePath::default_for(sigla, &service.code, service.version).into_string());
+            st.store
+                .put_connector(
+                    ConnectorRec {
+                        service: service.id,
+                        version: 0,
+                        base_path: base,
+                        upstreams: vec![up.to_owned()],
+                        connect_timeout_ms: 1_000,
+                        timeout_ms: 5_000,
+                        auth: UpstreamAuthRec {
+                            kind: "ninguna".into(),
+                            name: None,
+                            secret_enc: None,
+                        },
+                        max_body_bytes: 1 << 20,
+                        pii_query: vec![],
+                        ca_pem: None,
+                        created_by: lider.id,
+                        created_at: now,
+                        probe_ok: None,
                     },
-                    max_body_bytes: 1 << 20,
-                    pii_query: vec![],
-                    ca_pem: None,
-                    created_by: lider.id,
-                    created_at: now,
-                },
-                &demo,
-            )
-            .await?;
+                    &demo,
+                )
+                .await?;
+        }
+    }
+    if upstream.is_some() && st.gateway.is_some() {
         grant.emitir_credenciales = vec!["apikey".into(), "jwt_hs256".into()];
         if let Some(a) = grant.accesos.first_mut() {
             a.limite_por_segundo = Some(50.0);
@@ -392,7 +409,7 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> ApiResult<(Vec<
             api_key: key,
             jwt_iss: jwt.map(|j| j.rec.key_id.clone()).unwrap_or_default(),
             jwt_secret: jwt.and_then(|j| j.jwt_secret.clone()).unwrap_or_default(),
-            base_path: "/segip/v2/".into(),
+            base_path: DEMO_BASE_PATH.into(),
         });
     }
     let note = NoteIn {

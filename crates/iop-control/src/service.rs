@@ -409,7 +409,7 @@ fn parse_enablement(input: EnablementIn, today: time::Date) -> ApiResult<Enablem
     Ok(e)
 }
 
-fn enablement_detail(e: &Enablement) -> String {
+fn enablement_detail(e: &Enablement, staged: &[iop_store::StageRec], credentials: &[iop_store::CredentialRec]) -> String {
     let grants: Vec<serde_json::Value> = e
         .grants
         .iter()
@@ -428,9 +428,27 @@ fn enablement_detail(e: &Enablement) -> String {
     let publish: Vec<serde_json::Value> = e
         .publish
         .iter()
-        .map(|(c, v)| serde_json::json!({"codigo": c.as_str(), "version": v.get()}))
+        .map(|(c, v)| {
+            let s = staged.iter().find(|s| &s.code == c && &s.version == v);
+            let connector = s.and_then(|s| s.connector.as_ref());
+            serde_json::json!({
+                "codigo": c.as_str(),
+                "version": v.get(),
+                "servicio_id": s.map(|s| s.service.to_string()),
+                "ruta_base": connector.map(|c| c.base_path.clone()),
+                "origenes": connector.map(|c| c.upstreams.clone()),
+                "operaciones": s.map(|s| s.operations.iter().map(|o| o.op_id.clone()).collect::<Vec<_>>()),
+                "descripcion_sha256": s.and_then(|s| s.description_sha256.clone()),
+                "prueba_ok": s.and_then(|s| s.probe.as_ref().map(|p| p.ok)),
+            })
+        })
         .collect();
-    serde_json::json!({"accesos": grants, "publicar": publish}).to_string()
+    // What was issued, never a secret: kind and the recognisable prefix.
+    let credentials: Vec<serde_json::Value> = credentials
+        .iter()
+        .map(|c| serde_json::json!({"id": c.id.to_string(), "tipo": c.kind.as_str(), "prefijo": c.hint}))
+        .collect();
+    serde_json::json!({"accesos": grants, "publicar": publish, "credenciales": credentials}).to_string()
 }
 
 /// Takes an action on a request: the domain decides, the store commits.
@@ -539,6 +557,8 @@ pub async fn transition_issuing(
             let c = &rec.content;
             check_enablement(c.kind, c.system, &c.services, &c.publications, &e).map_err(|i| ApiError::invalid("habilitacion", i))?;
             check_operations(st, &e).await?;
+            crate::publication::check_routable(st, &e).await?;
+            let staged = crate::publication::check_staged(st, &rec, &e.publish).await?;
             if !kinds.is_empty() {
                 let Some(system) = c.system else {
                     return Err(ApiError::unprocessable(
@@ -562,10 +582,13 @@ pub async fn transition_issuing(
                 }
                 effects.credentials = issued.iter().map(|i| i.rec.clone()).collect();
             }
-            detail = Some(enablement_detail(&e));
+            detail = Some(enablement_detail(&e, &staged, &effects.credentials));
             effects.enablement = Some(e);
         }
         ActionKind::ElaborarNota => {
+            if rec.content.kind.publishes() {
+                crate::publication::check_probed(st, &rec).await?;
+            }
             let Some(n) = input.nota else {
                 return Err(ApiError::unprocessable(
                     "campo_requerido",

@@ -4,6 +4,7 @@
 //! [`Clock`] or as an explicit argument. The PR05 procedure lives in [`procedure`]: it is the only
 //! place that decides whether a transition is allowed.
 
+pub mod base_path;
 pub mod calendar;
 pub mod enablement;
 pub mod ids;
@@ -12,6 +13,7 @@ pub mod procedure;
 pub mod role;
 pub mod values;
 
+pub use base_path::BasePath;
 pub use calendar::{Deadline, WorkCalendar};
 pub use enablement::*;
 pub use ids::*;

@@ -586,6 +586,18 @@ pub fn decide(facts: &Facts, actor: &Actor, action: &Action, has_comment: bool) 
     })
 }
 
+/// Whether the actor may prepare step 4 now (stage a publication's connector and description, run
+/// its connection probe): exactly when they could take step 4 itself, `habilitar` while assigned
+/// or `ajustar_habilitacion` once enabled.
+pub fn may_prepare_enablement(facts: &Facts, actor: &Actor) -> Result<(), Refusal> {
+    let action = if facts.state == State::Habilitada {
+        Action::AjustarHabilitacion
+    } else {
+        Action::Habilitar
+    };
+    decide(facts, actor, &action, false).map(|_| ())
+}
+
 /// Every (from, to) pair PR05 allows, as read in `shared/PR05.md`. The state machine must never
 /// produce a pair outside this list (checked by property tests).
 pub const PR05_EDGES: &[(State, State)] = &[

@@ -32,9 +32,11 @@ pub struct ConnectorRec {
     pub ca_pem: Option<String>,
     pub created_by: UserId,
     pub created_at: OffsetDateTime,
+    /// The last connection probe of this version: ok or not (`None`: never probed).
+    pub probe_ok: Option<bool>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OperationRec {
     pub op_id: String,
     pub method: String,

@@ -7,10 +7,12 @@ pub mod blobs;
 pub mod gateway;
 mod records;
 pub mod sqlite;
+pub mod stage;
 
 pub use audit::*;
 pub use gateway::*;
 pub use records::*;
+pub use stage::*;
 
 use async_trait::async_trait;
 use iop_domain::*;
@@ -24,6 +26,9 @@ pub enum StoreError {
     NotFound(&'static str),
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    /// A base path equal to, or a segment-prefix of, another service's (which `holder` names).
+    #[error("base path {path} overlaps {holder}'s")]
+    BasePathTaken { path: String, holder: String },
     #[error("stale: the request changed since it was read")]
     Stale,
     #[error("backend: {0}")]
@@ -106,7 +111,7 @@ pub trait RequestStore: Send + Sync {
 
 /// Everything the control plane needs.
 #[async_trait]
-pub trait Store: UserStore + CatalogStore + RequestStore + GatewayStore + AuditStore + Send + Sync + 'static {
+pub trait Store: UserStore + CatalogStore + RequestStore + GatewayStore + StageStore + AuditStore + Send + Sync + 'static {
     /// Whether the store answers and its schema is current.
     async fn ready(&self) -> StoreResult<()>;
 }

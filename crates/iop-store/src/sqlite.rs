@@ -13,6 +13,7 @@ use time::{Date, OffsetDateTime};
 
 mod audit;
 mod gw;
+mod stage;
 
 /// Versioned migrations, applied in order at start; each runs once, in its own transaction.
 const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -20,6 +21,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "gateway", include_str!("../migrations/sqlite/0002_gateway.sql")),
     (3, "audit", include_str!("../migrations/sqlite/0003_audit.sql")),
     (4, "jwt_policy", include_str!("../migrations/sqlite/0004_jwt_policy.sql")),
+    (
+        5,
+        "publication_stage",
+        include_str!("../migrations/sqlite/0005_publication_stage.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows: the last migration's (so a new migration can never
@@ -496,8 +502,18 @@ impl SqliteStore {
                         .map_err(backend)?;
                 match existing {
                     None => {
+                        // The id the Líder staged its connector and description under.
+                        let staged: Option<String> = sqlx::query_scalar(
+                            "SELECT service_id FROM publication_stage WHERE request_id = ? AND codigo = ? AND version = ?",
+                        )
+                        .bind(&rid)
+                        .bind(code.as_str())
+                        .bind(i64::from(version.get()))
+                        .fetch_optional(&mut **tx)
+                        .await
+                        .map_err(backend)?;
                         sqlx::query("INSERT INTO services (id, entity_id, codigo, version, nombre, descripcion, estado, request_id, created_at) VALUES (?, ?, ?, ?, ?, ?, 'publicado', ?, ?)")
-                            .bind(ServiceId::generate().to_string())
+                            .bind(staged.unwrap_or_else(|| ServiceId::generate().to_string()))
                             .bind(publisher.to_string())
                             .bind(code.as_str())
                             .bind(i64::from(version.get()))
@@ -1042,6 +1058,7 @@ impl RequestStore for SqliteStore {
         Self::bump(&mut tx, c.request, c.expected_version, now).await?;
         let rid = c.request.to_string();
         let state_changed = t.from != t.to;
+        let mut published = Vec::new();
         sqlx::query(
             "UPDATE requests SET state = ?, assignee = ?, return_state = ?, note_author = ?, adas_approver = ?, upat_approver = ?, state_since = CASE WHEN ? THEN ? ELSE state_since END WHERE id = ?",
         )
@@ -1082,6 +1099,7 @@ impl RequestStore for SqliteStore {
                 })
                 .collect::<StoreResult<Vec<_>>>()?;
             Self::apply_enablement(&mut tx, c.request, publisher, &pubs, e, now).await?;
+            published = Self::commit_stages(&mut tx, c.request, &e.publish, now).await?;
         }
 
         if let Some((body, rec)) = &c.effects.note {
@@ -1157,6 +1175,7 @@ impl RequestStore for SqliteStore {
             "documento_sha256": doc,
             "nota_interna": note,
             "nota_sha256": c.effects.note.as_ref().map(|(b, _)| crate::blobs::sha256_hex(b.as_str().as_bytes())),
+            "publicaciones": published,
             "habilitaciones": grants.iter().map(|(g, sys, svc)| json!({"id": g, "sistema": sys, "servicio": svc})).collect::<Vec<_>>(),
             "credenciales": c.effects.credentials.iter().map(|k| json!({"id": k.id.to_string(), "tipo": k.kind.as_str(), "sistema": k.system.to_string()})).collect::<Vec<_>>(),
         });

@@ -84,7 +84,7 @@ pub fn remember_access(
     Ok((Some(access), previous_upstream))
 }
 
-/// Points the demo service's connector at this start's fictitious upstream (its port changes every
+/// Points the demo services' connectors at this start's fictitious upstream (its port changes every
 /// start) — only if it still points at the previous start's one: a connector someone changed is
 /// left alone.
 pub async fn repoint_upstream(
@@ -93,11 +93,7 @@ pub async fn repoint_upstream(
     upstream: &str,
 ) -> Result<(), iop_control::error::ApiError> {
     let Some(previous) = previous else { return Ok(()) };
-    let code = iop_domain::Code::parse("persona-contrastacion").map_err(|i| iop_control::error::ApiError::invalid("demo", i))?;
     for s in st.store.list_services(None).await? {
-        if s.code != code {
-            continue;
-        }
         if let Some(c) = st.store.connector(s.id).await?
             && c.upstreams.len() == 1
             && c.upstreams.first().map(String::as_str) == Some(previous)

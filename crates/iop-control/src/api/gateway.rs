@@ -2,11 +2,11 @@
 //! descriptions (OpenAPI import), consumer credentials, call records and metrics.
 
 use crate::AppState;
+use crate::connectors;
 use crate::credentials::{credential_out, issue, issued_out};
 use crate::dto::*;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, Auth, path_id};
-use crate::openapi_import;
 use crate::service::rfc3339;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -14,7 +14,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use iop_domain::*;
 use iop_store::*;
-use std::time::{Duration, Instant};
 
 /// ADAS configures the platform (the "clients" of PR05 step 4); the Administrador too.
 fn require_adas(u: &UserRec) -> ApiResult<()> {
@@ -43,7 +42,7 @@ async fn must_service(st: &AppState, raw: &str) -> ApiResult<(ServiceRec, Entity
     Ok((s, e))
 }
 
-fn connector_out(c: &ConnectorRec) -> ConnectorOut {
+pub(crate) fn connector_out(c: &ConnectorRec) -> ConnectorOut {
     ConnectorOut {
         servicio_id: c.service.to_string(),
         version: c.version,
@@ -58,55 +57,6 @@ fn connector_out(c: &ConnectorRec) -> ConnectorOut {
         pii_query: c.pii_query.clone(),
         ca_propia: c.ca_pem.is_some(),
         creado: rfc3339(c.created_at),
-    }
-}
-
-fn bad(field: &str, es: String, en: String) -> ApiError {
-    ApiError::unprocessable("conector_invalido", format!("{field}: {es}"), format!("{field}: {en}")).field(field.to_owned())
-}
-
-/// Checks a base path: `/<sigla>/v<N>/` optionally followed by more segments, all lowercase.
-fn check_base_path(p: &str, sigla: &str, version: u16) -> ApiResult<()> {
-    let prefix = format!("/{}/v{}/", sigla.to_lowercase(), version);
-    let ok = p.starts_with(&prefix)
-        && p.ends_with('/')
-        && p.len() <= 200
-        && p.get(1..p.len() - 1).unwrap_or_default().split('/').all(|s| {
-            !s.is_empty()
-                && s.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-        });
-    if ok {
-        Ok(())
-    } else {
-        Err(bad(
-            "ruta_base",
-            format!("debe empezar con «{prefix}», terminar en «/» y usar solo minúsculas, dígitos, «-» o «_»"),
-            format!("must start with '{prefix}', end in '/' and use only lowercase letters, digits, '-' or '_'"),
-        ))
-    }
-}
-
-fn check_upstream(i: usize, u: &str) -> ApiResult<()> {
-    let f = format!("origenes[{i}]");
-    let uri: hyper::Uri = u
-        .parse()
-        .map_err(|_| bad(&f, "no es una URL válida".into(), "not a valid URL".into()))?;
-    if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
-        // A password in the URL would be stored (and audited) in clear.
-        return Err(bad(
-            &f,
-            "sin usuario ni contraseña en la URL; use la autenticación del conector".into(),
-            "no user or password in the URL; use the connector's authentication".into(),
-        ));
-    }
-    match uri.scheme_str() {
-        Some("http" | "https") if uri.authority().is_some() && uri.query().is_none() => Ok(()),
-        _ => Err(bad(
-            &f,
-            "use una URL http://host:puerto/prefijo, sin parámetros".into(),
-            "use an http://host:port/prefix URL without query".into(),
-        )),
     }
 }
 
@@ -137,140 +87,9 @@ pub async fn put_connector(
 ) -> ApiResult<Json<ConnectorOut>> {
     require_adas(&u)?;
     let (s, e) = must_service(&st, &id).await?;
-    let hooks = st.hooks()?;
-    let base = i
-        .ruta_base
-        .clone()
-        .unwrap_or_else(|| format!("/{}/v{}/", e.sigla.as_str().to_lowercase(), s.version.get()));
-    check_base_path(&base, e.sigla.as_str(), s.version.get())?;
-    if i.origenes.is_empty() || i.origenes.len() > 16 {
-        return Err(bad(
-            "origenes",
-            "indique de 1 a 16 URL de origen".into(),
-            "give 1 to 16 upstream URLs".into(),
-        ));
-    }
-    for (n, o) in i.origenes.iter().enumerate() {
-        check_upstream(n, o)?;
-    }
-    let ms = |v: Option<u32>, default: i64, name: &str| -> ApiResult<i64> {
-        match v {
-            None => Ok(default),
-            Some(x) if (1..=300_000).contains(&x) => Ok(i64::from(x)),
-            Some(_) => Err(bad(
-                name,
-                "debe estar entre 1 y 300000 ms".into(),
-                "must be between 1 and 300000 ms".into(),
-            )),
-        }
-    };
-    if i.origenes.iter().any(|o| o.starts_with("https://"))
-        && let Err(e) = iop_gateway::tls::client_config(i.ca_pem.as_deref(), None)
-    {
-        return Err(bad("ca_pem", e.clone(), e));
-    }
-    let auth = match i.autenticacion {
-        None => UpstreamAuthRec {
-            kind: "ninguna".into(),
-            name: None,
-            secret_enc: None,
-        },
-        Some(a) => {
-            let needs_value = matches!(a.tipo.as_str(), "cabecera" | "basica" | "bearer" | "certificado_cliente");
-            if !needs_value && a.tipo != "ninguna" {
-                return Err(bad(
-                    "autenticacion.tipo",
-                    "debe ser ninguna, cabecera, basica, bearer o certificado_cliente".into(),
-                    "must be ninguna, cabecera, basica, bearer or certificado_cliente".into(),
-                ));
-            }
-            if a.tipo == "certificado_cliente" {
-                let (Some(cert), Some(key)) = (a.certificado.as_deref(), a.valor.as_deref()) else {
-                    return Err(bad(
-                        "autenticacion.certificado",
-                        "indique el certificado (PEM) y su clave privada en «valor»".into(),
-                        "give the certificate (PEM) and its private key in 'valor'".into(),
-                    ));
-                };
-                iop_gateway::tls::client_config(i.ca_pem.as_deref(), Some((cert, key)))
-                    .map_err(|e| bad("autenticacion.certificado", e.clone(), e))?;
-                if !i.origenes.iter().all(|o| o.starts_with("https://")) {
-                    return Err(bad(
-                        "origenes",
-                        "un certificado de cliente solo se usa con orígenes https".into(),
-                        "a client certificate is only used with https upstreams".into(),
-                    ));
-                }
-            }
-            if needs_value && a.valor.as_deref().is_none_or(str::is_empty) {
-                return Err(bad(
-                    "autenticacion.valor",
-                    "indique el valor (se guarda cifrado)".into(),
-                    "give the value (stored encrypted)".into(),
-                ));
-            }
-            if a.tipo == "cabecera" {
-                let n = a.nombre.as_deref().unwrap_or("");
-                if axum::http::HeaderName::from_bytes(n.as_bytes()).is_err() || n.is_empty() {
-                    return Err(bad(
-                        "autenticacion.nombre",
-                        "indique un nombre de cabecera válido".into(),
-                        "give a valid header name".into(),
-                    ));
-                }
-            }
-            if let Some(v) = &a.valor
-                && a.tipo != "certificado_cliente"
-                && HeaderValue::from_str(v).is_err()
-            {
-                return Err(bad(
-                    "autenticacion.valor",
-                    "contiene caracteres no permitidos en una cabecera".into(),
-                    "contains characters not allowed in a header".into(),
-                ));
-            }
-            let name = if a.tipo == "certificado_cliente" { a.certificado } else { a.nombre };
-            UpstreamAuthRec {
-                kind: a.tipo,
-                name,
-                secret_enc: a.valor.map(|v| hooks.secrets.seal(v.as_bytes())).transpose()?,
-            }
-        }
-    };
-    let max_body = match i.max_cuerpo_bytes {
-        None => 1 << 20,
-        Some(b) if (1..=(64 << 20)).contains(&b) => i64::from(b),
-        Some(_) => {
-            return Err(bad(
-                "max_cuerpo_bytes",
-                "debe estar entre 1 y 67108864".into(),
-                "must be between 1 and 67108864".into(),
-            ));
-        }
-    };
-    let rec = ConnectorRec {
-        service: s.id,
-        version: 0,
-        base_path: base,
-        upstreams: i.origenes,
-        connect_timeout_ms: ms(i.tiempo_conexion_ms, 3_000, "tiempo_conexion_ms")?,
-        timeout_ms: ms(i.tiempo_espera_ms, 10_000, "tiempo_espera_ms")?,
-        auth,
-        max_body_bytes: max_body,
-        pii_query: i.pii_query,
-        ca_pem: i.ca_pem,
-        created_by: u.id,
-        created_at: st.now(),
-    };
-    let saved = st.store.put_connector(rec, &AuditBy::user(&u)).await.map_err(|e| match e {
-        StoreError::Conflict(_) => ApiError::conflict(
-            "ruta_base_ocupada",
-            "ruta_base: otra API ya usa esa ruta base",
-            "ruta_base: another service already uses that base path",
-        )
-        .field("ruta_base"),
-        other => other.into(),
-    })?;
+    let base = connectors::base_path(&st, s.id, i.ruta_base.as_deref(), e.sigla.as_str(), &s.code, s.version).await?;
+    let rec = connectors::build(&st, &u, i, s.id, base)?;
+    let saved = st.store.put_connector(rec, &AuditBy::user(&u)).await?;
     tracing::info!(usuario = %u.login, servicio = %s.code, version = saved.version, "conector actualizado");
     st.gateway_changed();
     Ok(Json(connector_out(&saved)))
@@ -298,22 +117,7 @@ pub async fn put_description(
 ) -> ApiResult<Json<Vec<OperationOut>>> {
     require_adas(&u)?;
     let (s, _) = must_service(&st, &id).await?;
-    if i.documento.len() > 2 << 20 {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "descripcion_muy_grande",
-            "documento: la descripción supera 2 MiB",
-            "documento: the description exceeds 2 MiB",
-        )
-        .field("documento"));
-    }
-    let invalid = |e: openapi_import::ImportError| {
-        ApiError::unprocessable("descripcion_invalida", format!("documento: {}", e.0), format!("documento: {}", e.0)).field("documento")
-    };
-    let (_doc, ops) = openapi_import::import_off_runtime(i.documento.clone(), Duration::from_secs(10))
-        .await
-        .map_err(invalid)?;
-    let sha = iop_store::blobs::sha256_hex(i.documento.as_bytes());
+    let (sha, ops) = connectors::read_description(&i.documento).await?;
     st.store
         .set_description(s.id, &i.documento, &sha, &ops, st.now(), &AuditBy::user(&u))
         .await?;
@@ -321,7 +125,7 @@ pub async fn put_description(
     Ok(Json(ops.iter().map(operation_out).collect()))
 }
 
-fn operation_out(o: &OperationRec) -> OperationOut {
+pub(crate) fn operation_out(o: &OperationRec) -> OperationOut {
     OperationOut {
         id: o.op_id.clone(),
         metodo: o.method.clone(),
@@ -353,31 +157,11 @@ pub async fn probe(State(st): State<AppState>, Auth(u): Auth, Path(id): Path<Str
         .connector(s.id)
         .await?
         .ok_or_else(|| ApiError::not_found("conector para ese servicio", "connector"))?;
-    let hooks = st.hooks()?;
-    // Exactly as the gateway will speak to the origin: its TLS settings (CAs, client
-    // certificate), its upstream credential, its timeouts.
-    let client = crate::compiler::connector_client(&c, &hooks.secrets, None);
-    let connect = Duration::from_millis(c.connect_timeout_ms.max(1) as u64);
-    let total = Duration::from_millis(c.timeout_ms.max(1) as u64);
-    let mut out = Vec::new();
-    for o in &c.upstreams {
-        let start = Instant::now();
-        let result = match (&client, o.parse::<hyper::Uri>()) {
-            (Err(e), _) => Err(e.clone()),
-            (_, Err(e)) => Err(e.to_string()),
-            (Ok((headers, tls)), Ok(uri)) => {
-                let tls = if uri.scheme_str() == Some("https") { tls.as_ref() } else { None };
-                iop_gateway::pool::probe(&uri, tls, headers, connect, total).await
-            }
-        };
-        out.push(ProbeOut {
-            ok: result.is_ok(),
-            origen: o.clone(),
-            estado_http: result.as_ref().ok().copied(),
-            latencia_ms: start.elapsed().as_millis() as u64,
-            error: result.err(),
-        });
-    }
+    let (ok, out) = connectors::probe(&st, &c).await?;
+    // Step 5 of the request that published the service needs a successful probe of this version.
+    st.store
+        .record_probe(s.id, c.version, &connectors::probe_rec(&st, ok, &out), &AuditBy::user(&u))
+        .await?;
     Ok(Json(out))
 }
 

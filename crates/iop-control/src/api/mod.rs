@@ -7,6 +7,7 @@ mod auth;
 mod catalog;
 mod gateway;
 mod health;
+mod publication;
 pub(crate) mod requests;
 mod users;
 
@@ -119,6 +120,10 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(requests::take_action))
         .routes(routes!(requests::history))
         .routes(routes!(requests::inbox))
+        .routes(routes!(publication::list))
+        .routes(routes!(publication::stage_connector))
+        .routes(routes!(publication::stage_description))
+        .routes(routes!(publication::probe))
         .routes(routes!(gateway::get_connector, gateway::put_connector))
         .routes(routes!(gateway::connector_versions))
         .routes(routes!(gateway::put_description))

@@ -4,7 +4,7 @@ use super::*;
 use crate::gateway::*;
 use futures_util::TryStreamExt;
 
-fn connector_row(r: &SqliteRow) -> StoreResult<ConnectorRec> {
+pub(super) fn connector_row(r: &SqliteRow) -> StoreResult<ConnectorRec> {
     Ok(ConnectorRec {
         service: id(r, "service_id", ServiceId::parse)?,
         version: get(r, "version")?,
@@ -22,6 +22,7 @@ fn connector_row(r: &SqliteRow) -> StoreResult<ConnectorRec> {
         pii_query: json_strings(&get::<String>(r, "pii_query")?)?,
         created_by: id(r, "created_by", UserId::parse)?,
         created_at: from_ms(get(r, "created_at")?),
+        probe_ok: get::<Option<i64>>(r, "probe_ok")?.map(|v| v != 0),
     })
 }
 
@@ -97,26 +98,54 @@ pub(crate) async fn insert_credential(tx: &mut Transaction<'static, Sqlite>, c: 
 /// The connector in force for each service: its highest version.
 const LATEST_CONNECTORS: &str = "SELECT c.* FROM connectors c JOIN (SELECT service_id, MAX(version) AS v FROM connectors GROUP BY service_id) m ON m.service_id = c.service_id AND m.v = c.version";
 
-#[async_trait]
-impl GatewayStore for SqliteStore {
-    async fn put_connector(&self, c: ConnectorRec, by: &AuditBy) -> StoreResult<ConnectorRec> {
-        let mut tx = self.begin().await?;
-        let sql = format!("SELECT service_id FROM ({LATEST_CONNECTORS}) WHERE base_path = ? AND service_id <> ?");
-        let taken: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .bind(&c.base_path)
-            .bind(c.service.to_string())
-            .fetch_optional(&mut *tx)
+/// Replaces a service's description and its operations.
+pub(super) async fn replace_description(
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    service: ServiceId,
+    document: &str,
+    sha256: &str,
+    ops: &[OperationRec],
+    now: OffsetDateTime,
+) -> StoreResult<()> {
+    let sid = service.to_string();
+    sqlx::query("INSERT INTO service_descriptions (service_id, document, sha256, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(service_id) DO UPDATE SET document = excluded.document, sha256 = excluded.sha256, updated_at = excluded.updated_at")
+            .bind(&sid)
+            .bind(document)
+            .bind(sha256)
+            .bind(ms(now))
+            .execute(&mut **tx)
             .await
             .map_err(backend)?;
-        if taken.is_some() {
-            return Err(StoreError::Conflict("ruta base"));
-        }
-        let version: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) + 1 FROM connectors WHERE service_id = ?")
-            .bind(c.service.to_string())
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(backend)?;
-        sqlx::query("INSERT INTO connectors (service_id, version, base_path, upstreams, connect_timeout_ms, timeout_ms, auth_kind, auth_name, auth_secret_enc, max_body_bytes, pii_query, ca_pem, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    sqlx::query("DELETE FROM service_operations WHERE service_id = ?")
+        .bind(&sid)
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
+    for o in ops {
+        sqlx::query("INSERT INTO service_operations (service_id, op_id, method, path, summary, pii_params, example_status, example) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                .bind(&sid)
+                .bind(&o.op_id)
+                .bind(&o.method)
+                .bind(&o.path)
+                .bind(o.summary.as_deref())
+                .bind(to_json_strings(&o.pii_params))
+                .bind(o.example_status)
+                .bind(o.example.as_deref())
+                .execute(&mut **tx)
+                .await
+                .map_err(backend)?;
+    }
+    Ok(())
+}
+
+/// Inserts a connector version one above the service's last; returns its number.
+pub(super) async fn insert_connector(tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>, c: &ConnectorRec) -> StoreResult<i64> {
+    let version: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) + 1 FROM connectors WHERE service_id = ?")
+        .bind(c.service.to_string())
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(backend)?;
+    sqlx::query("INSERT INTO connectors (service_id, version, base_path, upstreams, connect_timeout_ms, timeout_ms, auth_kind, auth_name, auth_secret_enc, max_body_bytes, pii_query, ca_pem, created_by, created_at, probe_ok, probe_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ? IS NULL THEN NULL ELSE ? END)")
             .bind(c.service.to_string())
             .bind(version)
             .bind(&c.base_path)
@@ -131,9 +160,42 @@ impl GatewayStore for SqliteStore {
             .bind(c.ca_pem.as_deref())
             .bind(c.created_by.to_string())
             .bind(ms(c.created_at))
-            .execute(&mut *tx)
+            .bind(c.probe_ok.map(i64::from))
+            .bind(c.probe_ok.map(i64::from))
+            .bind(ms(c.created_at))
+            .execute(&mut **tx)
             .await
             .map_err(backend)?;
+    Ok(version)
+}
+
+/// Refuses a base path that overlaps (equals, or is a segment-prefix of, or extends) the base path
+/// in force of any other service; the error names that service.
+pub(crate) async fn base_path_free(tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>, path: &str, service: ServiceId) -> StoreResult<()> {
+    let sql = format!(
+        "SELECT c.base_path, e.sigla, s.codigo, s.version FROM ({LATEST_CONNECTORS}) c JOIN services s ON s.id = c.service_id JOIN entities e ON e.id = s.entity_id WHERE c.service_id <> ?"
+    );
+    let rows: Vec<(String, String, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(service.to_string())
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(backend)?;
+    let mine = BasePath::existing(path);
+    match rows.into_iter().find(|(p, ..)| mine.overlaps(p)) {
+        Some((p, sigla, code, version)) => Err(StoreError::BasePathTaken {
+            path: path.to_owned(),
+            holder: format!("{sigla} {code} v{version} ({p})"),
+        }),
+        None => Ok(()),
+    }
+}
+
+#[async_trait]
+impl GatewayStore for SqliteStore {
+    async fn put_connector(&self, c: ConnectorRec, by: &AuditBy) -> StoreResult<ConnectorRec> {
+        let mut tx = self.begin().await?;
+        base_path_free(&mut tx, &c.base_path, c.service).await?;
+        let version = insert_connector(&mut tx, &c).await?;
         // Never the upstream secret.
         let detail = serde_json::json!({
             "servicio": c.service.to_string(),
@@ -180,33 +242,7 @@ impl GatewayStore for SqliteStore {
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         let sid = service.to_string();
-        sqlx::query("INSERT INTO service_descriptions (service_id, document, sha256, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(service_id) DO UPDATE SET document = excluded.document, sha256 = excluded.sha256, updated_at = excluded.updated_at")
-            .bind(&sid)
-            .bind(document)
-            .bind(sha256)
-            .bind(ms(now))
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
-        sqlx::query("DELETE FROM service_operations WHERE service_id = ?")
-            .bind(&sid)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
-        for o in ops {
-            sqlx::query("INSERT INTO service_operations (service_id, op_id, method, path, summary, pii_params, example_status, example) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-                .bind(&sid)
-                .bind(&o.op_id)
-                .bind(&o.method)
-                .bind(&o.path)
-                .bind(o.summary.as_deref())
-                .bind(to_json_strings(&o.pii_params))
-                .bind(o.example_status)
-                .bind(o.example.as_deref())
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-        }
+        replace_description(&mut tx, service, document, sha256, ops, now).await?;
         let detail =
             serde_json::json!({"servicio": sid, "sha256": sha256, "operaciones": ops.iter().map(|o| &o.op_id).collect::<Vec<_>>()});
         self.audit(&mut tx, by, Change::admin("servicio.descripcion", &sid, detail), now)

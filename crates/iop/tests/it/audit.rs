@@ -30,7 +30,7 @@ async fn audited_dir(witness: Option<&Path>) -> (tempfile::TempDir, PathBuf) {
     let a = consume(&app, &w, &service, json!({})).await;
     for i in 0..5 {
         let r = app
-            .gw_until(&format!("/segip/v3/personas/{i}"), &[("apikey", a.key.as_str())], 200)
+            .gw_until(&format!("/segip/consulta/v3/personas/{i}"), &[("apikey", a.key.as_str())], 200)
             .await;
         let id = r
             .headers
@@ -356,6 +356,31 @@ async fn administrative_changes_and_searches_are_audited_with_their_actor() {
     let up = upstream::start("uno").await;
     let service = publish(&app, &w, &format!("http://{}/base", up.addr), 2000).await;
     let a = consume(&app, &w, &service, json!({})).await;
+    // The connector and the description changed outside a request (administrative changes).
+    app.call(
+        Method::PUT,
+        &format!("/api/v1/servicios/{service}/conector"),
+        Some(w.t("lider")),
+        Some(json!({"origenes": [format!("http://{}/base", up.addr)]})),
+    )
+    .await
+    .ok();
+    app.call(
+        Method::PUT,
+        &format!("/api/v1/servicios/{service}/descripcion"),
+        Some(w.t("lider")),
+        Some(json!({"documento": upstream::DESCRIPTION})),
+    )
+    .await
+    .ok();
+    // A catalog entry registered by hand (it is not published until a PR05 request does so).
+    app.post(
+        "/api/v1/servicios",
+        &app.admin_token,
+        json!({"entidad_id": w.publisher, "codigo": "registrado", "version": 1, "nombre": "Registrado a mano"}),
+    )
+    .await
+    .ok();
     // Users: create, change, reset password.
     let u = app
         .post(
@@ -611,7 +636,7 @@ async fn a_graceful_stop_leaves_no_unsigned_tail() {
     let key = s.demo_key();
     for i in 0..3 {
         let r = c
-            .get(format!("{}/segip/v2/personas/{i}", s.gateway))
+            .get(format!("{}/segip/persona/v2/personas/{i}", s.gateway))
             .header("apikey", &key)
             .send()
             .await

@@ -174,21 +174,26 @@ async fn serve_demo_answers_health_ready_and_openapi_then_stops_on_sigterm() {
         }
         r.send()
     };
-    let r = get("/segip/v2/personas/1234567", Some(&key))
+    let r = get("/segip/persona/v2/personas/1234567", Some(&key))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status().as_u16(), 200);
     let body: Value = r.json().await.unwrap_or_default();
     assert!(body["nombres"].as_str().unwrap_or("").contains("FICTICIA"), "{body}");
     assert_eq!(
-        get("/segip/v2/personas/1234567", None).await.map(|r| r.status().as_u16()).ok(),
+        get("/segip/persona/v2/personas/1234567", None)
+            .await
+            .map(|r| r.status().as_u16())
+            .ok(),
         Some(401)
     );
     assert_eq!(
         get("/no-publicado/v1/x", Some(&key)).await.map(|r| r.status().as_u16()).ok(),
         Some(404)
     );
-    let r = get("/fake/segip/v2/personas/1", Some(&key)).await.unwrap_or_else(|e| panic!("{e}"));
+    let r = get("/fake/segip/persona/v2/personas/1", Some(&key))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.headers().get("x-iop-sandbox").and_then(|v| v.to_str().ok()), Some("ficticio"));
 
     // Each demo role logs in with the printed password and finds work waiting.
@@ -448,7 +453,7 @@ async fn sigkill_under_load_loses_no_acknowledged_call_record() {
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 i += 1;
                 let r = client
-                    .get(format!("{gateway}/segip/v2/personas/{n}{i}"))
+                    .get(format!("{gateway}/segip/persona/v2/personas/{n}{i}"))
                     .header("apikey", &key)
                     .send()
                     .await;

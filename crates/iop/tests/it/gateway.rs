@@ -19,7 +19,7 @@ pub struct Access {
 /// Runs a publication request through PR05 and configures its connector and description.
 pub async fn publish(app: &App, w: &World, upstream: &str, timeout_ms: u32) -> String {
     let (service, base) = publish_with(app, w, "consulta", 3, upstream, timeout_ms, Some(upstream::DESCRIPTION)).await;
-    assert_eq!(base, "/segip/v3/");
+    assert_eq!(base, "/segip/consulta/v3/");
     service
 }
 
@@ -34,68 +34,18 @@ pub async fn publish_with(
     timeout_ms: u32,
     description: Option<&str>,
 ) -> (String, String) {
-    let r = app
-        .post(
-            "/api/v1/solicitudes",
-            w.t("sol"),
-            json!({"tipo": "publicacion", "entidad_publicadora_id": w.publisher, "justificacion": "Publicar la consulta",
-                   "servicios_publicacion": [{"codigo": code, "version": version, "nombre": "Consulta de prueba"}]}),
-        )
-        .await
-        .ok();
-    let id = r["id"].as_str().unwrap_or_default().to_owned();
-    app.upload(&id, w.t("sol"), "NTA", pdf(), "nta.pdf", "application/pdf").await.ok();
-    for (who, body) in [
-        ("sol", act("presentar")),
-        ("jefe", act("derivar")),
-        ("resp", json!({"accion": "asignar", "lider_id": w.id("lider")})),
-        (
-            "lider",
-            json!({"accion": "habilitar", "habilitacion": {"publicar": [{"codigo": code, "version": version}]}}),
-        ),
-    ] {
-        app.act(&id, w.t(who), body).await.ok();
-    }
-    let services = app
-        .get(&format!("/api/v1/servicios?entidad_id={}", w.publisher), w.t("lider"))
-        .await
-        .ok();
-    let service = services
-        .as_array()
-        .and_then(|a| a.iter().find(|s| s["codigo"] == code && s["version"] == version))
-        .and_then(|s| s["id"].as_str())
-        .unwrap_or_else(|| panic!("not published: {services}"))
-        .to_owned();
-    let c = app
-        .call(
-            Method::PUT,
-            &format!("/api/v1/servicios/{service}/conector"),
-            Some(w.t("lider")),
-            Some(
-                json!({"origenes": [upstream], "tiempo_espera_ms": timeout_ms, "max_cuerpo_bytes": 1024,
-                        "autenticacion": {"tipo": "cabecera", "nombre": "x-clave-origen", "valor": "secreto-del-origen"}}),
-            ),
-        )
-        .await
-        .ok();
+    let connector = json!({"origenes": [upstream], "tiempo_espera_ms": timeout_ms, "max_cuerpo_bytes": 1024,
+                           "autenticacion": {"tipo": "cabecera", "nombre": "x-clave-origen", "valor": "secreto-del-origen"}});
+    let (id, mut published) = publish_services(app, w, &[(code, version)], connector, description).await;
+    let (service, base) = published.pop().unwrap_or_default();
+    let c = app.get(&format!("/api/v1/servicios/{service}/conector"), w.t("lider")).await.ok();
     assert_eq!(c["autenticacion_con_valor"], true);
+    let staged = app.get(&format!("/api/v1/solicitudes/{id}/publicacion"), w.t("lider")).await.ok();
     assert!(
-        !c.to_string().contains("secreto-del-origen"),
+        !c.to_string().contains("secreto-del-origen") && !staged.to_string().contains("secreto-del-origen"),
         "connector secrets are never returned"
     );
-    if let Some(d) = description {
-        let ops = app
-            .call(
-                Method::PUT,
-                &format!("/api/v1/servicios/{service}/descripcion"),
-                Some(w.t("lider")),
-                Some(json!({"documento": d})),
-            )
-            .await
-            .ok();
-        assert!(ops.as_array().is_some_and(|a| !a.is_empty()), "{ops}");
-    }
-    (service, c["ruta_base"].as_str().unwrap_or_default().to_owned())
+    (service, base)
 }
 
 /// Runs a consumption request through step 4 with `grant` (merged into the access) and two new
@@ -226,7 +176,7 @@ async fn granted_calls_pass_and_everything_else_is_refused_and_recorded() {
     let key = a.key.as_str();
 
     // Allowed, by API key: the upstream answers through the gateway.
-    let r = app.gw_until("/segip/v3/personas/7654321", &[("apikey", key)], 200).await;
+    let r = app.gw_until("/segip/consulta/v3/personas/7654321", &[("apikey", key)], 200).await;
     assert_eq!((r.body["ci"].as_str(), r.body["origen"].as_str()), (Some("7654321"), Some("uno")));
     let id = rid(&r);
     assert_eq!(id.len(), 32);
@@ -247,7 +197,7 @@ async fn granted_calls_pass_and_everything_else_is_refused_and_recorded() {
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
     let r = h2
-        .get(format!("{}/segip/v3/personas/1", app.gateway))
+        .get(format!("{}/segip/consulta/v3/personas/1", app.gateway))
         .header("apikey", key)
         .send()
         .await
@@ -262,7 +212,7 @@ async fn granted_calls_pass_and_everything_else_is_refused_and_recorded() {
     let r = app
         .gw(
             Method::POST,
-            "/segip/v3/eco",
+            "/segip/consulta/v3/eco",
             &[
                 ("authorization", bearer.as_str()),
                 ("traceparent", tp),
@@ -289,15 +239,15 @@ async fn granted_calls_pass_and_everything_else_is_refused_and_recorded() {
     // Refusals.
     let wrong_key = "iop_k_0000000000000000000000000000000000000000000000000000000000000000";
     let cases: Vec<Case> = vec![
-        ("/segip/v3/personas/1", vec![], 401, "credencial_requerida"),
+        ("/segip/consulta/v3/personas/1", vec![], 401, "credencial_requerida"),
         (
-            "/segip/v3/personas/1",
+            "/segip/consulta/v3/personas/1",
             vec![("apikey", wrong_key.into())],
             401,
             "credencial_invalida",
         ),
         (
-            "/segip/v3/personas/1",
+            "/segip/consulta/v3/personas/1",
             vec![(
                 "authorization",
                 format!("Bearer {}", jwt(&a.secret, json!({"iss": a.iss, "exp": now_s() - 5}))),
@@ -306,7 +256,7 @@ async fn granted_calls_pass_and_everything_else_is_refused_and_recorded() {
             "credencial_vencida",
         ),
         (
-            "/segip/v3/personas/1",
+            "/segip/consulta/v3/personas/1",
             vec![(
                 "authorization",
                 format!(
@@ -318,24 +268,29 @@ async fn granted_calls_pass_and_everything_else_is_refused_and_recorded() {
             "jwt_aun_no_valido",
         ),
         (
-            "/segip/v3/personas/1",
+            "/segip/consulta/v3/personas/1",
             vec![("authorization", format!("Bearer {}", jwt("otro-secreto", json!({"iss": a.iss}))))],
             401,
             "jwt_firma_invalida",
         ),
         (
-            "/segip/v3/personas/1",
+            "/segip/consulta/v3/personas/1",
             vec![("authorization", "Bearer no.es.jwt".into())],
             401,
             "jwt_mal_formado",
         ),
         (
-            "/segip/v3/certificados/9",
+            "/segip/consulta/v3/certificados/9",
             vec![("apikey", key.into())],
             403,
             "operacion_no_habilitada",
         ),
-        ("/segip/v3/inexistente", vec![("apikey", key.into())], 404, "operacion_inexistente"),
+        (
+            "/segip/consulta/v3/inexistente",
+            vec![("apikey", key.into())],
+            404,
+            "operacion_inexistente",
+        ),
         ("/otra/v1/cosa", vec![("apikey", key.into())], 404, "servicio_inexistente"),
     ];
     for (path, headers, status, code) in &cases {
@@ -354,7 +309,12 @@ async fn granted_calls_pass_and_everything_else_is_refused_and_recorded() {
         for sig in [String::new(), URL_SAFE_NO_PAD.encode(signed)] {
             let bearer = format!("Bearer {header}.{claims}.{sig}");
             let r = app
-                .gw(Method::GET, "/segip/v3/personas/1", &[("authorization", bearer.as_str())], None)
+                .gw(
+                    Method::GET,
+                    "/segip/consulta/v3/personas/1",
+                    &[("authorization", bearer.as_str())],
+                    None,
+                )
                 .await;
             assert_eq!((r.status.as_u16(), r.code()), (401, "jwt_algoritmo_no_admitido"), "{alg}");
         }
@@ -379,12 +339,19 @@ async fn granted_calls_pass_and_everything_else_is_refused_and_recorded() {
         .await
         .ok();
     let other_key = issued["clave"].as_str().unwrap_or_default().to_owned();
-    let r = app.gw_until("/segip/v3/personas/1", &[("apikey", other_key.as_str())], 403).await;
+    let r = app
+        .gw_until("/segip/consulta/v3/personas/1", &[("apikey", other_key.as_str())], 403)
+        .await;
     assert_eq!(r.code(), "sin_habilitacion");
     // ...which the sandbox serves, from the description's examples, with no upstream call.
     let before = up.seen.all().len();
     let r = app
-        .gw(Method::GET, "/fake/segip/v3/personas/1", &[("apikey", other_key.as_str())], None)
+        .gw(
+            Method::GET,
+            "/fake/segip/consulta/v3/personas/1",
+            &[("apikey", other_key.as_str())],
+            None,
+        )
         .await;
     assert_eq!(
         (r.status.as_u16(), r.body["nombres"].as_str()),
@@ -394,19 +361,19 @@ async fn granted_calls_pass_and_everything_else_is_refused_and_recorded() {
     );
     assert_eq!(r.headers.get("x-iop-sandbox").and_then(|v| v.to_str().ok()), Some("ficticio"));
     assert_eq!(up.seen.all().len(), before, "the sandbox never calls the upstream");
-    app.gw(Method::GET, "/fake/segip/v3/personas/1", &[], None)
+    app.gw(Method::GET, "/fake/segip/consulta/v3/personas/1", &[], None)
         .await
         .expect(401, "credencial_requerida");
 
     // Oversized body (the connector allows 1024 bytes): 413, declared or streamed.
     let r = app
-        .gw(Method::POST, "/segip/v3/eco", &[("apikey", key)], Some(vec![b'x'; 4096]))
+        .gw(Method::POST, "/segip/consulta/v3/eco", &[("apikey", key)], Some(vec![b'x'; 4096]))
         .await;
     assert_eq!((r.status.as_u16(), r.code()), (413, "cuerpo_muy_grande"));
 
     // Slow upstream (it takes 3 s; the connector waits 1 s): 504, in JSON, no hang.
     let t = Instant::now();
-    let r = app.gw(Method::GET, "/segip/v3/lento", &[("apikey", key)], None).await;
+    let r = app.gw(Method::GET, "/segip/consulta/v3/lento", &[("apikey", key)], None).await;
     assert_eq!((r.status.as_u16(), r.code()), (504, "tiempo_agotado"));
     assert!(t.elapsed() < Duration::from_secs(3));
 
@@ -418,7 +385,10 @@ async fn granted_calls_pass_and_everything_else_is_refused_and_recorded() {
         (rec["status"].as_i64(), rec["upstream_status"].as_i64(), rec["operation"].as_str()),
         (Some(200), Some(200), Some("consultar-persona"))
     );
-    assert!(rec["path"].as_str().unwrap_or("").starts_with("/segip/v3/personas/hmac:"), "{rec}");
+    assert!(
+        rec["path"].as_str().unwrap_or("").starts_with("/segip/consulta/v3/personas/hmac:"),
+        "{rec}"
+    );
     assert!(
         !rec.to_string().contains("7654321"),
         "the identity card number is not kept in clear"
@@ -452,7 +422,9 @@ async fn granted_calls_pass_and_everything_else_is_refused_and_recorded() {
         "{chain}"
     );
     assert_eq!(chain["solicitud"]["estado"], "nota_aprobada_upat", "{chain}");
-    let refused = app.gw(Method::GET, "/segip/v3/certificados/9", &[("apikey", key)], None).await;
+    let refused = app
+        .gw(Method::GET, "/segip/consulta/v3/certificados/9", &[("apikey", key)], None)
+        .await;
     let rec = app.record(&app.admin_token, &rid(&refused)).await;
     assert_eq!(
         (rec["status"].as_i64(), rec["refusal"].as_str()),
@@ -504,9 +476,10 @@ async fn revocation_rotation_limits_outages_and_live_config_changes() {
 
     // Rate limit per consumer × service: a burst of 3, then 429 with Retry-After. The calls go out
     // together, so that a loaded machine cannot space them out enough to earn tokens back.
-    app.gw_until("/segip/v3/personas/1", &[("apikey", key.as_str())], 200).await;
+    app.gw_until("/segip/consulta/v3/personas/1", &[("apikey", key.as_str())], 200)
+        .await;
     let h = [("apikey", key.as_str())];
-    let call = || app.gw(Method::GET, "/segip/v3/personas/1", &h, None);
+    let call = || app.gw(Method::GET, "/segip/consulta/v3/personas/1", &h, None);
     let (r1, r2, r3, r4, r5) = tokio::join!(call(), call(), call(), call(), call());
     let all = [r1, r2, r3, r4, r5];
     let statuses: Vec<u16> = all.iter().map(|r| r.status.as_u16()).collect();
@@ -542,7 +515,12 @@ async fn revocation_rotation_limits_outages_and_live_config_changes() {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let r = app
-            .gw(Method::GET, "/segip/v3/personas/2", &[("authorization", bearer.as_str())], None)
+            .gw(
+                Method::GET,
+                "/segip/consulta/v3/personas/2",
+                &[("authorization", bearer.as_str())],
+                None,
+            )
             .await;
         if r.body["origen"] == "dos" {
             break;
@@ -566,7 +544,12 @@ async fn revocation_rotation_limits_outages_and_live_config_changes() {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let r = app
-            .gw(Method::GET, "/segip/v3/personas/3", &[("authorization", bearer.as_str())], None)
+            .gw(
+                Method::GET,
+                "/segip/consulta/v3/personas/3",
+                &[("authorization", bearer.as_str())],
+                None,
+            )
             .await;
         if r.status.as_u16() == 502 {
             assert_eq!(r.code(), "servicio_no_disponible");
@@ -622,8 +605,10 @@ async fn revocation_rotation_limits_outages_and_live_config_changes() {
         .ok();
     let new_key = rotated["clave"].as_str().unwrap_or_default().to_owned();
     assert_ne!(new_key, key);
-    app.gw_until("/segip/v3/personas/4", &[("apikey", key.as_str())], 401).await;
-    app.gw_until("/segip/v3/personas/4", &[("apikey", new_key.as_str())], 200).await;
+    app.gw_until("/segip/consulta/v3/personas/4", &[("apikey", key.as_str())], 401)
+        .await;
+    app.gw_until("/segip/consulta/v3/personas/4", &[("apikey", new_key.as_str())], 200)
+        .await;
     app.post(&format!("/api/v1/credenciales/{key_cred}/rotar"), w.t("lider"), json!({}))
         .await
         .expect(409, "credencial_no_vigente");
@@ -635,7 +620,7 @@ async fn revocation_rotation_limits_outages_and_live_config_changes() {
         .ok();
     assert!(r["revocada"].is_string());
     let r = app
-        .gw_until("/segip/v3/personas/5", &[("authorization", bearer.as_str())], 401)
+        .gw_until("/segip/consulta/v3/personas/5", &[("authorization", bearer.as_str())], 401)
         .await;
     assert_eq!(r.code(), "credencial_invalida");
     app.post(&format!("/api/v1/credenciales/{jwt_cred}/revocar"), w.t("lider"), json!({}))
@@ -655,7 +640,9 @@ async fn grants_outside_their_validity_are_refused() {
     let service = publish(&app, &w, &format!("http://{}/base", up.addr), 2000).await;
     // A grant that starts next year: the credential is valid, the grant is not yet.
     let a = consume(&app, &w, &service, json!({"desde": "2099-01-01"})).await;
-    let r = app.gw_until("/segip/v3/personas/1", &[("apikey", a.key.as_str())], 403).await;
+    let r = app
+        .gw_until("/segip/consulta/v3/personas/1", &[("apikey", a.key.as_str())], 403)
+        .await;
     assert_eq!(r.code(), "habilitacion_no_vigente");
     // Bad enablement input is refused before anything is written.
     let r = app
@@ -861,14 +848,19 @@ async fn consumers_may_sign_with_their_own_rsa_or_p256_keys() {
     });
     let bearer = format!("Bearer {token}");
     let r = app
-        .gw_until("/segip/v3/personas/1", &[("authorization", bearer.as_str())], 200)
+        .gw_until("/segip/consulta/v3/personas/1", &[("authorization", bearer.as_str())], 200)
         .await;
     assert_eq!(r.body["origen"], "uno");
     // Algorithm confusion: an HS256 token "signed" with the public key as the secret is refused.
     let confused = signed_jwt("HS256", json!({"iss": es_iss}), |m| iop_gateway::auth::hmac256(&spki, m).to_vec());
     let bearer = format!("Bearer {confused}");
     let r = app
-        .gw(Method::GET, "/segip/v3/personas/1", &[("authorization", bearer.as_str())], None)
+        .gw(
+            Method::GET,
+            "/segip/consulta/v3/personas/1",
+            &[("authorization", bearer.as_str())],
+            None,
+        )
         .await;
     assert_eq!((r.status.as_u16(), r.code()), (401, "jwt_algoritmo_no_admitido"));
     // A token signed by another key is refused.
@@ -885,7 +877,12 @@ async fn consumers_may_sign_with_their_own_rsa_or_p256_keys() {
     });
     let bearer = format!("Bearer {forged}");
     let r = app
-        .gw(Method::GET, "/segip/v3/personas/1", &[("authorization", bearer.as_str())], None)
+        .gw(
+            Method::GET,
+            "/segip/consulta/v3/personas/1",
+            &[("authorization", bearer.as_str())],
+            None,
+        )
         .await;
     assert_eq!((r.status.as_u16(), r.code()), (401, "jwt_firma_invalida"));
 
@@ -920,7 +917,7 @@ async fn consumers_may_sign_with_their_own_rsa_or_p256_keys() {
         sig
     });
     let bearer = format!("Bearer {token}");
-    app.gw_until("/segip/v3/personas/2", &[("authorization", bearer.as_str())], 200)
+    app.gw_until("/segip/consulta/v3/personas/2", &[("authorization", bearer.as_str())], 200)
         .await;
 
     // Bad keys are refused with a clear message; the kind must match the key.
@@ -968,7 +965,9 @@ async fn https_upstreams_with_the_connectors_own_ca_and_client_certificate() {
     )
     .await
     .ok();
-    let r = app.gw_until("/segip/v3/personas/1", &[("apikey", a.key.as_str())], 502).await;
+    let r = app
+        .gw_until("/segip/consulta/v3/personas/1", &[("apikey", a.key.as_str())], 502)
+        .await;
     assert_eq!(r.code(), "servicio_no_disponible");
 
     // With it (its key stored encrypted, never returned): the call goes through over TLS.
@@ -987,7 +986,9 @@ async fn https_upstreams_with_the_connectors_own_ca_and_client_certificate() {
         (Some("certificado_cliente"), Some(true))
     );
     assert!(!c.to_string().contains("PRIVATE KEY"), "the client key is never returned");
-    let r = app.gw_until("/segip/v3/personas/1", &[("apikey", a.key.as_str())], 200).await;
+    let r = app
+        .gw_until("/segip/consulta/v3/personas/1", &[("apikey", a.key.as_str())], 200)
+        .await;
     assert_eq!(
         (r.body["origen"].as_str(), r.body["certificado_cliente"].as_bool()),
         (Some("tls"), Some(true))
@@ -1034,7 +1035,7 @@ async fn https_upstreams_with_the_connectors_own_ca_and_client_certificate() {
     }
     for _ in 0..3 {
         let r = app
-            .gw(Method::GET, "/segip/v3/personas/1", &[("apikey", a.key.as_str())], None)
+            .gw(Method::GET, "/segip/consulta/v3/personas/1", &[("apikey", a.key.as_str())], None)
             .await;
         assert_eq!(r.status.as_u16(), 200);
     }

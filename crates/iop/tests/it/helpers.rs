@@ -280,6 +280,8 @@ pub struct World {
     pub system: String,
     pub services: Vec<String>,
     pub publisher: String,
+    /// The origin the world's services are published to.
+    pub _upstream: Option<crate::upstream::Upstream>,
 }
 
 impl World {
@@ -363,26 +365,108 @@ pub async fn world(app: &App) -> World {
         )
         .await
         .ok();
-    let mut services = Vec::new();
-    for code in ["persona", "certificado"] {
-        let s = app
-            .post(
-                "/api/v1/servicios",
-                a,
-                json!({"entidad_id": publ["id"], "codigo": code, "version": 1, "nombre": format!("Servicio {code}")}),
-            )
-            .await
-            .ok();
-        services.push(s["id"].as_str().unwrap_or_default().to_owned());
-    }
-    World {
+    let up = crate::upstream::start("mundo").await;
+    let mut w = World {
         unit,
         tokens,
         ids,
         system: system["id"].as_str().unwrap_or_default().to_owned(),
-        services,
+        services: Vec::new(),
         publisher: publ["id"].as_str().unwrap_or_default().to_owned(),
+        _upstream: Some(up),
+    };
+    // The catalog's services reach it the way PR05 says: a publication request whose step 4 built
+    // their connectors and descriptions, closed (received) before the test starts.
+    let origin = format!(
+        "http://{}/base",
+        w._upstream.as_ref().map(|u| u.addr.to_string()).unwrap_or_default()
+    );
+    let (id, published) = publish_services(
+        app,
+        &w,
+        &[("persona", 1), ("certificado", 1)],
+        json!({"origenes": [origin]}),
+        Some(crate::upstream::DESCRIPTION),
+    )
+    .await;
+    for (who, body) in [
+        ("lider", note()),
+        ("resp", act("aprobar_nota_adas")),
+        ("jefe", act("aprobar_nota_upat")),
+        ("sol", act("recibir")),
+    ] {
+        app.act(&id, w.t(who), body).await.ok();
     }
+    w.services = published.into_iter().map(|(s, _)| s).collect();
+    w
+}
+
+/// A publication request for `items` run through PR05 step 4 the way the Líder does it: for each
+/// service, its connector (`connector`, with the default base path unless it names one) and its
+/// description (if given) staged, the connector probed, then `habilitar`. Returns the request id and, per
+/// item, the service id and its base path.
+pub async fn publish_services(
+    app: &App,
+    w: &World,
+    items: &[(&str, u32)],
+    connector: Value,
+    description: Option<&str>,
+) -> (String, Vec<(String, String)>) {
+    let specs: Vec<Value> = items
+        .iter()
+        .map(|(code, version)| json!({"codigo": code, "version": version, "nombre": format!("Servicio {code}")}))
+        .collect();
+    let r = app
+        .post(
+            "/api/v1/solicitudes",
+            w.t("sol"),
+            json!({"tipo": "publicacion", "entidad_publicadora_id": w.publisher, "justificacion": "Publicar servicios",
+                   "servicios_publicacion": specs}),
+        )
+        .await
+        .ok();
+    let id = r["id"].as_str().unwrap_or_default().to_owned();
+    app.upload(&id, w.t("sol"), "NTA", pdf(), "nta.pdf", "application/pdf").await.ok();
+    to_leader(app, w, &id).await;
+    let mut out = Vec::new();
+    for (code, version) in items {
+        let base = format!("/api/v1/solicitudes/{id}/publicacion/{code}/{version}");
+        let c = app
+            .call(
+                Method::PUT,
+                &format!("{base}/conector"),
+                Some(w.t("lider")),
+                Some(connector.clone()),
+            )
+            .await
+            .ok();
+        if let Some(d) = description {
+            let s = app
+                .call(
+                    Method::PUT,
+                    &format!("{base}/descripcion"),
+                    Some(w.t("lider")),
+                    Some(json!({"documento": d})),
+                )
+                .await
+                .ok();
+            assert!(s["operaciones"].as_array().is_some_and(|a| !a.is_empty()), "{s}");
+        }
+        app.post(&format!("{base}/probar"), w.t("lider"), json!({})).await.ok();
+        out.push((
+            c["servicio_id"].as_str().unwrap_or_default().to_owned(),
+            c["conector"]["ruta_base"].as_str().unwrap_or_default().to_owned(),
+        ));
+    }
+    let publish: Vec<Value> = items.iter().map(|(c, v)| json!({"codigo": c, "version": v})).collect();
+    app.act(
+        &id,
+        w.t("lider"),
+        json!({"accion": "habilitar", "habilitacion": {"publicar": publish}}),
+    )
+    .await
+    .ok();
+    (id, out)
 }
 
 pub fn pdf() -> Vec<u8> {

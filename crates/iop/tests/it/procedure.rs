@@ -2,6 +2,7 @@
 //! four-eyes, reassignment, adjustments, history and inboxes.
 
 use crate::helpers::*;
+use reqwest::Method;
 use serde_json::{Value, json};
 
 fn states(h: &Value) -> Vec<(String, String)> {
@@ -110,7 +111,8 @@ async fn the_whole_pr05_path() {
     // Step 5: the Nota Interna gets its number.
     let r = app.act(&id, w.t("lider"), note()).await.ok();
     assert_eq!(r["estado"], "nota_elaborada");
-    assert_eq!(r["nota"]["numero"], "AGETIC/NI/UPAT-ADAS/0001/2026");
+    // 0001 is the note of the world's own publication request.
+    assert_eq!(r["nota"]["numero"], "AGETIC/NI/UPAT-ADAS/0002/2026");
     assert_eq!(r["nota"]["autor_id"], w.id("lider"));
 
     // Steps 6–8.
@@ -265,7 +267,7 @@ async fn observations_return_to_the_right_holder_and_come_back() {
     let r = app.act(&id, w.t("lider"), note()).await.ok();
     assert_eq!(
         (r["nota"]["revision"].as_i64(), r["nota"]["numero"].as_str()),
-        (Some(2), Some("AGETIC/NI/UPAT-ADAS/0001/2026"))
+        (Some(2), Some("AGETIC/NI/UPAT-ADAS/0002/2026"))
     );
 
     // Step 7 → the Responsable de ADAS (back to nota_elaborada), then → the leader.
@@ -385,50 +387,311 @@ async fn rejection_withdrawal_reassignment_and_four_eyes() {
     assert_eq!(app.request(&id).await["estado"], "nota_aprobada_upat");
 }
 
+/// PR05 step 4 of a publication builds what the gateway needs. Nothing is published until the
+/// assigned Líder has staged the service's connector; `habilitar` commits it (and the description)
+/// with the state change; step 5 waits for a successful probe of the connector in force; then the
+/// service answers through the gateway. Before, a publication reached `recibida` with no route.
 #[tokio::test]
-async fn publication_enables_catalog_entries_in_the_same_commit() {
+async fn publication_step_4_builds_the_connector_and_step_5_waits_for_its_probe() {
     let app = spawn_app().await;
     let w = world(&app).await;
+    let up = crate::upstream::start("defuncion").await;
     let r = app
         .post(
             "/api/v1/solicitudes",
             w.t("sol"),
             json!({"tipo": "publicacion", "entidad_publicadora_id": w.publisher, "justificacion": "Publicar",
-                   "servicios_publicacion": [{"codigo": "defuncion", "version": 2, "nombre": "Consulta de defunción"}]}),
+                   "servicios_publicacion": [{"codigo": "defuncion", "version": 1, "nombre": "Consulta de defunción"}]}),
         )
         .await
         .ok();
     let id = r["id"].as_str().unwrap_or_default().to_owned();
+    let code = r["codigo"].as_str().unwrap_or_default().to_owned();
     app.upload(&id, w.t("sol"), "NTA", pdf(), "nta.pdf", "application/pdf").await.ok();
-    to_leader(&app, &w, &id).await;
-    let before = app.get("/api/v1/servicios", w.t("lider")).await.ok();
-    assert!(!before.to_string().contains("defuncion"));
-    app.act(
-        &id,
-        w.t("lider"),
-        json!({"accion": "habilitar", "habilitacion": {"publicar": [{"codigo": "otro", "version": 1}]}}),
+    let stage = format!("/api/v1/solicitudes/{id}/publicacion/defuncion/1");
+    let origin = format!("http://{}/base", up.addr);
+    // Before step 3 nobody stages anything.
+    app.act(&id, w.t("sol"), act("presentar")).await.ok();
+    app.call(
+        Method::PUT,
+        &format!("{stage}/conector"),
+        Some(w.t("lider")),
+        Some(json!({"origenes": [origin]})),
     )
     .await
-    .expect(422, "fuera_de_solicitud");
-    app.act(
-        &id,
-        w.t("lider"),
-        json!({"accion": "habilitar", "habilitacion": {"publicar": [{"codigo": "defuncion", "version": 2}]}}),
+    .expect(409, "estado_incompatible");
+    app.act(&id, w.t("jefe"), act("derivar")).await.ok();
+    app.act(&id, w.t("resp"), json!({"accion": "asignar", "lider_id": w.id("lider")}))
+        .await
+        .ok();
+
+    // `habilitar` with nothing staged publishes nothing and names the service.
+    let publish = json!({"accion": "habilitar", "habilitacion": {"publicar": [{"codigo": "defuncion", "version": 1}]}});
+    let e = app
+        .act(&id, w.t("lider"), publish.clone())
+        .await
+        .expect(409, "publicacion_incompleta");
+    assert!(e["mensaje"].as_str().is_some_and(|m| m.contains("defuncion v1")), "{e}");
+    // Only the assigned leader stages.
+    for (who, status, codigo) in [
+        ("lider2", 403, "no_asignado"),
+        ("sol", 403, "rol_requerido"),
+        ("resp", 403, "rol_requerido"),
+    ] {
+        app.call(
+            Method::PUT,
+            &format!("{stage}/conector"),
+            Some(w.t(who)),
+            Some(json!({"origenes": [origin]})),
+        )
+        .await
+        .expect(status, codigo);
+    }
+    // Base paths: another service's, or a segment-prefix of it, is a 409 naming its holder.
+    for taken in ["/segip/persona/v1/", "/segip/persona/", "/segip/"] {
+        let e = app
+            .call(
+                Method::PUT,
+                &format!("{stage}/conector"),
+                Some(w.t("lider")),
+                Some(json!({"origenes": [origin], "ruta_base": taken})),
+            )
+            .await
+            .expect(409, "ruta_base_ocupada");
+        assert!(e["mensaje"].as_str().is_some_and(|m| m.contains("SEGIP")), "{e}");
+    }
+    // Staged first towards a port where nothing listens: the probe says so.
+    let closed = crate::upstream::closed_port().await;
+    app.call(
+        Method::PUT,
+        &format!("{stage}/conector"),
+        Some(w.t("lider")),
+        Some(json!({"origenes": [format!("http://{closed}/base")], "tiempo_conexion_ms": 500})),
     )
     .await
     .ok();
-    let after = app
+    app.call(
+        Method::PUT,
+        &format!("{stage}/descripcion"),
+        Some(w.t("lider")),
+        Some(json!({"documento": crate::upstream::DESCRIPTION})),
+    )
+    .await
+    .ok();
+    let p = app.post(&format!("{stage}/probar"), w.t("lider"), json!({})).await.ok();
+    assert_eq!(p["prueba"]["ok"], false, "{p}");
+    assert_eq!(p["conector"]["ruta_base"], "/segip/defuncion/v1/");
+    // Staged is not published: neither the catalog nor the gateway know it yet.
+    let catalog = app.get("/api/v1/servicios", w.t("lider")).await.ok();
+    assert!(!catalog.to_string().contains("defuncion"), "{catalog}");
+
+    // `habilitar` commits connector, description and publication with the state change.
+    app.act(&id, w.t("lider"), publish).await.ok();
+    let service = p["servicio_id"].as_str().unwrap_or_default().to_owned();
+    let svc = app
         .get(&format!("/api/v1/servicios?entidad_id={}", w.publisher), w.t("lider"))
         .await
         .ok();
-    let svc = after
+    let svc = svc
         .as_array()
         .and_then(|a| a.iter().find(|s| s["codigo"] == "defuncion").cloned())
         .unwrap_or_default();
     assert_eq!(
-        (svc["estado"].as_str(), svc["version"].as_i64(), svc["solicitud_id"].as_str()),
-        (Some("publicado"), Some(2), Some(id.as_str()))
+        (svc["id"].as_str(), svc["estado"].as_str(), svc["solicitud_id"].as_str()),
+        (Some(service.as_str()), Some("publicado"), Some(id.as_str()))
     );
+    let c = app.get(&format!("/api/v1/servicios/{service}/conector"), w.t("lider")).await.ok();
+    assert_eq!(
+        (c["version"].as_i64(), c["ruta_base"].as_str()),
+        (Some(1), Some("/segip/defuncion/v1/"))
+    );
+    let ops = app
+        .get(&format!("/api/v1/servicios/{service}/operaciones"), w.t("lider"))
+        .await
+        .ok();
+    assert!(ops.as_array().is_some_and(|a| a.len() == 4), "{ops}");
+    // The step's history and its audit record say what step 4 built.
+    let h = app.get(&format!("/api/v1/solicitudes/{id}/historial"), w.t("lider")).await.ok();
+    let step4 = h.as_array().and_then(|h| h.last()).cloned().unwrap_or_default();
+    let built = &step4["detalle"]["publicar"][0];
+    assert_eq!(
+        (
+            built["ruta_base"].as_str(),
+            built["servicio_id"].as_str(),
+            built["prueba_ok"].as_bool()
+        ),
+        (Some("/segip/defuncion/v1/"), Some(service.as_str()), Some(false)),
+        "{step4}"
+    );
+    assert_eq!(built["operaciones"].as_array().map(Vec::len), Some(4));
+    let audit = app
+        .get(
+            &format!("/api/v1/auditoria?cadena=procedimiento&solicitud={code}&limite=1"),
+            w.t("lider"),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        audit["registros"][0]["registro"]["detalle"]["publicaciones"][0]["ruta_base"],
+        "/segip/defuncion/v1/"
+    );
+
+    // Step 5 waits for a successful probe of the connector in force, and names the service.
+    let e = app.act(&id, w.t("lider"), note()).await.expect(409, "prueba_de_conexion_pendiente");
+    assert!(e["mensaje"].as_str().is_some_and(|m| m.contains("SEGIP defuncion v1")), "{e}");
+    // A new connector version towards the real origin has not been probed either.
+    app.call(
+        Method::PUT,
+        &format!("/api/v1/servicios/{service}/conector"),
+        Some(w.t("lider")),
+        Some(json!({"origenes": [origin]})),
+    )
+    .await
+    .ok();
+    app.act(&id, w.t("lider"), note()).await.expect(409, "prueba_de_conexion_pendiente");
+    let p = app
+        .post(&format!("/api/v1/servicios/{service}/probar"), w.t("lider"), json!({}))
+        .await
+        .ok();
+    assert!(p.as_array().is_some_and(|a| a.iter().all(|o| o["ok"] == true)), "{p}");
+    app.act(&id, w.t("lider"), note()).await.ok();
+
+    // What was published is reachable through the gateway once a consumer is granted it.
+    let a = crate::gateway::consume(&app, &w, &service, json!({})).await;
+    let r = app
+        .gw_until("/segip/defuncion/v1/personas/7", &[("apikey", a.key.as_str())], 200)
+        .await;
+    assert_eq!(r.body["origen"], "defuncion");
+}
+
+/// Two services of one entity with the same version get distinct default base paths, and both
+/// route (before, both defaulted to `/<sigla>/v<N>/` and the second was refused).
+#[tokio::test]
+async fn services_of_one_entity_and_version_get_distinct_base_paths() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let mut bases = Vec::new();
+    for s in &w.services {
+        let c = app.get(&format!("/api/v1/servicios/{s}/conector"), w.t("lider")).await.ok();
+        bases.push(c["ruta_base"].as_str().unwrap_or_default().to_owned());
+    }
+    assert_eq!(bases, vec!["/segip/persona/v1/", "/segip/certificado/v1/"]);
+    // A base path never changes by omission, and a typed one follows the same rule as the default.
+    let s = &w.services[0];
+    let c = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/servicios/{s}/conector"),
+            Some(w.t("lider")),
+            Some(json!({"origenes": ["http://127.0.0.1:9/base"]})),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        (c["version"].as_i64(), c["ruta_base"].as_str()),
+        (Some(2), Some("/segip/persona/v1/"))
+    );
+    app.call(
+        Method::PUT,
+        &format!("/api/v1/servicios/{s}/conector"),
+        Some(w.t("lider")),
+        Some(json!({"origenes": ["http://127.0.0.1:9/base"], "ruta_base": "/segip/v1/"})),
+    )
+    .await
+    .expect(422, "ruta_base_invalida");
+    let e = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/servicios/{s}/conector"),
+            Some(w.t("lider")),
+            Some(json!({"origenes": ["http://127.0.0.1:9/base"], "ruta_base": "/segip/certificado/v1/"})),
+        )
+        .await
+        .expect(409, "ruta_base_ocupada");
+    assert!(e["mensaje"].as_str().is_some_and(|m| m.contains("SEGIP certificado v1")), "{e}");
+    // Both are granted and both answer through the gateway, each at its own base path.
+    let r = app
+        .post(
+            "/api/v1/solicitudes",
+            w.t("sol"),
+            json!({"tipo": "consumo", "sistema_id": w.system, "servicios": w.services, "justificacion": "Ambos"}),
+        )
+        .await
+        .ok();
+    let id = r["id"].as_str().unwrap_or_default().to_owned();
+    app.upload(&id, w.t("sol"), "NI", pdf(), "ni.pdf", "application/pdf").await.ok();
+    to_leader(&app, &w, &id).await;
+    // Point the first back at the world's origin.
+    let origin = format!(
+        "http://{}/base",
+        w._upstream.as_ref().map(|u| u.addr.to_string()).unwrap_or_default()
+    );
+    app.call(
+        Method::PUT,
+        &format!("/api/v1/servicios/{s}/conector"),
+        Some(w.t("lider")),
+        Some(json!({"origenes": [origin]})),
+    )
+    .await
+    .ok();
+    let accesos: Vec<Value> = w
+        .services
+        .iter()
+        .map(|s| json!({"sistema_id": w.system, "servicio_id": s}))
+        .collect();
+    let r = app
+        .act(
+            &id,
+            w.t("lider"),
+            json!({"accion": "habilitar", "habilitacion": {"accesos": accesos, "emitir_credenciales": ["apikey"]}}),
+        )
+        .await
+        .ok();
+    let key = r["credenciales_emitidas"][0]["clave"].as_str().unwrap_or_default().to_owned();
+    app.gw_until("/segip/persona/v1/personas/1", &[("apikey", key.as_str())], 200).await;
+    app.gw_until("/segip/certificado/v1/certificados/1", &[("apikey", key.as_str())], 200)
+        .await;
+}
+
+/// Consumption grants only services that are published and routable: a catalog entry registered
+/// by hand (`registrado`) is refused, naming it; before, the grant was accepted and the gateway
+/// answered 404.
+#[tokio::test]
+async fn a_registered_but_unpublished_service_cannot_be_granted() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let s = app
+        .post(
+            "/api/v1/servicios",
+            &app.admin_token,
+            json!({"entidad_id": w.publisher, "codigo": "nacimiento", "version": 1, "nombre": "Registrado a mano"}),
+        )
+        .await
+        .ok();
+    assert_eq!(s["estado"], "registrado");
+    let service = s["id"].as_str().unwrap_or_default().to_owned();
+    let r = app
+        .post(
+            "/api/v1/solicitudes",
+            w.t("sol"),
+            json!({"tipo": "consumo", "sistema_id": w.system, "servicios": [service], "justificacion": "Consumir"}),
+        )
+        .await
+        .ok();
+    let id = r["id"].as_str().unwrap_or_default().to_owned();
+    app.upload(&id, w.t("sol"), "NI", pdf(), "ni.pdf", "application/pdf").await.ok();
+    to_leader(&app, &w, &id).await;
+    let e = app
+        .act(
+            &id,
+            w.t("lider"),
+            json!({"accion": "habilitar", "habilitacion": {"accesos": [{"sistema_id": w.system, "servicio_id": service}]}}),
+        )
+        .await
+        .expect(409, "servicio_no_publicado");
+    assert!(e["mensaje"].as_str().is_some_and(|m| m.contains("nacimiento v1")), "{e}");
+    assert_eq!(app.request(&id).await["estado"], "asignada_lider");
+    assert_eq!(app.request(&id).await["habilitaciones"], json!([]));
 }
 
 #[tokio::test]

@@ -205,32 +205,34 @@ async fn no_spelling_of_dot_segments_reaches_outside_the_grant() {
     let (addr, seen) = recording_upstream().await;
     let described = publish(&app, &w, &format!("http://{addr}/base3"), 2000).await;
     let (plain, plain_base) = publish_with(&app, &w, "abierto", 4, &format!("http://{addr}/base4"), 2000, None).await;
-    assert_eq!(plain_base, "/segip/v4/");
+    assert_eq!(plain_base, "/segip/abierto/v4/");
+    // Step 4's connection probes reached the origins' base URLs; calls come after them.
+    let probes = seen.targets().len();
     let a = consume(&app, &w, &described, json!({"operaciones": ["consultar-persona"]})).await;
     let b = consume(&app, &w, &plain, json!({})).await;
     assert_eq!(a.key.len(), b.key.len());
     let gw = app.gateway.trim_start_matches("http://").to_owned();
     let key = a.key.as_str();
     // Both grants live.
-    app.gw_until("/segip/v3/personas/1", &[("apikey", key)], 200).await;
-    app.gw_until("/segip/v4/algo", &[("apikey", key)], 200).await;
+    app.gw_until("/segip/consulta/v3/personas/1", &[("apikey", key)], 200).await;
+    app.gw_until("/segip/abierto/v4/algo", &[("apikey", key)], 200).await;
 
     // What is allowed still passes, canonically: unreserved escapes decoded, UTF-8 re-encoded.
-    let r = raw(&gw, "GET", "/segip/v3/personas/%37%36", &[("apikey", key)]).await;
+    let r = raw(&gw, "GET", "/segip/consulta/v3/personas/%37%36", &[("apikey", key)]).await;
     assert_eq!(
         (r.status, r.body["visto"].as_str()),
         (200, Some("/base3/personas/76")),
         "{}",
         r.body
     );
-    let r = raw(&gw, "GET", "/segip/v4/a%c3%b1os/2024?x=1", &[("apikey", key)]).await;
+    let r = raw(&gw, "GET", "/segip/abierto/v4/a%c3%b1os/2024?x=1", &[("apikey", key)]).await;
     assert_eq!(
         (r.status, r.body["visto"].as_str()),
         (200, Some("/base4/a%C3%B1os/2024?x=1")),
         "{}",
         r.body
     );
-    let r = raw(&gw, "GET", "/segip/v4/años/2024", &[("apikey", key)]).await;
+    let r = raw(&gw, "GET", "/segip/abierto/v4/años/2024", &[("apikey", key)]).await;
     assert_eq!((r.status, r.body["visto"].as_str()), (200, Some("/base4/a%C3%B1os/2024")));
 
     let attacks = [
@@ -259,7 +261,7 @@ async fn no_spelling_of_dot_segments_reaches_outside_the_grant() {
     ];
     let before = seen.targets().len();
     let mut ids = Vec::new();
-    for base in ["/segip/v3/", "/segip/v4/", "/fake/segip/v3/"] {
+    for base in ["/segip/consulta/v3/", "/segip/abierto/v4/", "/fake/segip/consulta/v3/"] {
         for attack in attacks {
             let target = format!("{base}{attack}");
             let r = raw(&gw, "GET", &target, &[("apikey", key)]).await;
@@ -281,7 +283,7 @@ async fn no_spelling_of_dot_segments_reaches_outside_the_grant() {
     }
 
     // Whatever did reach the upstream, read as nginx, Tomcat or IIS would, is inside the grant.
-    for target in seen.targets() {
+    for target in seen.targets().into_iter().skip(probes) {
         for (server, segs) in interpretations(&target) {
             match segs.first().map(String::as_str) {
                 Some("base3") => assert!(
@@ -312,15 +314,15 @@ async fn credentials_in_the_url_or_twice_are_refused_and_never_recorded() {
     let service = publish(&app, &w, &format!("http://{}/base", up.addr), 2000).await;
     let a = consume(&app, &w, &service, json!({})).await;
     let key = a.key.as_str();
-    app.gw_until("/segip/v3/personas/1", &[("apikey", key)], 200).await;
+    app.gw_until("/segip/consulta/v3/personas/1", &[("apikey", key)], 200).await;
     let bearer = format!("Bearer {}", jwt(&a.secret, json!({"iss": a.iss, "exp": now_s() + 60})));
     let cases: Vec<(String, Vec<(&str, &str)>)> = vec![
-        (format!("/segip/v3/personas/1?apikey={key}"), vec![]),
-        (format!("/segip/v3/personas/1?x=1&API_KEY={key}"), vec![]),
-        (format!("/segip/v3/personas/1?access%5Ftoken={key}"), vec![("apikey", key)]),
-        ("/segip/v3/personas/1".into(), vec![("apikey", key), ("apikey", key)]),
+        (format!("/segip/consulta/v3/personas/1?apikey={key}"), vec![]),
+        (format!("/segip/consulta/v3/personas/1?x=1&API_KEY={key}"), vec![]),
+        (format!("/segip/consulta/v3/personas/1?access%5Ftoken={key}"), vec![("apikey", key)]),
+        ("/segip/consulta/v3/personas/1".into(), vec![("apikey", key), ("apikey", key)]),
         (
-            "/segip/v3/personas/1".into(),
+            "/segip/consulta/v3/personas/1".into(),
             vec![("apikey", key), ("authorization", bearer.as_str())],
         ),
     ];
@@ -346,11 +348,11 @@ async fn call_ids_belong_to_the_gateway() {
     let (addr, seen) = recording_upstream().await;
     let (app, _, _, a) = granted(&format!("http://{addr}")).await;
     let key = a.key.as_str();
-    app.gw_until("/segip/v3/personas/1", &[("apikey", key)], 200).await;
+    app.gw_until("/segip/consulta/v3/personas/1", &[("apikey", key)], 200).await;
     let r = app
         .gw(
             Method::GET,
-            "/segip/v3/personas/2",
+            "/segip/consulta/v3/personas/2",
             &[("apikey", key), ("x-request-id", "mi-id.1")],
             None,
         )
@@ -380,7 +382,7 @@ async fn call_ids_belong_to_the_gateway() {
     let long = "x".repeat(65);
     app.gw(
         Method::GET,
-        "/segip/v3/personas/3",
+        "/segip/consulta/v3/personas/3",
         &[("apikey", key), ("x-request-id", long.as_str())],
         None,
     )
@@ -396,12 +398,12 @@ async fn what_the_upstream_receives_is_the_platforms_contract() {
     let (addr, seen) = recording_upstream().await;
     let (app, w, _, a) = granted(&format!("http://{addr}")).await;
     let key = a.key.as_str();
-    app.gw_until("/segip/v3/personas/1", &[("apikey", key)], 200).await;
+    app.gw_until("/segip/consulta/v3/personas/1", &[("apikey", key)], 200).await;
     let gw = app.gateway.trim_start_matches("http://").to_owned();
     let r = raw(
         &gw,
         "GET",
-        "/segip/v3/personas/9",
+        "/segip/consulta/v3/personas/9",
         &[
             ("apikey", key),
             ("x-forwarded-for", "10.9.9.9"),
@@ -550,7 +552,7 @@ async fn connector_timeouts_and_broken_answers_are_told_apart() {
     let broken = broken_upstream().await;
     let (app, w, service, a) = granted(&format!("http://{broken}")).await;
     let key = a.key.as_str();
-    let r = app.gw_until("/segip/v3/personas/1", &[("apikey", key)], 502).await;
+    let r = app.gw_until("/segip/consulta/v3/personas/1", &[("apikey", key)], 502).await;
     assert_eq!(r.code(), "respuesta_interrumpida", "{}", r.body);
 
     let (hung, _held) = unaccepting_upstream().await;
@@ -566,7 +568,7 @@ async fn connector_timeouts_and_broken_answers_are_told_apart() {
     // Until the new connector is live the broken one still answers.
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     loop {
-        let r = app.gw(Method::GET, "/segip/v3/personas/1", &[("apikey", key)], None).await;
+        let r = app.gw(Method::GET, "/segip/consulta/v3/personas/1", &[("apikey", key)], None).await;
         match r.code() {
             "servicio_no_disponible" => break,
             "respuesta_interrumpida" => assert!(std::time::Instant::now() < deadline, "the new connector never took over"),
@@ -604,15 +606,26 @@ async fn new_jwt_credentials_require_exp() {
     let a = consume(&app, &w, &service, json!({})).await;
     let bearer = |claims: Value| format!("Bearer {}", jwt(&a.secret, claims));
     let ok = bearer(json!({"iss": a.iss, "exp": now_s() + 600}));
-    app.gw_until("/segip/v3/personas/1", &[("authorization", ok.as_str())], 200).await;
+    app.gw_until("/segip/consulta/v3/personas/1", &[("authorization", ok.as_str())], 200)
+        .await;
     let none = bearer(json!({"iss": a.iss}));
-    app.gw(Method::GET, "/segip/v3/personas/1", &[("authorization", none.as_str())], None)
-        .await
-        .expect(401, "jwt_sin_exp");
+    app.gw(
+        Method::GET,
+        "/segip/consulta/v3/personas/1",
+        &[("authorization", none.as_str())],
+        None,
+    )
+    .await
+    .expect(401, "jwt_sin_exp");
     let far = bearer(json!({"iss": a.iss, "exp": now_s() + 2 * 86_400}));
-    app.gw(Method::GET, "/segip/v3/personas/1", &[("authorization", far.as_str())], None)
-        .await
-        .expect(401, "jwt_vigencia_excesiva");
+    app.gw(
+        Method::GET,
+        "/segip/consulta/v3/personas/1",
+        &[("authorization", far.as_str())],
+        None,
+    )
+    .await
+    .expect(401, "jwt_vigencia_excesiva");
     // A credential issued without the requirement (an old client) accepts tokens without exp.
     let issued = app
         .post(
@@ -627,7 +640,8 @@ async fn new_jwt_credentials_require_exp() {
         "Bearer {}",
         jwt(issued["secreto"].as_str().unwrap_or_default(), json!({"iss": issued["iss"]}))
     );
-    app.gw_until("/segip/v3/personas/1", &[("authorization", lax.as_str())], 200).await;
+    app.gw_until("/segip/consulta/v3/personas/1", &[("authorization", lax.as_str())], 200)
+        .await;
     app.post(
         &format!("/api/v1/sistemas/{}/credenciales", w.system),
         w.t("lider"),
@@ -664,7 +678,7 @@ async fn credentials_work_on_their_first_call() {
     // Step 4 issues a key with a new grant: the first call goes through, no waiting.
     let (app, w, _, a) = granted(&format!("http://{}", up.addr)).await;
     let r = app
-        .gw(Method::GET, "/segip/v3/personas/1", &[("apikey", a.key.as_str())], None)
+        .gw(Method::GET, "/segip/consulta/v3/personas/1", &[("apikey", a.key.as_str())], None)
         .await;
     assert_eq!(r.status.as_u16(), 200, "{}", r.body);
     // Keys issued later, one after another, each called at once.
@@ -678,7 +692,7 @@ async fn credentials_work_on_their_first_call() {
             .await
             .ok();
         let key = issued["clave"].as_str().unwrap_or_default();
-        let r = app.gw(Method::GET, "/segip/v3/personas/2", &[("apikey", key)], None).await;
+        let r = app.gw(Method::GET, "/segip/consulta/v3/personas/2", &[("apikey", key)], None).await;
         assert_eq!(r.status.as_u16(), 200, "key {i}: {}", r.body);
     }
 }

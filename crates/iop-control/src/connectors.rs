@@ -1,0 +1,255 @@
+//! Connectors as use cases, apart from HTTP: the base path rule, checking what ADAS typed into a
+//! connector, the connection probe (spoken exactly as the gateway will), and reading a description.
+//! The catalog's `PUT /servicios/{id}/conector` and step 4's staging both come through here.
+
+use crate::AppState;
+use crate::dto::{ConnectorIn, ProbeOut};
+use crate::error::{ApiError, ApiResult};
+use crate::openapi_import;
+use axum::http::{HeaderValue, StatusCode};
+use iop_domain::*;
+use iop_store::*;
+use std::time::{Duration, Instant};
+
+/// The base path a connector gets: the one typed (checked against the rule), else the one in force
+/// (base paths never change by omission), else the service's default. A typed path that overlaps
+/// another service's is a 409 naming that service, whatever else is wrong with it.
+pub async fn base_path(
+    st: &AppState,
+    service: ServiceId,
+    typed: Option<&str>,
+    sigla: &str,
+    code: &Code,
+    version: ServiceVersion,
+) -> ApiResult<String> {
+    let existing = st.store.connector(service).await?.map(|c| c.base_path);
+    let path = match (typed.map(str::trim), existing) {
+        (Some(t), Some(e)) if t == e => e,
+        (Some(t), _) => {
+            let checked = BasePath::parse(t, sigla, code, version);
+            if let Some(holder) = st.store.base_path_holder(t, service).await? {
+                return Err(StoreError::BasePathTaken {
+                    path: t.to_owned(),
+                    holder,
+                }
+                .into());
+            }
+            checked.map(BasePath::into_string).map_err(|i| ApiError::invalid("ruta_base", i))?
+        }
+        (None, Some(e)) => e,
+        (None, None) => BasePath::default_for(sigla, code, version).into_string(),
+    };
+    Ok(path)
+}
+
+fn bad(field: &str, es: String, en: String) -> ApiError {
+    ApiError::unprocessable("conector_invalido", format!("{field}: {es}"), format!("{field}: {en}")).field(field.to_owned())
+}
+
+fn check_upstream(i: usize, u: &str) -> ApiResult<()> {
+    let f = format!("origenes[{i}]");
+    let uri: hyper::Uri = u
+        .parse()
+        .map_err(|_| bad(&f, "no es una URL válida".into(), "not a valid URL".into()))?;
+    if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
+        // A password in the URL would be stored (and audited) in clear.
+        return Err(bad(
+            &f,
+            "sin usuario ni contraseña en la URL; use la autenticación del conector".into(),
+            "no user or password in the URL; use the connector's authentication".into(),
+        ));
+    }
+    match uri.scheme_str() {
+        Some("http" | "https") if uri.authority().is_some() && uri.query().is_none() => Ok(()),
+        _ => Err(bad(
+            &f,
+            "use una URL http://host:puerto/prefijo, sin parámetros".into(),
+            "use an http://host:port/prefix URL without query".into(),
+        )),
+    }
+}
+
+/// Checks a connector as typed and seals its upstream secret; `base` was checked by [`base_path`].
+pub fn build(st: &AppState, u: &UserRec, i: ConnectorIn, service: ServiceId, base: String) -> ApiResult<ConnectorRec> {
+    let hooks = st.hooks()?;
+    if i.origenes.is_empty() || i.origenes.len() > 16 {
+        return Err(bad(
+            "origenes",
+            "indique de 1 a 16 URL de origen".into(),
+            "give 1 to 16 upstream URLs".into(),
+        ));
+    }
+    for (n, o) in i.origenes.iter().enumerate() {
+        check_upstream(n, o)?;
+    }
+    let ms = |v: Option<u32>, default: i64, name: &str| -> ApiResult<i64> {
+        match v {
+            None => Ok(default),
+            Some(x) if (1..=300_000).contains(&x) => Ok(i64::from(x)),
+            Some(_) => Err(bad(
+                name,
+                "debe estar entre 1 y 300000 ms".into(),
+                "must be between 1 and 300000 ms".into(),
+            )),
+        }
+    };
+    if i.origenes.iter().any(|o| o.starts_with("https://"))
+        && let Err(e) = iop_gateway::tls::client_config(i.ca_pem.as_deref(), None)
+    {
+        return Err(bad("ca_pem", e.clone(), e));
+    }
+    let auth = match i.autenticacion {
+        None => UpstreamAuthRec {
+            kind: "ninguna".into(),
+            name: None,
+            secret_enc: None,
+        },
+        Some(a) => {
+            let needs_value = matches!(a.tipo.as_str(), "cabecera" | "basica" | "bearer" | "certificado_cliente");
+            if !needs_value && a.tipo != "ninguna" {
+                return Err(bad(
+                    "autenticacion.tipo",
+                    "debe ser ninguna, cabecera, basica, bearer o certificado_cliente".into(),
+                    "must be ninguna, cabecera, basica, bearer or certificado_cliente".into(),
+                ));
+            }
+            if a.tipo == "certificado_cliente" {
+                let (Some(cert), Some(key)) = (a.certificado.as_deref(), a.valor.as_deref()) else {
+                    return Err(bad(
+                        "autenticacion.certificado",
+                        "indique el certificado (PEM) y su clave privada en «valor»".into(),
+                        "give the certificate (PEM) and its private key in 'valor'".into(),
+                    ));
+                };
+                iop_gateway::tls::client_config(i.ca_pem.as_deref(), Some((cert, key)))
+                    .map_err(|e| bad("autenticacion.certificado", e.clone(), e))?;
+                if !i.origenes.iter().all(|o| o.starts_with("https://")) {
+                    return Err(bad(
+                        "origenes",
+                        "un certificado de cliente solo se usa con orígenes https".into(),
+                        "a client certificate is only used with https upstreams".into(),
+                    ));
+                }
+            }
+            if needs_value && a.valor.as_deref().is_none_or(str::is_empty) {
+                return Err(bad(
+                    "autenticacion.valor",
+                    "indique el valor (se guarda cifrado)".into(),
+                    "give the value (stored encrypted)".into(),
+                ));
+            }
+            if a.tipo == "cabecera" {
+                let n = a.nombre.as_deref().unwrap_or("");
+                if axum::http::HeaderName::from_bytes(n.as_bytes()).is_err() || n.is_empty() {
+                    return Err(bad(
+                        "autenticacion.nombre",
+                        "indique un nombre de cabecera válido".into(),
+                        "give a valid header name".into(),
+                    ));
+                }
+            }
+            if let Some(v) = &a.valor
+                && a.tipo != "certificado_cliente"
+                && HeaderValue::from_str(v).is_err()
+            {
+                return Err(bad(
+                    "autenticacion.valor",
+                    "contiene caracteres no permitidos en una cabecera".into(),
+                    "contains characters not allowed in a header".into(),
+                ));
+            }
+            let name = if a.tipo == "certificado_cliente" { a.certificado } else { a.nombre };
+            UpstreamAuthRec {
+                kind: a.tipo,
+                name,
+                secret_enc: a.valor.map(|v| hooks.secrets.seal(v.as_bytes())).transpose()?,
+            }
+        }
+    };
+    let max_body = match i.max_cuerpo_bytes {
+        None => 1 << 20,
+        Some(b) if (1..=(64 << 20)).contains(&b) => i64::from(b),
+        Some(_) => {
+            return Err(bad(
+                "max_cuerpo_bytes",
+                "debe estar entre 1 y 67108864".into(),
+                "must be between 1 and 67108864".into(),
+            ));
+        }
+    };
+    let rec = ConnectorRec {
+        service,
+        version: 0,
+        base_path: base,
+        upstreams: i.origenes,
+        connect_timeout_ms: ms(i.tiempo_conexion_ms, 3_000, "tiempo_conexion_ms")?,
+        timeout_ms: ms(i.tiempo_espera_ms, 10_000, "tiempo_espera_ms")?,
+        auth,
+        max_body_bytes: max_body,
+        pii_query: i.pii_query,
+        ca_pem: i.ca_pem,
+        created_by: u.id,
+        created_at: st.now(),
+        probe_ok: None,
+    };
+    Ok(rec)
+}
+
+/// Probes a connector's upstreams now (a GET to each base URL) exactly as the gateway will speak
+/// to them: its TLS settings, its upstream credential, its timeouts. Ok when every origin answered.
+pub async fn probe(st: &AppState, c: &ConnectorRec) -> ApiResult<(bool, Vec<ProbeOut>)> {
+    let hooks = st.hooks()?;
+    let client = crate::compiler::connector_client(c, &hooks.secrets, None);
+    let connect = Duration::from_millis(c.connect_timeout_ms.max(1) as u64);
+    let total = Duration::from_millis(c.timeout_ms.max(1) as u64);
+    let mut out = Vec::new();
+    for o in &c.upstreams {
+        let start = Instant::now();
+        let result = match (&client, o.parse::<hyper::Uri>()) {
+            (Err(e), _) => Err(e.clone()),
+            (_, Err(e)) => Err(e.to_string()),
+            (Ok((headers, tls)), Ok(uri)) => {
+                let tls = if uri.scheme_str() == Some("https") { tls.as_ref() } else { None };
+                iop_gateway::pool::probe(&uri, tls, headers, connect, total).await
+            }
+        };
+        out.push(ProbeOut {
+            ok: result.is_ok(),
+            origen: o.clone(),
+            estado_http: result.as_ref().ok().copied(),
+            latencia_ms: start.elapsed().as_millis() as u64,
+            error: result.err(),
+        });
+    }
+    Ok((!out.is_empty() && out.iter().all(|p| p.ok), out))
+}
+
+/// The probe as stored: its outcome, when, and the per-origin results.
+pub fn probe_rec(st: &AppState, ok: bool, results: &[ProbeOut]) -> ProbeRec {
+    ProbeRec {
+        ok,
+        at: st.now(),
+        detail: serde_json::to_string(results).unwrap_or_else(|_| "[]".into()),
+    }
+}
+
+/// Reads a service's OpenAPI description (JSON or YAML, at most 2 MiB) off the async runtime;
+/// returns its SHA-256 and its operations.
+pub async fn read_description(document: &str) -> ApiResult<(String, Vec<OperationRec>)> {
+    if document.len() > 2 << 20 {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "descripcion_muy_grande",
+            "documento: la descripción supera 2 MiB",
+            "documento: the description exceeds 2 MiB",
+        )
+        .field("documento"));
+    }
+    let invalid = |e: openapi_import::ImportError| {
+        ApiError::unprocessable("descripcion_invalida", format!("documento: {}", e.0), format!("documento: {}", e.0)).field("documento")
+    };
+    let (_doc, ops) = openapi_import::import_off_runtime(document.to_owned(), Duration::from_secs(10))
+        .await
+        .map_err(invalid)?;
+    Ok((iop_store::blobs::sha256_hex(document.as_bytes()), ops))
+}

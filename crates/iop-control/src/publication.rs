@@ -1,0 +1,275 @@
+//! PR05 step 4 of a publication as use cases, apart from HTTP: while the request is assigned, the
+//! Líder de equipo de ADAS stages each service to publish (its connector and its description) and
+//! runs the connection probe; `habilitar` commits what was staged together with the state change
+//! (see `service::transition_issuing`), and step 5 waits for a successful probe of every
+//! published service's connector in force.
+
+use crate::AppState;
+use crate::connectors;
+use crate::dto::ConnectorIn;
+use crate::error::{ApiError, ApiResult};
+use crate::service::load_visible;
+use iop_domain::*;
+use iop_store::*;
+
+/// One service of a publication request, as named in its path.
+struct Target {
+    request: RequestRec,
+    code: Code,
+    version: ServiceVersion,
+    sigla: String,
+    service: ServiceId,
+}
+
+async fn target(st: &AppState, actor: &UserRec, raw: &str, code: &str, version: &str) -> ApiResult<Target> {
+    let request = load_visible(st, actor, raw).await?;
+    may_prepare_enablement(&request.facts, &actor.actor())?;
+    let c = &request.content;
+    let Some(publisher) = c.publisher.filter(|_| c.kind.publishes()) else {
+        return Err(ApiError::conflict(
+            "fuera_de_solicitud",
+            "la solicitud no es de publicación: no hay servicios que preparar",
+            "the request is not a publication request: there are no services to prepare",
+        ));
+    };
+    let code = Code::parse(code).map_err(|i| ApiError::invalid("codigo", i))?;
+    let version = version
+        .trim()
+        .trim_start_matches('v')
+        .parse::<i64>()
+        .ok()
+        .and_then(|v| ServiceVersion::new(v).ok())
+        .ok_or_else(|| {
+            ApiError::unprocessable(
+                "version_invalida",
+                "version: indique la versión del servicio (1 a 999)",
+                "version: give the service's version (1 to 999)",
+            )
+            .field("version")
+        })?;
+    if !c.publications.iter().any(|p| p.code == code && p.version == version) {
+        return Err(ApiError::not_found(
+            &format!(
+                "el servicio «{} v{}» entre los que la solicitud describe",
+                code.as_str(),
+                version.get()
+            ),
+            "that service among those the request describes",
+        ));
+    }
+    let entity = st.store.get_entity(publisher).await?.ok_or_else(ApiError::internal)?;
+    let staged = st
+        .store
+        .stages(request.id)
+        .await?
+        .into_iter()
+        .find(|s| s.code == code && s.version == version)
+        .map(|s| s.service);
+    let service = match staged {
+        Some(id) => id,
+        None => {
+            let existing = st
+                .store
+                .list_services(Some(publisher))
+                .await?
+                .into_iter()
+                .find(|s| s.code == code && s.version == version);
+            match existing {
+                None => ServiceId::generate(),
+                Some(s) if s.state == ServiceState::Registrado || s.request == Some(request.id) => s.id,
+                Some(_) => {
+                    return Err(ApiError::conflict(
+                        "servicio_ya_publicado",
+                        format!(
+                            "el servicio «{} v{}» ya fue publicado por otra solicitud",
+                            code.as_str(),
+                            version.get()
+                        ),
+                        format!(
+                            "service '{} v{}' was already published by another request",
+                            code.as_str(),
+                            version.get()
+                        ),
+                    ));
+                }
+            }
+        }
+    };
+    Ok(Target {
+        request,
+        code,
+        version,
+        sigla: entity.sigla.as_str().to_owned(),
+        service,
+    })
+}
+
+/// What is staged for a request's services (anyone who sees the request).
+pub async fn list(st: &AppState, actor: &UserRec, raw: &str) -> ApiResult<Vec<StageRec>> {
+    let request = load_visible(st, actor, raw).await?;
+    Ok(st.store.stages(request.id).await?)
+}
+
+/// Stages a service's connector (replacing an earlier one and its probe).
+pub async fn stage_connector(
+    st: &AppState,
+    actor: &UserRec,
+    raw: &str,
+    code: &str,
+    version: &str,
+    input: ConnectorIn,
+) -> ApiResult<StageRec> {
+    let t = target(st, actor, raw, code, version).await?;
+    let base = connectors::base_path(st, t.service, input.ruta_base.as_deref(), &t.sigla, &t.code, t.version).await?;
+    let rec = connectors::build(st, actor, input, t.service, base)?;
+    Ok(st
+        .store
+        .stage_connector(t.request.id, &t.code, t.version, &rec, &AuditBy::user(actor))
+        .await?)
+}
+
+/// Stages a service's description (OpenAPI, JSON or YAML).
+pub async fn stage_description(
+    st: &AppState,
+    actor: &UserRec,
+    raw: &str,
+    code: &str,
+    version: &str,
+    document: &str,
+) -> ApiResult<StageRec> {
+    let t = target(st, actor, raw, code, version).await?;
+    let (sha, ops) = connectors::read_description(document).await?;
+    Ok(st
+        .store
+        .stage_description(
+            t.request.id,
+            &t.code,
+            t.version,
+            t.service,
+            document,
+            &sha,
+            &ops,
+            st.now(),
+            &AuditBy::user(actor),
+        )
+        .await?)
+}
+
+/// Probes the staged connector (outside any store transaction) and stores the result with it.
+pub async fn probe(st: &AppState, actor: &UserRec, raw: &str, code: &str, version: &str) -> ApiResult<StageRec> {
+    let t = target(st, actor, raw, code, version).await?;
+    let staged = st
+        .store
+        .stages(t.request.id)
+        .await?
+        .into_iter()
+        .find(|s| s.code == t.code && s.version == t.version)
+        .and_then(|s| s.connector);
+    let Some(connector) = staged else {
+        return Err(ApiError::conflict(
+            "conector_no_preparado",
+            format!("prepare primero el conector de «{} v{}»", t.code.as_str(), t.version.get()),
+            format!("stage the connector of '{} v{}' first", t.code.as_str(), t.version.get()),
+        ));
+    };
+    let (ok, results) = connectors::probe(st, &connector).await?;
+    let probe = connectors::probe_rec(st, ok, &results);
+    st.store
+        .stage_probe(
+            t.request.id,
+            &t.code,
+            t.version,
+            connector.created_at,
+            &probe,
+            &AuditBy::user(actor),
+        )
+        .await?
+        .ok_or_else(|| {
+            ApiError::conflict(
+                "conector_cambiado",
+                "el conector cambió mientras se probaba; vuelva a probarlo",
+                "the connector changed while it was probed; probe it again",
+            )
+        })
+}
+
+/// `habilitar` publishes only services whose connector was staged.
+pub async fn check_staged(st: &AppState, request: &RequestRec, publish: &[(Code, ServiceVersion)]) -> ApiResult<Vec<StageRec>> {
+    let stages = st.store.stages(request.id).await?;
+    let mut out = Vec::new();
+    for (i, (code, version)) in publish.iter().enumerate() {
+        let stage = stages.iter().find(|s| &s.code == code && &s.version == version);
+        // The description is optional: a service described outside OpenAPI (SOAP, legacy) is
+        // published without operations, and grants to it cover its whole base path.
+        let missing = match stage {
+            Some(s) if s.connector.is_some() => None,
+            _ => Some("el conector"),
+        };
+        if let Some(what) = missing {
+            return Err(ApiError::conflict(
+                "publicacion_incompleta",
+                format!(
+                    "habilitacion.publicar[{i}]: falta preparar {what} del servicio «{} v{}» (PUT /api/v1/solicitudes/{}/publicacion/{}/{}/…)",
+                    code.as_str(),
+                    version.get(),
+                    request.code,
+                    code.as_str(),
+                    version.get()
+                ),
+                format!("habilitacion.publicar[{i}]: the connector of service '{} v{}' was not staged", code.as_str(), version.get()),
+            )
+            .field(format!("habilitacion.publicar[{i}]")));
+        }
+        out.extend(stage.cloned());
+    }
+    Ok(out)
+}
+
+/// Step 5 waits until every service the request published has a successful connection probe of
+/// its connector in force (a later connector change needs a new probe).
+pub async fn check_probed(st: &AppState, request: &RequestRec) -> ApiResult<()> {
+    for p in st.store.published_probes(request.id).await? {
+        if p.probe_ok != Some(true) {
+            let why = match (p.connector_version, p.probe_ok) {
+                (None, _) => "no tiene conector",
+                (Some(_), None) => "su conector vigente no se ha probado",
+                (Some(_), Some(_)) => "la última prueba de su conector vigente falló",
+            };
+            return Err(ApiError::conflict(
+                "prueba_de_conexion_pendiente",
+                format!(
+                    "el servicio {} {why}: pruébelo con éxito (POST /api/v1/servicios/{}/probar) antes de elaborar la Nota Interna",
+                    p.label, p.service
+                ),
+                format!(
+                    "service {} needs a successful connection probe of its connector in force before the Nota Interna",
+                    p.label
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Consumption grants only services that are published and routable (they have a connector).
+pub async fn check_routable(st: &AppState, e: &Enablement) -> ApiResult<()> {
+    for (i, g) in e.grants.iter().enumerate() {
+        let s = st.store.get_service(g.service).await?;
+        let routable = match &s {
+            Some(s) if s.state == ServiceState::Publicado => st.store.connector(s.id).await?.is_some(),
+            _ => false,
+        };
+        if !routable {
+            let name = s
+                .map(|s| format!("{} v{}", s.code.as_str(), s.version.get()))
+                .unwrap_or_else(|| g.service.to_string());
+            return Err(ApiError::conflict(
+                "servicio_no_publicado",
+                format!("habilitacion.accesos[{i}]: el servicio «{name}» no está publicado en la plataforma (sin publicación o sin conector); no se puede otorgar acceso"),
+                format!("habilitacion.accesos[{i}]: service '{name}' is not published on the platform (no publication or no connector)"),
+            )
+            .field(format!("habilitacion.accesos[{i}].servicio_id")));
+        }
+    }
+    Ok(())
+}
