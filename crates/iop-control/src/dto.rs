@@ -191,6 +191,9 @@ pub struct NoteOut {
     pub cuerpo: String,
     pub recomendaciones: Option<String>,
     pub revision: i64,
+    /// SHA-256 of the note's canonical content (request, number, revision, body,
+    /// recommendations): what approvals (steps 6 and 7) and the receipt (step 8) send back.
+    pub sha256: String,
     pub autor_id: Option<String>,
     pub aprobada_adas_por: Option<String>,
     pub aprobada_upat_por: Option<String>,
@@ -326,6 +329,9 @@ pub struct TransitionIn {
     pub habilitacion: Option<EnablementIn>,
     /// `elaborar_nota`: the Nota Interna.
     pub nota: Option<NoteIn>,
+    /// `aprobar_nota_adas`, `aprobar_nota_upat`, `recibir`: the `nota.sha256` of the Nota Interna
+    /// as the user read it. Refused (409 `nota_cambiada`) if the note changed since.
+    pub nota_sha256: Option<String>,
     /// If given, the action is refused (409) unless the request is still at this version.
     pub version: Option<i64>,
 }

@@ -246,6 +246,7 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> ApiResult<(Vec<
         devolver_a: None,
         habilitacion: None,
         nota: None,
+        nota_sha256: None,
         version: None,
     };
     let consumption = |services: Vec<String>, why: &str| RequestIn {

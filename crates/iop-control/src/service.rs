@@ -585,6 +585,22 @@ pub async fn transition_issuing(
             detail = Some(enablement_detail(&e, &staged, &effects.credentials));
             effects.enablement = Some(e);
         }
+        ActionKind::AprobarNotaAdas | ActionKind::AprobarNotaUpat | ActionKind::Recibir => {
+            detail = Some(bind_note(&rec, input.nota_sha256.as_deref())?);
+        }
+        ActionKind::Observar => {
+            // A return undoes earlier approvals of the note: said, not only implied.
+            let mut undone = Vec::new();
+            if let (Some(by), None) = (rec.facts.adas_approver, t.next.adas_approver) {
+                undone.push(serde_json::json!({"paso": 6, "por": by.to_string()}));
+            }
+            if let (Some(by), None) = (rec.facts.upat_approver, t.next.upat_approver) {
+                undone.push(serde_json::json!({"paso": 7, "por": by.to_string()}));
+            }
+            if !undone.is_empty() {
+                detail = Some(serde_json::json!({"aprobaciones_anuladas": undone}).to_string());
+            }
+        }
         ActionKind::ElaborarNota => {
             if rec.content.kind.publishes() {
                 crate::publication::check_probed(st, &rec).await?;
@@ -623,6 +639,38 @@ pub async fn transition_issuing(
         st.gateway_applied().await;
     }
     Ok((out, issued))
+}
+
+/// Steps 6, 7 and 8 bind the text the user read: the `nota_sha256` sent must be the note's as it is
+/// now. Returns the history detail naming it.
+fn bind_note(rec: &RequestRec, sent: Option<&str>) -> ApiResult<String> {
+    let Some(note) = &rec.note else {
+        return Err(ApiError::internal());
+    };
+    let current = note.sha256(&rec.code);
+    let Some(sent) = sent.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Err(ApiError::unprocessable(
+            "campo_requerido",
+            "nota_sha256: indique el SHA-256 de la Nota Interna que leyó (campo nota.sha256 de la solicitud)",
+            "nota_sha256: give the SHA-256 of the Nota Interna you read (the request's nota.sha256)",
+        )
+        .field("nota_sha256"));
+    };
+    if !sent.eq_ignore_ascii_case(&current) {
+        return Err(ApiError::conflict(
+            "nota_cambiada",
+            format!(
+                "la Nota Interna cambió desde que la leyó (ahora es la revisión {}): vuelva a leerla antes de continuar",
+                note.revision
+            ),
+            format!(
+                "the Nota Interna changed since you read it (now revision {}): read it again",
+                note.revision
+            ),
+        )
+        .field("nota_sha256"));
+    }
+    Ok(serde_json::json!({"nota_numero": note.number.as_str(), "nota_revision": note.revision, "nota_sha256": current}).to_string())
 }
 
 /// Operations named by grants must exist in the service's description.
@@ -687,6 +735,7 @@ pub async fn request_out(st: &AppState, r: &RequestRec, with_history: bool) -> A
             cuerpo: n.body.to_string(),
             recomendaciones: n.recommendations.as_ref().map(|x| x.to_string()),
             revision: n.revision,
+            sha256: n.sha256(&r.code),
             autor_id: r.facts.note_author.map(|x| x.to_string()),
             aprobada_adas_por: r.facts.adas_approver.map(|x| x.to_string()),
             aprobada_upat_por: r.facts.upat_approver.map(|x| x.to_string()),

@@ -139,6 +139,38 @@ pub struct NoteRec {
     pub revision: i64,
 }
 
+impl NoteRec {
+    /// The note's canonical content: what an approval (steps 6 and 7) and the receipt (step 8)
+    /// bind. One field per line, in this order, each text length-prefixed (in bytes) so that no
+    /// two notes share a serialisation:
+    ///
+    /// ```text
+    /// iop-nota-interna/1
+    /// solicitud: IOP-2026-000001
+    /// numero: AGETIC/NI/UPAT-ADAS/0001/2026
+    /// revision: 1
+    /// cuerpo: <bytes>:<text>
+    /// recomendaciones: <bytes>:<text>      (0: when there are none)
+    /// ```
+    pub fn canonical(&self, request: &TrackingCode) -> String {
+        let body = self.body.as_str();
+        let recs = self.recommendations.as_ref().map(|r| r.as_str()).unwrap_or("");
+        format!(
+            "iop-nota-interna/1\nsolicitud: {}\nnumero: {}\nrevision: {}\ncuerpo: {}:{body}\nrecomendaciones: {}:{recs}\n",
+            request.as_str(),
+            self.number.as_str(),
+            self.revision,
+            body.len(),
+            recs.len(),
+        )
+    }
+
+    /// SHA-256 (hex) of [`NoteRec::canonical`].
+    pub fn sha256(&self, request: &TrackingCode) -> String {
+        crate::blobs::sha256_hex(self.canonical(request).as_bytes())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestRec {
     pub id: RequestId,

@@ -318,16 +318,7 @@ impl SqliteStore {
             }),
             None => None,
         };
-        let note_number: Option<String> = get(row, "note_number")?;
-        let note = match (note_number, opt_text(row, "note_body")?) {
-            (Some(n), Some(body)) => Some(NoteRec {
-                number: NoteNumber::from_stored(n),
-                body,
-                recommendations: opt_text(row, "note_recommendations")?,
-                revision: get(row, "note_revision")?,
-            }),
-            _ => None,
-        };
+        let note = note_of(row)?;
         let kind = id(row, "tipo", RequestKind::parse)?;
         let facts = Facts {
             state: id(row, "state", State::parse)?,
@@ -871,6 +862,20 @@ pub(crate) fn grant_row(r: &SqliteRow) -> StoreResult<GrantRec> {
 }
 
 /// A JSON array of strings, as stored.
+/// The Nota Interna stored in a request row, if written.
+fn note_of(row: &SqliteRow) -> StoreResult<Option<NoteRec>> {
+    let note_number: Option<String> = get(row, "note_number")?;
+    Ok(match (note_number, opt_text(row, "note_body")?) {
+        (Some(n), Some(body)) => Some(NoteRec {
+            number: NoteNumber::from_stored(n),
+            body,
+            recommendations: opt_text(row, "note_recommendations")?,
+            revision: get(row, "note_revision")?,
+        }),
+        _ => None,
+    })
+}
+
 pub(crate) fn json_strings(s: &str) -> StoreResult<Vec<String>> {
     let v: Vec<String> = serde_json::from_str(s).map_err(|_| corrupt("json"))?;
     Ok(v)
@@ -1150,12 +1155,18 @@ impl RequestStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        let (code, doc, note): (String, Option<String>, Option<String>) =
-            sqlx::query_as("SELECT tracking_code, doc_sha256, note_number FROM requests WHERE id = ?")
-                .bind(&rid)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(backend)?;
+        let row = sqlx::query("SELECT * FROM requests WHERE id = ?")
+            .bind(&rid)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let tracking = id(&row, "tracking_code", TrackingCode::parse)?;
+        let code = tracking.as_str().to_owned();
+        let doc: Option<String> = get(&row, "doc_sha256")?;
+        let after = note_of(&row)?;
+        let note = after.as_ref().map(|n| n.number.as_str().to_owned());
+        // The text the note has after this transition (steps 6–8 bind it; step 5 wrote it).
+        let note_sha = after.as_ref().map(|n| n.sha256(&tracking));
         let grants: Vec<(String, String, String)> = if c.effects.enablement.is_some() {
             sqlx::query_as("SELECT id, system_id, service_id FROM grants WHERE request_id = ? ORDER BY id")
                 .bind(&rid)
@@ -1174,7 +1185,8 @@ impl RequestStore for SqliteStore {
             "comentario": c.comment.as_ref().map(|x| x.as_str()),
             "documento_sha256": doc,
             "nota_interna": note,
-            "nota_sha256": c.effects.note.as_ref().map(|(b, _)| crate::blobs::sha256_hex(b.as_str().as_bytes())),
+            "nota_sha256": note_sha,
+            "nota_revision": after.as_ref().map(|n| n.revision),
             "publicaciones": published,
             "habilitaciones": grants.iter().map(|(g, sys, svc)| json!({"id": g, "sistema": sys, "servicio": svc})).collect::<Vec<_>>(),
             "credenciales": c.effects.credentials.iter().map(|k| json!({"id": k.id.to_string(), "tipo": k.kind.as_str(), "sistema": k.system.to_string()})).collect::<Vec<_>>(),

@@ -239,7 +239,17 @@ impl App {
 
     /// Takes an action on a request. Every accepted one must show up at once in the audit log:
     /// its newest procedure record is this transition, by this actor, as the history says.
-    pub async fn act(&self, id: &str, token: &str, body: Value) -> Resp {
+    pub async fn act(&self, id: &str, token: &str, mut body: Value) -> Resp {
+        // Approvals and the receipt send back the note's hash as the user was shown it.
+        let binds = ["aprobar_nota_adas", "aprobar_nota_upat", "recibir"].contains(&body["accion"].as_str().unwrap_or(""));
+        if binds && body.get("nota_sha256").is_none() {
+            let r = self
+                .raw_call(Method::GET, &format!("/api/v1/solicitudes/{id}"), Some(&self.admin_token), None)
+                .await;
+            if let (Some(h), Some(b)) = (r.body["nota"]["sha256"].as_str(), body.as_object_mut()) {
+                b.insert("nota_sha256".into(), Value::String(h.to_owned()));
+            }
+        }
         let r = self.post(&format!("/api/v1/solicitudes/{id}/transiciones"), token, body).await;
         if r.status.is_success() {
             let code = r.body["codigo"].as_str().unwrap_or_default().to_owned();

@@ -153,11 +153,17 @@ async fn snapshot(app: &App, w: &World, id: &str) -> Value {
 
 async fn attempt(app: &App, w: &World, who: &str, id: &str, action: &str) -> crate::helpers::Resp {
     let token = if who == "anon" { None } else { Some(w.t(who)) };
+    let mut b = body(w, action);
+    // Steps 6–8 send the hash of the note as shown (the request as the Administrador reads it).
+    let shown = app.get(&format!("/api/v1/solicitudes/{id}"), &app.admin_token).await.body;
+    if let Some(h) = shown["nota"]["sha256"].as_str() {
+        b["nota_sha256"] = json!(h);
+    }
     app.call(
         reqwest::Method::POST,
         &format!("/api/v1/solicitudes/{id}/transiciones"),
         token,
-        Some(body(w, action)),
+        Some(b),
     )
     .await
 }

@@ -564,6 +564,85 @@ async fn publication_step_4_builds_the_connector_and_step_5_waits_for_its_probe(
     assert_eq!(r.body["origen"], "defuncion");
 }
 
+/// Approvals (steps 6 and 7) and the receipt (step 8) bind the note's text: they send the hash of
+/// the note as read; a missing one is a 422, a stale one (the note was rewritten after a return)
+/// a 409 that changes nothing; the hash is in the history entry and in the audit record, and a
+/// return says which approvals it undid.
+#[tokio::test]
+async fn approvals_bind_the_text_of_the_note_they_approve() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let id = request_in(&app, &w, "nota_elaborada").await;
+    let first = app.request(&id).await["nota"].clone();
+    let h1 = first["sha256"].as_str().unwrap_or_default().to_owned();
+    assert_eq!((h1.len(), first["revision"].as_i64()), (64, Some(1)));
+    let url = format!("/api/v1/solicitudes/{id}/transiciones");
+    app.post(&url, w.t("resp"), act("aprobar_nota_adas"))
+        .await
+        .expect(422, "campo_requerido");
+    app.act(&id, w.t("resp"), json!({"accion": "aprobar_nota_adas", "nota_sha256": h1}))
+        .await
+        .ok();
+    // Step 7 returns it to the leader, who rewrites it: the step 6 approval is undone, explicitly.
+    app.act(
+        &id,
+        w.t("jefe"),
+        json!({"accion": "observar", "devolver_a": "lider_adas", "comentario": "precisar"}),
+    )
+    .await
+    .ok();
+    let h = app.get(&format!("/api/v1/solicitudes/{id}/historial"), w.t("jefe")).await.ok();
+    let ret = h.as_array().and_then(|h| h.last()).cloned().unwrap_or_default();
+    assert_eq!(ret["detalle"]["aprobaciones_anuladas"][0]["paso"], 6, "{ret}");
+    assert_eq!(ret["detalle"]["aprobaciones_anuladas"][0]["por"], w.id("resp"));
+    app.act(
+        &id,
+        w.t("lider"),
+        json!({"accion": "elaborar_nota", "nota": {"cuerpo": "Texto corregido tras la observación."}}),
+    )
+    .await
+    .ok();
+    let second = app.request(&id).await["nota"].clone();
+    let h2 = second["sha256"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(second["revision"], 2);
+    assert_ne!(h1, h2);
+    // The page was loaded before the rewrite: its hash is stale, and nothing changes.
+    let before = app.request(&id).await;
+    let e = app
+        .post(&url, w.t("resp"), json!({"accion": "aprobar_nota_adas", "nota_sha256": h1}))
+        .await
+        .expect(409, "nota_cambiada");
+    assert!(e["mensaje"].as_str().is_some_and(|m| m.contains("revisión 2")), "{e}");
+    assert_eq!(app.request(&id).await, before);
+    // With the current hash each approval and the receipt go through, and say what they bound.
+    for (who, accion) in [("resp", "aprobar_nota_adas"), ("jefe", "aprobar_nota_upat"), ("sol", "recibir")] {
+        let r = app
+            .act(&id, w.t(who), json!({"accion": accion, "nota_sha256": h2.to_uppercase()}))
+            .await
+            .ok();
+        let code = r["codigo"].as_str().unwrap_or_default().to_owned();
+        let h = app.get(&format!("/api/v1/solicitudes/{id}/historial"), w.t(who)).await.ok();
+        let last = h.as_array().and_then(|h| h.last()).cloned().unwrap_or_default();
+        assert_eq!(
+            (
+                last["accion"].as_str(),
+                last["detalle"]["nota_sha256"].as_str(),
+                last["detalle"]["nota_revision"].as_i64()
+            ),
+            (Some(accion), Some(h2.as_str()), Some(2))
+        );
+        let audit = app
+            .get(
+                &format!("/api/v1/auditoria?cadena=procedimiento&solicitud={code}&limite=1"),
+                w.t(who),
+            )
+            .await
+            .ok();
+        assert_eq!(audit["registros"][0]["registro"]["detalle"]["nota_sha256"], h2.as_str(), "{audit}");
+    }
+    assert_eq!(app.request(&id).await["estado"], "recibida");
+}
+
 /// Two services of one entity with the same version get distinct default base paths, and both
 /// route (before, both defaulted to `/<sigla>/v<N>/` and the second was refused).
 #[tokio::test]
