@@ -788,8 +788,8 @@ pub async fn inbox(st: &AppState, user: &UserRec) -> ApiResult<Vec<InboxItem>> {
     let now = st.now();
     let mut out = Vec::new();
     for r in st.store.requests_in_states(&waiting).await? {
-        let holder = r.facts.holder();
-        if !holder.includes(&actor) {
+        // Who it waits for is the domain's, stored by its last transition (four-eyes included).
+        if !r.waiting.includes(&actor) {
             continue;
         }
         let due = st
@@ -798,7 +798,7 @@ pub async fn inbox(st: &AppState, user: &UserRec) -> ApiResult<Vec<InboxItem>> {
             .get(&r.facts.state)
             .map(|d| st.config.calendar.due(r.state_since, *d));
         out.push(InboxItem {
-            rol: holder.role().map(|x| x.as_str().to_owned()).unwrap_or_default(),
+            rol: r.waiting.role.map(|x| x.as_str().to_owned()).unwrap_or_default(),
             esperando_desde: rfc3339(r.state_since),
             espera_segundos: (now - r.state_since).whole_seconds().max(0),
             vence: due.map(rfc3339),

@@ -242,6 +242,51 @@ impl Facts {
         }
     }
 
+    /// Who the request waits for, four-eyes included: exactly the actors `decide` lets take the
+    /// step it waits for (see [`Facts::forward`]). Stored with every transition; inboxes read it.
+    pub fn waiting(&self) -> Waiting {
+        let (role, user, unit) = match self.state {
+            State::Borrador => (Some(Role::Solicitante), Some(self.created_by), Some(self.unit)),
+            State::Presentada | State::NotaAprobadaAdas => (Some(Role::JefeUpat), None, None),
+            State::DerivadaAdas | State::NotaElaborada => (Some(Role::ResponsableAdas), None, None),
+            State::AsignadaLider | State::Habilitada => match self.assignee {
+                Some(u) => (Some(Role::LiderAdas), Some(u), None),
+                None => (Some(Role::ResponsableAdas), None, None),
+            },
+            State::NotaAprobadaUpat | State::Observada => (Some(Role::Solicitante), None, Some(self.unit)),
+            State::Recibida | State::Rechazada | State::Desistida => (None, None, None),
+        };
+        let excluded = match self.state {
+            State::NotaElaborada => vec![self.note_author],
+            State::NotaAprobadaAdas => vec![self.note_author, self.adas_approver],
+            _ => vec![],
+        };
+        let mut excluded: Vec<UserId> = excluded.into_iter().flatten().collect();
+        excluded.dedup();
+        Waiting {
+            role,
+            user,
+            unit,
+            excluded,
+        }
+    }
+
+    /// The action that moves the request on from its state (the step it waits for).
+    pub fn forward(&self) -> Option<ActionKind> {
+        Some(match self.state {
+            State::Borrador => ActionKind::Presentar,
+            State::Presentada => ActionKind::Derivar,
+            State::DerivadaAdas => ActionKind::Asignar,
+            State::AsignadaLider => ActionKind::Habilitar,
+            State::Habilitada => ActionKind::ElaborarNota,
+            State::NotaElaborada => ActionKind::AprobarNotaAdas,
+            State::NotaAprobadaAdas => ActionKind::AprobarNotaUpat,
+            State::NotaAprobadaUpat => ActionKind::Recibir,
+            State::Observada => ActionKind::Subsanar,
+            State::Recibida | State::Rechazada | State::Desistida => return None,
+        })
+    }
+
     /// Whether the actor may see this request at all.
     pub fn visible_to(&self, actor: &Actor) -> bool {
         if self.state == State::Borrador {
@@ -260,6 +305,30 @@ impl Facts {
             State::Observada => actor.roles.has(Role::Solicitante) && actor.unit == Some(self.unit),
             _ => false,
         }
+    }
+}
+
+/// Who a request waits for, as stored with it: a role, narrowed to one user and/or one unit, less
+/// those four-eyes excludes. Computed only by [`Facts::waiting`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Waiting {
+    /// The role it waits under; `None` once closed.
+    pub role: Option<Role>,
+    /// Only this user (the draft's author, the assigned leader).
+    pub user: Option<UserId>,
+    /// Only members of this unit (the requesting unit's Solicitantes).
+    pub unit: Option<UnitId>,
+    /// Never these users: who wrote the note (step 6, 7) and who approved it at step 6 (step 7).
+    pub excluded: Vec<UserId>,
+}
+
+impl Waiting {
+    /// Whether the request waits for this actor.
+    pub fn includes(&self, actor: &Actor) -> bool {
+        self.role.is_some_and(|r| actor.roles.has(r))
+            && self.user.is_none_or(|u| actor.user == u)
+            && self.unit.is_none_or(|u| actor.unit == Some(u))
+            && !self.excluded.contains(&actor.user)
     }
 }
 
@@ -335,6 +404,8 @@ pub struct Transition {
     pub next: Facts,
     /// Whom it goes to.
     pub to_holder: Holder,
+    /// Who it waits for afterwards, four-eyes included (stored with the transition).
+    pub waiting: Waiting,
     /// The PR05 activity performed, if any.
     pub step: Option<u8>,
 }
@@ -581,6 +652,7 @@ pub fn decide(facts: &Facts, actor: &Actor, action: &Action, has_comment: bool) 
         from: facts.state,
         to: next.state,
         to_holder: next.holder(),
+        waiting: next.waiting(),
         step: kind.step(),
         next,
     })

@@ -179,6 +179,8 @@ pub struct RequestRec {
     pub content: RequestContent,
     pub document: Option<DocumentRef>,
     pub note: Option<NoteRec>,
+    /// Who it waits for, as stored by its last transition (computed by the domain).
+    pub waiting: Waiting,
     /// When it entered its current state (the inbox's waiting time counts from here).
     pub state_since: OffsetDateTime,
     pub created_at: OffsetDateTime,

@@ -26,6 +26,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "publication_stage",
         include_str!("../migrations/sqlite/0005_publication_stage.sql"),
     ),
+    (6, "waiting", include_str!("../migrations/sqlite/0006_waiting.sql")),
 ];
 
 /// The newest schema version this build knows: the last migration's (so a new migration can never
@@ -346,6 +347,7 @@ impl SqliteStore {
             },
             document,
             note,
+            waiting: waiting_of(row)?,
             state_since: from_ms(get(row, "state_since")?),
             created_at: from_ms(get(row, "created_at")?),
             updated_at: from_ms(get(row, "updated_at")?),
@@ -862,6 +864,34 @@ pub(crate) fn grant_row(r: &SqliteRow) -> StoreResult<GrantRec> {
 }
 
 /// A JSON array of strings, as stored.
+/// Stores who the request waits for (computed by the domain) in the caller's transaction.
+async fn write_waiting(tx: &mut Transaction<'static, Sqlite>, request: RequestId, w: &Waiting) -> StoreResult<()> {
+    let excluded: Vec<String> = w.excluded.iter().map(|u| u.to_string()).collect();
+    sqlx::query("UPDATE requests SET wait_role = ?, wait_user = ?, wait_unit = ?, wait_excluded = ? WHERE id = ?")
+        .bind(w.role.map(|r| r.as_str()))
+        .bind(w.user.map(|u| u.to_string()))
+        .bind(w.unit.map(|u| u.to_string()))
+        .bind(to_json_strings(&excluded))
+        .bind(request.to_string())
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
+    Ok(())
+}
+
+/// Who a request row waits for.
+fn waiting_of(row: &SqliteRow) -> StoreResult<Waiting> {
+    Ok(Waiting {
+        role: opt_id(row, "wait_role", Role::parse)?,
+        user: opt_id(row, "wait_user", UserId::parse)?,
+        unit: opt_id(row, "wait_unit", UnitId::parse)?,
+        excluded: json_strings(&get::<String>(row, "wait_excluded")?)?
+            .iter()
+            .map(|u| UserId::parse(u).map_err(|_| corrupt("wait_excluded")))
+            .collect::<StoreResult<Vec<_>>>()?,
+    })
+}
+
 /// The Nota Interna stored in a request row, if written.
 fn note_of(row: &SqliteRow) -> StoreResult<Option<NoteRec>> {
     let note_number: Option<String> = get(row, "note_number")?;
@@ -931,6 +961,7 @@ impl RequestStore for SqliteStore {
             .await
             .map_err(backend)?;
         Self::write_content(&mut tx, r.id, c).await?;
+        write_waiting(&mut tx, r.id, &Facts::draft(c.kind, r.unit, r.created_by).waiting()).await?;
         let detail = json!({"id": r.id.to_string(), "unidad": r.unit.to_string(), "contenido": content_json(c)});
         self.audit(&mut tx, by, Change::procedure("solicitud.crear", code.as_str(), detail), now)
             .await?;
@@ -1080,6 +1111,7 @@ impl RequestStore for SqliteStore {
         .await
         .map_err(backend)?;
 
+        write_waiting(&mut tx, c.request, &t.waiting).await?;
         if let Some(e) = &c.effects.enablement {
             let row = sqlx::query("SELECT publisher_id FROM requests WHERE id = ?")
                 .bind(&rid)

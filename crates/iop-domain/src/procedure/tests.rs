@@ -222,3 +222,73 @@ proptest! {
         prop_assert_eq!(s, f.state);
     }
 }
+
+/// The stored holders are exactly who `decide` lets take the step the request waits for, for every
+/// state and every class of actor: each set of roles, being or not the assignee, the note's author,
+/// the step 6 approver, the draft's author, a member of the requesting unit.
+#[test]
+fn waiting_is_exactly_who_decide_lets_move_the_request_on() {
+    let unit = UnitId::generate();
+    let other_unit = UnitId::generate();
+    let someone = UserId::generate();
+    let mut checked = 0;
+    for state in State::ALL.iter().copied() {
+        for roles in 0u32..(1 << Role::ALL.len()) {
+            let set: Vec<Role> = Role::ALL
+                .iter()
+                .copied()
+                .enumerate()
+                .filter(|(i, _)| roles & (1 << i) != 0)
+                .map(|(_, r)| r)
+                .collect();
+            for flags in 0u32..32 {
+                let [assignee, author, approver, creator, same_unit] = [0, 1, 2, 3, 4].map(|b| flags & (1 << b) != 0);
+                let actor = Actor {
+                    user: UserId::generate(),
+                    roles: RoleSet::of(&set),
+                    unit: Some(if same_unit { unit } else { other_unit }),
+                };
+                let pick = |me: bool| if me { actor.user } else { someone };
+                let facts = Facts {
+                    state,
+                    kind: RequestKind::Consumo,
+                    unit,
+                    created_by: pick(creator),
+                    assignee: Some(pick(assignee)),
+                    return_state: (state == State::Observada).then_some(State::Presentada),
+                    note_author: Some(pick(author)),
+                    adas_approver: (state == State::NotaAprobadaAdas || state == State::NotaAprobadaUpat).then_some(pick(approver)),
+                    upat_approver: None,
+                    has_document: true,
+                };
+                let allowed = facts.forward().is_some_and(|kind| {
+                    let action = match kind {
+                        ActionKind::Asignar => Action::Asignar(Candidate {
+                            user: someone,
+                            roles: RoleSet::of(&[Role::LiderAdas]),
+                            active: true,
+                        }),
+                        ActionKind::Presentar => Action::Presentar,
+                        ActionKind::Derivar => Action::Derivar,
+                        ActionKind::Habilitar => Action::Habilitar,
+                        ActionKind::ElaborarNota => Action::ElaborarNota,
+                        ActionKind::AprobarNotaAdas => Action::AprobarNotaAdas,
+                        ActionKind::AprobarNotaUpat => Action::AprobarNotaUpat,
+                        ActionKind::Recibir => Action::Recibir,
+                        ActionKind::Subsanar => Action::Subsanar,
+                        other => panic!("{other} is not a forward action"),
+                    };
+                    matches!(decide(&facts, &actor, &action, true), Ok(_) | Err(Refusal::Invalid(_)))
+                });
+                assert_eq!(
+                    facts.waiting().includes(&actor),
+                    allowed,
+                    "{state} for roles {set:?}, flags {flags:05b}: {:?}",
+                    facts.waiting()
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, State::ALL.len() * (1 << Role::ALL.len()) * 32);
+}

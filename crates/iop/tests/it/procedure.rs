@@ -643,6 +643,48 @@ async fn approvals_bind_the_text_of_the_note_they_approve() {
     assert_eq!(app.request(&id).await["estado"], "recibida");
 }
 
+/// The bandeja offers only what the rules allow: a user with both the Responsable and the Líder
+/// roles who wrote the note does not find it waiting at step 6 (before, it was there and acting
+/// gave 403), and whoever approved at step 6 does not find it at step 7.
+#[tokio::test]
+async fn the_bandeja_leaves_out_whom_four_eyes_excludes() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let id = draft(&app, &w).await;
+    for (who, body) in [
+        ("sol", act("presentar")),
+        ("jefe", act("derivar")),
+        ("resp", json!({"accion": "asignar", "lider_id": w.id("respylider")})),
+        ("respylider", enable(&w)),
+        ("respylider", note()),
+    ] {
+        app.act(&id, w.t(who), body).await.ok();
+    }
+    let waits_for = |who: &'static str| {
+        let app = &app;
+        let w = &w;
+        let id = id.clone();
+        async move {
+            let inbox = app.get("/api/v1/bandeja", w.t(who)).await.ok();
+            inbox
+                .as_array()
+                .is_some_and(|a| a.iter().any(|i| i["solicitud"]["id"] == id.as_str()))
+        }
+    };
+    assert!(waits_for("resp").await && waits_for("jefeyresp").await);
+    assert!(!waits_for("respylider").await, "the note's author is offered its own approval");
+    // What the bandeja leaves out is what the rules refuse.
+    app.act(&id, w.t("respylider"), act("aprobar_nota_adas"))
+        .await
+        .expect(403, "cuatro_ojos");
+    app.act(&id, w.t("jefeyresp"), act("aprobar_nota_adas")).await.ok();
+    assert!(waits_for("jefe").await);
+    assert!(!waits_for("jefeyresp").await, "the step 6 approver is offered step 7");
+    app.act(&id, w.t("jefeyresp"), act("aprobar_nota_upat"))
+        .await
+        .expect(403, "cuatro_ojos");
+}
+
 /// Two services of one entity with the same version get distinct default base paths, and both
 /// route (before, both defaulted to `/<sigla>/v<N>/` and the second was refused).
 #[tokio::test]
