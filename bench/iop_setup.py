@@ -2,7 +2,7 @@
 """Prepares a running `iop serve --demo` for the gateway benchmark, through its API only:
 points the demo service's connector at the benchmark's upstream, then runs a consumption request
 through PR05 (steps 1-4) whose grant has a rate limit that does not bind, and prints the API key
-issued at step 4.
+issued at step 4 (retrieved by the requesting unit's Solicitante).
 
 usage: iop_setup.py CONTROL_URL UPSTREAM_URL
 """
@@ -66,4 +66,6 @@ r = call("POST", f"/api/v1/solicitudes/{rid}/transiciones", lider, {
         "emitir_credenciales": ["apikey"],
     },
 })
-print(next(c["clave"] for c in r["credenciales_emitidas"] if c.get("clave")))
+# Step 4's secrets reach the requesting unit: its Solicitante retrieves them (once).
+got = call("POST", f"/api/v1/solicitudes/{rid}/accesos/retirar", sol, {})
+print(next(c["clave"] for c in got["credenciales"] if c.get("clave")))

@@ -190,5 +190,17 @@ pub fn issued_out(i: &Issued) -> IssuedCredentialOut {
         clave: i.api_key.clone(),
         iss: (i.rec.kind != CredentialKind::ApiKey).then(|| i.rec.key_id.clone()),
         secreto: i.jwt_secret.clone(),
+        pendiente_de_retiro: false,
+    }
+}
+
+/// A credential issued for a request, as its issuer sees it: no secret, pending retrieval.
+pub fn pending_out(c: &CredentialRec) -> IssuedCredentialOut {
+    IssuedCredentialOut {
+        credencial: credential_out(c),
+        clave: None,
+        iss: (c.kind != CredentialKind::ApiKey).then(|| c.key_id.clone()),
+        secreto: None,
+        pendiente_de_retiro: true,
     }
 }

@@ -388,6 +388,40 @@ pub struct IssuedCredentialOut {
     /// JWT: the HS256 secret to sign them with.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secreto: Option<String>,
+    /// Issued at step 4 (or rotated for a request): the secret is not in this answer; a Solicitante
+    /// of the requesting unit retrieves it once (`POST /api/v1/solicitudes/{id}/accesos/retirar`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub pendiente_de_retiro: bool,
+}
+
+/// One delivery of step 4's accesses, without secrets.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryOut {
+    pub id: String,
+    pub sistema_id: String,
+    /// `pendiente_de_retiro`, `retirada` or `vencida`.
+    pub estado: String,
+    /// The credentials it carries: id, kind and recognisable prefix.
+    pub credenciales: Vec<DeliveredCredentialOut>,
+    pub emitida: String,
+    /// When its sealed secrets are erased if nobody retrieved them.
+    pub vence: String,
+    pub retirada_por: Option<String>,
+    pub retirada: Option<String>,
+    pub vencida: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveredCredentialOut {
+    pub id: String,
+    pub tipo: String,
+    pub prefijo: String,
+}
+
+/// What a Solicitante of the requesting unit retrieves, once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RetrievedOut {
+    pub credenciales: Vec<IssuedCredentialOut>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -5,6 +5,7 @@
 //! [`iop_domain::decide`] whether a transition is allowed, and hand the result to the store in one
 //! transaction.
 
+pub mod accesses;
 pub mod api;
 pub mod audit;
 pub mod auth;
@@ -62,6 +63,9 @@ pub struct ControlConfig {
     /// A bearer token that may read `/metrics` (for Prometheus); without it only an
     /// Administrador's login token may.
     pub metrics_token: Option<String>,
+    /// Working days a delivery of step 4's accesses waits to be retrieved before its sealed
+    /// secrets are erased.
+    pub access_delivery_days: u32,
 }
 
 impl Default for ControlConfig {
@@ -75,6 +79,7 @@ impl Default for ControlConfig {
             login_max_failures_address: 20,
             login_window: Duration::from_secs(15 * 60),
             metrics_token: None,
+            access_delivery_days: 10,
         }
     }
 }

@@ -95,6 +95,12 @@ impl SecretBox {
         Ok(out)
     }
 
+    /// The box for secrets sealed for one requesting unit (step 4's accesses): a key of its own,
+    /// so that what is sealed for one unit does not open as another's.
+    pub fn for_unit(&self, unit: &str) -> SecretBox {
+        SecretBox(hmac256(&self.0, format!("iop/v1/accesos/{unit}").as_bytes()))
+    }
+
     pub fn open(&self, sealed: &[u8]) -> Option<Vec<u8>> {
         if sealed.len() < 12 + 16 {
             return None;

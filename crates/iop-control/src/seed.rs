@@ -404,12 +404,14 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> ApiResult<(Vec<
     )
     .await?;
     if !issued.is_empty() {
-        let key = issued.iter().find_map(|i| i.api_key.clone()).unwrap_or_default();
-        let jwt = issued.iter().find(|i| i.jwt_secret.is_some());
+        // The demo's requester retrieves the accesses, as a Solicitante of the unit would.
+        let got = crate::accesses::retrieve(st, &sol, &id3).await?.credenciales;
+        let key = got.iter().find_map(|c| c.clave.clone()).unwrap_or_default();
+        let jwt = got.iter().find(|c| c.secreto.is_some());
         access = Some(DemoAccess {
             api_key: key,
-            jwt_iss: jwt.map(|j| j.rec.key_id.clone()).unwrap_or_default(),
-            jwt_secret: jwt.and_then(|j| j.jwt_secret.clone()).unwrap_or_default(),
+            jwt_iss: jwt.and_then(|j| j.iss.clone()).unwrap_or_default(),
+            jwt_secret: jwt.and_then(|j| j.secreto.clone()).unwrap_or_default(),
             base_path: DEMO_BASE_PATH.into(),
         });
     }

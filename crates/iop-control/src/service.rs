@@ -456,13 +456,14 @@ pub async fn transition(st: &AppState, actor: &UserRec, raw: &str, input: Transi
     transition_issuing(st, actor, raw, input).await.map(|(r, _)| r)
 }
 
-/// Like [`transition`], also returning the credentials step 4 issued (with their secrets).
+/// Like [`transition`], also returning the credentials step 4 issued (never their secrets: those
+/// are sealed for the requesting unit, see `crate::accesses`).
 pub async fn transition_issuing(
     st: &AppState,
     actor: &UserRec,
     raw: &str,
     input: TransitionIn,
-) -> ApiResult<(RequestRec, Vec<crate::credentials::Issued>)> {
+) -> ApiResult<(RequestRec, Vec<iop_store::CredentialRec>)> {
     let rec = load_visible(st, actor, raw).await?;
     let kind = field("accion", ActionKind::parse(&input.accion))?;
     if let Some(v) = input.version
@@ -581,6 +582,8 @@ pub async fn transition_issuing(
                     )?);
                 }
                 effects.credentials = issued.iter().map(|i| i.rec.clone()).collect();
+                // Their secrets go to the requesting unit, not into this answer.
+                effects.delivery = Some(crate::accesses::seal(st, &rec, system, &issued, actor.id)?);
             }
             detail = Some(enablement_detail(&e, &staged, &effects.credentials));
             effects.enablement = Some(e);
@@ -624,6 +627,7 @@ pub async fn transition_issuing(
         }
         _ => {}
     }
+    let issued: Vec<iop_store::CredentialRec> = issued.into_iter().map(|i| i.rec).collect();
     let commit = TransitionCommit {
         request: rec.id,
         expected_version: rec.version,

@@ -48,6 +48,7 @@ id_type!(ServiceId, "servicio", "service");
 id_type!(RequestId, "solicitud", "request");
 id_type!(GrantId, "habilitación", "grant");
 id_type!(CredentialId, "credencial", "credential");
+id_type!(DeliveryId, "entrega", "delivery");
 
 #[cfg(test)]
 mod tests {

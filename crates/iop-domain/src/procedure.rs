@@ -298,6 +298,12 @@ impl Facts {
         reviewer || (actor.roles.has(Role::Solicitante) && actor.unit == Some(self.unit))
     }
 
+    /// Whether the actor may retrieve the accesses (credentials) step 4 issued for this request:
+    /// any Solicitante of the requesting unit, nobody else (not the Líder who issued them).
+    pub fn accesses_retrievable_by(&self, actor: &Actor) -> bool {
+        actor.roles.has(Role::Solicitante) && actor.unit == Some(self.unit)
+    }
+
     /// Whether the requester may edit the request's content (its data and supporting document).
     pub fn editable_by(&self, actor: &Actor) -> bool {
         match self.state {

@@ -161,12 +161,14 @@ pub trait GatewayStore: Send + Sync {
     async fn credential(&self, id: CredentialId) -> StoreResult<Option<CredentialRec>>;
     async fn credentials_of_system(&self, system: SystemId) -> StoreResult<Vec<CredentialRec>>;
     async fn revoke_credential(&self, id: CredentialId, now: OffsetDateTime, by: &AuditBy) -> StoreResult<()>;
-    /// Issues `new` and makes `old` expire at `old_expires_at`, together.
+    /// Issues `new` and makes `old` expire at `old_expires_at`, together; for a credential of a
+    /// request, `delivery` (the new secret, sealed for the requesting unit) in the same commit.
     async fn rotate_credential(
         &self,
         old: CredentialId,
         new: &CredentialRec,
         old_expires_at: OffsetDateTime,
+        delivery: Option<&crate::DeliveryRec>,
         by: &AuditBy,
     ) -> StoreResult<()>;
 

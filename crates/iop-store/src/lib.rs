@@ -4,12 +4,14 @@
 
 pub mod audit;
 pub mod blobs;
+pub mod delivery;
 pub mod gateway;
 mod records;
 pub mod sqlite;
 pub mod stage;
 
 pub use audit::*;
+pub use delivery::*;
 pub use gateway::*;
 pub use records::*;
 pub use stage::*;
@@ -111,7 +113,9 @@ pub trait RequestStore: Send + Sync {
 
 /// Everything the control plane needs.
 #[async_trait]
-pub trait Store: UserStore + CatalogStore + RequestStore + GatewayStore + StageStore + AuditStore + Send + Sync + 'static {
+pub trait Store:
+    UserStore + CatalogStore + RequestStore + GatewayStore + StageStore + DeliveryStore + AuditStore + Send + Sync + 'static
+{
     /// Whether the store answers and its schema is current.
     async fn ready(&self) -> StoreResult<()>;
 }

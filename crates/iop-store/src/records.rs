@@ -223,6 +223,8 @@ pub struct Effects {
     pub note: Option<(Text, Option<Text>)>,
     /// Step 4: credentials issued to the consuming system.
     pub credentials: Vec<crate::CredentialRec>,
+    /// Step 4: their secrets, sealed for the requesting unit, to be retrieved once.
+    pub delivery: Option<crate::DeliveryRec>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

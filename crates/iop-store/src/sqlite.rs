@@ -12,6 +12,7 @@ use std::time::Duration;
 use time::{Date, OffsetDateTime};
 
 mod audit;
+mod delivery;
 mod gw;
 mod stage;
 
@@ -27,6 +28,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/sqlite/0005_publication_stage.sql"),
     ),
     (6, "waiting", include_str!("../migrations/sqlite/0006_waiting.sql")),
+    (7, "deliveries", include_str!("../migrations/sqlite/0007_deliveries.sql")),
 ];
 
 /// The newest schema version this build knows: the last migration's (so a new migration can never
@@ -1166,6 +1168,9 @@ impl RequestStore for SqliteStore {
         for cred in &c.effects.credentials {
             gw::insert_credential(&mut tx, cred).await?;
         }
+        if let Some(d) = &c.effects.delivery {
+            delivery::insert_delivery(&mut tx, d).await?;
+        }
 
         let seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM history WHERE request_id = ?")
             .bind(&rid)
@@ -1221,7 +1226,8 @@ impl RequestStore for SqliteStore {
             "nota_revision": after.as_ref().map(|n| n.revision),
             "publicaciones": published,
             "habilitaciones": grants.iter().map(|(g, sys, svc)| json!({"id": g, "sistema": sys, "servicio": svc})).collect::<Vec<_>>(),
-            "credenciales": c.effects.credentials.iter().map(|k| json!({"id": k.id.to_string(), "tipo": k.kind.as_str(), "sistema": k.system.to_string()})).collect::<Vec<_>>(),
+            "credenciales": c.effects.credentials.iter().map(|k| json!({"id": k.id.to_string(), "tipo": k.kind.as_str(), "prefijo": k.hint, "sistema": k.system.to_string()})).collect::<Vec<_>>(),
+            "entrega": c.effects.delivery.as_ref().map(|d| json!({"id": d.id.to_string(), "unidad": d.unit.to_string(), "vence": ms(d.expires_at)})),
         });
         self.audit(&mut tx, by, Change::procedure("solicitud.transicion", &code, detail), now)
             .await?;

@@ -20,6 +20,8 @@ pub struct FileConfig {
     pub log: Option<String>,
     /// Login token lifetime in minutes.
     pub token_ttl_minutes: Option<u64>,
+    /// Working days step 4's credentials wait to be retrieved before their secrets are erased.
+    pub accesos_dias_habiles: Option<u32>,
     /// Largest supporting document, in MiB.
     pub max_upload_mib: Option<usize>,
     /// Deadlines per state, e.g. `presentada = "2d"`, `habilitada = "24h"`.
@@ -159,6 +161,12 @@ pub fn resolve(o: &Overrides, f: FileConfig) -> Result<Settings, ConfigError> {
             return Err(ConfigError("token_ttl_minutes debe ser mayor que cero".into()));
         }
         control.token_ttl = Duration::from_secs(m * 60);
+    }
+    if let Some(d) = f.accesos_dias_habiles {
+        if d == 0 || d > 60 {
+            return Err(ConfigError("accesos_dias_habiles debe estar entre 1 y 60".into()));
+        }
+        control.access_delivery_days = d;
     }
     if let Some(m) = f.max_upload_mib {
         if m == 0 || m > 1024 {

@@ -286,6 +286,21 @@ pub async fn start_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Resu
         }
     }));
 
+    // Erases the sealed secrets of step 4's deliveries that nobody retrieved in time (reads of a
+    // request's deliveries erase its own too, so nothing depends on when this runs).
+    background.push(tokio::spawn({
+        let store = store.clone();
+        let clock = state.clock.clone();
+        async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                if let Err(e) = iop_store::DeliveryStore::expire_deliveries(store.as_ref(), clock.now()).await {
+                    tracing::warn!(error = %e, "no se pudieron vencer las entregas de credenciales");
+                }
+            }
+        }
+    }));
+
     tracing::info!(%control_addr, %gateway_addr, demo = settings.demo, "iop en marcha");
     let clock = state.clock.clone();
     Ok(Running {

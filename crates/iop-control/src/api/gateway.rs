@@ -293,11 +293,21 @@ pub async fn rotate_credential(
     // The new credential demands of its tokens what the old one did.
     issued.rec.jwt_require_exp = old.jwt_require_exp;
     issued.rec.jwt_max_lifetime_s = old.jwt_max_lifetime_s;
+    // A credential of a request is re-issued as its step 4 issued it: sealed for the requesting
+    // unit, retrieved by one of its Solicitantes; whoever rotates it never sees the secret.
+    let delivery = match old.request {
+        Some(r) => {
+            let rec = st.store.get_request(r).await?.ok_or_else(ApiError::internal)?;
+            Some(crate::accesses::seal(&st, &rec, old.system, std::slice::from_ref(&issued), u.id)?)
+        }
+        None => None,
+    };
     st.store
         .rotate_credential(
             old.id,
             &issued.rec,
             now + time::Duration::hours(i64::from(hours)),
+            delivery.as_ref(),
             &AuditBy::user(&u),
         )
         .await?;
@@ -307,7 +317,11 @@ pub async fn rotate_credential(
     }
     // The secret is handed out only once the gateway accepts it.
     st.gateway_applied().await;
-    Ok((StatusCode::CREATED, Json(issued_out(&issued))))
+    let out = match delivery {
+        Some(_) => crate::credentials::pending_out(&issued.rec),
+        None => issued_out(&issued),
+    };
+    Ok((StatusCode::CREATED, Json(out)))
 }
 
 /// Revokes a credential. The gateway refuses it from now on (applied at once, no restart).

@@ -2,6 +2,7 @@
 //! entry from the handler's `#[utoipa::path]`, so a route without an entry cannot be added here;
 //! a test scans this folder for plain axum routing that would bypass it.
 
+mod accesses;
 mod audit;
 mod auth;
 mod catalog;
@@ -120,6 +121,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(requests::take_action))
         .routes(routes!(requests::history))
         .routes(routes!(requests::inbox))
+        .routes(routes!(accesses::list))
+        .routes(routes!(accesses::retrieve))
         .routes(routes!(publication::list))
         .routes(routes!(publication::stage_connector))
         .routes(routes!(publication::stage_description))

@@ -230,7 +230,7 @@ pub async fn take_action(
     tracing::info!(solicitud = %rec.code, accion = %accion, usuario = %u.login, estado = %rec.facts.state, credenciales = issued.len(), "transición");
     let mut out = service::request_out(&st, &rec, true).await?;
     if !issued.is_empty() {
-        out.credenciales_emitidas = Some(issued.iter().map(crate::credentials::issued_out).collect());
+        out.credenciales_emitidas = Some(issued.iter().map(crate::credentials::pending_out).collect());
     }
     Ok(Json(out))
 }

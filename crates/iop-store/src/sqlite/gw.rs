@@ -314,6 +314,7 @@ impl GatewayStore for SqliteStore {
         old: CredentialId,
         new: &CredentialRec,
         old_expires_at: OffsetDateTime,
+        delivery: Option<&crate::DeliveryRec>,
         by: &AuditBy,
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
@@ -330,6 +331,9 @@ impl GatewayStore for SqliteStore {
             return Err(StoreError::NotFound("credencial"));
         }
         insert_credential(&mut tx, new).await?;
+        if let Some(d) = delivery {
+            super::delivery::insert_delivery(&mut tx, d).await?;
+        }
         let id = old.to_string();
         let detail = serde_json::json!({"anterior": id, "anterior_vence": ms(old_expires_at), "nueva": credential_json(new)});
         self.audit(&mut tx, by, Change::admin("credencial.rotar", &id, detail), new.created_at)

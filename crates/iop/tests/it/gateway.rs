@@ -75,8 +75,17 @@ pub async fn consume(app: &App, w: &World, service: &str, grant: Value) -> Acces
         )
         .await
         .ok();
-    let issued = r["credenciales_emitidas"].as_array().cloned().unwrap_or_default();
-    assert_eq!(issued.len(), 2, "{r}");
+    // The Líder's answer names what was issued, never a secret: the requesting unit retrieves it.
+    let pending = r["credenciales_emitidas"].as_array().cloned().unwrap_or_default();
+    assert_eq!(pending.len(), 2, "{r}");
+    assert!(
+        pending
+            .iter()
+            .all(|i| i["pendiente_de_retiro"] == true && i["clave"].is_null() && i["secreto"].is_null()),
+        "{r}"
+    );
+    let issued = retrieve(app, w, &id).await;
+    assert_eq!(issued.len(), 2, "{issued:?}");
     // Secrets are shown once: reading the request again does not show them.
     let again = app.request(&id).await;
     assert!(again.get("credenciales_emitidas").is_none());
@@ -90,6 +99,15 @@ pub async fn consume(app: &App, w: &World, service: &str, grant: Value) -> Acces
         iss: jwt["iss"].as_str().unwrap_or_default().to_owned(),
         secret: jwt["secreto"].as_str().unwrap_or_default().to_owned(),
     }
+}
+
+/// A Solicitante of the requesting unit retrieves the request's pending credentials (once).
+pub async fn retrieve(app: &App, w: &World, request: &str) -> Vec<Value> {
+    let r = app
+        .post(&format!("/api/v1/solicitudes/{request}/accesos/retirar"), w.t("colega"), json!({}))
+        .await
+        .ok();
+    r["credenciales"].as_array().cloned().unwrap_or_default()
 }
 
 pub fn jwt(secret: &str, claims: Value) -> String {
@@ -603,7 +621,10 @@ async fn revocation_rotation_limits_outages_and_live_config_changes() {
         )
         .await
         .ok();
-    let new_key = rotated["clave"].as_str().unwrap_or_default().to_owned();
+    // A credential of a request is re-issued to the requesting unit, not to whoever rotates it.
+    assert!(rotated["clave"].is_null() && rotated["pendiente_de_retiro"] == true, "{rotated}");
+    let again = retrieve(&app, &w, &a.request_code).await;
+    let new_key = again.iter().find_map(|c| c["clave"].as_str()).unwrap_or_default().to_owned();
     assert_ne!(new_key, key);
     app.gw_until("/segip/consulta/v3/personas/4", &[("apikey", key.as_str())], 401)
         .await;

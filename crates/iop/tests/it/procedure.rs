@@ -768,7 +768,9 @@ async fn services_of_one_entity_and_version_get_distinct_base_paths() {
         )
         .await
         .ok();
-    let key = r["credenciales_emitidas"][0]["clave"].as_str().unwrap_or_default().to_owned();
+    assert!(r["credenciales_emitidas"][0]["clave"].is_null(), "{r}");
+    let got = crate::gateway::retrieve(&app, &w, &id).await;
+    let key = got[0]["clave"].as_str().unwrap_or_default().to_owned();
     app.gw_until("/segip/persona/v1/personas/1", &[("apikey", key.as_str())], 200).await;
     app.gw_until("/segip/certificado/v1/certificados/1", &[("apikey", key.as_str())], 200)
         .await;
@@ -1002,4 +1004,133 @@ async fn failed_logins_are_throttled_per_client_address() {
     r.expect(429, "demasiados_intentos");
     app.clock.advance(time::Duration::seconds(wait as i64));
     app.login("admin", &app.admin_password).await;
+}
+
+/// How many deliveries still hold a sealed secret, read from the store's file.
+async fn sealed_deliveries(app: &App) -> i64 {
+    use sqlx::Connection;
+    let url = format!("sqlite://{}", app._dir.path().join("iop.sqlite3").display());
+    let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap_or_else(|e| panic!("{e}"));
+    sqlx::query_scalar("SELECT COUNT(*) FROM deliveries WHERE sealed IS NOT NULL")
+        .fetch_one(&mut c)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// PR05 step 4 sends the accesses: the secrets of the credentials issued go to the requesting
+/// unit, sealed, and are retrieved exactly once by one of its Solicitantes; everyone else gets
+/// 403, a second attempt and an expired delivery 410; the Líder never sees a secret; the audit
+/// records the retrieval without it; a rotation re-issues to the unit the same way.
+#[tokio::test]
+async fn accesses_reach_the_requesting_unit_once_and_nobody_else() {
+    let app = spawn_app_with(|s| s.control.token_ttl = std::time::Duration::from_secs(60 * 86400)).await;
+    let w = world(&app).await;
+    let id = draft(&app, &w).await;
+    to_leader(&app, &w, &id).await;
+    let step4 = app
+        .act(
+            &id,
+            w.t("lider"),
+            json!({"accion": "habilitar", "habilitacion": {"accesos": [{"sistema_id": w.system, "servicio_id": w.services[0]}],
+                                                               "emitir_credenciales": ["apikey", "jwt_hs256"]}}),
+        )
+        .await
+        .ok();
+    let issued = step4["credenciales_emitidas"].as_array().cloned().unwrap_or_default();
+    assert!(
+        issued.len() == 2
+            && issued
+                .iter()
+                .all(|c| c["pendiente_de_retiro"] == true && c["clave"].is_null() && c["secreto"].is_null()),
+        "{step4}"
+    );
+    // Step 4's history lists what was issued: kind and prefix.
+    let h = app.get(&format!("/api/v1/solicitudes/{id}/historial"), w.t("lider")).await.ok();
+    let listed = h.as_array().and_then(|h| h.last()).cloned().unwrap_or_default()["detalle"]["credenciales"].clone();
+    assert_eq!(listed.as_array().map(Vec::len), Some(2), "{listed}");
+    assert!(listed[0]["prefijo"].as_str().is_some_and(|p| p.starts_with("iop_k_")) || listed[1]["prefijo"].is_string());
+    // The Líder sees "pendiente de retiro".
+    let d = app.get(&format!("/api/v1/solicitudes/{id}/accesos"), w.t("lider")).await.ok();
+    assert_eq!(
+        (d[0]["estado"].as_str(), d[0]["credenciales"].as_array().map(Vec::len)),
+        (Some("pendiente_de_retiro"), Some(2)),
+        "{d}"
+    );
+    assert_eq!(sealed_deliveries(&app).await, 1);
+
+    // Nobody but a Solicitante of the requesting unit retrieves it.
+    let url = format!("/api/v1/solicitudes/{id}/accesos/retirar");
+    for (who, code) in [
+        ("lider", "retiro_no_autorizado"),
+        ("jefe", "retiro_no_autorizado"),
+        ("admin", "retiro_no_autorizado"),
+        ("otro", "sin_acceso"),
+    ] {
+        app.post(&url, w.t(who), json!({})).await.expect(403, code);
+    }
+    let got = app.post(&url, w.t("colega"), json!({})).await.ok();
+    let key = got["credenciales"]
+        .as_array()
+        .and_then(|a| a.iter().find_map(|c| c["clave"].as_str()))
+        .unwrap_or_default()
+        .to_owned();
+    let secret = got["credenciales"]
+        .as_array()
+        .and_then(|a| a.iter().find_map(|c| c["secreto"].as_str()))
+        .unwrap_or_default()
+        .to_owned();
+    assert!(key.starts_with("iop_k_") && secret.len() >= 32, "{got}");
+    assert_eq!(sealed_deliveries(&app).await, 0, "the sealed secrets are erased on retrieval");
+    // It works at once; the Líder's answer never held it.
+    app.gw_until("/segip/persona/v1/personas/1", &[("apikey", key.as_str())], 200).await;
+    assert!(!step4.to_string().contains(&key) && !step4.to_string().contains(&secret));
+    // Once in total: a second attempt, by anyone of the unit, names who and when.
+    let e = app.post(&url, w.t("sol"), json!({})).await.expect(410, "accesos_ya_retirados");
+    assert!(e["mensaje"].as_str().is_some_and(|m| m.contains("colega")), "{e}");
+    let d = app.get(&format!("/api/v1/solicitudes/{id}/accesos"), w.t("lider")).await.ok();
+    assert_eq!(
+        (d[0]["estado"].as_str(), d[0]["retirada_por"].as_str()),
+        (Some("retirada"), Some("colega"))
+    );
+    // The audit records the retrieval, never the secret.
+    let code = step4["codigo"].as_str().unwrap_or_default();
+    let audit = app
+        .get(&format!("/api/v1/auditoria?cadena=procedimiento&solicitud={code}"), w.t("lider"))
+        .await
+        .ok();
+    let text = audit.to_string();
+    assert!(text.contains("accesos.retirar"), "{audit}");
+    assert!(!text.contains(&key) && !text.contains(&secret), "no secret in the audit");
+
+    // A delivery nobody retrieves expires after 10 working days, and its secret is erased.
+    let late = draft(&app, &w).await;
+    to_leader(&app, &w, &late).await;
+    app.act(
+        &late,
+        w.t("lider"),
+        json!({"accion": "habilitar", "habilitacion": {"accesos": [{"sistema_id": w.system, "servicio_id": w.services[0]}],
+                                                         "emitir_credenciales": ["apikey"]}}),
+    )
+    .await
+    .ok();
+    app.clock.advance(time::Duration::days(15));
+    let url = format!("/api/v1/solicitudes/{late}/accesos/retirar");
+    app.post(&url, w.t("sol"), json!({})).await.expect(410, "accesos_vencidos");
+    assert_eq!(sealed_deliveries(&app).await, 0);
+    let d = app.get(&format!("/api/v1/solicitudes/{late}/accesos"), w.t("sol")).await.ok();
+    assert_eq!(d[0]["estado"], "vencida");
+    // Re-issuing is a rotation: to the unit again, never to whoever rotates.
+    let cred = d[0]["credenciales"][0]["id"].as_str().unwrap_or_default().to_owned();
+    let r = app
+        .post(
+            &format!("/api/v1/credenciales/{cred}/rotar"),
+            w.t("lider"),
+            json!({"solapamiento_horas": 0}),
+        )
+        .await
+        .ok();
+    assert!(r["clave"].is_null() && r["pendiente_de_retiro"] == true, "{r}");
+    let got = app.post(&url, w.t("sol"), json!({})).await.ok();
+    let new_key = got["credenciales"][0]["clave"].as_str().unwrap_or_default().to_owned();
+    assert!(new_key.starts_with("iop_k_") && !r.to_string().contains(&new_key), "{got}");
 }

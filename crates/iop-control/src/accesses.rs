@@ -1,0 +1,142 @@
+//! PR05 step 4 "sends the accesses (credentials)": use cases, apart from HTTP. The secrets of the
+//! credentials issued for a request are sealed for the requesting unit in the same commit as the
+//! issue (step 4, or a rotation); any Solicitante of that unit retrieves them once in total; the
+//! sealed secrets are erased on retrieval or after `access_delivery_days` working days. Whoever
+//! issued them sees "pendiente de retiro", never the secret.
+
+use crate::AppState;
+use crate::credentials::Issued;
+use crate::dto::{IssuedCredentialOut, RetrievedOut};
+use crate::error::{ApiError, ApiResult};
+use crate::service::{load_visible, rfc3339};
+use iop_domain::*;
+use iop_store::*;
+use serde::{Deserialize, Serialize};
+
+/// The sealed payload: one entry per credential.
+#[derive(Serialize, Deserialize)]
+struct Secret {
+    credencial_id: String,
+    clave: Option<String>,
+    iss: Option<String>,
+    secreto: Option<String>,
+}
+
+/// The delivery of freshly issued credentials of `request`, sealed for its unit.
+pub fn seal(st: &AppState, request: &RequestRec, system: SystemId, issued: &[Issued], by: UserId) -> ApiResult<DeliveryRec> {
+    let hooks = st.hooks()?;
+    let secrets: Vec<Secret> = issued
+        .iter()
+        .map(|i| Secret {
+            credencial_id: i.rec.id.to_string(),
+            clave: i.api_key.clone(),
+            iss: (i.rec.kind != CredentialKind::ApiKey).then(|| i.rec.key_id.clone()),
+            secreto: i.jwt_secret.clone(),
+        })
+        .collect();
+    let plain = serde_json::to_vec(&secrets).map_err(|_| ApiError::internal())?;
+    let unit = request.facts.unit;
+    let now = st.now();
+    let days = Deadline::WorkingDays(st.config.access_delivery_days.max(1));
+    Ok(DeliveryRec {
+        id: DeliveryId::generate(),
+        request: request.id,
+        system,
+        unit,
+        credentials: issued
+            .iter()
+            .map(|i| DeliveredCredential {
+                id: i.rec.id.to_string(),
+                tipo: i.rec.kind.as_str().to_owned(),
+                prefijo: i.rec.hint.clone(),
+            })
+            .collect(),
+        sealed: Some(hooks.secrets.for_unit(&unit.to_string()).seal(&plain)?),
+        issued_by: by,
+        issued_at: now,
+        expires_at: st.config.calendar.due(now, days),
+        retrieved_by: None,
+        retrieved_by_login: None,
+        retrieved_at: None,
+        expired_at: None,
+    })
+}
+
+/// The request's deliveries (anyone who sees the request; never a secret).
+pub async fn list(st: &AppState, actor: &UserRec, raw: &str) -> ApiResult<Vec<DeliveryRec>> {
+    let rec = load_visible(st, actor, raw).await?;
+    Ok(st.store.deliveries(rec.id, st.now()).await?)
+}
+
+/// Retrieves the pending accesses of a request, once in total.
+pub async fn retrieve(st: &AppState, actor: &UserRec, raw: &str) -> ApiResult<RetrievedOut> {
+    let rec = load_visible(st, actor, raw).await?;
+    if !rec.facts.accesses_retrievable_by(&actor.actor()) {
+        return Err(ApiError::forbidden(
+            "retiro_no_autorizado",
+            "solo un solicitante de la unidad que presentó la solicitud puede retirar sus credenciales",
+            "only a requester of the unit that filed the request may retrieve its credentials",
+        ));
+    }
+    let hooks = st.hooks()?;
+    let now = st.now();
+    let taken = st.store.take_deliveries(rec.id, actor.id, now, &AuditBy::user(actor)).await?;
+    if taken.is_empty() {
+        let all = st.store.deliveries(rec.id, now).await?;
+        let Some(last) = all.last() else {
+            return Err(ApiError::not_found(
+                "credenciales emitidas para esta solicitud",
+                "credentials issued for this request",
+            ));
+        };
+        let (code, es, en) = match (&last.retrieved_by_login, last.retrieved_at, last.expired_at) {
+            (Some(who), Some(at), _) => (
+                "accesos_ya_retirados",
+                format!("las credenciales ya fueron retiradas por «{who}» el {}", rfc3339(at)),
+                format!("the credentials were already retrieved by '{who}' at {}", rfc3339(at)),
+            ),
+            (_, _, Some(at)) => (
+                "accesos_vencidos",
+                format!(
+                    "las credenciales no se retiraron a tiempo: se borraron el {}; pida a ADAS que las vuelva a emitir (rotación)",
+                    rfc3339(at)
+                ),
+                format!(
+                    "the credentials were not retrieved in time and were erased at {}; ask ADAS to rotate them",
+                    rfc3339(at)
+                ),
+            ),
+            _ => return Err(ApiError::internal()),
+        };
+        return Err(ApiError::new(axum::http::StatusCode::GONE, code, es, en));
+    }
+    let mut out = Vec::new();
+    for d in &taken {
+        let unit_box = hooks.secrets.for_unit(&d.unit.to_string());
+        let secrets: Vec<Secret> = d
+            .sealed
+            .as_deref()
+            .and_then(|s| unit_box.open(s))
+            .and_then(|p| serde_json::from_slice(&p).ok())
+            .ok_or_else(|| {
+                tracing::error!(entrega = %d.id, "no se pudo abrir una entrega de credenciales");
+                ApiError::internal()
+            })?;
+        for s in secrets {
+            let cred = match CredentialId::parse(&s.credencial_id) {
+                Ok(id) => st.store.credential(id).await?,
+                Err(_) => None,
+            };
+            let Some(cred) = cred else { continue };
+            out.push(IssuedCredentialOut {
+                credencial: crate::credentials::credential_out(&cred),
+                clave: s.clave,
+                iss: s.iss,
+                secreto: s.secreto,
+                pendiente_de_retiro: false,
+            });
+        }
+    }
+    tracing::info!(solicitud = %rec.code, usuario = %actor.login, credenciales = out.len(), "credenciales retiradas");
+    Ok(RetrievedOut { credenciales: out })
+}
