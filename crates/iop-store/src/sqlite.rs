@@ -1278,3 +1278,92 @@ impl Store for SqliteStore {
         }
     }
 }
+
+#[cfg(test)]
+mod migration_tests {
+    use super::*;
+    use sqlx::Connection;
+
+    /// Migration 6 backfills who each existing request waits for in SQL; it must say what
+    /// `Facts::waiting` says, for every state and with or without a note author and approver.
+    #[tokio::test]
+    async fn the_waiting_backfill_is_what_the_domain_computes() {
+        let mut c = sqlx::SqliteConnection::connect("sqlite::memory:")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (before, after): (Vec<&(i64, &str, &str)>, Vec<_>) = MIGRATIONS.iter().partition(|m| m.0 < 6);
+        for m in &before {
+            sqlx::raw_sql(m.2).execute(&mut c).await.unwrap_or_else(|e| panic!("{e}"));
+        }
+        let unit = UnitId::generate();
+        let people: Vec<UserId> = (0..4).map(|_| UserId::generate()).collect();
+        let [creator, leader, author, approver] = [people[0], people[1], people[2], people[3]];
+        sqlx::query("INSERT INTO units (id, sigla, nombre, created_at) VALUES (?, 'UGE', 'Unidad', 0)")
+            .bind(unit.to_string())
+            .execute(&mut c)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        for (i, u) in people.iter().enumerate() {
+            sqlx::query("INSERT INTO users (id, login, nombre, roles, password_hash, created_at, updated_at) VALUES (?, ?, 'P', 'solicitante', 'x', 0, 0)")
+                .bind(u.to_string())
+                .bind(format!("u{i}"))
+                .execute(&mut c)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let mut expected = Vec::new();
+        let mut n = 0;
+        for state in State::ALL.iter().copied() {
+            for (assignee, note_author, adas) in [
+                (None, None, None),
+                (Some(leader), None, None),
+                (Some(leader), Some(author), None),
+                (Some(leader), Some(author), Some(approver)),
+                (Some(author), Some(author), Some(author)),
+            ] {
+                n += 1;
+                let id = RequestId::generate();
+                let facts = Facts {
+                    state,
+                    kind: RequestKind::Consumo,
+                    unit,
+                    created_by: creator,
+                    assignee,
+                    return_state: None,
+                    note_author,
+                    adas_approver: adas,
+                    upat_approver: None,
+                    has_document: true,
+                };
+                sqlx::query("INSERT INTO requests (id, tracking_code, tipo, unit_id, created_by, justificacion, state, assignee, note_author, adas_approver, state_since, created_at, updated_at) VALUES (?, ?, 'consumo', ?, ?, 'x', ?, ?, ?, ?, 0, 0, 0)")
+                    .bind(id.to_string())
+                    .bind(TrackingCode::new(2026, n).as_str().to_owned())
+                    .bind(unit.to_string())
+                    .bind(creator.to_string())
+                    .bind(state.as_str())
+                    .bind(assignee.map(|u| u.to_string()))
+                    .bind(note_author.map(|u| u.to_string()))
+                    .bind(adas.map(|u| u.to_string()))
+                    .execute(&mut c)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                expected.push((id, facts.waiting()));
+            }
+        }
+        for m in &after {
+            sqlx::raw_sql(m.2).execute(&mut c).await.unwrap_or_else(|e| panic!("{e}"));
+        }
+        for (id, want) in expected {
+            let row = sqlx::query("SELECT * FROM requests WHERE id = ?")
+                .bind(id.to_string())
+                .fetch_one(&mut c)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let mut got = waiting_of(&row).unwrap_or_else(|e| panic!("{e}"));
+            got.excluded.sort_by_key(|u| u.to_string());
+            let mut want = want;
+            want.excluded.sort_by_key(|u| u.to_string());
+            assert_eq!(got, want, "{}", get::<String>(&row, "state").unwrap_or_default());
+        }
+    }
+}
