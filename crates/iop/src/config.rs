@@ -290,5 +290,17 @@ mod tests {
         let e = resolve(&Overrides::default(), f).err().map(|e| e.0).unwrap_or_default();
         assert!(e.contains("plazos.presentada"), "{e}");
         assert!(toml::from_str::<FileConfig>("puerto = 1").is_err());
+        let f: FileConfig = toml::from_str("accesos_dias_habiles = 0").unwrap_or_default();
+        let e = resolve(&Overrides::default(), f).err().map(|e| e.0).unwrap_or_default();
+        assert!(e.contains("accesos_dias_habiles"), "{e}");
+    }
+
+    #[test]
+    fn access_delivery_days_come_from_the_file() {
+        let f: FileConfig = toml::from_str("accesos_dias_habiles = 3").unwrap_or_default();
+        let s = resolve(&Overrides::default(), f).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.control.access_delivery_days, 3);
+        let s = resolve(&Overrides::default(), FileConfig::default()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.control.access_delivery_days, 10);
     }
 }
