@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fuzzes the control-plane API from its own OpenAPI document with schemathesis: every generated
+# Validates the control-plane API's OpenAPI document against the OpenAPI 3.1 schema
+# (openapi-spec-validator), then fuzzes the API from it with schemathesis: every generated
 # request, valid or not, must get a documented status and content type, a body matching its
 # schema, and never a 5xx. Runs `iop serve --demo` on loopback with a fresh data dir.
 #   usage: scripts/fuzz-api.sh [path/to/iop]   (default: target/debug/iop)
@@ -9,6 +10,9 @@ BIN=${1:-target/debug/iop}
 [ -x "$BIN" ] || cargo build --locked --bin iop
 if ! command -v st >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check 'schemathesis>=4,<5'
+fi
+if ! python3 -c 'import openapi_spec_validator' 2>/dev/null; then
+  python3 -m pip install --quiet --disable-pip-version-check 'openapi-spec-validator>=0.7,<0.10'
 fi
 ST=$(command -v st || echo "python3 -m schemathesis.cli")
 work=$(mktemp -d)
@@ -28,6 +32,16 @@ for _ in $(seq 1 300); do
   sleep 0.1
 done
 [ -n "$base" ] || { echo "the server did not start"; cat "$work/err"; exit 1; }
+curl -sf "$base/api/openapi.json" -o "$work/openapi.json"
+python3 - "$work/openapi.json" <<'PY'
+import json, sys
+from openapi_spec_validator import OpenAPIV31SpecValidator
+errors = list(OpenAPIV31SpecValidator(json.load(open(sys.argv[1]))).iter_errors())
+for e in errors[:20]:
+    print("/".join(str(p) for p in e.absolute_path), "-", e.message.splitlines()[0])
+print(f"openapi 3.1 schema: {len(errors)} errors")
+sys.exit(1 if errors else 0)
+PY
 token=$(curl -sf -X POST "$base/api/v1/auth/login" -H 'content-type: application/json' \
   -d '{"usuario":"admin","contrasena":"demo-iop-2026"}' | sed 's/.*"token":"\([^"]*\)".*/\1/')
 # Logout and password changes would revoke the fuzzer's own token; they are tested elsewhere.

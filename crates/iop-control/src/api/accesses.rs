@@ -45,7 +45,7 @@ fn delivery_out(d: &DeliveryRec) -> DeliveryOut {
 #[utoipa::path(get, path = "/api/v1/solicitudes/{id}/accesos", tag = "solicitudes", security(("token" = [])),
     params(("id" = String, Path, description = "UUID or tracking code")),
     responses((status = 200, body = Vec<DeliveryOut>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn list(State(st): State<AppState>, Auth(u): Auth, Path(id): Path<String>) -> ApiResult<Json<Vec<DeliveryOut>>> {
+pub async fn list_deliveries(State(st): State<AppState>, Auth(u): Auth, Path(id): Path<String>) -> ApiResult<Json<Vec<DeliveryOut>>> {
     Ok(Json(accesses::list(&st, &u, &id).await?.iter().map(delivery_out).collect()))
 }
 
@@ -55,6 +55,6 @@ pub async fn list(State(st): State<AppState>, Auth(u): Auth, Path(id): Path<Stri
 #[utoipa::path(post, path = "/api/v1/solicitudes/{id}/accesos/retirar", tag = "solicitudes", security(("token" = [])),
     params(("id" = String, Path, description = "UUID or tracking code")),
     responses((status = 200, body = RetrievedOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 410, body = ErrorBody)))]
-pub async fn retrieve(State(st): State<AppState>, Auth(u): Auth, Path(id): Path<String>) -> ApiResult<Json<RetrievedOut>> {
+pub async fn retrieve_accesses(State(st): State<AppState>, Auth(u): Auth, Path(id): Path<String>) -> ApiResult<Json<RetrievedOut>> {
     Ok(Json(accesses::retrieve(&st, &u, &id).await?))
 }

@@ -38,6 +38,27 @@ Errores: JSON `{codigo, mensaje, campo?, detalle?}`; mensajes en español, o en 
 )]
 pub struct ApiDoc;
 
+/// What a status means, for responses whose handler gave no description.
+fn status_description(code: &str) -> &'static str {
+    match code {
+        "200" => "Correcto",
+        "201" => "Creado",
+        "204" => "Sin contenido",
+        "400" => "Petición mal formada",
+        "401" => "Falta el token de acceso o ya no es válido",
+        "403" => "Sin permiso para esta operación (rol, unidad, asignación o cuatro ojos)",
+        "404" => "No existe",
+        "409" => "En conflicto con el estado actual (estado de la solicitud, duplicado, cambio concurrente)",
+        "410" => "Ya no está disponible",
+        "413" => "Cuerpo demasiado grande",
+        "415" => "Tipo de contenido no admitido",
+        "422" => "Datos no válidos",
+        "429" => "Demasiadas peticiones",
+        "503" => "No disponible por ahora",
+        _ => "Respuesta",
+    }
+}
+
 /// What every operation shares: the bearer scheme, and the error answers any `/api/v1` route can
 /// give (malformed body 400, missing token 401, too large 413, wrong content type 415, invalid
 /// input 422, too many requests 429, server error 500), all with the same `ErrorBody`.
@@ -73,6 +94,18 @@ impl Modify for Conventions {
             ("500", "Error interno"),
         ];
         for (path, item) in openapi.paths.paths.iter_mut() {
+            // OpenAPI requires a description on every response: the status's meaning, where the
+            // handler gave none.
+            let ops = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+            for op in ops.into_iter().flatten() {
+                for (code, r) in op.responses.responses.iter_mut() {
+                    if let utoipa::openapi::RefOr::T(r) = r
+                        && r.description.is_empty()
+                    {
+                        r.description = status_description(code).to_owned();
+                    }
+                }
+            }
             if !path.starts_with("/api/v1/") {
                 continue;
             }
@@ -121,12 +154,12 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(requests::take_action))
         .routes(routes!(requests::history))
         .routes(routes!(requests::inbox))
-        .routes(routes!(accesses::list))
-        .routes(routes!(accesses::retrieve))
-        .routes(routes!(publication::list))
+        .routes(routes!(accesses::list_deliveries))
+        .routes(routes!(accesses::retrieve_accesses))
+        .routes(routes!(publication::list_staged))
         .routes(routes!(publication::stage_connector))
         .routes(routes!(publication::stage_description))
-        .routes(routes!(publication::probe))
+        .routes(routes!(publication::probe_staged))
         .routes(routes!(gateway::get_connector, gateway::put_connector))
         .routes(routes!(gateway::connector_versions))
         .routes(routes!(gateway::put_description))

@@ -33,7 +33,7 @@ fn stage_out(s: &StageRec) -> StageOut {
 #[utoipa::path(get, path = "/api/v1/solicitudes/{id}/publicacion", tag = "solicitudes", security(("token" = [])),
     params(("id" = String, Path, description = "UUID or tracking code")),
     responses((status = 200, body = Vec<StageOut>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn list(State(st): State<AppState>, Auth(u): Auth, Path(id): Path<String>) -> ApiResult<Json<Vec<StageOut>>> {
+pub async fn list_staged(State(st): State<AppState>, Auth(u): Auth, Path(id): Path<String>) -> ApiResult<Json<Vec<StageOut>>> {
     Ok(Json(publication::list(&st, &u, &id).await?.iter().map(stage_out).collect()))
 }
 
@@ -75,7 +75,7 @@ pub async fn stage_description(
 #[utoipa::path(post, path = "/api/v1/solicitudes/{id}/publicacion/{codigo}/{version}/probar", tag = "solicitudes", security(("token" = [])),
     params(("id" = String, Path, description = "UUID or tracking code"), ("codigo" = String, Path, description = "service code"), ("version" = String, Path, description = "service version")),
     responses((status = 200, body = StageOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn probe(
+pub async fn probe_staged(
     State(st): State<AppState>,
     Auth(u): Auth,
     Path((id, code, version)): Path<(String, String, String)>,
