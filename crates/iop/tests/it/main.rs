@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod architecture;
 mod audit;
 mod cli;
 mod gateway;
