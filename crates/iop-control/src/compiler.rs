@@ -8,7 +8,7 @@ use base64::Engine;
 use iop_domain::calendar::LA_PAZ;
 use iop_gateway::snapshot::{Consumer, Grant, JwtPolicy, JwtVerifier, Operation, Rate, Route, Segment, SnapshotBuilder};
 use iop_gateway::{Snapshot, SnapshotHandle, TlsUpstream};
-use iop_store::{CredentialKind, GatewayRows, Store};
+use iop_store::{CredentialKind, GatewayRows, Store, UpstreamAuth};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -196,8 +196,7 @@ pub fn connector_client(
 ) -> Result<(UpstreamHeaders, Option<TlsUpstream>), String> {
     let secret = c
         .auth
-        .secret_enc
-        .as_deref()
+        .secret_enc()
         .and_then(|s| secrets.open(s))
         .and_then(|s| String::from_utf8(s).ok());
     let header = |name: &str, value: String| -> Option<(hyper::header::HeaderName, hyper::header::HeaderValue)> {
@@ -206,18 +205,15 @@ pub fn connector_client(
             hyper::header::HeaderValue::from_str(&value).ok()?,
         ))
     };
-    let pair = match (c.auth.kind.as_str(), &secret) {
-        ("ninguna", _) | ("certificado_cliente", Some(_)) => None,
-        ("cabecera", Some(v)) => header(c.auth.name.as_deref().unwrap_or("x-api-key"), v.clone()),
-        ("basica", Some(v)) => {
-            let user = c.auth.name.as_deref().unwrap_or("");
-            header(
-                "authorization",
-                format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{v}"))),
-            )
-        }
-        ("bearer", Some(v)) => header("authorization", format!("Bearer {v}")),
-        _ => return Err("la credencial hacia el origen no se pudo descifrar".into()),
+    let pair = match (&c.auth, &secret) {
+        (UpstreamAuth::None, _) | (UpstreamAuth::ClientCert { .. }, Some(_)) => None,
+        (UpstreamAuth::Header { name, .. }, Some(v)) => header(name, v.clone()),
+        (UpstreamAuth::Basic { user, .. }, Some(v)) => header(
+            "authorization",
+            format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{v}"))),
+        ),
+        (UpstreamAuth::Bearer { .. }, Some(v)) => header("authorization", format!("Bearer {v}")),
+        (_, None) => return Err("la credencial hacia el origen no se pudo descifrar".into()),
     };
     let headers: Vec<_> = pair.into_iter().collect();
     let https = c.upstreams.iter().any(|u| u.starts_with("https://"));
@@ -225,8 +221,8 @@ pub fn connector_client(
         (false, _) => None,
         (true, Some(t)) => Some(t),
         (true, None) => {
-            let client = match (c.auth.kind.as_str(), c.auth.name.as_deref(), secret.as_deref()) {
-                ("certificado_cliente", Some(cert), Some(key)) => Some((cert, key)),
+            let client = match (&c.auth, secret.as_deref()) {
+                (UpstreamAuth::ClientCert { chain_pem, .. }, Some(key)) => Some((chain_pem.as_str(), key)),
                 _ => None,
             };
             let config = iop_gateway::tls::client_config(c.ca_pem.as_deref(), client).map_err(|e| format!("TLS hacia el origen: {e}"))?;

@@ -99,11 +99,7 @@ pub fn build(st: &AppState, u: &UserRec, i: ConnectorIn, service: ServiceId, bas
         return Err(bad("ca_pem", e.clone(), e));
     }
     let auth = match i.autenticacion {
-        None => UpstreamAuthRec {
-            kind: "ninguna".into(),
-            name: None,
-            secret_enc: None,
-        },
+        None => UpstreamAuth::None,
         Some(a) => {
             let needs_value = matches!(a.tipo.as_str(), "cabecera" | "basica" | "bearer" | "certificado_cliente");
             if !needs_value && a.tipo != "ninguna" {
@@ -158,11 +154,22 @@ pub fn build(st: &AppState, u: &UserRec, i: ConnectorIn, service: ServiceId, bas
                     "contains characters not allowed in a header".into(),
                 ));
             }
-            let name = if a.tipo == "certificado_cliente" { a.certificado } else { a.nombre };
-            UpstreamAuthRec {
-                kind: a.tipo,
-                name,
-                secret_enc: a.valor.map(|v| hooks.secrets.seal(v.as_bytes())).transpose()?,
+            let sealed = a.valor.map(|v| hooks.secrets.seal(v.as_bytes())).transpose()?;
+            match (a.tipo.as_str(), sealed) {
+                ("cabecera", Some(value_enc)) => UpstreamAuth::Header {
+                    name: a.nombre.unwrap_or_default(),
+                    value_enc,
+                },
+                ("basica", Some(password_enc)) => UpstreamAuth::Basic {
+                    user: a.nombre.unwrap_or_default(),
+                    password_enc,
+                },
+                ("bearer", Some(token_enc)) => UpstreamAuth::Bearer { token_enc },
+                ("certificado_cliente", Some(key_enc)) => UpstreamAuth::ClientCert {
+                    chain_pem: a.certificado.unwrap_or_default(),
+                    key_enc,
+                },
+                _ => UpstreamAuth::None,
             }
         }
     };

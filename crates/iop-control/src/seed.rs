@@ -369,11 +369,7 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> ApiResult<(Vec<
                         upstreams: vec![up.to_owned()],
                         connect_timeout_ms: 1_000,
                         timeout_ms: 5_000,
-                        auth: UpstreamAuthRec {
-                            kind: "ninguna".into(),
-                            name: None,
-                            secret_enc: None,
-                        },
+                        auth: UpstreamAuth::None,
                         max_body_bytes: 1 << 20,
                         pii_query: vec![],
                         ca_pem: None,

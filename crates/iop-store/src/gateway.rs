@@ -6,15 +6,75 @@ use async_trait::async_trait;
 use iop_domain::*;
 use time::OffsetDateTime;
 
-/// How the gateway authenticates itself to the publisher.
+/// How the gateway authenticates itself to the publisher. Secrets are sealed under the master key.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UpstreamAuthRec {
-    /// `ninguna`, `cabecera`, `basica` or `bearer`.
-    pub kind: String,
-    /// Header name (`cabecera`) or user (`basica`).
-    pub name: Option<String>,
-    /// Header value, password or token, encrypted under the master key.
-    pub secret_enc: Option<Vec<u8>>,
+pub enum UpstreamAuth {
+    None,
+    /// A header of the publisher's choosing.
+    Header {
+        name: String,
+        value_enc: Vec<u8>,
+    },
+    /// HTTP Basic.
+    Basic {
+        user: String,
+        password_enc: Vec<u8>,
+    },
+    /// `Authorization: Bearer`.
+    Bearer {
+        token_enc: Vec<u8>,
+    },
+    /// Mutual TLS: the client certificate chain (PEM) and its private key.
+    ClientCert {
+        chain_pem: String,
+        key_enc: Vec<u8>,
+    },
+}
+
+impl UpstreamAuth {
+    /// The stored kind: `ninguna`, `cabecera`, `basica`, `bearer` or `certificado_cliente`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            UpstreamAuth::None => "ninguna",
+            UpstreamAuth::Header { .. } => "cabecera",
+            UpstreamAuth::Basic { .. } => "basica",
+            UpstreamAuth::Bearer { .. } => "bearer",
+            UpstreamAuth::ClientCert { .. } => "certificado_cliente",
+        }
+    }
+    /// The non-secret part: header name, user, or certificate chain.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            UpstreamAuth::None | UpstreamAuth::Bearer { .. } => None,
+            UpstreamAuth::Header { name, .. } => Some(name),
+            UpstreamAuth::Basic { user, .. } => Some(user),
+            UpstreamAuth::ClientCert { chain_pem, .. } => Some(chain_pem),
+        }
+    }
+    /// The sealed secret: header value, password, token or private key.
+    pub fn secret_enc(&self) -> Option<&[u8]> {
+        match self {
+            UpstreamAuth::None => None,
+            UpstreamAuth::Header { value_enc: s, .. }
+            | UpstreamAuth::Basic { password_enc: s, .. }
+            | UpstreamAuth::Bearer { token_enc: s }
+            | UpstreamAuth::ClientCert { key_enc: s, .. } => Some(s),
+        }
+    }
+    /// Back from the three stored columns; `None` if they do not make one of the kinds.
+    pub fn from_parts(kind: &str, name: Option<String>, secret_enc: Option<Vec<u8>>) -> Option<Self> {
+        Some(match (kind, name, secret_enc) {
+            ("ninguna", _, _) => UpstreamAuth::None,
+            ("cabecera", Some(name), Some(value_enc)) => UpstreamAuth::Header { name, value_enc },
+            ("basica", user, Some(password_enc)) => UpstreamAuth::Basic {
+                user: user.unwrap_or_default(),
+                password_enc,
+            },
+            ("bearer", _, Some(token_enc)) => UpstreamAuth::Bearer { token_enc },
+            ("certificado_cliente", Some(chain_pem), Some(key_enc)) => UpstreamAuth::ClientCert { chain_pem, key_enc },
+            _ => return None,
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +85,7 @@ pub struct ConnectorRec {
     pub upstreams: Vec<String>,
     pub connect_timeout_ms: i64,
     pub timeout_ms: i64,
-    pub auth: UpstreamAuthRec,
+    pub auth: UpstreamAuth,
     pub max_body_bytes: i64,
     pub pii_query: Vec<String>,
     /// https upstreams: the CAs to trust (PEM); `None` trusts the system's CAs.

@@ -12,11 +12,8 @@ pub(super) fn connector_row(r: &SqliteRow) -> StoreResult<ConnectorRec> {
         upstreams: json_strings(&get::<String>(r, "upstreams")?)?,
         connect_timeout_ms: get(r, "connect_timeout_ms")?,
         timeout_ms: get(r, "timeout_ms")?,
-        auth: UpstreamAuthRec {
-            kind: get(r, "auth_kind")?,
-            name: get(r, "auth_name")?,
-            secret_enc: get(r, "auth_secret_enc")?,
-        },
+        auth: UpstreamAuth::from_parts(&get::<String>(r, "auth_kind")?, get(r, "auth_name")?, get(r, "auth_secret_enc")?)
+            .ok_or_else(|| corrupt("auth_kind"))?,
         max_body_bytes: get(r, "max_body_bytes")?,
         ca_pem: get(r, "ca_pem")?,
         pii_query: json_strings(&get::<String>(r, "pii_query")?)?,
@@ -152,9 +149,9 @@ pub(super) async fn insert_connector(tx: &mut sqlx::Transaction<'static, sqlx::S
             .bind(to_json_strings(&c.upstreams))
             .bind(c.connect_timeout_ms)
             .bind(c.timeout_ms)
-            .bind(&c.auth.kind)
-            .bind(c.auth.name.as_deref())
-            .bind(c.auth.secret_enc.as_deref())
+            .bind(c.auth.kind())
+            .bind(c.auth.name())
+            .bind(c.auth.secret_enc())
             .bind(c.max_body_bytes)
             .bind(to_json_strings(&c.pii_query))
             .bind(c.ca_pem.as_deref())
@@ -202,7 +199,7 @@ impl GatewayStore for SqliteStore {
             "version": version,
             "ruta_base": c.base_path,
             "origenes": c.upstreams,
-            "autenticacion": c.auth.kind,
+            "autenticacion": c.auth.kind(),
             "max_bytes": c.max_body_bytes,
             "tiempo_ms": c.timeout_ms,
         });
