@@ -583,3 +583,19 @@ pub struct StageOut {
     /// When `habilitar` committed it; absent while staged only.
     pub aplicada: Option<String>,
 }
+
+/// A page of requests.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequestPageOut {
+    pub resultados: Vec<RequestOut>,
+    /// Cursor of the next page (`cursor=`); absent on the last page.
+    pub siguiente: Option<String>,
+}
+
+/// A page of the bandeja.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InboxPageOut {
+    pub resultados: Vec<InboxItem>,
+    /// Cursor of the next page (`cursor=`); absent on the last page.
+    pub siguiente: Option<String>,
+}

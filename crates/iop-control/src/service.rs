@@ -703,8 +703,22 @@ pub async fn request_out(st: &AppState, r: &RequestRec, with_history: bool) -> A
     } else {
         None
     };
+    Ok(request_out_from(r, &grants, historial))
+}
+
+/// Several requests as the API shows them in lists (without history): one more statement in all.
+pub async fn requests_out(st: &AppState, rs: &[RequestRec]) -> ApiResult<Vec<RequestOut>> {
+    let ids: Vec<RequestId> = rs.iter().map(|r| r.id).collect();
+    let grants = st.store.grants_of_requests(&ids).await?;
+    Ok(rs
+        .iter()
+        .map(|r| request_out_from(r, grants.get(&r.id).map(Vec::as_slice).unwrap_or_default(), None))
+        .collect())
+}
+
+fn request_out_from(r: &RequestRec, grants: &[iop_store::GrantRec], historial: Option<Vec<HistoryOut>>) -> RequestOut {
     let c = &r.content;
-    Ok(RequestOut {
+    RequestOut {
         id: r.id.to_string(),
         codigo: r.code.to_string(),
         tipo: c.kind.as_str().to_owned(),
@@ -764,7 +778,7 @@ pub async fn request_out(st: &AppState, r: &RequestRec, with_history: bool) -> A
         version: r.version,
         historial,
         credenciales_emitidas: None,
-    })
+    }
 }
 
 pub fn history_out(h: &HistoryRec) -> HistoryOut {
@@ -785,17 +799,39 @@ pub fn history_out(h: &HistoryRec) -> HistoryOut {
     }
 }
 
-/// The requests waiting for this user, oldest first.
-pub async fn inbox(st: &AppState, user: &UserRec) -> ApiResult<Vec<InboxItem>> {
+/// A page as asked in a query: `limite` 1 to 200 (default 50), `cursor` from an earlier page.
+pub fn page(limite: Option<i64>, cursor: Option<&str>) -> ApiResult<iop_store::Page> {
+    let limit = limite.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::unprocessable("limite_invalido", "limite: de 1 a 200", "limite: 1 to 200").field("limite"));
+    }
+    let after = match cursor.filter(|c| !c.is_empty()) {
+        None => None,
+        Some(c) => Some(iop_store::Cursor::parse(c).ok_or_else(|| {
+            ApiError::unprocessable(
+                "cursor_invalido",
+                "cursor: no es uno devuelto por esta API",
+                "cursor: not one this API returned",
+            )
+            .field("cursor")
+        })?),
+    };
+    Ok(iop_store::Page {
+        limit: limit as u32,
+        after,
+    })
+}
+
+/// The requests waiting for this user, oldest wait first, a page at a time.
+pub async fn inbox(st: &AppState, user: &UserRec, page: &iop_store::Page) -> ApiResult<(Vec<InboxItem>, Option<String>)> {
     let actor = user.actor();
-    let waiting: Vec<State> = State::ALL.iter().copied().filter(|s| !s.is_closed()).collect();
     let now = st.now();
+    let found = st.store.waiting_for(&actor, page).await?;
+    // Who it waits for is the domain's, stored by its last transition (four-eyes included).
+    let mine: Vec<RequestRec> = found.items.into_iter().filter(|r| r.waiting.includes(&actor)).collect();
+    let outs = requests_out(st, &mine).await?;
     let mut out = Vec::new();
-    for r in st.store.requests_in_states(&waiting).await? {
-        // Who it waits for is the domain's, stored by its last transition (four-eyes included).
-        if !r.waiting.includes(&actor) {
-            continue;
-        }
+    for (r, solicitud) in mine.iter().zip(outs) {
         let due = st
             .config
             .deadlines
@@ -807,8 +843,8 @@ pub async fn inbox(st: &AppState, user: &UserRec) -> ApiResult<Vec<InboxItem>> {
             espera_segundos: (now - r.state_since).whole_seconds().max(0),
             vence: due.map(rfc3339),
             vencida: due.is_some_and(|d| now >= d),
-            solicitud: request_out(st, &r, false).await?,
+            solicitud,
         });
     }
-    Ok(out)
+    Ok((out, found.next.map(|c| c.to_string())))
 }

@@ -189,6 +189,16 @@ pub struct Actor {
     pub unit: Option<UnitId>,
 }
 
+impl Actor {
+    /// Whether the actor reviews requests (UPAT, ADAS, the Administrador): they see every
+    /// submitted request, not only their unit's.
+    pub fn reviews(&self) -> bool {
+        [Role::JefeUpat, Role::ResponsableAdas, Role::LiderAdas, Role::Administrador]
+            .iter()
+            .any(|r| self.roles.has(*r))
+    }
+}
+
 /// What the procedure needs to know about a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Facts {
@@ -292,10 +302,7 @@ impl Facts {
         if self.state == State::Borrador {
             return actor.user == self.created_by;
         }
-        let reviewer = [Role::JefeUpat, Role::ResponsableAdas, Role::LiderAdas, Role::Administrador]
-            .iter()
-            .any(|r| actor.roles.has(*r));
-        reviewer || (actor.roles.has(Role::Solicitante) && actor.unit == Some(self.unit))
+        actor.reviews() || (actor.roles.has(Role::Solicitante) && actor.unit == Some(self.unit))
     }
 
     /// Whether the actor may retrieve the accesses (credentials) step 4 issued for this request:

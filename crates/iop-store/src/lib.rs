@@ -75,6 +75,8 @@ pub trait CatalogStore: Send + Sync {
     async fn list_services(&self, entity: Option<EntityId>) -> StoreResult<Vec<ServiceRec>>;
     async fn get_service(&self, id: ServiceId) -> StoreResult<Option<ServiceRec>>;
     async fn grants_of_request(&self, id: RequestId) -> StoreResult<Vec<GrantRec>>;
+    /// The grants of several requests in one statement.
+    async fn grants_of_requests(&self, ids: &[RequestId]) -> StoreResult<std::collections::HashMap<RequestId, Vec<GrantRec>>>;
 }
 
 #[async_trait]
@@ -84,9 +86,11 @@ pub trait RequestStore: Send + Sync {
     async fn get_request(&self, id: RequestId) -> StoreResult<Option<RequestRec>>;
     async fn request_by_code(&self, code: &TrackingCode) -> StoreResult<Option<RequestRec>>;
     /// Requests in any of these states, oldest in their state first.
-    async fn requests_in_states(&self, states: &[State]) -> StoreResult<Vec<RequestRec>>;
+    /// The requests waiting for `actor` (as stored by their last transition), oldest wait first.
+    async fn waiting_for(&self, actor: &Actor, page: &Page) -> StoreResult<PageOf<RequestRec>>;
     /// Requests visible in listings: every non-draft request, plus `drafts_of`'s drafts.
-    async fn list_requests(&self, filter: &RequestFilter) -> StoreResult<Vec<RequestRec>>;
+    /// Requests the filter's viewer may see, newest first; a constant number of statements per page.
+    async fn list_requests(&self, filter: &RequestFilter, page: &Page) -> StoreResult<PageOf<RequestRec>>;
     /// Replaces the editable content of a draft or an observed request (optimistic on `version`).
     async fn update_request_content(
         &self,

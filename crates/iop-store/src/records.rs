@@ -188,12 +188,52 @@ pub struct RequestRec {
     pub version: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestFilter {
     pub state: Option<State>,
     pub unit: Option<UnitId>,
-    /// Include this user's drafts (drafts are private to their author).
-    pub drafts_of: Option<UserId>,
+    /// Who lists: only what `Facts::visible_to` lets them see is returned (their own drafts;
+    /// submitted requests of their unit, or all of them for a reviewer).
+    pub viewer: Actor,
+}
+
+/// A page of a list: at most `limit` items after the cursor `after` (from an earlier page's
+/// `next`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub limit: u32,
+    pub after: Option<Cursor>,
+}
+
+/// Where a page of requests ends: the ordering instant (ms) and the tracking code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    pub ms: i64,
+    pub code: TrackingCode,
+}
+
+impl Cursor {
+    /// The opaque text form: `<ms>~<tracking code>`.
+    pub fn parse(s: &str) -> Option<Self> {
+        let (ms, code) = s.split_once('~')?;
+        Some(Self {
+            ms: ms.parse().ok()?,
+            code: TrackingCode::parse(code).ok()?,
+        })
+    }
+}
+
+impl std::fmt::Display for Cursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}~{}", self.ms, self.code.as_str())
+    }
+}
+
+/// One page of a list and where the next one starts (`None`: this was the last).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageOf<T> {
+    pub items: Vec<T>,
+    pub next: Option<Cursor>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -283,86 +283,75 @@ impl SqliteStore {
     }
 
     async fn load_request(&self, row: &SqliteRow) -> StoreResult<RequestRec> {
-        let rid = id(row, "id", RequestId::parse)?;
-        let services: Vec<String> = sqlx::query_scalar(
-            "SELECT rs.service_id FROM request_services rs JOIN services s ON s.id = rs.service_id WHERE rs.request_id = ? ORDER BY s.codigo, s.version",
+        self.load_rows(std::slice::from_ref(row))
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound("solicitud"))
+    }
+
+    /// A page from `limit + 1` rows: the extra one only says that a next page exists.
+    async fn page_of(
+        &self,
+        mut rows: Vec<SqliteRow>,
+        limit: i64,
+        key: fn(&RequestRec) -> OffsetDateTime,
+    ) -> StoreResult<PageOf<RequestRec>> {
+        let more = rows.len() as i64 > limit;
+        rows.truncate(usize::try_from(limit).unwrap_or(0));
+        let items = self.load_rows(&rows).await?;
+        let next = match (more, items.last()) {
+            (true, Some(last)) => Some(Cursor {
+                ms: ms(key(last)),
+                code: last.code.clone(),
+            }),
+            _ => None,
+        };
+        Ok(PageOf { items, next })
+    }
+
+    /// Requests from their rows with their services and publications: two more statements in
+    /// all, however many rows.
+    async fn load_rows(&self, rows: &[SqliteRow]) -> StoreResult<Vec<RequestRec>> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<String> = rows.iter().map(|r| get::<String>(r, "id")).collect::<StoreResult<_>>()?;
+        let ids = serde_json::to_string(&ids).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let services = sqlx::query(
+            "SELECT rs.request_id, rs.service_id FROM request_services rs JOIN services s ON s.id = rs.service_id WHERE rs.request_id IN (SELECT value FROM json_each(?)) ORDER BY s.codigo, s.version",
         )
-        .bind(rid.to_string())
+        .bind(&ids)
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
-        let services = services
-            .iter()
-            .map(|s| ServiceId::parse(s).map_err(|_| corrupt("service_id")))
-            .collect::<StoreResult<Vec<_>>>()?;
-        let pubs = sqlx::query("SELECT * FROM request_publications WHERE request_id = ? ORDER BY codigo, version")
-            .bind(rid.to_string())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        let publications = pubs
-            .iter()
-            .map(|p| {
-                Ok(PublicationSpec {
-                    code: id(p, "codigo", Code::parse)?,
-                    version: ServiceVersion::new(get(p, "version")?).map_err(|_| corrupt("version"))?,
-                    name: id(p, "nombre", Name::parse)?,
-                    description: opt_text(p, "descripcion")?,
-                })
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
-        let doc_sha: Option<String> = get(row, "doc_sha256")?;
-        let document = match doc_sha {
-            Some(sha) => Some(DocumentRef {
-                kind: id(row, "doc_kind", DocumentKind::parse)?,
-                sha256: sha,
-                filename: get::<Option<String>>(row, "doc_filename")?.unwrap_or_default(),
-                size: get::<Option<i64>>(row, "doc_size")?.unwrap_or(0),
-            }),
-            None => None,
-        };
-        let note = note_of(row)?;
-        let kind = id(row, "tipo", RequestKind::parse)?;
-        let facts = Facts {
-            state: id(row, "state", State::parse)?,
-            kind,
-            unit: id(row, "unit_id", UnitId::parse)?,
-            created_by: id(row, "created_by", UserId::parse)?,
-            assignee: opt_id(row, "assignee", UserId::parse)?,
-            return_state: opt_id(row, "return_state", State::parse)?,
-            note_author: opt_id(row, "note_author", UserId::parse)?,
-            adas_approver: opt_id(row, "adas_approver", UserId::parse)?,
-            upat_approver: opt_id(row, "upat_approver", UserId::parse)?,
-            has_document: document.is_some(),
-        };
-        Ok(RequestRec {
-            id: rid,
-            code: id(row, "tracking_code", TrackingCode::parse)?,
-            facts,
-            content: RequestContent {
-                kind,
-                system: opt_id(row, "system_id", SystemId::parse)?,
-                publisher: opt_id(row, "publisher_id", EntityId::parse)?,
-                justification: id(row, "justificacion", Text::parse)?,
-                services,
-                publications,
-            },
-            document,
-            note,
-            waiting: waiting_of(row)?,
-            state_since: from_ms(get(row, "state_since")?),
-            created_at: from_ms(get(row, "created_at")?),
-            updated_at: from_ms(get(row, "updated_at")?),
-            version: get(row, "version")?,
-        })
-    }
-
-    async fn load_many(&self, rows: Vec<SqliteRow>) -> StoreResult<Vec<RequestRec>> {
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            out.push(self.load_request(r).await?);
+        let pubs =
+            sqlx::query("SELECT * FROM request_publications WHERE request_id IN (SELECT value FROM json_each(?)) ORDER BY codigo, version")
+                .bind(&ids)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend)?;
+        let mut by_request: std::collections::HashMap<String, (Vec<ServiceId>, Vec<PublicationSpec>)> = std::collections::HashMap::new();
+        for r in &services {
+            by_request
+                .entry(get(r, "request_id")?)
+                .or_default()
+                .0
+                .push(id(r, "service_id", ServiceId::parse)?);
         }
-        Ok(out)
+        for p in &pubs {
+            by_request.entry(get(p, "request_id")?).or_default().1.push(PublicationSpec {
+                code: id(p, "codigo", Code::parse)?,
+                version: ServiceVersion::new(get(p, "version")?).map_err(|_| corrupt("version"))?,
+                name: id(p, "nombre", Name::parse)?,
+                description: opt_text(p, "descripcion")?,
+            });
+        }
+        rows.iter()
+            .map(|row| {
+                let (services, publications) = by_request.remove(&get::<String>(row, "id")?).unwrap_or_default();
+                request_from(row, services, publications)
+            })
+            .collect()
     }
 
     async fn write_content(tx: &mut Transaction<'static, Sqlite>, id: RequestId, c: &RequestContent) -> StoreResult<()> {
@@ -830,6 +819,23 @@ impl CatalogStore for SqliteStore {
             .await
     }
 
+    async fn grants_of_requests(&self, ids: &[RequestId]) -> StoreResult<std::collections::HashMap<RequestId, Vec<GrantRec>>> {
+        let mut out: std::collections::HashMap<RequestId, Vec<GrantRec>> = std::collections::HashMap::new();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let ids: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+        let rows = sqlx::query("SELECT * FROM grants WHERE request_id IN (SELECT value FROM json_each(?)) ORDER BY created_at, id")
+            .bind(serde_json::to_string(&ids).map_err(|e| StoreError::Backend(e.to_string()))?)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        for r in &rows {
+            out.entry(id(r, "request_id", RequestId::parse)?).or_default().push(grant_row(r)?);
+        }
+        Ok(out)
+    }
+
     async fn grants_of_request(&self, id: RequestId) -> StoreResult<Vec<GrantRec>> {
         self.many(
             "SELECT * FROM grants WHERE request_id = ? ORDER BY created_at, id",
@@ -866,6 +872,55 @@ pub(crate) fn grant_row(r: &SqliteRow) -> StoreResult<GrantRec> {
 }
 
 /// A JSON array of strings, as stored.
+/// A request from its row, with its services and publications already read.
+fn request_from(row: &SqliteRow, services: Vec<ServiceId>, publications: Vec<PublicationSpec>) -> StoreResult<RequestRec> {
+    let rid = id(row, "id", RequestId::parse)?;
+    let doc_sha: Option<String> = get(row, "doc_sha256")?;
+    let document = match doc_sha {
+        Some(sha) => Some(DocumentRef {
+            kind: id(row, "doc_kind", DocumentKind::parse)?,
+            sha256: sha,
+            filename: get::<Option<String>>(row, "doc_filename")?.unwrap_or_default(),
+            size: get::<Option<i64>>(row, "doc_size")?.unwrap_or(0),
+        }),
+        None => None,
+    };
+    let note = note_of(row)?;
+    let kind = id(row, "tipo", RequestKind::parse)?;
+    let facts = Facts {
+        state: id(row, "state", State::parse)?,
+        kind,
+        unit: id(row, "unit_id", UnitId::parse)?,
+        created_by: id(row, "created_by", UserId::parse)?,
+        assignee: opt_id(row, "assignee", UserId::parse)?,
+        return_state: opt_id(row, "return_state", State::parse)?,
+        note_author: opt_id(row, "note_author", UserId::parse)?,
+        adas_approver: opt_id(row, "adas_approver", UserId::parse)?,
+        upat_approver: opt_id(row, "upat_approver", UserId::parse)?,
+        has_document: document.is_some(),
+    };
+    Ok(RequestRec {
+        id: rid,
+        code: id(row, "tracking_code", TrackingCode::parse)?,
+        facts,
+        content: RequestContent {
+            kind,
+            system: opt_id(row, "system_id", SystemId::parse)?,
+            publisher: opt_id(row, "publisher_id", EntityId::parse)?,
+            justification: id(row, "justificacion", Text::parse)?,
+            services,
+            publications,
+        },
+        document,
+        note,
+        waiting: waiting_of(row)?,
+        state_since: from_ms(get(row, "state_since")?),
+        created_at: from_ms(get(row, "created_at")?),
+        updated_at: from_ms(get(row, "updated_at")?),
+        version: get(row, "version")?,
+    })
+}
+
 /// Stores who the request waits for (computed by the domain) in the caller's transaction.
 async fn write_waiting(tx: &mut Transaction<'static, Sqlite>, request: RequestId, w: &Waiting) -> StoreResult<()> {
     let excluded: Vec<String> = w.excluded.iter().map(|u| u.to_string()).collect();
@@ -995,32 +1050,55 @@ impl RequestStore for SqliteStore {
         }
     }
 
-    async fn requests_in_states(&self, states: &[State]) -> StoreResult<Vec<RequestRec>> {
-        if states.is_empty() {
-            return Ok(Vec::new());
-        }
-        let marks = vec!["?"; states.len()].join(", ");
-        let sql = format!("SELECT * FROM requests WHERE state IN ({marks}) ORDER BY state_since, tracking_code");
-        // Only placeholders are interpolated; the values are bound.
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for s in states {
-            q = q.bind(s.as_str());
-        }
-        let rows = q.fetch_all(&self.pool).await.map_err(backend)?;
-        self.load_many(rows).await
-    }
-
-    async fn list_requests(&self, f: &RequestFilter) -> StoreResult<Vec<RequestRec>> {
+    async fn waiting_for(&self, actor: &Actor, page: &Page) -> StoreResult<PageOf<RequestRec>> {
+        // `Waiting::includes` as a query over the stored holders; the caller still asks the
+        // domain about each row.
+        let roles: Vec<&str> = actor.roles.iter().map(|r| r.as_str()).collect();
+        let limit = i64::from(page.limit.clamp(1, 500));
         let rows = sqlx::query(
-            "SELECT * FROM requests WHERE (state <> 'borrador' OR created_by = ?1) AND (?2 IS NULL OR state = ?2) AND (?3 IS NULL OR unit_id = ?3) ORDER BY created_at DESC, tracking_code DESC",
+            "SELECT * FROM requests WHERE wait_role IN (SELECT value FROM json_each(?1)) \
+             AND (wait_user IS NULL OR wait_user = ?2) AND (wait_unit IS NULL OR wait_unit = ?3) \
+             AND NOT EXISTS (SELECT 1 FROM json_each(requests.wait_excluded) x WHERE x.value = ?2) \
+             AND (?4 IS NULL OR state_since > ?4 OR (state_since = ?4 AND tracking_code > ?5)) \
+             ORDER BY state_since, tracking_code LIMIT ?6",
         )
-        .bind(f.drafts_of.map(|u| u.to_string()))
-        .bind(f.state.map(|s| s.as_str()))
-        .bind(f.unit.map(|u| u.to_string()))
+        .bind(serde_json::to_string(&roles).map_err(|e| StoreError::Backend(e.to_string()))?)
+        .bind(actor.user.to_string())
+        .bind(actor.unit.map(|u| u.to_string()))
+        .bind(page.after.as_ref().map(|c| c.ms))
+        .bind(page.after.as_ref().map(|c| c.code.as_str().to_owned()))
+        .bind(limit + 1)
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
-        self.load_many(rows).await
+        self.page_of(rows, limit, |r| r.state_since).await
+    }
+
+    async fn list_requests(&self, f: &RequestFilter, page: &Page) -> StoreResult<PageOf<RequestRec>> {
+        // `Facts::visible_to` as a query: one's own drafts; submitted requests of one's unit (a
+        // Solicitante) or all of them (a reviewer).
+        let v = &f.viewer;
+        let limit = i64::from(page.limit.clamp(1, 500));
+        let rows = sqlx::query(
+            "SELECT * FROM requests WHERE ((state = 'borrador' AND created_by = ?1) \
+               OR (state <> 'borrador' AND (?2 OR (?3 AND unit_id = ?4)))) \
+             AND (?5 IS NULL OR state = ?5) AND (?6 IS NULL OR unit_id = ?6) \
+             AND (?7 IS NULL OR created_at < ?7 OR (created_at = ?7 AND tracking_code < ?8)) \
+             ORDER BY created_at DESC, tracking_code DESC LIMIT ?9",
+        )
+        .bind(v.user.to_string())
+        .bind(v.reviews())
+        .bind(v.roles.has(Role::Solicitante))
+        .bind(v.unit.map(|u| u.to_string()))
+        .bind(f.state.map(|s| s.as_str()))
+        .bind(f.unit.map(|u| u.to_string()))
+        .bind(page.after.as_ref().map(|c| c.ms))
+        .bind(page.after.as_ref().map(|c| c.code.as_str().to_owned()))
+        .bind(limit + 1)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        self.page_of(rows, limit, |r| r.created_at).await
     }
 
     async fn update_request_content(
@@ -1365,5 +1443,167 @@ mod migration_tests {
             want.excluded.sort_by_key(|u| u.to_string());
             assert_eq!(got, want, "{}", get::<String>(&row, "state").unwrap_or_default());
         }
+    }
+}
+
+#[cfg(test)]
+mod list_tests {
+    use super::*;
+    use std::sync::{Mutex, OnceLock};
+    use std::thread::ThreadId;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    /// Every statement sqlx runs in this test binary (it logs each under the `sqlx::query` target,
+    /// from the connection's worker thread), with the thread that ran it.
+    static STATEMENTS: OnceLock<Mutex<Vec<(ThreadId, String)>>> = OnceLock::new();
+
+    struct Record;
+
+    struct Fields(String);
+    impl tracing::field::Visit for Fields {
+        fn record_debug(&mut self, f: &tracing::field::Field, v: &dyn std::fmt::Debug) {
+            self.0.push_str(&format!(" {}={v:?}", f.name()));
+        }
+    }
+
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Record {
+        fn on_event(&self, e: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+            if e.metadata().target() == "sqlx::query" {
+                let mut t = Fields(String::new());
+                e.record(&mut t);
+                if let Some(m) = STATEMENTS.get()
+                    && let Ok(mut v) = m.lock()
+                {
+                    v.push((std::thread::current().id(), t.0));
+                }
+            }
+        }
+    }
+
+    fn recorded() -> Vec<(ThreadId, String)> {
+        STATEMENTS.get_or_init(|| {
+            let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry().with(Record));
+            tracing::callsite::rebuild_interest_cache();
+            Mutex::new(Vec::new())
+        });
+        STATEMENTS.get().and_then(|m| m.lock().ok().map(|v| v.clone())).unwrap_or_default()
+    }
+
+    /// The worker thread of this store's one connection: found by a statement only it runs.
+    async fn worker(store: &SqliteStore) -> ThreadId {
+        recorded();
+        let marker = format!("marca-{}", RequestId::generate());
+        sqlx::query(sqlx::AssertSqlSafe(format!("SELECT '{marker}'")))
+            .fetch_one(&store.pool)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        recorded()
+            .into_iter()
+            .find(|(_, s)| s.contains(&marker))
+            .map(|(t, _)| t)
+            .unwrap_or_else(|| panic!("statements are not being recorded"))
+    }
+
+    fn count(thread: ThreadId) -> usize {
+        recorded().iter().filter(|(t, _)| *t == thread).count()
+    }
+
+    async fn store_with(n: u32) -> (SqliteStore, Actor) {
+        let store = SqliteStore::in_memory().await.unwrap_or_else(|e| panic!("{e}"));
+        store.migrate().await.unwrap_or_else(|e| panic!("{e}"));
+        let now = OffsetDateTime::now_utc();
+        let by = AuditBy::system("prueba");
+        let unit = UnitRec {
+            id: UnitId::generate(),
+            sigla: Sigla::parse("UGE").unwrap_or_else(|e| panic!("{e}")),
+            nombre: Name::parse("Unidad").unwrap_or_else(|e| panic!("{e}")),
+            agency: false,
+            created_at: now,
+        };
+        store.create_unit(&unit, &by).await.unwrap_or_else(|e| panic!("{e}"));
+        let user = UserRec {
+            id: UserId::generate(),
+            login: Login::parse("sol").unwrap_or_else(|e| panic!("{e}")),
+            nombre: Name::parse("Sol").unwrap_or_else(|e| panic!("{e}")),
+            unit: Some(unit.id),
+            roles: RoleSet::of(&[Role::Solicitante]),
+            active: true,
+            password_hash: "x".into(),
+            created_at: now,
+        };
+        store.create_user(&user, &by).await.unwrap_or_else(|e| panic!("{e}"));
+        for _ in 0..n {
+            let content = RequestContent {
+                kind: RequestKind::Publicacion,
+                system: None,
+                publisher: None,
+                justification: Text::parse("x").unwrap_or_else(|e| panic!("{e}")),
+                services: vec![],
+                publications: vec![],
+            };
+            let r = NewRequest {
+                id: RequestId::generate(),
+                unit: unit.id,
+                created_by: user.id,
+                content,
+            };
+            store.create_request(r, now, &by).await.unwrap_or_else(|e| panic!("{e}"));
+        }
+        (store, user.actor())
+    }
+
+    /// Statements for the first page of the bandeja and of the request list (with their grants).
+    async fn statements(n: u32) -> (usize, usize) {
+        let (store, actor) = store_with(n).await;
+        let thread = worker(&store).await;
+        let page = Page { limit: 50, after: None };
+        let start = count(thread);
+        let waiting = store.waiting_for(&actor, &page).await.unwrap_or_else(|e| panic!("{e}"));
+        let ids: Vec<RequestId> = waiting.items.iter().map(|r| r.id).collect();
+        store.grants_of_requests(&ids).await.unwrap_or_else(|e| panic!("{e}"));
+        let middle = count(thread);
+        let filter = RequestFilter {
+            state: None,
+            unit: None,
+            viewer: actor,
+        };
+        let listed = store.list_requests(&filter, &page).await.unwrap_or_else(|e| panic!("{e}"));
+        let ids: Vec<RequestId> = listed.items.iter().map(|r| r.id).collect();
+        store.grants_of_requests(&ids).await.unwrap_or_else(|e| panic!("{e}"));
+        let end = count(thread);
+        assert_eq!((waiting.items.len(), listed.items.len()), (n.min(50) as usize, n.min(50) as usize));
+        (middle - start, end - middle)
+    }
+
+    #[tokio::test]
+    async fn the_bandeja_and_the_request_list_cost_the_same_for_1_and_1000_requests() {
+        let (inbox_1, list_1) = statements(1).await;
+        let (inbox_1000, list_1000) = statements(1000).await;
+        assert!(inbox_1 > 0 && list_1 > 0, "statements are counted");
+        assert_eq!((inbox_1000, list_1000), (inbox_1, list_1));
+    }
+
+    #[tokio::test]
+    async fn pages_follow_each_other_without_gaps_or_repeats() {
+        let (store, actor) = store_with(7).await;
+        let all = store
+            .waiting_for(&actor, &Page { limit: 50, after: None })
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut seen = Vec::new();
+        let mut after = None;
+        loop {
+            let p = store
+                .waiting_for(&actor, &Page { limit: 3, after })
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            seen.extend(p.items.iter().map(|r| r.id));
+            match p.next {
+                Some(c) => after = Some(c),
+                None => break,
+            }
+        }
+        assert_eq!(seen, all.items.iter().map(|r| r.id).collect::<Vec<_>>());
+        assert_eq!(seen.len(), 7);
     }
 }

@@ -21,17 +21,17 @@ pub struct ListQuery {
     pub estado: Option<String>,
     /// Only requests of this unit.
     pub unidad_id: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    pub limite: Option<i64>,
+    /// From the previous page's `siguiente`.
+    pub cursor: Option<String>,
 }
 
-/// Requests visible to the caller: a Solicitante sees its unit's (and its own drafts); reviewers and
-/// the Administrador see all but others' drafts.
+/// Requests visible to the caller, newest first, a page at a time: a Solicitante sees its unit's
+/// (and its own drafts); reviewers and the Administrador see all but others' drafts.
 #[utoipa::path(get, path = "/api/v1/solicitudes", tag = "solicitudes", security(("token" = [])), params(ListQuery),
-    responses((status = 200, body = Vec<RequestOut>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn list_requests(
-    State(st): State<AppState>,
-    Auth(u): Auth,
-    ApiQuery(q): ApiQuery<ListQuery>,
-) -> ApiResult<Json<Vec<RequestOut>>> {
+    responses((status = 200, body = RequestPageOut), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list_requests(State(st): State<AppState>, Auth(u): Auth, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<RequestPageOut>> {
     let filter = RequestFilter {
         state: q
             .estado
@@ -43,16 +43,17 @@ pub async fn list_requests(
             .as_deref()
             .map(|s| UnitId::parse(s).map_err(|i| ApiError::invalid("unidad_id", i)))
             .transpose()?,
-        drafts_of: Some(u.id),
+        viewer: u.actor(),
     };
+    let page = service::page(q.limite, q.cursor.as_deref())?;
     let actor = u.actor();
-    let mut out = Vec::new();
-    for r in st.store.list_requests(&filter).await? {
-        if r.facts.visible_to(&actor) {
-            out.push(service::request_out(&st, &r, false).await?);
-        }
-    }
-    Ok(Json(out))
+    let found = st.store.list_requests(&filter, &page).await?;
+    // The store filtered by visibility; the domain still has the last word on each row.
+    let visible: Vec<_> = found.items.into_iter().filter(|r| r.facts.visible_to(&actor)).collect();
+    Ok(Json(RequestPageOut {
+        resultados: service::requests_out(&st, &visible).await?,
+        siguiente: found.next.map(|c| c.to_string()),
+    }))
 }
 
 /// Creates a draft request (Solicitante). It gets its tracking code now; attach the supporting
@@ -244,10 +245,23 @@ pub async fn history(State(st): State<AppState>, Auth(u): Auth, Path(id): Path<S
     Ok(Json(st.store.history(rec.id).await?.iter().map(service::history_out).collect()))
 }
 
-/// The caller's inbox (bandeja): requests waiting for them under any of their roles, oldest first,
-/// with how long each has waited and whether it is overdue.
-#[utoipa::path(get, path = "/api/v1/bandeja", tag = "solicitudes", security(("token" = [])),
-    responses((status = 200, body = Vec<InboxItem>), (status = 401, body = ErrorBody)))]
-pub async fn inbox(State(st): State<AppState>, Auth(u): Auth) -> ApiResult<Json<Vec<InboxItem>>> {
-    Ok(Json(service::inbox(&st, &u).await?))
+/// A page of the bandeja.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct InboxQuery {
+    /// Page size, 1 to 200 (default 50).
+    pub limite: Option<i64>,
+    /// From the previous page's `siguiente`.
+    pub cursor: Option<String>,
+}
+
+/// The caller's inbox (bandeja): requests waiting for them under any of their roles, oldest wait
+/// first, a page at a time, with how long each has waited and whether it is overdue.
+#[utoipa::path(get, path = "/api/v1/bandeja", tag = "solicitudes", security(("token" = [])), params(InboxQuery),
+    responses((status = 200, body = InboxPageOut), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn inbox(State(st): State<AppState>, Auth(u): Auth, ApiQuery(q): ApiQuery<InboxQuery>) -> ApiResult<Json<InboxPageOut>> {
+    let page = service::page(q.limite, q.cursor.as_deref())?;
+    let (resultados, siguiente) = service::inbox(&st, &u, &page).await?;
+    Ok(Json(InboxPageOut { resultados, siguiente }))
 }

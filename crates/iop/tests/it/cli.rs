@@ -223,7 +223,10 @@ async fn serve_demo_answers_health_ready_and_openapi_then_stops_on_sigterm() {
             .json()
             .await
             .unwrap_or_default();
-        assert!(inbox.as_array().map(Vec::len).unwrap_or(0) >= min, "{user}'s inbox: {inbox}");
+        assert!(
+            inbox["resultados"].as_array().map(Vec::len).unwrap_or(0) >= min,
+            "{user}'s inbox: {inbox}"
+        );
     }
 
     let (ok, rest) = s.terminate();

@@ -52,7 +52,7 @@ async fn the_whole_pr05_path() {
     app.get(&format!("/api/v1/solicitudes/{id}"), w.t("jefe"))
         .await
         .expect(403, "borrador_ajeno");
-    let listed = app.get("/api/v1/solicitudes", w.t("jefe")).await.ok();
+    let listed = app.get("/api/v1/solicitudes", w.t("jefe")).await.ok()["resultados"].clone();
     assert!(!listed.to_string().contains(&id), "drafts are not listed to others");
     let r = app.act(&id, w.t("sol"), act("presentar")).await.ok();
     assert_eq!(
@@ -61,7 +61,7 @@ async fn the_whole_pr05_path() {
     );
 
     // The Jefe de UPAT's inbox has it; the document downloads as the same bytes.
-    let inbox = app.get("/api/v1/bandeja", w.t("jefe")).await.ok();
+    let inbox = app.get("/api/v1/bandeja", w.t("jefe")).await.ok()["resultados"].clone();
     assert!(
         inbox
             .as_array()
@@ -91,8 +91,8 @@ async fn the_whole_pr05_path() {
     assert_eq!(r["lider_id"], w.id("lider"));
     assert_eq!(r["espera_a"], format!("lider_adas:{}", w.id("lider")));
     // Only the assigned leader sees it in their inbox.
-    let l1 = app.get("/api/v1/bandeja", w.t("lider")).await.ok();
-    let l2 = app.get("/api/v1/bandeja", w.t("lider2")).await.ok();
+    let l1 = app.get("/api/v1/bandeja", w.t("lider")).await.ok()["resultados"].clone();
+    let l2 = app.get("/api/v1/bandeja", w.t("lider2")).await.ok()["resultados"].clone();
     assert_eq!(l1.as_array().map(Vec::len), Some(1));
     assert_eq!(l2.as_array().map(Vec::len), Some(0));
 
@@ -118,7 +118,7 @@ async fn the_whole_pr05_path() {
     // Steps 6–8.
     app.act(&id, w.t("resp"), act("aprobar_nota_adas")).await.ok();
     app.act(&id, w.t("jefe"), act("aprobar_nota_upat")).await.ok();
-    let inbox = app.get("/api/v1/bandeja", w.t("colega")).await.ok();
+    let inbox = app.get("/api/v1/bandeja", w.t("colega")).await.ok()["resultados"].clone();
     assert!(
         inbox
             .as_array()
@@ -178,7 +178,7 @@ async fn observations_return_to_the_right_holder_and_come_back() {
         (r["estado"].as_str(), r["espera_a"].as_str()),
         (Some("observada"), Some(format!("unidad:{}", w.unit).as_str()))
     );
-    let inbox = app.get("/api/v1/bandeja", w.t("sol")).await.ok();
+    let inbox = app.get("/api/v1/bandeja", w.t("sol")).await.ok()["resultados"].clone();
     assert!(
         inbox
             .as_array()
@@ -665,7 +665,7 @@ async fn the_bandeja_leaves_out_whom_four_eyes_excludes() {
         let w = &w;
         let id = id.clone();
         async move {
-            let inbox = app.get("/api/v1/bandeja", w.t(who)).await.ok();
+            let inbox = app.get("/api/v1/bandeja", w.t(who)).await.ok()["resultados"].clone();
             inbox
                 .as_array()
                 .is_some_and(|a| a.iter().any(|i| i["solicitud"]["id"] == id.as_str()))
@@ -824,7 +824,7 @@ async fn inbox_orders_by_waiting_time_and_marks_overdue_in_working_days() {
     let first = request_in(&app, &w, "presentada").await;
     app.clock.advance(time::Duration::hours(1));
     let second = request_in(&app, &w, "presentada").await;
-    let inbox = app.get("/api/v1/bandeja", w.t("jefe")).await.ok();
+    let inbox = app.get("/api/v1/bandeja", w.t("jefe")).await.ok()["resultados"].clone();
     let ids: Vec<&str> = inbox
         .as_array()
         .map(|a| a.iter().filter_map(|i| i["solicitud"]["id"].as_str()).collect())
@@ -835,7 +835,7 @@ async fn inbox_orders_by_waiting_time_and_marks_overdue_in_working_days() {
     // Presented Tuesday 10:00 La Paz, deadline 2 working days: due Thursday 10:00.
     assert_eq!(inbox[0]["vence"], "2026-11-26T14:00:00Z");
     app.clock.advance(time::Duration::hours(47));
-    let inbox = app.get("/api/v1/bandeja", w.t("jefe")).await.ok();
+    let inbox = app.get("/api/v1/bandeja", w.t("jefe")).await.ok()["resultados"].clone();
     assert_eq!(
         (inbox[0]["vencida"].as_bool(), inbox[1]["vencida"].as_bool()),
         (Some(true), Some(false))
@@ -843,7 +843,10 @@ async fn inbox_orders_by_waiting_time_and_marks_overdue_in_working_days() {
     // Nobody else waits for them.
     for who in ["resp", "lider", "otro"] {
         assert_eq!(
-            app.get("/api/v1/bandeja", w.t(who)).await.ok().as_array().map(Vec::len),
+            app.get("/api/v1/bandeja", w.t(who)).await.ok()["resultados"]
+                .clone()
+                .as_array()
+                .map(Vec::len),
             Some(0),
             "{who}"
         );
@@ -1133,4 +1136,56 @@ async fn accesses_reach_the_requesting_unit_once_and_nobody_else() {
     let got = app.post(&url, w.t("sol"), json!({})).await.ok();
     let new_key = got["credenciales"][0]["clave"].as_str().unwrap_or_default().to_owned();
     assert!(new_key.starts_with("iop_k_") && !r.to_string().contains(&new_key), "{got}");
+}
+
+/// The bandeja and the request list come a page at a time (`limite`, `cursor` → `siguiente`):
+/// walking the pages gives every item once, in the same order as one big page.
+#[tokio::test]
+async fn lists_come_in_pages_that_follow_each_other() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    for _ in 0..5 {
+        request_in(&app, &w, "presentada").await;
+    }
+    for (path, who) in [
+        ("/api/v1/bandeja", "jefe"),
+        ("/api/v1/solicitudes", "jefe"),
+        ("/api/v1/solicitudes", "sol"),
+    ] {
+        let all = app.get(&format!("{path}?limite=200"), w.t(who)).await.ok();
+        let ids = |page: &Value| -> Vec<String> {
+            page["resultados"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|i| i["solicitud"]["id"].as_str().or(i["id"].as_str()).unwrap_or_default().to_owned())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let want = ids(&all);
+        assert!(want.len() >= 5 && all["siguiente"].is_null(), "{path} as {who}: {all}");
+        let mut got = Vec::new();
+        let mut url = format!("{path}?limite=2");
+        loop {
+            let page = app.get(&url, w.t(who)).await.ok();
+            let some = ids(&page);
+            assert!(some.len() <= 2);
+            got.extend(some);
+            match page["siguiente"].as_str() {
+                Some(c) => url = format!("{path}?limite=2&cursor={c}"),
+                None => break,
+            }
+        }
+        assert_eq!(got, want, "{path} as {who}");
+    }
+    app.get("/api/v1/bandeja?limite=0", w.t("jefe"))
+        .await
+        .expect(422, "limite_invalido");
+    app.get("/api/v1/solicitudes?limite=201", w.t("jefe"))
+        .await
+        .expect(422, "limite_invalido");
+    app.get("/api/v1/bandeja?cursor=nada", w.t("jefe"))
+        .await
+        .expect(422, "cursor_invalido");
 }
