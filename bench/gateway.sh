@@ -16,6 +16,8 @@
 # The scale part loads 10,000 services and 100,000 consumers and measures iop again, the time
 # from a revocation to the gateway's refusal, and resident memory.
 set -euo pipefail
+# The script's own IOP_* settings are not iop's: iop reads every IOP_* variable as a file key.
+export -n IOP_BASELINE IOP_EXTRA 2>/dev/null || true
 cd "$(dirname "$0")/.."
 DUR=${DUR:-10}
 ROUNDS=${ROUNDS:-5}

@@ -12,6 +12,8 @@
 # store is off (importar_llamadas_ms far away) so that only the call path is counted; its cost is in
 # bench/gateway.sh's figures.
 set -euo pipefail
+# The script's own IOP_* settings are not iop's: iop reads every IOP_* variable as a file key.
+export -n IOP_BASELINE IOP_EXTRA 2>/dev/null || true
 cd "$(dirname "$0")/.."
 N=${N:-2000}
 command -v valgrind >/dev/null || { apt-get update -q && apt-get install -y -q valgrind; }

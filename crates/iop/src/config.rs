@@ -1,6 +1,6 @@
 //! Settings. Each one comes from, in order of precedence: the command-line flag, then the `IOP_*`
-//! environment variable, then the TOML file given with `--config` (or `IOP_CONFIG`), then the
-//! built-in default.
+//! environment variable (every file key has one: see [`load`]), then the TOML file given with
+//! `--config` (or `IOP_CONFIG`), then the built-in default.
 
 use iop_control::ControlConfig;
 use iop_domain::{Deadline, State, WorkCalendar};
@@ -110,12 +110,131 @@ pub const DEFAULT_DATA_DIR: &str = "./iop-data";
 pub struct ConfigError(pub String);
 
 pub fn load_file(path: Option<&Path>) -> Result<FileConfig, ConfigError> {
-    let Some(path) = path else {
-        return Ok(FileConfig::default());
+    load(path, std::iter::empty())
+}
+
+/// What an `IOP_*` variable holds for a file key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    Int,
+    Bool,
+    /// Comma-separated values.
+    List,
+    /// A table of texts: `IOP_<KEY>__<NAME>`.
+    Table,
+}
+
+/// Every file key and how its `IOP_*` variable is read (a test holds this equal to `FileConfig`).
+const ENV_KEYS: &[(&str, Kind)] = &[
+    ("control_addr", Kind::Text),
+    ("gateway_addr", Kind::Text),
+    ("data_dir", Kind::Text),
+    ("log", Kind::Text),
+    ("token_ttl_minutes", Kind::Int),
+    ("accesos_dias_habiles", Kind::Int),
+    ("max_upload_mib", Kind::Int),
+    ("plazos", Kind::Table),
+    ("feriados", Kind::List),
+    ("login_max_fallos_cuenta", Kind::Int),
+    ("login_max_fallos_ip", Kind::Int),
+    ("login_ventana_segundos", Kind::Int),
+    ("clave_maestra", Kind::Text),
+    ("registro_llamadas", Kind::Text),
+    ("nodo", Kind::Text),
+    ("importar_llamadas_ms", Kind::Int),
+    ("rechazos_registrados_por_minuto", Kind::Int),
+    ("rechazos_permitidos_por_minuto", Kind::Int),
+    ("pasarela_tls_certificado", Kind::Text),
+    ("pasarela_tls_clave", Kind::Text),
+    ("clave_auditoria", Kind::Text),
+    ("testigo_auditoria", Kind::Text),
+    ("puntos_de_control_s", Kind::Int),
+    ("puntos_de_control_registros", Kind::Int),
+    ("retencion_dias", Kind::Int),
+    ("archivo_auditoria", Kind::Text),
+    ("cadena_llamadas", Kind::Bool),
+    ("metricas_token", Kind::Text),
+    ("parametros_credencial", Kind::List),
+    ("cabeceras_ocultas_respuesta", Kind::List),
+];
+
+/// `IOP_*` variables that are options of the command line, not file keys.
+const CLI_ONLY: &[&str] = &["IOP_CONFIG", "IOP_DEMO"];
+
+/// The TOML file (if any) with every `IOP_<KEY>` variable of `env` laid over it: the variable
+/// wins over the file. Nested keys use `__` (`IOP_PLAZOS__PRESENTADA=8h`); lists are
+/// comma-separated (`IOP_FERIADOS=2026-12-25,2027-01-01`). An unknown `IOP_*` variable or a value
+/// of the wrong kind is an error naming the variable.
+pub fn load(path: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<FileConfig, ConfigError> {
+    let mut table = match path {
+        None => toml::Table::new(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| ConfigError(format!("no se pudo leer el archivo de configuración {}: {e}", path.display())))?;
+            toml::from_str::<toml::Table>(&text)
+                .map_err(|e| ConfigError(format!("archivo de configuración {} no válido: {e}", path.display())))?
+        }
     };
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ConfigError(format!("no se pudo leer el archivo de configuración {}: {e}", path.display())))?;
-    toml::from_str(&text).map_err(|e| ConfigError(format!("archivo de configuración {} no válido: {e}", path.display())))
+    for (name, value) in env {
+        let Some(rest) = name.strip_prefix("IOP_") else { continue };
+        if CLI_ONLY.contains(&name.as_str()) {
+            continue;
+        }
+        let lower = rest.to_ascii_lowercase();
+        let (key, sub) = match lower.split_once("__") {
+            Some((k, s)) => (k.to_owned(), Some(s.to_owned())),
+            None => (lower.clone(), None),
+        };
+        let Some((_, kind)) = ENV_KEYS.iter().find(|(k, _)| *k == key) else {
+            return Err(ConfigError(format!(
+                "{name}: no es una opción de iop (las variables IOP_* corresponden a las claves del archivo de configuración)"
+            )));
+        };
+        let bad = |what: &str| ConfigError(format!("{name}: «{value}» no es {what}"));
+        let v = match (kind, &sub) {
+            (Kind::Table, Some(_)) | (Kind::Text, None) => toml::Value::String(value.clone()),
+            (Kind::Int, None) => toml::Value::Integer(value.trim().parse().map_err(|_| bad("un número entero"))?),
+            (Kind::Bool, None) => toml::Value::Boolean(match value.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" | "si" | "sí" => true,
+                "false" | "0" | "no" => false,
+                _ => return Err(bad("verdadero o falso (true/false)")),
+            }),
+            (Kind::List, None) => toml::Value::Array(
+                value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|x| !x.is_empty())
+                    .map(|x| toml::Value::String(x.to_owned()))
+                    .collect(),
+            ),
+            (Kind::Table, None) => {
+                return Err(ConfigError(format!(
+                    "{name}: indique la clave anidada con «__», por ejemplo IOP_{}__PRESENTADA",
+                    key.to_ascii_uppercase()
+                )));
+            }
+            (_, Some(_)) => return Err(ConfigError(format!("{name}: la clave «{key}» no tiene claves anidadas"))),
+        };
+        match sub {
+            None => {
+                table.insert(key, v);
+            }
+            Some(sub) => {
+                let entry = table.entry(key).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                if let toml::Value::Table(t) = entry {
+                    t.insert(sub, v);
+                }
+            }
+        }
+    }
+    let from = match path {
+        Some(p) => format!("archivo de configuración {} (con las variables IOP_*)", p.display()),
+        None => "variables IOP_*".to_owned(),
+    };
+    toml::Value::Table(table)
+        .try_into()
+        .map_err(|e: toml::de::Error| ConfigError(format!("{from} no válido: {e}")))
 }
 
 fn addr(name: &str, v: &str) -> Result<SocketAddr, ConfigError> {
@@ -282,6 +401,56 @@ mod tests {
         assert_eq!(s.gateway_addr.port(), 9000);
         assert_eq!(s.data_dir, PathBuf::from(DEFAULT_DATA_DIR));
         assert_eq!(s.control.deadlines.get(&State::Presentada), Some(&Deadline::Hours(8)));
+    }
+
+    #[test]
+    fn every_file_key_can_come_from_the_environment() {
+        // serde names every field of FileConfig when it refuses an unknown one.
+        let e = toml::from_str::<FileConfig>("clave_que_no_existe = 1")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        let fields: std::collections::BTreeSet<String> = e.split('`').skip(3).step_by(2).map(str::to_owned).collect();
+        let env: std::collections::BTreeSet<String> = ENV_KEYS.iter().map(|(k, _)| (*k).to_owned()).collect();
+        assert!(fields.len() > 20, "{e}");
+        assert_eq!(fields, env, "{e}");
+    }
+
+    #[test]
+    fn variables_override_the_file_with_nesting_and_lists() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let file = dir.path().join("iop.toml");
+        std::fs::write(&file, "nodo = \"n9\"\ntoken_ttl_minutes = 60\nplazos = { presentada = \"2d\" }\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let env = [
+            ("IOP_TOKEN_TTL_MINUTES", "30"),
+            ("IOP_PLAZOS__HABILITADA", "24h"),
+            ("IOP_FERIADOS", "2026-12-25, 2027-01-01"),
+            ("IOP_CADENA_LLAMADAS", "false"),
+            ("IOP_NODO", "7"),
+            ("IOP_CONFIG", "ignorada"),
+            ("OTRA", "x"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()));
+        let f = load(Some(&file), env).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(f.token_ttl_minutes, Some(30));
+        assert_eq!(f.nodo.as_deref(), Some("7"));
+        assert_eq!(f.plazos.get("presentada").map(String::as_str), Some("2d"));
+        assert_eq!(f.plazos.get("habilitada").map(String::as_str), Some("24h"));
+        assert_eq!(f.feriados, vec!["2026-12-25", "2027-01-01"]);
+        assert_eq!(f.cadena_llamadas, Some(false));
+        let s = resolve(&Overrides::default(), f).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.control.token_ttl, Duration::from_secs(30 * 60));
+        for (k, v, says) in [
+            ("IOP_TOKEN_TTL_MINUTES", "treinta", "IOP_TOKEN_TTL_MINUTES"),
+            ("IOP_PUERTO", "1", "IOP_PUERTO"),
+            ("IOP_PLAZOS", "2d", "IOP_PLAZOS__PRESENTADA"),
+            ("IOP_CADENA_LLAMADAS", "quizá", "IOP_CADENA_LLAMADAS"),
+            ("IOP_NODO__X", "1", "IOP_NODO__X"),
+        ] {
+            let e = load(None, [(k.to_owned(), v.to_owned())]).err().map(|e| e.0).unwrap_or_default();
+            assert!(e.contains(says), "{k}={v}: {e}");
+        }
     }
 
     #[test]

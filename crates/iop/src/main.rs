@@ -162,7 +162,7 @@ async fn run(cli: Cli) -> ExitCode {
         println!("iop {}", env!("CARGO_PKG_VERSION"));
         return ExitCode::SUCCESS;
     }
-    let file = match config::load_file(cli.config.as_deref()) {
+    let file = match config::load(cli.config.as_deref(), std::env::vars()) {
         Ok(f) => f,
         Err(e) => return fail(e),
     };

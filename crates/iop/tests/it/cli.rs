@@ -246,8 +246,30 @@ async fn first_start_creates_one_admin_and_cli_manages_users() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let d = dir.path().to_str().unwrap_or(".");
 
-    // migrate on an empty dir creates the store.
-    let out = iop(&["migrate", "--data-dir", d]).output().unwrap_or_else(|e| panic!("{e}"));
+    // Every file key has its IOP_* variable: a bad one stops the binary and is named; nothing is
+    // created.
+    let out = iop(&["migrate", "--data-dir", d])
+        .env("IOP_LOGIN_VENTANA_SEGUNDOS", "mucho")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("IOP_LOGIN_VENTANA_SEGUNDOS"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = iop(&["migrate", "--data-dir", d])
+        .env("IOP_PUERTO", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("IOP_PUERTO"));
+    assert!(!dir.path().join("iop.sqlite3").exists());
+
+    // migrate on an empty dir creates the store (a good variable is taken).
+    let out = iop(&["migrate", "--data-dir", d])
+        .env("IOP_LOGIN_VENTANA_SEGUNDOS", "600")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("esquema v{}", iop_store::sqlite::SCHEMA_VERSION)));
 
