@@ -27,14 +27,14 @@ fn now_ms() -> i64 {
 }
 
 fn instant(name: &str, s: &str, end: bool) -> Result<i64, String> {
-    iop_control::audit::parse_instant(s, end).ok_or_else(|| format!("--{name}: «{s}» no es una fecha AAAA-MM-DD ni RFC 3339"))
+    iop_app::audit::parse_instant(s, end).ok_or_else(|| format!("--{name}: «{s}» no es una fecha AAAA-MM-DD ni RFC 3339"))
 }
 
 /// The key the platform verifies with: the given public key, or the one of the signing key.
 fn key_for(settings: &Settings, public: Option<&Path>) -> Result<PublicKey, String> {
     match public {
         Some(p) => read_public_key(p),
-        None if settings.audit_key_file.exists() => Ok(iop_control::audit::load_or_create_key(&settings.audit_key_file)?.public()),
+        None if settings.audit_key_file.exists() => Ok(iop_app::audit::load_or_create_key(&settings.audit_key_file)?.public()),
         None => Err(format!(
             "no hay clave de auditoría en {}; indique --clave-publica",
             settings.audit_key_file.display()
@@ -81,7 +81,7 @@ pub async fn verify(settings: Settings, export: Option<PathBuf>, public: Option<
         Err(e) => return fail(e),
     };
     let witness = witness.or(settings.audit_witness.clone());
-    match iop_control::audit::verify_store(&*store, &key, witness.as_deref()).await {
+    match iop_app::audit::verify_store(&*store, &key, witness.as_deref()).await {
         Ok(v) => {
             let n: u64 = v.chains.iter().map(|c| c.count).sum();
             println!(
@@ -112,7 +112,7 @@ pub async fn verify(settings: Settings, export: Option<PathBuf>, public: Option<
 }
 
 /// The store and the signing key (created on first use).
-async fn open_auditor(settings: &Settings) -> Result<iop_control::audit::Auditor, server::StartError> {
+async fn open_auditor(settings: &Settings) -> Result<iop_app::audit::Auditor, server::StartError> {
     let store = server::open_store(settings).await?;
     server::auditor(settings, store)
 }
@@ -144,7 +144,7 @@ pub async fn export(settings: Settings, desde: String, hasta: String, salida: Pa
 }
 
 pub async fn public_key(settings: Settings) -> ExitCode {
-    match iop_control::audit::load_or_create_key(&settings.audit_key_file) {
+    match iop_app::audit::load_or_create_key(&settings.audit_key_file) {
         Ok(s) => {
             println!("{}", s.public());
             ExitCode::SUCCESS

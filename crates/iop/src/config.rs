@@ -2,7 +2,7 @@
 //! environment variable (every file key has one: see [`load`]), then the TOML file given with
 //! `--config` (or `IOP_CONFIG`), then the built-in default.
 
-use iop_control::ControlConfig;
+use iop_app::ControlConfig;
 use iop_domain::{Deadline, State, WorkCalendar};
 use serde::Deserialize;
 use std::collections::HashMap;

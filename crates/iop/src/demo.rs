@@ -5,7 +5,7 @@ use crate::server::StartError;
 use axum::Json;
 use axum::extract::Path;
 use axum::routing::{get, post};
-use iop_control::seed::DemoAccess;
+use iop_app::seed::DemoAccess;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use tokio::sync::watch;
@@ -87,11 +87,7 @@ pub fn remember_access(
 /// Points the demo services' connectors at this start's fictitious upstream (its port changes every
 /// start) — only if it still points at the previous start's one: a connector someone changed is
 /// left alone.
-pub async fn repoint_upstream(
-    st: &iop_control::AppState,
-    previous: Option<&str>,
-    upstream: &str,
-) -> Result<(), iop_control::error::ApiError> {
+pub async fn repoint_upstream(st: &iop_app::AppState, previous: Option<&str>, upstream: &str) -> Result<(), iop_app::error::AppError> {
     let Some(previous) = previous else { return Ok(()) };
     for s in st.store.list_services(None).await? {
         if let Some(c) = st.store.connector(s.id).await?

@@ -3,8 +3,8 @@
 use clap::{Args, Parser, Subcommand};
 use iop::config::{self, Overrides};
 use iop::server;
-use iop_control::SystemClock;
-use iop_control::dto::UserIn;
+use iop_app::SystemClock;
+use iop_app::dto::UserIn;
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,7 +27,7 @@ struct Cli {
     /// Directorio de datos (almacén SQLite y documentos). Por defecto ./iop-data.
     #[arg(long, global = true, env = "IOP_DATA_DIR")]
     data_dir: Option<PathBuf>,
-    /// Nivel de registro (p. ej. info, debug, iop_control=debug).
+    /// Nivel de registro (p. ej. info, debug, iop_app=debug).
     #[arg(long, global = true, env = "IOP_LOG")]
     log: Option<String>,
     #[command(subcommand)]
@@ -290,7 +290,7 @@ async fn user_add(
         Err(e) => return fail(e),
     };
     let state = server::app_state(&settings, store, Arc::new(SystemClock));
-    if let Err(e) = iop_control::seed::ensure_agency_units(&state).await {
+    if let Err(e) = iop_app::seed::ensure_agency_units(&state).await {
         return fail(&e.es);
     }
     let unidad_id = match unidad {
@@ -326,7 +326,7 @@ async fn user_add(
         roles,
         contrasena,
     };
-    match iop_control::service::create_user(&state, input, &iop_store::AuditBy::system("cli")).await {
+    match iop_app::service::create_user(&state, input, &iop_store::AuditBy::system("cli")).await {
         Ok((u, generated)) => {
             println!("usuario «{}» creado (id {})", u.login, u.id);
             if let Some(p) = generated {

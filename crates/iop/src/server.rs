@@ -2,10 +2,10 @@
 //! serve until told to stop, then drain in-flight requests.
 
 use crate::config::Settings;
-use iop_control::compiler::Publisher;
-use iop_control::secrets::MasterKey;
-use iop_control::seed::{DemoAccess, DemoAccount};
-use iop_control::{AppState, GatewayHooks, SystemClock, seed};
+use iop_app::compiler::Publisher;
+use iop_app::secrets::MasterKey;
+use iop_app::seed::{DemoAccess, DemoAccount};
+use iop_app::{AppState, GatewayHooks, SystemClock, seed};
 use iop_domain::Clock;
 use iop_gateway::{Gateway, Readiness, RecordWriter, SnapshotHandle};
 use iop_store::blobs::BlobStore;
@@ -50,7 +50,7 @@ pub struct Running {
 struct Finale {
     store: Arc<dyn Store>,
     records_dir: std::path::PathBuf,
-    auditor: Arc<iop_control::audit::Auditor>,
+    auditor: Arc<iop_app::audit::Auditor>,
     clock: Arc<dyn Clock>,
 }
 
@@ -69,7 +69,7 @@ impl Running {
             t.abort();
         }
         let f = self.finale;
-        if let Err(e) = iop_control::importer::import_once(&f.store, &f.records_dir).await {
+        if let Err(e) = iop_app::importer::import_once(&f.store, &f.records_dir).await {
             tracing::error!(error = %e, "no se pudieron importar los últimos registros de llamadas");
         }
         let now = (f.clock.now().unix_timestamp_nanos() / 1_000_000) as i64;
@@ -132,9 +132,9 @@ async fn bind(what: &str, addr: SocketAddr) -> Result<TcpListener, StartError> {
 }
 
 /// The audit's signer over this store (the key is created on first use).
-pub fn auditor(settings: &Settings, store: Arc<SqliteStore>) -> Result<iop_control::audit::Auditor, StartError> {
-    let signer = iop_control::audit::load_or_create_key(&settings.audit_key_file).map_err(StartError)?;
-    Ok(iop_control::audit::Auditor {
+pub fn auditor(settings: &Settings, store: Arc<SqliteStore>) -> Result<iop_app::audit::Auditor, StartError> {
+    let signer = iop_app::audit::load_or_create_key(&settings.audit_key_file).map_err(StartError)?;
+    Ok(iop_app::audit::Auditor {
         store,
         signer: Arc::new(signer),
         witness: settings.audit_witness.clone(),
@@ -143,7 +143,7 @@ pub fn auditor(settings: &Settings, store: Arc<SqliteStore>) -> Result<iop_contr
 
 /// Archives and prunes records older than `days`, once an hour.
 fn spawn_retention(
-    auditor: Arc<iop_control::audit::Auditor>,
+    auditor: Arc<iop_app::audit::Auditor>,
     clock: Arc<dyn Clock>,
     days: u64,
     dir: std::path::PathBuf,
@@ -207,7 +207,7 @@ pub async fn start_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Resu
         secrets,
         gateway: gateway.clone(),
     });
-    let seed_err = |e: iop_control::error::ApiError| StartError(format!("no se pudieron crear los datos iniciales: {} ({})", e.es, e.code));
+    let seed_err = |e: iop_app::error::AppError| StartError(format!("no se pudieron crear los datos iniciales: {} ({})", e.es, e.code));
     seed::ensure_agency_units(&state).await.map_err(seed_err)?;
 
     let (stop, stop_rx) = watch::channel(false);
@@ -232,11 +232,7 @@ pub async fn start_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Resu
         .await
         .map_err(|e| StartError(format!("no se pudo compilar la configuración de la pasarela: {e}")))?;
     background.push(publisher.spawn(Duration::from_secs(300)));
-    background.push(iop_control::importer::spawn(
-        store.clone(),
-        records_dir.clone(),
-        settings.import_every,
-    ));
+    background.push(iop_app::importer::spawn(store.clone(), records_dir.clone(), settings.import_every));
     let auditor = Arc::new(auditor(&settings, store.clone())?);
     let audit_public_key = auditor.signer.public().to_string();
     background.push(
@@ -261,7 +257,7 @@ pub async fn start_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Resu
         let _ = rx.wait_for(|s| *s).await;
     };
 
-    let (control_router, _) = iop_control::router(state.clone());
+    let (control_router, _) = iop_api::router(state.clone());
     let control_task = tokio::spawn({
         let rx = stop_rx.clone();
         async move {

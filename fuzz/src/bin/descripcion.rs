@@ -1,6 +1,6 @@
-//! Fuzz target `descripcion`: see `iop_control::fuzzing::description`.
+//! Fuzz target `descripcion`: see `iop_app::fuzzing::description`.
 fn main() {
     afl::fuzz!(|data: &[u8]| {
-        iop_control::fuzzing::description(data);
+        iop_app::fuzzing::description(data);
     });
 }

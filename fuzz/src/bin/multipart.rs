@@ -1,6 +1,6 @@
-//! Fuzz target `multipart`: see `iop_control::fuzzing::multipart`.
+//! Fuzz target `multipart`: see `iop_api::fuzzing::multipart`.
 fn main() {
     afl::fuzz!(|data: &[u8]| {
-        iop_control::fuzzing::multipart(data);
+        iop_api::fuzzing::multipart(data);
     });
 }

@@ -1,6 +1,6 @@
-//! Fuzz target `segmentos`: see `iop_control::fuzzing::segments`.
+//! Fuzz target `segmentos`: see `iop_app::fuzzing::segments`.
 fn main() {
     afl::fuzz!(|data: &[u8]| {
-        iop_control::fuzzing::segments(data);
+        iop_app::fuzzing::segments(data);
     });
 }

@@ -45,7 +45,6 @@ const WORKSPACE_CRATES: &[&str] = &[
     "iop-audit",
     "iop-store",
     "iop-gateway",
-    "iop-control",
     "iop-app",
     "iop-api",
     "iop-web",

@@ -480,7 +480,7 @@ pub async fn publish_services(
 }
 
 pub fn pdf() -> Vec<u8> {
-    iop_control::seed::demo_pdf()
+    iop_app::seed::demo_pdf()
 }
 
 /// A consumption request by `sol`, with its document, still a draft. Returns its id.

@@ -25,7 +25,7 @@ fn collect_refs(v: &Value, out: &mut Vec<String>) {
 
 /// `(method, path)` of every `#[utoipa::path(...)]` in the control plane's API source.
 fn documented_in_source() -> BTreeSet<(String, String)> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../iop-control/src/api");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../iop-api/src/api");
     let mut out = BTreeSet::new();
     for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{e}")) {
         let path = entry.unwrap_or_else(|e| panic!("{e}")).path();

@@ -2,7 +2,7 @@
 
 use crate::AppState;
 use crate::dto::{EnablementIn, GrantIn, NoteIn, PublicationIn, RequestIn, TransitionIn, UserIn};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{AppError, AppResult};
 use crate::service;
 use iop_domain::*;
 use iop_store::*;
@@ -14,12 +14,12 @@ pub const AGENCY_UNITS: &[(&str, &str)] = &[
     ("ADAS", "Área de Devops y Automatización de Software"),
 ];
 
-fn parse<T>(r: Result<T, Invalid>) -> ApiResult<T> {
-    r.map_err(|i| ApiError::invalid("semilla", i))
+fn parse<T>(r: Result<T, Invalid>) -> AppResult<T> {
+    r.map_err(|i| AppError::invalid("semilla", i))
 }
 
 /// Creates the agency's units if missing.
-pub async fn ensure_agency_units(st: &AppState) -> ApiResult<()> {
+pub async fn ensure_agency_units(st: &AppState) -> AppResult<()> {
     for (sigla, nombre) in AGENCY_UNITS {
         let sigla = parse(Sigla::parse(sigla))?;
         if st.store.unit_by_sigla(&sigla).await?.is_none() {
@@ -41,7 +41,7 @@ pub async fn ensure_agency_units(st: &AppState) -> ApiResult<()> {
 }
 
 /// On a store without users: creates one Administrador with a random password, returned once.
-pub async fn bootstrap_admin(st: &AppState) -> ApiResult<Option<(String, String)>> {
+pub async fn bootstrap_admin(st: &AppState) -> AppResult<Option<(String, String)>> {
     if st.store.count_users().await? > 0 {
         return Ok(None);
     }
@@ -117,7 +117,7 @@ paths:
 /// Where the demo's fictitious person registry lives on the gateway.
 pub const DEMO_BASE_PATH: &str = "/segip/persona/v2/";
 
-pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> ApiResult<(Vec<DemoAccount>, Option<DemoAccess>)> {
+pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> AppResult<(Vec<DemoAccount>, Option<DemoAccess>)> {
     if st.store.count_users().await? > 0 {
         return Ok((Vec::new(), None));
     }
@@ -128,13 +128,13 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> ApiResult<(Vec<
         st.store
             .unit_by_sigla(&parse(Sigla::parse(s))?)
             .await?
-            .ok_or_else(ApiError::internal)
+            .ok_or_else(AppError::internal)
     };
     let dge = unit("DGE").await?;
     let upat = unit("UPAT").await?;
     let adas = unit("ADAS").await?;
     let now = st.now();
-    let mk_unit = |sigla: &str, nombre: &str| -> ApiResult<UnitRec> {
+    let mk_unit = |sigla: &str, nombre: &str| -> AppResult<UnitRec> {
         Ok(UnitRec {
             id: UnitId::generate(),
             sigla: parse(Sigla::parse(sigla))?,
@@ -186,7 +186,7 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> ApiResult<(Vec<
         users.insert(*login, u);
     }
 
-    let entity = |sigla: &str, nombre: &str, kind: EntityKind| -> ApiResult<EntityRec> {
+    let entity = |sigla: &str, nombre: &str, kind: EntityKind| -> AppResult<EntityRec> {
         Ok(EntityRec {
             id: EntityId::generate(),
             sigla: parse(Sigla::parse(sigla))?,
@@ -202,7 +202,7 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> ApiResult<(Vec<
     for e in [&segip, &sin, &seprec, &mun] {
         st.store.create_entity(e, &demo).await?;
     }
-    let system = |e: &EntityRec, code: &str, nombre: &str| -> ApiResult<SystemRec> {
+    let system = |e: &EntityRec, code: &str, nombre: &str| -> AppResult<SystemRec> {
         Ok(SystemRec {
             id: SystemId::generate(),
             entity: e.id,
@@ -216,7 +216,7 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> ApiResult<(Vec<
     let facturacion = system(&sin, "facturacion-demo", "Sistema de facturación (demo)")?;
     st.store.create_system(&tramites, &demo).await?;
     st.store.create_system(&facturacion, &demo).await?;
-    let service = |e: &EntityRec, code: &str, v: i64, nombre: &str| -> ApiResult<ServiceRec> {
+    let service = |e: &EntityRec, code: &str, v: i64, nombre: &str| -> AppResult<ServiceRec> {
         Ok(ServiceRec {
             id: ServiceId::generate(),
             entity: e.id,
@@ -236,7 +236,7 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> ApiResult<(Vec<
         st.store.create_service(s, &demo).await?;
     }
 
-    let u = |k: &str| users.get(k).cloned().ok_or_else(ApiError::internal);
+    let u = |k: &str| users.get(k).cloned().ok_or_else(AppError::internal);
     let (sol, sol2, jefe, resp, lider) = (u("solicitante")?, u("solicitante2")?, u("jefe")?, u("responsable")?, u("lider")?);
     let pdf = demo_pdf();
     let act = |accion: &str| TransitionIn {
@@ -341,7 +341,7 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> ApiResult<(Vec<
         let up = upstream.unwrap_or("http://127.0.0.1:9/");
         let ops = crate::openapi_import::parse_document(DEMO_OPENAPI)
             .and_then(|d| crate::openapi_import::operations(&d))
-            .map_err(|e| ApiError::unprocessable("semilla", e.0.clone(), e.0))?;
+            .map_err(|e| AppError::unprocessable("semilla", e.0.clone(), e.0))?;
         st.store
             .set_description(
                 persona.id,

@@ -1,9 +1,9 @@
-use crate::AppState;
-use crate::dto::Health;
 use crate::error::{ApiError, ApiResult};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use iop_app::AppState;
+use iop_app::dto::Health;
 
 /// Alive: the process answers.
 #[utoipa::path(get, path = "/healthz", tag = "salud", responses((status = 200, body = Health)))]

@@ -1,13 +1,13 @@
 //! Searching the audit log, and the legal chain behind a call. Who may see what is decided by
 //! role; every search is itself an audit record.
 
-use crate::AppState;
-use crate::dto::*;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, Auth};
-use crate::service::{self, rfc3339};
 use axum::Json;
 use axum::extract::{Path, State};
+use iop_app::AppState;
+use iop_app::dto::*;
+use iop_app::service::{self, rfc3339};
 use iop_domain::*;
 use iop_store::*;
 use serde::Deserialize;
@@ -53,7 +53,7 @@ fn bad(code: &'static str, field: &'static str, es: String, en: String) -> ApiEr
 /// A bound: RFC 3339, or a La Paz day (its start; with `end`, the next day's start).
 fn bound(raw: &Option<String>, field: &'static str, end: bool) -> ApiResult<Option<i64>> {
     let Some(s) = raw.as_deref() else { return Ok(None) };
-    match crate::audit::parse_instant(s, end) {
+    match iop_app::audit::parse_instant(s, end) {
         Some(t) => Ok(Some(t)),
         None => Err(bad(
             "fecha_invalida",

@@ -1,15 +1,15 @@
 //! Step 4 of a publication over HTTP: stage each service's connector and description, probe the
-//! connector. The use cases are in `crate::publication`.
+//! connector. The use cases are in `iop_app::publication`.
 
 use super::gateway::{connector_out, operation_out};
-use crate::AppState;
-use crate::dto::*;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, Auth};
-use crate::publication;
-use crate::service::rfc3339;
 use axum::Json;
 use axum::extract::{Path, State};
+use iop_app::AppState;
+use iop_app::dto::*;
+use iop_app::publication;
+use iop_app::service::rfc3339;
 use iop_store::StageRec;
 
 fn stage_out(s: &StageRec) -> StageOut {

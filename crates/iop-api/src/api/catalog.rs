@@ -1,11 +1,11 @@
-use crate::AppState;
-use crate::dto::*;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, Auth};
-use crate::service::require_admin;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use iop_app::AppState;
+use iop_app::dto::*;
+use iop_app::service::require_admin;
 use iop_domain::*;
 use iop_store::*;
 use serde::Deserialize;

@@ -1,10 +1,9 @@
 //! Local accounts: Argon2id password hashes, bearer tokens (random, stored only as SHA-256), and
 //! throttling of failed logins per account and per client address.
 
-use crate::error::ApiError;
+use crate::error::AppError;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Argon2, PasswordHash};
-use axum::http::StatusCode;
 use iop_store::blobs::sha256_hex;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -44,15 +43,15 @@ pub fn hash_token(token: &str) -> String {
 }
 
 /// Hashes a password with Argon2id (default parameters), off the async threads.
-pub async fn hash_password(password: String) -> Result<String, ApiError> {
+pub async fn hash_password(password: String) -> Result<String, AppError> {
     tokio::task::spawn_blocking(move || {
         Argon2::default()
             .hash_password(password.as_bytes())
             .map(|h| h.to_string())
-            .map_err(|_| ApiError::internal())
+            .map_err(|_| AppError::internal())
     })
     .await
-    .map_err(|_| ApiError::internal())?
+    .map_err(|_| AppError::internal())?
 }
 
 /// A hash of a random password, computed once: unknown users are checked against it so that a
@@ -155,9 +154,9 @@ impl Throttle {
     }
 }
 
-pub fn throttled(wait: u64) -> ApiError {
-    let mut e = ApiError::new(
-        StatusCode::TOO_MANY_REQUESTS,
+pub fn throttled(wait: u64) -> AppError {
+    let mut e = AppError::new(
+        crate::error::Kind::TooManyRequests,
         "demasiados_intentos",
         format!("demasiados intentos fallidos de inicio de sesión; espere {wait} segundos"),
         format!("too many failed login attempts; wait {wait} seconds"),

@@ -4,7 +4,7 @@
 use crate::AppState;
 use crate::auth::{hash_password, new_password};
 use crate::dto::*;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{AppError, AppResult};
 use iop_domain::*;
 use iop_store::sqlite::{fmt_date, parse_date};
 use iop_store::*;
@@ -15,11 +15,11 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
-fn field<T>(name: &str, r: Result<T, Invalid>) -> ApiResult<T> {
-    r.map_err(|i| ApiError::invalid(name, i))
+fn field<T>(name: &str, r: Result<T, Invalid>) -> AppResult<T> {
+    r.map_err(|i| AppError::invalid(name, i))
 }
 
-fn opt_field<T>(name: &str, v: Option<&str>, parse: fn(&str) -> Result<T, Invalid>) -> ApiResult<Option<T>> {
+fn opt_field<T>(name: &str, v: Option<&str>, parse: fn(&str) -> Result<T, Invalid>) -> AppResult<Option<T>> {
     v.map(|s| field(name, parse(s))).transpose()
 }
 
@@ -34,16 +34,16 @@ pub fn user_out(u: &UserRec) -> UserOut {
     }
 }
 
-pub fn require_admin(u: &UserRec) -> ApiResult<()> {
+pub fn require_admin(u: &UserRec) -> AppResult<()> {
     if u.roles.has(Role::Administrador) {
         Ok(())
     } else {
-        Err(ApiError::admin_only())
+        Err(AppError::admin_only())
     }
 }
 
 /// Creates a user; returns it and the generated password if none was given.
-pub async fn create_user(st: &AppState, input: UserIn, by: &AuditBy) -> ApiResult<(UserRec, Option<String>)> {
+pub async fn create_user(st: &AppState, input: UserIn, by: &AuditBy) -> AppResult<(UserRec, Option<String>)> {
     let login = field("usuario", Login::parse(&input.usuario))?;
     let nombre = field("nombre", Name::parse(&input.nombre))?;
     let roles = field("roles", RoleSet::parse_list(&input.roles))?;
@@ -51,7 +51,7 @@ pub async fn create_user(st: &AppState, input: UserIn, by: &AuditBy) -> ApiResul
     if let Some(u) = unit
         && st.store.get_unit(u).await?.is_none()
     {
-        return Err(ApiError::unprocessable(
+        return Err(AppError::unprocessable(
             "referencia_inexistente",
             "unidad_id: la unidad no existe",
             "unidad_id: no such unit",
@@ -59,7 +59,7 @@ pub async fn create_user(st: &AppState, input: UserIn, by: &AuditBy) -> ApiResul
         .field("unidad_id"));
     }
     if roles.has(Role::Solicitante) && unit.is_none() {
-        return Err(ApiError::unprocessable(
+        return Err(AppError::unprocessable(
             "unidad_requerida",
             "unidad_id: un solicitante debe pertenecer a una unidad (DGE, Unidad o Área)",
             "unidad_id: a requester must belong to a unit",
@@ -74,7 +74,7 @@ pub async fn create_user(st: &AppState, input: UserIn, by: &AuditBy) -> ApiResul
         }
     };
     if st.store.user_by_login(&login).await?.is_some() {
-        return Err(ApiError::conflict(
+        return Err(AppError::conflict(
             "usuario_existente",
             "ya existe un usuario con ese nombre",
             "a user with that name already exists",
@@ -96,26 +96,26 @@ pub async fn create_user(st: &AppState, input: UserIn, by: &AuditBy) -> ApiResul
 }
 
 /// The request named by a UUID or a tracking code, if the actor may see it.
-pub async fn load_visible(st: &AppState, actor: &UserRec, raw: &str) -> ApiResult<RequestRec> {
+pub async fn load_visible(st: &AppState, actor: &UserRec, raw: &str) -> AppResult<RequestRec> {
     let rec = if raw.trim().to_ascii_uppercase().starts_with("IOP-") {
-        let code = TrackingCode::parse(raw).map_err(|i| ApiError::bad_request(i.code, i.es, i.en).field("id"))?;
+        let code = TrackingCode::parse(raw).map_err(|i| AppError::bad_request(i.code, i.es, i.en).field("id"))?;
         st.store.request_by_code(&code).await?
     } else {
-        let id = crate::extract::path_id(raw, RequestId::parse)?;
+        let id = crate::error::path_id(raw, RequestId::parse)?;
         st.store.get_request(id).await?
     };
-    let not_found = || ApiError::not_found("esa solicitud", "request");
+    let not_found = || AppError::not_found("esa solicitud", "request");
     let rec = rec.ok_or_else(not_found)?;
     let a = actor.actor();
     if rec.facts.state == State::Borrador && rec.facts.created_by != actor.id {
-        return Err(ApiError::forbidden(
+        return Err(AppError::forbidden(
             "borrador_ajeno",
             "el borrador es privado de quien lo creó hasta que lo presente",
             "a draft is private to its author until submitted",
         ));
     }
     if !rec.facts.visible_to(&a) {
-        return Err(ApiError::forbidden(
+        return Err(AppError::forbidden(
             "sin_acceso",
             "no tiene acceso a esta solicitud (pertenece a otra unidad)",
             "you have no access to this request (it belongs to another unit)",
@@ -125,7 +125,7 @@ pub async fn load_visible(st: &AppState, actor: &UserRec, raw: &str) -> ApiResul
 }
 
 /// Parses and checks a request's content against the catalog.
-async fn parse_content(st: &AppState, input: RequestIn) -> ApiResult<RequestContent> {
+async fn parse_content(st: &AppState, input: RequestIn) -> AppResult<RequestContent> {
     let kind = field("tipo", RequestKind::parse(&input.tipo))?;
     let justification = field("justificacion", Text::parse_max(&input.justificacion, 4000))?;
     let system = opt_field("sistema_id", input.sistema_id.as_deref(), SystemId::parse)?;
@@ -134,7 +134,7 @@ async fn parse_content(st: &AppState, input: RequestIn) -> ApiResult<RequestCont
     for (i, s) in input.servicios.iter().enumerate() {
         let id = field(&format!("servicios[{i}]"), ServiceId::parse(s))?;
         if st.store.get_service(id).await?.is_none() {
-            return Err(ApiError::unprocessable(
+            return Err(AppError::unprocessable(
                 "referencia_inexistente",
                 format!("servicios[{i}]: el servicio no existe en el catálogo"),
                 format!("servicios[{i}]: no such service"),
@@ -142,7 +142,7 @@ async fn parse_content(st: &AppState, input: RequestIn) -> ApiResult<RequestCont
             .field(format!("servicios[{i}]")));
         }
         if services.contains(&id) {
-            return Err(ApiError::unprocessable(
+            return Err(AppError::unprocessable(
                 "duplicado",
                 format!("servicios[{i}]: servicio repetido"),
                 format!("servicios[{i}]: repeated service"),
@@ -165,7 +165,7 @@ async fn parse_content(st: &AppState, input: RequestIn) -> ApiResult<RequestCont
                 .transpose()?,
         };
         if publications.iter().any(|o| o.code == spec.code && o.version == spec.version) {
-            return Err(ApiError::unprocessable(
+            return Err(AppError::unprocessable(
                 "duplicado",
                 format!("{}: servicio repetido", f("codigo")),
                 format!("{}: repeated service", f("codigo")),
@@ -176,7 +176,7 @@ async fn parse_content(st: &AppState, input: RequestIn) -> ApiResult<RequestCont
     }
     if kind.consumes() {
         let Some(sys) = system else {
-            return Err(ApiError::unprocessable(
+            return Err(AppError::unprocessable(
                 "campo_requerido",
                 "sistema_id: una solicitud de consumo nombra el sistema beneficiario",
                 "sistema_id: a consumption request names the beneficiary system",
@@ -184,7 +184,7 @@ async fn parse_content(st: &AppState, input: RequestIn) -> ApiResult<RequestCont
             .field("sistema_id"));
         };
         if st.store.get_system(sys).await?.is_none() {
-            return Err(ApiError::unprocessable(
+            return Err(AppError::unprocessable(
                 "referencia_inexistente",
                 "sistema_id: el sistema no existe",
                 "sistema_id: no such system",
@@ -192,7 +192,7 @@ async fn parse_content(st: &AppState, input: RequestIn) -> ApiResult<RequestCont
             .field("sistema_id"));
         }
         if services.is_empty() {
-            return Err(ApiError::unprocessable(
+            return Err(AppError::unprocessable(
                 "campo_requerido",
                 "servicios: indique al menos un servicio a consumir",
                 "servicios: name at least one service to consume",
@@ -200,7 +200,7 @@ async fn parse_content(st: &AppState, input: RequestIn) -> ApiResult<RequestCont
             .field("servicios"));
         }
     } else if system.is_some() || !services.is_empty() {
-        return Err(ApiError::unprocessable(
+        return Err(AppError::unprocessable(
             "fuera_de_solicitud",
             "sistema_id/servicios solo corresponden a solicitudes de consumo",
             "sistema_id/servicios only apply to consumption requests",
@@ -209,7 +209,7 @@ async fn parse_content(st: &AppState, input: RequestIn) -> ApiResult<RequestCont
     }
     if kind.publishes() {
         let Some(p) = publisher else {
-            return Err(ApiError::unprocessable(
+            return Err(AppError::unprocessable(
                 "campo_requerido",
                 "entidad_publicadora_id: una solicitud de publicación nombra la entidad publicadora",
                 "entidad_publicadora_id: a publication request names the publishing entity",
@@ -219,7 +219,7 @@ async fn parse_content(st: &AppState, input: RequestIn) -> ApiResult<RequestCont
         match st.store.get_entity(p).await? {
             Some(e) if e.kind.publishes() => {}
             Some(_) => {
-                return Err(ApiError::unprocessable(
+                return Err(AppError::unprocessable(
                     "entidad_no_publicadora",
                     "entidad_publicadora_id: la entidad no está registrada como publicadora",
                     "entidad_publicadora_id: the entity is not a publisher",
@@ -227,7 +227,7 @@ async fn parse_content(st: &AppState, input: RequestIn) -> ApiResult<RequestCont
                 .field("entidad_publicadora_id"));
             }
             None => {
-                return Err(ApiError::unprocessable(
+                return Err(AppError::unprocessable(
                     "referencia_inexistente",
                     "entidad_publicadora_id: la entidad no existe",
                     "entidad_publicadora_id: no such entity",
@@ -236,7 +236,7 @@ async fn parse_content(st: &AppState, input: RequestIn) -> ApiResult<RequestCont
             }
         }
         if publications.is_empty() {
-            return Err(ApiError::unprocessable(
+            return Err(AppError::unprocessable(
                 "campo_requerido",
                 "servicios_publicacion: describa al menos un servicio a publicar",
                 "servicios_publicacion: describe at least one service to publish",
@@ -244,7 +244,7 @@ async fn parse_content(st: &AppState, input: RequestIn) -> ApiResult<RequestCont
             .field("servicios_publicacion"));
         }
     } else if publisher.is_some() || !publications.is_empty() {
-        return Err(ApiError::unprocessable(
+        return Err(AppError::unprocessable(
             "fuera_de_solicitud",
             "entidad_publicadora_id/servicios_publicacion solo corresponden a solicitudes de publicación",
             "entidad_publicadora_id/servicios_publicacion only apply to publication requests",
@@ -261,9 +261,9 @@ async fn parse_content(st: &AppState, input: RequestIn) -> ApiResult<RequestCont
     })
 }
 
-pub async fn create_request(st: &AppState, actor: &UserRec, input: RequestIn) -> ApiResult<RequestRec> {
+pub async fn create_request(st: &AppState, actor: &UserRec, input: RequestIn) -> AppResult<RequestRec> {
     let Some(unit) = actor.unit.filter(|_| actor.roles.has(Role::Solicitante)) else {
-        return Err(ApiError::forbidden(
+        return Err(AppError::forbidden(
             "rol_requerido",
             "solo un solicitante de una unidad (DGE, Unidad o Área) puede crear solicitudes",
             "only a requester of a unit can create requests",
@@ -286,15 +286,15 @@ pub async fn create_request(st: &AppState, actor: &UserRec, input: RequestIn) ->
     Ok(rec)
 }
 
-fn not_editable() -> ApiError {
-    ApiError::conflict(
+fn not_editable() -> AppError {
+    AppError::conflict(
         "no_editable",
         "la solicitud solo se puede modificar como borrador (su autor) o cuando está observada (su unidad)",
         "a request can only be edited as a draft (by its author) or while observed (by its unit)",
     )
 }
 
-pub async fn update_request(st: &AppState, actor: &UserRec, raw: &str, input: RequestIn) -> ApiResult<RequestRec> {
+pub async fn update_request(st: &AppState, actor: &UserRec, raw: &str, input: RequestIn) -> AppResult<RequestRec> {
     let rec = load_visible(st, actor, raw).await?;
     if !rec.facts.editable_by(&actor.actor()) {
         return Err(not_editable());
@@ -313,15 +313,15 @@ pub fn looks_like_pdf(b: &[u8]) -> bool {
     head.windows(5).any(|w| w == b"%PDF-") && tail.windows(5).any(|w| w == b"%%EOF")
 }
 
-pub async fn attach_document(st: &AppState, actor: &UserRec, raw: &str, kind: &str, filename: &str, bytes: &[u8]) -> ApiResult<RequestRec> {
+pub async fn attach_document(st: &AppState, actor: &UserRec, raw: &str, kind: &str, filename: &str, bytes: &[u8]) -> AppResult<RequestRec> {
     let rec = load_visible(st, actor, raw).await?;
     if !rec.facts.editable_by(&actor.actor()) {
         return Err(not_editable());
     }
     let kind = field("tipo", DocumentKind::parse(kind))?;
     if bytes.is_empty() || !looks_like_pdf(bytes) {
-        return Err(ApiError::new(
-            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        return Err(AppError::new(
+            crate::error::Kind::UnsupportedMediaType,
             "no_es_pdf",
             "archivo: el documento de respaldo debe ser un PDF (se revisa su contenido, no su nombre ni su tipo declarado)",
             "archivo: the supporting document must be a PDF (its content is checked, not its name or declared type)",
@@ -335,7 +335,7 @@ pub async fn attach_document(st: &AppState, actor: &UserRec, raw: &str, kind: &s
         .collect();
     let sha = st.blobs.put(bytes).await.map_err(|e| {
         tracing::error!(error = %e, "no se pudo guardar el documento");
-        ApiError::internal()
+        AppError::internal()
     })?;
     let doc = DocumentRef {
         kind,
@@ -349,13 +349,13 @@ pub async fn attach_document(st: &AppState, actor: &UserRec, raw: &str, kind: &s
         .await?)
 }
 
-fn parse_enablement(input: EnablementIn, today: time::Date) -> ApiResult<Enablement> {
+fn parse_enablement(input: EnablementIn, today: time::Date) -> AppResult<Enablement> {
     let mut e = Enablement::default();
     for (i, g) in input.accesos.into_iter().enumerate() {
         let f = |n: &str| format!("habilitacion.accesos[{i}].{n}");
         let date = |n: &str, v: &str| {
             parse_date(v).ok_or_else(|| {
-                ApiError::unprocessable(
+                AppError::unprocessable(
                     "fecha_invalida",
                     format!("{}: use el formato AAAA-MM-DD", f(n)),
                     format!("{}: use YYYY-MM-DD", f(n)),
@@ -366,7 +366,7 @@ fn parse_enablement(input: EnablementIn, today: time::Date) -> ApiResult<Enablem
         let rate = match (g.limite_por_segundo, g.rafaga) {
             (None, None) => None,
             (None, Some(_)) => {
-                return Err(ApiError::unprocessable(
+                return Err(AppError::unprocessable(
                     "campo_requerido",
                     format!("{}: indique limite_por_segundo junto con la ráfaga", f("rafaga")),
                     format!("{}: give limite_por_segundo with the burst", f("rafaga")),
@@ -381,7 +381,7 @@ fn parse_enablement(input: EnablementIn, today: time::Date) -> ApiResult<Enablem
         let operations = match g.operaciones {
             None => None,
             Some(ops) if ops.is_empty() => {
-                return Err(ApiError::unprocessable(
+                return Err(AppError::unprocessable(
                     "campo_requerido",
                     format!("{}: indique al menos una operación, u omita el campo para todas", f("operaciones")),
                     format!("{}: name at least one operation, or omit the field for all", f("operaciones")),
@@ -452,7 +452,7 @@ fn enablement_detail(e: &Enablement, staged: &[iop_store::StageRec], credentials
 }
 
 /// Takes an action on a request: the domain decides, the store commits.
-pub async fn transition(st: &AppState, actor: &UserRec, raw: &str, input: TransitionIn) -> ApiResult<RequestRec> {
+pub async fn transition(st: &AppState, actor: &UserRec, raw: &str, input: TransitionIn) -> AppResult<RequestRec> {
     transition_issuing(st, actor, raw, input).await.map(|(r, _)| r)
 }
 
@@ -463,7 +463,7 @@ pub async fn transition_issuing(
     actor: &UserRec,
     raw: &str,
     input: TransitionIn,
-) -> ApiResult<(RequestRec, Vec<iop_store::CredentialRec>)> {
+) -> AppResult<(RequestRec, Vec<iop_store::CredentialRec>)> {
     let rec = load_visible(st, actor, raw).await?;
     let kind = field("accion", ActionKind::parse(&input.accion))?;
     if let Some(v) = input.version
@@ -529,7 +529,7 @@ pub async fn transition_issuing(
     match kind {
         ActionKind::Habilitar | ActionKind::AjustarHabilitacion => {
             let Some(input) = input.habilitacion else {
-                return Err(ApiError::unprocessable(
+                return Err(AppError::unprocessable(
                     "campo_requerido",
                     "habilitacion: indique los accesos otorgados y/o los servicios publicados",
                     "habilitacion: state the grants and/or the services published",
@@ -545,7 +545,7 @@ pub async fn transition_issuing(
                     let f = format!("habilitacion.emitir_credenciales[{i}]");
                     let kind = field(&f, CredentialKind::parse(k))?;
                     crate::credentials::Issuable::from_kind(kind).ok_or_else(|| {
-                        ApiError::unprocessable(
+                        AppError::unprocessable(
                             "credencial_no_emitible",
                             format!("{f}: las credenciales {k} se registran con la clave pública del consumidor (POST /api/v1/sistemas/{{id}}/credenciales)"),
                             format!("{f}: {k} credentials are registered with the consumer's public key"),
@@ -553,16 +553,16 @@ pub async fn transition_issuing(
                         .field(f.clone())
                     })
                 })
-                .collect::<ApiResult<Vec<_>>>()?;
+                .collect::<AppResult<Vec<_>>>()?;
             let e = parse_enablement(input, today)?;
             let c = &rec.content;
-            check_enablement(c.kind, c.system, &c.services, &c.publications, &e).map_err(|i| ApiError::invalid("habilitacion", i))?;
+            check_enablement(c.kind, c.system, &c.services, &c.publications, &e).map_err(|i| AppError::invalid("habilitacion", i))?;
             check_operations(st, &e).await?;
             crate::publication::check_routable(st, &e).await?;
             let staged = crate::publication::check_staged(st, &rec, &e.publish).await?;
             if !kinds.is_empty() {
                 let Some(system) = c.system else {
-                    return Err(ApiError::unprocessable(
+                    return Err(AppError::unprocessable(
                         "fuera_de_solicitud",
                         "habilitacion.emitir_credenciales: la solicitud no nombra un sistema consumidor",
                         "habilitacion.emitir_credenciales: the request names no consuming system",
@@ -609,7 +609,7 @@ pub async fn transition_issuing(
                 crate::publication::check_probed(st, &rec).await?;
             }
             let Some(n) = input.nota else {
-                return Err(ApiError::unprocessable(
+                return Err(AppError::unprocessable(
                     "campo_requerido",
                     "nota: escriba la Nota Interna (cuerpo y, si corresponde, recomendaciones)",
                     "nota: write the Nota Interna",
@@ -647,13 +647,13 @@ pub async fn transition_issuing(
 
 /// Steps 6, 7 and 8 bind the text the user read: the `nota_sha256` sent must be the note's as it is
 /// now. Returns the history detail naming it.
-fn bind_note(rec: &RequestRec, sent: Option<&str>) -> ApiResult<String> {
+fn bind_note(rec: &RequestRec, sent: Option<&str>) -> AppResult<String> {
     let Some(note) = &rec.note else {
-        return Err(ApiError::internal());
+        return Err(AppError::internal());
     };
     let current = note.sha256(&rec.code);
     let Some(sent) = sent.map(str::trim).filter(|s| !s.is_empty()) else {
-        return Err(ApiError::unprocessable(
+        return Err(AppError::unprocessable(
             "campo_requerido",
             "nota_sha256: indique el SHA-256 de la Nota Interna que leyó (campo nota.sha256 de la solicitud)",
             "nota_sha256: give the SHA-256 of the Nota Interna you read (the request's nota.sha256)",
@@ -661,7 +661,7 @@ fn bind_note(rec: &RequestRec, sent: Option<&str>) -> ApiResult<String> {
         .field("nota_sha256"));
     };
     if !sent.eq_ignore_ascii_case(&current) {
-        return Err(ApiError::conflict(
+        return Err(AppError::conflict(
             "nota_cambiada",
             format!(
                 "la Nota Interna cambió desde que la leyó (ahora es la revisión {}): vuelva a leerla antes de continuar",
@@ -678,13 +678,13 @@ fn bind_note(rec: &RequestRec, sent: Option<&str>) -> ApiResult<String> {
 }
 
 /// Operations named by grants must exist in the service's description.
-async fn check_operations(st: &AppState, e: &Enablement) -> ApiResult<()> {
+async fn check_operations(st: &AppState, e: &Enablement) -> AppResult<()> {
     for (i, g) in e.grants.iter().enumerate() {
         let Some(ops) = &g.operations else { continue };
         let known = st.store.operations(g.service).await?;
         for op in ops {
             if !known.iter().any(|k| &k.op_id == op) {
-                return Err(ApiError::unprocessable(
+                return Err(AppError::unprocessable(
                     "operacion_inexistente",
                     format!("habilitacion.accesos[{i}].operaciones: el servicio no describe la operación «{op}»"),
                     format!("habilitacion.accesos[{i}].operaciones: the service describes no operation '{op}'"),
@@ -696,7 +696,7 @@ async fn check_operations(st: &AppState, e: &Enablement) -> ApiResult<()> {
     Ok(())
 }
 
-pub async fn request_out(st: &AppState, r: &RequestRec, with_history: bool) -> ApiResult<RequestOut> {
+pub async fn request_out(st: &AppState, r: &RequestRec, with_history: bool) -> AppResult<RequestOut> {
     let grants = st.store.grants_of_request(r.id).await?;
     let historial = if with_history {
         Some(st.store.history(r.id).await?.iter().map(history_out).collect())
@@ -707,7 +707,7 @@ pub async fn request_out(st: &AppState, r: &RequestRec, with_history: bool) -> A
 }
 
 /// Several requests as the API shows them in lists (without history): one more statement in all.
-pub async fn requests_out(st: &AppState, rs: &[RequestRec]) -> ApiResult<Vec<RequestOut>> {
+pub async fn requests_out(st: &AppState, rs: &[RequestRec]) -> AppResult<Vec<RequestOut>> {
     let ids: Vec<RequestId> = rs.iter().map(|r| r.id).collect();
     let grants = st.store.grants_of_requests(&ids).await?;
     Ok(rs
@@ -800,15 +800,15 @@ pub fn history_out(h: &HistoryRec) -> HistoryOut {
 }
 
 /// A page as asked in a query: `limite` 1 to 200 (default 50), `cursor` from an earlier page.
-pub fn page(limite: Option<i64>, cursor: Option<&str>) -> ApiResult<iop_store::Page> {
+pub fn page(limite: Option<i64>, cursor: Option<&str>) -> AppResult<iop_store::Page> {
     let limit = limite.unwrap_or(50);
     if !(1..=200).contains(&limit) {
-        return Err(ApiError::unprocessable("limite_invalido", "limite: de 1 a 200", "limite: 1 to 200").field("limite"));
+        return Err(AppError::unprocessable("limite_invalido", "limite: de 1 a 200", "limite: 1 to 200").field("limite"));
     }
     let after = match cursor.filter(|c| !c.is_empty()) {
         None => None,
         Some(c) => Some(iop_store::Cursor::parse(c).ok_or_else(|| {
-            ApiError::unprocessable(
+            AppError::unprocessable(
                 "cursor_invalido",
                 "cursor: no es uno devuelto por esta API",
                 "cursor: not one this API returned",
@@ -823,7 +823,7 @@ pub fn page(limite: Option<i64>, cursor: Option<&str>) -> ApiResult<iop_store::P
 }
 
 /// The requests waiting for this user, oldest wait first, a page at a time.
-pub async fn inbox(st: &AppState, user: &UserRec, page: &iop_store::Page) -> ApiResult<(Vec<InboxItem>, Option<String>)> {
+pub async fn inbox(st: &AppState, user: &UserRec, page: &iop_store::Page) -> AppResult<(Vec<InboxItem>, Option<String>)> {
     let actor = user.actor();
     let now = st.now();
     let found = st.store.waiting_for(&actor, page).await?;

@@ -4,9 +4,10 @@
 
 use crate::AppState;
 use crate::dto::{ConnectorIn, ProbeOut};
-use crate::error::{ApiError, ApiResult};
+use crate::error::Kind;
+use crate::error::{AppError, AppResult};
 use crate::openapi_import;
-use axum::http::{HeaderValue, StatusCode};
+use hyper::http::HeaderValue;
 use iop_domain::*;
 use iop_store::*;
 use std::time::{Duration, Instant};
@@ -21,7 +22,7 @@ pub async fn base_path(
     sigla: &str,
     code: &Code,
     version: ServiceVersion,
-) -> ApiResult<String> {
+) -> AppResult<String> {
     let existing = st.store.connector(service).await?.map(|c| c.base_path);
     let path = match (typed.map(str::trim), existing) {
         (Some(t), Some(e)) if t == e => e,
@@ -34,7 +35,7 @@ pub async fn base_path(
                 }
                 .into());
             }
-            checked.map(BasePath::into_string).map_err(|i| ApiError::invalid("ruta_base", i))?
+            checked.map(BasePath::into_string).map_err(|i| AppError::invalid("ruta_base", i))?
         }
         (None, Some(e)) => e,
         (None, None) => BasePath::default_for(sigla, code, version).into_string(),
@@ -42,11 +43,11 @@ pub async fn base_path(
     Ok(path)
 }
 
-fn bad(field: &str, es: String, en: String) -> ApiError {
-    ApiError::unprocessable("conector_invalido", format!("{field}: {es}"), format!("{field}: {en}")).field(field.to_owned())
+fn bad(field: &str, es: String, en: String) -> AppError {
+    AppError::unprocessable("conector_invalido", format!("{field}: {es}"), format!("{field}: {en}")).field(field.to_owned())
 }
 
-fn check_upstream(i: usize, u: &str) -> ApiResult<()> {
+fn check_upstream(i: usize, u: &str) -> AppResult<()> {
     let f = format!("origenes[{i}]");
     let uri: hyper::Uri = u
         .parse()
@@ -70,7 +71,7 @@ fn check_upstream(i: usize, u: &str) -> ApiResult<()> {
 }
 
 /// Checks a connector as typed and seals its upstream secret; `base` was checked by [`base_path`].
-pub fn build(st: &AppState, u: &UserRec, i: ConnectorIn, service: ServiceId, base: String) -> ApiResult<ConnectorRec> {
+pub fn build(st: &AppState, u: &UserRec, i: ConnectorIn, service: ServiceId, base: String) -> AppResult<ConnectorRec> {
     let hooks = st.hooks()?;
     if i.origenes.is_empty() || i.origenes.len() > 16 {
         return Err(bad(
@@ -82,7 +83,7 @@ pub fn build(st: &AppState, u: &UserRec, i: ConnectorIn, service: ServiceId, bas
     for (n, o) in i.origenes.iter().enumerate() {
         check_upstream(n, o)?;
     }
-    let ms = |v: Option<u32>, default: i64, name: &str| -> ApiResult<i64> {
+    let ms = |v: Option<u32>, default: i64, name: &str| -> AppResult<i64> {
         match v {
             None => Ok(default),
             Some(x) if (1..=300_000).contains(&x) => Ok(i64::from(x)),
@@ -136,7 +137,7 @@ pub fn build(st: &AppState, u: &UserRec, i: ConnectorIn, service: ServiceId, bas
             }
             if a.tipo == "cabecera" {
                 let n = a.nombre.as_deref().unwrap_or("");
-                if axum::http::HeaderName::from_bytes(n.as_bytes()).is_err() || n.is_empty() {
+                if hyper::http::HeaderName::from_bytes(n.as_bytes()).is_err() || n.is_empty() {
                     return Err(bad(
                         "autenticacion.nombre",
                         "indique un nombre de cabecera válido".into(),
@@ -204,7 +205,7 @@ pub fn build(st: &AppState, u: &UserRec, i: ConnectorIn, service: ServiceId, bas
 
 /// Probes a connector's upstreams now (a GET to each base URL) exactly as the gateway will speak
 /// to them: its TLS settings, its upstream credential, its timeouts. Ok when every origin answered.
-pub async fn probe(st: &AppState, c: &ConnectorRec) -> ApiResult<(bool, Vec<ProbeOut>)> {
+pub async fn probe(st: &AppState, c: &ConnectorRec) -> AppResult<(bool, Vec<ProbeOut>)> {
     let hooks = st.hooks()?;
     let client = crate::compiler::connector_client(c, &hooks.secrets, None);
     let connect = Duration::from_millis(c.connect_timeout_ms.max(1) as u64);
@@ -242,10 +243,10 @@ pub fn probe_rec(st: &AppState, ok: bool, results: &[ProbeOut]) -> ProbeRec {
 
 /// Reads a service's OpenAPI description (JSON or YAML, at most 2 MiB) off the async runtime;
 /// returns its SHA-256 and its operations.
-pub async fn read_description(document: &str) -> ApiResult<(String, Vec<OperationRec>)> {
+pub async fn read_description(document: &str) -> AppResult<(String, Vec<OperationRec>)> {
     if document.len() > 2 << 20 {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
+        return Err(AppError::new(
+            Kind::TooLarge,
             "descripcion_muy_grande",
             "documento: la descripción supera 2 MiB",
             "documento: the description exceeds 2 MiB",
@@ -253,7 +254,7 @@ pub async fn read_description(document: &str) -> ApiResult<(String, Vec<Operatio
         .field("documento"));
     }
     let invalid = |e: openapi_import::ImportError| {
-        ApiError::unprocessable("descripcion_invalida", format!("documento: {}", e.0), format!("documento: {}", e.0)).field("documento")
+        AppError::unprocessable("descripcion_invalida", format!("documento: {}", e.0), format!("documento: {}", e.0)).field("documento")
     };
     let (_doc, ops) = openapi_import::import_off_runtime(document.to_owned(), Duration::from_secs(10))
         .await

@@ -7,7 +7,7 @@
 use crate::AppState;
 use crate::connectors;
 use crate::dto::ConnectorIn;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{AppError, AppResult};
 use crate::service::load_visible;
 use iop_domain::*;
 use iop_store::*;
@@ -21,18 +21,18 @@ struct Target {
     service: ServiceId,
 }
 
-async fn target(st: &AppState, actor: &UserRec, raw: &str, code: &str, version: &str) -> ApiResult<Target> {
+async fn target(st: &AppState, actor: &UserRec, raw: &str, code: &str, version: &str) -> AppResult<Target> {
     let request = load_visible(st, actor, raw).await?;
     may_prepare_enablement(&request.facts, &actor.actor())?;
     let c = &request.content;
     let Some(publisher) = c.publisher.filter(|_| c.kind.publishes()) else {
-        return Err(ApiError::conflict(
+        return Err(AppError::conflict(
             "fuera_de_solicitud",
             "la solicitud no es de publicación: no hay servicios que preparar",
             "the request is not a publication request: there are no services to prepare",
         ));
     };
-    let code = Code::parse(code).map_err(|i| ApiError::invalid("codigo", i))?;
+    let code = Code::parse(code).map_err(|i| AppError::invalid("codigo", i))?;
     let version = version
         .trim()
         .trim_start_matches('v')
@@ -40,7 +40,7 @@ async fn target(st: &AppState, actor: &UserRec, raw: &str, code: &str, version: 
         .ok()
         .and_then(|v| ServiceVersion::new(v).ok())
         .ok_or_else(|| {
-            ApiError::unprocessable(
+            AppError::unprocessable(
                 "version_invalida",
                 "version: indique la versión del servicio (1 a 999)",
                 "version: give the service's version (1 to 999)",
@@ -48,7 +48,7 @@ async fn target(st: &AppState, actor: &UserRec, raw: &str, code: &str, version: 
             .field("version")
         })?;
     if !c.publications.iter().any(|p| p.code == code && p.version == version) {
-        return Err(ApiError::not_found(
+        return Err(AppError::not_found(
             &format!(
                 "el servicio «{} v{}» entre los que la solicitud describe",
                 code.as_str(),
@@ -57,7 +57,7 @@ async fn target(st: &AppState, actor: &UserRec, raw: &str, code: &str, version: 
             "that service among those the request describes",
         ));
     }
-    let entity = st.store.get_entity(publisher).await?.ok_or_else(ApiError::internal)?;
+    let entity = st.store.get_entity(publisher).await?.ok_or_else(AppError::internal)?;
     let staged = st
         .store
         .stages(request.id)
@@ -78,7 +78,7 @@ async fn target(st: &AppState, actor: &UserRec, raw: &str, code: &str, version: 
                 None => ServiceId::generate(),
                 Some(s) if s.state == ServiceState::Registrado || s.request == Some(request.id) => s.id,
                 Some(_) => {
-                    return Err(ApiError::conflict(
+                    return Err(AppError::conflict(
                         "servicio_ya_publicado",
                         format!(
                             "el servicio «{} v{}» ya fue publicado por otra solicitud",
@@ -105,7 +105,7 @@ async fn target(st: &AppState, actor: &UserRec, raw: &str, code: &str, version: 
 }
 
 /// What is staged for a request's services (anyone who sees the request).
-pub async fn list(st: &AppState, actor: &UserRec, raw: &str) -> ApiResult<Vec<StageRec>> {
+pub async fn list(st: &AppState, actor: &UserRec, raw: &str) -> AppResult<Vec<StageRec>> {
     let request = load_visible(st, actor, raw).await?;
     Ok(st.store.stages(request.id).await?)
 }
@@ -118,7 +118,7 @@ pub async fn stage_connector(
     code: &str,
     version: &str,
     input: ConnectorIn,
-) -> ApiResult<StageRec> {
+) -> AppResult<StageRec> {
     let t = target(st, actor, raw, code, version).await?;
     let base = connectors::base_path(st, t.service, input.ruta_base.as_deref(), &t.sigla, &t.code, t.version).await?;
     let rec = connectors::build(st, actor, input, t.service, base)?;
@@ -136,7 +136,7 @@ pub async fn stage_description(
     code: &str,
     version: &str,
     document: &str,
-) -> ApiResult<StageRec> {
+) -> AppResult<StageRec> {
     let t = target(st, actor, raw, code, version).await?;
     let (sha, ops) = connectors::read_description(document).await?;
     Ok(st
@@ -156,7 +156,7 @@ pub async fn stage_description(
 }
 
 /// Probes the staged connector (outside any store transaction) and stores the result with it.
-pub async fn probe(st: &AppState, actor: &UserRec, raw: &str, code: &str, version: &str) -> ApiResult<StageRec> {
+pub async fn probe(st: &AppState, actor: &UserRec, raw: &str, code: &str, version: &str) -> AppResult<StageRec> {
     let t = target(st, actor, raw, code, version).await?;
     let staged = st
         .store
@@ -166,7 +166,7 @@ pub async fn probe(st: &AppState, actor: &UserRec, raw: &str, code: &str, versio
         .find(|s| s.code == t.code && s.version == t.version)
         .and_then(|s| s.connector);
     let Some(connector) = staged else {
-        return Err(ApiError::conflict(
+        return Err(AppError::conflict(
             "conector_no_preparado",
             format!("prepare primero el conector de «{} v{}»", t.code.as_str(), t.version.get()),
             format!("stage the connector of '{} v{}' first", t.code.as_str(), t.version.get()),
@@ -185,7 +185,7 @@ pub async fn probe(st: &AppState, actor: &UserRec, raw: &str, code: &str, versio
         )
         .await?
         .ok_or_else(|| {
-            ApiError::conflict(
+            AppError::conflict(
                 "conector_cambiado",
                 "el conector cambió mientras se probaba; vuelva a probarlo",
                 "the connector changed while it was probed; probe it again",
@@ -194,7 +194,7 @@ pub async fn probe(st: &AppState, actor: &UserRec, raw: &str, code: &str, versio
 }
 
 /// `habilitar` publishes only services whose connector was staged.
-pub async fn check_staged(st: &AppState, request: &RequestRec, publish: &[(Code, ServiceVersion)]) -> ApiResult<Vec<StageRec>> {
+pub async fn check_staged(st: &AppState, request: &RequestRec, publish: &[(Code, ServiceVersion)]) -> AppResult<Vec<StageRec>> {
     let stages = st.store.stages(request.id).await?;
     let mut out = Vec::new();
     for (i, (code, version)) in publish.iter().enumerate() {
@@ -206,7 +206,7 @@ pub async fn check_staged(st: &AppState, request: &RequestRec, publish: &[(Code,
             _ => Some("el conector"),
         };
         if let Some(what) = missing {
-            return Err(ApiError::conflict(
+            return Err(AppError::conflict(
                 "publicacion_incompleta",
                 format!(
                     "habilitacion.publicar[{i}]: falta preparar {what} del servicio «{} v{}» (PUT /api/v1/solicitudes/{}/publicacion/{}/{}/…)",
@@ -227,7 +227,7 @@ pub async fn check_staged(st: &AppState, request: &RequestRec, publish: &[(Code,
 
 /// Step 5 waits until every service the request published has a successful connection probe of
 /// its connector in force (a later connector change needs a new probe).
-pub async fn check_probed(st: &AppState, request: &RequestRec) -> ApiResult<()> {
+pub async fn check_probed(st: &AppState, request: &RequestRec) -> AppResult<()> {
     for p in st.store.published_probes(request.id).await? {
         if p.probe_ok != Some(true) {
             let why = match (p.connector_version, p.probe_ok) {
@@ -235,7 +235,7 @@ pub async fn check_probed(st: &AppState, request: &RequestRec) -> ApiResult<()> 
                 (Some(_), None) => "su conector vigente no se ha probado",
                 (Some(_), Some(_)) => "la última prueba de su conector vigente falló",
             };
-            return Err(ApiError::conflict(
+            return Err(AppError::conflict(
                 "prueba_de_conexion_pendiente",
                 format!(
                     "el servicio {} {why}: pruébelo con éxito (POST /api/v1/servicios/{}/probar) antes de elaborar la Nota Interna",
@@ -252,7 +252,7 @@ pub async fn check_probed(st: &AppState, request: &RequestRec) -> ApiResult<()> 
 }
 
 /// Consumption grants only services that are published and routable (they have a connector).
-pub async fn check_routable(st: &AppState, e: &Enablement) -> ApiResult<()> {
+pub async fn check_routable(st: &AppState, e: &Enablement) -> AppResult<()> {
     for (i, g) in e.grants.iter().enumerate() {
         let s = st.store.get_service(g.service).await?;
         let routable = match &s {
@@ -263,7 +263,7 @@ pub async fn check_routable(st: &AppState, e: &Enablement) -> ApiResult<()> {
             let name = s
                 .map(|s| format!("{} v{}", s.code.as_str(), s.version.get()))
                 .unwrap_or_else(|| g.service.to_string());
-            return Err(ApiError::conflict(
+            return Err(AppError::conflict(
                 "servicio_no_publicado",
                 format!("habilitacion.accesos[{i}]: el servicio «{name}» no está publicado en la plataforma (sin publicación o sin conector); no se puede otorgar acceso"),
                 format!("habilitacion.accesos[{i}]: service '{name}' is not published on the platform (no publication or no connector)"),

@@ -7,7 +7,7 @@
 use crate::AppState;
 use crate::credentials::Issued;
 use crate::dto::{IssuedCredentialOut, RetrievedOut};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{AppError, AppResult};
 use crate::service::{load_visible, rfc3339};
 use iop_domain::*;
 use iop_store::*;
@@ -23,7 +23,7 @@ struct Secret {
 }
 
 /// The delivery of freshly issued credentials of `request`, sealed for its unit.
-pub fn seal(st: &AppState, request: &RequestRec, system: SystemId, issued: &[Issued], by: UserId) -> ApiResult<DeliveryRec> {
+pub fn seal(st: &AppState, request: &RequestRec, system: SystemId, issued: &[Issued], by: UserId) -> AppResult<DeliveryRec> {
     let hooks = st.hooks()?;
     let secrets: Vec<Secret> = issued
         .iter()
@@ -34,7 +34,7 @@ pub fn seal(st: &AppState, request: &RequestRec, system: SystemId, issued: &[Iss
             secreto: i.jwt_secret.clone(),
         })
         .collect();
-    let plain = serde_json::to_vec(&secrets).map_err(|_| ApiError::internal())?;
+    let plain = serde_json::to_vec(&secrets).map_err(|_| AppError::internal())?;
     let unit = request.facts.unit;
     let now = st.now();
     let days = Deadline::WorkingDays(st.config.access_delivery_days.max(1));
@@ -63,16 +63,16 @@ pub fn seal(st: &AppState, request: &RequestRec, system: SystemId, issued: &[Iss
 }
 
 /// The request's deliveries (anyone who sees the request; never a secret).
-pub async fn list(st: &AppState, actor: &UserRec, raw: &str) -> ApiResult<Vec<DeliveryRec>> {
+pub async fn list(st: &AppState, actor: &UserRec, raw: &str) -> AppResult<Vec<DeliveryRec>> {
     let rec = load_visible(st, actor, raw).await?;
     Ok(st.store.deliveries(rec.id, st.now()).await?)
 }
 
 /// Retrieves the pending accesses of a request, once in total.
-pub async fn retrieve(st: &AppState, actor: &UserRec, raw: &str) -> ApiResult<RetrievedOut> {
+pub async fn retrieve(st: &AppState, actor: &UserRec, raw: &str) -> AppResult<RetrievedOut> {
     let rec = load_visible(st, actor, raw).await?;
     if !rec.facts.accesses_retrievable_by(&actor.actor()) {
-        return Err(ApiError::forbidden(
+        return Err(AppError::forbidden(
             "retiro_no_autorizado",
             "solo un solicitante de la unidad que presentó la solicitud puede retirar sus credenciales",
             "only a requester of the unit that filed the request may retrieve its credentials",
@@ -84,7 +84,7 @@ pub async fn retrieve(st: &AppState, actor: &UserRec, raw: &str) -> ApiResult<Re
     if taken.is_empty() {
         let all = st.store.deliveries(rec.id, now).await?;
         let Some(last) = all.last() else {
-            return Err(ApiError::not_found(
+            return Err(AppError::not_found(
                 "credenciales emitidas para esta solicitud",
                 "credentials issued for this request",
             ));
@@ -106,9 +106,9 @@ pub async fn retrieve(st: &AppState, actor: &UserRec, raw: &str) -> ApiResult<Re
                     rfc3339(at)
                 ),
             ),
-            _ => return Err(ApiError::internal()),
+            _ => return Err(AppError::internal()),
         };
-        return Err(ApiError::new(axum::http::StatusCode::GONE, code, es, en));
+        return Err(AppError::new(crate::error::Kind::Gone, code, es, en));
     }
     let mut out = Vec::new();
     for d in &taken {
@@ -120,7 +120,7 @@ pub async fn retrieve(st: &AppState, actor: &UserRec, raw: &str) -> ApiResult<Re
             .and_then(|p| serde_json::from_slice(&p).ok())
             .ok_or_else(|| {
                 tracing::error!(entrega = %d.id, "no se pudo abrir una entrega de credenciales");
-                ApiError::internal()
+                AppError::internal()
             })?;
         for s in secrets {
             let cred = match CredentialId::parse(&s.credencial_id) {

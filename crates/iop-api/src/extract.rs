@@ -1,14 +1,14 @@
 //! Extractors that turn bad input into [`ApiError`]s: JSON bodies (syntax, unknown fields, types,
 //! size), bearer authentication, and identifiers in the path.
 
-use crate::AppState;
-use crate::auth::hash_token;
 use crate::error::ApiError;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use iop_app::AppState;
+use iop_app::auth::hash_token;
 use iop_store::UserRec;
 use serde::de::DeserializeOwned;
 
@@ -79,7 +79,7 @@ impl FromRequestParts<AppState> for Auth {
 
 /// Parses an identifier from the path with the domain's parser.
 pub fn path_id<T>(raw: &str, parse: fn(&str) -> Result<T, iop_domain::Invalid>) -> Result<T, ApiError> {
-    parse(raw).map_err(|i| ApiError::bad_request(i.code, i.es, i.en).field("id"))
+    iop_app::error::path_id(raw, parse).map_err(ApiError)
 }
 
 /// The client's address, when the server was started with connection info.

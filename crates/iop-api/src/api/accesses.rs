@@ -1,14 +1,14 @@
 //! Step 4's accesses over HTTP: their deliveries (never a secret) and their one retrieval. The use
-//! cases are in `crate::accesses`.
+//! cases are in `iop_app::accesses`.
 
-use crate::AppState;
-use crate::accesses;
-use crate::dto::*;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Auth;
-use crate::service::rfc3339;
 use axum::Json;
 use axum::extract::{Path, State};
+use iop_app::AppState;
+use iop_app::accesses;
+use iop_app::dto::*;
+use iop_app::service::rfc3339;
 use iop_store::DeliveryRec;
 
 fn delivery_out(d: &DeliveryRec) -> DeliveryOut {

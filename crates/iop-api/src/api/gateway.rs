@@ -1,17 +1,17 @@
 //! Step 4's platform side: connectors (how the gateway reaches a published service), service
 //! descriptions (OpenAPI import), consumer credentials, call records and metrics.
 
-use crate::AppState;
-use crate::connectors;
-use crate::credentials::{credential_out, issue, issued_out};
-use crate::dto::*;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, Auth, path_id};
-use crate::service::rfc3339;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use iop_app::AppState;
+use iop_app::connectors;
+use iop_app::credentials::{credential_out, issue, issued_out};
+use iop_app::dto::*;
+use iop_app::service::rfc3339;
 use iop_domain::*;
 use iop_store::*;
 
@@ -200,7 +200,7 @@ pub async fn create_credential(
     let s = must_system(&st, &id).await?;
     let kind = CredentialKind::parse(&i.tipo).map_err(|e| ApiError::invalid("tipo", e))?;
     let hooks = st.hooks()?;
-    let issued = match (crate::credentials::Issuable::from_kind(kind), i.clave_publica.as_deref()) {
+    let issued = match (iop_app::credentials::Issuable::from_kind(kind), i.clave_publica.as_deref()) {
         (Some(k), None) => issue(k, s.id, u.id, None, &hooks.keys, &hooks.secrets, st.now())?,
         (Some(_), Some(_)) => {
             return Err(ApiError::unprocessable(
@@ -218,7 +218,7 @@ pub async fn create_credential(
             )
             .field("clave_publica"));
         }
-        (None, Some(pem)) => crate::credentials::register_public_key(kind, pem, s.id, u.id, st.now()).map_err(|e| {
+        (None, Some(pem)) => iop_app::credentials::register_public_key(kind, pem, s.id, u.id, st.now()).map_err(|e| {
             ApiError::unprocessable(
                 "clave_publica_invalida",
                 format!("clave_publica: {e}"),
@@ -228,7 +228,7 @@ pub async fn create_credential(
         })?,
     };
     let mut issued = issued;
-    crate::credentials::set_jwt_policy(&mut issued.rec, i.jwt_exige_exp, i.jwt_vigencia_max_s).map_err(|e| {
+    iop_app::credentials::set_jwt_policy(&mut issued.rec, i.jwt_exige_exp, i.jwt_vigencia_max_s).map_err(|e| {
         let field = if i.jwt_exige_exp.is_some() && issued.rec.kind == CredentialKind::ApiKey {
             "jwt_exige_exp"
         } else {
@@ -282,7 +282,7 @@ pub async fn rotate_credential(
     }
     let hooks = st.hooks()?;
     let now = st.now();
-    let Some(kind) = crate::credentials::Issuable::from_kind(old.kind) else {
+    let Some(kind) = iop_app::credentials::Issuable::from_kind(old.kind) else {
         return Err(ApiError::conflict(
             "rotacion_no_aplicable",
             "una credencial de clave pública se rota registrando la nueva clave y revocando la anterior",
@@ -298,7 +298,7 @@ pub async fn rotate_credential(
     let delivery = match old.request {
         Some(r) => {
             let rec = st.store.get_request(r).await?.ok_or_else(ApiError::internal)?;
-            Some(crate::accesses::seal(&st, &rec, old.system, std::slice::from_ref(&issued), u.id)?)
+            Some(iop_app::accesses::seal(&st, &rec, old.system, std::slice::from_ref(&issued), u.id)?)
         }
         None => None,
     };
@@ -318,7 +318,7 @@ pub async fn rotate_credential(
     // The secret is handed out only once the gateway accepts it.
     st.gateway_applied().await;
     let out = match delivery {
-        Some(_) => crate::credentials::pending_out(&issued.rec),
+        Some(_) => iop_app::credentials::pending_out(&issued.rec),
         None => issued_out(&issued),
     };
     Ok((StatusCode::CREATED, Json(out)))
@@ -360,7 +360,7 @@ pub async fn metrics(State(st): State<AppState>, headers: axum::http::HeaderMap)
     if !by_token {
         let user = st
             .store
-            .session_user(&crate::auth::hash_token(token), st.now())
+            .session_user(&iop_app::auth::hash_token(token), st.now())
             .await?
             .ok_or_else(ApiError::unauthenticated)?;
         if !user.roles.has(Role::Administrador) {

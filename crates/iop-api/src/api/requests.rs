@@ -1,13 +1,13 @@
-use crate::AppState;
-use crate::dto::*;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, Auth};
-use crate::service;
 use axum::Json;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use iop_app::AppState;
+use iop_app::dto::*;
+use iop_app::service;
 use iop_domain::*;
 use iop_store::RequestFilter;
 use serde::Deserialize;
@@ -231,7 +231,7 @@ pub async fn take_action(
     tracing::info!(solicitud = %rec.code, accion = %accion, usuario = %u.login, estado = %rec.facts.state, credenciales = issued.len(), "transición");
     let mut out = service::request_out(&st, &rec, true).await?;
     if !issued.is_empty() {
-        out.credenciales_emitidas = Some(issued.iter().map(crate::credentials::pending_out).collect());
+        out.credenciales_emitidas = Some(issued.iter().map(iop_app::credentials::pending_out).collect());
     }
     Ok(Json(out))
 }

@@ -1,12 +1,12 @@
-//! The control plane: the PR05 procedure behind a REST API (`/api/v1`), its generated OpenAPI
-//! document (`/api/openapi.json`) and an offline viewer (`/api/docs`).
-//!
-//! Handlers are thin: they authenticate, parse input into domain values, ask
-//! [`iop_domain::decide`] whether a transition is allowed, and hand the result to the store in one
-//! transaction.
+//! The control plane's use cases, apart from HTTP: the PR05 procedure (requests, transitions,
+//! step 4's publication staging and deliveries of accesses), the catalog's connectors and
+//! credentials, users and sessions, the gateway snapshot's compilation, the import of call records,
+//! the auditor, the demo seed. They take domain values or plain input structs, ask
+//! [`iop_domain::decide`] whether a transition is allowed, commit through the store in one
+//! transaction, and fail with [`error::AppError`]. The REST API (`iop-api`), and the web interface
+//! and public listener to come, sit beside each other over them.
 
 pub mod accesses;
-pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod compiler;
@@ -14,7 +14,6 @@ pub mod connectors;
 pub mod credentials;
 pub mod dto;
 pub mod error;
-pub mod extract;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod importer;
@@ -24,8 +23,6 @@ pub mod secrets;
 pub mod seed;
 pub mod service;
 
-use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use iop_domain::{Clock, Deadline, State, WorkCalendar};
 use iop_store::Store;
 use iop_store::blobs::BlobStore;
@@ -33,7 +30,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
-use utoipa::openapi::OpenApi;
 
 /// The system clock.
 #[derive(Debug, Clone, Copy, Default)]
@@ -139,10 +135,10 @@ impl AppState {
         self.clock.now()
     }
     /// The gateway hooks, or 503 when this process runs no gateway.
-    pub fn hooks(&self) -> Result<&GatewayHooks, error::ApiError> {
+    pub fn hooks(&self) -> Result<&GatewayHooks, error::AppError> {
         self.gateway.as_ref().ok_or_else(|| {
-            error::ApiError::new(
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            error::AppError::new(
+                error::Kind::Unavailable,
                 "pasarela_no_configurada",
                 "este proceso no tiene pasarela configurada",
                 "this process runs no gateway",
@@ -167,19 +163,4 @@ impl AppState {
             h.publisher.changed();
         }
     }
-}
-
-/// The control plane's router (API, OpenAPI document, docs viewer, health) and its OpenAPI.
-pub fn router(state: AppState) -> (Router, OpenApi) {
-    let (api, openapi) = api::routes_and_doc();
-    let limit = state.config.max_upload_bytes + 64 * 1024;
-    let docs = utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi.clone());
-    let router = Router::new()
-        .merge(api)
-        .nest("/api/v1", Router::new().fallback(error::not_found_route))
-        .merge(docs)
-        .layer(DefaultBodyLimit::max(limit))
-        .layer(axum::middleware::from_fn(error::language))
-        .with_state(state);
-    (router, openapi)
 }

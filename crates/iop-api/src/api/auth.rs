@@ -1,13 +1,13 @@
-use crate::AppState;
-use crate::auth::{hash_token, new_token, throttled, verify_password};
-use crate::dto::{LoginIn, LoginOut, UserOut};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, Auth, ClientAddr, bearer};
-use crate::service::{rfc3339, user_out};
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
+use iop_app::AppState;
+use iop_app::auth::{hash_token, new_token, throttled, verify_password};
+use iop_app::dto::{LoginIn, LoginOut, UserOut};
+use iop_app::service::{rfc3339, user_out};
 use iop_domain::Login;
 use iop_store::SessionRec;
 

@@ -12,7 +12,7 @@ mod publication;
 pub(crate) mod requests;
 mod users;
 
-use crate::AppState;
+use iop_app::AppState;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;

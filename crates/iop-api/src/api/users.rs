@@ -1,12 +1,12 @@
-use crate::AppState;
-use crate::auth::{hash_password, new_password};
-use crate::dto::*;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, Auth, path_id};
-use crate::service::{create_user as create_user_svc, require_admin, user_out};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use iop_app::AppState;
+use iop_app::auth::{hash_password, new_password};
+use iop_app::dto::*;
+use iop_app::service::{create_user as create_user_svc, require_admin, user_out};
 use iop_domain::*;
 use iop_store::{AuditBy, UnitRec};
 

@@ -1,0 +1,37 @@
+//! Entry points for the fuzz targets in `fuzz/` that read untrusted bytes in the control plane
+//! (descriptions, segment lines as the importer reads them; the upload form is `iop_api`'s), also replayed over
+//! their corpora by the normal test suite. Each takes any bytes and must never panic.
+
+/// A service description (JSON or YAML): parsing, then reading its operations.
+pub fn description(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    if let Ok(doc) = crate::openapi_import::parse_document(text) {
+        let _ = crate::openapi_import::operations(&doc);
+    }
+}
+
+/// A segment file as the gateway's writer and the importer read it.
+pub fn segments(data: &[u8]) {
+    iop_audit::fuzzing::segment_lines(data);
+    for line in data.split_inclusive(|b| *b == b'\n').filter(|l| l.ends_with(b"\n")) {
+        let body = line.get(..line.len() - 1).unwrap_or_default();
+        if let Ok(row) = crate::importer::row(body) {
+            assert_eq!(row.hash, iop_audit::digest(body).to_vec());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_description_corpus_replays_clean() {
+        assert!(iop_gateway::fuzzing::replay(&iop_gateway::fuzzing::corpus("descripcion"), description) > 0);
+    }
+
+    #[test]
+    fn the_segments_corpus_replays_clean() {
+        assert!(iop_gateway::fuzzing::replay(&iop_gateway::fuzzing::corpus("segmentos"), segments) > 0);
+    }
+}
