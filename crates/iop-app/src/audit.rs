@@ -19,7 +19,7 @@ pub fn parse_instant(s: &str, end: bool) -> Option<i64> {
     if let Ok(t) = time::OffsetDateTime::parse(s, &Rfc3339) {
         return Some((t.unix_timestamp_nanos() / 1_000_000) as i64);
     }
-    let d = iop_store::sqlite::parse_date(s)?;
+    let d = iop_domain::calendar::parse_date(s)?;
     let d = if end { d.next_day()? } else { d };
     let t = d.with_time(time::Time::MIDNIGHT).assume_offset(iop_domain::calendar::LA_PAZ);
     Some((t.unix_timestamp_nanos() / 1_000_000) as i64)

@@ -7,6 +7,18 @@ use std::collections::BTreeSet;
 use time::{Date, Duration, OffsetDateTime, UtcOffset, Weekday};
 
 /// America/La_Paz: UTC−4, all year.
+const DATE_FMT: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!("[year]-[month]-[day]");
+
+/// A date as the platform writes it: `AAAA-MM-DD`.
+pub fn fmt_date(d: Date) -> String {
+    d.format(DATE_FMT).unwrap_or_default()
+}
+
+/// A date written `AAAA-MM-DD`.
+pub fn parse_date(s: &str) -> Option<Date> {
+    Date::parse(s, DATE_FMT).ok()
+}
+
 pub const LA_PAZ: UtcOffset = match UtcOffset::from_hms(-4, 0, 0) {
     Ok(o) => o,
     Err(_) => UtcOffset::UTC,

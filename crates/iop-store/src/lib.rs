@@ -33,8 +33,24 @@ pub enum StoreError {
     BasePathTaken { path: String, holder: String },
     #[error("stale: the request changed since it was read")]
     Stale,
+    /// Anything else, with its cause kept as the error's source.
     #[error("backend: {0}")]
-    Backend(String),
+    Backend(#[source] BackendError),
+}
+
+/// The cause of a [`StoreError::Backend`]: the backend's own error (kept, not flattened into a
+/// string), or a message when there is no error value.
+pub type BackendError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+impl StoreError {
+    /// A backend failure caused by `e`.
+    pub fn backend(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        StoreError::Backend(Box::new(e))
+    }
+    /// A backend failure described by a message.
+    pub fn backend_msg(msg: impl Into<String>) -> Self {
+        StoreError::Backend(msg.into().into())
+    }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

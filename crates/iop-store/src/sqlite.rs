@@ -9,7 +9,7 @@ use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 
 mod audit;
 mod delivery;
@@ -54,11 +54,11 @@ fn backend(e: sqlx::Error) -> StoreError {
             return StoreError::NotFound("referencia");
         }
     }
-    StoreError::Backend(e.to_string())
+    StoreError::backend(e)
 }
 
 fn corrupt(what: &str) -> StoreError {
-    StoreError::Backend(format!("stored value does not parse: {what}"))
+    StoreError::backend_msg(format!("stored value does not parse: {what}"))
 }
 
 pub fn ms(t: OffsetDateTime) -> i64 {
@@ -69,15 +69,7 @@ pub fn from_ms(v: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(v) * 1_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
-const DATE_FMT: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!("[year]-[month]-[day]");
-
-pub fn fmt_date(d: Date) -> String {
-    d.format(DATE_FMT).unwrap_or_default()
-}
-
-pub fn parse_date(s: &str) -> Option<Date> {
-    Date::parse(s, DATE_FMT).ok()
-}
+use iop_domain::calendar::{fmt_date, parse_date};
 
 fn roles_to_text(r: RoleSet) -> String {
     r.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
@@ -110,7 +102,7 @@ fn opt_text(row: &SqliteRow, col: &str) -> StoreResult<Option<Text>> {
 impl SqliteStore {
     /// Opens (creating if needed) `dir/iop.sqlite3` and applies pending migrations.
     pub async fn open(dir: &Path) -> StoreResult<Self> {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::Backend(e.to_string()))?;
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::backend(e))?;
         let opts = SqliteConnectOptions::new()
             .filename(dir.join("iop.sqlite3"))
             .create_if_missing(true)
@@ -316,7 +308,7 @@ impl SqliteStore {
             return Ok(Vec::new());
         }
         let ids: Vec<String> = rows.iter().map(|r| get::<String>(r, "id")).collect::<StoreResult<_>>()?;
-        let ids = serde_json::to_string(&ids).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let ids = serde_json::to_string(&ids).map_err(|e| StoreError::backend(e))?;
         let services = sqlx::query(
             "SELECT rs.request_id, rs.service_id FROM request_services rs JOIN services s ON s.id = rs.service_id WHERE rs.request_id IN (SELECT value FROM json_each(?)) ORDER BY s.codigo, s.version",
         )
@@ -826,7 +818,7 @@ impl CatalogStore for SqliteStore {
         }
         let ids: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
         let rows = sqlx::query("SELECT * FROM grants WHERE request_id IN (SELECT value FROM json_each(?)) ORDER BY created_at, id")
-            .bind(serde_json::to_string(&ids).map_err(|e| StoreError::Backend(e.to_string()))?)
+            .bind(serde_json::to_string(&ids).map_err(|e| StoreError::backend(e))?)
             .fetch_all(&self.pool)
             .await
             .map_err(backend)?;
@@ -1062,7 +1054,7 @@ impl RequestStore for SqliteStore {
              AND (?4 IS NULL OR state_since > ?4 OR (state_since = ?4 AND tracking_code > ?5)) \
              ORDER BY state_since, tracking_code LIMIT ?6",
         )
-        .bind(serde_json::to_string(&roles).map_err(|e| StoreError::Backend(e.to_string()))?)
+        .bind(serde_json::to_string(&roles).map_err(|e| StoreError::backend(e))?)
         .bind(actor.user.to_string())
         .bind(actor.unit.map(|u| u.to_string()))
         .bind(page.after.as_ref().map(|c| c.ms))
@@ -1352,7 +1344,7 @@ impl Store for SqliteStore {
         if v == Some(SCHEMA_VERSION) {
             Ok(())
         } else {
-            Err(StoreError::Backend(format!("schema version {v:?}, expected {SCHEMA_VERSION}")))
+            Err(StoreError::backend_msg(format!("schema version {v:?}, expected {SCHEMA_VERSION}")))
         }
     }
 }

@@ -300,7 +300,8 @@ pub fn resolve(o: &Overrides, f: FileConfig) -> Result<Settings, ConfigError> {
     }
     let mut holidays = Vec::new();
     for h in &f.feriados {
-        holidays.push(iop_store::sqlite::parse_date(h).ok_or_else(|| ConfigError(format!("feriados: «{h}» no es una fecha AAAA-MM-DD")))?);
+        holidays
+            .push(iop_domain::calendar::parse_date(h).ok_or_else(|| ConfigError(format!("feriados: «{h}» no es una fecha AAAA-MM-DD")))?);
     }
     control.calendar = WorkCalendar::new(holidays);
     if let Some(v) = f.login_max_fallos_cuenta {
