@@ -280,7 +280,7 @@ impl Publisher {
             compile(&rows, &me.secrets, v, iop_gateway::now_ms(), &mut tls)
         })
         .await
-        .map_err(|e| iop_store::StoreError::backend(e))?;
+        .map_err(iop_store::StoreError::backend)?;
         for w in warnings {
             tracing::warn!(aviso = %w, "configuración de la pasarela omitida");
         }

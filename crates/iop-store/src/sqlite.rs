@@ -102,7 +102,7 @@ fn opt_text(row: &SqliteRow, col: &str) -> StoreResult<Option<Text>> {
 impl SqliteStore {
     /// Opens (creating if needed) `dir/iop.sqlite3` and applies pending migrations.
     pub async fn open(dir: &Path) -> StoreResult<Self> {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::backend(e))?;
+        std::fs::create_dir_all(dir).map_err(StoreError::backend)?;
         let opts = SqliteConnectOptions::new()
             .filename(dir.join("iop.sqlite3"))
             .create_if_missing(true)
@@ -308,7 +308,7 @@ impl SqliteStore {
             return Ok(Vec::new());
         }
         let ids: Vec<String> = rows.iter().map(|r| get::<String>(r, "id")).collect::<StoreResult<_>>()?;
-        let ids = serde_json::to_string(&ids).map_err(|e| StoreError::backend(e))?;
+        let ids = serde_json::to_string(&ids).map_err(StoreError::backend)?;
         let services = sqlx::query(
             "SELECT rs.request_id, rs.service_id FROM request_services rs JOIN services s ON s.id = rs.service_id WHERE rs.request_id IN (SELECT value FROM json_each(?)) ORDER BY s.codigo, s.version",
         )
@@ -818,7 +818,7 @@ impl CatalogStore for SqliteStore {
         }
         let ids: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
         let rows = sqlx::query("SELECT * FROM grants WHERE request_id IN (SELECT value FROM json_each(?)) ORDER BY created_at, id")
-            .bind(serde_json::to_string(&ids).map_err(|e| StoreError::backend(e))?)
+            .bind(serde_json::to_string(&ids).map_err(StoreError::backend)?)
             .fetch_all(&self.pool)
             .await
             .map_err(backend)?;
@@ -1054,7 +1054,7 @@ impl RequestStore for SqliteStore {
              AND (?4 IS NULL OR state_since > ?4 OR (state_since = ?4 AND tracking_code > ?5)) \
              ORDER BY state_since, tracking_code LIMIT ?6",
         )
-        .bind(serde_json::to_string(&roles).map_err(|e| StoreError::backend(e))?)
+        .bind(serde_json::to_string(&roles).map_err(StoreError::backend)?)
         .bind(actor.user.to_string())
         .bind(actor.unit.map(|u| u.to_string()))
         .bind(page.after.as_ref().map(|c| c.ms))

@@ -99,7 +99,7 @@ impl SqliteStore {
             detalle: &c.detail,
         };
         let mut buf = Vec::with_capacity(256);
-        let (seq, hash) = chain.append_json(&mut buf, &ev).map_err(|e| StoreError::backend(e))?;
+        let (seq, hash) = chain.append_json(&mut buf, &ev).map_err(StoreError::backend)?;
         buf.pop();
         let body = String::from_utf8(buf).map_err(|_| corrupt("audit body"))?;
         sqlx::query("INSERT INTO audit_log (stream, node, seq, ts_ms, body, hash, actor, request_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")

@@ -24,7 +24,7 @@ fn delivery_row(r: &SqliteRow) -> StoreResult<DeliveryRec> {
 const SELECT: &str = "SELECT d.*, u.login AS retrieved_login FROM deliveries d LEFT JOIN users u ON u.id = d.retrieved_by";
 
 pub(super) async fn insert_delivery(tx: &mut Transaction<'static, Sqlite>, d: &DeliveryRec) -> StoreResult<()> {
-    let creds = serde_json::to_string(&d.credentials).map_err(|e| StoreError::backend(e))?;
+    let creds = serde_json::to_string(&d.credentials).map_err(StoreError::backend)?;
     sqlx::query("INSERT INTO deliveries (id, request_id, system_id, unit_id, credentials, sealed, issued_by, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind(d.id.to_string())
         .bind(d.request.to_string())

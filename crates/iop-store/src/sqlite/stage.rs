@@ -224,7 +224,7 @@ impl StageStore for SqliteStore {
         let mut tx = self.begin().await?;
         let actor = by.id.unwrap_or_else(|| UserId::from_uuid(uuid::Uuid::nil()));
         ensure(&mut tx, request, code, version, service, actor).await?;
-        let ops_json = serde_json::to_string(ops).map_err(|e| StoreError::backend(e))?;
+        let ops_json = serde_json::to_string(ops).map_err(StoreError::backend)?;
         sqlx::query("UPDATE publication_stage SET document = ?, document_sha256 = ?, operations = ?, applied_at = NULL WHERE request_id = ? AND codigo = ? AND version = ?")
             .bind(document)
             .bind(sha256)
