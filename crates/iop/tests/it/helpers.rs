@@ -135,6 +135,22 @@ fn audited_change(method: &Method, path: &str) -> Option<(&'static str, &'static
 }
 
 impl App {
+    /// With `LEARN_CODES=<file>`, every error answer's (method, path, status, code) is appended to it.
+    fn learn(method: String, path: &str, r: &Resp) {
+        let Ok(file) = std::env::var("LEARN_CODES") else { return };
+        if r.status.is_success() || r.code().is_empty() {
+            return;
+        }
+        use std::io::Write;
+        if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(file) {
+            let _ = writeln!(
+                f,
+                "{}",
+                json!([method, path.split('?').next().unwrap_or(""), r.status.as_u16(), r.code()])
+            );
+        }
+    }
+
     /// A call to the API. Every accepted change (user, unit, catalog, connector, description,
     /// credential, request content or document) must show up at once in the audit log as the
     /// newest record of its actor, with the right action.
@@ -177,6 +193,7 @@ impl App {
     }
 
     async fn raw_call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
+        let method_name = method.as_str().to_owned();
         let mut req = self.client.request(method, format!("{}{path}", self.base));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -185,7 +202,9 @@ impl App {
             req = req.json(&b);
         }
         let res = req.send().await.unwrap_or_else(|e| panic!("{path}: {e}"));
-        Self::read(res).await
+        let r = Self::read(res).await;
+        Self::learn(method_name, path, &r);
+        r
     }
 
     pub async fn read(res: reqwest::Response) -> Resp {
@@ -231,6 +250,7 @@ impl App {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let r = Self::read(res).await;
+        Self::learn("PUT".into(), &format!("/api/v1/solicitudes/{id}/documento"), &r);
         if r.status.is_success() {
             self.assert_audited("procedimiento", "solicitud.documento", token, &r.body).await;
         }
