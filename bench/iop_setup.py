@@ -46,8 +46,8 @@ def upload(request_id, token):
 
 
 sol, jefe, resp, lider = (login(u) for u in ("solicitante", "jefe", "responsable", "lider"))
-service = next(s for s in call("GET", "/api/v1/servicios", lider) if s["codigo"] == "persona")
-system = next(s for s in call("GET", "/api/v1/sistemas", lider) if s["codigo"] == "tramites-en-linea")
+service = next(s for s in call("GET", "/api/v1/servicios?limite=200", lider)["resultados"] if s["codigo"] == "persona")
+system = next(s for s in call("GET", "/api/v1/sistemas?limite=200", lider)["resultados"] if s["codigo"] == "tramites-en-linea")
 call("PUT", f"/api/v1/servicios/{service['id']}/conector", lider,
      {"origenes": [UPSTREAM], "tiempo_espera_ms": 5000})
 r = call("POST", "/api/v1/solicitudes", sol,
@@ -56,7 +56,7 @@ rid = r["id"]
 upload(rid, sol)
 call("POST", f"/api/v1/solicitudes/{rid}/transiciones", sol, {"accion": "presentar"})
 call("POST", f"/api/v1/solicitudes/{rid}/transiciones", jefe, {"accion": "derivar"})
-me = call("GET", "/api/v1/usuarios", lider)
+me = call("GET", "/api/v1/usuarios?limite=200", lider)["resultados"]
 lider_id = next(u["id"] for u in me if u["usuario"] == "lider")
 call("POST", f"/api/v1/solicitudes/{rid}/transiciones", resp, {"accion": "asignar", "lider_id": lider_id})
 r = call("POST", f"/api/v1/solicitudes/{rid}/transiciones", lider, {

@@ -14,6 +14,6 @@ def call(method, path, token=None, body=None):
     with urllib.request.urlopen(req) as r:
         return json.loads(r.read() or b"null")
 tok = call("POST", "/api/v1/auth/login", body={"usuario": "lider", "contrasena": "demo-iop-2026"})["token"]
-svc = next(s for s in call("GET", "/api/v1/servicios", tok) if s["codigo"] == "persona")
+svc = next(s for s in call("GET", "/api/v1/servicios?limite=200", tok)["resultados"] if s["codigo"] == "persona")
 ops = call("GET", f"/api/v1/servicios/{svc['id']}/conector", tok)
 call("PUT", f"/api/v1/servicios/{svc['id']}/conector", tok, {"ruta_base": ops["ruta_base"], "origenes": ops["origenes"], "tiempo_espera_ms": ops["tiempo_espera_ms"]})

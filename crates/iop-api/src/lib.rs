@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod page;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

@@ -1,5 +1,6 @@
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, Auth};
+use crate::page::{Paged, paginate};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -53,6 +54,21 @@ pub fn service_out(s: &ServiceRec) -> ServiceOut {
 pub struct ByEntity {
     /// Only those of this entity.
     pub entidad_id: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    pub limite: Option<i64>,
+    /// From the previous page's `siguiente`.
+    pub cursor: Option<String>,
+}
+
+/// A page of a list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    /// Page size, 1 to 200 (default 50).
+    pub limite: Option<i64>,
+    /// From the previous page's `siguiente`.
+    pub cursor: Option<String>,
 }
 
 fn entity_filter(q: &ByEntity) -> ApiResult<Option<EntityId>> {
@@ -72,10 +88,15 @@ async fn must_entity(st: &AppState, raw: &str) -> ApiResult<EntityRec> {
 }
 
 /// Public entities (publishing and/or consuming).
-#[utoipa::path(get, path = "/api/v1/entidades", tag = "catalogo", security(("token" = [])),
-    responses((status = 200, body = Vec<EntityOut>), (status = 401, body = ErrorBody)))]
-pub async fn list_entities(State(st): State<AppState>, Auth(_u): Auth) -> ApiResult<Json<Vec<EntityOut>>> {
-    Ok(Json(st.store.list_entities().await?.iter().map(entity_out).collect()))
+#[utoipa::path(get, path = "/api/v1/entidades", tag = "catalogo", security(("token" = [])), params(PageQuery),
+    responses((status = 200, body = Paged<EntityOut>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list_entities(
+    State(st): State<AppState>,
+    Auth(_u): Auth,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paged<EntityOut>>> {
+    let all = st.store.list_entities().await?.iter().map(entity_out).collect();
+    Ok(Json(paginate(all, |e: &EntityOut| e.id.clone(), q.limite, q.cursor.as_deref())?))
 }
 
 /// Registers a public entity (Administrador).
@@ -100,11 +121,14 @@ pub async fn create_entity(
 
 /// Systems of consuming entities (herramientas de gobierno electrónico o soluciones tecnológicas).
 #[utoipa::path(get, path = "/api/v1/sistemas", tag = "catalogo", security(("token" = [])), params(ByEntity),
-    responses((status = 200, body = Vec<SystemOut>), (status = 401, body = ErrorBody)))]
-pub async fn list_systems(State(st): State<AppState>, Auth(_u): Auth, ApiQuery(q): ApiQuery<ByEntity>) -> ApiResult<Json<Vec<SystemOut>>> {
-    Ok(Json(
-        st.store.list_systems(entity_filter(&q)?).await?.iter().map(system_out).collect(),
-    ))
+    responses((status = 200, body = Paged<SystemOut>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list_systems(
+    State(st): State<AppState>,
+    Auth(_u): Auth,
+    ApiQuery(q): ApiQuery<ByEntity>,
+) -> ApiResult<Json<Paged<SystemOut>>> {
+    let all = st.store.list_systems(entity_filter(&q)?).await?.iter().map(system_out).collect();
+    Ok(Json(paginate(all, |s: &SystemOut| s.id.clone(), q.limite, q.cursor.as_deref())?))
 }
 
 /// Registers a consuming system (Administrador).
@@ -143,15 +167,14 @@ pub async fn create_system(
 
 /// The service catalog.
 #[utoipa::path(get, path = "/api/v1/servicios", tag = "catalogo", security(("token" = [])), params(ByEntity),
-    responses((status = 200, body = Vec<ServiceOut>), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Paged<ServiceOut>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_services(
     State(st): State<AppState>,
     Auth(_u): Auth,
     ApiQuery(q): ApiQuery<ByEntity>,
-) -> ApiResult<Json<Vec<ServiceOut>>> {
-    Ok(Json(
-        st.store.list_services(entity_filter(&q)?).await?.iter().map(service_out).collect(),
-    ))
+) -> ApiResult<Json<Paged<ServiceOut>>> {
+    let all = st.store.list_services(entity_filter(&q)?).await?.iter().map(service_out).collect();
+    Ok(Json(paginate(all, |s: &ServiceOut| s.id.clone(), q.limite, q.cursor.as_deref())?))
 }
 
 /// Adds a catalog entry of a publishing entity's service (Administrador).

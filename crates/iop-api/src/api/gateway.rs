@@ -3,6 +3,7 @@
 
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, Auth, path_id};
+use crate::page::{Paged, paginate};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -175,14 +176,23 @@ async fn must_system(st: &AppState, raw: &str) -> ApiResult<SystemRec> {
 
 /// A system's credentials (never their secrets).
 #[utoipa::path(get, path = "/api/v1/sistemas/{id}/credenciales", tag = "pasarela", security(("token" = [])),
-    params(("id" = String, Path, description = "system id")),
-    responses((status = 200, body = Vec<CredentialOut>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn list_credentials(State(st): State<AppState>, Auth(u): Auth, Path(id): Path<String>) -> ApiResult<Json<Vec<CredentialOut>>> {
+    params(("id" = String, Path, description = "system id"), crate::api::catalog::PageQuery),
+    responses((status = 200, body = Paged<CredentialOut>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list_credentials(
+    State(st): State<AppState>,
+    Auth(u): Auth,
+    Path(id): Path<String>,
+    crate::extract::ApiQuery(q): crate::extract::ApiQuery<crate::api::catalog::PageQuery>,
+) -> ApiResult<Json<Paged<CredentialOut>>> {
     require_adas(&u)?;
     let s = must_system(&st, &id).await?;
-    Ok(Json(
-        st.store.credentials_of_system(s.id).await?.iter().map(credential_out).collect(),
-    ))
+    let all = st.store.credentials_of_system(s.id).await?.iter().map(credential_out).collect();
+    Ok(Json(paginate(
+        all,
+        |c: &CredentialOut| c.id.clone(),
+        q.limite,
+        q.cursor.as_deref(),
+    )?))
 }
 
 /// Issues a credential to a consuming system (ADAS or Administrador). The secret is in this answer

@@ -5,7 +5,7 @@
 mod accesses;
 mod audit;
 mod auth;
-mod catalog;
+pub(crate) mod catalog;
 mod gateway;
 mod health;
 mod publication;

@@ -1,5 +1,7 @@
+use crate::api::catalog::PageQuery;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{ApiJson, Auth, path_id};
+use crate::extract::{ApiJson, ApiQuery, Auth, path_id};
+use crate::page::{Paged, paginate};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -20,10 +22,11 @@ fn unit_out(u: &UnitRec) -> UnitOut {
 }
 
 /// Units: the agency's (DGE, UPAT, ADAS) and the requesting ones.
-#[utoipa::path(get, path = "/api/v1/unidades", tag = "administracion", security(("token" = [])),
-    responses((status = 200, body = Vec<UnitOut>), (status = 401, body = ErrorBody)))]
-pub async fn list_units(State(st): State<AppState>, Auth(_u): Auth) -> ApiResult<Json<Vec<UnitOut>>> {
-    Ok(Json(st.store.list_units().await?.iter().map(unit_out).collect()))
+#[utoipa::path(get, path = "/api/v1/unidades", tag = "administracion", security(("token" = [])), params(PageQuery),
+    responses((status = 200, body = Paged<UnitOut>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list_units(State(st): State<AppState>, Auth(_u): Auth, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult<Json<Paged<UnitOut>>> {
+    let all = st.store.list_units().await?.iter().map(unit_out).collect();
+    Ok(Json(paginate(all, |u: &UnitOut| u.id.clone(), q.limite, q.cursor.as_deref())?))
 }
 
 /// Adds a requesting unit (Administrador).
@@ -50,8 +53,9 @@ pub async fn create_unit(
 /// Líderes de ADAS, who pick and hand over to each other) see the agency's staff; a requester sees
 /// no list (403).
 #[utoipa::path(get, path = "/api/v1/usuarios", tag = "administracion", security(("token" = [])),
-    responses((status = 200, body = Vec<UserOut>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn list_users(State(st): State<AppState>, Auth(u): Auth) -> ApiResult<Json<Vec<UserOut>>> {
+    params(PageQuery),
+    responses((status = 200, body = Paged<UserOut>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list_users(State(st): State<AppState>, Auth(u): Auth, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult<Json<Paged<UserOut>>> {
     const STAFF: [Role; 3] = [Role::JefeUpat, Role::ResponsableAdas, Role::LiderAdas];
     let all = u.roles.has(Role::Administrador);
     if !all && !STAFF.iter().any(|r| u.roles.has(*r)) {
@@ -62,13 +66,12 @@ pub async fn list_users(State(st): State<AppState>, Auth(u): Auth) -> ApiResult<
         ));
     }
     let users = st.store.list_users().await?;
-    Ok(Json(
-        users
-            .iter()
-            .filter(|x| all || STAFF.iter().any(|r| x.roles.has(*r)))
-            .map(user_out)
-            .collect(),
-    ))
+    let shown = users
+        .iter()
+        .filter(|x| all || STAFF.iter().any(|r| x.roles.has(*r)))
+        .map(user_out)
+        .collect();
+    Ok(Json(paginate(shown, |u: &UserOut| u.id.clone(), q.limite, q.cursor.as_deref())?))
 }
 
 /// Creates a user (Administrador). Without `contrasena`, one is generated and returned once.

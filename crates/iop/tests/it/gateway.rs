@@ -472,7 +472,7 @@ async fn granted_calls_pass_and_everything_else_is_refused_and_recorded() {
 }
 
 async fn entity_of(app: &App, w: &World) -> String {
-    let s = app.get("/api/v1/sistemas", &app.admin_token).await.ok();
+    let s = app.get("/api/v1/sistemas", &app.admin_token).await.ok()["resultados"].clone();
     s.as_array()
         .and_then(|a| a.iter().find(|x| x["id"] == w.system.as_str()))
         .and_then(|x| x["entidad_id"].as_str())
@@ -599,7 +599,8 @@ async fn revocation_rotation_limits_outages_and_live_config_changes() {
     let creds = app
         .get(&format!("/api/v1/sistemas/{}/credenciales", w.system), w.t("lider"))
         .await
-        .ok();
+        .ok()["resultados"]
+        .clone();
     assert!(!creds.to_string().contains(&key), "listings never show secrets");
     let key_cred = creds
         .as_array()
@@ -699,7 +700,8 @@ async fn grants_outside_their_validity_are_refused() {
     let creds = app
         .get(&format!("/api/v1/sistemas/{}/credenciales", w.system), w.t("lider"))
         .await
-        .ok();
+        .ok()["resultados"]
+        .clone();
     assert_eq!(creds.as_array().map(Vec::len), Some(2), "refused enablements issued no credential");
     assert_eq!(app.request(&id).await["estado"], "asignada_lider");
 }

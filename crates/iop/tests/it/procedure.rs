@@ -482,7 +482,7 @@ async fn publication_step_4_builds_the_connector_and_step_5_waits_for_its_probe(
     assert_eq!(p["prueba"]["ok"], false, "{p}");
     assert_eq!(p["conector"]["ruta_base"], "/segip/defuncion/v1/");
     // Staged is not published: neither the catalog nor the gateway know it yet.
-    let catalog = app.get("/api/v1/servicios", w.t("lider")).await.ok();
+    let catalog = app.get("/api/v1/servicios", w.t("lider")).await.ok()["resultados"].clone();
     assert!(!catalog.to_string().contains("defuncion"), "{catalog}");
 
     // `habilitar` commits connector, description and publication with the state change.
@@ -491,7 +491,8 @@ async fn publication_step_4_builds_the_connector_and_step_5_waits_for_its_probe(
     let svc = app
         .get(&format!("/api/v1/servicios?entidad_id={}", w.publisher), w.t("lider"))
         .await
-        .ok();
+        .ok()["resultados"]
+        .clone();
     let svc = svc
         .as_array()
         .and_then(|a| a.iter().find(|s| s["codigo"] == "defuncion").cloned())
@@ -928,7 +929,7 @@ async fn accounts_tokens_throttling_and_administration() {
     .await
     .expect(401, "credenciales_invalidas");
     let lider = app.login("lider", &new_pw).await;
-    let users = app.get("/api/v1/usuarios", &admin).await.ok();
+    let users = app.get("/api/v1/usuarios", &admin).await.ok()["resultados"].clone();
     assert!(!users.to_string().contains("argon2"), "password hashes never leave the server");
 
     // Disabling a user revokes their sessions and refuses their logins.

@@ -584,14 +584,14 @@ async fn users_are_listed_only_to_roles_that_need_them() {
     let app = spawn_app().await;
     let w = world(&app).await;
     app.get("/api/v1/usuarios", w.t("sol")).await.expect(403, "rol_requerido");
-    let staff = app.get("/api/v1/usuarios", w.t("resp")).await.ok();
+    let staff = app.get("/api/v1/usuarios", w.t("resp")).await.ok()["resultados"].clone();
     let logins: Vec<&str> = staff
         .as_array()
         .map(|a| a.iter().filter_map(|u| u["usuario"].as_str()).collect())
         .unwrap_or_default();
     assert!(logins.contains(&"lider") && logins.contains(&"jefe"), "{staff}");
     assert!(!logins.contains(&"sol") && !logins.contains(&"admin"), "{staff}");
-    let all = app.get("/api/v1/usuarios", &app.admin_token).await.ok();
+    let all = app.get("/api/v1/usuarios", &app.admin_token).await.ok()["resultados"].clone();
     assert!(all.as_array().map(Vec::len) > staff.as_array().map(Vec::len));
 }
 
