@@ -2,9 +2,9 @@
 //! throttling of failed logins per account and per client address.
 
 use crate::error::AppError;
+use crate::secrets::sha256_hex;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Argon2, PasswordHash};
-use iop_store::blobs::sha256_hex;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;

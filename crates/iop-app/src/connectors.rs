@@ -259,5 +259,5 @@ pub async fn read_description(document: &str) -> AppResult<(String, Vec<Operatio
     let (_doc, ops) = openapi_import::import_off_runtime(document.to_owned(), Duration::from_secs(10))
         .await
         .map_err(invalid)?;
-    Ok((iop_store::blobs::sha256_hex(document.as_bytes()), ops))
+    Ok((crate::secrets::sha256_hex(document.as_bytes()), ops))
 }

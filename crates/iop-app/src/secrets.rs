@@ -1,12 +1,24 @@
-//! The platform's master key and what is derived from it: the gateway's keyed hashes (API keys,
-//! personal identifiers) and the encryption of stored secrets (JWT secrets, connector secrets)
-//! with ChaCha20-Poly1305.
+//! The control plane's one module for hashing, keyed hashing and sealing: the platform's master key
+//! and what is derived from it (the gateway's keyed hashes of API keys and personal identifiers,
+//! the encryption of stored secrets with ChaCha20-Poly1305, per-unit boxes for step 4's
+//! deliveries), SHA-256 in hex (documents, descriptions, session tokens) and comparing secrets in
+//! constant time.
 
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use iop_gateway::DerivedKeys;
 use iop_gateway::auth::hmac256;
 use std::path::Path;
+
+/// SHA-256 of `bytes`, in lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    iop_store::blobs::sha256_hex(bytes)
+}
+
+/// Whether two secrets are equal, compared in constant time (through their keyed hashes).
+pub fn same_secret(a: &str, b: &str) -> bool {
+    hmac256(b"iop/comparar", a.as_bytes()) == hmac256(b"iop/comparar", b.as_bytes())
+}
 
 /// The master key (32 bytes). Never logged.
 #[derive(Clone)]

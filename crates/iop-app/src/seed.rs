@@ -346,7 +346,7 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> AppResult<(Vec<
             .set_description(
                 persona.id,
                 DEMO_OPENAPI,
-                &iop_store::blobs::sha256_hex(DEMO_OPENAPI.as_bytes()),
+                &crate::secrets::sha256_hex(DEMO_OPENAPI.as_bytes()),
                 &ops,
                 now,
                 &demo,

@@ -365,7 +365,7 @@ pub async fn metrics(State(st): State<AppState>, headers: axum::http::HeaderMap)
     let token = crate::extract::bearer(&headers).ok_or_else(ApiError::unauthenticated)?;
     let by_token = st.config.metrics_token.as_deref().is_some_and(|t| {
         // Compared as keyed hashes: equal lengths, no early exit on the secret's bytes.
-        iop_gateway::auth::hmac256(b"iop/metricas", t.as_bytes()) == iop_gateway::auth::hmac256(b"iop/metricas", token.as_bytes())
+        iop_app::secrets::same_secret(t, token)
     });
     if !by_token {
         let user = st
