@@ -5,9 +5,21 @@ use crate::gateway::*;
 use futures_util::TryStreamExt;
 
 pub(super) fn connector_row(r: &SqliteRow) -> StoreResult<ConnectorRec> {
+    connector_columns(
+        r,
+        id(r, "service_id", ServiceId::parse)?,
+        get(r, "version")?,
+        "created_by",
+        "created_at",
+    )
+}
+
+/// A connector from a row with the `connectors` columns: a stored version, or a staged one (whose
+/// author and time are in other columns).
+pub(super) fn connector_columns(r: &SqliteRow, service: ServiceId, version: i64, by: &str, at: &str) -> StoreResult<ConnectorRec> {
     Ok(ConnectorRec {
-        service: id(r, "service_id", ServiceId::parse)?,
-        version: get(r, "version")?,
+        service,
+        version,
         base_path: get(r, "base_path")?,
         upstreams: json_strings(&get::<String>(r, "upstreams")?)?,
         connect_timeout_ms: get(r, "connect_timeout_ms")?,
@@ -17,8 +29,8 @@ pub(super) fn connector_row(r: &SqliteRow) -> StoreResult<ConnectorRec> {
         max_body_bytes: get(r, "max_body_bytes")?,
         ca_pem: get(r, "ca_pem")?,
         pii_query: json_strings(&get::<String>(r, "pii_query")?)?,
-        created_by: id(r, "created_by", UserId::parse)?,
-        created_at: from_ms(get(r, "created_at")?),
+        created_by: id(r, by, UserId::parse)?,
+        created_at: from_ms(get(r, at)?),
         probe_ok: get::<Option<i64>>(r, "probe_ok")?.map(|v| v != 0),
     })
 }

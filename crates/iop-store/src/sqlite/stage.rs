@@ -1,6 +1,6 @@
 //! [`StageStore`] on SQLite: step 4 of a publication before it is committed, and the commit.
 
-use super::gw::{base_path_free, insert_connector, replace_description};
+use super::gw::{base_path_free, connector_columns, insert_connector, replace_description};
 use super::*;
 use crate::gateway::*;
 use crate::stage::*;
@@ -9,22 +9,7 @@ fn stage_row(r: &SqliteRow) -> StoreResult<StageRec> {
     let service = id(r, "service_id", ServiceId::parse)?;
     let connector = match get::<Option<String>>(r, "base_path")? {
         None => None,
-        Some(base_path) => Some(ConnectorRec {
-            service,
-            version: 0,
-            base_path,
-            upstreams: json_strings(&get::<String>(r, "upstreams")?)?,
-            connect_timeout_ms: get(r, "connect_timeout_ms")?,
-            timeout_ms: get(r, "timeout_ms")?,
-            auth: UpstreamAuth::from_parts(&get::<String>(r, "auth_kind")?, get(r, "auth_name")?, get(r, "auth_secret_enc")?)
-                .ok_or_else(|| corrupt("auth_kind"))?,
-            max_body_bytes: get(r, "max_body_bytes")?,
-            pii_query: json_strings(&get::<String>(r, "pii_query")?)?,
-            ca_pem: get(r, "ca_pem")?,
-            created_by: id(r, "staged_by", UserId::parse)?,
-            created_at: from_ms(get(r, "connector_at")?),
-            probe_ok: get::<Option<i64>>(r, "probe_ok")?.map(|v| v != 0),
-        }),
+        Some(_) => Some(connector_columns(r, service, 0, "staged_by", "connector_at")?),
     };
     let operations = match get::<Option<String>>(r, "operations")? {
         None => Vec::new(),
