@@ -80,7 +80,24 @@ pub async fn retrieve(st: &AppState, actor: &UserRec, raw: &str) -> AppResult<Re
     }
     let hooks = st.hooks()?;
     let now = st.now();
-    let taken = st.store.take_deliveries(rec.id, actor.id, now, &AuditBy::user(actor)).await?;
+    // Opened before anything is erased: if a delivery does not open (a changed master key), the
+    // answer is an error and the secrets stay where they were.
+    let mut opened = Vec::new();
+    for d in st.store.deliveries(rec.id, now).await?.iter().filter(|d| d.sealed.is_some()) {
+        let unit_box = hooks.secrets.for_unit(&d.unit.to_string());
+        let secrets: Vec<Secret> = d
+            .sealed
+            .as_deref()
+            .and_then(|s| unit_box.open(s))
+            .and_then(|p| serde_json::from_slice(&p).ok())
+            .ok_or_else(|| {
+                tracing::error!(entrega = %d.id, "no se pudo abrir una entrega de credenciales");
+                AppError::internal()
+            })?;
+        opened.push((d.id, secrets));
+    }
+    let ids: Vec<DeliveryId> = opened.iter().map(|(id, _)| *id).collect();
+    let taken = st.store.take_deliveries(rec.id, &ids, actor.id, now, &AuditBy::user(actor)).await?;
     if taken.is_empty() {
         let all = st.store.deliveries(rec.id, now).await?;
         let Some(last) = all.last() else {
@@ -110,18 +127,12 @@ pub async fn retrieve(st: &AppState, actor: &UserRec, raw: &str) -> AppResult<Re
         };
         return Err(AppError::new(crate::error::Kind::Gone, code, es, en));
     }
+    // Only what this call took (another may have taken some in between).
     let mut out = Vec::new();
-    for d in &taken {
-        let unit_box = hooks.secrets.for_unit(&d.unit.to_string());
-        let secrets: Vec<Secret> = d
-            .sealed
-            .as_deref()
-            .and_then(|s| unit_box.open(s))
-            .and_then(|p| serde_json::from_slice(&p).ok())
-            .ok_or_else(|| {
-                tracing::error!(entrega = %d.id, "no se pudo abrir una entrega de credenciales");
-                AppError::internal()
-            })?;
+    for (id, secrets) in opened {
+        if !taken.iter().any(|d| d.id == id) {
+            continue;
+        }
         for s in secrets {
             let cred = match CredentialId::parse(&s.credencial_id) {
                 Ok(id) => st.store.credential(id).await?,

@@ -37,10 +37,17 @@ pub struct DeliveryRec {
 pub trait DeliveryStore: Send + Sync {
     /// A request's deliveries, oldest first, after erasing those expired at `now`.
     async fn deliveries(&self, request: RequestId, now: OffsetDateTime) -> StoreResult<Vec<DeliveryRec>>;
-    /// Takes every pending delivery of the request (not retrieved, not expired at `now`): returns
-    /// them with their sealed secrets and, in the same transaction, erases the secrets, records
+    /// Takes those of `ids` that are still pending deliveries of the request (not retrieved, not
+    /// expired at `now`): returns them and, in the same transaction, erases their secrets, records
     /// who took them and appends the audit record (without secrets). Empty if none was pending.
-    async fn take_deliveries(&self, request: RequestId, user: UserId, now: OffsetDateTime, by: &AuditBy) -> StoreResult<Vec<DeliveryRec>>;
+    async fn take_deliveries(
+        &self,
+        request: RequestId,
+        ids: &[DeliveryId],
+        user: UserId,
+        now: OffsetDateTime,
+        by: &AuditBy,
+    ) -> StoreResult<Vec<DeliveryRec>>;
     /// Erases the sealed secrets of every delivery expired at `now`; returns how many.
     async fn expire_deliveries(&self, now: OffsetDateTime) -> StoreResult<u64>;
 }

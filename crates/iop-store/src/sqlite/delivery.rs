@@ -67,13 +67,22 @@ impl DeliveryStore for SqliteStore {
         rows.iter().map(delivery_row).collect()
     }
 
-    async fn take_deliveries(&self, request: RequestId, user: UserId, now: OffsetDateTime, by: &AuditBy) -> StoreResult<Vec<DeliveryRec>> {
+    async fn take_deliveries(
+        &self,
+        request: RequestId,
+        ids: &[DeliveryId],
+        user: UserId,
+        now: OffsetDateTime,
+        by: &AuditBy,
+    ) -> StoreResult<Vec<DeliveryRec>> {
         let mut tx = self.begin().await?;
         expire(&mut tx, Some(request), now).await?;
+        let ids: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{SELECT} WHERE d.request_id = ? AND d.sealed IS NOT NULL ORDER BY d.issued_at, d.id"
+            "{SELECT} WHERE d.request_id = ? AND d.sealed IS NOT NULL AND d.id IN (SELECT value FROM json_each(?)) ORDER BY d.issued_at, d.id"
         )))
         .bind(request.to_string())
+        .bind(serde_json::to_string(&ids).map_err(StoreError::backend)?)
         .fetch_all(&mut *tx)
         .await
         .map_err(backend)?;
