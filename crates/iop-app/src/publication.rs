@@ -27,7 +27,7 @@ async fn target(st: &AppState, actor: &UserRec, raw: &str, code: &str, version: 
     let c = &request.content;
     let Some(publisher) = c.publisher.filter(|_| c.kind.publishes()) else {
         return Err(AppError::conflict(
-            "fuera_de_solicitud",
+            "no_es_publicacion",
             "la solicitud no es de publicación: no hay servicios que preparar",
             "the request is not a publication request: there are no services to prepare",
         ));

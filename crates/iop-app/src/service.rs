@@ -143,7 +143,7 @@ async fn parse_content(st: &AppState, input: RequestIn) -> AppResult<RequestCont
         }
         if services.contains(&id) {
             return Err(AppError::unprocessable(
-                "duplicado",
+                "servicio_repetido",
                 format!("servicios[{i}]: servicio repetido"),
                 format!("servicios[{i}]: repeated service"),
             )
@@ -166,7 +166,7 @@ async fn parse_content(st: &AppState, input: RequestIn) -> AppResult<RequestCont
         };
         if publications.iter().any(|o| o.code == spec.code && o.version == spec.version) {
             return Err(AppError::unprocessable(
-                "duplicado",
+                "servicio_repetido",
                 format!("{}: servicio repetido", f("codigo")),
                 format!("{}: repeated service", f("codigo")),
             )
