@@ -6,6 +6,7 @@ mod accesses;
 mod audit;
 mod auth;
 pub(crate) mod catalog;
+pub mod codes;
 mod gateway;
 mod health;
 mod publication;
@@ -96,8 +97,17 @@ impl Modify for Conventions {
         for (path, item) in openapi.paths.paths.iter_mut() {
             // OpenAPI requires a description on every response: the status's meaning, where the
             // handler gave none.
+            let under_api = path.starts_with("/api/v1/");
             let ops = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
             for op in ops.into_iter().flatten() {
+                // The error codes it can answer with (the harness holds the suite to them).
+                let id = op.operation_id.clone().unwrap_or_default();
+                let codes = codes::declared(&id, under_api).unwrap_or_else(|| panic!("operation {id} is missing from api/codes.rs"));
+                op.extensions.get_or_insert_with(Default::default).merge(
+                    utoipa::openapi::extensions::ExtensionsBuilder::new()
+                        .add("x-codigos-error", codes)
+                        .build(),
+                );
                 for (code, r) in op.responses.responses.iter_mut() {
                     if let utoipa::openapi::RefOr::T(r) = r
                         && r.description.is_empty()

@@ -37,6 +37,8 @@ pub struct App {
     pub clock: TestClock,
     pub admin_token: String,
     pub admin_password: String,
+    /// The error codes each operation declares, read once from the served OpenAPI document.
+    pub declared: tokio::sync::OnceCell<Vec<(String, String, Vec<String>)>>,
     pub _running: Option<Running>,
     pub _dir: tempfile::TempDir,
 }
@@ -97,6 +99,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> App {
         clock,
         admin_token: String::new(),
         admin_password: pw.clone(),
+        declared: tokio::sync::OnceCell::new(),
         _running: Some(running),
         _dir: dir,
     };
@@ -135,20 +138,56 @@ fn audited_change(method: &Method, path: &str) -> Option<(&'static str, &'static
 }
 
 impl App {
-    /// With `LEARN_CODES=<file>`, every error answer's (method, path, status, code) is appended to it.
-    fn learn(method: String, path: &str, r: &Resp) {
-        let Ok(file) = std::env::var("LEARN_CODES") else { return };
+    /// Every error answer of the suite must carry a code its operation declares in the OpenAPI
+    /// document (`x-codigos-error`, from `iop-api/src/api/codes.rs`).
+    async fn check_code(&self, method: &str, path: &str, r: &Resp) {
         if r.status.is_success() || r.code().is_empty() {
             return;
         }
-        use std::io::Write;
-        if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(file) {
-            let _ = writeln!(
-                f,
-                "{}",
-                json!([method, path.split('?').next().unwrap_or(""), r.status.as_u16(), r.code()])
-            );
-        }
+        let declared = self
+            .declared
+            .get_or_init(|| async {
+                let doc: Value = self
+                    .client
+                    .get(format!("{}/api/openapi.json", self.base))
+                    .send()
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"))
+                    .json()
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let mut out = Vec::new();
+                for (template, item) in doc["paths"].as_object().cloned().unwrap_or_default() {
+                    for (m, op) in item.as_object().cloned().unwrap_or_default() {
+                        let codes: Vec<String> = op["x-codigos-error"]
+                            .as_array()
+                            .map(|a| a.iter().filter_map(|c| c.as_str().map(str::to_owned)).collect())
+                            .unwrap_or_default();
+                        out.push((m.to_uppercase(), template.clone(), codes));
+                    }
+                }
+                out
+            })
+            .await;
+        let path = path.split('?').next().unwrap_or("");
+        let segs: Vec<&str> = path.split('/').collect();
+        let mut matches: Vec<&(String, String, Vec<String>)> = declared
+            .iter()
+            .filter(|(m, t, _)| {
+                let ts: Vec<&str> = t.split('/').collect();
+                m == method && ts.len() == segs.len() && ts.iter().zip(&segs).all(|(t, s)| t.starts_with('{') || t == s)
+            })
+            .collect();
+        matches.sort_by_key(|(_, t, _)| t.matches('{').count());
+        // A path no operation matches answers `ruta_inexistente` (or 405), which no operation declares.
+        let Some((_, template, codes)) = matches.first() else { return };
+        assert!(
+            codes.iter().any(|c| c == r.code()),
+            "{method} {template} answered {} «{}», a code it does not declare (iop-api/src/api/codes.rs): {}",
+            r.status,
+            r.code(),
+            r.body
+        );
     }
 
     /// A call to the API. Every accepted change (user, unit, catalog, connector, description,
@@ -203,7 +242,7 @@ impl App {
         }
         let res = req.send().await.unwrap_or_else(|e| panic!("{path}: {e}"));
         let r = Self::read(res).await;
-        Self::learn(method_name, path, &r);
+        self.check_code(&method_name, path, &r).await;
         r
     }
 
@@ -250,7 +289,7 @@ impl App {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let r = Self::read(res).await;
-        Self::learn("PUT".into(), &format!("/api/v1/solicitudes/{id}/documento"), &r);
+        self.check_code("PUT", &format!("/api/v1/solicitudes/{id}/documento"), &r).await;
         if r.status.is_success() {
             self.assert_audited("procedimiento", "solicitud.documento", token, &r.body).await;
         }

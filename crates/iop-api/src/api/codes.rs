@@ -1,0 +1,274 @@
+//! The error codes each operation can answer with, listed in the OpenAPI document as
+//! `x-codigos-error` (Conventions adds them). The test harness checks every error answer of the
+//! whole suite against this list, so a code an operation returns without declaring it fails a test.
+
+/// Any `/api/v1` operation: malformed input, no session, the server's own failure.
+pub const ANY: &[&str] = &[
+    "json_invalido",
+    "datos_invalidos",
+    "tipo_contenido",
+    "cuerpo_muy_grande",
+    "peticion_invalida",
+    "parametros_invalidos",
+    "no_autenticado",
+    "error_interno",
+];
+/// One request by `{id}` (UUID or tracking code), as its viewer may see it.
+const REQUEST: &[&str] = &[
+    "identificador_invalido",
+    "codigo_seguimiento_invalido",
+    "no_encontrado",
+    "sin_acceso",
+    "borrador_ajeno",
+];
+/// One catalog record by `{id}`.
+const RECORD: &[&str] = &["identificador_invalido", "no_encontrado"];
+/// Lists in pages.
+const PAGED: &[&str] = &["limite_invalido", "cursor_invalido"];
+/// Writes a uniqueness rule or a reference can refuse.
+const WRITE: &[&str] = &["duplicado", "referencia_inexistente", "conflicto_concurrente"];
+/// Operations that need the gateway or seal a secret.
+const GATEWAY: &[&str] = &["pasarela_no_configurada", "cifrado_no_disponible"];
+/// A connector as typed.
+const CONNECTOR: &[&str] = &["conector_invalido", "ruta_base_invalida", "ruta_base_ocupada"];
+/// A description as uploaded.
+const DESCRIPTION: &[&str] = &["descripcion_invalida", "descripcion_muy_grande"];
+/// A catalog record's fields.
+const CATALOG_FIELDS: &[&str] = &[
+    "sigla_invalida",
+    "nombre_invalido",
+    "texto_invalido",
+    "codigo_invalido",
+    "version_invalida",
+    "tipo_entidad_invalido",
+    "entidad_no_publicadora",
+    "entidad_no_consumidora",
+];
+/// A request's content.
+const REQUEST_FIELDS: &[&str] = &[
+    "tipo_solicitud_invalido",
+    "texto_invalido",
+    "codigo_invalido",
+    "nombre_invalido",
+    "version_invalida",
+    "campo_requerido",
+    "servicio_repetido",
+    "fuera_de_solicitud",
+    "entidad_no_publicadora",
+];
+/// Staging step 4 of a publication on one of its services.
+const STAGING: &[&str] = &[
+    "rol_requerido",
+    "estado_incompatible",
+    "no_asignado",
+    "otra_unidad",
+    "no_es_publicacion",
+    "codigo_invalido",
+    "version_invalida",
+    "servicio_ya_publicado",
+];
+
+/// (operation id, groups and codes it adds to [`ANY`]).
+const TABLE: &[(&str, &[&[&str]])] = &[
+    ("healthz", &[]),
+    ("readyz", &[]),
+    ("metrics", &[&["rol_requerido", "pasarela_no_configurada"]]),
+    ("login", &[&["credenciales_invalidas", "demasiados_intentos", "usuario_invalido"]]),
+    ("logout", &[]),
+    ("me", &[]),
+    ("list_units", &[PAGED]),
+    ("create_unit", &[WRITE, &["rol_requerido", "sigla_invalida", "nombre_invalido"]]),
+    ("list_users", &[PAGED, &["rol_requerido"]]),
+    (
+        "create_user",
+        &[
+            WRITE,
+            &[
+                "rol_requerido",
+                "usuario_invalido",
+                "nombre_invalido",
+                "rol_invalido",
+                "roles_vacios",
+                "unidad_requerida",
+                "usuario_existente",
+                "contrasena_debil",
+                "identificador_invalido",
+            ],
+        ],
+    ),
+    (
+        "patch_user",
+        &[
+            RECORD,
+            WRITE,
+            &[
+                "rol_requerido",
+                "nombre_invalido",
+                "rol_invalido",
+                "roles_vacios",
+                "unidad_requerida",
+            ],
+        ],
+    ),
+    ("reset_password", &[RECORD, &["rol_requerido", "contrasena_debil"]]),
+    ("list_entities", &[PAGED]),
+    ("create_entity", &[WRITE, CATALOG_FIELDS, &["rol_requerido"]]),
+    ("list_systems", &[PAGED, &["identificador_invalido"]]),
+    (
+        "create_system",
+        &[WRITE, CATALOG_FIELDS, &["rol_requerido", "identificador_invalido"]],
+    ),
+    ("list_services", &[PAGED, &["identificador_invalido"]]),
+    (
+        "create_service",
+        &[WRITE, CATALOG_FIELDS, &["rol_requerido", "identificador_invalido"]],
+    ),
+    ("get_connector", &[RECORD]),
+    ("put_connector", &[RECORD, WRITE, GATEWAY, CONNECTOR, &["rol_requerido"]]),
+    ("connector_versions", &[RECORD]),
+    ("put_description", &[RECORD, WRITE, DESCRIPTION, &["rol_requerido"]]),
+    ("list_operations", &[RECORD]),
+    ("probe", &[RECORD, GATEWAY, &["rol_requerido"]]),
+    ("list_credentials", &[RECORD, PAGED, &["rol_requerido"]]),
+    (
+        "create_credential",
+        &[
+            RECORD,
+            WRITE,
+            GATEWAY,
+            &[
+                "rol_requerido",
+                "tipo_credencial_invalido",
+                "campo_requerido",
+                "clave_publica_invalida",
+                "politica_jwt_invalida",
+                "credencial_no_emitible",
+            ],
+        ],
+    ),
+    (
+        "rotate_credential",
+        &[
+            RECORD,
+            WRITE,
+            GATEWAY,
+            &[
+                "rol_requerido",
+                "credencial_no_vigente",
+                "solapamiento_invalido",
+                "rotacion_no_aplicable",
+            ],
+        ],
+    ),
+    (
+        "revoke_credential",
+        &[RECORD, WRITE, GATEWAY, &["rol_requerido", "credencial_no_vigente"]],
+    ),
+    ("list_requests", &[PAGED, &["estado_invalido", "identificador_invalido"]]),
+    (
+        "create_request",
+        &[WRITE, REQUEST_FIELDS, &["rol_requerido", "identificador_invalido"]],
+    ),
+    ("get_request", &[REQUEST]),
+    ("update_request", &[REQUEST, WRITE, REQUEST_FIELDS, &["no_editable"]]),
+    (
+        "upload_document",
+        &[
+            REQUEST,
+            WRITE,
+            &[
+                "no_editable",
+                "no_es_pdf",
+                "archivo_muy_grande",
+                "tipo_documento_invalido",
+                "multipart_invalido",
+                "campo_requerido",
+            ],
+        ],
+    ),
+    ("download_document", &[REQUEST]),
+    ("history", &[REQUEST]),
+    ("inbox", &[PAGED]),
+    (
+        "take_action",
+        &[
+            REQUEST,
+            WRITE,
+            GATEWAY,
+            &[
+                "accion_invalida",
+                "rol_requerido",
+                "estado_incompatible",
+                "otra_unidad",
+                "no_asignado",
+                "cuatro_ojos",
+                "comentario_requerido",
+                "documento_requerido",
+                "destino_invalido",
+                "lider_invalido",
+                "mismo_lider",
+                "texto_invalido",
+                "campo_requerido",
+                "fuera_de_solicitud",
+                "fecha_invalida",
+                "limite_invalido",
+                "vigencia_invalida",
+                "habilitacion_vacia",
+                "operacion_inexistente",
+                "servicio_no_publicado",
+                "publicacion_incompleta",
+                "prueba_de_conexion_pendiente",
+                "tipo_credencial_invalido",
+                "credencial_no_emitible",
+                "nota_cambiada",
+                "identificador_invalido",
+                "codigo_invalido",
+                "version_invalida",
+                "servicio_ya_publicado",
+                "ruta_base_ocupada",
+            ],
+        ],
+    ),
+    ("list_staged", &[REQUEST]),
+    ("stage_connector", &[REQUEST, WRITE, GATEWAY, CONNECTOR, STAGING]),
+    ("stage_description", &[REQUEST, WRITE, DESCRIPTION, STAGING]),
+    (
+        "probe_staged",
+        &[REQUEST, GATEWAY, STAGING, &["conector_no_preparado", "conector_cambiado"]],
+    ),
+    ("list_deliveries", &[REQUEST]),
+    (
+        "retrieve_accesses",
+        &[
+            REQUEST,
+            GATEWAY,
+            &["retiro_no_autorizado", "accesos_ya_retirados", "accesos_vencidos"],
+        ],
+    ),
+    (
+        "search",
+        &[
+            PAGED,
+            &[
+                "rol_requerido",
+                "cadena_invalida",
+                "estado_invalido",
+                "fecha_invalida",
+                "identificador_invalido",
+                "id_invalido",
+            ],
+        ],
+    ),
+    ("legal_chain", &[&["rol_requerido", "id_invalido", "no_encontrado", "sin_acceso"]]),
+];
+
+/// The codes an operation declares, [`ANY`] included for `/api/v1` routes; `None` for an
+/// operation missing from the table.
+pub fn declared(operation: &str, under_api: bool) -> Option<Vec<&'static str>> {
+    let (_, groups) = TABLE.iter().find(|(op, _)| *op == operation)?;
+    let mut out: Vec<&'static str> = if under_api { ANY.to_vec() } else { Vec::new() };
+    out.extend(groups.iter().flat_map(|g| g.iter().copied()));
+    out.sort_unstable();
+    out.dedup();
+    Some(out)
+}
