@@ -4,6 +4,7 @@
 
 use crate::auth::random_hex;
 use crate::dto::{CredentialOut, IssuedCredentialOut};
+use crate::error::{AppError, AppResult};
 use crate::secrets::SecretBox;
 use crate::service::rfc3339;
 use iop_domain::{CredentialId, RequestId, SystemId, UserId};
@@ -13,18 +14,34 @@ use time::OffsetDateTime;
 
 /// Registers a consumer's public key (PEM `PUBLIC KEY`) as an RS256 or ES256 JWT credential:
 /// nothing secret is issued; the consumer signs with its private key and names `iss`.
-pub fn register_public_key(kind: CredentialKind, pem: &str, system: SystemId, by: UserId, now: OffsetDateTime) -> Result<Issued, String> {
+pub fn register_public_key(kind: CredentialKind, pem: &str, system: SystemId, by: UserId, now: OffsetDateTime) -> AppResult<Issued> {
     use rustls::pki_types::SubjectPublicKeyInfoDer;
     use rustls::pki_types::pem::PemObject;
-    let der = SubjectPublicKeyInfoDer::from_pem_slice(pem.as_bytes())
-        .map_err(|_| "se espera una clave pública PEM («-----BEGIN PUBLIC KEY-----»)".to_owned())?;
-    let verifier = iop_gateway::auth::verifier_from_spki(der.as_ref()).map_err(str::to_owned)?;
+    let bad = |es: &str, en: &str| {
+        AppError::unprocessable(
+            "clave_publica_invalida",
+            format!("clave_publica: {es}"),
+            format!("clave_publica: {en}"),
+        )
+        .field("clave_publica")
+    };
+    let der = SubjectPublicKeyInfoDer::from_pem_slice(pem.as_bytes()).map_err(|_| {
+        bad(
+            "se espera una clave pública PEM («-----BEGIN PUBLIC KEY-----»)",
+            "a PEM public key is expected ('-----BEGIN PUBLIC KEY-----')",
+        )
+    })?;
+    let verifier = iop_gateway::auth::verifier_from_spki(der.as_ref())
+        .map_err(|e| bad(&format!("la clave no se puede usar: {e}"), "the key cannot be used (see detalle)").detail(e))?;
     let matches = matches!(
         (kind, &verifier),
         (CredentialKind::JwtRs256, iop_gateway::JwtVerifier::Rs256(_)) | (CredentialKind::JwtEs256, iop_gateway::JwtVerifier::Es256(_))
     );
     if !matches {
-        return Err("la clave no corresponde al tipo (jwt_rs256 requiere RSA; jwt_es256, EC P-256)".into());
+        return Err(bad(
+            "la clave no corresponde al tipo (jwt_rs256 requiere RSA; jwt_es256, EC P-256)",
+            "the key does not match the kind (jwt_rs256 needs RSA; jwt_es256, EC P-256)",
+        ));
     }
     let iss = format!("iop_j_{}", random_hex(12));
     Ok(Issued {
@@ -71,10 +88,20 @@ pub const DEFAULT_JWT_MAX_LIFETIME_S: i64 = 24 * 3600;
 
 /// What a JWT credential demands of its tokens: `exp` required (`exige_exp`, default yes) and at
 /// most `vigencia_max_s` ahead (default 24 h; 0 means no bound). Not for API keys.
-pub fn set_jwt_policy(rec: &mut CredentialRec, exige_exp: Option<bool>, vigencia_max_s: Option<u32>) -> Result<(), String> {
+pub fn set_jwt_policy(rec: &mut CredentialRec, exige_exp: Option<bool>, vigencia_max_s: Option<u32>) -> AppResult<()> {
     if rec.kind == CredentialKind::ApiKey {
         if exige_exp.is_some() || vigencia_max_s.is_some() {
-            return Err("jwt_exige_exp y jwt_vigencia_max_s son solo para credenciales JWT".into());
+            let field = if exige_exp.is_some() {
+                "jwt_exige_exp"
+            } else {
+                "jwt_vigencia_max_s"
+            };
+            return Err(AppError::unprocessable(
+                "politica_jwt_invalida",
+                format!("{field}: jwt_exige_exp y jwt_vigencia_max_s son solo para credenciales JWT"),
+                format!("{field}: jwt_exige_exp and jwt_vigencia_max_s only apply to JWT credentials"),
+            )
+            .field(field));
         }
         return Ok(());
     }
@@ -83,7 +110,12 @@ pub fn set_jwt_policy(rec: &mut CredentialRec, exige_exp: Option<bool>, vigencia
     }
     if let Some(v) = vigencia_max_s {
         if v > 366 * 24 * 3600 {
-            return Err("jwt_vigencia_max_s: a lo sumo un año (31622400 s)".into());
+            return Err(AppError::unprocessable(
+                "politica_jwt_invalida",
+                "jwt_vigencia_max_s: a lo sumo un año (31622400 s)",
+                "jwt_vigencia_max_s: at most one year (31622400 s)",
+            )
+            .field("jwt_vigencia_max_s"));
         }
         rec.jwt_max_lifetime_s = (v > 0).then_some(i64::from(v));
     }

@@ -228,24 +228,10 @@ pub async fn create_credential(
             )
             .field("clave_publica"));
         }
-        (None, Some(pem)) => iop_app::credentials::register_public_key(kind, pem, s.id, u.id, st.now()).map_err(|e| {
-            ApiError::unprocessable(
-                "clave_publica_invalida",
-                format!("clave_publica: {e}"),
-                format!("clave_publica: {e}"),
-            )
-            .field("clave_publica")
-        })?,
+        (None, Some(pem)) => iop_app::credentials::register_public_key(kind, pem, s.id, u.id, st.now())?,
     };
     let mut issued = issued;
-    iop_app::credentials::set_jwt_policy(&mut issued.rec, i.jwt_exige_exp, i.jwt_vigencia_max_s).map_err(|e| {
-        let field = if i.jwt_exige_exp.is_some() && issued.rec.kind == CredentialKind::ApiKey {
-            "jwt_exige_exp"
-        } else {
-            "jwt_vigencia_max_s"
-        };
-        ApiError::unprocessable("politica_jwt_invalida", e.clone(), e).field(field)
-    })?;
+    iop_app::credentials::set_jwt_policy(&mut issued.rec, i.jwt_exige_exp, i.jwt_vigencia_max_s)?;
     st.store.create_credential(&issued.rec, &AuditBy::user(&u)).await?;
     tracing::info!(usuario = %u.login, sistema = %s.code, credencial = %issued.rec.id, tipo = kind.as_str(), "credencial emitida");
     // The secret is handed out only once the gateway accepts it.

@@ -950,6 +950,23 @@ async fn consumers_may_sign_with_their_own_rsa_or_p256_keys() {
     register("jwt_rs256", pem("PUBLIC KEY", &spki))
         .await
         .expect(422, "clave_publica_invalida");
+    // In English when asked (before, these messages were Spanish in both languages).
+    let r = app
+        .client
+        .post(format!("{}/api/v1/sistemas/{}/credenciales", app.base, w.system))
+        .bearer_auth(w.t("lider"))
+        .header("accept-language", "en")
+        .json(&json!({"tipo": "jwt_es256", "clave_publica": "no es una clave"}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = App::read(r).await;
+    assert_eq!(r.code(), "clave_publica_invalida");
+    assert!(
+        r.body["mensaje"].as_str().is_some_and(|m| m.contains("PEM public key is expected")),
+        "{}",
+        r.body
+    );
     app.post(
         &format!("/api/v1/sistemas/{}/credenciales", w.system),
         w.t("lider"),
