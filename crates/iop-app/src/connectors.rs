@@ -254,7 +254,12 @@ pub async fn read_description(document: &str) -> AppResult<(String, Vec<Operatio
         .field("documento"));
     }
     let invalid = |e: openapi_import::ImportError| {
-        AppError::unprocessable("descripcion_invalida", format!("documento: {}", e.0), format!("documento: {}", e.0)).field("documento")
+        AppError::unprocessable(
+            "descripcion_invalida",
+            format!("documento: {}", e.es),
+            format!("documento: {}", e.en),
+        )
+        .field("documento")
     };
     let (_doc, ops) = openapi_import::import_off_runtime(document.to_owned(), Duration::from_secs(10))
         .await

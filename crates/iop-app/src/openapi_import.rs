@@ -9,7 +9,19 @@ const METHODS: [&str; 7] = ["get", "post", "put", "patch", "delete", "head", "op
 
 /// Why a description was refused, in Spanish.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImportError(pub String);
+pub struct ImportError {
+    pub es: String,
+    pub en: String,
+}
+
+impl ImportError {
+    fn new(es: impl Into<String>, en: impl Into<String>) -> Self {
+        Self {
+            es: es.into(),
+            en: en.into(),
+        }
+    }
+}
 
 /// How deep a description may nest (objects and arrays); real ones stay far below.
 pub const MAX_DEPTH: usize = 64;
@@ -20,38 +32,58 @@ pub const MAX_DEPTH: usize = 64;
 pub fn parse_document(text: &str) -> Result<Value, ImportError> {
     let trimmed = text.trim_start();
     let v: Value = if trimmed.starts_with('{') {
-        serde_json::from_str(text).map_err(|e| ImportError(format!("JSON no válido: {e}")))?
+        serde_json::from_str(text).map_err(|e| ImportError::new(format!("JSON no válido: {e}"), format!("invalid JSON: {e}")))?
     } else {
         let y: serde_norway::Value = serde_norway::from_str(text).map_err(yaml_error)?;
         if depth(&y) > MAX_DEPTH {
-            return Err(ImportError(format!("la descripción anida más de {MAX_DEPTH} niveles")));
+            return Err(ImportError::new(
+                format!("la descripción anida más de {MAX_DEPTH} niveles"),
+                format!("the description nests more than {MAX_DEPTH} levels"),
+            ));
         }
-        serde_json::to_value(&y).map_err(|e| ImportError(format!("YAML no representable como JSON: {e}")))?
+        serde_json::to_value(&y).map_err(|e| {
+            ImportError::new(
+                format!("YAML no representable como JSON: {e}"),
+                format!("YAML that cannot be represented as JSON: {e}"),
+            )
+        })?
     };
     if json_depth(&v) > MAX_DEPTH {
-        return Err(ImportError(format!("la descripción anida más de {MAX_DEPTH} niveles")));
+        return Err(ImportError::new(
+            format!("la descripción anida más de {MAX_DEPTH} niveles"),
+            format!("the description nests more than {MAX_DEPTH} levels"),
+        ));
     }
     let version = v.get("openapi").and_then(Value::as_str).unwrap_or("");
     if !version.starts_with("3.") {
-        return Err(ImportError("se espera una descripción OpenAPI 3 (campo «openapi»: \"3.x\")".into()));
+        return Err(ImportError::new(
+            "se espera una descripción OpenAPI 3 (campo «openapi»: \"3.x\")",
+            "an OpenAPI 3 description is expected (field 'openapi': \"3.x\")",
+        ));
     }
     if !v.get("paths").is_some_and(Value::is_object) {
-        return Err(ImportError("la descripción no tiene «paths»".into()));
+        return Err(ImportError::new(
+            "la descripción no tiene «paths»",
+            "the description has no 'paths'",
+        ));
     }
     Ok(v)
 }
 
-/// A YAML error in Spanish, with its line and column.
+/// A YAML error in Spanish and English, with its line and column.
 fn yaml_error(e: serde_norway::Error) -> ImportError {
     let text = e.to_string();
-    let what = text.split(" at line ").next().unwrap_or(&text);
-    let what = match what.split_once("duplicate entry with key ") {
+    let en = text.split(" at line ").next().unwrap_or(&text).to_owned();
+    let es = match en.split_once("duplicate entry with key ") {
         Some((at, key)) => format!("{at}clave repetida {key}"),
-        None => what.to_owned(),
+        None => en.clone(),
     };
     match e.location() {
-        Some(l) => ImportError(format!("YAML no válido (línea {}, columna {}): {what}", l.line(), l.column())),
-        None => ImportError(format!("YAML no válido: {what}")),
+        Some(l) => ImportError::new(
+            format!("YAML no válido (línea {}, columna {}): {es}", l.line(), l.column()),
+            format!("invalid YAML (line {}, column {}): {en}", l.line(), l.column()),
+        ),
+        None => ImportError::new(format!("YAML no válido: {es}"), format!("invalid YAML: {en}")),
     }
 }
 
@@ -100,7 +132,7 @@ pub async fn import_off_runtime(text: String, limit: std::time::Duration) -> Res
     let permit = ONE_AT_A_TIME
         .acquire()
         .await
-        .map_err(|_| ImportError("el importador no está disponible".into()))?;
+        .map_err(|_| ImportError::new("el importador no está disponible", "the importer is not available"))?;
     let job = tokio::task::spawn_blocking(move || {
         // Held by the parse itself: an upload refused for taking too long still keeps the next
         // one waiting until its thread is free, so repeated uploads never pile up parses.
@@ -111,11 +143,17 @@ pub async fn import_off_runtime(text: String, limit: std::time::Duration) -> Res
     });
     match tokio::time::timeout(limit, job).await {
         Ok(Ok(r)) => r,
-        Ok(Err(_)) => Err(ImportError("el importador falló al leer la descripción".into())),
-        Err(_) => Err(ImportError(format!(
-            "la descripción tardó más de {} s en leerse; simplifíquela o divídala",
-            limit.as_secs()
-        ))),
+        Ok(Err(_)) => Err(ImportError::new(
+            "el importador falló al leer la descripción",
+            "the importer failed while reading the description",
+        )),
+        Err(_) => Err(ImportError::new(
+            format!(
+                "la descripción tardó más de {} s en leerse; simplifíquela o divídala",
+                limit.as_secs()
+            ),
+            format!("reading the description took more than {} s; simplify or split it", limit.as_secs()),
+        )),
     }
 }
 
@@ -167,10 +205,13 @@ pub fn operations(doc: &Value) -> Result<Vec<OperationRec>, ImportError> {
     let paths = doc
         .get("paths")
         .and_then(Value::as_object)
-        .ok_or_else(|| ImportError("sin «paths»".into()))?;
+        .ok_or_else(|| ImportError::new("sin «paths»", "no 'paths'"))?;
     for (path, item) in paths {
         if !path.starts_with('/') {
-            return Err(ImportError(format!("la ruta «{path}» debe empezar con «/»")));
+            return Err(ImportError::new(
+                format!("la ruta «{path}» debe empezar con «/»"),
+                format!("the path '{path}' must start with '/'"),
+            ));
         }
         let item = resolve(doc, item);
         let shared: Vec<&Value> = item
@@ -186,7 +227,10 @@ pub fn operations(doc: &Value) -> Result<Vec<OperationRec>, ImportError> {
                 .map(str::to_owned)
                 .unwrap_or_else(|| format!("{m} {path}"));
             if out.iter().any(|o| o.op_id == id) {
-                return Err(ImportError(format!("operationId «{id}» repetido")));
+                return Err(ImportError::new(
+                    format!("operationId «{id}» repetido"),
+                    format!("operationId '{id}' repeated"),
+                ));
             }
             let mut params: Vec<&Value> = shared.clone();
             if let Some(a) = op.get("parameters").and_then(Value::as_array) {
@@ -213,7 +257,10 @@ pub fn operations(doc: &Value) -> Result<Vec<OperationRec>, ImportError> {
         }
     }
     if out.is_empty() {
-        return Err(ImportError("la descripción no declara ninguna operación".into()));
+        return Err(ImportError::new(
+            "la descripción no declara ninguna operación",
+            "the description declares no operation",
+        ));
     }
     Ok(out)
 }

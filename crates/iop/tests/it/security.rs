@@ -469,6 +469,24 @@ async fn descriptions_are_parsed_with_limits_off_the_serving_runtime() {
         "{}",
         r.body
     );
+    // In English when asked (before, the description's errors were Spanish in both languages).
+    let r = app
+        .client
+        .put(format!("{}/api/v1/servicios/{service}/descripcion", app.base))
+        .bearer_auth(w.t("lider"))
+        .header("accept-language", "en")
+        .json(&json!({"documento": dup}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = App::read(r).await;
+    assert!(
+        r.body["mensaje"]
+            .as_str()
+            .is_some_and(|m| m.contains("invalid YAML (line 4") && m.contains("duplicate entry with key \"/a\"")),
+        "{}",
+        r.body
+    );
     // Two large uploads at once; the gateway answers meanwhile.
     let mut paths = serde_json::Map::new();
     for i in 0..6000 {
