@@ -247,8 +247,10 @@ async fn must_credential(st: &AppState, raw: &str) -> ApiResult<CredentialRec> {
         .ok_or_else(|| ApiError::not_found("esa credencial", "credential"))
 }
 
-/// Rotates a credential: a new one of the same kind is issued (secret in this answer only); the
-/// old one keeps working for the overlap, then stops.
+/// Rotates a credential: a new one of the same kind is issued; the old one keeps working for the
+/// overlap, then stops. The secret of a credential issued for a PR05 request goes to its
+/// requesting unit (`pendiente_de_retiro` here; retrieved once with
+/// `POST /api/v1/solicitudes/{id}/accesos/retirar`); any other's is in this answer only.
 #[utoipa::path(post, path = "/api/v1/credenciales/{id}/rotar", tag = "pasarela", security(("token" = [])), request_body = RotateIn,
     params(("id" = String, Path, description = "credential id")),
     responses((status = 201, body = IssuedCredentialOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
