@@ -5,7 +5,7 @@
 use iop_store::OperationRec;
 use serde_json::Value;
 
-const METHODS: [&str; 7] = ["get", "post", "put", "patch", "delete", "head", "options"];
+const METHODS: [&str; 8] = ["get", "post", "put", "patch", "delete", "head", "options", "trace"];
 
 /// Why a description was refused, in Spanish.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +52,16 @@ pub fn parse_document(text: &str) -> Result<Value, ImportError> {
         return Err(ImportError::new(
             format!("la descripción anida más de {MAX_DEPTH} niveles"),
             format!("the description nests more than {MAX_DEPTH} levels"),
+        ));
+    }
+    if let Some(sw) = v.get("swagger").and_then(Value::as_str) {
+        return Err(ImportError::new(
+            format!(
+                "es una descripción Swagger {sw} (OpenAPI 2): por ahora se importan descripciones OpenAPI 3; conviértala (por ejemplo con swagger2openapi) y súbala de nuevo"
+            ),
+            format!(
+                "this is a Swagger {sw} (OpenAPI 2) description: OpenAPI 3 descriptions are imported for now; convert it (e.g. with swagger2openapi) and upload it again"
+            ),
         ));
     }
     let version = v.get("openapi").and_then(Value::as_str).unwrap_or("");
@@ -196,6 +206,14 @@ fn example_of(doc: &Value, op: &Value) -> Option<(i64, String)> {
             }
         }
     }
+    // No example anywhere: a success the document declares without content (a 204, or a 2xx with
+    // no body) is answered as declared, with no body.
+    let mut codes: Vec<&String> = responses.keys().filter(|k| k.starts_with('2')).collect();
+    codes.sort();
+    let all_empty = codes.iter().all(|c| resolve(doc, &responses[c.as_str()]).get("content").is_none());
+    if all_empty {
+        return codes.first().map(|c| (c.parse().unwrap_or(204), String::new()));
+    }
     None
 }
 
@@ -268,6 +286,31 @@ pub fn operations(doc: &Value) -> Result<Vec<OperationRec>, ImportError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn swagger_2_is_named_trace_is_read_and_bodiless_successes_are_kept() {
+        let e = parse_document(r#"{"swagger": "2.0", "paths": {}}"#)
+            .err()
+            .map(|e| (e.es, e.en))
+            .unwrap_or_default();
+        assert!(e.0.contains("Swagger 2.0") && e.1.contains("Swagger 2.0"), "{e:?}");
+        let doc = parse_document(
+            r#"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
+                "/a": {"delete": {"operationId": "borrar", "responses": {"204": {"description": "borrado"}}},
+                       "trace": {"operationId": "rastrear", "responses": {"200": {"description": "ok"}}},
+                       "get": {"operationId": "sin-ejemplo", "responses": {"200": {"description": "ok",
+                               "content": {"application/json": {"schema": {"type": "object"}}}}}}}}}"#,
+        )
+        .unwrap_or_else(|e| panic!("{}", e.es));
+        let ops = operations(&doc).unwrap_or_else(|e| panic!("{}", e.es));
+        let by = |id: &str| ops.iter().find(|o| o.op_id == id).cloned().unwrap_or_else(|| panic!("{id}"));
+        assert_eq!(
+            (by("borrar").example_status, by("borrar").example.as_deref()),
+            (Some(204), Some(""))
+        );
+        assert_eq!(by("rastrear").method, "TRACE");
+        assert_eq!((by("sin-ejemplo").example_status, by("sin-ejemplo").example), (None, None));
+    }
 
     const YAML: &str = r##"
 openapi: 3.0.3

@@ -512,8 +512,11 @@ impl<'g> Call<'g> {
             Some((status, body)) => {
                 let mut res = Response::new(Full::new(body.clone()));
                 *res.status_mut() = StatusCode::from_u16(*status).unwrap_or(StatusCode::OK);
-                res.headers_mut()
-                    .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                // A success the document declares without content has no body and no type.
+                if !body.is_empty() {
+                    res.headers_mut()
+                        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
                 res.headers_mut().insert(X_IOP_SANDBOX, HeaderValue::from_static("ficticio"));
                 res
             }

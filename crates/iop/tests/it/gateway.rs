@@ -1100,3 +1100,49 @@ async fn https_upstreams_with_the_connectors_own_ca_and_client_certificate() {
         .await
         .expect(422, "conector_invalido");
 }
+
+/// The sandbox answers as the document says: its example (JSON), a success declared without
+/// content with no body (before, 501), and 501 `sin_ejemplo` only where the document gives no
+/// example for a response that has content. A Swagger 2.0 description is refused by name.
+#[tokio::test]
+async fn the_sandbox_answers_as_the_document_says() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let up = upstream::start("muestra").await;
+    const DOC: &str = r#"{"openapi": "3.0.3", "info": {"title": "Muestra", "version": "1"}, "paths": {
+        "/personas/{ci}": {
+            "get": {"operationId": "ver", "responses": {"200": {"description": "ok",
+                    "content": {"application/json": {"example": {"ci": "1", "nombres": "EJEMPLO"}}}}}},
+            "delete": {"operationId": "borrar", "responses": {"204": {"description": "borrado"}}}},
+        "/reportes": {"get": {"operationId": "reporte", "responses": {"200": {"description": "ok",
+                    "content": {"application/json": {"schema": {"type": "object"}}}}}}}}}"#;
+    let (service, base) = publish_with(&app, &w, "muestra", 1, &format!("http://{}/base", up.addr), 2000, Some(DOC)).await;
+    assert_eq!(base, "/segip/muestra/v1/");
+    let a = consume(&app, &w, &service, json!({})).await;
+    let key = [("apikey", a.key.as_str())];
+    let r = app.gw(Method::GET, "/fake/segip/muestra/v1/personas/7", &key, None).await;
+    assert_eq!(
+        (r.status.as_u16(), r.body["nombres"].as_str()),
+        (200, Some("EJEMPLO")),
+        "{}",
+        r.body
+    );
+    let r = app.gw(Method::DELETE, "/fake/segip/muestra/v1/personas/7", &key, None).await;
+    assert_eq!(r.status.as_u16(), 204, "{}", r.body);
+    assert!(r.headers.get("content-type").is_none() && r.body.is_null());
+    assert_eq!(r.headers.get("x-iop-sandbox").and_then(|v| v.to_str().ok()), Some("ficticio"));
+    app.gw(Method::GET, "/fake/segip/muestra/v1/reportes", &key, None)
+        .await
+        .expect(501, "sin_ejemplo");
+
+    let e = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/servicios/{service}/descripcion"),
+            Some(w.t("lider")),
+            Some(json!({"documento": r#"{"swagger": "2.0", "info": {"title": "t", "version": "1"}, "paths": {}}"#})),
+        )
+        .await
+        .expect(422, "descripcion_invalida");
+    assert!(e["mensaje"].as_str().is_some_and(|m| m.contains("Swagger 2.0")), "{e}");
+}
