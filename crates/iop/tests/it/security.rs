@@ -714,3 +714,35 @@ async fn credentials_work_on_their_first_call() {
         assert_eq!(r.status.as_u16(), 200, "key {i}: {}", r.body);
     }
 }
+
+/// A described path with non-ASCII letters (`/años/{gestion}`) is reached by clients that
+/// percent-encode it, as standard clients do, and by those that send UTF-8: both match the same
+/// operation (a grant limited to it lets them through), and the publisher receives the canonical
+/// encoding.
+#[tokio::test]
+async fn non_ascii_described_paths_match_when_percent_encoded() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let (addr, _seen) = recording_upstream().await;
+    const DOC: &str = r#"{"openapi": "3.0.3", "info": {"title": "Gestiones", "version": "1"}, "paths": {
+        "/años/{gestion}": {"get": {"operationId": "por-gestion", "responses": {"200": {"description": "ok"}}}},
+        "/otros": {"get": {"operationId": "otros", "responses": {"200": {"description": "ok"}}}}}}"#;
+    let (service, _) = publish_with(&app, &w, "gestiones", 1, &format!("http://{addr}/base"), 2000, Some(DOC)).await;
+    let a = consume(&app, &w, &service, json!({"operaciones": ["por-gestion"]})).await;
+    let gw = app.gateway.trim_start_matches("http://").to_owned();
+    let key = a.key.as_str();
+    app.gw_until("/segip/gestiones/v1/otros", &[("apikey", key)], 403).await;
+    for target in [
+        "/segip/gestiones/v1/a%C3%B1os/2024",
+        "/segip/gestiones/v1/a%c3%b1os/2024",
+        "/segip/gestiones/v1/años/2024",
+    ] {
+        let r = raw(&gw, "GET", target, &[("apikey", key)]).await;
+        assert_eq!(
+            (r.status, r.body["visto"].as_str()),
+            (200, Some("/base/a%C3%B1os/2024")),
+            "{target}: {}",
+            r.body
+        );
+    }
+}
