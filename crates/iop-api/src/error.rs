@@ -74,26 +74,9 @@ pub fn status(kind: Kind) -> StatusCode {
     StatusCode::from_u16(kind.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
-fn kind_of(status: StatusCode) -> Kind {
-    match status.as_u16() {
-        400 => Kind::BadRequest,
-        401 => Kind::Unauthenticated,
-        403 => Kind::Forbidden,
-        404 => Kind::NotFound,
-        409 => Kind::Conflict,
-        410 => Kind::Gone,
-        413 => Kind::TooLarge,
-        415 => Kind::UnsupportedMediaType,
-        422 => Kind::Invalid,
-        429 => Kind::TooManyRequests,
-        503 => Kind::Unavailable,
-        _ => Kind::Internal,
-    }
-}
-
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, es: impl Into<String>, en: impl Into<String>) -> Self {
-        ApiError(AppError::new(kind_of(status), code, es, en))
+        ApiError(AppError::new(Kind::from_http_status(status.as_u16()), code, es, en))
     }
     pub fn status(&self) -> StatusCode {
         status(self.0.kind)

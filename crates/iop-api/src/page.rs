@@ -16,7 +16,7 @@ pub struct Paged<T> {
 
 /// Cuts the page after `cursor` (an item's id) with at most `limite` items (1 to 200, default 50).
 pub fn paginate<T>(items: Vec<T>, id: impl Fn(&T) -> String, limite: Option<i64>, cursor: Option<&str>) -> ApiResult<Paged<T>> {
-    let page = iop_app::service::page(limite, None)?;
+    let limit = iop_app::service::page_limit(limite)? as usize;
     let start = match cursor.filter(|c| !c.is_empty()) {
         None => 0,
         Some(c) => items.iter().position(|x| id(x) == c).map(|p| p + 1).ok_or_else(|| {
@@ -28,7 +28,6 @@ pub fn paginate<T>(items: Vec<T>, id: impl Fn(&T) -> String, limite: Option<i64>
             .field("cursor")
         })?,
     };
-    let limit = page.limit as usize;
     let more = items.len() > start + limit;
     let resultados: Vec<T> = items.into_iter().skip(start).take(limit).collect();
     let siguiente = if more { resultados.last().map(&id) } else { None };

@@ -82,8 +82,9 @@ pub async fn retrieve(st: &AppState, actor: &UserRec, raw: &str) -> AppResult<Re
     let now = st.now();
     // Opened before anything is erased: if a delivery does not open (a changed master key), the
     // answer is an error and the secrets stay where they were.
+    let all = st.store.deliveries(rec.id, now).await?;
     let mut opened = Vec::new();
-    for d in st.store.deliveries(rec.id, now).await?.iter().filter(|d| d.sealed.is_some()) {
+    for d in all.iter().filter(|d| d.sealed.is_some()) {
         let unit_box = hooks.secrets.for_unit(&d.unit.to_string());
         let secrets: Vec<Secret> = d
             .sealed
@@ -97,9 +98,18 @@ pub async fn retrieve(st: &AppState, actor: &UserRec, raw: &str) -> AppResult<Re
         opened.push((d.id, secrets));
     }
     let ids: Vec<DeliveryId> = opened.iter().map(|(id, _)| *id).collect();
-    let taken = st.store.take_deliveries(rec.id, &ids, actor.id, now, &AuditBy::user(actor)).await?;
+    let taken = if ids.is_empty() {
+        Vec::new()
+    } else {
+        st.store.take_deliveries(rec.id, &ids, actor.id, now, &AuditBy::user(actor)).await?
+    };
     if taken.is_empty() {
-        let all = st.store.deliveries(rec.id, now).await?;
+        // Nothing was pending, or another retrieval took it in between: read again only then.
+        let all = if ids.is_empty() {
+            all
+        } else {
+            st.store.deliveries(rec.id, now).await?
+        };
         let Some(last) = all.last() else {
             return Err(AppError::not_found(
                 "credenciales emitidas para esta solicitud",

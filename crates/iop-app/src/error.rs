@@ -30,6 +30,26 @@ pub enum Kind {
 }
 
 impl Kind {
+    pub const ALL: [Kind; 12] = [
+        Kind::BadRequest,
+        Kind::Unauthenticated,
+        Kind::Forbidden,
+        Kind::NotFound,
+        Kind::Conflict,
+        Kind::Gone,
+        Kind::TooLarge,
+        Kind::UnsupportedMediaType,
+        Kind::Invalid,
+        Kind::TooManyRequests,
+        Kind::Unavailable,
+        Kind::Internal,
+    ];
+
+    /// The kind an HTTP status carries (`Internal` for any other).
+    pub fn from_http_status(status: u16) -> Kind {
+        Kind::ALL.into_iter().find(|k| k.http_status() == status).unwrap_or(Kind::Internal)
+    }
+
     /// The HTTP status that carries this kind.
     pub fn http_status(self) -> u16 {
         match self {
@@ -214,4 +234,16 @@ impl From<StoreError> for AppError {
 /// a malformed one is a bad request naming `id`.
 pub fn path_id<T>(raw: &str, parse: fn(&str) -> Result<T, Invalid>) -> AppResult<T> {
     parse(raw).map_err(|i| AppError::bad_request(i.code, i.es, i.en).field("id"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_has_its_own_status() {
+        for k in Kind::ALL {
+            assert_eq!(Kind::from_http_status(k.http_status()), k);
+        }
+    }
 }

@@ -19,6 +19,8 @@ struct Target {
     version: ServiceVersion,
     sigla: String,
     service: ServiceId,
+    /// What is staged for it so far.
+    stage: Option<StageRec>,
 }
 
 async fn target(st: &AppState, actor: &UserRec, raw: &str, code: &str, version: &str) -> AppResult<Target> {
@@ -58,15 +60,14 @@ async fn target(st: &AppState, actor: &UserRec, raw: &str, code: &str, version: 
         ));
     }
     let entity = st.store.get_entity(publisher).await?.ok_or_else(AppError::internal)?;
-    let staged = st
+    let stage = st
         .store
         .stages(request.id)
         .await?
         .into_iter()
-        .find(|s| s.code == code && s.version == version)
-        .map(|s| s.service);
-    let service = match staged {
-        Some(id) => id,
+        .find(|s| s.code == code && s.version == version);
+    let service = match &stage {
+        Some(s) => s.service,
         None => {
             let existing = st
                 .store
@@ -101,6 +102,7 @@ async fn target(st: &AppState, actor: &UserRec, raw: &str, code: &str, version: 
         version,
         sigla: entity.sigla.as_str().to_owned(),
         service,
+        stage,
     })
 }
 
@@ -158,14 +160,7 @@ pub async fn stage_description(
 /// Probes the staged connector (outside any store transaction) and stores the result with it.
 pub async fn probe(st: &AppState, actor: &UserRec, raw: &str, code: &str, version: &str) -> AppResult<StageRec> {
     let t = target(st, actor, raw, code, version).await?;
-    let staged = st
-        .store
-        .stages(t.request.id)
-        .await?
-        .into_iter()
-        .find(|s| s.code == t.code && s.version == t.version)
-        .and_then(|s| s.connector);
-    let Some(connector) = staged else {
+    let Some(connector) = t.stage.and_then(|s| s.connector) else {
         return Err(AppError::conflict(
             "conector_no_preparado",
             format!("prepare primero el conector de «{} v{}»", t.code.as_str(), t.version.get()),

@@ -801,10 +801,7 @@ pub fn history_out(h: &HistoryRec) -> HistoryOut {
 
 /// A page as asked in a query: `limite` 1 to 200 (default 50), `cursor` from an earlier page.
 pub fn page(limite: Option<i64>, cursor: Option<&str>) -> AppResult<iop_store::Page> {
-    let limit = limite.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(AppError::unprocessable("limite_invalido", "limite: de 1 a 200", "limite: 1 to 200").field("limite"));
-    }
+    let limit = page_limit(limite)?;
     let after = match cursor.filter(|c| !c.is_empty()) {
         None => None,
         Some(c) => Some(iop_store::Cursor::parse(c).ok_or_else(|| {
@@ -816,10 +813,15 @@ pub fn page(limite: Option<i64>, cursor: Option<&str>) -> AppResult<iop_store::P
             .field("cursor")
         })?),
     };
-    Ok(iop_store::Page {
-        limit: limit as u32,
-        after,
-    })
+    Ok(iop_store::Page { limit, after })
+}
+
+/// A page's size as asked in a query: `limite` 1 to 200, default 50.
+pub fn page_limit(limite: Option<i64>) -> AppResult<u32> {
+    match limite.unwrap_or(50) {
+        l @ 1..=200 => Ok(l as u32),
+        _ => Err(AppError::unprocessable("limite_invalido", "limite: de 1 a 200", "limite: 1 to 200").field("limite")),
+    }
 }
 
 /// The requests waiting for this user, oldest wait first, a page at a time.

@@ -181,22 +181,35 @@ pub(super) async fn insert_connector(tx: &mut sqlx::Transaction<'static, sqlx::S
 /// Refuses a base path that overlaps (equals, or is a segment-prefix of, or extends) the base path
 /// in force of any other service; the error names that service.
 pub(crate) async fn base_path_free(tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>, path: &str, service: ServiceId) -> StoreResult<()> {
+    match base_path_holder(&mut **tx, path, service).await? {
+        Some(holder) => Err(StoreError::BasePathTaken {
+            path: path.to_owned(),
+            holder,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The service (other than `service`) whose base path in force overlaps `path`, named
+/// `SIGLA código vN (path)`.
+pub(crate) async fn base_path_holder<'e>(
+    exec: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
+    path: &str,
+    service: ServiceId,
+) -> StoreResult<Option<String>> {
     let sql = format!(
         "SELECT c.base_path, e.sigla, s.codigo, s.version FROM ({LATEST_CONNECTORS}) c JOIN services s ON s.id = c.service_id JOIN entities e ON e.id = s.entity_id WHERE c.service_id <> ?"
     );
     let rows: Vec<(String, String, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(service.to_string())
-        .fetch_all(&mut **tx)
+        .fetch_all(exec)
         .await
         .map_err(backend)?;
     let mine = BasePath::existing(path);
-    match rows.into_iter().find(|(p, ..)| mine.overlaps(p)) {
-        Some((p, sigla, code, version)) => Err(StoreError::BasePathTaken {
-            path: path.to_owned(),
-            holder: format!("{sigla} {code} v{version} ({p})"),
-        }),
-        None => Ok(()),
-    }
+    Ok(rows
+        .into_iter()
+        .find(|(p, ..)| mine.overlaps(p))
+        .map(|(p, sigla, code, version)| format!("{sigla} {code} v{version} ({p})")))
 }
 
 #[async_trait]

@@ -302,14 +302,7 @@ impl StageStore for SqliteStore {
     }
 
     async fn base_path_holder(&self, path: &str, except: ServiceId) -> StoreResult<Option<String>> {
-        let mut tx = self.begin().await?;
-        let out = match base_path_free(&mut tx, path, except).await {
-            Ok(()) => None,
-            Err(StoreError::BasePathTaken { holder, .. }) => Some(holder),
-            Err(e) => return Err(e),
-        };
-        tx.rollback().await.map_err(backend)?;
-        Ok(out)
+        super::gw::base_path_holder(&self.pool, path, except).await
     }
 
     async fn published_probes(&self, request: RequestId) -> StoreResult<Vec<PublishedProbe>> {

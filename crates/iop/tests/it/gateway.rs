@@ -51,17 +51,7 @@ pub async fn publish_with(
 /// Runs a consumption request through step 4 with `grant` (merged into the access) and two new
 /// credentials; returns what the consuming entity receives.
 pub async fn consume(app: &App, w: &World, service: &str, grant: Value) -> Access {
-    let r = app
-        .post(
-            "/api/v1/solicitudes",
-            w.t("sol"),
-            json!({"tipo": "consumo", "sistema_id": w.system, "servicios": [service], "justificacion": "Consumir"}),
-        )
-        .await
-        .ok();
-    let id = r["id"].as_str().unwrap_or_default().to_owned();
-    let code = r["codigo"].as_str().unwrap_or_default().to_owned();
-    app.upload(&id, w.t("sol"), "NI", pdf(), "ni.pdf", "application/pdf").await.ok();
+    let (id, code) = consumption(app, w, &[service]).await;
     to_leader(app, w, &id).await;
     let mut access = json!({"sistema_id": w.system, "servicio_id": service});
     if let (Some(a), Some(g)) = (access.as_object_mut(), grant.as_object()) {
@@ -667,16 +657,7 @@ async fn grants_outside_their_validity_are_refused() {
         .await;
     assert_eq!(r.code(), "habilitacion_no_vigente");
     // Bad enablement input is refused before anything is written.
-    let r = app
-        .post(
-            "/api/v1/solicitudes",
-            w.t("sol"),
-            json!({"tipo": "consumo", "sistema_id": w.system, "servicios": [service], "justificacion": "x"}),
-        )
-        .await
-        .ok();
-    let id = r["id"].as_str().unwrap_or_default().to_owned();
-    app.upload(&id, w.t("sol"), "NI", pdf(), "ni.pdf", "application/pdf").await.ok();
+    let (id, _) = consumption(&app, &w, &[service.as_str()]).await;
     to_leader(&app, &w, &id).await;
     let access = |extra: Value| {
         let mut a = json!({"sistema_id": w.system, "servicio_id": service});

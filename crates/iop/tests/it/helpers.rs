@@ -544,17 +544,23 @@ pub fn pdf() -> Vec<u8> {
 
 /// A consumption request by `sol`, with its document, still a draft. Returns its id.
 pub async fn draft(app: &App, w: &World) -> String {
+    consumption(app, w, &[w.services[0].as_str()]).await.0
+}
+
+/// A consumption request by `sol` for `services`, with its document, still a draft. Returns its
+/// id and tracking code.
+pub async fn consumption(app: &App, w: &World, services: &[&str]) -> (String, String) {
     let r = app
         .post(
             "/api/v1/solicitudes",
             w.t("sol"),
-            json!({"tipo": "consumo", "sistema_id": w.system, "servicios": [w.services[0]], "justificacion": "Verificar identidad en trámites"}),
+            json!({"tipo": "consumo", "sistema_id": w.system, "servicios": services, "justificacion": "Verificar identidad en trámites"}),
         )
         .await
         .ok();
     let id = r["id"].as_str().unwrap_or_default().to_owned();
     app.upload(&id, w.t("sol"), "NI", pdf(), "nota.pdf", "application/pdf").await.ok();
-    id
+    (id, r["codigo"].as_str().unwrap_or_default().to_owned())
 }
 
 pub fn act(accion: &str) -> Value {

@@ -732,16 +732,8 @@ async fn services_of_one_entity_and_version_get_distinct_base_paths() {
         .expect(409, "ruta_base_ocupada");
     assert!(e["mensaje"].as_str().is_some_and(|m| m.contains("SEGIP certificado v1")), "{e}");
     // Both are granted and both answer through the gateway, each at its own base path.
-    let r = app
-        .post(
-            "/api/v1/solicitudes",
-            w.t("sol"),
-            json!({"tipo": "consumo", "sistema_id": w.system, "servicios": w.services, "justificacion": "Ambos"}),
-        )
-        .await
-        .ok();
-    let id = r["id"].as_str().unwrap_or_default().to_owned();
-    app.upload(&id, w.t("sol"), "NI", pdf(), "ni.pdf", "application/pdf").await.ok();
+    let both: Vec<&str> = w.services.iter().map(String::as_str).collect();
+    let (id, _) = consumption(&app, &w, &both).await;
     to_leader(&app, &w, &id).await;
     // Point the first back at the world's origin.
     let origin = format!(
@@ -794,16 +786,7 @@ async fn a_registered_but_unpublished_service_cannot_be_granted() {
         .ok();
     assert_eq!(s["estado"], "registrado");
     let service = s["id"].as_str().unwrap_or_default().to_owned();
-    let r = app
-        .post(
-            "/api/v1/solicitudes",
-            w.t("sol"),
-            json!({"tipo": "consumo", "sistema_id": w.system, "servicios": [service], "justificacion": "Consumir"}),
-        )
-        .await
-        .ok();
-    let id = r["id"].as_str().unwrap_or_default().to_owned();
-    app.upload(&id, w.t("sol"), "NI", pdf(), "ni.pdf", "application/pdf").await.ok();
+    let (id, _) = consumption(&app, &w, &[service.as_str()]).await;
     to_leader(&app, &w, &id).await;
     let e = app
         .act(
