@@ -75,8 +75,9 @@ pub fn status(kind: Kind) -> StatusCode {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, es: impl Into<String>, en: impl Into<String>) -> Self {
-        ApiError(AppError::new(Kind::from_http_status(status.as_u16()), code, es, en))
+    /// The error whose text is `key` in the error catalog (see [`AppError::of`]).
+    pub fn of(key: &'static str, args: &[(&str, iop_i18n::Arg)]) -> Self {
+        ApiError(AppError::of(key, args))
     }
     pub fn status(&self) -> StatusCode {
         status(self.0.kind)
@@ -90,26 +91,11 @@ impl ApiError {
     pub fn invalid(field: &str, i: iop_domain::Invalid) -> Self {
         ApiError(AppError::invalid(field, i))
     }
-    pub fn unprocessable(code: &'static str, es: impl Into<String>, en: impl Into<String>) -> Self {
-        ApiError(AppError::unprocessable(code, es, en))
-    }
-    pub fn bad_request(code: &'static str, es: impl Into<String>, en: impl Into<String>) -> Self {
-        ApiError(AppError::bad_request(code, es, en))
-    }
     pub fn unauthenticated() -> Self {
         ApiError(AppError::unauthenticated())
     }
-    pub fn forbidden(code: &'static str, es: impl Into<String>, en: impl Into<String>) -> Self {
-        ApiError(AppError::forbidden(code, es, en))
-    }
     pub fn admin_only() -> Self {
         ApiError(AppError::admin_only())
-    }
-    pub fn not_found(what_es: &str, what_en: &str) -> Self {
-        ApiError(AppError::not_found(what_es, what_en))
-    }
-    pub fn conflict(code: &'static str, es: impl Into<String>, en: impl Into<String>) -> Self {
-        ApiError(AppError::conflict(code, es, en))
     }
     pub fn internal() -> Self {
         ApiError(AppError::internal())
@@ -151,30 +137,10 @@ fn render(e: &ApiError, english: bool) -> Response {
     res
 }
 
-/// Whether the client prefers English over Spanish (highest q wins; ties go to the first listed;
-/// Spanish is the default).
+/// Whether the client prefers English over Spanish (see [`iop_i18n::Lang::from_accept_language`]).
 pub fn prefers_english(headers: &HeaderMap) -> bool {
-    let Some(v) = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()) else {
-        return false;
-    };
-    let mut best: Option<(f32, bool)> = None;
-    for part in v.split(',') {
-        let mut it = part.trim().split(';');
-        let tag = it.next().unwrap_or("").trim().to_ascii_lowercase();
-        let q = it
-            .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
-            .unwrap_or(1.0);
-        let lang = tag.split('-').next().unwrap_or("");
-        let english = match lang {
-            "en" => true,
-            "es" => false,
-            _ => continue,
-        };
-        if best.is_none_or(|(bq, _)| q > bq) {
-            best = Some((q, english));
-        }
-    }
-    best.is_some_and(|(_, en)| en)
+    let v = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    iop_i18n::Lang::from_accept_language(v) == iop_i18n::Lang::En
 }
 
 /// Renders pending errors in the client's language.
@@ -189,12 +155,7 @@ pub async fn language(req: Request, next: Next) -> Response {
 
 /// Any route not found under the API answers in JSON.
 pub async fn not_found_route() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "ruta_inexistente",
-        "no existe esa ruta en la API; vea /api/docs",
-        "no such API route; see /api/docs",
-    )
+    ApiError::of("ruta_inexistente", &[])
 }
 
 #[cfg(test)]

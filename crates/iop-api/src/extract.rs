@@ -4,7 +4,6 @@
 use crate::error::ApiError;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use iop_app::AppState;
@@ -28,28 +27,11 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
 
 fn json_rejection(rej: JsonRejection) -> ApiError {
     match rej {
-        JsonRejection::JsonSyntaxError(e) => {
-            ApiError::bad_request("json_invalido", "el cuerpo no es JSON válido", "the body is not valid JSON").detail(e.body_text())
-        }
-        JsonRejection::JsonDataError(e) => ApiError::unprocessable(
-            "datos_invalidos",
-            "el JSON no tiene la forma esperada (campo desconocido, faltante o de otro tipo)",
-            "the JSON does not have the expected shape (unknown, missing or mistyped field)",
-        )
-        .detail(e.body_text()),
-        JsonRejection::MissingJsonContentType(_) => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "tipo_contenido",
-            "envíe el cuerpo con Content-Type: application/json",
-            "send the body with Content-Type: application/json",
-        ),
-        JsonRejection::BytesRejection(_) => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "cuerpo_muy_grande",
-            "el cuerpo de la petición es demasiado grande",
-            "the request body is too large",
-        ),
-        _ => ApiError::bad_request("peticion_invalida", "petición no válida", "invalid request"),
+        JsonRejection::JsonSyntaxError(e) => ApiError::of("json_invalido", &[]).detail(e.body_text()),
+        JsonRejection::JsonDataError(e) => ApiError::of("datos_invalidos", &[]).detail(e.body_text()),
+        JsonRejection::MissingJsonContentType(_) => ApiError::of("tipo_contenido.json", &[]),
+        JsonRejection::BytesRejection(_) => ApiError::of("cuerpo_muy_grande", &[]),
+        _ => ApiError::of("peticion_invalida", &[]),
     }
 }
 
@@ -107,12 +89,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuer
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
-            Err(e) => Err(ApiError::bad_request(
-                "parametros_invalidos",
-                "los parámetros de la consulta no son válidos (desconocidos o de otro tipo)",
-                "invalid query parameters (unknown or mistyped)",
-            )
-            .detail(e.body_text())),
+            Err(e) => Err(ApiError::of("parametros_invalidos", &[]).detail(e.body_text())),
         }
     }
 }

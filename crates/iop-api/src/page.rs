@@ -19,14 +19,11 @@ pub fn paginate<T>(items: Vec<T>, id: impl Fn(&T) -> String, limite: Option<i64>
     let limit = iop_app::service::page_limit(limite)? as usize;
     let start = match cursor.filter(|c| !c.is_empty()) {
         None => 0,
-        Some(c) => items.iter().position(|x| id(x) == c).map(|p| p + 1).ok_or_else(|| {
-            ApiError::unprocessable(
-                "cursor_invalido",
-                "cursor: no es uno devuelto por esta API (o ese elemento ya no existe)",
-                "cursor: not one this API returned (or that item no longer exists)",
-            )
-            .field("cursor")
-        })?,
+        Some(c) => items
+            .iter()
+            .position(|x| id(x) == c)
+            .map(|p| p + 1)
+            .ok_or_else(|| ApiError::of("cursor_invalido.pagina", &[]).field("cursor"))?,
     };
     let more = items.len() > start + limit;
     let resultados: Vec<T> = items.into_iter().skip(start).take(limit).collect();

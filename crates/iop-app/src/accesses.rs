@@ -72,11 +72,7 @@ pub async fn list(st: &AppState, actor: &UserRec, raw: &str) -> AppResult<Vec<De
 pub async fn retrieve(st: &AppState, actor: &UserRec, raw: &str) -> AppResult<RetrievedOut> {
     let rec = load_visible(st, actor, raw).await?;
     if !rec.facts.accesses_retrievable_by(&actor.actor()) {
-        return Err(AppError::forbidden(
-            "retiro_no_autorizado",
-            "solo un solicitante de la unidad que presentó la solicitud puede retirar sus credenciales",
-            "only a requester of the unit that filed the request may retrieve its credentials",
-        ));
+        return Err(AppError::of("retiro_no_autorizado", &[]));
     }
     let hooks = st.hooks()?;
     let now = st.now();
@@ -111,31 +107,13 @@ pub async fn retrieve(st: &AppState, actor: &UserRec, raw: &str) -> AppResult<Re
             st.store.deliveries(rec.id, now).await?
         };
         let Some(last) = all.last() else {
-            return Err(AppError::not_found(
-                "credenciales emitidas para esta solicitud",
-                "credentials issued for this request",
-            ));
+            return Err(AppError::of("no_encontrado.credenciales-de-solicitud", &[]));
         };
-        let (code, es, en) = match (&last.retrieved_by_login, last.retrieved_at, last.expired_at) {
-            (Some(who), Some(at), _) => (
-                "accesos_ya_retirados",
-                format!("las credenciales ya fueron retiradas por «{who}» el {}", rfc3339(at)),
-                format!("the credentials were already retrieved by '{who}' at {}", rfc3339(at)),
-            ),
-            (_, _, Some(at)) => (
-                "accesos_vencidos",
-                format!(
-                    "las credenciales no se retiraron a tiempo: se borraron el {}; pida a ADAS que las vuelva a emitir (rotación)",
-                    rfc3339(at)
-                ),
-                format!(
-                    "the credentials were not retrieved in time and were erased at {}; ask ADAS to rotate them",
-                    rfc3339(at)
-                ),
-            ),
-            _ => return Err(AppError::internal()),
-        };
-        return Err(AppError::new(crate::error::Kind::Gone, code, es, en));
+        return Err(match (&last.retrieved_by_login, last.retrieved_at, last.expired_at) {
+            (Some(who), Some(at), _) => AppError::of("accesos_ya_retirados", iop_i18n::args![quien = who, fecha = &rfc3339(at)]),
+            (_, _, Some(at)) => AppError::of("accesos_vencidos", iop_i18n::args![fecha = &rfc3339(at)]),
+            _ => AppError::internal(),
+        });
     }
     // Only what this call took (another may have taken some in between).
     let mut out = Vec::new();

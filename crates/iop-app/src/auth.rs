@@ -155,12 +155,7 @@ impl Throttle {
 }
 
 pub fn throttled(wait: u64) -> AppError {
-    let mut e = AppError::new(
-        crate::error::Kind::TooManyRequests,
-        "demasiados_intentos",
-        format!("demasiados intentos fallidos de inicio de sesión; espere {wait} segundos"),
-        format!("too many failed login attempts; wait {wait} seconds"),
-    );
+    let mut e = AppError::of("demasiados_intentos", iop_i18n::args![segundos = &wait]);
     e.retry_after = Some(wait);
     e
 }

@@ -4,7 +4,6 @@
 
 use crate::AppState;
 use crate::dto::{ConnectorIn, ProbeOut};
-use crate::error::Kind;
 use crate::error::{AppError, AppResult};
 use crate::openapi_import;
 use hyper::http::HeaderValue;
@@ -43,30 +42,28 @@ pub async fn base_path(
     Ok(path)
 }
 
-fn bad(field: &str, es: String, en: String) -> AppError {
-    AppError::unprocessable("conector_invalido", format!("{field}: {es}"), format!("{field}: {en}")).field(field.to_owned())
+/// `key`'s refusal of the connector's field `field`.
+fn bad(field: &str, key: &'static str) -> AppError {
+    AppError::of(key, iop_i18n::args![campo = &field]).field(field.to_owned())
+}
+
+/// A refusal of `field` by the TLS configuration (its reason is the library's, in English).
+fn bad_tls(field: &str, reason: String) -> AppError {
+    AppError::of("conector_invalido.tls", iop_i18n::args![campo = &field])
+        .field(field.to_owned())
+        .detail(reason)
 }
 
 fn check_upstream(i: usize, u: &str) -> AppResult<()> {
     let f = format!("origenes[{i}]");
-    let uri: hyper::Uri = u
-        .parse()
-        .map_err(|_| bad(&f, "no es una URL válida".into(), "not a valid URL".into()))?;
+    let uri: hyper::Uri = u.parse().map_err(|_| bad(&f, "conector_invalido.url"))?;
     if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
         // A password in the URL would be stored (and audited) in clear.
-        return Err(bad(
-            &f,
-            "sin usuario ni contraseña en la URL; use la autenticación del conector".into(),
-            "no user or password in the URL; use the connector's authentication".into(),
-        ));
+        return Err(bad(&f, "conector_invalido.url-con-usuario"));
     }
     match uri.scheme_str() {
         Some("http" | "https") if uri.authority().is_some() && uri.query().is_none() => Ok(()),
-        _ => Err(bad(
-            &f,
-            "use una URL http://host:puerto/prefijo, sin parámetros".into(),
-            "use an http://host:port/prefix URL without query".into(),
-        )),
+        _ => Err(bad(&f, "conector_invalido.url-forma")),
     }
 }
 
@@ -74,11 +71,7 @@ fn check_upstream(i: usize, u: &str) -> AppResult<()> {
 pub fn build(st: &AppState, u: &UserRec, i: ConnectorIn, service: ServiceId, base: String) -> AppResult<ConnectorRec> {
     let hooks = st.hooks()?;
     if i.origenes.is_empty() || i.origenes.len() > 16 {
-        return Err(bad(
-            "origenes",
-            "indique de 1 a 16 URL de origen".into(),
-            "give 1 to 16 upstream URLs".into(),
-        ));
+        return Err(bad("origenes", "conector_invalido.origenes"));
     }
     for (n, o) in i.origenes.iter().enumerate() {
         check_upstream(n, o)?;
@@ -87,73 +80,45 @@ pub fn build(st: &AppState, u: &UserRec, i: ConnectorIn, service: ServiceId, bas
         match v {
             None => Ok(default),
             Some(x) if (1..=300_000).contains(&x) => Ok(i64::from(x)),
-            Some(_) => Err(bad(
-                name,
-                "debe estar entre 1 y 300000 ms".into(),
-                "must be between 1 and 300000 ms".into(),
-            )),
+            Some(_) => Err(bad(name, "conector_invalido.plazo")),
         }
     };
     if i.origenes.iter().any(|o| o.starts_with("https://"))
         && let Err(e) = iop_gateway::tls::client_config(i.ca_pem.as_deref(), None)
     {
-        return Err(bad("ca_pem", e.clone(), e));
+        return Err(bad_tls("ca_pem", e));
     }
     let auth = match i.autenticacion {
         None => UpstreamAuth::None,
         Some(a) => {
             let needs_value = matches!(a.tipo.as_str(), "cabecera" | "basica" | "bearer" | "certificado_cliente");
             if !needs_value && a.tipo != "ninguna" {
-                return Err(bad(
-                    "autenticacion.tipo",
-                    "debe ser ninguna, cabecera, basica, bearer o certificado_cliente".into(),
-                    "must be ninguna, cabecera, basica, bearer or certificado_cliente".into(),
-                ));
+                return Err(bad("autenticacion.tipo", "conector_invalido.autenticacion-tipo"));
             }
             if a.tipo == "certificado_cliente" {
                 let (Some(cert), Some(key)) = (a.certificado.as_deref(), a.valor.as_deref()) else {
-                    return Err(bad(
-                        "autenticacion.certificado",
-                        "indique el certificado (PEM) y su clave privada en «valor»".into(),
-                        "give the certificate (PEM) and its private key in 'valor'".into(),
-                    ));
+                    return Err(bad("autenticacion.certificado", "conector_invalido.certificado-requerido"));
                 };
                 iop_gateway::tls::client_config(i.ca_pem.as_deref(), Some((cert, key)))
-                    .map_err(|e| bad("autenticacion.certificado", e.clone(), e))?;
+                    .map_err(|e| bad_tls("autenticacion.certificado", e))?;
                 if !i.origenes.iter().all(|o| o.starts_with("https://")) {
-                    return Err(bad(
-                        "origenes",
-                        "un certificado de cliente solo se usa con orígenes https".into(),
-                        "a client certificate is only used with https upstreams".into(),
-                    ));
+                    return Err(bad("origenes", "conector_invalido.certificado-sin-https"));
                 }
             }
             if needs_value && a.valor.as_deref().is_none_or(str::is_empty) {
-                return Err(bad(
-                    "autenticacion.valor",
-                    "indique el valor (se guarda cifrado)".into(),
-                    "give the value (stored encrypted)".into(),
-                ));
+                return Err(bad("autenticacion.valor", "conector_invalido.valor-requerido"));
             }
             if a.tipo == "cabecera" {
                 let n = a.nombre.as_deref().unwrap_or("");
                 if hyper::http::HeaderName::from_bytes(n.as_bytes()).is_err() || n.is_empty() {
-                    return Err(bad(
-                        "autenticacion.nombre",
-                        "indique un nombre de cabecera válido".into(),
-                        "give a valid header name".into(),
-                    ));
+                    return Err(bad("autenticacion.nombre", "conector_invalido.nombre-cabecera"));
                 }
             }
             if let Some(v) = &a.valor
                 && a.tipo != "certificado_cliente"
                 && HeaderValue::from_str(v).is_err()
             {
-                return Err(bad(
-                    "autenticacion.valor",
-                    "contiene caracteres no permitidos en una cabecera".into(),
-                    "contains characters not allowed in a header".into(),
-                ));
+                return Err(bad("autenticacion.valor", "conector_invalido.valor-cabecera"));
             }
             let sealed = a.valor.map(|v| hooks.secrets.seal(v.as_bytes())).transpose()?;
             match (a.tipo.as_str(), sealed) {
@@ -178,11 +143,7 @@ pub fn build(st: &AppState, u: &UserRec, i: ConnectorIn, service: ServiceId, bas
         None => 1 << 20,
         Some(b) if (1..=(64 << 20)).contains(&b) => i64::from(b),
         Some(_) => {
-            return Err(bad(
-                "max_cuerpo_bytes",
-                "debe estar entre 1 y 67108864".into(),
-                "must be between 1 and 67108864".into(),
-            ));
+            return Err(bad("max_cuerpo_bytes", "conector_invalido.max-cuerpo"));
         }
     };
     let rec = ConnectorRec {
@@ -245,19 +206,12 @@ pub fn probe_rec(st: &AppState, ok: bool, results: &[ProbeOut]) -> ProbeRec {
 /// returns its SHA-256 and its operations.
 pub async fn read_description(document: &str) -> AppResult<(String, Vec<OperationRec>)> {
     if document.len() > 2 << 20 {
-        return Err(AppError::new(
-            Kind::TooLarge,
-            "descripcion_muy_grande",
-            "documento: la descripción supera 2 MiB",
-            "documento: the description exceeds 2 MiB",
-        )
-        .field("documento"));
+        return Err(AppError::of("descripcion_muy_grande", &[]).field("documento"));
     }
     let invalid = |e: openapi_import::ImportError| {
-        AppError::unprocessable(
+        AppError::of(
             "descripcion_invalida",
-            format!("documento: {}", e.es),
-            format!("documento: {}", e.en),
+            iop_i18n::args![motivo = iop_i18n::Arg::lang(e.es.to_string(), e.en.to_string())],
         )
         .field("documento")
     };

@@ -17,31 +17,15 @@ use time::OffsetDateTime;
 pub fn register_public_key(kind: CredentialKind, pem: &str, system: SystemId, by: UserId, now: OffsetDateTime) -> AppResult<Issued> {
     use rustls::pki_types::SubjectPublicKeyInfoDer;
     use rustls::pki_types::pem::PemObject;
-    let bad = |es: &str, en: &str| {
-        AppError::unprocessable(
-            "clave_publica_invalida",
-            format!("clave_publica: {es}"),
-            format!("clave_publica: {en}"),
-        )
-        .field("clave_publica")
-    };
-    let der = SubjectPublicKeyInfoDer::from_pem_slice(pem.as_bytes()).map_err(|_| {
-        bad(
-            "se espera una clave pública PEM («-----BEGIN PUBLIC KEY-----»)",
-            "a PEM public key is expected ('-----BEGIN PUBLIC KEY-----')",
-        )
-    })?;
-    let verifier = iop_gateway::auth::verifier_from_spki(der.as_ref())
-        .map_err(|e| bad(&format!("la clave no se puede usar: {e}"), "the key cannot be used (see detalle)").detail(e))?;
+    let bad = |key: &'static str| AppError::of(key, &[]).field("clave_publica");
+    let der = SubjectPublicKeyInfoDer::from_pem_slice(pem.as_bytes()).map_err(|_| bad("clave_publica_invalida.pem"))?;
+    let verifier = iop_gateway::auth::verifier_from_spki(der.as_ref()).map_err(|e| bad("clave_publica_invalida.inutilizable").detail(e))?;
     let matches = matches!(
         (kind, &verifier),
         (CredentialKind::JwtRs256, iop_gateway::JwtVerifier::Rs256(_)) | (CredentialKind::JwtEs256, iop_gateway::JwtVerifier::Es256(_))
     );
     if !matches {
-        return Err(bad(
-            "la clave no corresponde al tipo (jwt_rs256 requiere RSA; jwt_es256, EC P-256)",
-            "the key does not match the kind (jwt_rs256 needs RSA; jwt_es256, EC P-256)",
-        ));
+        return Err(bad("clave_publica_invalida.tipo"));
     }
     let iss = format!("iop_j_{}", random_hex(12));
     Ok(Issued {
@@ -96,12 +80,7 @@ pub fn set_jwt_policy(rec: &mut CredentialRec, exige_exp: Option<bool>, vigencia
             } else {
                 "jwt_vigencia_max_s"
             };
-            return Err(AppError::unprocessable(
-                "politica_jwt_invalida",
-                format!("{field}: jwt_exige_exp y jwt_vigencia_max_s son solo para credenciales JWT"),
-                format!("{field}: jwt_exige_exp and jwt_vigencia_max_s only apply to JWT credentials"),
-            )
-            .field(field));
+            return Err(AppError::of("politica_jwt_invalida.solo-jwt", iop_i18n::args![campo = &field]).field(field));
         }
         return Ok(());
     }
@@ -110,12 +89,7 @@ pub fn set_jwt_policy(rec: &mut CredentialRec, exige_exp: Option<bool>, vigencia
     }
     if let Some(v) = vigencia_max_s {
         if v > 366 * 24 * 3600 {
-            return Err(AppError::unprocessable(
-                "politica_jwt_invalida",
-                "jwt_vigencia_max_s: a lo sumo un año (31622400 s)",
-                "jwt_vigencia_max_s: at most one year (31622400 s)",
-            )
-            .field("jwt_vigencia_max_s"));
+            return Err(AppError::of("politica_jwt_invalida.vigencia-maxima", &[]).field("jwt_vigencia_max_s"));
         }
         rec.jwt_max_lifetime_s = (v > 0).then_some(i64::from(v));
     }

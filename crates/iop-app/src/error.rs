@@ -100,19 +100,165 @@ impl std::ops::DerefMut for AppError {
     }
 }
 
+/// Whether an error may name the input field at fault (`campo` in the answer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Campo {
+    /// The code is about an input value: the answer names the field when one is at fault.
+    Puede,
+    /// The code is about the request as a whole or the server: it never names a field.
+    No,
+}
+
+/// What the table says of a code: its kind (and so its HTTP status) and its field rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Spec {
+    pub kind: Kind,
+    pub campo: Campo,
+}
+
+impl Spec {
+    const fn new(kind: Kind, campo: Campo) -> Spec {
+        Spec { kind, campo }
+    }
+}
+
+iop_i18n::code_table! {
+    /// Every error code of the control plane, defined once: its kind (so its HTTP status) and
+    /// whether it may name a field. Its texts are `iop-i18n`'s `errores.ftl` message of the same
+    /// name (with variants as attributes); a test checks both directions.
+    pub enum Code: Spec {
+        AccesoRepetido = ("acceso_repetido", Spec::new(Kind::Invalid, Campo::Puede)),
+        AccesosVencidos = ("accesos_vencidos", Spec::new(Kind::Gone, Campo::No)),
+        AccesosYaRetirados = ("accesos_ya_retirados", Spec::new(Kind::Gone, Campo::No)),
+        AccionInvalida = ("accion_invalida", Spec::new(Kind::Invalid, Campo::Puede)),
+        ArchivoMuyGrande = ("archivo_muy_grande", Spec::new(Kind::TooLarge, Campo::Puede)),
+        AutoDeshabilitar = ("auto_deshabilitar", Spec::new(Kind::Conflict, Campo::Puede)),
+        BorradorAjeno = ("borrador_ajeno", Spec::new(Kind::Forbidden, Campo::No)),
+        CadenaInvalida = ("cadena_invalida", Spec::new(Kind::Invalid, Campo::Puede)),
+        CampoDesconocido = ("campo_desconocido", Spec::new(Kind::Invalid, Campo::Puede)),
+        CampoRequerido = ("campo_requerido", Spec::new(Kind::Invalid, Campo::Puede)),
+        CampoSobrante = ("campo_sobrante", Spec::new(Kind::Invalid, Campo::Puede)),
+        CifradoNoDisponible = ("cifrado_no_disponible", Spec::new(Kind::Unavailable, Campo::No)),
+        ClavePublicaInvalida = ("clave_publica_invalida", Spec::new(Kind::Invalid, Campo::Puede)),
+        CodigoInvalido = ("codigo_invalido", Spec::new(Kind::Invalid, Campo::Puede)),
+        CodigoSeguimientoInvalido = ("codigo_seguimiento_invalido", Spec::new(Kind::Invalid, Campo::Puede)),
+        ComentarioRequerido = ("comentario_requerido", Spec::new(Kind::Invalid, Campo::Puede)),
+        ConectorCambiado = ("conector_cambiado", Spec::new(Kind::Conflict, Campo::Puede)),
+        ConectorInvalido = ("conector_invalido", Spec::new(Kind::Invalid, Campo::Puede)),
+        ConectorNoPreparado = ("conector_no_preparado", Spec::new(Kind::Conflict, Campo::Puede)),
+        ConflictoConcurrente = ("conflicto_concurrente", Spec::new(Kind::Conflict, Campo::Puede)),
+        ContrasenaDebil = ("contrasena_debil", Spec::new(Kind::Invalid, Campo::Puede)),
+        CredencialNoEmitible = ("credencial_no_emitible", Spec::new(Kind::Invalid, Campo::Puede)),
+        CredencialNoVigente = ("credencial_no_vigente", Spec::new(Kind::Conflict, Campo::Puede)),
+        CredencialesInvalidas = ("credenciales_invalidas", Spec::new(Kind::Unauthenticated, Campo::No)),
+        CuatroOjos = ("cuatro_ojos", Spec::new(Kind::Forbidden, Campo::No)),
+        CuerpoMuyGrande = ("cuerpo_muy_grande", Spec::new(Kind::TooLarge, Campo::Puede)),
+        CursorInvalido = ("cursor_invalido", Spec::new(Kind::Invalid, Campo::Puede)),
+        DatosInvalidos = ("datos_invalidos", Spec::new(Kind::Invalid, Campo::Puede)),
+        DemasiadosIntentos = ("demasiados_intentos", Spec::new(Kind::TooManyRequests, Campo::No)),
+        DescripcionInvalida = ("descripcion_invalida", Spec::new(Kind::Invalid, Campo::Puede)),
+        DescripcionMuyGrande = ("descripcion_muy_grande", Spec::new(Kind::TooLarge, Campo::Puede)),
+        DestinoInvalido = ("destino_invalido", Spec::new(Kind::Invalid, Campo::Puede)),
+        DocumentoRequerido = ("documento_requerido", Spec::new(Kind::Invalid, Campo::Puede)),
+        Duplicado = ("duplicado", Spec::new(Kind::Conflict, Campo::Puede)),
+        EntidadNoConsumidora = ("entidad_no_consumidora", Spec::new(Kind::Invalid, Campo::Puede)),
+        EntidadNoPublicadora = ("entidad_no_publicadora", Spec::new(Kind::Invalid, Campo::Puede)),
+        ErrorInterno = ("error_interno", Spec::new(Kind::Internal, Campo::No)),
+        EstadoIncompatible = ("estado_incompatible", Spec::new(Kind::Conflict, Campo::Puede)),
+        EstadoInvalido = ("estado_invalido", Spec::new(Kind::Invalid, Campo::Puede)),
+        FechaInvalida = ("fecha_invalida", Spec::new(Kind::Invalid, Campo::Puede)),
+        FueraDeSolicitud = ("fuera_de_solicitud", Spec::new(Kind::Invalid, Campo::Puede)),
+        HabilitacionVacia = ("habilitacion_vacia", Spec::new(Kind::Invalid, Campo::Puede)),
+        IdInvalido = ("id_invalido", Spec::new(Kind::Invalid, Campo::Puede)),
+        IdentificadorInvalido = ("identificador_invalido", Spec::new(Kind::Invalid, Campo::Puede)),
+        JsonInvalido = ("json_invalido", Spec::new(Kind::BadRequest, Campo::Puede)),
+        LiderInvalido = ("lider_invalido", Spec::new(Kind::Invalid, Campo::Puede)),
+        LimiteInvalido = ("limite_invalido", Spec::new(Kind::Invalid, Campo::Puede)),
+        MismoLider = ("mismo_lider", Spec::new(Kind::Invalid, Campo::Puede)),
+        MultipartInvalido = ("multipart_invalido", Spec::new(Kind::BadRequest, Campo::Puede)),
+        NoAsignado = ("no_asignado", Spec::new(Kind::Forbidden, Campo::No)),
+        NoAutenticado = ("no_autenticado", Spec::new(Kind::Unauthenticated, Campo::No)),
+        NoEditable = ("no_editable", Spec::new(Kind::Conflict, Campo::Puede)),
+        NoEncontrado = ("no_encontrado", Spec::new(Kind::NotFound, Campo::No)),
+        NoEsPdf = ("no_es_pdf", Spec::new(Kind::UnsupportedMediaType, Campo::Puede)),
+        NoEsPublicacion = ("no_es_publicacion", Spec::new(Kind::Conflict, Campo::Puede)),
+        NoListo = ("no_listo", Spec::new(Kind::Unavailable, Campo::No)),
+        NombreInvalido = ("nombre_invalido", Spec::new(Kind::Invalid, Campo::Puede)),
+        NotaCambiada = ("nota_cambiada", Spec::new(Kind::Conflict, Campo::Puede)),
+        OperacionInexistente = ("operacion_inexistente", Spec::new(Kind::Invalid, Campo::Puede)),
+        OtraUnidad = ("otra_unidad", Spec::new(Kind::Forbidden, Campo::No)),
+        ParametrosInvalidos = ("parametros_invalidos", Spec::new(Kind::BadRequest, Campo::Puede)),
+        PasarelaNoConfigurada = ("pasarela_no_configurada", Spec::new(Kind::Unavailable, Campo::No)),
+        PeticionInvalida = ("peticion_invalida", Spec::new(Kind::BadRequest, Campo::Puede)),
+        PlazoInvalido = ("plazo_invalido", Spec::new(Kind::Invalid, Campo::Puede)),
+        PoliticaJwtInvalida = ("politica_jwt_invalida", Spec::new(Kind::Invalid, Campo::Puede)),
+        PruebaDeConexionPendiente = ("prueba_de_conexion_pendiente", Spec::new(Kind::Conflict, Campo::Puede)),
+        PublicacionIncompleta = ("publicacion_incompleta", Spec::new(Kind::Conflict, Campo::Puede)),
+        ReferenciaInexistente = ("referencia_inexistente", Spec::new(Kind::Invalid, Campo::Puede)),
+        RetiroNoAutorizado = ("retiro_no_autorizado", Spec::new(Kind::Forbidden, Campo::No)),
+        RolInvalido = ("rol_invalido", Spec::new(Kind::Invalid, Campo::Puede)),
+        RolRequerido = ("rol_requerido", Spec::new(Kind::Forbidden, Campo::No)),
+        RolesVacios = ("roles_vacios", Spec::new(Kind::Invalid, Campo::Puede)),
+        RotacionNoAplicable = ("rotacion_no_aplicable", Spec::new(Kind::Conflict, Campo::Puede)),
+        RutaBaseInvalida = ("ruta_base_invalida", Spec::new(Kind::Invalid, Campo::Puede)),
+        RutaBaseOcupada = ("ruta_base_ocupada", Spec::new(Kind::Conflict, Campo::Puede)),
+        RutaInexistente = ("ruta_inexistente", Spec::new(Kind::NotFound, Campo::No)),
+        ServicioNoPublicado = ("servicio_no_publicado", Spec::new(Kind::Conflict, Campo::Puede)),
+        ServicioRepetido = ("servicio_repetido", Spec::new(Kind::Invalid, Campo::Puede)),
+        ServicioYaPublicado = ("servicio_ya_publicado", Spec::new(Kind::Conflict, Campo::Puede)),
+        SiglaInvalida = ("sigla_invalida", Spec::new(Kind::Invalid, Campo::Puede)),
+        SinAcceso = ("sin_acceso", Spec::new(Kind::Forbidden, Campo::No)),
+        SolapamientoInvalido = ("solapamiento_invalido", Spec::new(Kind::Invalid, Campo::Puede)),
+        TextoInvalido = ("texto_invalido", Spec::new(Kind::Invalid, Campo::Puede)),
+        TipoContenido = ("tipo_contenido", Spec::new(Kind::UnsupportedMediaType, Campo::Puede)),
+        TipoCredencialInvalido = ("tipo_credencial_invalido", Spec::new(Kind::Invalid, Campo::Puede)),
+        TipoDocumentoInvalido = ("tipo_documento_invalido", Spec::new(Kind::Invalid, Campo::Puede)),
+        TipoEntidadInvalido = ("tipo_entidad_invalido", Spec::new(Kind::Invalid, Campo::Puede)),
+        TipoSolicitudInvalido = ("tipo_solicitud_invalido", Spec::new(Kind::Invalid, Campo::Puede)),
+        UnidadRequerida = ("unidad_requerida", Spec::new(Kind::Invalid, Campo::Puede)),
+        UsuarioExistente = ("usuario_existente", Spec::new(Kind::Conflict, Campo::Puede)),
+        UsuarioInvalido = ("usuario_invalido", Spec::new(Kind::Invalid, Campo::Puede)),
+        VersionInvalida = ("version_invalida", Spec::new(Kind::Invalid, Campo::Puede)),
+        VigenciaInvalida = ("vigencia_invalida", Spec::new(Kind::Invalid, Campo::Puede)),
+    }
+}
+
 impl AppError {
-    pub fn new(kind: Kind, code: &'static str, es: impl Into<String>, en: impl Into<String>) -> Self {
+    /// The error whose text is `key` (`code` or `code.variant`) in the error catalog; its kind
+    /// comes from the code's entry in [`Code`].
+    pub fn of(key: &'static str, args: &[(&str, iop_i18n::Arg)]) -> Self {
+        let (es, en) = iop_i18n::errors().both(key, args);
+        Self::from_parts(iop_domain::code_of(key), es, en)
+    }
+
+    /// An error from a code and texts already rendered (a domain refusal's), with the code's kind.
+    pub fn from_parts(code: &'static str, es: String, en: String) -> Self {
+        let kind = match Code::from_code(code) {
+            Some(c) => c.spec().kind,
+            None => {
+                debug_assert!(false, "código de error fuera de la tabla: {code}");
+                tracing::error!(code, "código de error fuera de la tabla");
+                Kind::Internal
+            }
+        };
         Self(Box::new(AppErrorData {
             kind,
             code,
-            es: es.into(),
-            en: en.into(),
+            es,
+            en,
             field: None,
             detail: None,
             retry_after: None,
         }))
     }
+
+    /// Names the input field at fault (only codes whose entry allows it).
     pub fn field(mut self, f: impl Into<String>) -> Self {
+        debug_assert!(
+            Code::from_code(self.code).is_some_and(|c| c.spec().campo == Campo::Puede),
+            "el código {} no nombra campos",
+            self.code
+        );
         self.field = Some(f.into());
         self
     }
@@ -120,51 +266,18 @@ impl AppError {
         self.detail = Some(d.into());
         self
     }
+    /// A domain refusal of the value of `field`.
     pub fn invalid(field: &str, i: Invalid) -> Self {
-        Self::new(Kind::Invalid, i.code, format!("{field}: {}", i.es), format!("{field}: {}", i.en)).field(field)
-    }
-    pub fn unprocessable(code: &'static str, es: impl Into<String>, en: impl Into<String>) -> Self {
-        Self::new(Kind::Invalid, code, es, en)
-    }
-    pub fn bad_request(code: &'static str, es: impl Into<String>, en: impl Into<String>) -> Self {
-        Self::new(Kind::BadRequest, code, es, en)
+        Self::from_parts(i.code, format!("{field}: {}", i.es), format!("{field}: {}", i.en)).field(field)
     }
     pub fn unauthenticated() -> Self {
-        Self::new(
-            Kind::Unauthenticated,
-            "no_autenticado",
-            "inicie sesión: falta el token de acceso o ya no es válido",
-            "log in: the access token is missing or no longer valid",
-        )
-    }
-    pub fn forbidden(code: &'static str, es: impl Into<String>, en: impl Into<String>) -> Self {
-        Self::new(Kind::Forbidden, code, es, en)
+        Self::of("no_autenticado", &[])
     }
     pub fn admin_only() -> Self {
-        Self::forbidden(
-            "rol_requerido",
-            "esta operación corresponde al Administrador",
-            "this operation requires the administrator role",
-        )
-    }
-    pub fn not_found(what_es: &str, what_en: &str) -> Self {
-        Self::new(
-            Kind::NotFound,
-            "no_encontrado",
-            format!("no existe {what_es}"),
-            format!("{what_en} not found"),
-        )
-    }
-    pub fn conflict(code: &'static str, es: impl Into<String>, en: impl Into<String>) -> Self {
-        Self::new(Kind::Conflict, code, es, en)
+        Self::of("rol_requerido.administrador", &[])
     }
     pub fn internal() -> Self {
-        Self::new(
-            Kind::Internal,
-            "error_interno",
-            "error interno del servidor; el incidente quedó registrado",
-            "internal server error; the incident was logged",
-        )
+        Self::of("error_interno", &[])
     }
 }
 
@@ -178,50 +291,32 @@ impl std::error::Error for AppError {}
 
 impl From<Refusal> for AppError {
     fn from(r: Refusal) -> Self {
-        let (kind, i) = match r {
+        let (expected, i) = match r {
             Refusal::Forbidden(i) => (Kind::Forbidden, i),
             Refusal::Conflict(i) => (Kind::Conflict, i),
             Refusal::Invalid(i) => (Kind::Invalid, i),
         };
-        AppError::new(kind, i.code, i.es, i.en)
+        let e = AppError::from_parts(i.code, i.es, i.en);
+        debug_assert_eq!(e.kind, expected, "{}", e.code);
+        e
     }
 }
 
 impl From<crate::secrets::SealError> for AppError {
     fn from(_: crate::secrets::SealError) -> Self {
-        AppError::new(
-            Kind::Unavailable,
-            "cifrado_no_disponible",
-            "no se pudo cifrar el secreto (sin aleatoriedad del sistema); no se guardó nada",
-            "the secret could not be encrypted (no system randomness); nothing was stored",
-        )
+        AppError::of("cifrado_no_disponible", &[])
     }
 }
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::NotFound(what) => AppError::unprocessable(
-                "referencia_inexistente",
-                format!("una referencia no existe ({what})"),
-                format!("a referenced record does not exist ({what})"),
-            ),
-            StoreError::Conflict(what) => AppError::conflict(
-                "duplicado",
-                format!("ya existe un registro con esos datos ({what})"),
-                format!("a record with those values already exists ({what})"),
-            ),
-            StoreError::BasePathTaken { path, holder } => AppError::conflict(
-                "ruta_base_ocupada",
-                format!("ruta_base: «{path}» coincide con la ruta base del servicio {holder}, o la contiene, o está contenida en ella"),
-                format!("ruta_base: '{path}' equals, contains or is contained in the base path of service {holder}"),
-            )
-            .field("ruta_base"),
-            StoreError::Stale => AppError::conflict(
-                "conflicto_concurrente",
-                "la solicitud cambió mientras se procesaba esta acción; vuelva a cargarla e intente de nuevo",
-                "the request changed while this action was processed; reload it and try again",
-            ),
+            StoreError::NotFound(what) => AppError::of("referencia_inexistente.almacen", iop_i18n::args![detalle = &what]),
+            StoreError::Conflict(what) => AppError::of("duplicado", iop_i18n::args![detalle = &what]),
+            StoreError::BasePathTaken { path, holder } => {
+                AppError::of("ruta_base_ocupada", iop_i18n::args![ruta = &path, servicio = &holder]).field("ruta_base")
+            }
+            StoreError::Stale => AppError::of("conflicto_concurrente", &[]),
             StoreError::Backend(msg) => {
                 tracing::error!(error = %msg, "error del almacén");
                 AppError::internal()
@@ -233,7 +328,13 @@ impl From<StoreError> for AppError {
 /// Parses an identifier that came in a path (a request's, a service's…) with the domain's parser:
 /// a malformed one is a bad request naming `id`.
 pub fn path_id<T>(raw: &str, parse: fn(&str) -> Result<T, Invalid>) -> AppResult<T> {
-    parse(raw).map_err(|i| AppError::bad_request(i.code, i.es, i.en).field("id"))
+    parse(raw).map_err(|i| {
+        AppError::of(
+            "parametros_invalidos.ruta",
+            iop_i18n::args![motivo = iop_i18n::Arg::lang(i.es, i.en)],
+        )
+        .field("id")
+    })
 }
 
 #[cfg(test)]
@@ -245,5 +346,91 @@ mod tests {
         for k in Kind::ALL {
             assert_eq!(Kind::from_http_status(k.http_status()), k);
         }
+    }
+
+    /// Every code of the table has its message in the catalog (both languages: `iop-i18n`'s
+    /// tests), and every message of the catalog is a code of the table.
+    #[test]
+    fn the_table_and_the_catalog_name_the_same_codes() {
+        let keys = iop_i18n::keys(iop_i18n::ERRORES[0].1).unwrap_or_else(|e| panic!("{e}"));
+        let ids: std::collections::BTreeSet<&str> = keys.keys().map(|k| k.split('.').next().unwrap_or(k)).collect();
+        let table: std::collections::BTreeSet<&str> = Code::ALL.iter().map(|c| c.code()).collect();
+        assert_eq!(Code::ALL.len(), table.len(), "a code is defined twice");
+        let no_text: Vec<_> = table.difference(&ids).collect();
+        let no_code: Vec<_> = ids.difference(&table).collect();
+        assert!(
+            no_text.is_empty() && no_code.is_empty(),
+            "sin texto: {no_text:?}; sin código: {no_code:?}"
+        );
+    }
+
+    /// Every text key written in the control plane's code (`of("…")`, the connector's and the
+    /// procedure's helpers, the enums' parse errors) is in the catalog in both languages.
+    #[test]
+    fn every_key_in_the_code_has_its_text() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    out.push(p);
+                }
+            }
+        }
+        let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut files = Vec::new();
+        for c in ["iop-domain", "iop-app", "iop-api", "iop"] {
+            walk(&crates.join(c).join("src"), &mut files);
+        }
+        assert!(files.len() > 20, "{files:?}");
+        let catalog = iop_i18n::errors();
+        let mut seen = 0;
+        let mut missing = Vec::new();
+        for f in files {
+            let src = std::fs::read_to_string(&f).unwrap_or_default();
+            // A string literal right after one of the constructors that take a text key.
+            for head in ["of(", "bad(", "bad(&f, ", "bad(name, ", "forbidden(", "invalid(", "str_enum!("] {
+                for (i, _) in src.match_indices(head) {
+                    let rest = src.get(i + head.len()..).unwrap_or("");
+                    let rest = rest.trim_start();
+                    let rest = if head == "str_enum!(" {
+                        // The enum's code is the last literal before `);`.
+                        let end = rest.find(");").unwrap_or(0);
+                        rest.get(..end)
+                            .and_then(|r| r.trim_end().rsplit('\n').next())
+                            .unwrap_or("")
+                            .trim_start()
+                    } else {
+                        rest
+                    };
+                    let Some(lit) = rest.strip_prefix('"').and_then(|r| r.split('"').next()) else {
+                        continue;
+                    };
+                    let code = lit.split('.').next().unwrap_or("");
+                    if Code::from_code(code).is_none() {
+                        continue;
+                    }
+                    seen += 1;
+                    if !catalog.has(lit) {
+                        missing.push(format!("{}: {lit}", f.display()));
+                    }
+                }
+            }
+        }
+        assert!(seen > 150, "only {seen} keys found: the scan no longer sees the constructors");
+        assert!(missing.is_empty(), "keys without text:\n{}", missing.join("\n"));
+    }
+
+    #[test]
+    fn an_error_takes_its_kind_from_the_table_and_its_texts_from_the_catalog() {
+        let e = AppError::of("no_encontrado.solicitud", &[]);
+        assert_eq!((e.kind, e.code), (Kind::NotFound, "no_encontrado"));
+        assert_eq!((e.es.as_str(), e.en.as_str()), ("no existe esa solicitud", "request not found"));
+        let e = AppError::of("duplicado", iop_i18n::args![detalle = &"sigla"]);
+        assert_eq!(
+            (e.kind, e.es.as_str()),
+            (Kind::Conflict, "ya existe un registro con esos datos (sigla)")
+        );
     }
 }

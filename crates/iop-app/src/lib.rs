@@ -136,14 +136,9 @@ impl AppState {
     }
     /// The gateway hooks, or 503 when this process runs no gateway.
     pub fn hooks(&self) -> Result<&GatewayHooks, error::AppError> {
-        self.gateway.as_ref().ok_or_else(|| {
-            error::AppError::new(
-                error::Kind::Unavailable,
-                "pasarela_no_configurada",
-                "este proceso no tiene pasarela configurada",
-                "this process runs no gateway",
-            )
-        })
+        self.gateway
+            .as_ref()
+            .ok_or_else(|| error::AppError::of("pasarela_no_configurada", &[]))
     }
     /// Rebuilds the gateway's snapshot now and waits until it is live: what the caller is about to
     /// hand out (a credential, a grant) works on its first call. A failed rebuild is logged; the

@@ -28,11 +28,7 @@ async fn target(st: &AppState, actor: &UserRec, raw: &str, code: &str, version: 
     may_prepare_enablement(&request.facts, &actor.actor())?;
     let c = &request.content;
     let Some(publisher) = c.publisher.filter(|_| c.kind.publishes()) else {
-        return Err(AppError::conflict(
-            "no_es_publicacion",
-            "la solicitud no es de publicación: no hay servicios que preparar",
-            "the request is not a publication request: there are no services to prepare",
-        ));
+        return Err(AppError::of("no_es_publicacion", &[]));
     };
     let code = Code::parse(code).map_err(|i| AppError::invalid("codigo", i))?;
     let version = version
@@ -41,22 +37,11 @@ async fn target(st: &AppState, actor: &UserRec, raw: &str, code: &str, version: 
         .parse::<i64>()
         .ok()
         .and_then(|v| ServiceVersion::new(v).ok())
-        .ok_or_else(|| {
-            AppError::unprocessable(
-                "version_invalida",
-                "version: indique la versión del servicio (1 a 999)",
-                "version: give the service's version (1 to 999)",
-            )
-            .field("version")
-        })?;
+        .ok_or_else(|| AppError::of("version_invalida.ruta", &[]).field("version"))?;
     if !c.publications.iter().any(|p| p.code == code && p.version == version) {
-        return Err(AppError::not_found(
-            &format!(
-                "el servicio «{} v{}» entre los que la solicitud describe",
-                code.as_str(),
-                version.get()
-            ),
-            "that service among those the request describes",
+        return Err(AppError::of(
+            "no_encontrado.servicio-de-solicitud",
+            iop_i18n::args![codigo = &code, version = &version.get()],
         ));
     }
     let entity = st.store.get_entity(publisher).await?.ok_or_else(AppError::internal)?;
@@ -79,18 +64,9 @@ async fn target(st: &AppState, actor: &UserRec, raw: &str, code: &str, version: 
                 None => ServiceId::generate(),
                 Some(s) if s.state == ServiceState::Registrado || s.request == Some(request.id) => s.id,
                 Some(_) => {
-                    return Err(AppError::conflict(
+                    return Err(AppError::of(
                         "servicio_ya_publicado",
-                        format!(
-                            "el servicio «{} v{}» ya fue publicado por otra solicitud",
-                            code.as_str(),
-                            version.get()
-                        ),
-                        format!(
-                            "service '{} v{}' was already published by another request",
-                            code.as_str(),
-                            version.get()
-                        ),
+                        iop_i18n::args![codigo = &code.as_str(), version = &version.get()],
                     ));
                 }
             }
@@ -161,10 +137,9 @@ pub async fn stage_description(
 pub async fn probe(st: &AppState, actor: &UserRec, raw: &str, code: &str, version: &str) -> AppResult<StageRec> {
     let t = target(st, actor, raw, code, version).await?;
     let Some(connector) = t.stage.and_then(|s| s.connector) else {
-        return Err(AppError::conflict(
+        return Err(AppError::of(
             "conector_no_preparado",
-            format!("prepare primero el conector de «{} v{}»", t.code.as_str(), t.version.get()),
-            format!("stage the connector of '{} v{}' first", t.code.as_str(), t.version.get()),
+            iop_i18n::args![codigo = &t.code.as_str(), version = &t.version.get()],
         ));
     };
     let (ok, results) = connectors::probe(st, &connector).await?;
@@ -179,13 +154,7 @@ pub async fn probe(st: &AppState, actor: &UserRec, raw: &str, code: &str, versio
             &AuditBy::user(actor),
         )
         .await?
-        .ok_or_else(|| {
-            AppError::conflict(
-                "conector_cambiado",
-                "el conector cambió mientras se probaba; vuelva a probarlo",
-                "the connector changed while it was probed; probe it again",
-            )
-        })
+        .ok_or_else(|| AppError::of("conector_cambiado", &[]))
 }
 
 /// `habilitar` publishes only services whose connector was staged.
@@ -196,24 +165,22 @@ pub async fn check_staged(st: &AppState, request: &RequestRec, publish: &[(Code,
         let stage = stages.iter().find(|s| &s.code == code && &s.version == version);
         // The description is optional: a service described outside OpenAPI (SOAP, legacy) is
         // published without operations, and grants to it cover its whole base path.
-        let missing = match stage {
-            Some(s) if s.connector.is_some() => None,
-            _ => Some("el conector"),
-        };
-        if let Some(what) = missing {
-            return Err(AppError::conflict(
+        if stage.is_none_or(|s| s.connector.is_none()) {
+            let f = format!("habilitacion.publicar[{i}]");
+            return Err(AppError::of(
                 "publicacion_incompleta",
-                format!(
-                    "habilitacion.publicar[{i}]: falta preparar {what} del servicio «{} v{}» (PUT /api/v1/solicitudes/{}/publicacion/{}/{}/…)",
-                    code.as_str(),
-                    version.get(),
-                    request.code,
-                    code.as_str(),
-                    version.get()
-                ),
-                format!("habilitacion.publicar[{i}]: the connector of service '{} v{}' was not staged", code.as_str(), version.get()),
+                iop_i18n::args![
+                    campo = &f,
+                    servicio = &format!("{} v{}", code.as_str(), version.get()),
+                    ruta = &format!(
+                        "/api/v1/solicitudes/{}/publicacion/{}/{}/conector",
+                        request.code,
+                        code.as_str(),
+                        version.get()
+                    )
+                ],
             )
-            .field(format!("habilitacion.publicar[{i}]")));
+            .field(f));
         }
         out.extend(stage.cloned());
     }
@@ -226,20 +193,13 @@ pub async fn check_probed(st: &AppState, request: &RequestRec) -> AppResult<()> 
     for p in st.store.published_probes(request.id).await? {
         if p.probe_ok != Some(true) {
             let why = match (p.connector_version, p.probe_ok) {
-                (None, _) => "no tiene conector",
-                (Some(_), None) => "su conector vigente no se ha probado",
-                (Some(_), Some(_)) => "la última prueba de su conector vigente falló",
+                (None, _) => "sin-conector",
+                (Some(_), None) => "sin-prueba",
+                (Some(_), Some(_)) => "prueba-fallida",
             };
-            return Err(AppError::conflict(
+            return Err(AppError::of(
                 "prueba_de_conexion_pendiente",
-                format!(
-                    "el servicio {} {why}: pruébelo con éxito (POST /api/v1/servicios/{}/probar) antes de elaborar la Nota Interna",
-                    p.label, p.service
-                ),
-                format!(
-                    "service {} needs a successful connection probe of its connector in force before the Nota Interna",
-                    p.label
-                ),
+                iop_i18n::args![servicio = &p.label, motivo = &why, id = &p.service],
             ));
         }
     }
@@ -258,12 +218,8 @@ pub async fn check_routable(st: &AppState, e: &Enablement) -> AppResult<()> {
             let name = s
                 .map(|s| format!("{} v{}", s.code.as_str(), s.version.get()))
                 .unwrap_or_else(|| g.service.to_string());
-            return Err(AppError::conflict(
-                "servicio_no_publicado",
-                format!("habilitacion.accesos[{i}]: el servicio «{name}» no está publicado en la plataforma (sin publicación o sin conector); no se puede otorgar acceso"),
-                format!("habilitacion.accesos[{i}]: service '{name}' is not published on the platform (no publication or no connector)"),
-            )
-            .field(format!("habilitacion.accesos[{i}].servicio_id")));
+            return Err(AppError::of("servicio_no_publicado", iop_i18n::args![i = &i, nombre = &name])
+                .field(format!("habilitacion.accesos[{i}].servicio_id")));
         }
     }
     Ok(())

@@ -341,7 +341,7 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> AppResult<(Vec<
         let up = upstream.unwrap_or("http://127.0.0.1:9/");
         let ops = crate::openapi_import::parse_document(DEMO_OPENAPI)
             .and_then(|d| crate::openapi_import::operations(&d))
-            .map_err(|e| AppError::unprocessable("semilla", e.es, e.en))?;
+            .map_err(|e| AppError::of("descripcion_invalida", iop_i18n::args![motivo = iop_i18n::Arg::lang(e.es, e.en)]))?;
         st.store
             .set_description(
                 persona.id,

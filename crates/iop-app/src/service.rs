@@ -51,20 +51,10 @@ pub async fn create_user(st: &AppState, input: UserIn, by: &AuditBy) -> AppResul
     if let Some(u) = unit
         && st.store.get_unit(u).await?.is_none()
     {
-        return Err(AppError::unprocessable(
-            "referencia_inexistente",
-            "unidad_id: la unidad no existe",
-            "unidad_id: no such unit",
-        )
-        .field("unidad_id"));
+        return Err(AppError::of("referencia_inexistente.unidad", &[]).field("unidad_id"));
     }
     if roles.has(Role::Solicitante) && unit.is_none() {
-        return Err(AppError::unprocessable(
-            "unidad_requerida",
-            "unidad_id: un solicitante debe pertenecer a una unidad (DGE, Unidad o Área)",
-            "unidad_id: a requester must belong to a unit",
-        )
-        .field("unidad_id"));
+        return Err(AppError::of("unidad_requerida.al-crear", &[]).field("unidad_id"));
     }
     let (password, generated) = match input.contrasena {
         Some(p) => (field("contrasena", Password::parse(&p))?, None),
@@ -74,12 +64,7 @@ pub async fn create_user(st: &AppState, input: UserIn, by: &AuditBy) -> AppResul
         }
     };
     if st.store.user_by_login(&login).await?.is_some() {
-        return Err(AppError::conflict(
-            "usuario_existente",
-            "ya existe un usuario con ese nombre",
-            "a user with that name already exists",
-        )
-        .field("usuario"));
+        return Err(AppError::of("usuario_existente", &[]).field("usuario"));
     }
     let user = UserRec {
         id: UserId::generate(),
@@ -98,28 +83,20 @@ pub async fn create_user(st: &AppState, input: UserIn, by: &AuditBy) -> AppResul
 /// The request named by a UUID or a tracking code, if the actor may see it.
 pub async fn load_visible(st: &AppState, actor: &UserRec, raw: &str) -> AppResult<RequestRec> {
     let rec = if raw.trim().to_ascii_uppercase().starts_with("IOP-") {
-        let code = TrackingCode::parse(raw).map_err(|i| AppError::bad_request(i.code, i.es, i.en).field("id"))?;
+        let code = crate::error::path_id(raw, TrackingCode::parse)?;
         st.store.request_by_code(&code).await?
     } else {
         let id = crate::error::path_id(raw, RequestId::parse)?;
         st.store.get_request(id).await?
     };
-    let not_found = || AppError::not_found("esa solicitud", "request");
+    let not_found = || AppError::of("no_encontrado.solicitud", &[]);
     let rec = rec.ok_or_else(not_found)?;
     let a = actor.actor();
     if rec.facts.state == State::Borrador && rec.facts.created_by != actor.id {
-        return Err(AppError::forbidden(
-            "borrador_ajeno",
-            "el borrador es privado de quien lo creó hasta que lo presente",
-            "a draft is private to its author until submitted",
-        ));
+        return Err(AppError::of("borrador_ajeno.privado", &[]));
     }
     if !rec.facts.visible_to(&a) {
-        return Err(AppError::forbidden(
-            "sin_acceso",
-            "no tiene acceso a esta solicitud (pertenece a otra unidad)",
-            "you have no access to this request (it belongs to another unit)",
-        ));
+        return Err(AppError::of("sin_acceso", &[]));
     }
     Ok(rec)
 }
@@ -134,20 +111,10 @@ async fn parse_content(st: &AppState, input: RequestIn) -> AppResult<RequestCont
     for (i, s) in input.servicios.iter().enumerate() {
         let id = field(&format!("servicios[{i}]"), ServiceId::parse(s))?;
         if st.store.get_service(id).await?.is_none() {
-            return Err(AppError::unprocessable(
-                "referencia_inexistente",
-                format!("servicios[{i}]: el servicio no existe en el catálogo"),
-                format!("servicios[{i}]: no such service"),
-            )
-            .field(format!("servicios[{i}]")));
+            return Err(AppError::of("referencia_inexistente.servicio", iop_i18n::args![i = &i]).field(format!("servicios[{i}]")));
         }
         if services.contains(&id) {
-            return Err(AppError::unprocessable(
-                "servicio_repetido",
-                format!("servicios[{i}]: servicio repetido"),
-                format!("servicios[{i}]: repeated service"),
-            )
-            .field(format!("servicios[{i}]")));
+            return Err(AppError::of("servicio_repetido.servicios", iop_i18n::args![i = &i]).field(format!("servicios[{i}]")));
         }
         services.push(id);
     }
@@ -165,91 +132,41 @@ async fn parse_content(st: &AppState, input: RequestIn) -> AppResult<RequestCont
                 .transpose()?,
         };
         if publications.iter().any(|o| o.code == spec.code && o.version == spec.version) {
-            return Err(AppError::unprocessable(
-                "servicio_repetido",
-                format!("{}: servicio repetido", f("codigo")),
-                format!("{}: repeated service", f("codigo")),
-            )
-            .field(f("codigo")));
+            return Err(AppError::of("servicio_repetido.publicacion", iop_i18n::args![campo = &f("codigo")]).field(f("codigo")));
         }
         publications.push(spec);
     }
     if kind.consumes() {
         let Some(sys) = system else {
-            return Err(AppError::unprocessable(
-                "campo_requerido",
-                "sistema_id: una solicitud de consumo nombra el sistema beneficiario",
-                "sistema_id: a consumption request names the beneficiary system",
-            )
-            .field("sistema_id"));
+            return Err(AppError::of("campo_requerido.sistema", &[]).field("sistema_id"));
         };
         if st.store.get_system(sys).await?.is_none() {
-            return Err(AppError::unprocessable(
-                "referencia_inexistente",
-                "sistema_id: el sistema no existe",
-                "sistema_id: no such system",
-            )
-            .field("sistema_id"));
+            return Err(AppError::of("referencia_inexistente.sistema", &[]).field("sistema_id"));
         }
         if services.is_empty() {
-            return Err(AppError::unprocessable(
-                "campo_requerido",
-                "servicios: indique al menos un servicio a consumir",
-                "servicios: name at least one service to consume",
-            )
-            .field("servicios"));
+            return Err(AppError::of("campo_requerido.servicios", &[]).field("servicios"));
         }
     } else if system.is_some() || !services.is_empty() {
-        return Err(AppError::unprocessable(
-            "fuera_de_solicitud",
-            "sistema_id/servicios solo corresponden a solicitudes de consumo",
-            "sistema_id/servicios only apply to consumption requests",
-        )
-        .field("servicios"));
+        return Err(AppError::of("fuera_de_solicitud.campos-de-consumo", &[]).field("servicios"));
     }
     if kind.publishes() {
         let Some(p) = publisher else {
-            return Err(AppError::unprocessable(
-                "campo_requerido",
-                "entidad_publicadora_id: una solicitud de publicación nombra la entidad publicadora",
-                "entidad_publicadora_id: a publication request names the publishing entity",
-            )
-            .field("entidad_publicadora_id"));
+            return Err(AppError::of("campo_requerido.entidad-publicadora", &[]).field("entidad_publicadora_id"));
         };
         match st.store.get_entity(p).await? {
             Some(e) if e.kind.publishes() => {}
             Some(_) => {
-                return Err(AppError::unprocessable(
-                    "entidad_no_publicadora",
-                    "entidad_publicadora_id: la entidad no está registrada como publicadora",
-                    "entidad_publicadora_id: the entity is not a publisher",
-                )
-                .field("entidad_publicadora_id"));
+                return Err(AppError::of("entidad_no_publicadora.entidad-publicadora", &[]).field("entidad_publicadora_id"));
             }
             None => {
-                return Err(AppError::unprocessable(
-                    "referencia_inexistente",
-                    "entidad_publicadora_id: la entidad no existe",
-                    "entidad_publicadora_id: no such entity",
-                )
-                .field("entidad_publicadora_id"));
+                return Err(AppError::of("referencia_inexistente.entidad-publicadora", &[]).field("entidad_publicadora_id"));
             }
         }
         if publications.is_empty() {
-            return Err(AppError::unprocessable(
-                "campo_requerido",
-                "servicios_publicacion: describa al menos un servicio a publicar",
-                "servicios_publicacion: describe at least one service to publish",
-            )
-            .field("servicios_publicacion"));
+            return Err(AppError::of("campo_requerido.servicios-publicacion", &[]).field("servicios_publicacion"));
         }
     } else if publisher.is_some() || !publications.is_empty() {
-        return Err(AppError::unprocessable(
-            "fuera_de_solicitud",
-            "entidad_publicadora_id/servicios_publicacion solo corresponden a solicitudes de publicación",
-            "entidad_publicadora_id/servicios_publicacion only apply to publication requests",
-        )
-        .field("servicios_publicacion"));
+        return Err(AppError::of("fuera_de_solicitud.campos-de-publicacion", &[]).field("servicios_publicacion"));
     }
     Ok(RequestContent {
         kind,
@@ -263,11 +180,7 @@ async fn parse_content(st: &AppState, input: RequestIn) -> AppResult<RequestCont
 
 pub async fn create_request(st: &AppState, actor: &UserRec, input: RequestIn) -> AppResult<RequestRec> {
     let Some(unit) = actor.unit.filter(|_| actor.roles.has(Role::Solicitante)) else {
-        return Err(AppError::forbidden(
-            "rol_requerido",
-            "solo un solicitante de una unidad (DGE, Unidad o Área) puede crear solicitudes",
-            "only a requester of a unit can create requests",
-        ));
+        return Err(AppError::of("rol_requerido.crear-solicitud", &[]));
     };
     let content = parse_content(st, input).await?;
     let rec = st
@@ -287,11 +200,7 @@ pub async fn create_request(st: &AppState, actor: &UserRec, input: RequestIn) ->
 }
 
 fn not_editable() -> AppError {
-    AppError::conflict(
-        "no_editable",
-        "la solicitud solo se puede modificar como borrador (su autor) o cuando está observada (su unidad)",
-        "a request can only be edited as a draft (by its author) or while observed (by its unit)",
-    )
+    AppError::of("no_editable", &[])
 }
 
 pub async fn update_request(st: &AppState, actor: &UserRec, raw: &str, input: RequestIn) -> AppResult<RequestRec> {
@@ -320,13 +229,7 @@ pub async fn attach_document(st: &AppState, actor: &UserRec, raw: &str, kind: &s
     }
     let kind = field("tipo", DocumentKind::parse(kind))?;
     if bytes.is_empty() || !looks_like_pdf(bytes) {
-        return Err(AppError::new(
-            crate::error::Kind::UnsupportedMediaType,
-            "no_es_pdf",
-            "archivo: el documento de respaldo debe ser un PDF (se revisa su contenido, no su nombre ni su tipo declarado)",
-            "archivo: the supporting document must be a PDF (its content is checked, not its name or declared type)",
-        )
-        .field("archivo"));
+        return Err(AppError::of("no_es_pdf", &[]).field("archivo"));
     }
     let filename: String = filename
         .chars()
@@ -353,25 +256,12 @@ fn parse_enablement(input: EnablementIn, today: time::Date) -> AppResult<Enablem
     let mut e = Enablement::default();
     for (i, g) in input.accesos.into_iter().enumerate() {
         let f = |n: &str| format!("habilitacion.accesos[{i}].{n}");
-        let date = |n: &str, v: &str| {
-            parse_date(v).ok_or_else(|| {
-                AppError::unprocessable(
-                    "fecha_invalida",
-                    format!("{}: use el formato AAAA-MM-DD", f(n)),
-                    format!("{}: use YYYY-MM-DD", f(n)),
-                )
-                .field(f(n))
-            })
-        };
+        let date =
+            |n: &str, v: &str| parse_date(v).ok_or_else(|| AppError::of("fecha_invalida", iop_i18n::args![campo = &f(n)]).field(f(n)));
         let rate = match (g.limite_por_segundo, g.rafaga) {
             (None, None) => None,
             (None, Some(_)) => {
-                return Err(AppError::unprocessable(
-                    "campo_requerido",
-                    format!("{}: indique limite_por_segundo junto con la ráfaga", f("rafaga")),
-                    format!("{}: give limite_por_segundo with the burst", f("rafaga")),
-                )
-                .field(f("rafaga")));
+                return Err(AppError::of("campo_requerido.limite-con-rafaga", iop_i18n::args![campo = &f("rafaga")]).field(f("rafaga")));
             }
             (Some(r), b) => Some(field(
                 &f("limite_por_segundo"),
@@ -381,12 +271,9 @@ fn parse_enablement(input: EnablementIn, today: time::Date) -> AppResult<Enablem
         let operations = match g.operaciones {
             None => None,
             Some(ops) if ops.is_empty() => {
-                return Err(AppError::unprocessable(
-                    "campo_requerido",
-                    format!("{}: indique al menos una operación, u omita el campo para todas", f("operaciones")),
-                    format!("{}: name at least one operation, or omit the field for all", f("operaciones")),
-                )
-                .field(f("operaciones")));
+                return Err(
+                    AppError::of("campo_requerido.operaciones", iop_i18n::args![campo = &f("operaciones")]).field(f("operaciones")),
+                );
             }
             Some(ops) => Some(ops),
         };
@@ -529,12 +416,7 @@ pub async fn transition_issuing(
     match kind {
         ActionKind::Habilitar | ActionKind::AjustarHabilitacion => {
             let Some(input) = input.habilitacion else {
-                return Err(AppError::unprocessable(
-                    "campo_requerido",
-                    "habilitacion: indique los accesos otorgados y/o los servicios publicados",
-                    "habilitacion: state the grants and/or the services published",
-                )
-                .field("habilitacion"));
+                return Err(AppError::of("campo_requerido.habilitacion", &[]).field("habilitacion"));
             };
             let today = st.now().to_offset(iop_domain::calendar::LA_PAZ).date();
             let kinds = input
@@ -544,14 +426,8 @@ pub async fn transition_issuing(
                 .map(|(i, k)| {
                     let f = format!("habilitacion.emitir_credenciales[{i}]");
                     let kind = field(&f, CredentialKind::parse(k))?;
-                    crate::credentials::Issuable::from_kind(kind).ok_or_else(|| {
-                        AppError::unprocessable(
-                            "credencial_no_emitible",
-                            format!("{f}: las credenciales {k} se registran con la clave pública del consumidor (POST /api/v1/sistemas/{{id}}/credenciales)"),
-                            format!("{f}: {k} credentials are registered with the consumer's public key"),
-                        )
-                        .field(f.clone())
-                    })
+                    crate::credentials::Issuable::from_kind(kind)
+                        .ok_or_else(|| AppError::of("credencial_no_emitible", iop_i18n::args![campo = &f, tipo = &k]).field(f.clone()))
                 })
                 .collect::<AppResult<Vec<_>>>()?;
             let e = parse_enablement(input, today)?;
@@ -562,12 +438,7 @@ pub async fn transition_issuing(
             let staged = crate::publication::check_staged(st, &rec, &e.publish).await?;
             if !kinds.is_empty() {
                 let Some(system) = c.system else {
-                    return Err(AppError::unprocessable(
-                        "fuera_de_solicitud",
-                        "habilitacion.emitir_credenciales: la solicitud no nombra un sistema consumidor",
-                        "habilitacion.emitir_credenciales: the request names no consuming system",
-                    )
-                    .field("habilitacion.emitir_credenciales"));
+                    return Err(AppError::of("fuera_de_solicitud.emitir-credenciales", &[]).field("habilitacion.emitir_credenciales"));
                 };
                 let hooks = st.hooks()?;
                 for k in kinds {
@@ -609,12 +480,7 @@ pub async fn transition_issuing(
                 crate::publication::check_probed(st, &rec).await?;
             }
             let Some(n) = input.nota else {
-                return Err(AppError::unprocessable(
-                    "campo_requerido",
-                    "nota: escriba la Nota Interna (cuerpo y, si corresponde, recomendaciones)",
-                    "nota: write the Nota Interna",
-                )
-                .field("nota"));
+                return Err(AppError::of("campo_requerido.nota", &[]).field("nota"));
             };
             let body = field("nota.cuerpo", Text::parse(&n.cuerpo))?;
             let rec_ = n
@@ -653,26 +519,10 @@ fn bind_note(rec: &RequestRec, sent: Option<&str>) -> AppResult<String> {
     };
     let current = note.sha256(&rec.code);
     let Some(sent) = sent.map(str::trim).filter(|s| !s.is_empty()) else {
-        return Err(AppError::unprocessable(
-            "campo_requerido",
-            "nota_sha256: indique el SHA-256 de la Nota Interna que leyó (campo nota.sha256 de la solicitud)",
-            "nota_sha256: give the SHA-256 of the Nota Interna you read (the request's nota.sha256)",
-        )
-        .field("nota_sha256"));
+        return Err(AppError::of("campo_requerido.nota-sha256", &[]).field("nota_sha256"));
     };
     if !sent.eq_ignore_ascii_case(&current) {
-        return Err(AppError::conflict(
-            "nota_cambiada",
-            format!(
-                "la Nota Interna cambió desde que la leyó (ahora es la revisión {}): vuelva a leerla antes de continuar",
-                note.revision
-            ),
-            format!(
-                "the Nota Interna changed since you read it (now revision {}): read it again",
-                note.revision
-            ),
-        )
-        .field("nota_sha256"));
+        return Err(AppError::of("nota_cambiada", iop_i18n::args![revision = &note.revision]).field("nota_sha256"));
     }
     Ok(serde_json::json!({"nota_numero": note.number.as_str(), "nota_revision": note.revision, "nota_sha256": current}).to_string())
 }
@@ -684,12 +534,8 @@ async fn check_operations(st: &AppState, e: &Enablement) -> AppResult<()> {
         let known = st.store.operations(g.service).await?;
         for op in ops {
             if !known.iter().any(|k| &k.op_id == op) {
-                return Err(AppError::unprocessable(
-                    "operacion_inexistente",
-                    format!("habilitacion.accesos[{i}].operaciones: el servicio no describe la operación «{op}»"),
-                    format!("habilitacion.accesos[{i}].operaciones: the service describes no operation '{op}'"),
-                )
-                .field(format!("habilitacion.accesos[{i}].operaciones")));
+                return Err(AppError::of("operacion_inexistente", iop_i18n::args![i = &i, operacion = &op])
+                    .field(format!("habilitacion.accesos[{i}].operaciones")));
             }
         }
     }
@@ -804,14 +650,7 @@ pub fn page(limite: Option<i64>, cursor: Option<&str>) -> AppResult<iop_store::P
     let limit = page_limit(limite)?;
     let after = match cursor.filter(|c| !c.is_empty()) {
         None => None,
-        Some(c) => Some(iop_store::Cursor::parse(c).ok_or_else(|| {
-            AppError::unprocessable(
-                "cursor_invalido",
-                "cursor: no es uno devuelto por esta API",
-                "cursor: not one this API returned",
-            )
-            .field("cursor")
-        })?),
+        Some(c) => Some(iop_store::Cursor::parse(c).ok_or_else(|| AppError::of("cursor_invalido.lista", &[]).field("cursor"))?),
     };
     Ok(iop_store::Page { limit, after })
 }
@@ -820,7 +659,7 @@ pub fn page(limite: Option<i64>, cursor: Option<&str>) -> AppResult<iop_store::P
 pub fn page_limit(limite: Option<i64>) -> AppResult<u32> {
     match limite.unwrap_or(50) {
         l @ 1..=200 => Ok(l as u32),
-        _ => Err(AppError::unprocessable("limite_invalido", "limite: de 1 a 200", "limite: 1 to 200").field("limite")),
+        _ => Err(AppError::of("limite_invalido.pagina", &[]).field("limite")),
     }
 }
 

@@ -28,17 +28,7 @@ impl BasePath {
         if p.starts_with(prefix.as_str()) && p.ends_with('/') && p.len() <= 200 && segments_ok {
             Ok(Self(p.to_owned()))
         } else {
-            Err(Invalid::new(
-                "ruta_base_invalida",
-                format!(
-                    "la ruta base debe empezar con «{}», terminar en «/» y usar solo minúsculas, dígitos, «-» o «_»",
-                    prefix.0
-                ),
-                format!(
-                    "the base path must start with '{}', end in '/' and use only lowercase letters, digits, '-' or '_'",
-                    prefix.0
-                ),
-            ))
+            Err(Invalid::of("ruta_base_invalida", iop_i18n::args![prefijo = &prefix.0]))
         }
     }
 

@@ -34,13 +34,7 @@ pub enum Deadline {
 impl Deadline {
     pub fn parse(s: &str) -> Result<Self, Invalid> {
         let s = s.trim();
-        let err = || {
-            Invalid::new(
-                "plazo_invalido",
-                format!("plazo «{s}» no válido: use por ejemplo «3d» (días hábiles) o «8h» (horas)"),
-                format!("invalid deadline '{s}': use e.g. '3d' (working days) or '8h' (hours)"),
-            )
-        };
+        let err = || Invalid::of("plazo_invalido", iop_i18n::args![valor = &s]);
         // The unit is the last character, whatever its width ("3é" is refused, never split inside
         // a character).
         let Some(unit_char) = s.chars().next_back() else {

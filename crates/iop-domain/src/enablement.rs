@@ -15,11 +15,7 @@ pub struct GrantRate {
 impl GrantRate {
     pub fn new(per_second: f64, burst: u32) -> Result<Self, Invalid> {
         if !(per_second > 0.0 && per_second <= 100_000.0) || burst == 0 || burst > 100_000 {
-            return Err(Invalid::new(
-                "limite_invalido",
-                "el límite debe ser mayor que 0 y hasta 100000 llamadas por segundo, con ráfaga de 1 a 100000",
-                "the limit must be above 0 and up to 100000 calls per second, with a burst of 1 to 100000",
-            ));
+            return Err(Invalid::of("limite_invalido.habilitacion", &[]));
         }
         Ok(Self { per_second, burst })
     }
@@ -53,10 +49,6 @@ pub struct Enablement {
     pub publish: Vec<(Code, ServiceVersion)>,
 }
 
-fn bad(code: &'static str, es: impl Into<String>, en: impl Into<String>) -> Invalid {
-    Invalid::new(code, es, en)
-}
-
 /// Checks that an enablement does exactly what the request asked for, and nothing beyond it.
 pub fn check_enablement(
     kind: RequestKind,
@@ -66,73 +58,40 @@ pub fn check_enablement(
     e: &Enablement,
 ) -> Result<(), Invalid> {
     if kind.consumes() && e.grants.is_empty() {
-        return Err(bad(
-            "habilitacion_vacia",
-            "una solicitud de consumo se habilita con al menos un acceso (sistema × servicio)",
-            "a consumption request is enabled with at least one grant (system × service)",
-        ));
+        return Err(Invalid::of("habilitacion_vacia.consumo", &[]));
     }
     if kind.publishes() && e.publish.is_empty() {
-        return Err(bad(
-            "habilitacion_vacia",
-            "una solicitud de publicación se habilita publicando al menos uno de los servicios descritos",
-            "a publication request is enabled by publishing at least one of the described services",
-        ));
+        return Err(Invalid::of("habilitacion_vacia.publicacion", &[]));
     }
     if !kind.consumes() && !e.grants.is_empty() {
-        return Err(bad(
-            "fuera_de_solicitud",
-            "la solicitud no pide consumo: no se pueden otorgar accesos",
-            "the request does not ask for consumption: no grant can be made",
-        ));
+        return Err(Invalid::of("fuera_de_solicitud.sin-consumo", &[]));
     }
     if !kind.publishes() && !e.publish.is_empty() {
-        return Err(bad(
-            "fuera_de_solicitud",
-            "la solicitud no pide publicación: no se pueden publicar servicios",
-            "the request does not ask for publication: no service can be published",
-        ));
+        return Err(Invalid::of("fuera_de_solicitud.sin-publicacion", &[]));
     }
     for (i, g) in e.grants.iter().enumerate() {
         if Some(g.system) != system {
-            return Err(bad(
-                "fuera_de_solicitud",
-                "el acceso debe otorgarse al sistema beneficiario de la solicitud",
-                "a grant must go to the request's beneficiary system",
-            ));
+            return Err(Invalid::of("fuera_de_solicitud.otro-sistema", &[]));
         }
         if !requested.contains(&g.service) {
-            return Err(bad(
-                "fuera_de_solicitud",
-                "solo se pueden otorgar accesos a los servicios que la solicitud pide",
-                "only the services the request asks for can be granted",
-            ));
+            return Err(Invalid::of("fuera_de_solicitud.otro-servicio", &[]));
         }
         if g.valid_until.is_some_and(|u| u < g.valid_from) {
-            return Err(bad(
-                "vigencia_invalida",
-                "la vigencia termina antes de empezar",
-                "the validity period ends before it starts",
-            ));
+            return Err(Invalid::of("vigencia_invalida", &[]));
         }
         if e.grants.iter().take(i).any(|o| o.service == g.service && o.system == g.system) {
-            return Err(bad("duplicado", "el mismo acceso figura dos veces", "the same grant appears twice"));
+            return Err(Invalid::of("acceso_repetido", &[]));
         }
     }
     for (i, p) in e.publish.iter().enumerate() {
         if !described.iter().any(|d| d.code == p.0 && d.version == p.1) {
-            return Err(bad(
-                "fuera_de_solicitud",
-                format!("el servicio «{}» v{} no está descrito en la solicitud", p.0, p.1.get()),
-                format!("service '{}' v{} is not described in the request", p.0, p.1.get()),
+            return Err(Invalid::of(
+                "fuera_de_solicitud.servicio-no-descrito",
+                iop_i18n::args![codigo = &p.0, version = &p.1.get()],
             ));
         }
         if e.publish.iter().take(i).any(|q| q == p) {
-            return Err(bad(
-                "duplicado",
-                "el mismo servicio figura dos veces",
-                "the same service appears twice",
-            ));
+            return Err(Invalid::of("servicio_repetido.habilitacion", &[]));
         }
     }
     Ok(())
@@ -171,6 +130,6 @@ mod tests {
             grants: vec![grant(sys, svc), grant(sys, svc)],
             publish: vec![],
         };
-        assert_eq!(code(&twice), Err("duplicado"));
+        assert_eq!(code(&twice), Err("acceso_repetido"));
     }
 }

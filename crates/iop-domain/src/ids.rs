@@ -23,10 +23,9 @@ macro_rules! id_type {
             }
             pub fn parse(s: &str) -> Result<Self, Invalid> {
                 Uuid::try_parse(s.trim()).map(Self).map_err(|_| {
-                    Invalid::new(
+                    Invalid::of(
                         "identificador_invalido",
-                        format!("no es un identificador de {} válido (se espera un UUID)", $what_es),
-                        format!("not a valid {} identifier (a UUID is expected)", $what_en),
+                        iop_i18n::args![que = iop_i18n::Arg::lang($what_es.to_string(), $what_en.to_string())],
                     )
                 })
             }

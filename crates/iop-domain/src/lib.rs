@@ -17,7 +17,7 @@ pub use base_path::BasePath;
 pub use calendar::{Deadline, WorkCalendar};
 pub use enablement::*;
 pub use ids::*;
-pub use invalid::Invalid;
+pub use invalid::{Invalid, code_of};
 pub use procedure::*;
 pub use role::{Role, RoleSet};
 pub use values::*;

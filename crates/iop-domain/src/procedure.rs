@@ -24,7 +24,7 @@ str_enum!(
         Rechazada = "rechazada",
         Desistida = "desistida",
     }
-    "estado_invalido", "el estado debe ser uno de", "the state must be one of"
+    "estado_invalido"
 );
 
 impl State {
@@ -74,7 +74,7 @@ str_enum!(
         Rechazar = "rechazar",
         Desistir = "desistir",
     }
-    "accion_invalida", "la acción debe ser una de", "the action must be one of"
+    "accion_invalida"
 );
 
 impl ActionKind {
@@ -124,11 +124,7 @@ impl ReturnTo {
             "solicitante" => Ok(Self::Solicitante),
             "responsable_adas" => Ok(Self::ResponsableAdas),
             "lider_adas" => Ok(Self::Lider),
-            _ => Err(Invalid::new(
-                "destino_invalido",
-                "el destino de la devolución debe ser uno de: solicitante, responsable_adas, lider_adas",
-                "the return target must be one of: solicitante, responsable_adas, lider_adas",
-            )),
+            _ => Err(Invalid::of("destino_invalido.valor", &[])),
         }
     }
 }
@@ -467,21 +463,17 @@ fn rule_for(kind: ActionKind, state: State) -> Option<Rule> {
     })
 }
 
-fn forbidden(code: &'static str, es: impl Into<String>, en: impl Into<String>) -> Refusal {
-    Refusal::Forbidden(Invalid::new(code, es, en))
+fn forbidden(key: &'static str, args: &[(&str, iop_i18n::Arg)]) -> Refusal {
+    Refusal::Forbidden(Invalid::of(key, args))
 }
 
-fn invalid(code: &'static str, es: impl Into<String>, en: impl Into<String>) -> Refusal {
-    Refusal::Invalid(Invalid::new(code, es, en))
+fn invalid(key: &'static str, args: &[(&str, iop_i18n::Arg)]) -> Refusal {
+    Refusal::Invalid(Invalid::of(key, args))
 }
 
 fn check_leader(c: &Candidate) -> Result<(), Refusal> {
     if !c.roles.has(Role::LiderAdas) || !c.active {
-        return Err(invalid(
-            "lider_invalido",
-            "la persona elegida no es un Líder de equipo de ADAS activo",
-            "the chosen person is not an active ADAS team leader",
-        ));
+        return Err(invalid("lider_invalido", &[]));
     }
     Ok(())
 }
@@ -498,85 +490,60 @@ pub fn decide(facts: &Facts, actor: &Actor, action: &Action, has_comment: bool) 
     if !ever.iter().any(|r| actor.roles.has(r)) {
         let roles: Vec<&str> = ever.iter().map(|r| r.label_es()).collect();
         return Err(forbidden(
-            "rol_requerido",
-            format!("la acción «{kind}» corresponde a: {}", roles.join(" o ")),
-            format!(
-                "action '{kind}' requires one of the roles: {}",
-                ever.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
-            ),
+            "rol_requerido.accion",
+            iop_i18n::args![
+                accion = &kind,
+                roles = iop_i18n::Arg::lang(
+                    roles.join(" o ").to_string(),
+                    ever.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ").to_string()
+                )
+            ],
         ));
     }
     let Some(rule) = rule_for(kind, facts.state) else {
-        return Err(Refusal::Conflict(Invalid::new(
+        return Err(Refusal::Conflict(Invalid::of(
             "estado_incompatible",
-            format!("la acción «{kind}» no corresponde a una solicitud en estado «{}»", facts.state),
-            format!("action '{kind}' does not apply to a request in state '{}'", facts.state),
+            iop_i18n::args![accion = &kind, estado = &facts.state],
         )));
     };
     let Some(role) = rule.roles.iter().copied().find(|r| actor.roles.has(*r)) else {
         let roles: Vec<&str> = rule.roles.iter().map(|r| r.label_es()).collect();
         return Err(forbidden(
-            "rol_requerido",
-            format!(
-                "en el estado «{}», la acción «{kind}» corresponde a: {}",
-                facts.state,
-                roles.join(" o ")
-            ),
-            format!("in state '{}', action '{kind}' belongs to another role", facts.state),
+            "rol_requerido.en-estado",
+            iop_i18n::args![
+                estado = &facts.state,
+                accion = &kind,
+                roles = iop_i18n::Arg::lang(
+                    roles.join(" o "),
+                    rule.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+                )
+            ],
         ));
     };
     if rule.same_unit && actor.unit != Some(facts.unit) {
-        return Err(forbidden(
-            "otra_unidad",
-            "solo un solicitante de la unidad que presentó la solicitud puede hacerlo",
-            "only a requester of the unit that filed the request may do this",
-        ));
+        return Err(forbidden("otra_unidad", &[]));
     }
     if facts.state == State::Borrador && actor.user != facts.created_by {
-        return Err(forbidden(
-            "borrador_ajeno",
-            "el borrador solo lo puede presentar o retirar quien lo creó",
-            "only the draft's author may submit or withdraw it",
-        ));
+        return Err(forbidden("borrador_ajeno.solo-su-autor", &[]));
     }
     if rule.assignee && facts.assignee != Some(actor.user) {
-        return Err(forbidden(
-            "no_asignado",
-            "la solicitud está asignada a otro Líder de equipo de ADAS",
-            "the request is assigned to another ADAS team leader",
-        ));
+        return Err(forbidden("no_asignado", &[]));
     }
     if matches!(kind, ActionKind::AprobarNotaAdas | ActionKind::AprobarNotaUpat) && facts.note_author == Some(actor.user) {
-        return Err(forbidden(
-            "cuatro_ojos",
-            "quien elaboró la Nota Interna no puede aprobarla",
-            "the author of the Nota Interna cannot approve it",
-        ));
+        return Err(forbidden("cuatro_ojos.autor-de-la-nota", &[]));
     }
     if kind == ActionKind::AprobarNotaUpat && facts.adas_approver == Some(actor.user) {
-        return Err(forbidden(
-            "cuatro_ojos",
-            "la aprobación de UPAT (paso 7) debe hacerla una persona distinta de quien aprobó en ADAS (paso 6)",
-            "step 7 must be approved by someone other than the step 6 approver",
-        ));
+        return Err(forbidden("cuatro_ojos.misma-persona-adas-upat", &[]));
     }
     if kind.needs_comment() && !has_comment {
-        return Err(invalid(
-            "comentario_requerido",
-            format!("la acción «{kind}» requiere un comentario con el motivo"),
-            format!("action '{kind}' requires a comment stating the reason"),
-        ));
+        return Err(invalid("comentario_requerido", iop_i18n::args![accion = &kind]));
     }
 
     let mut next = *facts;
     match action {
         Action::Presentar => {
             if !facts.has_document {
-                return Err(invalid(
-                    "documento_requerido",
-                    "antes de presentar la solicitud adjunte su documento de respaldo (NI, NTA o IL) en PDF",
-                    "attach the supporting document (NI, NTA or IL) as a PDF before submitting",
-                ));
+                return Err(invalid("documento_requerido.al-presentar", &[]));
             }
             next.state = State::Presentada;
         }
@@ -589,11 +556,7 @@ pub fn decide(facts: &Facts, actor: &Actor, action: &Action, has_comment: bool) 
         Action::Reasignar(c) => {
             check_leader(c)?;
             if facts.assignee == Some(c.user) {
-                return Err(invalid(
-                    "mismo_lider",
-                    "la solicitud ya está asignada a esa persona",
-                    "the request is already assigned to that person",
-                ));
+                return Err(invalid("mismo_lider", &[]));
             }
             next.assignee = Some(c.user);
         }
@@ -632,20 +595,12 @@ pub fn decide(facts: &Facts, actor: &Actor, action: &Action, has_comment: bool) 
                 next.adas_approver = None;
             }
             (state, _) => {
-                return Err(invalid(
-                    "destino_invalido",
-                    format!("en el estado «{state}» la solicitud no puede devolverse a ese destino"),
-                    format!("in state '{state}' the request cannot be returned to that party"),
-                ));
+                return Err(invalid("destino_invalido.en-estado", iop_i18n::args![estado = &state]));
             }
         },
         Action::Subsanar => {
             if !facts.has_document {
-                return Err(invalid(
-                    "documento_requerido",
-                    "la solicitud necesita su documento de respaldo en PDF",
-                    "the request needs its supporting PDF document",
-                ));
+                return Err(invalid("documento_requerido.pdf", &[]));
             }
             next.state = facts.return_state.unwrap_or(State::Presentada);
             next.return_state = None;

@@ -11,7 +11,7 @@ str_enum!(
         LiderAdas = "lider_adas",
         Administrador = "administrador",
     }
-    "rol_invalido", "el rol debe ser uno de", "the role must be one of"
+    "rol_invalido"
 );
 
 impl Role {
@@ -59,11 +59,7 @@ impl RoleSet {
             set = set.with(Role::parse(n.as_ref())?);
         }
         if set.is_empty() {
-            return Err(Invalid::new(
-                "roles_vacios",
-                "el usuario debe tener al menos un rol",
-                "a user needs at least one role",
-            ));
+            return Err(Invalid::of("roles_vacios", &[]));
         }
         Ok(set)
     }

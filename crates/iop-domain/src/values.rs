@@ -44,11 +44,7 @@ impl Login {
         if ok {
             Ok(Self(v))
         } else {
-            Err(Invalid::new(
-                "usuario_invalido",
-                "el nombre de usuario debe tener de 3 a 32 caracteres: letras minúsculas, dígitos, '.', '_' o '-', empezando por una letra",
-                "a user name has 3 to 32 characters: lowercase letters, digits, '.', '_' or '-', starting with a letter",
-            ))
+            Err(Invalid::of("usuario_invalido", &[]))
         }
     }
 }
@@ -64,11 +60,7 @@ impl Name {
         let v = s.trim();
         let n = v.chars().count();
         if !(2..=200).contains(&n) || v.contains('\n') || has_control(v) {
-            return Err(Invalid::new(
-                "nombre_invalido",
-                "el nombre debe tener de 2 a 200 caracteres, en una sola línea",
-                "a name has 2 to 200 characters, on one line",
-            ));
+            return Err(Invalid::of("nombre_invalido", &[]));
         }
         Ok(Self(v.to_owned()))
     }
@@ -86,15 +78,7 @@ impl Sigla {
         let ok = (2..=16).contains(&v.len())
             && v.starts_with(|c: char| c.is_ascii_uppercase())
             && v.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
-        if ok {
-            Ok(Self(v))
-        } else {
-            Err(Invalid::new(
-                "sigla_invalida",
-                "la sigla debe tener de 2 a 16 caracteres: letras mayúsculas sin tilde, dígitos o '-', empezando por una letra",
-                "an acronym has 2 to 16 characters: uppercase ASCII letters, digits or '-', starting with a letter",
-            ))
-        }
+        if ok { Ok(Self(v)) } else { Err(Invalid::of("sigla_invalida", &[])) }
     }
 }
 
@@ -114,11 +98,7 @@ impl Code {
         if ok {
             Ok(Self(v.to_owned()))
         } else {
-            Err(Invalid::new(
-                "codigo_invalido",
-                "el código debe tener de 2 a 64 caracteres: letras minúsculas sin tilde, dígitos, '-' o '_', empezando por una letra",
-                "a code has 2 to 64 characters: lowercase ASCII letters, digits, '-' or '_', starting with a letter",
-            ))
+            Err(Invalid::of("codigo_invalido", &[]))
         }
     }
 }
@@ -132,11 +112,7 @@ impl ServiceVersion {
         if (1..=999).contains(&v) {
             Ok(Self(v as u16))
         } else {
-            Err(Invalid::new(
-                "version_invalida",
-                "la versión debe ser un número entero de 1 a 999",
-                "a version is a whole number from 1 to 999",
-            ))
+            Err(Invalid::of("version_invalida.valor", &[]))
         }
     }
     pub fn get(&self) -> u16 {
@@ -158,11 +134,7 @@ impl Text {
         let v = s.trim();
         let n = v.chars().count();
         if n == 0 || n > max || has_control(v) {
-            return Err(Invalid::new(
-                "texto_invalido",
-                format!("el texto no puede estar vacío ni pasar de {max} caracteres"),
-                format!("the text must not be empty nor longer than {max} characters"),
-            ));
+            return Err(Invalid::of("texto_invalido", iop_i18n::args![max = &max]));
         }
         Ok(Self(v.to_owned()))
     }
@@ -185,11 +157,7 @@ impl Password {
         if (12..=256).contains(&n) {
             Ok(Self(s.to_owned()))
         } else {
-            Err(Invalid::new(
-                "contrasena_debil",
-                "la contraseña debe tener de 12 a 256 caracteres",
-                "a password has 12 to 256 characters",
-            ))
+            Err(Invalid::of("contrasena_debil", &[]))
         }
     }
     pub fn expose(&self) -> &str {
@@ -214,11 +182,7 @@ impl TrackingCode {
         if ok {
             Ok(Self(v))
         } else {
-            Err(Invalid::new(
-                "codigo_seguimiento_invalido",
-                "el código de seguimiento tiene la forma IOP-AAAA-NNNNNN",
-                "a tracking code looks like IOP-YYYY-NNNNNN",
-            ))
+            Err(Invalid::of("codigo_seguimiento_invalido", &[]))
         }
     }
 }
@@ -239,7 +203,7 @@ impl NoteNumber {
 }
 
 macro_rules! str_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $s:literal),+ $(,)? } $code:literal, $es:literal, $en:literal) => {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $s:literal),+ $(,)? } $code:literal) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum $name { $($variant),+ }
@@ -252,11 +216,7 @@ macro_rules! str_enum {
             pub fn parse(s: &str) -> Result<Self, Invalid> {
                 match s.trim() {
                     $($s => Ok($name::$variant),)+
-                    _ => Err(Invalid::new(
-                        $code,
-                        format!("{}: {}", $es, [$($s),+].join(", ")),
-                        format!("{}: {}", $en, [$($s),+].join(", ")),
-                    )),
+                    _ => Err(Invalid::of($code, iop_i18n::args![opciones = &[$($s),+].join(", ")])),
                 }
             }
         }
@@ -272,7 +232,7 @@ pub(crate) use str_enum;
 str_enum!(
     /// What a request asks for.
     RequestKind { Consumo = "consumo", Publicacion = "publicacion", Ambos = "consumo_publicacion" }
-    "tipo_solicitud_invalido", "el tipo de solicitud debe ser uno de", "the request kind must be one of"
+    "tipo_solicitud_invalido"
 );
 
 impl RequestKind {
@@ -287,13 +247,13 @@ impl RequestKind {
 str_enum!(
     /// The supporting document of step 1: Nota Interna, Norma Técnica de Adhesión or Informe Legal.
     DocumentKind { NotaInterna = "NI", NormaTecnicaAdhesion = "NTA", InformeLegal = "IL" }
-    "tipo_documento_invalido", "el tipo de documento debe ser uno de", "the document kind must be one of"
+    "tipo_documento_invalido"
 );
 
 str_enum!(
     /// Whether a public entity publishes services, consumes them, or both.
     EntityKind { Publicadora = "publicadora", Consumidora = "consumidora", Ambas = "publicadora_consumidora" }
-    "tipo_entidad_invalido", "el tipo de entidad debe ser uno de", "the entity kind must be one of"
+    "tipo_entidad_invalido"
 );
 
 impl EntityKind {

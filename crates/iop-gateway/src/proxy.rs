@@ -16,6 +16,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::http::request::Parts;
 use hyper::{Response, StatusCode};
+use iop_i18n::Lang;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -69,12 +70,14 @@ const X_IOP_SANDBOX: HeaderName = HeaderName::from_static("x-iop-sandbox");
 /// The value recorded in place of a query parameter that carries a credential.
 pub const HIDDEN: &str = "[oculto]";
 
-fn json_error(refusal: Refusal, request_id: &str) -> Response<Body> {
-    let body = serde_json::json!({"codigo": refusal.code(), "mensaje": refusal.message(), "request_id": request_id});
+/// The gateway's own answer: `{codigo, mensaje, request_id}`, the message in `lang`.
+fn json_error(refusal: Refusal, request_id: &str, lang: Lang) -> Response<Body> {
+    let body = serde_json::json!({"codigo": refusal.code(), "mensaje": refusal.message(lang), "request_id": request_id});
     let mut res = Response::new(Full::new(Bytes::from(body.to_string())));
     *res.status_mut() = refusal.status();
-    res.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    h.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(lang.tag()));
     res
 }
 
@@ -233,7 +236,7 @@ impl Gateway {
                 return if self.ready.get() {
                     json_plain(StatusCode::OK, r#"{"estado":"listo"}"#)
                 } else {
-                    json_error(Refusal::NoListo, "")
+                    json_error(Refusal::NoListo, "", lang(&parts.headers))
                 };
             }
             _ => {}
@@ -246,6 +249,7 @@ impl Gateway {
             now_ms: crate::now_ms(),
             conn,
             authenticated: false,
+            lang: lang(&parts.headers),
             rec: CallRecord::default(),
         };
         call.rec = CallRecord {
@@ -284,7 +288,17 @@ struct Call<'g> {
     conn: &'g Connection,
     /// A valid credential was presented (refusals of the others are limited per address).
     authenticated: bool,
+    /// The language of the gateway's own answers (Spanish unless `Accept-Language` prefers English).
+    lang: Lang,
     rec: CallRecord,
+}
+
+/// The language a call's `Accept-Language` prefers for the gateway's own answers.
+fn lang(h: &HeaderMap) -> Lang {
+    match h.get(header::ACCEPT_LANGUAGE) {
+        None => Lang::Es,
+        Some(v) => Lang::from_accept_language(v.to_str().ok()),
+    }
 }
 
 /// Where a call goes: the route and operation matched on the canonical path.
@@ -497,7 +511,7 @@ impl<'g> Call<'g> {
             return Ok(());
         };
         self.gw.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
-        let mut res = json_error(Refusal::LimiteExcedido, &self.rec.request_id);
+        let mut res = json_error(Refusal::LimiteExcedido, &self.rec.request_id, self.lang);
         if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
             res.headers_mut().insert(header::RETRY_AFTER, v);
         }
@@ -522,7 +536,7 @@ impl<'g> Call<'g> {
             }
             None => {
                 self.rec.refusal = Some(Refusal::SinEjemplo.code());
-                json_error(Refusal::SinEjemplo, &self.rec.request_id)
+                json_error(Refusal::SinEjemplo, &self.rec.request_id, self.lang)
             }
         }
     }
@@ -650,7 +664,7 @@ impl<'g> Call<'g> {
     /// too large): recorded with its code.
     fn fail(&mut self, r: Refusal) -> Response<Body> {
         self.rec.refusal = Some(r.code());
-        json_error(r, &self.rec.request_id)
+        json_error(r, &self.rec.request_id, self.lang)
     }
 
     /// Ends the call with a refusal. Refusals of callers without a valid credential are limited
@@ -666,15 +680,15 @@ impl<'g> Call<'g> {
             }
             match verdict {
                 Unauth::Record => {}
-                Unauth::Count => return respond(json_error(r, &self.rec.request_id), &self.rec.request_id),
+                Unauth::Count => return respond(json_error(r, &self.rec.request_id, self.lang), &self.rec.request_id),
                 Unauth::Throttle => {
-                    let mut res = json_error(Refusal::DemasiadosRechazos, &self.rec.request_id);
+                    let mut res = json_error(Refusal::DemasiadosRechazos, &self.rec.request_id, self.lang);
                     res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
                     return respond(res, &self.rec.request_id);
                 }
             }
         }
-        let res = json_error(r, &self.rec.request_id);
+        let res = json_error(r, &self.rec.request_id, self.lang);
         let consumer = self.rec.system_id.clone();
         self.finish(res, consumer.as_ref()).await
     }
@@ -690,7 +704,7 @@ impl<'g> Call<'g> {
             self.gw.metrics.observe(svc, c, rec.status, rec.latency_us);
         }
         if !self.gw.writer.write(rec).await {
-            return json_error(Refusal::RegistroNoDisponible, &rec.request_id);
+            return json_error(Refusal::RegistroNoDisponible, &rec.request_id, self.lang);
         }
         respond(res, &rec.request_id)
     }

@@ -133,11 +133,7 @@ impl CredentialKind {
             "jwt_hs256" => Ok(Self::JwtHs256),
             "jwt_rs256" => Ok(Self::JwtRs256),
             "jwt_es256" => Ok(Self::JwtEs256),
-            _ => Err(Invalid::new(
-                "tipo_credencial_invalido",
-                "el tipo de credencial debe ser apikey, jwt_hs256, jwt_rs256 o jwt_es256",
-                "the credential kind must be apikey, jwt_hs256, jwt_rs256 or jwt_es256",
-            )),
+            _ => Err(Invalid::of("tipo_credencial_invalido", &[])),
         }
     }
 }

@@ -46,8 +46,8 @@ pub struct AuditQuery {
     pub limite: Option<i64>,
 }
 
-fn bad(code: &'static str, field: &'static str, es: String, en: String) -> ApiError {
-    ApiError::unprocessable(code, es, en).field(field)
+fn bad(key: &'static str, field: &'static str) -> ApiError {
+    ApiError::of(key, iop_i18n::args![campo = &field]).field(field)
 }
 
 /// A bound: RFC 3339, or a La Paz day (its start; with `end`, the next day's start).
@@ -55,12 +55,7 @@ fn bound(raw: &Option<String>, field: &'static str, end: bool) -> ApiResult<Opti
     let Some(s) = raw.as_deref() else { return Ok(None) };
     match iop_app::audit::parse_instant(s, end) {
         Some(t) => Ok(Some(t)),
-        None => Err(bad(
-            "fecha_invalida",
-            field,
-            format!("{field}: use una fecha AAAA-MM-DD o RFC 3339"),
-            format!("{field}: use a YYYY-MM-DD date or RFC 3339"),
-        )),
+        None => Err(bad("fecha_invalida.consulta", field)),
     }
 }
 
@@ -69,12 +64,7 @@ fn id_field<T: ToString>(raw: &Option<String>, field: &'static str, parse: fn(&s
     match raw.as_deref().map(parse) {
         None => Ok(None),
         Some(Ok(id)) => Ok(Some(id.to_string())),
-        Some(Err(_)) => Err(bad(
-            "id_invalido",
-            field,
-            format!("{field}: no es un identificador válido"),
-            format!("{field}: not a valid id"),
-        )),
+        Some(Err(_)) => Err(bad("id_invalido", field)),
     }
 }
 
@@ -91,11 +81,7 @@ fn scope(u: &UserRec) -> ApiResult<(Vec<&'static str>, Option<UnitId>)> {
     }
     match u.unit {
         Some(unit) if u.roles.has(Role::Solicitante) => Ok((vec![STREAM_CALLS, STREAM_PROCEDURE], Some(unit))),
-        _ => Err(ApiError::forbidden(
-            "rol_requerido",
-            "su rol no permite consultar la auditoría",
-            "your role may not search the audit log",
-        )),
+        _ => Err(ApiError::of("rol_requerido.auditoria", &[])),
     }
 }
 
@@ -120,46 +106,24 @@ pub async fn search(State(st): State<AppState>, Auth(u): Auth, ApiQuery(q): ApiQ
     let (allowed, unit_scope) = scope(&u)?;
     let limit = q.limite.unwrap_or(50);
     if !(1..=500).contains(&limit) {
-        return Err(bad(
-            "limite_invalido",
-            "limite",
-            "limite: de 1 a 500".into(),
-            "limite: 1 to 500".into(),
-        ));
+        return Err(bad("limite_invalido.auditoria", "limite"));
     }
     if let Some(c) = q.cadena.as_deref()
         && !iop_audit::STREAMS.contains(&c)
     {
-        return Err(bad(
-            "cadena_invalida",
-            "cadena",
-            "cadena: llamadas, procedimiento o administracion".into(),
-            "cadena: llamadas, procedimiento or administracion".into(),
-        ));
+        return Err(bad("cadena_invalida", "cadena"));
     }
     if let Some(e) = q.estado
         && !(100..=599).contains(&e)
     {
-        return Err(bad(
-            "estado_invalido",
-            "estado",
-            "estado: de 100 a 599".into(),
-            "estado: 100 to 599".into(),
-        ));
+        return Err(bad("estado_invalido.http", "estado"));
     }
     let before = match q.cursor.as_deref() {
         None => None,
         Some(c) => Some(
             c.split_once('_')
                 .and_then(|(a, b)| Some((a.parse::<i64>().ok()?, b.parse::<i64>().ok()?)))
-                .ok_or_else(|| {
-                    bad(
-                        "cursor_invalido",
-                        "cursor",
-                        "cursor: no es uno devuelto por esta API".into(),
-                        "cursor: not one this API returned".into(),
-                    )
-                })?,
+                .ok_or_else(|| bad("cursor_invalido.auditoria", "cursor"))?,
         ),
     };
     let f = AuditFilter {
@@ -226,7 +190,7 @@ pub async fn legal_chain(State(st): State<AppState>, Auth(u): Auth, Path(request
         .await?
         .into_iter()
         .next()
-        .ok_or_else(|| ApiError::not_found("esa llamada", "call"))?;
+        .ok_or_else(|| ApiError::of("no_encontrado.llamada", &[]))?;
     let body: serde_json::Value = serde_json::from_str(&hit.row.body).unwrap_or(serde_json::Value::Null);
     let grant_id = body.get("grant_id").and_then(|v| v.as_str()).map(str::to_owned);
     let solicitud = match hit.row.request_code.as_deref() {

@@ -12,12 +12,7 @@ use iop_domain::Login;
 use iop_store::SessionRec;
 
 fn bad_credentials() -> ApiError {
-    ApiError::new(
-        StatusCode::UNAUTHORIZED,
-        "credenciales_invalidas",
-        "usuario o contraseña incorrectos, o cuenta deshabilitada",
-        "wrong user name or password, or account disabled",
-    )
+    ApiError::of("credenciales_invalidas", &[])
 }
 
 /// Logs in with a local account; returns a bearer token.

@@ -77,14 +77,10 @@ fn entity_filter(q: &ByEntity) -> ApiResult<Option<EntityId>> {
 
 async fn must_entity(st: &AppState, raw: &str) -> ApiResult<EntityRec> {
     let id = f("entidad_id", EntityId::parse(raw))?;
-    st.store.get_entity(id).await?.ok_or_else(|| {
-        ApiError::unprocessable(
-            "referencia_inexistente",
-            "entidad_id: la entidad no existe",
-            "entidad_id: no such entity",
-        )
-        .field("entidad_id")
-    })
+    st.store
+        .get_entity(id)
+        .await?
+        .ok_or_else(|| ApiError::of("referencia_inexistente.entidad", &[]).field("entidad_id"))
 }
 
 /// Public entities (publishing and/or consuming).
@@ -142,12 +138,7 @@ pub async fn create_system(
     require_admin(&u)?;
     let entity = must_entity(&st, &i.entidad_id).await?;
     if !entity.kind.consumes() {
-        return Err(ApiError::unprocessable(
-            "entidad_no_consumidora",
-            "entidad_id: la entidad no está registrada como consumidora",
-            "entidad_id: the entity is not a consumer",
-        )
-        .field("entidad_id"));
+        return Err(ApiError::of("entidad_no_consumidora", &[]).field("entidad_id"));
     }
     let s = SystemRec {
         id: SystemId::generate(),
@@ -188,12 +179,7 @@ pub async fn create_service(
     require_admin(&u)?;
     let entity = must_entity(&st, &i.entidad_id).await?;
     if !entity.kind.publishes() {
-        return Err(ApiError::unprocessable(
-            "entidad_no_publicadora",
-            "entidad_id: la entidad no está registrada como publicadora",
-            "entidad_id: the entity is not a publisher",
-        )
-        .field("entidad_id"));
+        return Err(ApiError::of("entidad_no_publicadora.entidad", &[]).field("entidad_id"));
     }
     let s = ServiceRec {
         id: ServiceId::generate(),

@@ -14,13 +14,7 @@ pub const ANY: &[&str] = &[
     "error_interno",
 ];
 /// One request by `{id}` (UUID or tracking code), as its viewer may see it.
-const REQUEST: &[&str] = &[
-    "identificador_invalido",
-    "codigo_seguimiento_invalido",
-    "no_encontrado",
-    "sin_acceso",
-    "borrador_ajeno",
-];
+const REQUEST: &[&str] = &["identificador_invalido", "no_encontrado", "sin_acceso", "borrador_ajeno"];
 /// One catalog record by `{id}`.
 const RECORD: &[&str] = &["identificador_invalido", "no_encontrado"];
 /// Lists in pages.
@@ -214,6 +208,8 @@ const TABLE: &[(&str, &[&[&str]])] = &[
                 "limite_invalido",
                 "vigencia_invalida",
                 "habilitacion_vacia",
+                "acceso_repetido",
+                "servicio_repetido",
                 "operacion_inexistente",
                 "servicio_no_publicado",
                 "publicacion_incompleta",
@@ -271,4 +267,21 @@ pub fn declared(operation: &str, under_api: bool) -> Option<Vec<&'static str>> {
     out.sort_unstable();
     out.dedup();
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A declared code is one of the table's (so it has a status and texts in both languages).
+    #[test]
+    fn every_declared_code_is_in_the_table() {
+        let unknown: Vec<&str> = ANY
+            .iter()
+            .chain(TABLE.iter().flat_map(|(_, groups)| groups.iter().flat_map(|g| g.iter())))
+            .copied()
+            .filter(|c| iop_app::error::Code::from_code(c).is_none())
+            .collect();
+        assert!(unknown.is_empty(), "{unknown:?}");
+    }
 }

@@ -24,11 +24,7 @@ fn require_adas(u: &UserRec) -> ApiResult<()> {
     {
         Ok(())
     } else {
-        Err(ApiError::forbidden(
-            "rol_requerido",
-            "esta operación corresponde a ADAS (Líder de equipo o Responsable) o al Administrador",
-            "this operation requires an ADAS role or the administrator",
-        ))
+        Err(ApiError::of("rol_requerido.adas", &[]))
     }
 }
 
@@ -38,7 +34,7 @@ async fn must_service(st: &AppState, raw: &str) -> ApiResult<(ServiceRec, Entity
         .store
         .get_service(id)
         .await?
-        .ok_or_else(|| ApiError::not_found("ese servicio", "service"))?;
+        .ok_or_else(|| ApiError::of("no_encontrado.servicio", &[]))?;
     let e = st.store.get_entity(s.entity).await?.ok_or_else(ApiError::internal)?;
     Ok((s, e))
 }
@@ -71,7 +67,7 @@ pub async fn get_connector(State(st): State<AppState>, Auth(_u): Auth, Path(id):
         .store
         .connector(s.id)
         .await?
-        .ok_or_else(|| ApiError::not_found("conector para ese servicio", "connector"))?;
+        .ok_or_else(|| ApiError::of("no_encontrado.conector", &[]))?;
     Ok(Json(connector_out(&c)))
 }
 
@@ -157,7 +153,7 @@ pub async fn probe(State(st): State<AppState>, Auth(u): Auth, Path(id): Path<Str
         .store
         .connector(s.id)
         .await?
-        .ok_or_else(|| ApiError::not_found("conector para ese servicio", "connector"))?;
+        .ok_or_else(|| ApiError::of("no_encontrado.conector", &[]))?;
     let (ok, out) = connectors::probe(&st, &c).await?;
     // Step 5 of the request that published the service needs a successful probe of this version.
     st.store
@@ -171,7 +167,7 @@ async fn must_system(st: &AppState, raw: &str) -> ApiResult<SystemRec> {
     st.store
         .get_system(id)
         .await?
-        .ok_or_else(|| ApiError::not_found("ese sistema", "system"))
+        .ok_or_else(|| ApiError::of("no_encontrado.sistema", &[]))
 }
 
 /// A system's credentials (never their secrets).
@@ -213,20 +209,10 @@ pub async fn create_credential(
     let issued = match (iop_app::credentials::Issuable::from_kind(kind), i.clave_publica.as_deref()) {
         (Some(k), None) => issue(k, s.id, u.id, None, &hooks.keys, &hooks.secrets, st.now())?,
         (Some(_), Some(_)) => {
-            return Err(ApiError::unprocessable(
-                "campo_sobrante",
-                "clave_publica: solo para jwt_rs256 y jwt_es256",
-                "clave_publica: only for jwt_rs256 and jwt_es256",
-            )
-            .field("clave_publica"));
+            return Err(ApiError::of("campo_sobrante", &[]).field("clave_publica"));
         }
         (None, None) => {
-            return Err(ApiError::unprocessable(
-                "campo_requerido",
-                "clave_publica: indique la clave pública PEM del consumidor",
-                "clave_publica: give the consumer's PEM public key",
-            )
-            .field("clave_publica"));
+            return Err(ApiError::of("campo_requerido.clave-publica", &[]).field("clave_publica"));
         }
         (None, Some(pem)) => iop_app::credentials::register_public_key(kind, pem, s.id, u.id, st.now())?,
     };
@@ -244,7 +230,7 @@ async fn must_credential(st: &AppState, raw: &str) -> ApiResult<CredentialRec> {
     st.store
         .credential(id)
         .await?
-        .ok_or_else(|| ApiError::not_found("esa credencial", "credential"))
+        .ok_or_else(|| ApiError::of("no_encontrado.credencial", &[]))
 }
 
 /// Rotates a credential: a new one of the same kind is issued; the old one keeps working for the
@@ -263,29 +249,16 @@ pub async fn rotate_credential(
     require_adas(&u)?;
     let old = must_credential(&st, &id).await?;
     if old.revoked_at.is_some() || old.replaced_by.is_some() {
-        return Err(ApiError::conflict(
-            "credencial_no_vigente",
-            "la credencial ya fue revocada o rotada",
-            "the credential was already revoked or rotated",
-        ));
+        return Err(ApiError::of("credencial_no_vigente.al-rotar", &[]));
     }
     let hours = i.solapamiento_horas.unwrap_or(24);
     if hours > 720 {
-        return Err(ApiError::unprocessable(
-            "solapamiento_invalido",
-            "solapamiento_horas: de 0 a 720",
-            "solapamiento_horas: 0 to 720",
-        )
-        .field("solapamiento_horas"));
+        return Err(ApiError::of("solapamiento_invalido", &[]).field("solapamiento_horas"));
     }
     let hooks = st.hooks()?;
     let now = st.now();
     let Some(kind) = iop_app::credentials::Issuable::from_kind(old.kind) else {
-        return Err(ApiError::conflict(
-            "rotacion_no_aplicable",
-            "una credencial de clave pública se rota registrando la nueva clave y revocando la anterior",
-            "a public-key credential is rotated by registering the new key and revoking the old one",
-        ));
+        return Err(ApiError::of("rotacion_no_aplicable", &[]));
     };
     let mut issued = issue(kind, old.system, u.id, old.request, &hooks.keys, &hooks.secrets, now)?;
     // The new credential demands of its tokens what the old one did.
@@ -330,11 +303,7 @@ pub async fn revoke_credential(State(st): State<AppState>, Auth(u): Auth, Path(i
     require_adas(&u)?;
     let c = must_credential(&st, &id).await?;
     if c.revoked_at.is_some() {
-        return Err(ApiError::conflict(
-            "credencial_no_vigente",
-            "la credencial ya estaba revocada",
-            "the credential was already revoked",
-        ));
+        return Err(ApiError::of("credencial_no_vigente.al-revocar", &[]));
     }
     let hooks = st.hooks()?;
     // Refused by the gateway first (the safe direction), then recorded in the store.
@@ -362,11 +331,7 @@ pub async fn metrics(State(st): State<AppState>, headers: axum::http::HeaderMap)
             .await?
             .ok_or_else(ApiError::unauthenticated)?;
         if !user.roles.has(Role::Administrador) {
-            return Err(ApiError::forbidden(
-                "rol_requerido",
-                "las métricas son para el Administrador (o con el token de métricas configurado)",
-                "metrics are for the administrator (or with the configured metrics token)",
-            ));
+            return Err(ApiError::of("rol_requerido.metricas", &[]));
         }
     }
     let hooks = st.hooks()?;

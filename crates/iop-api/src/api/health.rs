@@ -1,7 +1,6 @@
 use crate::error::{ApiError, ApiResult};
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
 use iop_app::AppState;
 use iop_app::dto::Health;
 
@@ -18,12 +17,7 @@ pub async fn readyz(State(st): State<AppState>) -> ApiResult<Json<Health>> {
         Ok(()) => Ok(Json(Health { estado: "listo".into() })),
         Err(e) => {
             tracing::warn!(error = %e, "almacén no disponible");
-            Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "no_listo",
-                "el almacén no está disponible o su esquema no está al día",
-                "the store is unavailable or its schema is not current",
-            ))
+            Err(ApiError::of("no_listo", &[]))
         }
     }
 }

@@ -107,22 +107,11 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         return too_large();
     }
-    ApiError::bad_request(
-        "multipart_invalido",
-        "el formulario multipart no es válido",
-        "invalid multipart form",
-    )
-    .detail(e.body_text())
+    ApiError::of("multipart_invalido", &[]).detail(e.body_text())
 }
 
 fn too_large() -> ApiError {
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "archivo_muy_grande",
-        "archivo: el documento supera el tamaño máximo permitido",
-        "archivo: the document exceeds the maximum size",
-    )
-    .field("archivo")
+    ApiError::of("archivo_muy_grande", &[]).field("archivo")
 }
 
 /// Attaches (or replaces) the supporting document of step 1: a PDF, checked by content, stored by
@@ -137,15 +126,7 @@ pub async fn upload_document(
     Path(id): Path<String>,
     form: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Json<RequestOut>> {
-    let mut form = form.map_err(|e| {
-        ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "tipo_contenido",
-            "envíe el documento como multipart/form-data con los campos «tipo» y «archivo»",
-            "send the document as multipart/form-data with fields 'tipo' and 'archivo'",
-        )
-        .detail(e.body_text())
-    })?;
+    let mut form = form.map_err(|e| ApiError::of("tipo_contenido.multipart", &[]).detail(e.body_text()))?;
     let (kind, name, bytes) = read_upload_form(&mut form, st.config.max_upload_bytes).await?;
     let rec = service::attach_document(&st, &u, &id, &kind, &name, &bytes).await?;
     Ok(Json(service::request_out(&st, &rec, true).await?))
@@ -171,20 +152,12 @@ pub async fn read_upload_form(form: &mut Multipart, max: usize) -> ApiResult<(St
                 file = Some((name, buf));
             }
             other => {
-                return Err(ApiError::unprocessable(
-                    "campo_desconocido",
-                    format!("campo desconocido en el formulario: «{other}»"),
-                    format!("unknown form field '{other}'"),
-                )
-                .field(other.to_owned()));
+                return Err(ApiError::of("campo_desconocido", iop_i18n::args![campo = &other]).field(other.to_owned()));
             }
         }
     }
-    let kind = kind.ok_or_else(|| {
-        ApiError::unprocessable("campo_requerido", "tipo: indique NI, NTA o IL", "tipo: state NI, NTA or IL").field("tipo")
-    })?;
-    let (name, bytes) = file
-        .ok_or_else(|| ApiError::unprocessable("campo_requerido", "archivo: adjunte el PDF", "archivo: attach the PDF").field("archivo"))?;
+    let kind = kind.ok_or_else(|| ApiError::of("campo_requerido.tipo-documento", &[]).field("tipo"))?;
+    let (name, bytes) = file.ok_or_else(|| ApiError::of("campo_requerido.archivo", &[]).field("archivo"))?;
     Ok((kind, name, bytes))
 }
 
@@ -194,9 +167,7 @@ pub async fn read_upload_form(form: &mut Multipart, max: usize) -> ApiResult<(St
     responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn download_document(State(st): State<AppState>, Auth(u): Auth, Path(id): Path<String>) -> ApiResult<Response> {
     let rec = service::load_visible(&st, &u, &id).await?;
-    let doc = rec
-        .document
-        .ok_or_else(|| ApiError::not_found("documento de respaldo en esta solicitud", "supporting document"))?;
+    let doc = rec.document.ok_or_else(|| ApiError::of("no_encontrado.documento", &[]))?;
     let bytes = st.blobs.get(&doc.sha256).await.map_err(|e| {
         tracing::error!(error = %e, sha256 = %doc.sha256, "documento ausente del almacén de archivos");
         ApiError::internal()

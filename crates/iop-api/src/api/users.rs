@@ -59,11 +59,7 @@ pub async fn list_users(State(st): State<AppState>, Auth(u): Auth, ApiQuery(q): 
     const STAFF: [Role; 3] = [Role::JefeUpat, Role::ResponsableAdas, Role::LiderAdas];
     let all = u.roles.has(Role::Administrador);
     if !all && !STAFF.iter().any(|r| u.roles.has(*r)) {
-        return Err(ApiError::forbidden(
-            "rol_requerido",
-            "la lista de usuarios es para el Administrador y el personal de UPAT y ADAS",
-            "the user list is for the administrator and UPAT and ADAS staff",
-        ));
+        return Err(ApiError::of("rol_requerido.lista-de-usuarios", &[]));
     }
     let users = st.store.list_users().await?;
     let shown = users
@@ -110,7 +106,7 @@ pub async fn patch_user(
         .store
         .get_user(id)
         .await?
-        .ok_or_else(|| ApiError::not_found("ese usuario", "user"))?;
+        .ok_or_else(|| ApiError::of("no_encontrado.usuario", &[]))?;
     if let Some(n) = p.nombre {
         user.nombre = Name::parse(&n).map_err(|i| ApiError::invalid("nombre", i))?;
     }
@@ -120,32 +116,18 @@ pub async fn patch_user(
     if let Some(u) = p.unidad_id {
         let unit = UnitId::parse(&u).map_err(|i| ApiError::invalid("unidad_id", i))?;
         if st.store.get_unit(unit).await?.is_none() {
-            return Err(ApiError::unprocessable(
-                "referencia_inexistente",
-                "unidad_id: la unidad no existe",
-                "unidad_id: no such unit",
-            )
-            .field("unidad_id"));
+            return Err(ApiError::of("referencia_inexistente.unidad", &[]).field("unidad_id"));
         }
         user.unit = Some(unit);
     }
     if let Some(a) = p.activo {
         if !a && user.id == admin.id {
-            return Err(ApiError::conflict(
-                "auto_deshabilitar",
-                "no puede deshabilitar su propia cuenta",
-                "you cannot disable your own account",
-            ));
+            return Err(ApiError::of("auto_deshabilitar", &[]));
         }
         user.active = a;
     }
     if user.roles.has(Role::Solicitante) && user.unit.is_none() {
-        return Err(ApiError::unprocessable(
-            "unidad_requerida",
-            "unidad_id: un solicitante debe pertenecer a una unidad",
-            "unidad_id: a requester must belong to a unit",
-        )
-        .field("unidad_id"));
+        return Err(ApiError::of("unidad_requerida.al-modificar", &[]).field("unidad_id"));
     }
     st.store.update_user(&user, st.now(), &AuditBy::user(&admin)).await?;
     tracing::info!(admin = %admin.login, usuario = %user.login, activo = user.active, "usuario modificado");
@@ -166,7 +148,7 @@ pub async fn reset_password(
     require_admin(&admin)?;
     let id = path_id(&id, UserId::parse)?;
     if st.store.get_user(id).await?.is_none() {
-        return Err(ApiError::not_found("ese usuario", "user"));
+        return Err(ApiError::of("no_encontrado.usuario", &[]));
     }
     let (pw, generated) = match p.contrasena {
         Some(c) => (Password::parse(&c).map_err(|i| ApiError::invalid("contrasena", i))?, None),

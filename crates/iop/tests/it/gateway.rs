@@ -369,9 +369,23 @@ async fn granted_calls_pass_and_everything_else_is_refused_and_recorded() {
     );
     assert_eq!(r.headers.get("x-iop-sandbox").and_then(|v| v.to_str().ok()), Some("ficticio"));
     assert_eq!(up.seen.all().len(), before, "the sandbox never calls the upstream");
-    app.gw(Method::GET, "/fake/segip/consulta/v3/personas/1", &[], None)
+    let es = app
+        .gw(Method::GET, "/fake/segip/consulta/v3/personas/1", &[], None)
         .await
         .expect(401, "credencial_requerida");
+    // The gateway's own answers speak Spanish unless the caller prefers English.
+    let r = app
+        .gw(
+            Method::GET,
+            "/fake/segip/consulta/v3/personas/1",
+            &[("accept-language", "en-US,en;q=0.9,es;q=0.5")],
+            None,
+        )
+        .await;
+    assert_eq!(r.headers.get("content-language").and_then(|v| v.to_str().ok()), Some("en"));
+    let en = r.expect(401, "credencial_requerida");
+    assert!(es["mensaje"].as_str().unwrap_or("").starts_with("envíe su credencial"), "{es}");
+    assert!(en["mensaje"].as_str().unwrap_or("").starts_with("send your credential"), "{en}");
 
     // Oversized body (the connector allows 1024 bytes): 413, declared or streamed.
     let r = app

@@ -97,13 +97,19 @@ async fn malformed_bodies_unknown_fields_and_bad_identifiers() {
     .expect(403, "rol_requerido");
     assert_eq!(count(&app, &sol).await, before, "no refused creation left a request behind");
 
-    // Identifiers in paths.
-    app.get("/api/v1/solicitudes/no-es-un-id", w.t("sol"))
+    // Identifiers in paths: one code for a malformed path parameter (each code has one status,
+    // and a malformed identifier in a body is a 422), naming the parameter and the reason.
+    let r = app
+        .get("/api/v1/solicitudes/no-es-un-id", w.t("sol"))
         .await
-        .expect(400, "identificador_invalido");
-    app.get("/api/v1/solicitudes/IOP-20X6-1", w.t("sol"))
+        .expect(400, "parametros_invalidos");
+    assert_eq!(r["campo"], "id", "{r}");
+    assert!(r["mensaje"].as_str().unwrap_or("").contains("identificador"), "{r}");
+    let r = app
+        .get("/api/v1/solicitudes/IOP-20X6-1", w.t("sol"))
         .await
-        .expect(400, "codigo_seguimiento_invalido");
+        .expect(400, "parametros_invalidos");
+    assert!(r["mensaje"].as_str().unwrap_or("").contains("IOP-AAAA-NNNNNN"), "{r}");
     app.get("/api/v1/solicitudes/IOP-2026-999999", w.t("sol"))
         .await
         .expect(404, "no_encontrado");
@@ -117,7 +123,7 @@ async fn malformed_bodies_unknown_fields_and_bad_identifiers() {
         Some(json!({"activo": false})),
     )
     .await
-    .expect(400, "identificador_invalido");
+    .expect(400, "parametros_invalidos");
     app.get("/api/v1/no-existe", w.t("sol")).await.expect(404, "ruta_inexistente");
     app.get("/api/v1/solicitudes?estado=perdida", w.t("sol"))
         .await

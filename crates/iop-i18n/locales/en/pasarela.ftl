@@ -1,0 +1,29 @@
+# The gateway's own answers (refusals and failures toward the published service), in English.
+# Each message id is a code of iop-gateway's table (refusal.rs).
+ruta_no_canonica = the path is not in canonical form ('.' or '..' segments, '%2F', '%5C', '%25', '%00', '//' or invalid escapes)
+credencial_ambigua = send a single credential, in the 'apikey' header or as 'Authorization: Bearer <JWT>', never in the URL
+credencial_requerida = send your credential in the 'apikey' header or as 'Authorization: Bearer <JWT>'
+credencial_invalida = the credential is not valid or was revoked
+jwt_mal_formado = the JWT is malformed
+jwt_algoritmo_no_admitido = the JWT must be signed with its credential's algorithm (HS256, RS256 or ES256)
+jwt_firma_invalida = the JWT signature is not valid
+credencial_vencida = the credential has expired
+jwt_aun_no_valido = the JWT is not valid yet (nbf)
+jwt_sin_exp = your credential requires the JWT to carry 'exp' (expiry)
+jwt_vigencia_excesiva = the JWT's expiry ('exp') exceeds the maximum validity of its credential
+servicio_inexistente = no service is published at that path
+operacion_inexistente = the service has no such operation (method and path)
+sin_habilitacion = your system is not enabled to consume this service
+habilitacion_no_vigente = your system's enablement for this service is not in force
+operacion_no_habilitada = your enablement does not include this operation
+limite_excedido = you exceeded the call limit of your enablement; retry later
+demasiados_rechazos = too many calls without a valid credential from your address; wait a minute
+cuerpo_muy_grande = the request body exceeds the service's maximum
+sin_ejemplo = the service description has no example for this operation
+tiempo_agotado = the publishing entity's service did not answer in time
+servicio_no_disponible = no answer could be obtained from the publishing entity's service
+respuesta_muy_grande = the publishing entity's service answer exceeds the allowed maximum
+respuesta_interrumpida = the publishing entity's service answer was cut off
+registro_no_disponible = the call could not be recorded; the answer is not delivered
+no_listo = the store is not available
+agregado_sin_credencial = calls without a valid credential counted in a single record

@@ -1,0 +1,29 @@
+# Respuestas propias de la pasarela (rechazos y fallas hacia el servicio publicado), en español.
+# El id de cada mensaje es el código de la tabla de iop-gateway (refusal.rs).
+ruta_no_canonica = la ruta no está en forma canónica (segmentos «.» o «..», «%2F», «%5C», «%25», «%00», «//» o escapes inválidos)
+credencial_ambigua = envíe una sola credencial, en la cabecera «apikey» o como «Authorization: Bearer <JWT>», nunca en la URL
+credencial_requerida = envíe su credencial en la cabecera «apikey» o como «Authorization: Bearer <JWT>»
+credencial_invalida = la credencial no es válida o fue revocada
+jwt_mal_formado = el JWT no está bien formado
+jwt_algoritmo_no_admitido = el JWT debe firmarse con el algoritmo de su credencial (HS256, RS256 o ES256)
+jwt_firma_invalida = la firma del JWT no es válida
+credencial_vencida = la credencial venció
+jwt_aun_no_valido = el JWT todavía no es válido (nbf)
+jwt_sin_exp = su credencial exige que el JWT lleve «exp» (vencimiento)
+jwt_vigencia_excesiva = el vencimiento («exp») del JWT supera la vigencia máxima de su credencial
+servicio_inexistente = no hay ningún servicio publicado en esa ruta
+operacion_inexistente = el servicio no tiene esa operación (método y ruta)
+sin_habilitacion = su sistema no tiene habilitado el consumo de este servicio
+habilitacion_no_vigente = la habilitación de su sistema para este servicio no está vigente
+operacion_no_habilitada = su habilitación no incluye esta operación
+limite_excedido = superó el límite de llamadas de su habilitación; reintente más tarde
+demasiados_rechazos = demasiadas llamadas sin credencial válida desde su dirección; espere un minuto
+cuerpo_muy_grande = el cuerpo de la petición supera el máximo del servicio
+sin_ejemplo = la descripción del servicio no tiene un ejemplo para esta operación
+tiempo_agotado = el servicio de la entidad publicadora no respondió a tiempo
+servicio_no_disponible = no se pudo obtener respuesta del servicio de la entidad publicadora
+respuesta_muy_grande = la respuesta del servicio de la entidad publicadora supera el máximo permitido
+respuesta_interrumpida = la respuesta del servicio de la entidad publicadora se interrumpió
+registro_no_disponible = no se pudo registrar la llamada; no se entrega la respuesta
+no_listo = el almacén no está disponible
+agregado_sin_credencial = llamadas sin credencial válida contadas en un solo registro
