@@ -1,6 +1,7 @@
 //! The audit log's operations over the store: signed checkpoints (and their witness), verification
 //! of the stored chains, export of a time range, and retention (archive, verify, prune).
 
+use crate::ops_error::OpsError;
 use iop_audit::{ChainCheck, ChainSummary, Checkpoint, CheckpointBody, Fault, Problem, PublicKey, Signer, to_hex};
 use iop_store::{AuditBy, ChainInfo, CheckpointRow, Store};
 use std::collections::BTreeMap;
@@ -26,20 +27,25 @@ pub fn parse_instant(s: &str, end: bool) -> Option<i64> {
 }
 
 /// Reads the platform's Ed25519 signing key (PKCS#8, hex), creating it (mode 0600) if missing.
-pub fn load_or_create_key(path: &Path) -> Result<Signer, String> {
+pub fn load_or_create_key(path: &Path) -> Result<Signer, OpsError> {
+    const QUE: &str = "clave de auditoría";
+    let key = |problema| OpsError::Key {
+        que: QUE,
+        ruta: path.to_path_buf(),
+        problema,
+    };
     if path.exists() {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("no se pudo leer la clave de auditoría {}: {e}", path.display()))?;
-        let doc = iop_audit::from_hex(text.trim()).ok_or_else(|| format!("la clave de auditoría {} no es hexadecimal", path.display()))?;
-        return Signer::from_pkcs8(&doc).ok_or_else(|| format!("la clave de auditoría {} no es una clave Ed25519 PKCS#8", path.display()));
+        let text = std::fs::read_to_string(path).map_err(OpsError::io(QUE, path))?;
+        let doc = iop_audit::from_hex(text.trim()).ok_or_else(|| key("no es hexadecimal"))?;
+        return Signer::from_pkcs8(&doc).ok_or_else(|| key("no es una clave Ed25519 PKCS#8"));
     }
     let rng = ring::rand::SystemRandom::new();
-    let doc = ring::signature::Ed25519KeyPair::generate_pkcs8(&rng).map_err(|_| "sin aleatoriedad del sistema".to_string())?;
+    let doc = ring::signature::Ed25519KeyPair::generate_pkcs8(&rng).map_err(|_| OpsError::NoRandomness)?;
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("no se pudo crear {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(OpsError::io("directorio", dir))?;
     }
-    crate::secrets::write_private(path, &to_hex(doc.as_ref()))
-        .map_err(|e| format!("no se pudo guardar la clave de auditoría {}: {e}", path.display()))?;
-    Signer::from_pkcs8(doc.as_ref()).ok_or_else(|| "clave generada inválida".to_string())
+    crate::secrets::write_private(path, &to_hex(doc.as_ref())).map_err(OpsError::io(QUE, path))?;
+    Signer::from_pkcs8(doc.as_ref()).ok_or_else(|| key("la clave generada no es válida"))
 }
 
 fn problem(stream: &str, node: &str, seq: u64, fault: Fault, detail: impl Into<String>) -> Problem {
@@ -88,15 +94,14 @@ impl Auditor {
 
     /// Appends checkpoints to the witness file and syncs it, on the blocking pool (never on the
     /// runtime that serves calls).
-    async fn witness(&self, cps: &[CheckpointRow]) -> Result<(), String> {
+    async fn witness(&self, cps: &[CheckpointRow]) -> Result<(), OpsError> {
         let Some(path) = self.witness.clone() else { return Ok(()) };
         let mut text = String::new();
         for c in cps {
             let line = serde_json::to_string(&Checkpoint {
                 cuerpo: c.body.clone(),
                 firma: c.signature.clone(),
-            })
-            .map_err(|e| e.to_string())?;
+            })?;
             text.push_str(&line);
             text.push('\n');
         }
@@ -105,23 +110,21 @@ impl Auditor {
                 .create(true)
                 .append(true)
                 .open(&path)
-                .map_err(|e| format!("testigo {}: {e}", path.display()))?;
+                .map_err(OpsError::io("testigo", &path))?;
             f.write_all(text.as_bytes())
                 .and_then(|_| f.sync_data())
-                .map_err(|e| format!("testigo {}: {e}", path.display()))
+                .map_err(OpsError::io("testigo", &path))
         })
-        .await
-        .map_err(|e| format!("testigo: {e}"))?
+        .await?
     }
 
     /// How many records each chain has beyond its last checkpoint.
-    async fn unsigned(&self) -> Result<Vec<(ChainInfo, i64)>, String> {
-        let chains = self.store.chains().await.map_err(|e| e.to_string())?;
+    async fn unsigned(&self) -> Result<Vec<(ChainInfo, i64)>, OpsError> {
+        let chains = self.store.chains().await?;
         let last: BTreeMap<(String, String), i64> = self
             .store
             .last_checkpoints()
-            .await
-            .map_err(|e| e.to_string())?
+            .await?
             .into_iter()
             .map(|(s, n, q)| ((s, n), q))
             .collect();
@@ -136,7 +139,7 @@ impl Auditor {
     }
 
     /// Signs a checkpoint for every chain whose head moved since its last one; returns them.
-    pub async fn checkpoint_now(&self, ts_ms: i64) -> Result<Vec<CheckpointRow>, String> {
+    pub async fn checkpoint_now(&self, ts_ms: i64) -> Result<Vec<CheckpointRow>, OpsError> {
         let new: Vec<CheckpointRow> = self
             .unsigned()
             .await?
@@ -147,7 +150,7 @@ impl Auditor {
         if new.is_empty() {
             return Ok(new);
         }
-        self.store.add_checkpoints(&new).await.map_err(|e| e.to_string())?;
+        self.store.add_checkpoints(&new).await?;
         self.witness(&new).await?;
         Ok(new)
     }
@@ -181,18 +184,13 @@ impl Auditor {
     /// Writes the records of `[from_ms, to_ms)` as a signed export. Each chain's part runs on to
     /// the first checkpoint at or after its last record in the range (signed now if needed), so
     /// every exported record is covered by a signature.
-    pub async fn export<W: Write>(&self, out: W, from_ms: i64, to_ms: i64, now_ms: i64) -> Result<(W, u64), String> {
+    pub async fn export<W: Write>(&self, out: W, from_ms: i64, to_ms: i64, now_ms: i64) -> Result<(W, u64), OpsError> {
         self.checkpoint_now(now_ms).await?;
-        let chains = self.store.chains().await.map_err(|e| e.to_string())?;
-        let cps = self.store.checkpoints().await.map_err(|e| e.to_string())?;
+        let chains = self.store.chains().await?;
+        let cps = self.store.checkpoints().await?;
         let mut plan = Vec::new();
         for c in &chains {
-            let Some((a, b)) = self
-                .store
-                .chain_span(&c.stream, &c.node, from_ms, to_ms)
-                .await
-                .map_err(|e| e.to_string())?
-            else {
+            let Some((a, b)) = self.store.chain_span(&c.stream, &c.node, from_ms, to_ms).await? else {
                 continue;
             };
             let mine: Vec<&CheckpointRow> = cps.iter().filter(|p| p.stream == c.stream && p.node == c.node).collect();
@@ -209,51 +207,43 @@ impl Auditor {
                 .collect();
             plan.push((c.clone(), a, end, keep));
         }
-        let mut w = iop_audit::export::Writer::new(out, &self.signer.public(), from_ms, to_ms, now_ms).map_err(|e| e.to_string())?;
+        let mut w = iop_audit::export::Writer::new(out, &self.signer.public(), from_ms, to_ms, now_ms).map_err(OpsError::Export)?;
         for (_, _, _, keep) in &plan {
             for p in keep {
                 w.checkpoint(&Checkpoint {
                     cuerpo: p.body.clone(),
                     firma: p.signature.clone(),
                 })
-                .map_err(|e| e.to_string())?;
+                .map_err(OpsError::Export)?;
             }
         }
         let mut n = 0u64;
         for (c, a, end, _) in &plan {
             let mut after = a - 1;
             while after < *end {
-                let rows = self
-                    .store
-                    .chain_rows(&c.stream, &c.node, after, PAGE)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let rows = self.store.chain_rows(&c.stream, &c.node, after, PAGE).await?;
                 if rows.is_empty() {
                     break;
                 }
                 for (seq, body, _) in rows.iter().filter(|r| r.0 <= *end) {
-                    w.record(&c.stream, &c.node, *seq as u64, body).map_err(|e| e.to_string())?;
+                    w.record(&c.stream, &c.node, *seq as u64, body).map_err(OpsError::Export)?;
                     n += 1;
                 }
                 after = rows.last().map_or(*end, |r| r.0);
             }
         }
-        let out = w.finish(&self.signer).map_err(|e| e.to_string())?;
+        let out = w.finish(&self.signer).map_err(OpsError::Export)?;
         Ok((out, n))
     }
 
     /// Retention: for each chain, the records older than `before_ms` (all but the chain's last)
     /// are exported to `dir`, the export is verified, and only then pruned, leaving a signed
     /// `poda` checkpoint. Returns the archive file and the number of records removed.
-    pub async fn archive(&self, dir: &Path, before_ms: i64, now_ms: i64, by: &AuditBy) -> Result<Option<(PathBuf, u64)>, String> {
-        let chains = self.store.chains().await.map_err(|e| e.to_string())?;
+    pub async fn archive(&self, dir: &Path, before_ms: i64, now_ms: i64, by: &AuditBy) -> Result<Option<(PathBuf, u64)>, OpsError> {
+        let chains = self.store.chains().await?;
         let mut targets = Vec::new();
         for c in &chains {
-            let span = self
-                .store
-                .chain_span(&c.stream, &c.node, i64::MIN, before_ms)
-                .await
-                .map_err(|e| e.to_string())?;
+            let span = self.store.chain_span(&c.stream, &c.node, i64::MIN, before_ms).await?;
             if let Some((_, upto)) = span {
                 let upto = upto.min(c.last - 1);
                 if upto >= c.first {
@@ -264,16 +254,12 @@ impl Auditor {
         if targets.is_empty() {
             return Ok(None);
         }
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(OpsError::io("directorio de archivo", dir))?;
         let path = dir.join(format!("auditoria-hasta-{before_ms}-{now_ms}.jsonl"));
         // Signed checkpoints exactly at each cut, so the archive ends on a signature.
         let mut cuts = Vec::new();
         for (c, upto) in &targets {
-            let rows = self
-                .store
-                .chain_rows(&c.stream, &c.node, upto - 1, 1)
-                .await
-                .map_err(|e| e.to_string())?;
+            let rows = self.store.chain_rows(&c.stream, &c.node, upto - 1, 1).await?;
             let Some((_, body, _)) = rows.first() else { continue };
             let head = iop_audit::digest(body.as_bytes());
             cuts.push((c.clone(), *upto, head));
@@ -282,23 +268,22 @@ impl Auditor {
             .iter()
             .map(|(c, upto, head)| self.row(&c.stream, &c.node, *upto, head, "periodico", now_ms))
             .collect();
-        self.store.add_checkpoints(&marks).await.map_err(|e| e.to_string())?;
+        self.store.add_checkpoints(&marks).await?;
         self.witness(&marks).await?;
-        let file = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let file = std::fs::File::create(&path).map_err(OpsError::io("archivo", &path))?;
         let (file, _) = self
             .export(std::io::BufWriter::with_capacity(1 << 20, file), i64::MIN, before_ms, now_ms)
             .await?;
-        let file = file.into_inner().map_err(|e| e.to_string())?;
+        let file = file.into_inner().map_err(|e| OpsError::Export(e.into_error()))?;
         // Sync, then verify what was written before anything is removed: both on the blocking
         // pool (a large archive takes seconds of I/O and hashing).
         let (written, key) = (path.clone(), self.signer.public());
         let report = tokio::task::spawn_blocking(move || {
-            file.sync_all().map_err(|e| e.to_string())?;
-            let reader = std::io::BufReader::new(std::fs::File::open(&written).map_err(|e| e.to_string())?);
-            iop_audit::export::verify(reader, &key).map_err(|p| format!("el archivo no verificó; no se podó nada: {p}"))
+            file.sync_all().map_err(OpsError::io("archivo", &written))?;
+            let reader = std::io::BufReader::new(std::fs::File::open(&written).map_err(OpsError::io("archivo", &written))?);
+            iop_audit::export::verify(reader, &key).map_err(OpsError::ArchiveUnverified)
         })
-        .await
-        .map_err(|e| e.to_string())??;
+        .await??;
         let mut removed = 0;
         for (c, upto, head) in &cuts {
             let archived = report
@@ -306,14 +291,13 @@ impl Auditor {
                 .iter()
                 .any(|s| s.stream == c.stream && s.node == c.node && s.last >= *upto as u64);
             if !archived {
-                return Err(format!("la cadena {}/{} no quedó archivada; no se podó", c.stream, c.node));
+                return Err(OpsError::NotArchived {
+                    stream: c.stream.clone(),
+                    node: c.node.clone(),
+                });
             }
             let cp = self.row(&c.stream, &c.node, *upto, head, "poda", now_ms);
-            removed += self
-                .store
-                .prune(&cp, by, iop_store::sqlite::from_ms(now_ms))
-                .await
-                .map_err(|e| e.to_string())?;
+            removed += self.store.prune(&cp, by, iop_store::sqlite::from_ms(now_ms)).await?;
             self.witness(std::slice::from_ref(&cp)).await?;
         }
         Ok(Some((path, removed)))

@@ -182,6 +182,16 @@ fn tls_key(c: &iop_store::ConnectorRec) -> String {
     format!("{}:{}", c.service, c.version)
 }
 
+/// Why the gateway could not be told how to reach a connector's upstreams.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("la credencial hacia el origen no se pudo descifrar")]
+    Undecryptable,
+    /// The TLS client settings were refused (the reason is rustls's, as the gateway reports it).
+    #[error("TLS hacia el origen: {0}")]
+    Tls(String),
+}
+
 /// TLS client settings per connector version (`service:version`).
 pub type TlsCache = HashMap<String, TlsUpstream>;
 
@@ -193,7 +203,7 @@ pub fn connector_client(
     c: &iop_store::ConnectorRec,
     secrets: &SecretBox,
     tls: Option<TlsUpstream>,
-) -> Result<(UpstreamHeaders, Option<TlsUpstream>), String> {
+) -> Result<(UpstreamHeaders, Option<TlsUpstream>), ClientError> {
     let secret = c
         .auth
         .secret_enc()
@@ -213,7 +223,7 @@ pub fn connector_client(
             format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{v}"))),
         ),
         (UpstreamAuth::Bearer { .. }, Some(v)) => header("authorization", format!("Bearer {v}")),
-        (_, None) => return Err("la credencial hacia el origen no se pudo descifrar".into()),
+        (_, None) => return Err(ClientError::Undecryptable),
     };
     let headers: Vec<_> = pair.into_iter().collect();
     let https = c.upstreams.iter().any(|u| u.starts_with("https://"));
@@ -225,7 +235,7 @@ pub fn connector_client(
                 (UpstreamAuth::ClientCert { chain_pem, .. }, Some(key)) => Some((chain_pem.as_str(), key)),
                 _ => None,
             };
-            let config = iop_gateway::tls::client_config(c.ca_pem.as_deref(), client).map_err(|e| format!("TLS hacia el origen: {e}"))?;
+            let config = iop_gateway::tls::client_config(c.ca_pem.as_deref(), client).map_err(ClientError::Tls)?;
             Some(TlsUpstream {
                 key: tls_key(c).into(),
                 config,

@@ -175,7 +175,7 @@ pub async fn probe(st: &AppState, c: &ConnectorRec) -> AppResult<(bool, Vec<Prob
     for o in &c.upstreams {
         let start = Instant::now();
         let result = match (&client, o.parse::<hyper::Uri>()) {
-            (Err(e), _) => Err(e.clone()),
+            (Err(e), _) => Err(e.to_string()),
             (_, Err(e)) => Err(e.to_string()),
             (Ok((headers, tls)), Ok(uri)) => {
                 let tls = if uri.scheme_str() == Some("https") { tls.as_ref() } else { None };

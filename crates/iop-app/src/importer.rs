@@ -2,6 +2,7 @@
 //! line cut by a crash was never acknowledged); the offset of each segment is stored with the rows
 //! it covers, so a restart resumes exactly where the last import stopped.
 
+use crate::ops_error::OpsError;
 use iop_store::{AuditRow, STREAM_CALLS, Store};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
@@ -37,9 +38,10 @@ struct Line<'a> {
     refusal: Option<String>,
 }
 
-pub(crate) fn row(body: &[u8]) -> Result<AuditRow, String> {
-    let l: Line = serde_json::from_slice(body).map_err(|e| e.to_string())?;
-    let text = std::str::from_utf8(body).map_err(|e| e.to_string())?;
+pub(crate) fn row(body: &[u8]) -> Result<AuditRow, OpsError> {
+    let l: Line = serde_json::from_slice(body)?;
+    // The stored text must be the exact bytes that were hashed.
+    let text = std::str::from_utf8(body)?;
     Ok(AuditRow {
         stream: STREAM_CALLS.into(),
         node: l.node.into_owned(),
@@ -58,15 +60,15 @@ pub(crate) fn row(body: &[u8]) -> Result<AuditRow, String> {
 }
 
 /// One pass over every segment; returns how many records were imported.
-pub async fn import_once(store: &Arc<dyn Store>, dir: &Path) -> Result<usize, String> {
-    let segments = iop_gateway::records::segments(dir).map_err(|e| e.to_string())?;
+pub async fn import_once(store: &Arc<dyn Store>, dir: &Path) -> Result<usize, OpsError> {
+    let segments = iop_gateway::records::segments(dir).map_err(OpsError::io("registros de llamadas", dir))?;
     // The segment being written now (the newest): if it grows while a chunk is imported, calls
     // are flowing.
     let newest = segments.last().cloned();
     let mut total = 0;
     for seg in segments {
         let name = seg.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
-        let mut offset = store.import_offset(&name).await.map_err(|e| e.to_string())?;
+        let mut offset = store.import_offset(&name).await?;
         loop {
             let path = seg.clone();
             let start = offset;
@@ -96,16 +98,15 @@ pub async fn import_once(store: &Arc<dyn Store>, dir: &Path) -> Result<usize, St
                 }
                 Ok((chunk.len(), complete.len(), rows))
             })
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
+            .await?
+            .map_err(OpsError::io("segmento", &seg))?;
             if complete_len == 0 {
                 break;
             }
             offset += complete_len as i64;
             // Rows and the new offset commit together; a re-import after a crash finds the rows
             // already there (same chain and position) and skips them.
-            store.import_calls(&name, offset, &rows).await.map_err(|e| e.to_string())?;
+            store.import_calls(&name, offset, &rows).await?;
             total += rows.len();
             if len_of(newest.as_ref()) > newest_len {
                 tokio::time::sleep(began.elapsed() * PACE).await;

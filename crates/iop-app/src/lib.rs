@@ -18,6 +18,7 @@ pub mod error;
 pub mod fuzzing;
 pub mod importer;
 pub mod openapi_import;
+pub mod ops_error;
 pub mod publication;
 pub mod secrets;
 pub mod seed;

@@ -4,6 +4,7 @@
 //! deliveries), SHA-256 in hex (documents, descriptions, session tokens) and comparing secrets in
 //! constant time.
 
+use crate::ops_error::OpsError;
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use iop_gateway::DerivedKeys;
@@ -36,19 +37,22 @@ impl MasterKey {
     }
 
     /// Reads the key file (64 hex digits), creating it with a random key (mode 0600) if missing.
-    pub fn load_or_create(path: &Path) -> Result<Self, String> {
+    pub fn load_or_create(path: &Path) -> Result<Self, OpsError> {
+        const QUE: &str = "clave maestra";
         if path.exists() {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("no se pudo leer la clave maestra {}: {e}", path.display()))?;
-            return iop_audit::hash_from_hex(text.trim())
-                .map(Self)
-                .ok_or_else(|| format!("la clave maestra {} debe tener 64 dígitos hexadecimales", path.display()));
+            let text = std::fs::read_to_string(path).map_err(OpsError::io(QUE, path))?;
+            return iop_audit::hash_from_hex(text.trim()).map(Self).ok_or_else(|| OpsError::Key {
+                que: QUE,
+                ruta: path.to_path_buf(),
+                problema: "debe tener 64 dígitos hexadecimales",
+            });
         }
         let mut k = [0u8; 32];
-        getrandom::fill(&mut k).map_err(|e| format!("sin aleatoriedad del sistema: {e}"))?;
+        getrandom::fill(&mut k).map_err(|_| OpsError::NoRandomness)?;
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| format!("no se pudo crear {}: {e}", dir.display()))?;
+            std::fs::create_dir_all(dir).map_err(OpsError::io("directorio", dir))?;
         }
-        write_private(path, &iop_audit::to_hex(&k)).map_err(|e| format!("no se pudo guardar la clave maestra {}: {e}", path.display()))?;
+        write_private(path, &iop_audit::to_hex(&k)).map_err(OpsError::io(QUE, path))?;
         Ok(Self(k))
     }
 
@@ -170,6 +174,11 @@ mod tests {
         let k2 = MasterKey::load_or_create(&p).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(k1.0, k2.0);
         std::fs::write(&p, "corta").unwrap_or_else(|e| panic!("{e}"));
-        assert!(MasterKey::load_or_create(&p).is_err());
+        let e = MasterKey::load_or_create(&p).err();
+        assert!(matches!(e, Some(OpsError::Key { .. })), "{e:?}");
+        // An unreadable path keeps the I/O error as the source.
+        let e = MasterKey::load_or_create(dir.path()).err();
+        let source = e.as_ref().and_then(|e| std::error::Error::source(e));
+        assert!(source.is_some_and(|s| s.is::<std::io::Error>()), "{e:?}");
     }
 }

@@ -34,7 +34,9 @@ fn instant(name: &str, s: &str, end: bool) -> Result<i64, String> {
 fn key_for(settings: &Settings, public: Option<&Path>) -> Result<PublicKey, String> {
     match public {
         Some(p) => read_public_key(p),
-        None if settings.audit_key_file.exists() => Ok(iop_app::audit::load_or_create_key(&settings.audit_key_file)?.public()),
+        None if settings.audit_key_file.exists() => Ok(iop_app::audit::load_or_create_key(&settings.audit_key_file)
+            .map_err(|e| e.to_string())?
+            .public()),
         None => Err(format!(
             "no hay clave de auditoría en {}; indique --clave-publica",
             settings.audit_key_file.display()

@@ -133,7 +133,7 @@ async fn bind(what: &str, addr: SocketAddr) -> Result<TcpListener, StartError> {
 
 /// The audit's signer over this store (the key is created on first use).
 pub fn auditor(settings: &Settings, store: Arc<SqliteStore>) -> Result<iop_app::audit::Auditor, StartError> {
-    let signer = iop_app::audit::load_or_create_key(&settings.audit_key_file).map_err(StartError)?;
+    let signer = iop_app::audit::load_or_create_key(&settings.audit_key_file).map_err(|e| StartError(e.to_string()))?;
     Ok(iop_app::audit::Auditor {
         store,
         signer: Arc::new(signer),
@@ -174,7 +174,7 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
 /// Starts the server with the given clock (tests move time forward with it).
 pub async fn start_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Result<Running, StartError> {
     let store = open_store(&settings).await?;
-    let master = MasterKey::load_or_create(&settings.master_key_file).map_err(StartError)?;
+    let master = MasterKey::load_or_create(&settings.master_key_file).map_err(|e| StartError(e.to_string()))?;
     let keys = master.derived();
     let secrets = master.secret_box();
     let handle = SnapshotHandle::default();
