@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Gateway benchmark: iop against nginx doing the same job, in one run, on loopback.
+# Gateway benchmark: iop against nginx and a minimal hyper proxy doing the same job, in one run,
+# on loopback.
 #
 #   bench/gateway.sh            full run (5 alternating rounds of 10 s each, then the scale part)
 #   DUR=3 ROUNDS=3 SCALE=0 bench/gateway.sh    a quicker look
@@ -7,7 +8,9 @@
 #                                and the run ends with "iop/baseline rps ratio"
 #
 # (a) the upstream alone, (b) nginx as a plain reverse proxy, (c) nginx as an API gateway
-# (API-key map, per-path allow map, limit_req zone, access log), (d) iop with API-key auth, grant
+# (API-key map, per-path allow map, limit_req zone, access log), (m) bench/minimal-proxy, the
+# ceiling: a single-threaded hyper server and client with an API-key map, a prefix check, a token
+# bucket and one line per call written with group commit before the response, (d) iop with API-key auth, grant
 # check, rate limit and call records on, and (e) the same iop with the call records' hash chain
 # off (`cadena_llamadas = false`, a benchmark-only setting) to measure what the audit chain
 # costs. The server under test runs alone on core 0 (taskset;
@@ -30,6 +33,8 @@ if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
 fi
 cargo build --release --locked --bin iop
 IOP=$PWD/target/release/iop
+cargo build --release --locked --manifest-path bench/minimal-proxy/Cargo.toml --target-dir target/minimal-proxy
+MINIMAL=$PWD/target/minimal-proxy/release/minimal-proxy
 
 SUT=0; LOAD=1
 [ "$(nproc)" -ge 2 ] || LOAD=0
@@ -37,7 +42,7 @@ W=$(mktemp -d)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.5; rm -rf "$W"; }
 trap cleanup EXIT
-UP=18900 PLAIN=18901 NGW=18902 IOPC=18903 IOPG=18904 IOPC2=18905 IOPG2=18906
+UP=18900 PLAIN=18901 NGW=18902 IOPC=18903 IOPG=18904 IOPC2=18905 IOPG2=18906 MIN=18907
 BODY='{"ci":"1234567","nombres":"JUANA","primer_apellido":"PEREZ","segundo_apellido":"DEMO","fecha_nacimiento":"1990-01-01","vigente":true,"aviso":"ficticio"}'
 
 nginx_conf() { # name port body-of-http-block
@@ -76,7 +81,7 @@ start_iop() {
   echo "iop did not start"; cat "$W/iop/err"; exit 1
 }
 start_iop
-KEY=$(python3 bench/iop_setup.py "http://127.0.0.1:$IOPC" "http://127.0.0.1:$UP")
+read -r KEY BASE < <(python3 bench/iop_setup.py "http://127.0.0.1:$IOPC" "http://127.0.0.1:$UP")
 # (e) the same, with the call records' hash chain off; or, with IOP_BASELINE, another build of iop
 # (say the previous main) with the same settings, so that "no regression" is a same-run ratio.
 mkdir -p "$W/iop2"
@@ -91,17 +96,18 @@ taskset -c $SUT "$BIN2" serve --demo --config "$W/iop2/iop.toml" --data-dir "$W/
   --control-addr 127.0.0.1:$IOPC2 --gateway-addr 127.0.0.1:$IOPG2 > "$W/iop2/out" 2> "$W/iop2/err" &
 IOP2_PID=$!; PIDS+=($IOP2_PID)
 for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$IOPC2/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
-KEY2=$(python3 bench/iop_setup.py "http://127.0.0.1:$IOPC2" "http://127.0.0.1:$UP")
+# Each instance's own base path (a baseline build may publish the demo service elsewhere).
+read -r KEY2 BASE2 < <(python3 bench/iop_setup.py "http://127.0.0.1:$IOPC2" "http://127.0.0.1:$UP")
 
 # nginx as an API gateway: the same key, the same path rule, a (non-binding) rate limit, a log.
 nginx_conf gw $NGW "upstream up { server 127.0.0.1:$UP; keepalive 64; }
   map_hash_bucket_size 256;
   map \$http_apikey \$consumer { default \"\"; \"$KEY\" \"tramites-en-linea\"; }
-  map \"\$consumer:\$uri\" \$allowed { default 0; \"~^tramites-en-linea:/segip/persona/v2/\" 1; }
+  map \"\$consumer:\$uri\" \$allowed { default 0; \"~^tramites-en-linea:$BASE\" 1; }
   limit_req_zone \$consumer zone=consumers:10m rate=1000000r/s;
   log_format calls '\$msec \$request_id \$consumer \$request_method \$uri \$status \$request_time \$bytes_sent \$upstream_status';
   server { listen 127.0.0.1:$NGW;
-    location /segip/persona/v2/ {
+    location $BASE {
       access_log $W/gw/calls.log calls;
       if (\$consumer = \"\") { return 401; }
       if (\$allowed = 0) { return 403; }
@@ -111,11 +117,13 @@ nginx_conf gw $NGW "upstream up { server 127.0.0.1:$UP; keepalive 64; }
       proxy_pass http://up/;
     } }"
 taskset -c $SUT nginx -c "$W/gw/nginx.conf" & PIDS+=($!)
+mkdir -p "$W/min"
+taskset -c $SUT "$MINIMAL" 127.0.0.1:$MIN "http://127.0.0.1:$UP" "$BASE" "$KEY" "$W/min/calls.log" & PIDS+=($!)
 sleep 1
 
-PATH_="/segip/persona/v2/personas/1234567"
-declare -A URL=([upstream]="http://127.0.0.1:$UP$PATH_" [nginx-plain]="http://127.0.0.1:$PLAIN$PATH_" [nginx-gateway]="http://127.0.0.1:$NGW$PATH_" [iop]="http://127.0.0.1:$IOPG$PATH_" [$B]="http://127.0.0.1:$IOPG2$PATH_")
-declare -A KEYS=([upstream]="$KEY" [nginx-plain]="$KEY" [nginx-gateway]="$KEY" [iop]="$KEY" [$B]="$KEY2")
+PATH_="${BASE}personas/1234567"
+declare -A URL=([upstream]="http://127.0.0.1:$UP$PATH_" [nginx-plain]="http://127.0.0.1:$PLAIN$PATH_" [nginx-gateway]="http://127.0.0.1:$NGW$PATH_" [minimal-proxy]="http://127.0.0.1:$MIN$PATH_" [iop]="http://127.0.0.1:$IOPG$PATH_" [$B]="http://127.0.0.1:$IOPG2${BASE2}personas/1234567")
+declare -A KEYS=([upstream]="$KEY" [nginx-plain]="$KEY" [nginx-gateway]="$KEY" [minimal-proxy]="$KEY" [iop]="$KEY" [$B]="$KEY2")
 for n in "${!URL[@]}"; do
   code=$(curl -s -o /dev/null -w '%{http_code}' -H "apikey: ${KEYS[$n]}" "${URL[$n]}")
   [ "$code" = 200 ] || { echo "$n answers $code"; cat "$W/iop/err"; exit 1; }
@@ -148,7 +156,7 @@ settle() { # pid
 }
 median() { python3 -c "import sys,statistics; print(statistics.median(float(x) for x in sys.argv[1:]))" "$@"; }
 
-ORDER=(upstream nginx-plain nginx-gateway iop "$B")
+ORDER=(upstream nginx-plain nginx-gateway minimal-proxy iop "$B")
 # CONFIGS="iop iop-base": measure only these (say, many short A/B rounds); the order reverses
 # every other round.
 [ -z "${CONFIGS:-}" ] || read -r -a ORDER <<< "$CONFIGS"
@@ -163,7 +171,7 @@ for r in $(seq 1 "$ROUNDS"); do
     if [ -n "${CONFIGS:-}" ]; then
       ROUND_ORDER=(); for ((i=${#ORDER[@]}-1; i>=0; i--)); do ROUND_ORDER+=("${ORDER[$i]}"); done
     else
-      ROUND_ORDER=(upstream nginx-plain nginx-gateway "$B" iop)
+      ROUND_ORDER=(upstream nginx-plain nginx-gateway minimal-proxy "$B" iop)
     fi
   fi
   for n in "${ROUND_ORDER[@]}"; do
@@ -244,7 +252,9 @@ PY
   echo "iop-loaded/iop rps ratio: $(python3 -c "print(f'{$SM/${M[iop]}:.3f}')")"
 fi
 echo
-if [ -n "${M[nginx-gateway]:-}" ]; then
-  echo "iop/nginx-plain rps ratio: $(python3 -c "print(f'{${M[iop]}/${M[nginx-plain]}:.2f}')")"
-  echo "iop/nginx-gateway rps ratio: $(python3 -c "print(f'{${M[iop]}/${M[nginx-gateway]}:.2f}')")"
-fi
+p99() { median ${P99[$1]}; }
+[ -z "${M[nginx-plain]:-}" ] || echo "iop/nginx-plain rps ratio: $(python3 -c "print(f'{${M[iop]}/${M[nginx-plain]}:.2f}')")"
+[ -z "${M[nginx-gateway]:-}" ] || echo "iop/nginx-gateway p99 ratio: $(python3 -c "print(f'{$(p99 iop)/$(p99 nginx-gateway):.2f}')")"
+[ -z "${M[minimal-proxy]:-}" ] || echo "minimal-proxy/nginx-gateway rps ratio: $(python3 -c "print(f'{${M[minimal-proxy]}/${M[nginx-gateway]}:.2f}')")"
+[ -z "${M[minimal-proxy]:-}" ] || echo "iop/minimal-proxy rps ratio: $(python3 -c "print(f'{${M[iop]}/${M[minimal-proxy]}:.2f}')")"
+[ -z "${M[nginx-gateway]:-}" ] || echo "iop/nginx-gateway rps ratio: $(python3 -c "print(f'{${M[iop]}/${M[nginx-gateway]}:.2f}')")"

@@ -45,7 +45,7 @@ count() { # name binary port-offset -> instructions per call
     --control-addr 127.0.0.1:$c --gateway-addr 127.0.0.1:$g > "$d/out0" 2> "$d/err0" &
   local pid0=$!
   for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$c/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
-  local key; key=$(python3 bench/iop_setup.py "http://127.0.0.1:$c" "http://127.0.0.1:$UP")
+  local key base; read -r key base < <(python3 bench/iop_setup.py "http://127.0.0.1:$c" "http://127.0.0.1:$UP")
   kill "$pid0"; wait "$pid0" 2>/dev/null || true
   valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$d/cg.out" \
     "$bin" serve --demo --config "$W/iop.toml" --data-dir "$d/data" --log warn \
@@ -53,7 +53,7 @@ count() { # name binary port-offset -> instructions per call
   local pid=$!; PIDS+=($pid)
   for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$c/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
   curl -sf "http://127.0.0.1:$c/readyz" >/dev/null || { echo "$name did not start under valgrind" >&2; cat "$d/err" >&2; exit 1; }
-  local url="http://127.0.0.1:$g/segip/persona/v2/personas/1234567"
+  local url="http://127.0.0.1:$g${base}personas/1234567"
   # Warm-up (connections, snapshot, caches), then count exactly N calls.
   for _ in $(seq 1 200); do curl -sf -o /dev/null -H "apikey: $key" "$url" || true; done
   callgrind_control -i on "$pid" >/dev/null 2>&1
