@@ -7,7 +7,6 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use iop_app::AppState;
-use iop_app::auth::hash_token;
 use iop_store::UserRec;
 use serde::de::DeserializeOwned;
 
@@ -50,12 +49,7 @@ impl FromRequestParts<AppState> for Auth {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
-        let user = state
-            .store
-            .session_user(&hash_token(token), state.now())
-            .await?
-            .ok_or_else(ApiError::unauthenticated)?;
-        Ok(Auth(user))
+        Ok(Auth(iop_app::auth::session_user(state, token).await?))
     }
 }
 

@@ -160,6 +160,66 @@ pub fn throttled(wait: u64) -> AppError {
     e
 }
 
+/// A session opened by [`login`]: the bearer token (returned once, stored only as its hash),
+/// when it expires, and whose it is.
+pub struct Session {
+    pub token: String,
+    pub expires: OffsetDateTime,
+    pub user: iop_store::UserRec,
+}
+
+/// Logs in with a local account, throttled per client address and per account. An unknown user is
+/// checked against a dummy hash, so timing does not tell who exists.
+pub async fn login(st: &crate::AppState, addr: Option<std::net::IpAddr>, usuario: &str, contrasena: String) -> Result<Session, AppError> {
+    let bad = || AppError::of("credenciales_invalidas", &[]);
+    let now = st.now();
+    let cfg = &st.config;
+    let ip_key = format!("ip:{}", addr.map(|a| a.to_string()).unwrap_or_else(|| "desconocida".into()));
+    st.throttle
+        .check(&ip_key, cfg.login_max_failures_address, cfg.login_window, now)
+        .map_err(throttled)?;
+    let login = iop_domain::Login::parse(usuario).map_err(|_| bad())?;
+    let acct_key = format!("cuenta:{login}");
+    st.throttle
+        .check(&acct_key, cfg.login_max_failures_account, cfg.login_window, now)
+        .map_err(throttled)?;
+    let user = st.store.user_by_login(&login).await?;
+    let ok = verify_password(contrasena, user.as_ref().map(|u| u.password_hash.clone())).await;
+    let Some(user) = user.filter(|u| ok && u.active) else {
+        st.throttle.fail(&acct_key, now, cfg.login_window);
+        st.throttle.fail(&ip_key, now, cfg.login_window);
+        tracing::info!(usuario = %login, "inicio de sesión fallido");
+        return Err(bad());
+    };
+    st.throttle.clear(&acct_key);
+    let token = new_token();
+    let expires = now + cfg.token_ttl;
+    st.store
+        .create_session(&iop_store::SessionRec {
+            token_hash: hash_token(&token),
+            user: user.id,
+            created_at: now,
+            expires_at: expires,
+        })
+        .await?;
+    tracing::info!(usuario = %login, "inicio de sesión");
+    Ok(Session { token, expires, user })
+}
+
+/// The user a session token belongs to, while the session lasts (401 otherwise).
+pub async fn session_user(st: &crate::AppState, token: &str) -> Result<iop_store::UserRec, AppError> {
+    st.store
+        .session_user(&hash_token(token), st.now())
+        .await?
+        .ok_or_else(AppError::unauthenticated)
+}
+
+/// Ends a session.
+pub async fn logout(st: &crate::AppState, token: &str) -> Result<(), AppError> {
+    st.store.revoke_session(&hash_token(token), st.now()).await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

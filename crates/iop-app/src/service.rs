@@ -80,6 +80,19 @@ pub async fn create_user(st: &AppState, input: UserIn, by: &AuditBy) -> AppResul
     Ok((user, generated))
 }
 
+/// The active Líderes de equipo de ADAS, by name: whom a request may be assigned to (step 3).
+pub async fn active_leaders(st: &AppState) -> AppResult<Vec<UserRec>> {
+    let mut out: Vec<UserRec> = st
+        .store
+        .list_users()
+        .await?
+        .into_iter()
+        .filter(|u| u.active && u.roles.has(iop_domain::Role::LiderAdas))
+        .collect();
+    out.sort_by(|a, b| a.nombre.as_str().cmp(b.nombre.as_str()));
+    Ok(out)
+}
+
 /// The request named by a UUID or a tracking code, if the actor may see it.
 pub async fn load_visible(st: &AppState, actor: &UserRec, raw: &str) -> AppResult<RequestRec> {
     let rec = if raw.trim().to_ascii_uppercase().starts_with("IOP-") {

@@ -486,6 +486,27 @@ fn check_leader(c: &Candidate) -> Result<(), Refusal> {
 /// and four-eyes on the Nota Interna (else 403); last, the action's own inputs (else 422).
 pub fn decide(facts: &Facts, actor: &Actor, action: &Action, has_comment: bool) -> Result<Transition, Refusal> {
     let kind = action.kind();
+    let role = permitted(facts, actor, kind)?;
+    if kind.needs_comment() && !has_comment {
+        return Err(invalid("comentario_requerido", iop_i18n::args![accion = &kind]));
+    }
+    decide_inputs(facts, actor, action, role)
+}
+
+/// The actions `actor` may take on a request with `facts` now, as far as who and when go: each is
+/// one `decide` would accept given valid inputs (a comment, a leader, a destination…). What a page
+/// or an inbox offers comes from here, never from a copy of the rules.
+pub fn offered(facts: &Facts, actor: &Actor) -> Vec<ActionKind> {
+    ActionKind::ALL
+        .iter()
+        .copied()
+        .filter(|k| permitted(facts, actor, *k).is_ok())
+        .collect()
+}
+
+/// The checks of [`decide`] that do not depend on the action's inputs: the role under which
+/// `actor` may take `kind` now.
+fn permitted(facts: &Facts, actor: &Actor, kind: ActionKind) -> Result<Role, Refusal> {
     let ever = kind.roles();
     if !ever.iter().any(|r| actor.roles.has(r)) {
         let roles: Vec<&str> = ever.iter().map(|r| r.label_es()).collect();
@@ -535,9 +556,12 @@ pub fn decide(facts: &Facts, actor: &Actor, action: &Action, has_comment: bool) 
     if kind == ActionKind::AprobarNotaUpat && facts.adas_approver == Some(actor.user) {
         return Err(forbidden("cuatro_ojos.misma-persona-adas-upat", &[]));
     }
-    if kind.needs_comment() && !has_comment {
-        return Err(invalid("comentario_requerido", iop_i18n::args![accion = &kind]));
-    }
+    Ok(role)
+}
+
+/// The rest of [`decide`]: the action's own inputs, and what follows.
+fn decide_inputs(facts: &Facts, actor: &Actor, action: &Action, role: Role) -> Result<Transition, Refusal> {
+    let kind = action.kind();
 
     let mut next = *facts;
     match action {

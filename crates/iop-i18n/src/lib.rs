@@ -5,6 +5,7 @@
 //!   (`campo_requerido`); a code with several wordings keeps them as attributes
 //!   (`no_encontrado.solicitud`), so the key of a text is `code` or `code.variant`.
 //! - `pasarela.ftl`: the gateway's own answers (one message per refusal code).
+//! - `web.ftl`: the web interface's labels (states, actions and roles by their stable names).
 //!
 //! The web interface loads the same catalogs. [`check`] (run by this crate's tests) fails when a
 //! key or one of its variables is missing in a language.
@@ -199,6 +200,18 @@ pub const PASARELA: [(&str, &str); 2] = [
     ("en/pasarela.ftl", include_str!("../locales/en/pasarela.ftl")),
 ];
 
+/// The web interface's texts.
+pub const WEB: [(&str, &str); 2] = [
+    ("es/web.ftl", include_str!("../locales/es/web.ftl")),
+    ("en/web.ftl", include_str!("../locales/en/web.ftl")),
+];
+
+/// The web interface's texts (see [`WEB`]); an error shown on a page comes from [`errors`].
+pub fn web() -> &'static Catalog {
+    static C: LazyLock<Catalog> = LazyLock::new(|| Catalog::new(&[WEB[0].1], &[WEB[1].1]));
+    &C
+}
+
 /// The control plane's error messages (see [`ERRORES`]).
 pub fn errors() -> &'static Catalog {
     static C: LazyLock<Catalog> = LazyLock::new(|| Catalog::new(&[ERRORES[0].1], &[ERRORES[1].1]));
@@ -346,7 +359,7 @@ mod tests {
 
     #[test]
     fn every_catalog_has_every_key_in_both_languages() {
-        for [(_, es), (_, en)] in [ERRORES, PASARELA] {
+        for [(_, es), (_, en)] in [ERRORES, PASARELA, WEB] {
             if let Err(p) = check(es, en) {
                 panic!("{}", p.join("\n"));
             }

@@ -257,7 +257,9 @@ pub async fn start_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Resu
         let _ = rx.wait_for(|s| *s).await;
     };
 
-    let (control_router, _) = iop_api::router(state.clone());
+    // The REST API and, beside it at `/`, the web interface (both over the same use cases).
+    let (api_router, _) = iop_api::router(state.clone());
+    let control_router = api_router.merge(iop_web::router(state.clone()));
     let control_task = tokio::spawn({
         let rx = stop_rx.clone();
         async move {

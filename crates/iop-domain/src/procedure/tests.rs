@@ -292,3 +292,80 @@ fn waiting_is_exactly_who_decide_lets_move_the_request_on() {
     }
     assert_eq!(checked, State::ALL.len() * (1 << Role::ALL.len()) * 32);
 }
+
+/// What a page offers is exactly what `decide` accepts with valid inputs, for every state and
+/// every class of actor (roles, assignee, note author, step 6 approver, draft author, unit member).
+#[test]
+fn offered_actions_are_exactly_those_decide_accepts() {
+    let unit = UnitId::generate();
+    let other_unit = UnitId::generate();
+    let someone = UserId::generate();
+    let leader = Candidate {
+        user: UserId::generate(),
+        roles: RoleSet::of(&[Role::LiderAdas]),
+        active: true,
+    };
+    let mut offered_somewhere = std::collections::BTreeSet::new();
+    for state in State::ALL.iter().copied() {
+        for roles in 0u32..(1 << Role::ALL.len()) {
+            let set: Vec<Role> = Role::ALL
+                .iter()
+                .copied()
+                .enumerate()
+                .filter(|(i, _)| roles & (1 << i) != 0)
+                .map(|(_, r)| r)
+                .collect();
+            for flags in 0u32..32 {
+                let [assignee, author, approver, creator, same_unit] = [0, 1, 2, 3, 4].map(|b| flags & (1 << b) != 0);
+                let actor = Actor {
+                    user: UserId::generate(),
+                    roles: RoleSet::of(&set),
+                    unit: Some(if same_unit { unit } else { other_unit }),
+                };
+                let pick = |me: bool| if me { actor.user } else { someone };
+                let facts = Facts {
+                    state,
+                    kind: RequestKind::Ambos,
+                    unit,
+                    created_by: pick(creator),
+                    assignee: Some(pick(assignee)),
+                    return_state: (state == State::Observada).then_some(State::Presentada),
+                    note_author: Some(pick(author)),
+                    adas_approver: (state == State::NotaAprobadaAdas || state == State::NotaAprobadaUpat).then_some(pick(approver)),
+                    upat_approver: None,
+                    has_document: true,
+                };
+                let offered = offered(&facts, &actor);
+                for kind in ActionKind::ALL.iter().copied() {
+                    let action = match kind {
+                        ActionKind::Presentar => Action::Presentar,
+                        ActionKind::Derivar => Action::Derivar,
+                        ActionKind::Asignar => Action::Asignar(leader),
+                        ActionKind::Reasignar => Action::Reasignar(leader),
+                        ActionKind::Habilitar => Action::Habilitar,
+                        ActionKind::AjustarHabilitacion => Action::AjustarHabilitacion,
+                        ActionKind::ElaborarNota => Action::ElaborarNota,
+                        ActionKind::AprobarNotaAdas => Action::AprobarNotaAdas,
+                        ActionKind::AprobarNotaUpat => Action::AprobarNotaUpat,
+                        ActionKind::Recibir => Action::Recibir,
+                        ActionKind::Observar if state == State::NotaAprobadaAdas => Action::Observar(Some(ReturnTo::Lider)),
+                        ActionKind::Observar => Action::Observar(None),
+                        ActionKind::Subsanar => Action::Subsanar,
+                        ActionKind::Rechazar => Action::Rechazar,
+                        ActionKind::Desistir => Action::Desistir,
+                    };
+                    let accepted = decide(&facts, &actor, &action, true).is_ok();
+                    assert_eq!(
+                        offered.contains(&kind),
+                        accepted,
+                        "{kind} in {state} for roles {set:?}, flags {flags:05b}"
+                    );
+                    if accepted {
+                        offered_somewhere.insert(kind);
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(offered_somewhere.len(), ActionKind::ALL.len(), "every action is offered somewhere");
+}

@@ -15,3 +15,4 @@ mod procedure;
 mod security;
 mod upstream;
 mod walk;
+mod web;

@@ -1,0 +1,100 @@
+//! The web interface: server-rendered pages over the same use cases as the REST API (`iop-app`),
+//! served by `iop serve` on the control listener at `/`.
+//!
+//! - Every label comes from `iop-i18n`'s `web.ftl` (Spanish by default, English on request) and
+//!   every error from `errores.ftl`; templates hold no user-facing text.
+//! - What a page offers is the domain's (`iop_domain::offered`), and a submitted action goes
+//!   through the same use case as the API, so a hidden action sent by hand is refused there.
+//! - Sessions are the API's sessions, carried in an HttpOnly, SameSite=Strict cookie; every form
+//!   carries a CSRF token bound to the session (the login form, to a cookie of its own).
+//! - Every answer carries a strict CSP (no inline script or style), `frame-ancestors 'none'`,
+//!   `nosniff` and `no-referrer`; the one style sheet is embedded in the binary.
+
+mod pages;
+mod session;
+mod texts;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::routing::{get, post};
+use iop_app::AppState;
+
+/// The pages, for the control listener (the REST API is routed before them).
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/ingresar", get(pages::login_form).post(pages::login))
+        .route("/salir", post(pages::logout))
+        .route("/bandeja", get(pages::inbox))
+        .route("/solicitudes/{id}", get(pages::request))
+        .route("/solicitudes/{id}/acciones", post(pages::act))
+        .route("/idioma/{lang}", get(pages::language))
+        .route("/estatico/estilo.css", get(pages::stylesheet))
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+/// The policy every page is served with: nothing inline, nothing from elsewhere, never framed.
+pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+async fn security_headers(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use iop_domain::{ActionKind, RequestKind, Role, State};
+
+    /// Every label a template or a handler names, and every label of a state, action, role or
+    /// request kind, is in the web catalog in both languages (`iop-i18n` checks both languages
+    /// have the same keys).
+    #[test]
+    fn every_label_the_pages_use_is_in_the_catalog() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut sources = Vec::new();
+        for sub in ["templates", "src"] {
+            for e in std::fs::read_dir(dir.join(sub)).into_iter().flatten().flatten() {
+                sources.push(std::fs::read_to_string(e.path()).unwrap_or_default());
+            }
+        }
+        assert!(sources.len() >= 6, "{}", sources.len());
+        let catalog = iop_i18n::web();
+        let mut seen = 0;
+        let mut missing = Vec::new();
+        for src in &sources {
+            for head in ["t(\"", "ta(\""] {
+                for (i, _) in src.match_indices(head) {
+                    let key = src.get(i + head.len()..).and_then(|r| r.split('"').next()).unwrap_or("");
+                    seen += 1;
+                    if !catalog.has(key) {
+                        missing.push(key.to_owned());
+                    }
+                }
+            }
+        }
+        let names = State::ALL
+            .iter()
+            .map(|s| format!("estado-{s}"))
+            .chain(ActionKind::ALL.iter().map(|a| format!("accion-{a}")))
+            .chain(Role::ALL.iter().map(|r| format!("rol-{}", r.as_str())))
+            .chain(RequestKind::ALL.iter().map(|k| format!("tipo-{k}")));
+        for key in names {
+            seen += 1;
+            if !catalog.has(&key) {
+                missing.push(key);
+            }
+        }
+        assert!(seen > 60, "only {seen} labels found");
+        assert!(missing.is_empty(), "labels without text: {missing:?}");
+    }
+}

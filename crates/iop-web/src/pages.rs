@@ -1,0 +1,470 @@
+//! The pages. Each handler reads through a use case of `iop-app`, turns what it got into a view
+//! (texts already in the page's language) and renders a template.
+
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use iop_app::AppState;
+use iop_app::dto::TransitionIn;
+use iop_app::error::AppError;
+use iop_domain::ActionKind;
+use serde::Deserialize;
+
+use crate::session::{self, LOGIN_CSRF_COOKIE, SESSION_COOKIE, WebUser};
+use crate::texts::{LANG_COOKIE, Tr};
+
+/// What every page's frame shows.
+pub struct Frame {
+    pub tr: Tr,
+    /// The signed-in user's name and the logout form's token, if signed in.
+    pub who: Option<(String, String)>,
+    /// This page's path, for the language switch to come back to.
+    pub here: String,
+}
+
+impl Frame {
+    fn new(tr: Tr, user: Option<&WebUser>, here: &str) -> Frame {
+        Frame {
+            tr,
+            who: user.map(|u| (u.user.nombre.as_str().to_owned(), u.csrf())),
+            here: session::encode(here),
+        }
+    }
+}
+
+fn render(t: &impl Template, status: StatusCode) -> Response {
+    match t.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "no se pudo generar la página");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+fn status_of(e: &AppError) -> StatusCode {
+    StatusCode::from_u16(e.kind.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+pub async fn home() -> Redirect {
+    Redirect::to("/bandeja")
+}
+
+#[derive(Template)]
+#[template(path = "ingresar.html")]
+struct LoginPage {
+    f: Frame,
+    csrf: String,
+    siguiente: String,
+    usuario: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct Next {
+    siguiente: Option<String>,
+}
+
+/// The login form, with a fresh CSRF token in its own cookie.
+pub async fn login_form(headers: HeaderMap, Query(q): Query<Next>) -> Response {
+    let tr = Tr::from_headers(&headers);
+    login_page(tr, q.siguiente.as_deref().unwrap_or("/bandeja"), "", None, StatusCode::OK)
+}
+
+fn login_page(tr: Tr, siguiente: &str, usuario: &str, error: Option<String>, status: StatusCode) -> Response {
+    let csrf = iop_app::auth::random_hex(16);
+    let page = LoginPage {
+        f: Frame::new(tr, None, "/ingresar"),
+        csrf: csrf.clone(),
+        siguiente: session::local_path(siguiente).unwrap_or("/bandeja").to_owned(),
+        usuario: usuario.to_owned(),
+        error,
+    };
+    let mut res = render(&page, status);
+    if let Ok(v) = session::set_cookie(LOGIN_CSRF_COOKIE, &csrf, "/ingresar", 3600).parse() {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    usuario: String,
+    contrasena: String,
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    siguiente: Option<String>,
+}
+
+/// Logs in: on success the session cookie, and back to where the user was going.
+pub async fn login(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    session::ClientIp(addr): session::ClientIp,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let tr = Tr::from_headers(&headers);
+    let next = form
+        .siguiente
+        .as_deref()
+        .and_then(session::local_path)
+        .unwrap_or("/bandeja")
+        .to_owned();
+    let expected = session::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
+    if expected.is_empty() || !session::same(expected, &form.csrf) {
+        return login_page(tr, &next, &form.usuario, Some(tr.t("error-csrf")), StatusCode::FORBIDDEN);
+    }
+    match iop_app::auth::login(&st, addr, &form.usuario, form.contrasena).await {
+        Ok(s) => {
+            let ttl = (s.expires - st.now()).whole_seconds().max(1);
+            let mut res = Redirect::to(&next).into_response();
+            let h = res.headers_mut();
+            if let Ok(v) = session::set_cookie(SESSION_COOKIE, &s.token, "/", ttl).parse() {
+                h.append(header::SET_COOKIE, v);
+            }
+            if let Ok(v) = session::set_cookie(LOGIN_CSRF_COOKIE, "", "/ingresar", 0).parse() {
+                h.append(header::SET_COOKIE, v);
+            }
+            res
+        }
+        Err(e) => {
+            let status = status_of(&e);
+            login_page(tr, &next, &form.usuario, Some(tr.error(&e)), status)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+}
+
+/// Logs out: the session ends on the server and the cookie is cleared.
+pub async fn logout(State(st): State<AppState>, headers: HeaderMap, user: WebUser, Form(form): Form<CsrfForm>) -> Response {
+    if !session::same(&user.csrf(), &form.csrf) {
+        return error_page(
+            Tr::from_headers(&headers),
+            Some(&user),
+            Tr::from_headers(&headers).t("error-csrf"),
+            StatusCode::FORBIDDEN,
+        );
+    }
+    if let Err(e) = iop_app::auth::logout(&st, &user.token).await {
+        tracing::error!(error = %e, "no se pudo cerrar la sesión");
+    }
+    let mut res = Redirect::to("/ingresar").into_response();
+    if let Ok(v) = session::set_cookie(SESSION_COOKIE, "", "/", 0).parse() {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    f: Frame,
+    message: String,
+}
+
+fn error_page(tr: Tr, user: Option<&WebUser>, message: String, status: StatusCode) -> Response {
+    render(
+        &ErrorPage {
+            f: Frame::new(tr, user, "/bandeja"),
+            message,
+        },
+        status,
+    )
+}
+
+pub async fn not_found(headers: HeaderMap) -> Response {
+    let tr = Tr::from_headers(&headers);
+    error_page(tr, None, tr.t("error-no-encontrada"), StatusCode::NOT_FOUND)
+}
+
+/// One row of the inbox.
+struct InboxRow {
+    codigo: String,
+    href: String,
+    tipo: String,
+    estado: String,
+    como: String,
+    espera: String,
+    vence: String,
+    vencida: bool,
+}
+
+#[derive(Template)]
+#[template(path = "bandeja.html")]
+struct InboxPage {
+    f: Frame,
+    rows: Vec<InboxRow>,
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    cursor: Option<String>,
+}
+
+/// What waits for me, oldest first.
+pub async fn inbox(State(st): State<AppState>, headers: HeaderMap, user: WebUser, Query(q): Query<PageQuery>) -> Response {
+    let tr = Tr::from_headers(&headers);
+    let page = match iop_app::service::page(Some(50), q.cursor.as_deref()) {
+        Ok(p) => p,
+        Err(e) => return error_page(tr, Some(&user), tr.error(&e), status_of(&e)),
+    };
+    let (items, next) = match iop_app::service::inbox(&st, &user.user, &page).await {
+        Ok(x) => x,
+        Err(e) => return error_page(tr, Some(&user), tr.error(&e), status_of(&e)),
+    };
+    let rows = items
+        .into_iter()
+        .map(|i| InboxRow {
+            href: format!("/solicitudes/{}", i.solicitud.codigo),
+            codigo: i.solicitud.codigo,
+            tipo: tr.of("tipo-", &i.solicitud.tipo),
+            estado: tr.of("estado-", &i.solicitud.estado),
+            como: if i.rol.is_empty() { String::new() } else { tr.of("rol-", &i.rol) },
+            espera: parse_rfc3339(&i.esperando_desde).map(|t| tr.when(t)).unwrap_or_default(),
+            vence: i
+                .vence
+                .as_deref()
+                .and_then(parse_rfc3339)
+                .map_or_else(|| tr.t("sin-plazo"), |t| tr.when(t)),
+            vencida: i.vencida,
+        })
+        .collect();
+    render(
+        &InboxPage {
+            f: Frame::new(tr, Some(&user), "/bandeja"),
+            rows,
+            next: next.map(|c| format!("/bandeja?cursor={}", session::encode(&c))),
+        },
+        StatusCode::OK,
+    )
+}
+
+fn parse_rfc3339(s: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+}
+
+/// One movement of the document flow.
+struct HistoryRow {
+    fecha: String,
+    quien: String,
+    accion: String,
+    de: String,
+    a: String,
+    comentario: String,
+}
+
+/// An action the user may take now, as a form with the inputs the action takes.
+struct ActionForm {
+    accion: &'static str,
+    etiqueta: String,
+    comentario_requerido: bool,
+    /// Assigning (step 3): the active team leaders to choose from, as (id, name).
+    lideres: Vec<(String, String)>,
+    /// Observing at step 7: whom the request goes back to.
+    devolver: bool,
+    /// Writing the Nota Interna (step 5).
+    nota: bool,
+}
+
+#[derive(Template)]
+#[template(path = "solicitud.html")]
+struct RequestPage {
+    f: Frame,
+    codigo: String,
+    titulo: String,
+    tipo: String,
+    estado: String,
+    espera_a: String,
+    desde: String,
+    justificacion: String,
+    documento: Option<String>,
+    historial: Vec<HistoryRow>,
+    acciones: Vec<ActionForm>,
+    csrf: String,
+    version: i64,
+    nota_sha256: String,
+    aviso: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct RequestQuery {
+    hecho: Option<String>,
+}
+
+/// A request: its data, its document flow, and exactly the actions the domain lets this user
+/// take now.
+pub async fn request(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    user: WebUser,
+    Path(id): Path<String>,
+    Query(q): Query<RequestQuery>,
+) -> Response {
+    let tr = Tr::from_headers(&headers);
+    let aviso = q
+        .hecho
+        .as_deref()
+        .and_then(|a| ActionKind::parse(a).ok())
+        .map(|a| tr.ta("solicitud-hecho", iop_i18n::args![accion = &tr.of("accion-", a.as_str())]));
+    request_page(&st, tr, &user, &id, aviso, None, StatusCode::OK).await
+}
+
+async fn request_page(
+    st: &AppState,
+    tr: Tr,
+    user: &WebUser,
+    id: &str,
+    aviso: Option<String>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let rec = match iop_app::service::load_visible(st, &user.user, id).await {
+        Ok(r) => r,
+        Err(e) => return error_page(tr, Some(user), tr.error(&e), status_of(&e)),
+    };
+    let out = match iop_app::service::request_out(st, &rec, true).await {
+        Ok(o) => o,
+        Err(e) => return error_page(tr, Some(user), tr.error(&e), status_of(&e)),
+    };
+    let historial = out
+        .historial
+        .unwrap_or_default()
+        .into_iter()
+        .map(|h| HistoryRow {
+            fecha: parse_rfc3339(&h.fecha).map(|t| tr.when(t)).unwrap_or_default(),
+            quien: format!("{} ({})", h.actor_nombre, tr.of("rol-", &h.rol)),
+            accion: tr.of("accion-", &h.accion),
+            de: tr.of("estado-", &h.estado_anterior),
+            a: tr.of("estado-", &h.estado_nuevo),
+            comentario: h.comentario.unwrap_or_default(),
+        })
+        .collect();
+    let offered = iop_domain::offered(&rec.facts, &user.user.actor());
+    let lideres = if offered.iter().any(|k| matches!(k, ActionKind::Asignar | ActionKind::Reasignar)) {
+        match iop_app::service::active_leaders(st).await {
+            Ok(l) => l.into_iter().map(|u| (u.id.to_string(), u.nombre.as_str().to_owned())).collect(),
+            Err(e) => return error_page(tr, Some(user), tr.error(&e), status_of(&e)),
+        }
+    } else {
+        Vec::new()
+    };
+    let acciones = offered
+        .into_iter()
+        .map(|k| ActionForm {
+            accion: k.as_str(),
+            etiqueta: tr.of("accion-", k.as_str()),
+            comentario_requerido: k.needs_comment(),
+            lideres: if matches!(k, ActionKind::Asignar | ActionKind::Reasignar) {
+                lideres.clone()
+            } else {
+                Vec::new()
+            },
+            devolver: k == ActionKind::Observar && rec.facts.state == iop_domain::State::NotaAprobadaAdas,
+            nota: k == ActionKind::ElaborarNota,
+        })
+        .collect();
+    let page = RequestPage {
+        f: Frame::new(tr, Some(user), &format!("/solicitudes/{}", out.codigo)),
+        titulo: tr.ta("solicitud-titulo", iop_i18n::args![codigo = &out.codigo]),
+        tipo: tr.of("tipo-", &out.tipo),
+        estado: tr.of("estado-", &out.estado),
+        espera_a: match rec.waiting.role {
+            Some(r) => tr.of("rol-", r.as_str()),
+            None => tr.t("espera-nadie"),
+        },
+        desde: parse_rfc3339(&out.estado_desde).map(|t| tr.when(t)).unwrap_or_default(),
+        justificacion: out.justificacion.clone(),
+        documento: out.documento.as_ref().map(|d| format!("{} — {}", d.tipo, d.nombre_archivo)),
+        historial,
+        acciones,
+        csrf: user.csrf(),
+        version: out.version,
+        nota_sha256: out.nota.as_ref().map(|n| n.sha256.clone()).unwrap_or_default(),
+        codigo: out.codigo,
+        aviso,
+        error,
+    };
+    render(&page, status)
+}
+
+#[derive(Deserialize)]
+pub struct ActionFormIn {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    accion: String,
+    comentario: Option<String>,
+    version: Option<i64>,
+    nota_sha256: Option<String>,
+    lider_id: Option<String>,
+    devolver_a: Option<String>,
+    cuerpo: Option<String>,
+    recomendaciones: Option<String>,
+}
+
+/// Takes an action through the same use case as the API: the domain judges it again, so an action
+/// the page did not offer, sent by hand, is refused and shown as such.
+pub async fn act(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    user: WebUser,
+    Path(id): Path<String>,
+    Form(form): Form<ActionFormIn>,
+) -> Response {
+    let tr = Tr::from_headers(&headers);
+    if !session::same(&user.csrf(), &form.csrf) {
+        return request_page(&st, tr, &user, &id, None, Some(tr.t("error-csrf")), StatusCode::FORBIDDEN).await;
+    }
+    let given = |v: Option<String>| v.filter(|c| !c.trim().is_empty());
+    let cuerpo = given(form.cuerpo);
+    let input = TransitionIn {
+        accion: form.accion.clone(),
+        comentario: given(form.comentario),
+        lider_id: given(form.lider_id),
+        devolver_a: given(form.devolver_a),
+        habilitacion: None,
+        nota: cuerpo.map(|cuerpo| iop_app::dto::NoteIn {
+            cuerpo,
+            recomendaciones: given(form.recomendaciones),
+        }),
+        nota_sha256: form.nota_sha256.filter(|s| !s.is_empty()),
+        version: form.version,
+    };
+    match iop_app::service::transition(&st, &user.user, &id, input).await {
+        Ok(r) => Redirect::to(&format!("/solicitudes/{}?hecho={}", r.code, session::encode(&form.accion))).into_response(),
+        Err(e) => {
+            let status = status_of(&e);
+            request_page(&st, tr, &user, &id, None, Some(tr.error(&e)), status).await
+        }
+    }
+}
+
+/// Switches the language and comes back.
+pub async fn language(Path(lang): Path<String>, Query(q): Query<Next>) -> Response {
+    let lang = if lang == "en" { "en" } else { "es" };
+    let back = q.siguiente.as_deref().and_then(session::local_path).unwrap_or("/bandeja");
+    let mut res = Redirect::to(back).into_response();
+    if let Ok(v) = session::set_cookie(LANG_COOKIE, lang, "/", 365 * 86400).parse() {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+/// The one style sheet, embedded in the binary.
+pub async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../assets/estilo.css"),
+    )
+        .into_response()
+}

@@ -1,0 +1,514 @@
+//! The web interface over a real socket: sessions in a cookie, CSRF on every form, security
+//! headers, the inbox, and the request page offering exactly what the domain allows.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+use std::collections::{BTreeSet, HashMap};
+
+/// A browser without JavaScript: keeps its cookies, never follows redirects by itself.
+struct Browser {
+    base: String,
+    client: reqwest::Client,
+    cookies: HashMap<String, String>,
+    lang: Option<&'static str>,
+}
+
+struct Page {
+    status: StatusCode,
+    headers: reqwest::header::HeaderMap,
+    set_cookies: Vec<String>,
+    body: String,
+}
+
+impl Page {
+    fn location(&self) -> &str {
+        self.headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+    /// The value of the first `name="…" value="…"` hidden input with that name.
+    fn hidden(&self, name: &str) -> String {
+        let needle = format!("name=\"{name}\" value=\"");
+        let start = self
+            .body
+            .find(&needle)
+            .map(|i| i + needle.len())
+            .unwrap_or_else(|| panic!("no {name} in {}", self.body));
+        self.body[start..].split('"').next().unwrap_or("").to_owned()
+    }
+    /// The actions the page offers (`data-accion`).
+    fn actions(&self) -> BTreeSet<String> {
+        self.body
+            .match_indices("data-accion=\"")
+            .map(|(i, m)| self.body[i + m.len()..].split('"').next().unwrap_or("").to_owned())
+            .collect()
+    }
+    fn cookie(&self, name: &str) -> Option<&str> {
+        self.set_cookies
+            .iter()
+            .find(|c| c.starts_with(&format!("{name}=")))
+            .map(String::as_str)
+    }
+}
+
+impl Browser {
+    fn new(app: &App) -> Browser {
+        Browser {
+            base: app.base.clone(),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap_or_else(|e| panic!("{e}")),
+            cookies: HashMap::new(),
+            lang: None,
+        }
+    }
+
+    async fn send(&mut self, r: reqwest::RequestBuilder) -> Page {
+        let mut r = r;
+        if !self.cookies.is_empty() {
+            let c: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            r = r.header("cookie", c.join("; "));
+        }
+        if let Some(l) = self.lang {
+            r = r.header("accept-language", l);
+        }
+        let res = r.send().await.unwrap_or_else(|e| panic!("{e}"));
+        let status = res.status();
+        let headers = res.headers().clone();
+        let set_cookies: Vec<String> = headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect();
+        for c in &set_cookies {
+            let first = c.split(';').next().unwrap_or("");
+            if let Some((k, v)) = first.split_once('=') {
+                if v.is_empty() || c.contains("Max-Age=0") {
+                    self.cookies.remove(k);
+                } else {
+                    self.cookies.insert(k.to_owned(), v.to_owned());
+                }
+            }
+        }
+        let body = res.text().await.unwrap_or_default();
+        Page {
+            status,
+            headers,
+            set_cookies,
+            body,
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let r = self.client.get(format!("{}{path}", self.base));
+        self.send(r).await
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let r = self.client.post(format!("{}{path}", self.base)).form(form);
+        self.send(r).await
+    }
+
+    /// Logs in through the form; returns the page after the redirect.
+    async fn login(&mut self, user: &str, password: &str) -> Page {
+        let form = self.get("/ingresar").await;
+        let csrf = form.hidden("_csrf");
+        let r = self
+            .post(
+                "/ingresar",
+                &[
+                    ("usuario", user),
+                    ("contrasena", password),
+                    ("_csrf", &csrf),
+                    ("siguiente", "/bandeja"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let next = r.location().to_owned();
+        self.get(&next).await
+    }
+}
+
+fn security_headers(p: &Page) {
+    let h = |n: &str| p.headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    assert_eq!(h("content-security-policy"), iop_web::CSP);
+    assert!(iop_web::CSP.contains("frame-ancestors 'none'") && !iop_web::CSP.contains("unsafe-inline"));
+    assert_eq!(h("x-content-type-options"), "nosniff");
+    assert_eq!(h("referrer-policy"), "no-referrer");
+    // No page carries inline script or style.
+    assert!(
+        !p.body.contains("<script") && !p.body.contains("<style") && !p.body.contains(" style="),
+        "{}",
+        p.body
+    );
+}
+
+#[tokio::test]
+async fn sessions_live_in_a_strict_cookie_and_every_form_needs_its_token() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let (id, code) = consumption(&app, &w, &[w.services[0].as_str()]).await;
+    app.post(&format!("/api/v1/solicitudes/{id}/transiciones"), w.t("sol"), act("presentar"))
+        .await
+        .ok();
+    let mut b = Browser::new(&app);
+
+    // A logged-out user is sent to the login page, and back after login.
+    let r = b.get("/bandeja").await;
+    assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/ingresar?siguiente=/bandeja"));
+    let r = b.get(&format!("/solicitudes/{code}")).await;
+    assert_eq!(r.location(), format!("/ingresar?siguiente=/solicitudes/{code}"));
+    let form = b.get(&format!("/ingresar?siguiente=/solicitudes/{code}")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    security_headers(&form);
+    assert!(
+        form.body.contains("<html lang=\"es\">") && form.body.contains("Iniciar sesión"),
+        "{}",
+        form.body
+    );
+    let csrf_cookie = form
+        .cookie("iop_csrf")
+        .unwrap_or_else(|| panic!("{:?}", form.set_cookies))
+        .to_owned();
+    assert!(
+        csrf_cookie.contains("HttpOnly") && csrf_cookie.contains("SameSite=Strict"),
+        "{csrf_cookie}"
+    );
+    let csrf = form.hidden("_csrf");
+
+    // The login form refuses a missing or wrong token, and wrong credentials, and sets nothing.
+    for bad in ["", "0123456789abcdef0123456789abcdef"] {
+        let r = b
+            .post("/ingresar", &[("usuario", "jefe"), ("contrasena", PASSWORD), ("_csrf", bad)])
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+        assert!(r.cookie("iop_sesion").is_none());
+        assert!(r.body.contains("El formulario venció"), "{}", r.body);
+    }
+    // Each refusal handed out a fresh token: use the latest.
+    drop(csrf);
+    let csrf = b.get("/ingresar").await.hidden("_csrf");
+    let r = b
+        .post(
+            "/ingresar",
+            &[("usuario", "jefe"), ("contrasena", "no-es-la-clave"), ("_csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.cookie("iop_sesion").is_none());
+    assert!(
+        r.body.contains("usuario o contraseña incorrectos") && r.body.contains("value=\"jefe\""),
+        "{}",
+        r.body
+    );
+
+    // Right credentials: a strict session cookie, and back where the user was going; a path of
+    // another site is never followed.
+    let csrf = r.hidden("_csrf");
+    let r = b
+        .post(
+            "/ingresar",
+            &[
+                ("usuario", "jefe"),
+                ("contrasena", PASSWORD),
+                ("_csrf", &csrf),
+                ("siguiente", &format!("/solicitudes/{code}")),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.location()),
+        (StatusCode::SEE_OTHER, format!("/solicitudes/{code}").as_str())
+    );
+    let session = r.cookie("iop_sesion").unwrap_or_else(|| panic!("{:?}", r.set_cookies)).to_owned();
+    for flag in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(session.contains(flag), "{session}");
+    }
+    let mut evil = Browser::new(&app);
+    let f = evil.get("/ingresar").await;
+    let r = evil
+        .post(
+            "/ingresar",
+            &[
+                ("usuario", "jefe"),
+                ("contrasena", PASSWORD),
+                ("_csrf", &f.hidden("_csrf")),
+                ("siguiente", "//evil.example/x"),
+            ],
+        )
+        .await;
+    assert_eq!(r.location(), "/bandeja");
+
+    // The inbox shows what waits for the Jefe de UPAT.
+    let inbox = b.get("/bandeja").await;
+    assert_eq!(inbox.status, StatusCode::OK);
+    security_headers(&inbox);
+    assert!(inbox.body.contains(&format!("data-solicitud=\"{code}\"")), "{}", inbox.body);
+    assert!(
+        inbox.body.contains("Presentada") && inbox.body.contains("Jefe de UPAT"),
+        "{}",
+        inbox.body
+    );
+    let other = Browser::new(&app).login("lider", PASSWORD).await;
+    assert!(
+        !other.body.contains(&code) && other.body.contains("No hay solicitudes esperando"),
+        "{}",
+        other.body
+    );
+
+    // Logging out needs the session's token; then the session is over on the server too.
+    let token = b.cookies.get("iop_sesion").cloned().unwrap_or_default();
+    let r = b.post("/salir", &[("_csrf", "x")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = b.post("/salir", &[("_csrf", &inbox.hidden("_csrf"))]).await;
+    assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/ingresar"));
+    assert!(r.cookie("iop_sesion").is_some_and(|c| c.contains("Max-Age=0")));
+    assert_eq!(app.get("/api/v1/auth/yo", &token).await.status.as_u16(), 401);
+    b.cookies.insert("iop_sesion".into(), token);
+    assert_eq!(b.get("/bandeja").await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn the_request_page_offers_exactly_what_the_domain_allows_in_both_languages() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let (id, code) = consumption(&app, &w, &[w.services[0].as_str()]).await;
+    app.post(&format!("/api/v1/solicitudes/{id}/transiciones"), w.t("sol"), act("presentar"))
+        .await
+        .ok();
+    let page = format!("/solicitudes/{code}");
+
+    // Presented: the Jefe de UPAT derives, observes or rejects; the Responsable de ADAS may reject;
+    // the requester may withdraw; a team leader has nothing to do.
+    let mut seen = HashMap::new();
+    for (who, expected) in [
+        ("jefe", &["derivar", "observar", "rechazar"][..]),
+        ("resp", &["rechazar"][..]),
+        ("sol", &["desistir"][..]),
+        ("lider", &[][..]),
+    ] {
+        let mut b = Browser::new(&app);
+        b.login(who, PASSWORD).await;
+        let p = b.get(&page).await;
+        assert_eq!(p.status, StatusCode::OK, "{who}: {}", p.body);
+        security_headers(&p);
+        let want: BTreeSet<String> = expected.iter().map(|s| s.to_string()).collect();
+        assert_eq!(p.actions(), want, "{who}");
+        if expected.is_empty() {
+            assert!(p.body.contains("No tiene acciones disponibles"), "{}", p.body);
+        }
+        seen.insert(who, (b, p));
+    }
+
+    // An action the page did not offer, submitted by hand, is refused by the domain and changes
+    // nothing; so is any form without the session's token.
+    let (mut sol, sol_page) = seen.remove("sol").unwrap_or_else(|| panic!("sol"));
+    let csrf = sol_page.hidden("_csrf");
+    let r = sol
+        .post(&format!("{page}/acciones"), &[("_csrf", &csrf), ("accion", "derivar")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(r.body.contains("id=\"error\""), "{}", r.body);
+    let (mut jefe, jefe_page) = seen.remove("jefe").unwrap_or_else(|| panic!("jefe"));
+    let r = jefe
+        .post(&format!("{page}/acciones"), &[("_csrf", &csrf), ("accion", "derivar")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "another session's token: {}", r.body);
+    assert_eq!(
+        app.get(&format!("/api/v1/solicitudes/{id}"), w.t("jefe")).await.ok()["estado"],
+        "presentada"
+    );
+
+    // A comment is required where the domain says so.
+    let jcsrf = jefe_page.hidden("_csrf");
+    let r = jefe
+        .post(
+            &format!("{page}/acciones"),
+            &[("_csrf", &jcsrf), ("accion", "rechazar"), ("comentario", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("requiere un comentario"), "{}", r.body);
+
+    // The offered action goes through, and the page tells what happened and shows the flow.
+    let version = jefe_page.hidden("version");
+    let r = jefe
+        .post(
+            &format!("{page}/acciones"),
+            &[
+                ("_csrf", &jcsrf),
+                ("accion", "derivar"),
+                ("comentario", "Pasa a ADAS"),
+                ("version", &version),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.location()),
+        (StatusCode::SEE_OTHER, format!("{page}?hecho=derivar").as_str())
+    );
+    let p = jefe.get(r.location()).await;
+    assert!(p.body.contains("Acción registrada: Derivar a ADAS."), "{}", p.body);
+    assert!(
+        p.body.contains("Progreso del documento") && p.body.contains("Pasa a ADAS"),
+        "{}",
+        p.body
+    );
+    // Forwarded: the Jefe de UPAT may still reject, nothing else.
+    assert_eq!(p.actions(), BTreeSet::from(["rechazar".to_owned()]));
+    assert_eq!(
+        app.get(&format!("/api/v1/solicitudes/{id}"), w.t("jefe")).await.ok()["estado"],
+        "derivada_adas"
+    );
+    // A stale form (rendered before the request moved on) is refused, and changes nothing.
+    let r = jefe
+        .post(
+            &format!("{page}/acciones"),
+            &[
+                ("_csrf", &jcsrf),
+                ("accion", "rechazar"),
+                ("version", &version),
+                ("comentario", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(
+        app.get(&format!("/api/v1/solicitudes/{id}"), w.t("jefe")).await.ok()["estado"],
+        "derivada_adas"
+    );
+
+    // English, chosen with the switch, for the same pages.
+    let (mut resp, _) = seen.remove("resp").unwrap_or_else(|| panic!("resp"));
+    let r = resp.get(&format!("/idioma/en?siguiente={page}")).await;
+    assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, page.as_str()));
+    assert!(r.cookie("iop_idioma").is_some_and(|c| c.starts_with("iop_idioma=en")));
+    let p = resp.get(&page).await;
+    assert!(
+        p.body.contains("<html lang=\"en\">") && p.body.contains("Document progress"),
+        "{}",
+        p.body
+    );
+    assert_eq!(
+        p.actions(),
+        ["asignar", "observar", "rechazar"].iter().map(|s| s.to_string()).collect()
+    );
+    let inbox = resp.get("/bandeja").await;
+    assert!(
+        inbox.body.contains("Inbox") && inbox.body.contains("Forwarded to ADAS"),
+        "{}",
+        inbox.body
+    );
+    // Spanish unless English was chosen, whatever the browser's own language.
+    let mut en = Browser::new(&app);
+    en.lang = Some("en-US,en;q=0.9");
+    let f = en.get("/ingresar").await;
+    assert!(
+        f.body.contains("<html lang=\"es\">") && f.body.contains("Iniciar sesión"),
+        "{}",
+        f.body
+    );
+    let _ = en.get("/idioma/en?siguiente=/ingresar").await;
+    let f = en.get("/ingresar").await;
+    assert!(f.body.contains("<html lang=\"en\">") && f.body.contains("Log in"), "{}", f.body);
+    let nf = en.get("/no-existe").await;
+    assert_eq!(nf.status, StatusCode::NOT_FOUND);
+    assert!(nf.body.contains("No such page"), "{}", nf.body);
+    let css = en.get("/estatico/estilo.css").await;
+    assert_eq!(
+        css.headers.get("content-type").and_then(|v| v.to_str().ok()),
+        Some("text/css; charset=utf-8")
+    );
+}
+
+/// The value of the `<option>` whose text is `label`.
+fn option_value(body: &str, label: &str) -> String {
+    let end = body
+        .find(&format!(">{label}</option>"))
+        .unwrap_or_else(|| panic!("no option {label} in {body}"));
+    let start = body[..end].rfind("value=\"").map(|i| i + 7).unwrap_or_else(|| panic!("{body}"));
+    body[start..end].trim_end_matches('"').to_owned()
+}
+
+#[tokio::test]
+async fn the_procedure_walks_through_the_pages() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let (id, code) = consumption(&app, &w, &[w.services[0].as_str()]).await;
+    let page = format!("/solicitudes/{code}");
+    let state = || async { app.get(&format!("/api/v1/solicitudes/{id}"), w.t("jefe")).await.ok()["estado"].clone() };
+    let mut browsers = HashMap::new();
+    for who in ["sol", "jefe", "resp", "lider"] {
+        let mut b = Browser::new(&app);
+        b.login(who, PASSWORD).await;
+        browsers.insert(who, b);
+    }
+    // Each step: open the page, fill the offered action's form, submit, land on the page again.
+    async fn step(b: &mut Browser, page: &str, accion: &str, extra: &[(&str, String)]) -> Page {
+        let p = b.get(page).await;
+        assert!(p.actions().contains(accion), "{accion} not offered: {:?}", p.actions());
+        let mut form: Vec<(&str, String)> = vec![
+            ("_csrf", p.hidden("_csrf")),
+            ("accion", accion.to_owned()),
+            ("version", p.hidden("version")),
+            ("nota_sha256", p.hidden("nota_sha256")),
+        ];
+        form.extend(extra.iter().cloned());
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = b.post(&format!("{page}/acciones"), &pairs).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{accion}: {}", r.body);
+        b.get(r.location()).await
+    }
+    step(browsers.get_mut("sol").unwrap_or_else(|| panic!()), &page, "presentar", &[]).await;
+    step(browsers.get_mut("jefe").unwrap_or_else(|| panic!()), &page, "derivar", &[]).await;
+    // Step 3 offers the active team leaders by name.
+    let resp = browsers.get_mut("resp").unwrap_or_else(|| panic!());
+    let p = resp.get(&page).await;
+    let lider = option_value(&p.body, "Persona lider");
+    assert_eq!(lider, w.id("lider"));
+    step(resp, &page, "asignar", &[("lider_id", lider)]).await;
+    assert_eq!(state().await, "asignada_lider");
+    // Step 4 has no screen yet: through the API.
+    app.post(&format!("/api/v1/solicitudes/{id}/transiciones"), w.t("lider"), enable(&w))
+        .await
+        .ok();
+    let lp = step(
+        browsers.get_mut("lider").unwrap_or_else(|| panic!()),
+        &page,
+        "elaborar_nota",
+        &[
+            ("cuerpo", "Se habilitó el acceso del sistema.".to_owned()),
+            ("recomendaciones", String::new()),
+        ],
+    )
+    .await;
+    assert!(lp.body.contains("Elaborar la Nota Interna"), "{}", lp.body);
+    // Steps 6 to 8 send back the note's hash as the page showed it.
+    step(
+        browsers.get_mut("resp").unwrap_or_else(|| panic!()),
+        &page,
+        "aprobar_nota_adas",
+        &[],
+    )
+    .await;
+    step(
+        browsers.get_mut("jefe").unwrap_or_else(|| panic!()),
+        &page,
+        "aprobar_nota_upat",
+        &[],
+    )
+    .await;
+    let last = step(browsers.get_mut("sol").unwrap_or_else(|| panic!()), &page, "recibir", &[]).await;
+    assert_eq!(state().await, "recibida");
+    assert!(last.body.contains("Recibida") && last.actions().is_empty(), "{}", last.body);
+    for label in [
+        "Presentar",
+        "Derivar a ADAS",
+        "Asignar a un Líder",
+        "Habilitar",
+        "Aprobar la Nota Interna (UPAT)",
+        "Recibir",
+    ] {
+        assert!(last.body.contains(label), "{label} missing from the flow: {}", last.body);
+    }
+}
