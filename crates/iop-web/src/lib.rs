@@ -30,13 +30,34 @@ pub fn router(state: AppState) -> Router {
         .route("/solicitudes/{id}/acciones", post(pages::act))
         .route("/idioma/{lang}", get(pages::language))
         .route("/estatico/estilo.css", get(pages::stylesheet))
+        .route("/csp-informe", post(csp_report))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(security_headers))
         .with_state(state)
 }
 
 /// The policy every page is served with: nothing inline, nothing from elsewhere, never framed.
-pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; report-uri /csp-informe";
+
+/// The CSP violation reports browsers sent (the newest 1,000), for the browser tests to read; each
+/// is also logged.
+static REPORTS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// The CSP violation reports received so far by this process.
+pub fn csp_reports() -> Vec<String> {
+    REPORTS.lock().unwrap_or_else(|p| p.into_inner()).clone()
+}
+
+async fn csp_report(body: axum::body::Bytes) -> axum::http::StatusCode {
+    let text = String::from_utf8_lossy(body.get(..16 * 1024).unwrap_or(&body)).into_owned();
+    tracing::warn!(informe = %text, "violación de la política de seguridad de contenido");
+    let mut r = REPORTS.lock().unwrap_or_else(|p| p.into_inner());
+    if r.len() >= 1000 {
+        r.remove(0);
+    }
+    r.push(text);
+    axum::http::StatusCode::NO_CONTENT
+}
 
 async fn security_headers(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
     let mut res = next.run(req).await;

@@ -6,6 +6,7 @@ mod helpers;
 
 mod architecture;
 mod audit;
+mod browser;
 mod cli;
 mod gateway;
 mod input;

@@ -1,0 +1,175 @@
+//! The web interface in a real browser: headless Chromium driven through chromedriver (Debian's
+//! `chromium` and `chromium-driver`; `scripts/test.sh` installs them). Saves screenshots of the
+//! main pages, in both languages and on a phone-sized screen, under `target/capturas/`.
+
+use crate::helpers::*;
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::time::{Duration, Instant};
+
+/// A chromedriver of our own on a free port, stopped when dropped.
+struct Driver {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn driver() -> Driver {
+    let bin = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .unwrap_or_else(|| {
+            panic!("the browser tests need chromium and chromium-driver: run scripts/test.sh (it installs them), or apt-get install -y chromium chromium-driver")
+        });
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let child = std::process::Command::new(bin)
+        .arg(format!("--port={port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{bin}: {e}"));
+    let d = Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while reqwest::get(format!("{}/status", d.url)).await.is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    d
+}
+
+async fn browser(d: &Driver) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({"args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--window-size=1280,1000", "--lang=es-BO"]}),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&d.url)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Saves a screenshot as `target/capturas/NAME.png`.
+async fn capture(c: &Client, name: &str) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/capturas");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let png = c.screenshot().await.unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap_or_else(|e| panic!("{e}"));
+}
+
+async fn path(c: &Client) -> String {
+    c.current_url().await.map(|u| u.path().to_owned()).unwrap_or_default()
+}
+
+async fn text(c: &Client, css: &str) -> String {
+    let e = c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(css)).await;
+    e.unwrap_or_else(|e| panic!("{css}: {e}")).text().await.unwrap_or_default()
+}
+
+/// CSP reports that name this server's pages.
+fn reports(base: &str) -> Vec<String> {
+    iop_web::csp_reports().into_iter().filter(|r| r.contains(base)).collect()
+}
+
+#[tokio::test]
+async fn a_jefe_de_upat_works_in_a_real_browser_in_both_languages() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let (id, code) = consumption(&app, &w, &[w.services[0].as_str()]).await;
+    app.post(&format!("/api/v1/solicitudes/{id}/transiciones"), w.t("sol"), act("presentar"))
+        .await
+        .ok();
+    let d = driver().await;
+    let c = browser(&d).await;
+
+    // Logged out: the inbox sends the browser to the login page, and back after login.
+    c.goto(&format!("{}/bandeja", app.base)).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(path(&c).await, "/ingresar");
+    assert_eq!(text(&c, "h1").await, "Iniciar sesión");
+    capture(&c, "ingresar-es").await;
+    for (id, value) in [("usuario", "jefe"), ("contrasena", PASSWORD)] {
+        let f = c.find(Locator::Id(id)).await.unwrap_or_else(|e| panic!("{id}: {e}"));
+        f.send_keys(value).await.unwrap_or_else(|e| panic!("{e}"));
+    }
+    c.find(Locator::Css("form button[type=submit]")).await.and_then_click().await;
+    assert_eq!(text(&c, "h1").await, "Bandeja");
+    assert_eq!(path(&c).await, "/bandeja");
+    capture(&c, "bandeja-es").await;
+
+    // The request page, from the inbox: the Jefe de UPAT's three actions.
+    c.find(Locator::LinkText(&code)).await.and_then_click().await;
+    assert_eq!(text(&c, "h1").await, format!("Solicitud {code}"));
+    let mut offered = Vec::new();
+    for f in c.find_all(Locator::Css("form[data-accion]")).await.unwrap_or_default() {
+        offered.push(f.attr("data-accion").await.ok().flatten().unwrap_or_default());
+    }
+    offered.sort();
+    assert_eq!(offered, ["derivar", "observar", "rechazar"]);
+    capture(&c, "solicitud-es").await;
+
+    // Derive it, with a comment; the page says so and the flow shows it.
+    c.find(Locator::Id("comentario-derivar"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .send_keys("Procede")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    c.find(Locator::Css("form[data-accion=derivar] button[type=submit]"))
+        .await
+        .and_then_click()
+        .await;
+    assert_eq!(text(&c, ".aviso").await, "Acción registrada: Derivar a ADAS.");
+    assert!(text(&c, ".linea-de-tiempo").await.contains("Procede"));
+    capture(&c, "solicitud-derivada-es").await;
+
+    // English with the switch, on a phone-sized screen.
+    c.find(Locator::LinkText("English")).await.and_then_click().await;
+    assert_eq!(text(&c, "h1").await, format!("Request {code}"));
+    c.set_window_size(390, 900).await.unwrap_or_else(|e| panic!("{e}"));
+    capture(&c, "solicitud-en-estrecha").await;
+    c.goto(&format!("{}/bandeja", app.base)).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(text(&c, "h1").await, "Inbox");
+    capture(&c, "bandeja-en-estrecha").await;
+
+    // No page needed anything the policy forbids; and a violation would have been seen.
+    assert!(reports(&app.base).is_empty(), "{:?}", reports(&app.base));
+    c.execute(
+        "const s = document.createElement('style'); s.textContent = 'body { color: red }'; document.head.appendChild(s); return 1;",
+        vec![],
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while reports(&app.base).is_empty() {
+        assert!(Instant::now() < deadline, "the injected inline style was not reported");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = c.close().await;
+}
+
+/// Clicks what a find returned (a failed find fails the test with its locator's error).
+trait ClickFound {
+    async fn and_then_click(self);
+}
+
+impl ClickFound for Result<fantoccini::elements::Element, fantoccini::error::CmdError> {
+    async fn and_then_click(self) {
+        self.unwrap_or_else(|e| panic!("{e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+}
