@@ -195,12 +195,16 @@ pub async fn login(st: &crate::AppState, addr: Option<std::net::IpAddr>, usuario
     let token = new_token();
     let expires = now + cfg.token_ttl;
     st.store
-        .create_session(&iop_store::SessionRec {
-            token_hash: hash_token(&token),
-            user: user.id,
-            created_at: now,
-            expires_at: expires,
-        })
+        .create_session(
+            &iop_store::SessionRec {
+                token_hash: hash_token(&token),
+                user: user.id,
+                created_at: now,
+                expires_at: expires,
+            },
+            &iop_store::AuditBy::user(&user),
+            addr.map(|a| a.to_string()).as_deref(),
+        )
         .await?;
     tracing::info!(usuario = %login, "inicio de sesión");
     Ok(Session { token, expires, user })
@@ -214,9 +218,11 @@ pub async fn session_user(st: &crate::AppState, token: &str) -> Result<iop_store
         .ok_or_else(AppError::unauthenticated)
 }
 
-/// Ends a session.
-pub async fn logout(st: &crate::AppState, token: &str) -> Result<(), AppError> {
-    st.store.revoke_session(&hash_token(token), st.now()).await?;
+/// Ends a session (recorded in the audit log as its user's).
+pub async fn logout(st: &crate::AppState, user: &iop_store::UserRec, token: &str) -> Result<(), AppError> {
+    st.store
+        .revoke_session(&hash_token(token), st.now(), &iop_store::AuditBy::user(user))
+        .await?;
     Ok(())
 }
 

@@ -73,10 +73,14 @@ pub trait UserStore: Send + Sync {
     /// Sets a new password hash and revokes every session of the user, together.
     async fn set_password(&self, id: UserId, hash: &str, now: OffsetDateTime, by: &AuditBy) -> StoreResult<()>;
 
-    async fn create_session(&self, s: &SessionRec) -> StoreResult<()>;
+    /// Opens a session and records the login (`sesion.iniciar`, with the client's address) in
+    /// the same transaction.
+    async fn create_session(&self, s: &SessionRec, by: &AuditBy, address: Option<&str>) -> StoreResult<()>;
     /// The live session for a token hash (not expired at `now`, not revoked) and its user.
     async fn session_user(&self, token_hash: &str, now: OffsetDateTime) -> StoreResult<Option<UserRec>>;
-    async fn revoke_session(&self, token_hash: &str, now: OffsetDateTime) -> StoreResult<()>;
+    /// Ends a session and records the logout (`sesion.cerrar`) in the same transaction; ending one
+    /// already ended records nothing.
+    async fn revoke_session(&self, token_hash: &str, now: OffsetDateTime, by: &AuditBy) -> StoreResult<()>;
 }
 
 #[async_trait]

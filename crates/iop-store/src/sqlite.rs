@@ -675,16 +675,20 @@ impl UserStore for SqliteStore {
         tx.commit().await.map_err(backend)
     }
 
-    async fn create_session(&self, s: &SessionRec) -> StoreResult<()> {
+    async fn create_session(&self, s: &SessionRec, by: &AuditBy, address: Option<&str>) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
             .bind(&s.token_hash)
             .bind(s.user.to_string())
             .bind(ms(s.created_at))
             .bind(ms(s.expires_at))
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        Ok(())
+        let detail = json!({"usuario": by.login, "direccion": address, "vence": ms(s.expires_at)});
+        self.audit(&mut tx, by, Change::admin("sesion.iniciar", &by.login, detail), s.created_at)
+            .await?;
+        tx.commit().await.map_err(backend)
     }
 
     async fn session_user(&self, token_hash: &str, now: OffsetDateTime) -> StoreResult<Option<UserRec>> {
@@ -699,14 +703,25 @@ impl UserStore for SqliteStore {
         row.as_ref().map(Self::user_row).transpose()
     }
 
-    async fn revoke_session(&self, token_hash: &str, now: OffsetDateTime) -> StoreResult<()> {
-        sqlx::query("UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL")
+    async fn revoke_session(&self, token_hash: &str, now: OffsetDateTime, by: &AuditBy) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let ended = sqlx::query("UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL")
             .bind(ms(now))
             .bind(token_hash)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
-            .map_err(backend)?;
-        Ok(())
+            .map_err(backend)?
+            .rows_affected();
+        if ended > 0 {
+            self.audit(
+                &mut tx,
+                by,
+                Change::admin("sesion.cerrar", &by.login, json!({"usuario": by.login})),
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await.map_err(backend)
     }
 }
 

@@ -151,7 +151,7 @@ pub async fn logout(State(st): State<AppState>, headers: HeaderMap, user: WebUse
             StatusCode::FORBIDDEN,
         );
     }
-    if let Err(e) = iop_app::auth::logout(&st, &user.token).await {
+    if let Err(e) = iop_app::auth::logout(&st, &user.user, &user.token).await {
         tracing::error!(error = %e, "no se pudo cerrar la sesión");
     }
     let mut res = Redirect::to("/ingresar").into_response();

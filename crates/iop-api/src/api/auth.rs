@@ -27,9 +27,9 @@ pub async fn login(
 /// Revokes the current token.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "autenticacion", security(("token" = [])),
     responses((status = 204), (status = 401, body = ErrorBody)))]
-pub async fn logout(State(st): State<AppState>, Auth(_user): Auth, headers: HeaderMap) -> ApiResult<StatusCode> {
+pub async fn logout(State(st): State<AppState>, Auth(user): Auth, headers: HeaderMap) -> ApiResult<StatusCode> {
     if let Some(t) = bearer(&headers) {
-        iop_app::auth::logout(&st, t).await?;
+        iop_app::auth::logout(&st, &user, t).await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -209,7 +209,7 @@ impl App {
             let code = body["codigo"].as_str().unwrap_or_default();
             format!("/api/v1/auditoria?cadena=procedimiento&solicitud={code}&limite=1")
         } else {
-            format!("/api/v1/auditoria?cadena=administracion&actor={login}&limite=1")
+            format!("/api/v1/auditoria?cadena=administracion&actor={login}&limite=10")
         };
         // The administrative stream is the Administrador's to read; procedure records the actor's.
         let reader = if stream == "procedimiento" {
@@ -223,7 +223,16 @@ impl App {
             }
         };
         let page = self.raw_call(Method::GET, &query, Some(&reader), None).await.ok();
-        let rec = &page["registros"][0]["registro"];
+        // The newest change of the actor (the reader's own login, if it had to log in again, is
+        // recorded too, and comes after it).
+        let rec = page["registros"]
+            .as_array()
+            .and_then(|a| {
+                a.iter()
+                    .find(|r| !r["registro"]["accion"].as_str().unwrap_or("").starts_with("sesion."))
+            })
+            .map(|r| r["registro"].clone())
+            .unwrap_or_default();
         assert_eq!(
             (rec["accion"].as_str(), rec["actor"].as_str()),
             (Some(action), Some(login.as_str())),

@@ -266,6 +266,33 @@ async fn sessions_live_in_a_strict_cookie_and_every_form_needs_its_token() {
     assert_eq!(app.get("/api/v1/auth/yo", &token).await.status.as_u16(), 401);
     b.cookies.insert("iop_sesion".into(), token);
     assert_eq!(b.get("/bandeja").await.status, StatusCode::SEE_OTHER);
+
+    // Logins and logouts are in the audit log, with the client's address; failed ones are not
+    // recorded by name (people type passwords into that field).
+    let page = app
+        .get("/api/v1/auditoria?cadena=administracion&actor=jefe&limite=50", &app.admin_token)
+        .await
+        .ok();
+    let actions: Vec<&str> = page["registros"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|r| r["registro"]["accion"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(actions.first(), Some(&"sesion.cerrar"), "{page}");
+    assert!(actions.iter().filter(|a| **a == "sesion.iniciar").count() >= 2, "{actions:?}");
+    let login = page["registros"]
+        .as_array()
+        .and_then(|a| a.iter().find(|r| r["registro"]["accion"] == "sesion.iniciar"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(login["registro"]["detalle"]["direccion"], "127.0.0.1", "{login}");
+    let all = app
+        .get("/api/v1/auditoria?cadena=administracion&limite=200", &app.admin_token)
+        .await
+        .ok();
+    assert!(
+        !all.to_string().contains("no-es-la-clave"),
+        "a typed password reached the audit log"
+    );
 }
 
 #[tokio::test]
