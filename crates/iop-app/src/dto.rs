@@ -344,6 +344,8 @@ pub struct InboxItem {
     /// Since when it waits (RFC 3339).
     pub esperando_desde: String,
     pub espera_segundos: i64,
+    /// Working days it has waited (America/La_Paz, weekends and configured holidays excluded).
+    pub espera_dias_habiles: u32,
     /// When it becomes overdue (RFC 3339), if the state has a deadline.
     pub vence: Option<String>,
     pub vencida: bool,

@@ -695,6 +695,7 @@ pub async fn inbox(st: &AppState, user: &UserRec, page: &iop_store::Page) -> App
             rol: r.waiting.role.map(|x| x.as_str().to_owned()).unwrap_or_default(),
             esperando_desde: rfc3339(r.state_since),
             espera_segundos: (now - r.state_since).whole_seconds().max(0),
+            espera_dias_habiles: st.config.calendar.working_days_between(r.state_since, now),
             vence: due.map(rfc3339),
             vencida: due.is_some_and(|d| now >= d),
             solicitud,

@@ -70,21 +70,47 @@ impl WorkCalendar {
         !matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday) && !self.holidays.contains(&d)
     }
 
+    /// How many working days have passed since `since` at `now`: the largest `n` for which
+    /// `due(since, WorkingDays(n))` is not after `now` (so a step is overdue exactly when this
+    /// reaches its deadline).
+    pub fn working_days_between(&self, since: OffsetDateTime, now: OffsetDateTime) -> u32 {
+        let (mut date, time) = self.start(since);
+        let mut n = 0;
+        loop {
+            let Some(next) = date.next_day() else { return n };
+            date = next;
+            if !self.is_working_day(date) {
+                continue;
+            }
+            if date.with_time(time).assume_offset(LA_PAZ) > now {
+                return n;
+            }
+            n += 1;
+        }
+    }
+
+    /// Where counting working days from `since` starts: its local date and time, or the next
+    /// working day's start when `since` falls on a non-working day.
+    fn start(&self, since: OffsetDateTime) -> (Date, time::Time) {
+        let local = since.to_offset(LA_PAZ);
+        let mut date = local.date();
+        let mut time = local.time();
+        if !self.is_working_day(date) {
+            while !self.is_working_day(date) {
+                date = date.next_day().unwrap_or(date);
+            }
+            time = time::Time::MIDNIGHT;
+        }
+        (date, time)
+    }
+
     /// When a step that started at `since` becomes overdue. For working days: the same local time,
     /// `n` working days later; a start on a non-working day counts from the next working day's start.
     pub fn due(&self, since: OffsetDateTime, deadline: Deadline) -> OffsetDateTime {
         match deadline {
             Deadline::Hours(h) => since + Duration::hours(i64::from(h)),
             Deadline::WorkingDays(n) => {
-                let local = since.to_offset(LA_PAZ);
-                let mut date = local.date();
-                let mut time = local.time();
-                if !self.is_working_day(date) {
-                    while !self.is_working_day(date) {
-                        date = date.next_day().unwrap_or(date);
-                    }
-                    time = time::Time::MIDNIGHT;
-                }
+                let (mut date, time) = self.start(since);
                 let mut left = n;
                 while left > 0 {
                     date = date.next_day().unwrap_or(date);
@@ -125,6 +151,25 @@ mod tests {
         assert_eq!(cal.due(since, Deadline::WorkingDays(1)), datetime!(2026-12-28 10:00 -4));
         assert_eq!(cal.due(since, Deadline::WorkingDays(2)), datetime!(2026-12-29 10:00 -4));
         assert_eq!(cal.due(since, Deadline::Hours(30)), datetime!(2026-12-25 16:00 -4));
+    }
+
+    #[test]
+    fn working_days_elapsed_agree_with_due() {
+        let cal = WorkCalendar::new([date!(2026 - 12 - 25)]);
+        let since = datetime!(2026-12-24 10:00 -4);
+        assert_eq!(cal.working_days_between(since, datetime!(2026-12-28 09:59 -4)), 0);
+        assert_eq!(cal.working_days_between(since, datetime!(2026-12-28 10:00 -4)), 1);
+        assert_eq!(cal.working_days_between(since, datetime!(2027-01-04 10:00 -4)), 6);
+        // For every moment of three weeks, hour by hour: n days elapsed exactly when due(n) has come.
+        for h in 0..(21 * 24) {
+            let now = since + Duration::hours(h);
+            let n = cal.working_days_between(since, now);
+            assert!(cal.due(since, Deadline::WorkingDays(n)) <= now, "{now}");
+            assert!(cal.due(since, Deadline::WorkingDays(n + 1)) > now, "{now}");
+        }
+        // Saturday: counting starts Monday at midnight.
+        let sat = datetime!(2026-12-26 15:00 -4);
+        assert_eq!(cal.working_days_between(sat, datetime!(2026-12-29 00:00 -4)), 1);
     }
 
     #[test]

@@ -65,7 +65,12 @@ impl Lang {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Arg {
     Text(String),
-    Lang { es: String, en: String },
+    Lang {
+        es: String,
+        en: String,
+    },
+    /// A count: texts may choose their wording by it (`{ $n -> [1] … *[other] … }`).
+    Number(i64),
 }
 
 impl Arg {
@@ -78,11 +83,12 @@ impl Arg {
             en: en.into(),
         }
     }
-    fn get(&self, lang: Lang) -> &str {
+    fn value(&self, lang: Lang) -> FluentValue<'static> {
         match (self, lang) {
-            (Arg::Text(t), _) => t,
-            (Arg::Lang { es, .. }, Lang::Es) => es,
-            (Arg::Lang { en, .. }, Lang::En) => en,
+            (Arg::Text(t), _) => FluentValue::from(t.clone()),
+            (Arg::Lang { es, .. }, Lang::Es) => FluentValue::from(es.clone()),
+            (Arg::Lang { en, .. }, Lang::En) => FluentValue::from(en.clone()),
+            (Arg::Number(n), _) => FluentValue::from(*n),
         }
     }
 }
@@ -150,7 +156,7 @@ impl Catalog {
         };
         let mut fa = FluentArgs::new();
         for (name, v) in args {
-            fa.set(*name, FluentValue::from(v.get(lang).to_owned()));
+            fa.set(*name, v.value(lang));
         }
         let mut errors = Vec::new();
         b.format_pattern(pattern, Some(&fa), &mut errors).into_owned()
@@ -397,6 +403,14 @@ mod tests {
             Catalog::new(&["m = hasta { $n }\n"], &["m = up to { $n }\n"]).text(Lang::Es, "m", args![n = &n]),
             "hasta 40"
         );
+        // Counts choose the wording.
+        let c = Catalog::new(
+            &["d = { $n ->\n    [1] 1 día\n   *[other] { $n } días\n}\n"],
+            &["d = { $n ->\n    [1] 1 day\n   *[other] { $n } days\n}\n"],
+        );
+        assert_eq!(c.text(Lang::Es, "d", args![n = Arg::Number(1)]), "1 día");
+        assert_eq!(c.text(Lang::Es, "d", args![n = Arg::Number(3)]), "3 días");
+        assert_eq!(c.text(Lang::En, "d", args![n = Arg::Number(3)]), "3 days");
     }
 
     #[test]

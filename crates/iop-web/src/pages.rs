@@ -191,6 +191,7 @@ struct InboxRow {
     estado: String,
     como: String,
     espera: String,
+    dias: String,
     vence: String,
     vencida: bool,
 }
@@ -228,6 +229,10 @@ pub async fn inbox(State(st): State<AppState>, headers: HeaderMap, user: WebUser
             estado: tr.of("estado-", &i.solicitud.estado),
             como: if i.rol.is_empty() { String::new() } else { tr.of("rol-", &i.rol) },
             espera: parse_rfc3339(&i.esperando_desde).map(|t| tr.when(t)).unwrap_or_default(),
+            dias: tr.ta(
+                "dias-habiles",
+                iop_i18n::args![n = iop_i18n::Arg::Number(i64::from(i.espera_dias_habiles))],
+            ),
             vence: i
                 .vence
                 .as_deref()

@@ -23,6 +23,12 @@ col-tipo = Kind
 col-estado = State
 col-como = As
 col-espera = Waiting since
+col-dias = Age
+dias-habiles = { $n ->
+        [0] under 1 working day
+        [1] 1 working day
+       *[other] { $n } working days
+    }
 col-vence = Due
 marca-vencida = Overdue
 marca-a-tiempo = On time

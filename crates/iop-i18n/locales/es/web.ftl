@@ -23,6 +23,12 @@ col-tipo = Tipo
 col-estado = Estado
 col-como = Como
 col-espera = Espera desde
+col-dias = Antigüedad
+dias-habiles = { $n ->
+        [0] menos de 1 día hábil
+        [1] 1 día hábil
+       *[other] { $n } días hábiles
+    }
 col-vence = Vence
 marca-vencida = Vencida
 marca-a-tiempo = A tiempo

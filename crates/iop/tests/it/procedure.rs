@@ -824,6 +824,11 @@ async fn inbox_orders_by_waiting_time_and_marks_overdue_in_working_days() {
         (inbox[0]["vencida"].as_bool(), inbox[1]["vencida"].as_bool()),
         (Some(true), Some(false))
     );
+    // Thursday 10:00 for the first (two working days since Tuesday 10:00), 09:00 for the second.
+    assert_eq!(
+        (inbox[0]["espera_dias_habiles"].as_u64(), inbox[1]["espera_dias_habiles"].as_u64()),
+        (Some(2), Some(1))
+    );
     // Nobody else waits for them.
     for who in ["resp", "lider", "otro"] {
         assert_eq!(

@@ -249,6 +249,7 @@ async fn sessions_live_in_a_strict_cookie_and_every_form_needs_its_token() {
         "{}",
         inbox.body
     );
+    assert!(inbox.body.contains("<td data-dias>menos de 1 día hábil</td>"), "{}", inbox.body);
     let other = Browser::new(&app).login("lider", PASSWORD).await;
     assert!(
         !other.body.contains(&code) && other.body.contains("No hay solicitudes esperando"),
