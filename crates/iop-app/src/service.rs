@@ -80,6 +80,26 @@ pub async fn create_user(st: &AppState, input: UserIn, by: &AuditBy) -> AppResul
     Ok((user, generated))
 }
 
+/// The requests `user` may see, filtered by state and unit, a page at a time (as the API shows
+/// them). The store filters by visibility; the domain still has the last word on each row.
+pub async fn list_requests(
+    st: &AppState,
+    user: &UserRec,
+    state: Option<iop_domain::State>,
+    unit: Option<iop_domain::UnitId>,
+    page: &iop_store::Page,
+) -> AppResult<(Vec<RequestOut>, Option<String>)> {
+    let actor = user.actor();
+    let filter = iop_store::RequestFilter {
+        state,
+        unit,
+        viewer: actor,
+    };
+    let found = st.store.list_requests(&filter, page).await?;
+    let visible: Vec<RequestRec> = found.items.into_iter().filter(|r| r.facts.visible_to(&actor)).collect();
+    Ok((requests_out(st, &visible).await?, found.next.map(|c| c.to_string())))
+}
+
 /// The active Líderes de equipo de ADAS, by name: whom a request may be assigned to (step 3).
 pub async fn active_leaders(st: &AppState) -> AppResult<Vec<UserRec>> {
     let mut out: Vec<UserRec> = st

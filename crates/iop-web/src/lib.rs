@@ -26,6 +26,8 @@ pub fn router(state: AppState) -> Router {
         .route("/ingresar", get(pages::login_form).post(pages::login))
         .route("/salir", post(pages::logout))
         .route("/bandeja", get(pages::inbox))
+        .route("/solicitudes", get(pages::requests))
+        .route("/buscar", get(pages::search))
         .route("/solicitudes/{id}", get(pages::request))
         .route("/solicitudes/{id}/acciones", post(pages::act))
         .route("/idioma/{lang}", get(pages::language))

@@ -251,6 +251,115 @@ pub async fn inbox(State(st): State<AppState>, headers: HeaderMap, user: WebUser
     )
 }
 
+/// One row of the request list.
+struct ListRow {
+    codigo: String,
+    href: String,
+    tipo: String,
+    estado: String,
+    actualizada: String,
+}
+
+#[derive(Template)]
+#[template(path = "solicitudes.html")]
+struct ListPage {
+    f: Frame,
+    rows: Vec<ListRow>,
+    /// (stable name, label, selected) for the state filter.
+    estados: Vec<(&'static str, String, bool)>,
+    next: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    estado: Option<String>,
+    cursor: Option<String>,
+}
+
+/// The requests this user may see, newest first, by state, a page at a time.
+pub async fn requests(State(st): State<AppState>, headers: HeaderMap, user: WebUser, Query(q): Query<ListQuery>) -> Response {
+    let tr = Tr::from_headers(&headers);
+    list_page(
+        &st,
+        tr,
+        &user,
+        q.estado.as_deref().filter(|s| !s.is_empty()),
+        q.cursor.as_deref(),
+        None,
+    )
+    .await
+}
+
+async fn list_page(st: &AppState, tr: Tr, user: &WebUser, estado: Option<&str>, cursor: Option<&str>, error: Option<String>) -> Response {
+    let state = match estado.map(iop_domain::State::parse).transpose() {
+        Ok(s) => s,
+        Err(i) => {
+            let e = AppError::invalid("estado", i);
+            return error_page(tr, Some(user), tr.error(&e), status_of(&e));
+        }
+    };
+    let page = match iop_app::service::page(Some(50), cursor) {
+        Ok(p) => p,
+        Err(e) => return error_page(tr, Some(user), tr.error(&e), status_of(&e)),
+    };
+    let (found, next) = match iop_app::service::list_requests(st, &user.user, state, None, &page).await {
+        Ok(x) => x,
+        Err(e) => return error_page(tr, Some(user), tr.error(&e), status_of(&e)),
+    };
+    let rows = found
+        .into_iter()
+        .map(|r| ListRow {
+            href: format!("/solicitudes/{}", r.codigo),
+            codigo: r.codigo,
+            tipo: tr.of("tipo-", &r.tipo),
+            estado: tr.of("estado-", &r.estado),
+            actualizada: parse_rfc3339(&r.actualizada).map(|t| tr.when(t)).unwrap_or_default(),
+        })
+        .collect();
+    let estados = iop_domain::State::ALL
+        .iter()
+        .map(|s| (s.as_str(), tr.of("estado-", s.as_str()), state == Some(*s)))
+        .collect();
+    let filter = state.map(|s| format!("estado={}&", s.as_str())).unwrap_or_default();
+    let here = format!(
+        "/solicitudes{}",
+        state.map(|s| format!("?estado={}", s.as_str())).unwrap_or_default()
+    );
+    render(
+        &ListPage {
+            f: Frame::new(tr, Some(user), &here),
+            rows,
+            estados,
+            next: next.map(|c| format!("/solicitudes?{filter}cursor={}", session::encode(&c))),
+            error,
+        },
+        StatusCode::OK,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    q: Option<String>,
+}
+
+/// The header's search box: a tracking code (or a request's id) opens its page if this user may
+/// see it; otherwise the list says it was not found.
+pub async fn search(State(st): State<AppState>, headers: HeaderMap, user: WebUser, Query(q): Query<SearchQuery>) -> Response {
+    let tr = Tr::from_headers(&headers);
+    let wanted = q.q.as_deref().map(str::trim).unwrap_or("");
+    if wanted.is_empty() {
+        return Redirect::to("/solicitudes").into_response();
+    }
+    match iop_app::service::load_visible(&st, &user.user, wanted).await {
+        Ok(r) => Redirect::to(&format!("/solicitudes/{}", r.code)).into_response(),
+        Err(e) => {
+            let message = tr.ta("buscar-sin-resultado", iop_i18n::args![q = &wanted, motivo = &tr.error(&e)]);
+            list_page(&st, tr, &user, None, None, Some(message)).await
+        }
+    }
+}
+
 fn parse_rfc3339(s: &str) -> Option<time::OffsetDateTime> {
     time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
 }

@@ -9,7 +9,6 @@ use iop_app::AppState;
 use iop_app::dto::*;
 use iop_app::service;
 use iop_domain::*;
-use iop_store::RequestFilter;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -32,28 +31,19 @@ pub struct ListQuery {
 #[utoipa::path(get, path = "/api/v1/solicitudes", tag = "solicitudes", security(("token" = [])), params(ListQuery),
     responses((status = 200, body = RequestPageOut), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_requests(State(st): State<AppState>, Auth(u): Auth, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<RequestPageOut>> {
-    let filter = RequestFilter {
-        state: q
-            .estado
-            .as_deref()
-            .map(|s| iop_domain::State::parse(s).map_err(|i| ApiError::invalid("estado", i)))
-            .transpose()?,
-        unit: q
-            .unidad_id
-            .as_deref()
-            .map(|s| UnitId::parse(s).map_err(|i| ApiError::invalid("unidad_id", i)))
-            .transpose()?,
-        viewer: u.actor(),
-    };
+    let state = q
+        .estado
+        .as_deref()
+        .map(|s| iop_domain::State::parse(s).map_err(|i| ApiError::invalid("estado", i)))
+        .transpose()?;
+    let unit = q
+        .unidad_id
+        .as_deref()
+        .map(|s| UnitId::parse(s).map_err(|i| ApiError::invalid("unidad_id", i)))
+        .transpose()?;
     let page = service::page(q.limite, q.cursor.as_deref())?;
-    let actor = u.actor();
-    let found = st.store.list_requests(&filter, &page).await?;
-    // The store filtered by visibility; the domain still has the last word on each row.
-    let visible: Vec<_> = found.items.into_iter().filter(|r| r.facts.visible_to(&actor)).collect();
-    Ok(Json(RequestPageOut {
-        resultados: service::requests_out(&st, &visible).await?,
-        siguiente: found.next.map(|c| c.to_string()),
-    }))
+    let (resultados, siguiente) = service::list_requests(&st, &u, state, unit, &page).await?;
+    Ok(Json(RequestPageOut { resultados, siguiente }))
 }
 
 /// Creates a draft request (Solicitante). It gets its tracking code now; attach the supporting

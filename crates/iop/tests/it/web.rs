@@ -250,6 +250,36 @@ async fn sessions_live_in_a_strict_cookie_and_every_form_needs_its_token() {
         inbox.body
     );
     assert!(inbox.body.contains("<td data-dias>menos de 1 día hábil</td>"), "{}", inbox.body);
+
+    // The request list, by state, and the header's search box.
+    let list = b.get("/solicitudes?estado=presentada").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains(&format!("data-solicitud=\"{code}\"")), "{}", list.body);
+    assert!(list.body.contains("<option value=\"presentada\" selected>"), "{}", list.body);
+    let other_state = b.get("/solicitudes?estado=recibida").await;
+    assert!(
+        !other_state.body.contains(&code) && other_state.body.contains("<td>Recibida</td>"),
+        "{}",
+        other_state.body
+    );
+    let none = b.get("/solicitudes?estado=rechazada").await;
+    assert!(none.body.contains("No hay solicitudes que mostrar"), "{}", none.body);
+    let bad = b.get("/solicitudes?estado=perdida").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    let found = b.get(&format!("/buscar?q=%20{}%20", code.to_lowercase())).await;
+    assert_eq!(
+        (found.status, found.location()),
+        (StatusCode::SEE_OTHER, format!("/solicitudes/{code}").as_str())
+    );
+    let missing = b.get("/buscar?q=IOP-2026-999999").await;
+    assert!(missing.body.contains("No se encontró «IOP-2026-999999»"), "{}", missing.body);
+    let mut outsider = Browser::new(&app);
+    outsider.login("otro", PASSWORD).await;
+    let hidden = outsider.get(&format!("/buscar?q={code}")).await;
+    assert_eq!(hidden.status, StatusCode::OK, "another unit's requester is not sent to it");
+    assert!(hidden.body.contains("No se encontró"), "{}", hidden.body);
+    let list = outsider.get("/solicitudes").await;
+    assert!(!list.body.contains(&code), "{}", list.body);
     let other = Browser::new(&app).login("lider", PASSWORD).await;
     assert!(
         !other.body.contains(&code) && other.body.contains("No hay solicitudes esperando"),
