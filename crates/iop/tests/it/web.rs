@@ -249,7 +249,13 @@ async fn sessions_live_in_a_strict_cookie_and_every_form_needs_its_token() {
         "{}",
         inbox.body
     );
-    assert!(inbox.body.contains("<td data-dias>menos de 1 día hábil</td>"), "{}", inbox.body);
+    assert!(
+        inbox
+            .body
+            .contains("<td data-dias data-etiqueta=\"Antigüedad\">menos de 1 día hábil</td>"),
+        "{}",
+        inbox.body
+    );
 
     // The request list, by state, and the header's search box.
     let list = b.get("/solicitudes?estado=presentada").await;
@@ -258,7 +264,7 @@ async fn sessions_live_in_a_strict_cookie_and_every_form_needs_its_token() {
     assert!(list.body.contains("<option value=\"presentada\" selected>"), "{}", list.body);
     let other_state = b.get("/solicitudes?estado=recibida").await;
     assert!(
-        !other_state.body.contains(&code) && other_state.body.contains("<td>Recibida</td>"),
+        !other_state.body.contains(&code) && other_state.body.contains(">Recibida</td>"),
         "{}",
         other_state.body
     );
