@@ -79,6 +79,40 @@ async fn text(c: &Client, css: &str) -> String {
     e.unwrap_or_else(|e| panic!("{css}: {e}")).text().await.unwrap_or_default()
 }
 
+/// axe-core's rules, installed by `scripts/test.sh` (npm).
+fn axe_source() -> String {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/axe/node_modules/axe-core/axe.min.js");
+    std::fs::read_to_string(&p).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; the browser tests need axe-core: run scripts/test.sh (it installs it with npm)",
+            p.display()
+        )
+    })
+}
+
+/// Runs axe-core on the page shown; fails on any serious or critical accessibility violation.
+async fn accessible(c: &Client, axe: &str, page: &str) {
+    c.execute(&format!("{axe}\n;return 1;"), vec![])
+        .await
+        .unwrap_or_else(|e| panic!("{page}: loading axe: {e}"));
+    let out = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, {resultTypes: ['violations']})
+               .then(r => done(JSON.stringify(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.html)})))))
+               .catch(e => done(JSON.stringify([{id: 'axe-error', impact: 'critical', help: String(e), nodes: []}])));",
+            vec![],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{page}: running axe: {e}"));
+    let found: Vec<serde_json::Value> = serde_json::from_str(out.as_str().unwrap_or("[]")).unwrap_or_default();
+    let bad: Vec<&serde_json::Value> = found
+        .iter()
+        .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+        .collect();
+    assert!(bad.is_empty(), "{page}: accessibility violations: {bad:#?}");
+}
+
 /// CSP reports that name this server's pages.
 fn reports(base: &str) -> Vec<String> {
     iop_web::csp_reports().into_iter().filter(|r| r.contains(base)).collect()
@@ -92,6 +126,7 @@ async fn a_jefe_de_upat_works_in_a_real_browser_in_both_languages() {
     app.post(&format!("/api/v1/solicitudes/{id}/transiciones"), w.t("sol"), act("presentar"))
         .await
         .ok();
+    let axe = axe_source();
     let d = driver().await;
     let c = browser(&d).await;
 
@@ -100,6 +135,7 @@ async fn a_jefe_de_upat_works_in_a_real_browser_in_both_languages() {
     assert_eq!(path(&c).await, "/ingresar");
     assert_eq!(text(&c, "h1").await, "Iniciar sesión");
     capture(&c, "ingresar-es").await;
+    accessible(&c, &axe, "ingresar").await;
     for (id, value) in [("usuario", "jefe"), ("contrasena", PASSWORD)] {
         let f = c.find(Locator::Id(id)).await.unwrap_or_else(|e| panic!("{id}: {e}"));
         f.send_keys(value).await.unwrap_or_else(|e| panic!("{e}"));
@@ -108,6 +144,7 @@ async fn a_jefe_de_upat_works_in_a_real_browser_in_both_languages() {
     assert_eq!(text(&c, "h1").await, "Bandeja");
     assert_eq!(path(&c).await, "/bandeja");
     capture(&c, "bandeja-es").await;
+    accessible(&c, &axe, "bandeja").await;
 
     // The request page, from the inbox: the Jefe de UPAT's three actions.
     c.find(Locator::LinkText(&code)).await.and_then_click().await;
@@ -119,6 +156,7 @@ async fn a_jefe_de_upat_works_in_a_real_browser_in_both_languages() {
     offered.sort();
     assert_eq!(offered, ["derivar", "observar", "rechazar"]);
     capture(&c, "solicitud-es").await;
+    accessible(&c, &axe, "solicitud").await;
 
     // Derive it, with a comment; the page says so and the flow shows it.
     c.find(Locator::Id("comentario-derivar"))
@@ -134,15 +172,23 @@ async fn a_jefe_de_upat_works_in_a_real_browser_in_both_languages() {
     assert_eq!(text(&c, ".aviso").await, "Acción registrada: Derivar a ADAS.");
     assert!(text(&c, ".linea-de-tiempo").await.contains("Procede"));
     capture(&c, "solicitud-derivada-es").await;
+    accessible(&c, &axe, "solicitud tras una acción").await;
+    c.goto(&format!("{}/solicitudes", app.base)).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(text(&c, "h1").await, "Solicitudes");
+    capture(&c, "solicitudes-es").await;
+    accessible(&c, &axe, "solicitudes").await;
+    c.find(Locator::LinkText(&code)).await.and_then_click().await;
 
     // English with the switch, on a phone-sized screen.
     c.find(Locator::LinkText("English")).await.and_then_click().await;
     assert_eq!(text(&c, "h1").await, format!("Request {code}"));
     c.set_window_size(390, 900).await.unwrap_or_else(|e| panic!("{e}"));
     capture(&c, "solicitud-en-estrecha").await;
+    accessible(&c, &axe, "request (English, narrow)").await;
     c.goto(&format!("{}/bandeja", app.base)).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(text(&c, "h1").await, "Inbox");
     capture(&c, "bandeja-en-estrecha").await;
+    accessible(&c, &axe, "inbox (English, narrow)").await;
 
     // No page needed anything the policy forbids; and a violation would have been seen.
     assert!(reports(&app.base).is_empty(), "{:?}", reports(&app.base));
