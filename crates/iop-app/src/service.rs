@@ -100,6 +100,22 @@ pub async fn list_requests(
     Ok((requests_out(st, &visible).await?, found.next.map(|c| c.to_string())))
 }
 
+/// What a new consumption request can name: the catalog's systems and its published services
+/// (only those can be granted at step 4), by name.
+pub async fn consumption_choices(st: &AppState) -> AppResult<(Vec<iop_store::SystemRec>, Vec<iop_store::ServiceRec>)> {
+    let mut systems = st.store.list_systems(None).await?;
+    systems.sort_by(|a, b| a.nombre.as_str().cmp(b.nombre.as_str()));
+    let mut services: Vec<iop_store::ServiceRec> = st
+        .store
+        .list_services(None)
+        .await?
+        .into_iter()
+        .filter(|s| s.state == iop_store::ServiceState::Publicado)
+        .collect();
+    services.sort_by(|a, b| a.nombre.as_str().cmp(b.nombre.as_str()));
+    Ok((systems, services))
+}
+
 /// The active Líderes de equipo de ADAS, by name: whom a request may be assigned to (step 3).
 pub async fn active_leaders(st: &AppState) -> AppResult<Vec<UserRec>> {
     let mut out: Vec<UserRec> = st

@@ -27,6 +27,7 @@ pub fn router(state: AppState) -> Router {
         .route("/salir", post(pages::logout))
         .route("/bandeja", get(pages::inbox))
         .route("/solicitudes", get(pages::requests))
+        .route("/solicitudes/nueva", get(pages::new_request_form).post(pages::new_request))
         .route("/buscar", get(pages::search))
         .route("/solicitudes/{id}", get(pages::request))
         .route("/solicitudes/{id}/acciones", post(pages::act))
@@ -34,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .route("/estatico/estilo.css", get(pages::stylesheet))
         .route("/csp-informe", post(csp_report))
         .fallback(pages::not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(state.config.max_upload_bytes + 64 * 1024))
         .layer(axum::middleware::from_fn(security_headers))
         .with_state(state)
 }
@@ -110,7 +112,8 @@ mod tests {
             .map(|s| format!("estado-{s}"))
             .chain(ActionKind::ALL.iter().map(|a| format!("accion-{a}")))
             .chain(Role::ALL.iter().map(|r| format!("rol-{}", r.as_str())))
-            .chain(RequestKind::ALL.iter().map(|k| format!("tipo-{k}")));
+            .chain(RequestKind::ALL.iter().map(|k| format!("tipo-{k}")))
+            .chain(iop_domain::DocumentKind::ALL.iter().map(|k| format!("documento-{}", k.as_str())));
         for key in names {
             seen += 1;
             if !catalog.has(&key) {

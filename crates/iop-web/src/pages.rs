@@ -560,6 +560,171 @@ pub async fn act(
     }
 }
 
+#[derive(Template)]
+#[template(path = "nueva.html")]
+struct NewRequestPage {
+    f: Frame,
+    csrf: String,
+    /// (id, label, chosen)
+    sistemas: Vec<(String, String, bool)>,
+    servicios: Vec<(String, String, bool)>,
+    documentos: Vec<(&'static str, bool)>,
+    justificacion: String,
+    error: Option<String>,
+    /// The field at fault, if any (its control gets the error's id).
+    campo: String,
+}
+
+/// What the user typed, kept when the form comes back with an error.
+#[derive(Default)]
+struct Typed {
+    sistema: String,
+    servicios: Vec<String>,
+    documento: String,
+    justificacion: String,
+}
+
+async fn new_request_page(
+    st: &AppState,
+    tr: Tr,
+    user: &WebUser,
+    typed: &Typed,
+    error: Option<(String, String)>,
+    status: StatusCode,
+) -> Response {
+    let (systems, services) = match iop_app::service::consumption_choices(st).await {
+        Ok(x) => x,
+        Err(e) => return error_page(tr, Some(user), tr.error(&e), status_of(&e)),
+    };
+    let (error, campo) = match error {
+        Some((m, c)) => (Some(m), c),
+        None => (None, String::new()),
+    };
+    let page = NewRequestPage {
+        f: Frame::new(tr, Some(user), "/solicitudes/nueva"),
+        csrf: user.csrf(),
+        sistemas: systems
+            .into_iter()
+            .map(|s| {
+                let id = s.id.to_string();
+                let chosen = id == typed.sistema;
+                (id, format!("{} ({})", s.nombre.as_str(), s.code.as_str()), chosen)
+            })
+            .collect(),
+        servicios: services
+            .into_iter()
+            .map(|s| {
+                let id = s.id.to_string();
+                let chosen = typed.servicios.contains(&id);
+                (
+                    id,
+                    format!("{} — {} v{}", s.nombre.as_str(), s.code.as_str(), s.version.get()),
+                    chosen,
+                )
+            })
+            .collect(),
+        documentos: ["NI", "NTA", "IL"].into_iter().map(|d| (d, d == typed.documento)).collect(),
+        justificacion: typed.justificacion.clone(),
+        error,
+        campo,
+    };
+    render(&page, status)
+}
+
+/// The form for a new consumption request (step 1 starts from its draft).
+pub async fn new_request_form(State(st): State<AppState>, headers: HeaderMap, user: WebUser) -> Response {
+    let tr = Tr::from_headers(&headers);
+    new_request_page(&st, tr, &user, &Typed::default(), None, StatusCode::OK).await
+}
+
+/// Creates the draft with its supporting document, then shows it (where it can be submitted).
+/// The document is checked before anything is written, so a refused form leaves nothing behind.
+pub async fn new_request(State(st): State<AppState>, headers: HeaderMap, user: WebUser, mut form: axum::extract::Multipart) -> Response {
+    let tr = Tr::from_headers(&headers);
+    let mut typed = Typed::default();
+    let mut csrf = String::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(_) => {
+                let e = AppError::of("multipart_invalido", &[]);
+                return new_request_page(&st, tr, &user, &typed, Some((tr.error(&e), String::new())), status_of(&e)).await;
+            }
+        };
+        let name = field.name().unwrap_or("").to_owned();
+        if name == "archivo" {
+            let filename = field.file_name().unwrap_or("documento.pdf").to_owned();
+            match field.bytes().await {
+                Ok(b) if !b.is_empty() => file = Some((filename, b.to_vec())),
+                Ok(_) => {}
+                Err(_) => {
+                    let e = AppError::of("archivo_muy_grande", &[]);
+                    return new_request_page(&st, tr, &user, &typed, Some((tr.error(&e), "archivo".into())), status_of(&e)).await;
+                }
+            }
+            continue;
+        }
+        let value = field.text().await.unwrap_or_default();
+        match name.as_str() {
+            "_csrf" => csrf = value,
+            "sistema_id" => typed.sistema = value,
+            "servicios" => typed.servicios.push(value),
+            "documento_tipo" => typed.documento = value,
+            "justificacion" => typed.justificacion = value,
+            _ => {}
+        }
+    }
+    if !session::same(&user.csrf(), &csrf) {
+        return new_request_page(
+            &st,
+            tr,
+            &user,
+            &typed,
+            Some((tr.t("error-csrf"), String::new())),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    }
+    let refuse = |e: AppError| {
+        let campo = e.field.clone().unwrap_or_default();
+        (tr.error(&e), campo, status_of(&e))
+    };
+    let checked = match &file {
+        None => Err(refuse(AppError::of("campo_requerido.archivo", &[]).field("archivo"))),
+        Some((_, b)) if !iop_app::service::looks_like_pdf(b) => Err(refuse(AppError::of("no_es_pdf", &[]).field("archivo"))),
+        Some(_) if !["NI", "NTA", "IL"].contains(&typed.documento.as_str()) => {
+            Err(refuse(AppError::of("campo_requerido.tipo-documento", &[]).field("documento_tipo")))
+        }
+        Some(_) => Ok(()),
+    };
+    if let Err((m, c, status)) = checked {
+        return new_request_page(&st, tr, &user, &typed, Some((m, c)), status).await;
+    }
+    let input = iop_app::dto::RequestIn {
+        tipo: "consumo".into(),
+        sistema_id: Some(typed.sistema.clone()).filter(|s| !s.is_empty()),
+        entidad_publicadora_id: None,
+        justificacion: typed.justificacion.clone(),
+        servicios: typed.servicios.clone(),
+        servicios_publicacion: Vec::new(),
+    };
+    let rec = match iop_app::service::create_request(&st, &user.user, input).await {
+        Ok(r) => r,
+        Err(e) => {
+            let (m, c, status) = refuse(e);
+            return new_request_page(&st, tr, &user, &typed, Some((m, c)), status).await;
+        }
+    };
+    let (filename, bytes) = file.unwrap_or_default();
+    let id = rec.id.to_string();
+    match iop_app::service::attach_document(&st, &user.user, &id, &typed.documento, &filename, &bytes).await {
+        Ok(r) => Redirect::to(&format!("/solicitudes/{}", r.code)).into_response(),
+        Err(e) => request_page(&st, tr, &user, &id, None, Some(tr.error(&e)), status_of(&e)).await,
+    }
+}
+
 /// Switches the language and comes back.
 pub async fn language(Path(lang): Path<String>, Query(q): Query<Next>) -> Response {
     let lang = if lang == "en" { "en" } else { "es" };

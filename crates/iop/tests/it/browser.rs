@@ -177,6 +177,13 @@ async fn a_jefe_de_upat_works_in_a_real_browser_in_both_languages() {
     assert_eq!(text(&c, "h1").await, "Solicitudes");
     capture(&c, "solicitudes-es").await;
     accessible(&c, &axe, "solicitudes").await;
+    c.goto(&format!("{}/solicitudes/nueva", app.base))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(text(&c, "h1").await, "Nueva solicitud de consumo");
+    capture(&c, "nueva-es").await;
+    accessible(&c, &axe, "nueva solicitud").await;
+    c.goto(&format!("{}/solicitudes", app.base)).await.unwrap_or_else(|e| panic!("{e}"));
     c.find(Locator::LinkText(&code)).await.and_then_click().await;
 
     // English with the switch, on a phone-sized screen.

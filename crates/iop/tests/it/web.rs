@@ -103,6 +103,11 @@ impl Browser {
         self.send(r).await
     }
 
+    async fn post_multipart(&mut self, path: &str, form: reqwest::multipart::Form) -> Page {
+        let r = self.client.post(format!("{}{path}", self.base)).multipart(form);
+        self.send(r).await
+    }
+
     async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
         let r = self.client.post(format!("{}{path}", self.base)).form(form);
         self.send(r).await
@@ -575,4 +580,90 @@ async fn the_procedure_walks_through_the_pages() {
     ] {
         assert!(last.body.contains(label), "{label} missing from the flow: {}", last.body);
     }
+}
+
+#[tokio::test]
+async fn a_requester_creates_a_request_with_its_document_through_the_form() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let mut b = Browser::new(&app);
+    b.login("sol", PASSWORD).await;
+    let count = || async {
+        app.get("/api/v1/solicitudes?limite=200", w.t("sol")).await.ok()["resultados"]
+            .as_array()
+            .map(Vec::len)
+            .unwrap_or(0)
+    };
+    let before = count().await;
+    let form = b.get("/solicitudes/nueva").await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    security_headers(&form);
+    let csrf = form.hidden("_csrf");
+    assert!(
+        form.body.contains(&format!("value=\"{}\"", w.system)),
+        "the world's system is offered: {}",
+        form.body
+    );
+    assert!(
+        form.body.contains(&format!("value=\"{}\"", w.services[0])),
+        "its published service too"
+    );
+    let fill = |csrf: &str, file: Option<(Vec<u8>, &str)>| {
+        let mut f = reqwest::multipart::Form::new()
+            .text("_csrf", csrf.to_owned())
+            .text("sistema_id", w.system.clone())
+            .text("servicios", w.services[0].clone())
+            .text("justificacion", "Verificar identidad en trámites".to_owned())
+            .text("documento_tipo", "NI".to_owned());
+        if let Some((bytes, name)) = file {
+            f = f.part("archivo", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()));
+        }
+        f
+    };
+
+    // Refusals keep what was typed, name the field, and create nothing.
+    let r = b.post_multipart("/solicitudes/nueva", fill(&csrf, None)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("adjunte el PDF") && r.body.contains("Verificar identidad en trámites"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body
+            .contains("id=\"archivo\" name=\"archivo\" type=\"file\" accept=\"application/pdf\" required aria-invalid=\"true\""),
+        "{}",
+        r.body
+    );
+    let r = b
+        .post_multipart("/solicitudes/nueva", fill(&csrf, Some((b"no soy un pdf".to_vec(), "nota.pdf"))))
+        .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{}", r.body);
+    assert!(r.body.contains("debe ser un PDF"), "{}", r.body);
+    let r = b
+        .post_multipart("/solicitudes/nueva", fill("otro", Some((pdf(), "nota.pdf"))))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(count().await, before, "nothing was created");
+
+    // The complete form: a draft with its document, ready to be submitted from its page.
+    let r = b.post_multipart("/solicitudes/nueva", fill(&csrf, Some((pdf(), "nota.pdf")))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = b.get(r.location()).await;
+    assert!(
+        page.body.contains("Borrador") && page.body.contains("NI — nota.pdf"),
+        "{}",
+        page.body
+    );
+    assert_eq!(page.actions(), ["desistir", "presentar"].iter().map(|s| s.to_string()).collect());
+    assert_eq!(count().await, before + 1);
+    // Someone who may not request gets the domain's refusal, and nothing is created.
+    let mut jefe = Browser::new(&app);
+    jefe.login("jefe", PASSWORD).await;
+    let jf = jefe.get("/solicitudes/nueva").await;
+    let r = jefe
+        .post_multipart("/solicitudes/nueva", fill(&jf.hidden("_csrf"), Some((pdf(), "nota.pdf"))))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(r.body.contains("solo un solicitante"), "{}", r.body);
 }
