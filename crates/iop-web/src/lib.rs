@@ -31,6 +31,7 @@ pub fn router(state: AppState) -> Router {
         .route("/buscar", get(pages::search))
         .route("/solicitudes/{id}", get(pages::request))
         .route("/solicitudes/{id}/acciones", post(pages::act))
+        .route("/solicitudes/{id}/accesos", post(pages::retrieve))
         .route("/idioma/{lang}", get(pages::language))
         .route("/estatico/estilo.css", get(pages::stylesheet))
         .route("/csp-informe", post(csp_report))

@@ -374,6 +374,12 @@ struct HistoryRow {
     comentario: String,
 }
 
+/// A delivery of step 4's accesses, as its page shows it (never a secret).
+struct DeliveryRow {
+    estado: String,
+    credenciales: String,
+}
+
 /// An action the user may take now, as a form with the inputs the action takes.
 struct ActionForm {
     accion: &'static str,
@@ -406,6 +412,9 @@ struct RequestPage {
     nota_sha256: String,
     aviso: Option<String>,
     error: Option<String>,
+    accesos: Vec<DeliveryRow>,
+    /// The user may retrieve the pending accesses now (a Solicitante of the requesting unit).
+    retirar: bool,
 }
 
 #[derive(Deserialize)]
@@ -485,7 +494,30 @@ async fn request_page(
             nota: k == ActionKind::ElaborarNota,
         })
         .collect();
+    let deliveries = match iop_app::accesses::list(st, &user.user, id).await {
+        Ok(d) => d,
+        Err(e) => return error_page(tr, Some(user), tr.error(&e), status_of(&e)),
+    };
+    let pending = deliveries.iter().any(|d| d.retrieved_at.is_none() && d.expired_at.is_none());
+    let accesos = deliveries
+        .iter()
+        .map(|d| DeliveryRow {
+            estado: match (&d.retrieved_by_login, d.retrieved_at, d.expired_at) {
+                (Some(who), Some(at), _) => tr.ta("acceso-retirado", iop_i18n::args![quien = who, fecha = &tr.when(at)]),
+                (_, _, Some(at)) => tr.ta("acceso-vencido", iop_i18n::args![fecha = &tr.when(at)]),
+                _ => tr.ta("acceso-pendiente", iop_i18n::args![fecha = &tr.when(d.expires_at)]),
+            },
+            credenciales: d
+                .credentials
+                .iter()
+                .map(|c| format!("{} ({})", c.tipo, c.prefijo))
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+        .collect();
     let page = RequestPage {
+        retirar: pending && rec.facts.accesses_retrievable_by(&user.user.actor()),
+        accesos,
         f: Frame::new(tr, Some(user), &format!("/solicitudes/{}", out.codigo)),
         titulo: tr.ta("solicitud-titulo", iop_i18n::args![codigo = &out.codigo]),
         tipo: tr.of("tipo-", &out.tipo),
@@ -722,6 +754,62 @@ pub async fn new_request(State(st): State<AppState>, headers: HeaderMap, user: W
     match iop_app::service::attach_document(&st, &user.user, &id, &typed.documento, &filename, &bytes).await {
         Ok(r) => Redirect::to(&format!("/solicitudes/{}", r.code)).into_response(),
         Err(e) => request_page(&st, tr, &user, &id, None, Some(tr.error(&e)), status_of(&e)).await,
+    }
+}
+
+/// One retrieved credential, shown this once.
+struct SecretRow {
+    tipo: String,
+    pista: String,
+    clave: Option<String>,
+    iss: Option<String>,
+    secreto: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "credenciales.html")]
+struct SecretsPage {
+    f: Frame,
+    codigo: String,
+    filas: Vec<SecretRow>,
+}
+
+/// Retrieves step 4's accesses, once in total, for the requesting unit: the secrets are shown on
+/// this answer only (never cached), then erased from the platform.
+pub async fn retrieve(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    user: WebUser,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let tr = Tr::from_headers(&headers);
+    if !session::same(&user.csrf(), &form.csrf) {
+        return request_page(&st, tr, &user, &id, None, Some(tr.t("error-csrf")), StatusCode::FORBIDDEN).await;
+    }
+    match iop_app::accesses::retrieve(&st, &user.user, &id).await {
+        Ok(out) => {
+            let page = SecretsPage {
+                f: Frame::new(tr, Some(&user), &format!("/solicitudes/{id}")),
+                codigo: id.clone(),
+                filas: out
+                    .credenciales
+                    .into_iter()
+                    .map(|c| SecretRow {
+                        tipo: c.credencial.tipo,
+                        pista: c.credencial.pista,
+                        clave: c.clave,
+                        iss: c.iss,
+                        secreto: c.secreto,
+                    })
+                    .collect(),
+            };
+            render(&page, StatusCode::OK)
+        }
+        Err(e) => {
+            let status = status_of(&e);
+            request_page(&st, tr, &user, &id, None, Some(tr.error(&e)), status).await
+        }
     }
 }
 

@@ -537,10 +537,43 @@ async fn the_procedure_walks_through_the_pages() {
     assert_eq!(lider, w.id("lider"));
     step(resp, &page, "asignar", &[("lider_id", lider)]).await;
     assert_eq!(state().await, "asignada_lider");
-    // Step 4 has no screen yet: through the API.
-    app.post(&format!("/api/v1/solicitudes/{id}/transiciones"), w.t("lider"), enable(&w))
+    // Step 4 has no screen yet: through the API, issuing an API key for the requesting unit.
+    let mut step4 = enable(&w);
+    step4["habilitacion"]["emitir_credenciales"] = serde_json::json!(["apikey"]);
+    app.post(&format!("/api/v1/solicitudes/{id}/transiciones"), w.t("lider"), step4)
         .await
         .ok();
+    // The accesses wait for the requesting unit: its Solicitante may retrieve them, the leader may not.
+    let lider_view = browsers.get_mut("lider").unwrap_or_else(|| panic!()).get(&page).await;
+    assert!(
+        lider_view.body.contains("pendiente de retiro") && !lider_view.body.contains("data-retirar"),
+        "{}",
+        lider_view.body
+    );
+    let sol = browsers.get_mut("sol").unwrap_or_else(|| panic!());
+    let sp = sol.get(&page).await;
+    assert!(sp.body.contains("data-retirar"), "{}", sp.body);
+    let secrets = sol.post(&format!("{page}/accesos"), &[("_csrf", &sp.hidden("_csrf"))]).await;
+    assert_eq!(secrets.status, StatusCode::OK, "{}", secrets.body);
+    assert_eq!(secrets.headers.get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
+    assert!(secrets.body.contains("no se volverán a mostrar"), "{}", secrets.body);
+    let key_at = secrets
+        .body
+        .find("data-secreto>iop_k_")
+        .unwrap_or_else(|| panic!("{}", secrets.body))
+        + "data-secreto>".len();
+    let key = secrets.body[key_at..].split('<').next().unwrap_or("").to_owned();
+    assert!(key.len() > 60, "{key}");
+    // Once: the page now says who took them, and a second attempt is refused.
+    let sp = sol.get(&page).await;
+    assert!(
+        sp.body.contains("retirado por «sol»") && !sp.body.contains("data-retirar"),
+        "{}",
+        sp.body
+    );
+    let again = sol.post(&format!("{page}/accesos"), &[("_csrf", &sp.hidden("_csrf"))]).await;
+    assert_eq!(again.status, StatusCode::GONE, "{}", again.body);
+    assert!(!again.body.contains(&key) && !sp.body.contains(&key), "the secret is shown once");
     let lp = step(
         browsers.get_mut("lider").unwrap_or_else(|| panic!()),
         &page,
