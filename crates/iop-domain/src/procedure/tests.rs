@@ -223,15 +223,14 @@ proptest! {
     }
 }
 
-/// The stored holders are exactly who `decide` lets take the step the request waits for, for every
-/// state and every class of actor: each set of roles, being or not the assignee, the note's author,
-/// the step 6 approver, the draft's author, a member of the requesting unit.
-#[test]
-fn waiting_is_exactly_who_decide_lets_move_the_request_on() {
+/// Every state × every class of actor: each set of roles, being or not the assignee, the note's
+/// author, the step 6 approver, the draft's author, a member of the requesting unit. Yields the
+/// request's facts, the actor and a label for failure messages.
+fn actor_classes(kind: RequestKind) -> Vec<(Facts, Actor, String)> {
     let unit = UnitId::generate();
     let other_unit = UnitId::generate();
     let someone = UserId::generate();
-    let mut checked = 0;
+    let mut out = Vec::new();
     for state in State::ALL.iter().copied() {
         for roles in 0u32..(1 << Role::ALL.len()) {
             let set: Vec<Role> = Role::ALL
@@ -251,7 +250,7 @@ fn waiting_is_exactly_who_decide_lets_move_the_request_on() {
                 let pick = |me: bool| if me { actor.user } else { someone };
                 let facts = Facts {
                     state,
-                    kind: RequestKind::Consumo,
+                    kind,
                     unit,
                     created_by: pick(creator),
                     assignee: Some(pick(assignee)),
@@ -261,109 +260,78 @@ fn waiting_is_exactly_who_decide_lets_move_the_request_on() {
                     upat_approver: None,
                     has_document: true,
                 };
-                let allowed = facts.forward().is_some_and(|kind| {
-                    let action = match kind {
-                        ActionKind::Asignar => Action::Asignar(Candidate {
-                            user: someone,
-                            roles: RoleSet::of(&[Role::LiderAdas]),
-                            active: true,
-                        }),
-                        ActionKind::Presentar => Action::Presentar,
-                        ActionKind::Derivar => Action::Derivar,
-                        ActionKind::Habilitar => Action::Habilitar,
-                        ActionKind::ElaborarNota => Action::ElaborarNota,
-                        ActionKind::AprobarNotaAdas => Action::AprobarNotaAdas,
-                        ActionKind::AprobarNotaUpat => Action::AprobarNotaUpat,
-                        ActionKind::Recibir => Action::Recibir,
-                        ActionKind::Subsanar => Action::Subsanar,
-                        other => panic!("{other} is not a forward action"),
-                    };
-                    matches!(decide(&facts, &actor, &action, true), Ok(_) | Err(Refusal::Invalid(_)))
-                });
-                assert_eq!(
-                    facts.waiting().includes(&actor),
-                    allowed,
-                    "{state} for roles {set:?}, flags {flags:05b}: {:?}",
-                    facts.waiting()
-                );
-                checked += 1;
+                out.push((facts, actor, format!("{state} for roles {set:?}, flags {flags:05b}")));
             }
         }
     }
-    assert_eq!(checked, State::ALL.len() * (1 << Role::ALL.len()) * 32);
+    assert_eq!(out.len(), State::ALL.len() * (1 << Role::ALL.len()) * 32);
+    out
+}
+
+/// The stored holders are exactly who `decide` lets take the step the request waits for, for every
+/// state and every class of actor.
+#[test]
+fn waiting_is_exactly_who_decide_lets_move_the_request_on() {
+    let someone = UserId::generate();
+    for (facts, actor, label) in actor_classes(RequestKind::Consumo) {
+        let allowed = facts.forward().is_some_and(|kind| {
+            let action = match kind {
+                ActionKind::Asignar => Action::Asignar(Candidate {
+                    user: someone,
+                    roles: RoleSet::of(&[Role::LiderAdas]),
+                    active: true,
+                }),
+                ActionKind::Presentar => Action::Presentar,
+                ActionKind::Derivar => Action::Derivar,
+                ActionKind::Habilitar => Action::Habilitar,
+                ActionKind::ElaborarNota => Action::ElaborarNota,
+                ActionKind::AprobarNotaAdas => Action::AprobarNotaAdas,
+                ActionKind::AprobarNotaUpat => Action::AprobarNotaUpat,
+                ActionKind::Recibir => Action::Recibir,
+                ActionKind::Subsanar => Action::Subsanar,
+                other => panic!("{other} is not a forward action"),
+            };
+            matches!(decide(&facts, &actor, &action, true), Ok(_) | Err(Refusal::Invalid(_)))
+        });
+        assert_eq!(facts.waiting().includes(&actor), allowed, "{label}: {:?}", facts.waiting());
+    }
 }
 
 /// What a page offers is exactly what `decide` accepts with valid inputs, for every state and
 /// every class of actor (roles, assignee, note author, step 6 approver, draft author, unit member).
 #[test]
 fn offered_actions_are_exactly_those_decide_accepts() {
-    let unit = UnitId::generate();
-    let other_unit = UnitId::generate();
-    let someone = UserId::generate();
     let leader = Candidate {
         user: UserId::generate(),
         roles: RoleSet::of(&[Role::LiderAdas]),
         active: true,
     };
     let mut offered_somewhere = std::collections::BTreeSet::new();
-    for state in State::ALL.iter().copied() {
-        for roles in 0u32..(1 << Role::ALL.len()) {
-            let set: Vec<Role> = Role::ALL
-                .iter()
-                .copied()
-                .enumerate()
-                .filter(|(i, _)| roles & (1 << i) != 0)
-                .map(|(_, r)| r)
-                .collect();
-            for flags in 0u32..32 {
-                let [assignee, author, approver, creator, same_unit] = [0, 1, 2, 3, 4].map(|b| flags & (1 << b) != 0);
-                let actor = Actor {
-                    user: UserId::generate(),
-                    roles: RoleSet::of(&set),
-                    unit: Some(if same_unit { unit } else { other_unit }),
-                };
-                let pick = |me: bool| if me { actor.user } else { someone };
-                let facts = Facts {
-                    state,
-                    kind: RequestKind::Ambos,
-                    unit,
-                    created_by: pick(creator),
-                    assignee: Some(pick(assignee)),
-                    return_state: (state == State::Observada).then_some(State::Presentada),
-                    note_author: Some(pick(author)),
-                    adas_approver: (state == State::NotaAprobadaAdas || state == State::NotaAprobadaUpat).then_some(pick(approver)),
-                    upat_approver: None,
-                    has_document: true,
-                };
-                let offered = offered(&facts, &actor);
-                for kind in ActionKind::ALL.iter().copied() {
-                    let action = match kind {
-                        ActionKind::Presentar => Action::Presentar,
-                        ActionKind::Derivar => Action::Derivar,
-                        ActionKind::Asignar => Action::Asignar(leader),
-                        ActionKind::Reasignar => Action::Reasignar(leader),
-                        ActionKind::Habilitar => Action::Habilitar,
-                        ActionKind::AjustarHabilitacion => Action::AjustarHabilitacion,
-                        ActionKind::ElaborarNota => Action::ElaborarNota,
-                        ActionKind::AprobarNotaAdas => Action::AprobarNotaAdas,
-                        ActionKind::AprobarNotaUpat => Action::AprobarNotaUpat,
-                        ActionKind::Recibir => Action::Recibir,
-                        ActionKind::Observar if state == State::NotaAprobadaAdas => Action::Observar(Some(ReturnTo::Lider)),
-                        ActionKind::Observar => Action::Observar(None),
-                        ActionKind::Subsanar => Action::Subsanar,
-                        ActionKind::Rechazar => Action::Rechazar,
-                        ActionKind::Desistir => Action::Desistir,
-                    };
-                    let accepted = decide(&facts, &actor, &action, true).is_ok();
-                    assert_eq!(
-                        offered.contains(&kind),
-                        accepted,
-                        "{kind} in {state} for roles {set:?}, flags {flags:05b}"
-                    );
-                    if accepted {
-                        offered_somewhere.insert(kind);
-                    }
-                }
+    for (facts, actor, label) in actor_classes(RequestKind::Ambos) {
+        let state = facts.state;
+        let offered = offered(&facts, &actor);
+        for kind in ActionKind::ALL.iter().copied() {
+            let action = match kind {
+                ActionKind::Presentar => Action::Presentar,
+                ActionKind::Derivar => Action::Derivar,
+                ActionKind::Asignar => Action::Asignar(leader),
+                ActionKind::Reasignar => Action::Reasignar(leader),
+                ActionKind::Habilitar => Action::Habilitar,
+                ActionKind::AjustarHabilitacion => Action::AjustarHabilitacion,
+                ActionKind::ElaborarNota => Action::ElaborarNota,
+                ActionKind::AprobarNotaAdas => Action::AprobarNotaAdas,
+                ActionKind::AprobarNotaUpat => Action::AprobarNotaUpat,
+                ActionKind::Recibir => Action::Recibir,
+                ActionKind::Observar if state == State::NotaAprobadaAdas => Action::Observar(Some(ReturnTo::Lider)),
+                ActionKind::Observar => Action::Observar(None),
+                ActionKind::Subsanar => Action::Subsanar,
+                ActionKind::Rechazar => Action::Rechazar,
+                ActionKind::Desistir => Action::Desistir,
+            };
+            let accepted = decide(&facts, &actor, &action, true).is_ok();
+            assert_eq!(offered.contains(&kind), accepted, "{kind}: {label}");
+            if accepted {
+                offered_somewhere.insert(kind);
             }
         }
     }

@@ -122,10 +122,7 @@ fn reports(base: &str) -> Vec<String> {
 async fn a_jefe_de_upat_works_in_a_real_browser_in_both_languages() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let (id, code) = consumption(&app, &w, &[w.services[0].as_str()]).await;
-    app.post(&format!("/api/v1/solicitudes/{id}/transiciones"), w.t("sol"), act("presentar"))
-        .await
-        .ok();
+    let (_, code) = submitted(&app, &w).await;
     let axe = axe_source();
     let d = driver().await;
     let c = browser(&d).await;

@@ -572,6 +572,16 @@ pub async fn consumption(app: &App, w: &World, services: &[&str]) -> (String, St
     (id, r["codigo"].as_str().unwrap_or_default().to_owned())
 }
 
+/// A consumption request by `sol` for the world's first service, submitted (step 1). Returns its
+/// id and tracking code.
+pub async fn submitted(app: &App, w: &World) -> (String, String) {
+    let (id, code) = consumption(app, w, &[w.services[0].as_str()]).await;
+    app.post(&format!("/api/v1/solicitudes/{id}/transiciones"), w.t("sol"), act("presentar"))
+        .await
+        .ok();
+    (id, code)
+}
+
 pub fn act(accion: &str) -> Value {
     json!({"accion": accion})
 }

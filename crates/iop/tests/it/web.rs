@@ -152,10 +152,7 @@ fn security_headers(p: &Page) {
 async fn sessions_live_in_a_strict_cookie_and_every_form_needs_its_token() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let (id, code) = consumption(&app, &w, &[w.services[0].as_str()]).await;
-    app.post(&format!("/api/v1/solicitudes/{id}/transiciones"), w.t("sol"), act("presentar"))
-        .await
-        .ok();
+    let (_, code) = submitted(&app, &w).await;
     let mut b = Browser::new(&app);
 
     // A logged-out user is sent to the login page, and back after login.
@@ -341,10 +338,7 @@ async fn sessions_live_in_a_strict_cookie_and_every_form_needs_its_token() {
 async fn the_request_page_offers_exactly_what_the_domain_allows_in_both_languages() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let (id, code) = consumption(&app, &w, &[w.services[0].as_str()]).await;
-    app.post(&format!("/api/v1/solicitudes/{id}/transiciones"), w.t("sol"), act("presentar"))
-        .await
-        .ok();
+    let (id, code) = submitted(&app, &w).await;
     let page = format!("/solicitudes/{code}");
 
     // Presented: the Jefe de UPAT derives, observes or rejects; the Responsable de ADAS may reject;
