@@ -63,6 +63,9 @@ pub struct ControlConfig {
     /// Working days a delivery of step 4's accesses waits to be retrieved before its sealed
     /// secrets are erased.
     pub access_delivery_days: u32,
+    /// The address people reach the control plane at (`url_publica`), when it is behind a proxy
+    /// or TLS terminator. An `https` one makes the web interface's cookies `Secure`.
+    pub public_url: Option<String>,
 }
 
 impl Default for ControlConfig {
@@ -77,6 +80,7 @@ impl Default for ControlConfig {
             login_window: Duration::from_secs(15 * 60),
             metrics_token: None,
             access_delivery_days: 10,
+            public_url: None,
         }
     }
 }

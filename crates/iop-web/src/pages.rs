@@ -67,12 +67,12 @@ pub struct Next {
 }
 
 /// The login form, with a fresh CSRF token in its own cookie.
-pub async fn login_form(headers: HeaderMap, Query(q): Query<Next>) -> Response {
+pub async fn login_form(State(st): State<AppState>, headers: HeaderMap, Query(q): Query<Next>) -> Response {
     let tr = Tr::from_headers(&headers);
-    login_page(tr, q.siguiente.as_deref().unwrap_or("/bandeja"), "", None, StatusCode::OK)
+    login_page(&st, tr, q.siguiente.as_deref().unwrap_or("/bandeja"), "", None, StatusCode::OK)
 }
 
-fn login_page(tr: Tr, siguiente: &str, usuario: &str, error: Option<String>, status: StatusCode) -> Response {
+fn login_page(st: &AppState, tr: Tr, siguiente: &str, usuario: &str, error: Option<String>, status: StatusCode) -> Response {
     let csrf = iop_app::auth::random_hex(16);
     let page = LoginPage {
         f: Frame::new(tr, None, "/ingresar"),
@@ -82,7 +82,7 @@ fn login_page(tr: Tr, siguiente: &str, usuario: &str, error: Option<String>, sta
         error,
     };
     let mut res = render(&page, status);
-    if let Ok(v) = session::set_cookie(LOGIN_CSRF_COOKIE, &csrf, "/ingresar", 3600).parse() {
+    if let Ok(v) = session::set_cookie(st, LOGIN_CSRF_COOKIE, &csrf, "/ingresar", 3600).parse() {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     res
@@ -113,24 +113,24 @@ pub async fn login(
         .to_owned();
     let expected = session::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
     if expected.is_empty() || !session::same(expected, &form.csrf) {
-        return login_page(tr, &next, &form.usuario, Some(tr.t("error-csrf")), StatusCode::FORBIDDEN);
+        return login_page(&st, tr, &next, &form.usuario, Some(tr.t("error-csrf")), StatusCode::FORBIDDEN);
     }
     match iop_app::auth::login(&st, addr, &form.usuario, form.contrasena).await {
         Ok(s) => {
             let ttl = (s.expires - st.now()).whole_seconds().max(1);
             let mut res = Redirect::to(&next).into_response();
             let h = res.headers_mut();
-            if let Ok(v) = session::set_cookie(SESSION_COOKIE, &s.token, "/", ttl).parse() {
+            if let Ok(v) = session::set_cookie(&st, SESSION_COOKIE, &s.token, "/", ttl).parse() {
                 h.append(header::SET_COOKIE, v);
             }
-            if let Ok(v) = session::set_cookie(LOGIN_CSRF_COOKIE, "", "/ingresar", 0).parse() {
+            if let Ok(v) = session::set_cookie(&st, LOGIN_CSRF_COOKIE, "", "/ingresar", 0).parse() {
                 h.append(header::SET_COOKIE, v);
             }
             res
         }
         Err(e) => {
             let status = status_of(&e);
-            login_page(tr, &next, &form.usuario, Some(tr.error(&e)), status)
+            login_page(&st, tr, &next, &form.usuario, Some(tr.error(&e)), status)
         }
     }
 }
@@ -155,7 +155,7 @@ pub async fn logout(State(st): State<AppState>, headers: HeaderMap, user: WebUse
         tracing::error!(error = %e, "no se pudo cerrar la sesión");
     }
     let mut res = Redirect::to("/ingresar").into_response();
-    if let Ok(v) = session::set_cookie(SESSION_COOKIE, "", "/", 0).parse() {
+    if let Ok(v) = session::set_cookie(&st, SESSION_COOKIE, "", "/", 0).parse() {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     res
@@ -814,11 +814,11 @@ pub async fn retrieve(
 }
 
 /// Switches the language and comes back.
-pub async fn language(Path(lang): Path<String>, Query(q): Query<Next>) -> Response {
+pub async fn language(State(st): State<AppState>, Path(lang): Path<String>, Query(q): Query<Next>) -> Response {
     let lang = if lang == "en" { "en" } else { "es" };
     let back = q.siguiente.as_deref().and_then(session::local_path).unwrap_or("/bandeja");
     let mut res = Redirect::to(back).into_response();
-    if let Ok(v) = session::set_cookie(LANG_COOKIE, lang, "/", 365 * 86400).parse() {
+    if let Ok(v) = session::set_cookie(&st, LANG_COOKIE, lang, "/", 365 * 86400).parse() {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     res

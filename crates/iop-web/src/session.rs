@@ -23,9 +23,14 @@ pub fn cookie<'h>(h: &'h HeaderMap, name: &str) -> Option<&'h str> {
         .map(|(_, v)| v)
 }
 
-/// `Set-Cookie` for a cookie that scripts cannot read and other sites cannot send.
-pub fn set_cookie(name: &str, value: &str, path: &str, max_age_s: i64) -> String {
-    format!("{name}={value}; Path={path}; Max-Age={max_age_s}; HttpOnly; SameSite=Strict")
+/// `Set-Cookie` for a cookie that scripts cannot read and other sites cannot send; `Secure` when
+/// people reach the platform over https (`url_publica`).
+pub fn set_cookie(st: &AppState, name: &str, value: &str, path: &str, max_age_s: i64) -> String {
+    let secure = st.config.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
+    format!(
+        "{name}={value}; Path={path}; Max-Age={max_age_s}; HttpOnly; SameSite=Strict{}",
+        if secure { "; Secure" } else { "" }
+    )
 }
 
 /// The CSRF token of a session: derived from its secret token, so it needs no storage and dies

@@ -68,6 +68,9 @@ pub struct FileConfig {
     /// A bearer token that may read `/metrics` (Prometheus' `authorization`); at least 32
     /// characters. Without it only an Administrador may.
     pub metricas_token: Option<String>,
+    /// The address people reach the control plane at, e.g. `https://iop.agetic.gob.bo` (behind a
+    /// TLS terminator): an `https` one makes the web interface's cookies `Secure`.
+    pub url_publica: Option<String>,
     /// Query parameters that carry a credential (refused, and recorded as `[oculto]`). Default:
     /// apikey, api_key, api-key, token, access_token, jwt, key.
     pub parametros_credencial: Option<Vec<String>>,
@@ -155,6 +158,7 @@ const ENV_KEYS: &[(&str, Kind)] = &[
     ("archivo_auditoria", Kind::Text),
     ("cadena_llamadas", Kind::Bool),
     ("metricas_token", Kind::Text),
+    ("url_publica", Kind::Text),
     ("parametros_credencial", Kind::List),
     ("cabeceras_ocultas_respuesta", Kind::List),
 ];
@@ -319,6 +323,18 @@ pub fn resolve(o: &Overrides, f: FileConfig) -> Result<Settings, ConfigError> {
         }
         control.metrics_token = Some(t.clone());
     }
+    if let Some(u) = &f.url_publica {
+        let ok = (u.starts_with("https://") || u.starts_with("http://"))
+            && u.len() <= 512
+            && u.bytes().all(|b| b.is_ascii_graphic())
+            && u.parse::<axum::http::Uri>().is_ok_and(|p| p.authority().is_some());
+        if !ok {
+            return Err(ConfigError(format!(
+                "url_publica: «{u}» no es una URL http(s)://servidor[:puerto][/ruta]"
+            )));
+        }
+        control.public_url = Some(u.trim_end_matches('/').to_owned());
+    }
     let mut gateway = iop_gateway::GatewayConfig::default();
     if let Some(names) = &f.parametros_credencial {
         gateway.credential_query_names = names
@@ -402,6 +418,22 @@ mod tests {
         assert_eq!(s.gateway_addr.port(), 9000);
         assert_eq!(s.data_dir, PathBuf::from(DEFAULT_DATA_DIR));
         assert_eq!(s.control.deadlines.get(&State::Presentada), Some(&Deadline::Hours(8)));
+    }
+
+    #[test]
+    fn the_public_url_must_be_an_http_url() {
+        let parse = |v: &str| {
+            let f: FileConfig = toml::from_str(&format!("url_publica = \"{v}\"")).unwrap_or_default();
+            resolve(&Overrides::default(), f).map(|s| s.control.public_url)
+        };
+        assert_eq!(
+            parse("https://iop.example.gob.bo/").ok().flatten().as_deref(),
+            Some("https://iop.example.gob.bo")
+        );
+        for bad in ["iop.example.gob.bo", "ftp://x", "https://", "https://a b", "javascript:alert(1)"] {
+            let e = parse(bad).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(e.contains("url_publica"), "{bad}: {e}");
+        }
     }
 
     #[test]

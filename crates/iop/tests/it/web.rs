@@ -226,6 +226,7 @@ async fn sessions_live_in_a_strict_cookie_and_every_form_needs_its_token() {
     for flag in ["HttpOnly", "SameSite=Strict", "Path=/"] {
         assert!(session.contains(flag), "{session}");
     }
+    assert!(!session.contains("Secure"), "plain http on loopback: not Secure ({session})");
     let mut evil = Browser::new(&app);
     let f = evil.get("/ingresar").await;
     let r = evil
@@ -693,4 +694,27 @@ async fn a_requester_creates_a_request_with_its_document_through_the_form() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     assert!(r.body.contains("solo un solicitante"), "{}", r.body);
+}
+
+#[tokio::test]
+async fn behind_https_the_cookies_are_secure() {
+    let app = spawn_app_with(|s| s.control.public_url = Some("https://iop.example.gob.bo".into())).await;
+    let _w = world(&app).await;
+    let mut b = Browser::new(&app);
+    let form = b.get("/ingresar").await;
+    assert!(
+        form.cookie("iop_csrf").is_some_and(|c| c.ends_with("; Secure")),
+        "{:?}",
+        form.set_cookies
+    );
+    let r = b
+        .post(
+            "/ingresar",
+            &[("usuario", "jefe"), ("contrasena", PASSWORD), ("_csrf", &form.hidden("_csrf"))],
+        )
+        .await;
+    let session = r.cookie("iop_sesion").unwrap_or_else(|| panic!("{:?}", r.set_cookies));
+    for flag in ["HttpOnly", "SameSite=Strict", "Secure"] {
+        assert!(session.contains(flag), "{session}");
+    }
 }
