@@ -116,6 +116,19 @@ pub async fn consumption_choices(st: &AppState) -> AppResult<(Vec<iop_store::Sys
     Ok((systems, services))
 }
 
+/// The services a request names, with a label each (`name — code vN`), in the request's order.
+pub async fn service_labels(st: &AppState, ids: &[iop_domain::ServiceId]) -> AppResult<Vec<(iop_domain::ServiceId, String)>> {
+    let mut out = Vec::new();
+    for id in ids {
+        let label = match st.store.get_service(*id).await? {
+            Some(s) => format!("{} — {} v{}", s.nombre.as_str(), s.code.as_str(), s.version.get()),
+            None => id.to_string(),
+        };
+        out.push((*id, label));
+    }
+    Ok(out)
+}
+
 /// The active Líderes de equipo de ADAS, by name: whom a request may be assigned to (step 3).
 pub async fn active_leaders(st: &AppState) -> AppResult<Vec<UserRec>> {
     let mut out: Vec<UserRec> = st

@@ -391,6 +391,9 @@ struct ActionForm {
     devolver: bool,
     /// Writing the Nota Interna (step 5).
     nota: bool,
+    /// Step 4 of a consumption: the services asked for, as (id, label), each granted with its
+    /// validity and limits, and the credentials to issue.
+    accesos: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -415,6 +418,8 @@ struct RequestPage {
     accesos: Vec<DeliveryRow>,
     /// The user may retrieve the pending accesses now (a Solicitante of the requesting unit).
     retirar: bool,
+    /// The beneficiary system (step 4 grants go to it).
+    sistema_id: String,
 }
 
 #[derive(Deserialize)]
@@ -479,6 +484,18 @@ async fn request_page(
     } else {
         Vec::new()
     };
+    let step4 = offered
+        .iter()
+        .any(|k| matches!(k, ActionKind::Habilitar | ActionKind::AjustarHabilitacion))
+        && rec.content.kind.consumes();
+    let servicios = if step4 {
+        match iop_app::service::service_labels(st, &rec.content.services).await {
+            Ok(l) => l.into_iter().map(|(id, label)| (id.to_string(), label)).collect(),
+            Err(e) => return error_page(tr, Some(user), tr.error(&e), status_of(&e)),
+        }
+    } else {
+        Vec::new()
+    };
     let acciones = offered
         .into_iter()
         .map(|k| ActionForm {
@@ -492,6 +509,11 @@ async fn request_page(
             },
             devolver: k == ActionKind::Observar && rec.facts.state == iop_domain::State::NotaAprobadaAdas,
             nota: k == ActionKind::ElaborarNota,
+            accesos: if matches!(k, ActionKind::Habilitar | ActionKind::AjustarHabilitacion) {
+                servicios.clone()
+            } else {
+                Vec::new()
+            },
         })
         .collect();
     let deliveries = match iop_app::accesses::list(st, &user.user, id).await {
@@ -517,6 +539,7 @@ async fn request_page(
         .collect();
     let page = RequestPage {
         retirar: pending && rec.facts.accesses_retrievable_by(&user.user.actor()),
+        sistema_id: rec.content.system.map(|s| s.to_string()).unwrap_or_default(),
         accesos,
         f: Frame::new(tr, Some(user), &format!("/solicitudes/{}", out.codigo)),
         titulo: tr.ta("solicitud-titulo", iop_i18n::args![codigo = &out.codigo]),
@@ -541,20 +564,6 @@ async fn request_page(
     render(&page, status)
 }
 
-#[derive(Deserialize)]
-pub struct ActionFormIn {
-    #[serde(rename = "_csrf")]
-    csrf: String,
-    accion: String,
-    comentario: Option<String>,
-    version: Option<i64>,
-    nota_sha256: Option<String>,
-    lider_id: Option<String>,
-    devolver_a: Option<String>,
-    cuerpo: Option<String>,
-    recomendaciones: Option<String>,
-}
-
 /// Takes an action through the same use case as the API: the domain judges it again, so an action
 /// the page did not offer, sent by hand, is refused and shown as such.
 pub async fn act(
@@ -562,29 +571,77 @@ pub async fn act(
     headers: HeaderMap,
     user: WebUser,
     Path(id): Path<String>,
-    Form(form): Form<ActionFormIn>,
+    Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
     let tr = Tr::from_headers(&headers);
-    if !session::same(&user.csrf(), &form.csrf) {
+    // A value the user gave (blank is none); several for the fields that repeat.
+    let one = |name: &str| form.iter().find(|(k, v)| k == name && !v.trim().is_empty()).map(|(_, v)| v.clone());
+    let all = |name: &str| -> Vec<String> { form.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect() };
+    if !session::same(&user.csrf(), &one("_csrf").unwrap_or_default()) {
         return request_page(&st, tr, &user, &id, None, Some(tr.t("error-csrf")), StatusCode::FORBIDDEN).await;
     }
-    let given = |v: Option<String>| v.filter(|c| !c.trim().is_empty());
-    let cuerpo = given(form.cuerpo);
+    let accion = one("accion").unwrap_or_default();
+    let version = match one("version").map(|v| v.parse::<i64>()) {
+        None => None,
+        Some(Ok(v)) => Some(v),
+        Some(Err(_)) => {
+            let e = AppError::of("datos_invalidos", &[]);
+            return request_page(&st, tr, &user, &id, None, Some(tr.error(&e)), status_of(&e)).await;
+        }
+    };
+    // Step 4 of a consumption: one grant per service ticked, with its validity and limits.
+    let habilitacion = if one("paso4").is_some() {
+        let mut accesos = Vec::new();
+        for s in all("otorgar") {
+            let limite = match one(&format!("limite-{s}")).map(|v| v.trim().parse::<f64>()) {
+                None => None,
+                Some(Ok(v)) => Some(v),
+                Some(Err(_)) => {
+                    let e = AppError::of("limite_invalido.habilitacion", &[]).field("limite_por_segundo");
+                    return request_page(&st, tr, &user, &id, None, Some(tr.error(&e)), status_of(&e)).await;
+                }
+            };
+            let rafaga = match one(&format!("rafaga-{s}")).map(|v| v.trim().parse::<u32>()) {
+                None => None,
+                Some(Ok(v)) => Some(v),
+                Some(Err(_)) => {
+                    let e = AppError::of("limite_invalido.habilitacion", &[]).field("rafaga");
+                    return request_page(&st, tr, &user, &id, None, Some(tr.error(&e)), status_of(&e)).await;
+                }
+            };
+            accesos.push(iop_app::dto::GrantIn {
+                sistema_id: one("sistema_id").unwrap_or_default(),
+                servicio_id: s.clone(),
+                desde: one(&format!("desde-{s}")),
+                hasta: one(&format!("hasta-{s}")),
+                operaciones: None,
+                limite_por_segundo: limite,
+                rafaga,
+            });
+        }
+        Some(iop_app::dto::EnablementIn {
+            accesos,
+            publicar: Vec::new(),
+            emitir_credenciales: all("emitir"),
+        })
+    } else {
+        None
+    };
     let input = TransitionIn {
-        accion: form.accion.clone(),
-        comentario: given(form.comentario),
-        lider_id: given(form.lider_id),
-        devolver_a: given(form.devolver_a),
-        habilitacion: None,
-        nota: cuerpo.map(|cuerpo| iop_app::dto::NoteIn {
+        accion: accion.clone(),
+        comentario: one("comentario"),
+        lider_id: one("lider_id"),
+        devolver_a: one("devolver_a"),
+        habilitacion,
+        nota: one("cuerpo").map(|cuerpo| iop_app::dto::NoteIn {
             cuerpo,
-            recomendaciones: given(form.recomendaciones),
+            recomendaciones: one("recomendaciones"),
         }),
-        nota_sha256: form.nota_sha256.filter(|s| !s.is_empty()),
-        version: form.version,
+        nota_sha256: one("nota_sha256"),
+        version,
     };
     match iop_app::service::transition(&st, &user.user, &id, input).await {
-        Ok(r) => Redirect::to(&format!("/solicitudes/{}?hecho={}", r.code, session::encode(&form.accion))).into_response(),
+        Ok(r) => Redirect::to(&format!("/solicitudes/{}?hecho={}", r.code, session::encode(&accion))).into_response(),
         Err(e) => {
             let status = status_of(&e);
             request_page(&st, tr, &user, &id, None, Some(tr.error(&e)), status).await

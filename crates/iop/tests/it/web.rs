@@ -532,12 +532,54 @@ async fn the_procedure_walks_through_the_pages() {
     assert_eq!(lider, w.id("lider"));
     step(resp, &page, "asignar", &[("lider_id", lider)]).await;
     assert_eq!(state().await, "asignada_lider");
-    // Step 4 has no screen yet: through the API, issuing an API key for the requesting unit.
-    let mut step4 = enable(&w);
-    step4["habilitacion"]["emitir_credenciales"] = serde_json::json!(["apikey"]);
-    app.post(&format!("/api/v1/solicitudes/{id}/transiciones"), w.t("lider"), step4)
-        .await
-        .ok();
+    // Step 4 on its form: the leader grants the service asked for, with a limit, and issues an
+    // API key for the requesting unit.
+    let lider = browsers.get_mut("lider").unwrap_or_else(|| panic!());
+    let lp = lider.get(&page).await;
+    let svc = &w.services[0];
+    assert!(lp.body.contains(&format!("data-servicio=\"{svc}\"")), "{}", lp.body);
+    let r = lider
+        .post(
+            &format!("{page}/acciones"),
+            &[
+                ("_csrf", lp.hidden("_csrf").as_str()),
+                ("accion", "habilitar"),
+                ("version", lp.hidden("version").as_str()),
+                ("paso4", "1"),
+                ("sistema_id", w.system.as_str()),
+                ("otorgar", svc.as_str()),
+                (format!("limite-{svc}").as_str(), "50"),
+                (format!("rafaga-{svc}").as_str(), "100"),
+                (format!("desde-{svc}").as_str(), ""),
+                ("emitir", "apikey"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let grants = app.get(&format!("/api/v1/solicitudes/{id}"), w.t("jefe")).await.ok()["habilitaciones"].clone();
+    assert_eq!(grants.as_array().map(Vec::len), Some(1), "{grants}");
+    assert_eq!(
+        (grants[0]["servicio_id"].as_str(), grants[0]["limite_por_segundo"].as_f64()),
+        (Some(svc.as_str()), Some(50.0)),
+        "{grants}"
+    );
+    // A limit that is not a number is refused on the form, naming the problem.
+    let lp = lider.get(&page).await;
+    let bad = lider
+        .post(
+            &format!("{page}/acciones"),
+            &[
+                ("_csrf", lp.hidden("_csrf").as_str()),
+                ("accion", "ajustar_habilitacion"),
+                ("paso4", "1"),
+                ("sistema_id", w.system.as_str()),
+                ("otorgar", svc.as_str()),
+                (format!("limite-{svc}").as_str(), "muchas"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(bad.body.contains("id=\"error\""), "{}", bad.body);
     // The accesses wait for the requesting unit: its Solicitante may retrieve them, the leader may not.
     let lider_view = browsers.get_mut("lider").unwrap_or_else(|| panic!()).get(&page).await;
     assert!(
