@@ -79,6 +79,36 @@ async fn text(c: &Client, css: &str) -> String {
     e.unwrap_or_else(|e| panic!("{css}: {e}")).text().await.unwrap_or_default()
 }
 
+/// Waits (a generous deadline) until the page shown has this path: a click that submits a form
+/// returns before the next page has loaded.
+async fn wait_path(c: &Client, expected: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let p = path(c).await;
+        if p == expected {
+            return;
+        }
+        assert!(Instant::now() < deadline, "still at {p}, expected {expected}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until the first element matching `css` reads `expected`.
+async fn wait_text(c: &Client, css: &str, expected: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let got = match c.find(Locator::Css(css)).await {
+            Ok(e) => e.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if got == expected {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{css} reads «{got}», expected «{expected}»");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// axe-core's rules, installed by `scripts/test.sh` (npm).
 fn axe_source() -> String {
     let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/axe/node_modules/axe-core/axe.min.js");
@@ -129,8 +159,8 @@ async fn a_jefe_de_upat_works_in_a_real_browser_in_both_languages() {
 
     // Logged out: the inbox sends the browser to the login page, and back after login.
     c.goto(&format!("{}/bandeja", app.base)).await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(path(&c).await, "/ingresar");
-    assert_eq!(text(&c, "h1").await, "Iniciar sesión");
+    wait_path(&c, "/ingresar").await;
+    wait_text(&c, "h1", "Iniciar sesión").await;
     capture(&c, "ingresar-es").await;
     accessible(&c, &axe, "ingresar").await;
     for (id, value) in [("usuario", "jefe"), ("contrasena", PASSWORD)] {
@@ -138,14 +168,14 @@ async fn a_jefe_de_upat_works_in_a_real_browser_in_both_languages() {
         f.send_keys(value).await.unwrap_or_else(|e| panic!("{e}"));
     }
     c.find(Locator::Css("form button[type=submit]")).await.and_then_click().await;
-    assert_eq!(text(&c, "h1").await, "Bandeja");
-    assert_eq!(path(&c).await, "/bandeja");
+    wait_text(&c, "h1", "Bandeja").await;
+    wait_path(&c, "/bandeja").await;
     capture(&c, "bandeja-es").await;
     accessible(&c, &axe, "bandeja").await;
 
     // The request page, from the inbox: the Jefe de UPAT's three actions.
     c.find(Locator::LinkText(&code)).await.and_then_click().await;
-    assert_eq!(text(&c, "h1").await, format!("Solicitud {code}"));
+    wait_text(&c, "h1", &format!("Solicitud {code}")).await;
     let mut offered = Vec::new();
     for f in c.find_all(Locator::Css("form[data-accion]")).await.unwrap_or_default() {
         offered.push(f.attr("data-accion").await.ok().flatten().unwrap_or_default());
@@ -166,18 +196,18 @@ async fn a_jefe_de_upat_works_in_a_real_browser_in_both_languages() {
         .await
         .and_then_click()
         .await;
-    assert_eq!(text(&c, ".aviso").await, "Acción registrada: Derivar a ADAS.");
+    wait_text(&c, ".aviso", "Acción registrada: Derivar a ADAS.").await;
     assert!(text(&c, ".linea-de-tiempo").await.contains("Procede"));
     capture(&c, "solicitud-derivada-es").await;
     accessible(&c, &axe, "solicitud tras una acción").await;
     c.goto(&format!("{}/solicitudes", app.base)).await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(text(&c, "h1").await, "Solicitudes");
+    wait_text(&c, "h1", "Solicitudes").await;
     capture(&c, "solicitudes-es").await;
     accessible(&c, &axe, "solicitudes").await;
     c.goto(&format!("{}/solicitudes/nueva", app.base))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(text(&c, "h1").await, "Nueva solicitud de consumo");
+    wait_text(&c, "h1", "Nueva solicitud de consumo").await;
     capture(&c, "nueva-es").await;
     accessible(&c, &axe, "nueva solicitud").await;
     c.goto(&format!("{}/solicitudes", app.base)).await.unwrap_or_else(|e| panic!("{e}"));
@@ -185,12 +215,12 @@ async fn a_jefe_de_upat_works_in_a_real_browser_in_both_languages() {
 
     // English with the switch, on a phone-sized screen.
     c.find(Locator::LinkText("English")).await.and_then_click().await;
-    assert_eq!(text(&c, "h1").await, format!("Request {code}"));
+    wait_text(&c, "h1", &format!("Request {code}")).await;
     c.set_window_size(390, 900).await.unwrap_or_else(|e| panic!("{e}"));
     capture(&c, "solicitud-en-estrecha").await;
     accessible(&c, &axe, "request (English, narrow)").await;
     c.goto(&format!("{}/bandeja", app.base)).await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(text(&c, "h1").await, "Inbox");
+    wait_text(&c, "h1", "Inbox").await;
     capture(&c, "bandeja-en-estrecha").await;
     accessible(&c, &axe, "inbox (English, narrow)").await;
 
@@ -222,4 +252,72 @@ impl ClickFound for Result<fantoccini::elements::Element, fantoccini::error::Cmd
             .await
             .unwrap_or_else(|e| panic!("{e}"));
     }
+}
+
+/// Logs in through the form (in a fresh browser session).
+async fn login(c: &Client, base: &str, user: &str) {
+    c.goto(&format!("{base}/ingresar")).await.unwrap_or_else(|e| panic!("{e}"));
+    for (id, value) in [("usuario", user), ("contrasena", PASSWORD)] {
+        let f = c.find(Locator::Id(id)).await.unwrap_or_else(|e| panic!("{id}: {e}"));
+        f.send_keys(value).await.unwrap_or_else(|e| panic!("{e}"));
+    }
+    c.find(Locator::Css("form button[type=submit]")).await.and_then_click().await;
+    wait_path(c, "/bandeja").await;
+}
+
+#[tokio::test]
+async fn step_4_and_the_retrieval_of_accesses_in_a_real_browser() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let (id, code) = submitted(&app, &w).await;
+    app.post(&format!("/api/v1/solicitudes/{id}/transiciones"), w.t("jefe"), act("derivar"))
+        .await
+        .ok();
+    app.post(
+        &format!("/api/v1/solicitudes/{id}/transiciones"),
+        w.t("resp"),
+        serde_json::json!({"accion": "asignar", "lider_id": w.id("lider")}),
+    )
+    .await
+    .ok();
+    let axe = axe_source();
+    let d = driver().await;
+
+    // The leader enables it on the step 4 form, issuing an API key.
+    let c = browser(&d).await;
+    login(&c, &app.base, "lider").await;
+    c.goto(&format!("{}/solicitudes/{code}", app.base))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let form = "form[data-accion=habilitar]";
+    c.find(Locator::Css(&format!("{form} input[name=emitir][value=apikey]")))
+        .await
+        .and_then_click()
+        .await;
+    capture(&c, "paso4-es").await;
+    accessible(&c, &axe, "paso 4").await;
+    c.find(Locator::Css(&format!("{form} button[type=submit]")))
+        .await
+        .and_then_click()
+        .await;
+    wait_text(&c, ".aviso", "Acción registrada: Habilitar.").await;
+    assert!(text(&c, ".accesos").await.contains("pendiente de retiro"));
+    let _ = c.close().await;
+
+    // The requesting unit's Solicitante retrieves the key, once.
+    let c = browser(&d).await;
+    login(&c, &app.base, "sol").await;
+    c.goto(&format!("{}/solicitudes/{code}", app.base))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    c.find(Locator::Css("form[data-retirar] button[type=submit]"))
+        .await
+        .and_then_click()
+        .await;
+    wait_text(&c, "h1", "Credenciales retiradas").await;
+    assert!(text(&c, "[data-secreto]").await.starts_with("iop_k_"));
+    capture(&c, "credenciales-es").await;
+    accessible(&c, &axe, "credenciales").await;
+    assert!(reports(&app.base).is_empty(), "{:?}", reports(&app.base));
+    let _ = c.close().await;
 }
