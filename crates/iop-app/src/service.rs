@@ -129,6 +129,35 @@ pub async fn service_labels(st: &AppState, ids: &[iop_domain::ServiceId]) -> App
     Ok(out)
 }
 
+/// What the Jefe de UPAT and the Responsable de ADAS see above their inbox: how many requests are
+/// in each state, and how many open requests each active team leader holds. Two statements,
+/// whatever the number of requests; `None` for the other roles.
+pub struct Overview {
+    pub by_state: Vec<(iop_domain::State, i64)>,
+    pub leaders: Vec<(UserRec, i64)>,
+}
+
+pub async fn overview(st: &AppState, user: &UserRec) -> AppResult<Option<Overview>> {
+    if !(user.roles.has(Role::JefeUpat) || user.roles.has(Role::ResponsableAdas)) {
+        return Ok(None);
+    }
+    let counts = st.store.count_by_state().await?;
+    let by_state = iop_domain::State::ALL
+        .iter()
+        .map(|s| (*s, counts.iter().find(|(c, _)| c == s).map_or(0, |(_, n)| *n)))
+        .collect();
+    let load = st.store.open_by_assignee().await?;
+    let leaders = active_leaders(st)
+        .await?
+        .into_iter()
+        .map(|u| {
+            let n = load.iter().find(|(id, _)| *id == u.id).map_or(0, |(_, n)| *n);
+            (u, n)
+        })
+        .collect();
+    Ok(Some(Overview { by_state, leaders }))
+}
+
 /// The active Líderes de equipo de ADAS, by name: whom a request may be assigned to (step 3).
 pub async fn active_leaders(st: &AppState) -> AppResult<Vec<UserRec>> {
     let mut out: Vec<UserRec> = st

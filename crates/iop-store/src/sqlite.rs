@@ -1081,6 +1081,29 @@ impl RequestStore for SqliteStore {
         self.page_of(rows, limit, |r| r.state_since).await
     }
 
+    async fn count_by_state(&self) -> StoreResult<Vec<(State, i64)>> {
+        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM requests GROUP BY state")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter()
+            .map(|r| Ok((id(r, "state", State::parse)?, r.try_get::<i64, _>("n").map_err(backend)?)))
+            .collect()
+    }
+
+    async fn open_by_assignee(&self) -> StoreResult<Vec<(UserId, i64)>> {
+        let rows = sqlx::query(
+            "SELECT assignee, COUNT(*) AS n FROM requests WHERE assignee IS NOT NULL \
+             AND state NOT IN ('recibida', 'rechazada', 'desistida') GROUP BY assignee",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|r| Ok((id(r, "assignee", UserId::parse)?, r.try_get::<i64, _>("n").map_err(backend)?)))
+            .collect()
+    }
+
     async fn list_requests(&self, f: &RequestFilter, page: &Page) -> StoreResult<PageOf<RequestRec>> {
         // `Facts::visible_to` as a query: one's own drafts; submitted requests of one's unit (a
         // Solicitante) or all of them (a reviewer).

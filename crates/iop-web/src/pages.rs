@@ -202,6 +202,9 @@ struct InboxPage {
     f: Frame,
     rows: Vec<InboxRow>,
     next: Option<String>,
+    /// For the Jefe de UPAT and the Responsable de ADAS: (state label, count) and
+    /// (leader's name, open requests).
+    resumen: Option<(Vec<(String, i64)>, Vec<(String, i64)>)>,
 }
 
 #[derive(Deserialize)]
@@ -241,8 +244,18 @@ pub async fn inbox(State(st): State<AppState>, headers: HeaderMap, user: WebUser
             vencida: i.vencida,
         })
         .collect();
+    let resumen = match iop_app::service::overview(&st, &user.user).await {
+        Ok(o) => o.map(|o| {
+            (
+                o.by_state.into_iter().map(|(s, n)| (tr.of("estado-", s.as_str()), n)).collect(),
+                o.leaders.into_iter().map(|(u, n)| (u.nombre.as_str().to_owned(), n)).collect(),
+            )
+        }),
+        Err(e) => return error_page(tr, Some(&user), tr.error(&e), status_of(&e)),
+    };
     render(
         &InboxPage {
+            resumen,
             f: Frame::new(tr, Some(&user), "/bandeja"),
             rows,
             next: next.map(|c| format!("/bandeja?cursor={}", session::encode(&c))),

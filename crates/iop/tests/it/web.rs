@@ -289,7 +289,22 @@ async fn sessions_live_in_a_strict_cookie_and_every_form_needs_its_token() {
     assert!(hidden.body.contains("No se encontró"), "{}", hidden.body);
     let list = outsider.get("/solicitudes").await;
     assert!(!list.body.contains(&code), "{}", list.body);
+    // Above it, for the Jefe de UPAT: requests per state and each team leader's open load.
+    assert!(inbox.body.contains("Resumen del procedimiento"), "{}", inbox.body);
+    assert!(
+        inbox
+            .body
+            .contains("<tr data-conteo><td data-etiqueta=\"Estado\">Presentada</td><td data-etiqueta=\"Cantidad\">1</td></tr>"),
+        "{}",
+        inbox.body
+    );
+    assert!(
+        inbox.body.contains("<tr data-carga><td data-etiqueta=\"Líder de equipo de ADAS\">Persona lider</td><td data-etiqueta=\"Solicitudes abiertas asignadas\">0</td></tr>"),
+        "{}",
+        inbox.body
+    );
     let other = Browser::new(&app).login("lider", PASSWORD).await;
+    assert!(!other.body.contains("Resumen del procedimiento"), "only for UPAT and ADAS heads");
     assert!(
         !other.body.contains(&code) && other.body.contains("No hay solicitudes esperando"),
         "{}",
@@ -532,6 +547,14 @@ async fn the_procedure_walks_through_the_pages() {
     assert_eq!(lider, w.id("lider"));
     step(resp, &page, "asignar", &[("lider_id", lider)]).await;
     assert_eq!(state().await, "asignada_lider");
+    let overview = browsers.get_mut("jefe").unwrap_or_else(|| panic!()).get("/bandeja").await;
+    assert!(
+        overview
+            .body
+            .contains("Persona lider</td><td data-etiqueta=\"Solicitudes abiertas asignadas\">1</td>"),
+        "the assigned leader's load: {}",
+        overview.body
+    );
     // Step 4 on its form: the leader grants the service asked for, with a limit, and issues an
     // API key for the requesting unit.
     let lider = browsers.get_mut("lider").unwrap_or_else(|| panic!());
