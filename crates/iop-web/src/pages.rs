@@ -196,6 +196,9 @@ struct InboxRow {
     vencida: bool,
 }
 
+/// Labelled counts, in order.
+type Counts = Vec<(String, i64)>;
+
 #[derive(Template)]
 #[template(path = "bandeja.html")]
 struct InboxPage {
@@ -204,7 +207,7 @@ struct InboxPage {
     next: Option<String>,
     /// For the Jefe de UPAT and the Responsable de ADAS: (state label, count) and
     /// (leader's name, open requests).
-    resumen: Option<(Vec<(String, i64)>, Vec<(String, i64)>)>,
+    resumen: Option<(Counts, Counts)>,
 }
 
 #[derive(Deserialize)]
