@@ -436,6 +436,8 @@ struct RequestPage {
     retirar: bool,
     /// The beneficiary system (step 4 grants go to it).
     sistema_id: String,
+    /// The Nota Interna, once written: (number, body, recommendations, revision).
+    nota: Option<(String, String, String, i64)>,
 }
 
 #[derive(Deserialize)]
@@ -556,6 +558,14 @@ async fn request_page(
     let page = RequestPage {
         retirar: pending && rec.facts.accesses_retrievable_by(&user.user.actor()),
         sistema_id: rec.content.system.map(|s| s.to_string()).unwrap_or_default(),
+        nota: out.nota.as_ref().map(|n| {
+            (
+                n.numero.clone(),
+                n.cuerpo.clone(),
+                n.recomendaciones.clone().unwrap_or_default(),
+                n.revision,
+            )
+        }),
         accesos,
         f: Frame::new(tr, Some(user), &format!("/solicitudes/{}", out.codigo)),
         titulo: tr.ta("solicitud-titulo", iop_i18n::args![codigo = &out.codigo]),

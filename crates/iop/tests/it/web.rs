@@ -645,6 +645,18 @@ async fn the_procedure_walks_through_the_pages() {
     )
     .await;
     assert!(lp.body.contains("Elaborar la Nota Interna"), "{}", lp.body);
+    // The approvers read the note on the page, with the hash they approve.
+    let rp = browsers.get_mut("resp").unwrap_or_else(|| panic!()).get(&page).await;
+    assert!(
+        rp.body.contains("data-nota") && rp.body.contains("Se habilitó el acceso del sistema."),
+        "{}",
+        rp.body
+    );
+    assert!(
+        rp.body.contains(&format!("<code>{}</code>", rp.hidden("nota_sha256"))),
+        "{}",
+        rp.body
+    );
     // Steps 6 to 8 send back the note's hash as the page showed it.
     step(
         browsers.get_mut("resp").unwrap_or_else(|| panic!()),
