@@ -185,10 +185,23 @@ pub async fn login(st: &crate::AppState, addr: Option<std::net::IpAddr>, usuario
         .map_err(throttled)?;
     let user = st.store.user_by_login(&login).await?;
     let ok = verify_password(contrasena, user.as_ref().map(|u| u.password_hash.clone())).await;
+    let address = addr.map(|a| a.to_string());
+    let known = user.as_ref().map(|u| u.login.as_str().to_owned());
     let Some(user) = user.filter(|u| ok && u.active) else {
         st.throttle.fail(&acct_key, now, cfg.login_window);
         st.throttle.fail(&ip_key, now, cfg.login_window);
-        tracing::info!(usuario = %login, "inicio de sesión fallido");
+        // The name typed is logged and recorded only if it is an account: people type passwords
+        // into that field.
+        match &known {
+            Some(login) => {
+                tracing::info!(usuario = %login, "inicio de sesión fallido");
+                st.store.record_failed_login(login, address.as_deref(), now).await?;
+            }
+            None => tracing::info!(
+                direccion = address.as_deref().unwrap_or("-"),
+                "inicio de sesión fallido (usuario desconocido)"
+            ),
+        }
         return Err(bad());
     };
     st.throttle.clear(&acct_key);
@@ -203,7 +216,7 @@ pub async fn login(st: &crate::AppState, addr: Option<std::net::IpAddr>, usuario
                 expires_at: expires,
             },
             &iop_store::AuditBy::user(&user),
-            addr.map(|a| a.to_string()).as_deref(),
+            address.as_deref(),
         )
         .await?;
     tracing::info!(usuario = %login, "inicio de sesión");

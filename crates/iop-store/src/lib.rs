@@ -78,6 +78,10 @@ pub trait UserStore: Send + Sync {
     async fn create_session(&self, s: &SessionRec, by: &AuditBy, address: Option<&str>) -> StoreResult<()>;
     /// The live session for a token hash (not expired at `now`, not revoked) and its user.
     async fn session_user(&self, token_hash: &str, now: OffsetDateTime) -> StoreResult<Option<UserRec>>;
+    /// Records a failed login on an existing account (`sesion.fallida`, by the platform, naming
+    /// the account and the client's address). Failures on names that are no account are never
+    /// recorded: people type passwords into that field.
+    async fn record_failed_login(&self, login: &str, address: Option<&str>, at: OffsetDateTime) -> StoreResult<()>;
     /// Ends a session and records the logout (`sesion.cerrar`) in the same transaction; ending one
     /// already ended records nothing.
     async fn revoke_session(&self, token_hash: &str, now: OffsetDateTime, by: &AuditBy) -> StoreResult<()>;

@@ -703,6 +703,14 @@ impl UserStore for SqliteStore {
         row.as_ref().map(Self::user_row).transpose()
     }
 
+    async fn record_failed_login(&self, login: &str, address: Option<&str>, at: OffsetDateTime) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let by = AuditBy::system("inicio-de-sesion");
+        let detail = json!({"usuario": login, "direccion": address});
+        self.audit(&mut tx, &by, Change::admin("sesion.fallida", login, detail), at).await?;
+        tx.commit().await.map_err(backend)
+    }
+
     async fn revoke_session(&self, token_hash: &str, now: OffsetDateTime, by: &AuditBy) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         let ended = sqlx::query("UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL")

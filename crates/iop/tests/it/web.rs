@@ -348,6 +348,41 @@ async fn sessions_live_in_a_strict_cookie_and_every_form_needs_its_token() {
         !all.to_string().contains("no-es-la-clave"),
         "a typed password reached the audit log"
     );
+    // A failed login on an account is recorded (by the platform, naming the account and the
+    // address); one on a name that is no account is not (it may be a password typed there).
+    let failed: Vec<serde_json::Value> = all["registros"]
+        .as_array()
+        .map(|a| a.iter().filter(|r| r["registro"]["accion"] == "sesion.fallida").cloned().collect())
+        .unwrap_or_default();
+    assert_eq!(failed.len(), 1, "the wrong password on «jefe»: {all}");
+    assert_eq!(
+        (
+            failed[0]["registro"]["sujeto"].as_str(),
+            failed[0]["registro"]["detalle"]["direccion"].as_str()
+        ),
+        (Some("jefe"), Some("127.0.0.1"))
+    );
+    let mut typo = Browser::new(&app);
+    let f = typo.get("/ingresar").await;
+    let r = typo
+        .post(
+            "/ingresar",
+            &[
+                ("usuario", "Secreta-2026-clave"),
+                ("contrasena", "x"),
+                ("_csrf", &f.hidden("_csrf")),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let after = app
+        .get("/api/v1/auditoria?cadena=administracion&limite=200", &app.admin_token)
+        .await
+        .ok();
+    assert!(
+        !after.to_string().to_lowercase().contains("secreta-2026"),
+        "an unknown name reached the audit log"
+    );
 }
 
 #[tokio::test]
