@@ -231,6 +231,35 @@ pub async fn session_user(st: &crate::AppState, token: &str) -> Result<iop_store
         .ok_or_else(AppError::unauthenticated)
 }
 
+/// Changes one's own password: the current one must be right (a wrong one counts as a failed
+/// login, throttled the same way), the new one must be a valid password. Every session of the
+/// user ends, this one included; the change is an audit record (`usuario.contrasena`).
+pub async fn change_own_password(
+    st: &crate::AppState,
+    user: &iop_store::UserRec,
+    addr: Option<std::net::IpAddr>,
+    current: String,
+    new: &str,
+) -> Result<(), AppError> {
+    let now = st.now();
+    let cfg = &st.config;
+    let acct_key = format!("cuenta:{}", user.login);
+    st.throttle
+        .check(&acct_key, cfg.login_max_failures_account, cfg.login_window, now)
+        .map_err(throttled)?;
+    if !verify_password(current, Some(user.password_hash.clone())).await {
+        st.throttle.fail(&acct_key, now, cfg.login_window);
+        let address = addr.map(|a| a.to_string());
+        st.store.record_failed_login(user.login.as_str(), address.as_deref(), now).await?;
+        return Err(AppError::of("credenciales_invalidas", &[]));
+    }
+    let pw = iop_domain::Password::parse(new).map_err(|i| AppError::invalid("contrasena", i))?;
+    let hash = hash_password(pw.expose().to_owned()).await?;
+    st.store.set_password(user.id, &hash, now, &iop_store::AuditBy::user(user)).await?;
+    tracing::info!(usuario = %user.login, "contraseña cambiada por su titular");
+    Ok(())
+}
+
 /// Ends a session (recorded in the audit log as its user's).
 pub async fn logout(st: &crate::AppState, user: &iop_store::UserRec, token: &str) -> Result<(), AppError> {
     st.store

@@ -59,20 +59,40 @@ struct LoginPage {
     siguiente: String,
     usuario: String,
     error: Option<String>,
+    aviso: Option<String>,
 }
 
 #[derive(Deserialize)]
 pub struct Next {
     siguiente: Option<String>,
+    /// Set after a password change: the login page says so.
+    cambiada: Option<String>,
 }
 
 /// The login form, with a fresh CSRF token in its own cookie.
 pub async fn login_form(State(st): State<AppState>, headers: HeaderMap, Query(q): Query<Next>) -> Response {
     let tr = Tr::from_headers(&headers);
-    login_page(&st, tr, q.siguiente.as_deref().unwrap_or("/bandeja"), "", None, StatusCode::OK)
+    let notice = q.cambiada.is_some().then(|| tr.t("contrasena-cambiada"));
+    login_page(
+        &st,
+        tr,
+        q.siguiente.as_deref().unwrap_or("/bandeja"),
+        "",
+        (None, notice),
+        StatusCode::OK,
+    )
 }
 
-fn login_page(st: &AppState, tr: Tr, siguiente: &str, usuario: &str, error: Option<String>, status: StatusCode) -> Response {
+/// The login page; `messages` is (error, notice).
+fn login_page(
+    st: &AppState,
+    tr: Tr,
+    siguiente: &str,
+    usuario: &str,
+    messages: (Option<String>, Option<String>),
+    status: StatusCode,
+) -> Response {
+    let (error, aviso) = messages;
     let csrf = iop_app::auth::random_hex(16);
     let page = LoginPage {
         f: Frame::new(tr, None, "/ingresar"),
@@ -80,6 +100,7 @@ fn login_page(st: &AppState, tr: Tr, siguiente: &str, usuario: &str, error: Opti
         siguiente: session::local_path(siguiente).unwrap_or("/bandeja").to_owned(),
         usuario: usuario.to_owned(),
         error,
+        aviso,
     };
     let mut res = render(&page, status);
     if let Ok(v) = session::set_cookie(st, LOGIN_CSRF_COOKIE, &csrf, "/ingresar", 3600).parse() {
@@ -113,7 +134,14 @@ pub async fn login(
         .to_owned();
     let expected = session::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
     if expected.is_empty() || !session::same(expected, &form.csrf) {
-        return login_page(&st, tr, &next, &form.usuario, Some(tr.t("error-csrf")), StatusCode::FORBIDDEN);
+        return login_page(
+            &st,
+            tr,
+            &next,
+            &form.usuario,
+            (Some(tr.t("error-csrf")), None),
+            StatusCode::FORBIDDEN,
+        );
     }
     match iop_app::auth::login(&st, addr, &form.usuario, form.contrasena).await {
         Ok(s) => {
@@ -130,7 +158,7 @@ pub async fn login(
         }
         Err(e) => {
             let status = status_of(&e);
-            login_page(&st, tr, &next, &form.usuario, Some(tr.error(&e)), status)
+            login_page(&st, tr, &next, &form.usuario, (Some(tr.error(&e)), None), status)
         }
     }
 }
@@ -893,6 +921,65 @@ pub async fn retrieve(
             let status = status_of(&e);
             request_page(&st, tr, &user, &id, None, Some(tr.error(&e)), status).await
         }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "contrasena.html")]
+struct PasswordPage {
+    f: Frame,
+    csrf: String,
+    error: Option<String>,
+}
+
+fn password_page(tr: Tr, user: &WebUser, error: Option<String>, status: StatusCode) -> Response {
+    render(
+        &PasswordPage {
+            f: Frame::new(tr, Some(user), "/contrasena"),
+            csrf: user.csrf(),
+            error,
+        },
+        status,
+    )
+}
+
+pub async fn password_form(headers: HeaderMap, user: WebUser) -> Response {
+    password_page(Tr::from_headers(&headers), &user, None, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    actual: String,
+    nueva: String,
+    repetida: String,
+}
+
+/// Changes one's own password; every session ends, so the user logs in again with it.
+pub async fn change_password(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    user: WebUser,
+    session::ClientIp(addr): session::ClientIp,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    let tr = Tr::from_headers(&headers);
+    if !session::same(&user.csrf(), &form.csrf) {
+        return password_page(tr, &user, Some(tr.t("error-csrf")), StatusCode::FORBIDDEN);
+    }
+    if form.nueva != form.repetida {
+        return password_page(tr, &user, Some(tr.t("contrasena-no-coinciden")), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    match iop_app::auth::change_own_password(&st, &user.user, addr, form.actual, &form.nueva).await {
+        Ok(()) => {
+            let mut res = Redirect::to("/ingresar?cambiada=1").into_response();
+            if let Ok(v) = session::set_cookie(&st, SESSION_COOKIE, "", "/", 0).parse() {
+                res.headers_mut().append(header::SET_COOKIE, v);
+            }
+            res
+        }
+        Err(e) => password_page(tr, &user, Some(tr.error(&e)), status_of(&e)),
     }
 }
 

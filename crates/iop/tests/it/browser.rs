@@ -210,6 +210,9 @@ async fn a_jefe_de_upat_works_in_a_real_browser_in_both_languages() {
     wait_text(&c, "h1", "Nueva solicitud de consumo").await;
     capture(&c, "nueva-es").await;
     accessible(&c, &axe, "nueva solicitud").await;
+    c.goto(&format!("{}/contrasena", app.base)).await.unwrap_or_else(|e| panic!("{e}"));
+    wait_text(&c, "h1", "Cambiar su contraseña").await;
+    accessible(&c, &axe, "contraseña").await;
     c.goto(&format!("{}/solicitudes", app.base)).await.unwrap_or_else(|e| panic!("{e}"));
     c.find(Locator::LinkText(&code)).await.and_then_click().await;
 

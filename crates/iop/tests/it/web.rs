@@ -830,3 +830,84 @@ async fn behind_https_the_cookies_are_secure() {
         assert!(session.contains(flag), "{session}");
     }
 }
+
+#[tokio::test]
+async fn a_user_changes_their_own_password_and_logs_in_again() {
+    let app = spawn_app().await;
+    let _w = world(&app).await;
+    let mut b = Browser::new(&app);
+    b.login("sol", PASSWORD).await;
+    let form = b.get("/contrasena").await;
+    assert_eq!(form.status, StatusCode::OK);
+    security_headers(&form);
+    let csrf = form.hidden("_csrf");
+    let new = "una-clave-nueva-y-larga";
+    let send = |csrf: &str, actual: &str, nueva: &str, repetida: &str| {
+        vec![
+            ("_csrf".to_owned(), csrf.to_owned()),
+            ("actual".to_owned(), actual.to_owned()),
+            ("nueva".to_owned(), nueva.to_owned()),
+            ("repetida".to_owned(), repetida.to_owned()),
+        ]
+    };
+    for (fields, status, says) in [
+        (send("otro", PASSWORD, new, new), StatusCode::FORBIDDEN, "El formulario venció"),
+        (
+            send(&csrf, PASSWORD, new, "otra-distinta-123"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "no coinciden",
+        ),
+        (
+            send(&csrf, PASSWORD, "corta", "corta"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "de 12 a 256 caracteres",
+        ),
+        (
+            send(&csrf, "no-es-la-actual", new, new),
+            StatusCode::UNAUTHORIZED,
+            "usuario o contraseña incorrectos",
+        ),
+    ] {
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let r = b.post("/contrasena", &pairs).await;
+        assert_eq!(r.status, status, "{says}: {}", r.body);
+        assert!(r.body.contains(says), "{says}: {}", r.body);
+    }
+    // Nothing changed so far: the old password still works.
+    assert!(!app.login("sol", PASSWORD).await.is_empty());
+    let fields = send(&csrf, PASSWORD, new, new);
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let r = b.post("/contrasena", &pairs).await;
+    assert_eq!(
+        (r.status, r.location()),
+        (StatusCode::SEE_OTHER, "/ingresar?cambiada=1"),
+        "{}",
+        r.body
+    );
+    assert!(r.cookie("iop_sesion").is_some_and(|c| c.contains("Max-Age=0")));
+    let notice = b.get(r.location()).await;
+    assert!(notice.body.contains("Su contraseña cambió"), "{}", notice.body);
+    // Every session ended; the old password no longer opens one, the new one does.
+    let mut old = Browser::new(&app);
+    let f = old.get("/ingresar").await;
+    let refused = old
+        .post(
+            "/ingresar",
+            &[("usuario", "sol"), ("contrasena", PASSWORD), ("_csrf", &f.hidden("_csrf"))],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    let inbox = Browser::new(&app).login("sol", new).await;
+    assert_eq!(inbox.status, StatusCode::OK);
+    // The change is in the audit log, by its owner.
+    let page = app
+        .get("/api/v1/auditoria?cadena=administracion&actor=sol&limite=20", &app.admin_token)
+        .await
+        .ok();
+    assert!(
+        page["registros"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|r| r["registro"]["accion"] == "usuario.contrasena")),
+        "{page}"
+    );
+}
