@@ -65,6 +65,11 @@ pub fn seal(st: &AppState, request: &RequestRec, system: SystemId, issued: &[Iss
 /// The request's deliveries (anyone who sees the request; never a secret).
 pub async fn list(st: &AppState, actor: &UserRec, raw: &str) -> AppResult<Vec<DeliveryRec>> {
     let rec = load_visible(st, actor, raw).await?;
+    of_request(st, &rec).await
+}
+
+/// The deliveries of a request already loaded for someone who may see it.
+pub async fn of_request(st: &AppState, rec: &RequestRec) -> AppResult<Vec<DeliveryRec>> {
     Ok(st.store.deliveries(rec.id, st.now()).await?)
 }
 

@@ -733,6 +733,16 @@ impl UserStore for SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// Rows `(k, n)` of a grouping statement, `k` read with the domain's parser.
+    async fn grouped_counts<K>(&self, sql: &'static str, parse: fn(&str) -> Result<K, iop_domain::Invalid>) -> StoreResult<Vec<(K, i64)>> {
+        let rows = sqlx::query(sql).fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter()
+            .map(|r| Ok((id(r, "k", parse)?, r.try_get::<i64, _>("n").map_err(backend)?)))
+            .collect()
+    }
+}
+
 #[async_trait]
 impl CatalogStore for SqliteStore {
     async fn create_entity(&self, e: &EntityRec, by: &AuditBy) -> StoreResult<()> {
@@ -1090,26 +1100,17 @@ impl RequestStore for SqliteStore {
     }
 
     async fn count_by_state(&self) -> StoreResult<Vec<(State, i64)>> {
-        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM requests GROUP BY state")
-            .fetch_all(&self.pool)
+        self.grouped_counts("SELECT state AS k, COUNT(*) AS n FROM requests GROUP BY state", State::parse)
             .await
-            .map_err(backend)?;
-        rows.iter()
-            .map(|r| Ok((id(r, "state", State::parse)?, r.try_get::<i64, _>("n").map_err(backend)?)))
-            .collect()
     }
 
     async fn open_by_assignee(&self) -> StoreResult<Vec<(UserId, i64)>> {
-        let rows = sqlx::query(
-            "SELECT assignee, COUNT(*) AS n FROM requests WHERE assignee IS NOT NULL \
+        self.grouped_counts(
+            "SELECT assignee AS k, COUNT(*) AS n FROM requests WHERE assignee IS NOT NULL \
              AND state NOT IN ('recibida', 'rechazada', 'desistida') GROUP BY assignee",
+            UserId::parse,
         )
-        .fetch_all(&self.pool)
         .await
-        .map_err(backend)?;
-        rows.iter()
-            .map(|r| Ok((id(r, "assignee", UserId::parse)?, r.try_get::<i64, _>("n").map_err(backend)?)))
-            .collect()
     }
 
     async fn list_requests(&self, f: &RequestFilter, page: &Page) -> StoreResult<PageOf<RequestRec>> {

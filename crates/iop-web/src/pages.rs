@@ -206,6 +206,11 @@ fn error_page(tr: Tr, user: Option<&WebUser>, message: String, status: StatusCod
     )
 }
 
+/// The error page for a use case's refusal, with its status.
+fn failed(tr: Tr, user: Option<&WebUser>, e: &AppError) -> Response {
+    error_page(tr, user, tr.error(e), status_of(e))
+}
+
 pub async fn not_found(headers: HeaderMap) -> Response {
     let tr = Tr::from_headers(&headers);
     error_page(tr, None, tr.t("error-no-encontrada"), StatusCode::NOT_FOUND)
@@ -248,11 +253,11 @@ pub async fn inbox(State(st): State<AppState>, headers: HeaderMap, user: WebUser
     let tr = Tr::from_headers(&headers);
     let page = match iop_app::service::page(Some(50), q.cursor.as_deref()) {
         Ok(p) => p,
-        Err(e) => return error_page(tr, Some(&user), tr.error(&e), status_of(&e)),
+        Err(e) => return failed(tr, Some(&user), &e),
     };
     let (items, next) = match iop_app::service::inbox(&st, &user.user, &page).await {
         Ok(x) => x,
-        Err(e) => return error_page(tr, Some(&user), tr.error(&e), status_of(&e)),
+        Err(e) => return failed(tr, Some(&user), &e),
     };
     let rows = items
         .into_iter()
@@ -282,7 +287,7 @@ pub async fn inbox(State(st): State<AppState>, headers: HeaderMap, user: WebUser
                 o.leaders.into_iter().map(|(u, n)| (u.nombre.as_str().to_owned(), n)).collect(),
             )
         }),
-        Err(e) => return error_page(tr, Some(&user), tr.error(&e), status_of(&e)),
+        Err(e) => return failed(tr, Some(&user), &e),
     };
     render(
         &InboxPage {
@@ -340,16 +345,16 @@ async fn list_page(st: &AppState, tr: Tr, user: &WebUser, estado: Option<&str>, 
         Ok(s) => s,
         Err(i) => {
             let e = AppError::invalid("estado", i);
-            return error_page(tr, Some(user), tr.error(&e), status_of(&e));
+            return failed(tr, Some(user), &e);
         }
     };
     let page = match iop_app::service::page(Some(50), cursor) {
         Ok(p) => p,
-        Err(e) => return error_page(tr, Some(user), tr.error(&e), status_of(&e)),
+        Err(e) => return failed(tr, Some(user), &e),
     };
     let (found, next) = match iop_app::service::list_requests(st, &user.user, state, None, &page).await {
         Ok(x) => x,
-        Err(e) => return error_page(tr, Some(user), tr.error(&e), status_of(&e)),
+        Err(e) => return failed(tr, Some(user), &e),
     };
     let rows = found
         .into_iter()
@@ -502,11 +507,11 @@ async fn request_page(
 ) -> Response {
     let rec = match iop_app::service::load_visible(st, &user.user, id).await {
         Ok(r) => r,
-        Err(e) => return error_page(tr, Some(user), tr.error(&e), status_of(&e)),
+        Err(e) => return failed(tr, Some(user), &e),
     };
     let out = match iop_app::service::request_out(st, &rec, true).await {
         Ok(o) => o,
-        Err(e) => return error_page(tr, Some(user), tr.error(&e), status_of(&e)),
+        Err(e) => return failed(tr, Some(user), &e),
     };
     let historial = out
         .historial
@@ -525,7 +530,7 @@ async fn request_page(
     let lideres = if offered.iter().any(|k| matches!(k, ActionKind::Asignar | ActionKind::Reasignar)) {
         match iop_app::service::active_leaders(st).await {
             Ok(l) => l.into_iter().map(|u| (u.id.to_string(), u.nombre.as_str().to_owned())).collect(),
-            Err(e) => return error_page(tr, Some(user), tr.error(&e), status_of(&e)),
+            Err(e) => return failed(tr, Some(user), &e),
         }
     } else {
         Vec::new()
@@ -537,7 +542,7 @@ async fn request_page(
     let servicios = if step4 {
         match iop_app::service::service_labels(st, &rec.content.services).await {
             Ok(l) => l.into_iter().map(|(id, label)| (id.to_string(), label)).collect(),
-            Err(e) => return error_page(tr, Some(user), tr.error(&e), status_of(&e)),
+            Err(e) => return failed(tr, Some(user), &e),
         }
     } else {
         Vec::new()
@@ -562,9 +567,9 @@ async fn request_page(
             },
         })
         .collect();
-    let deliveries = match iop_app::accesses::list(st, &user.user, id).await {
+    let deliveries = match iop_app::accesses::of_request(st, &rec).await {
         Ok(d) => d,
-        Err(e) => return error_page(tr, Some(user), tr.error(&e), status_of(&e)),
+        Err(e) => return failed(tr, Some(user), &e),
     };
     let pending = deliveries.iter().any(|d| d.retrieved_at.is_none() && d.expired_at.is_none());
     let accesos = deliveries
@@ -647,21 +652,17 @@ pub async fn act(
     let habilitacion = if one("paso4").is_some() {
         let mut accesos = Vec::new();
         for s in all("otorgar") {
-            let limite = match one(&format!("limite-{s}")).map(|v| v.trim().parse::<f64>()) {
-                None => None,
-                Some(Ok(v)) => Some(v),
-                Some(Err(_)) => {
-                    let e = AppError::of("limite_invalido.habilitacion", &[]).field("limite_por_segundo");
-                    return request_page(&st, tr, &user, &id, None, Some(tr.error(&e)), status_of(&e)).await;
-                }
-            };
-            let rafaga = match one(&format!("rafaga-{s}")).map(|v| v.trim().parse::<u32>()) {
-                None => None,
-                Some(Ok(v)) => Some(v),
-                Some(Err(_)) => {
-                    let e = AppError::of("limite_invalido.habilitacion", &[]).field("rafaga");
-                    return request_page(&st, tr, &user, &id, None, Some(tr.error(&e)), status_of(&e)).await;
-                }
+            // A number the leader typed, if any; anything else is refused naming the field.
+            fn number<T: std::str::FromStr>(v: Option<String>, field: &str) -> Result<Option<T>, AppError> {
+                v.map(|v| v.trim().parse::<T>())
+                    .transpose()
+                    .map_err(|_| AppError::of("limite_invalido.habilitacion", &[]).field(field))
+            }
+            let limits = number::<f64>(one(&format!("limite-{s}")), "limite_por_segundo")
+                .and_then(|l| Ok((l, number::<u32>(one(&format!("rafaga-{s}")), "rafaga")?)));
+            let (limite, rafaga) = match limits {
+                Ok(x) => x,
+                Err(e) => return request_page(&st, tr, &user, &id, None, Some(tr.error(&e)), status_of(&e)).await,
             };
             accesos.push(iop_app::dto::GrantIn {
                 sistema_id: one("sistema_id").unwrap_or_default(),
@@ -737,7 +738,7 @@ async fn new_request_page(
 ) -> Response {
     let (systems, services) = match iop_app::service::consumption_choices(st).await {
         Ok(x) => x,
-        Err(e) => return error_page(tr, Some(user), tr.error(&e), status_of(&e)),
+        Err(e) => return failed(tr, Some(user), &e),
     };
     let (error, campo) = match error {
         Some((m, c)) => (Some(m), c),
