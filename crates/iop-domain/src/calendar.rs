@@ -104,6 +104,32 @@ impl WorkCalendar {
         (date, time)
     }
 
+    /// The latest start a step may have had and be overdue at `now`: a step that started at `since`
+    /// is overdue exactly when `since <= overdue_cutoff(now, deadline)` (`due` never decreases as
+    /// `since` grows, so a search over milliseconds finds it).
+    pub fn overdue_cutoff(&self, now: OffsetDateTime, deadline: Deadline) -> OffsetDateTime {
+        let days = match deadline {
+            Deadline::Hours(h) => return now - Duration::hours(i64::from(h)),
+            Deadline::WorkingDays(n) => n,
+        };
+        // Every n working days fit in 7n/5 calendar days plus holidays; a year more is ample.
+        let mut lo = now - Duration::days(i64::from(days) * 7 / 5 + 366);
+        let mut hi = now;
+        if self.due(hi, deadline) <= now {
+            return hi;
+        }
+        // Invariant: due(lo) <= now < due(hi).
+        while hi - lo > Duration::milliseconds(1) {
+            let mid = lo + (hi - lo) / 2;
+            if self.due(mid, deadline) <= now {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
+
     /// When a step that started at `since` becomes overdue. For working days: the same local time,
     /// `n` working days later; a start on a non-working day counts from the next working day's start.
     pub fn due(&self, since: OffsetDateTime, deadline: Deadline) -> OffsetDateTime {
@@ -181,5 +207,18 @@ mod tests {
         // Late Friday UTC is still Friday in La Paz: 2026-11-28 02:00 UTC = Fri 27th 22:00 local.
         let since = datetime!(2026-11-28 02:00 UTC);
         assert_eq!(cal.due(since, Deadline::WorkingDays(1)), datetime!(2026-11-30 22:00 -4));
+    }
+
+    proptest::proptest! {
+        /// The cutoff splits starts exactly where `due` does: overdue ⇔ started at or before it.
+        #[test]
+        fn overdue_cutoff_agrees_with_due(now_s in 1_700_000_000i64..1_800_000_000, back_s in 0i64..40 * 86_400, n in 0u32..12, hours in proptest::bool::ANY) {
+            let cal = WorkCalendar::new([date!(2026 - 05 - 01), date!(2026 - 08 - 06)]);
+            let now = OffsetDateTime::from_unix_timestamp(now_s).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+            let since = now - Duration::seconds(back_s);
+            let d = if hours { Deadline::Hours(n * 8) } else { Deadline::WorkingDays(n) };
+            let cutoff = cal.overdue_cutoff(now, d);
+            proptest::prop_assert_eq!(since <= cutoff, cal.due(since, d) <= now, "since {} cutoff {}", since, cutoff);
+        }
     }
 }

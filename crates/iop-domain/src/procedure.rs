@@ -504,6 +504,20 @@ pub fn offered(facts: &Facts, actor: &Actor) -> Vec<ActionKind> {
         .collect()
 }
 
+/// The approvals the four-eyes rule withholds from `actor` now — actions its role would take in
+/// this state, refused only because this person wrote the Nota Interna or already approved it —
+/// each with its refusal, so a page can say in words why the approval is not theirs.
+pub fn withheld(facts: &Facts, actor: &Actor) -> Vec<(ActionKind, Invalid)> {
+    ActionKind::ALL
+        .iter()
+        .copied()
+        .filter_map(|k| match permitted(facts, actor, k) {
+            Err(Refusal::Forbidden(i)) if i.code == "cuatro_ojos" => Some((k, i)),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The checks of [`decide`] that do not depend on the action's inputs: the role under which
 /// `actor` may take `kind` now.
 fn permitted(facts: &Facts, actor: &Actor, kind: ActionKind) -> Result<Role, Refusal> {

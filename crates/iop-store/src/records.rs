@@ -192,6 +192,12 @@ pub struct RequestRec {
 pub struct RequestFilter {
     pub state: Option<State>,
     pub unit: Option<UnitId>,
+    pub kind: Option<RequestKind>,
+    /// Part of the tracking code (`2026-0001` finds `IOP-2026-000123`).
+    pub code: Option<String>,
+    /// Created at or after this moment, and before this other one.
+    pub created_from: Option<OffsetDateTime>,
+    pub created_before: Option<OffsetDateTime>,
     /// Who lists: only what `Facts::visible_to` lets them see is returned (their own drafts;
     /// submitted requests of their unit, or all of them for a reviewer).
     pub viewer: Actor,

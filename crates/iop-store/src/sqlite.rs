@@ -29,6 +29,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (6, "waiting", include_str!("../migrations/sqlite/0006_waiting.sql")),
     (7, "deliveries", include_str!("../migrations/sqlite/0007_deliveries.sql")),
+    (8, "request_list", include_str!("../migrations/sqlite/0008_request_list.sql")),
 ];
 
 /// The newest schema version this build knows: the last migration's (so a new migration can never
@@ -1113,6 +1114,34 @@ impl RequestStore for SqliteStore {
         .await
     }
 
+    async fn overdue_by_holder(&self, cutoffs: &[(State, OffsetDateTime)]) -> StoreResult<Vec<(Role, Option<UserId>, i64)>> {
+        if cutoffs.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The cutoffs travel as one JSON array of [state, ms] pairs: one static statement.
+        let pairs: Vec<serde_json::Value> = cutoffs.iter().map(|(s, t)| json!([s.as_str(), ms(*t)])).collect();
+        let rows = sqlx::query(
+            "WITH c(state, cutoff) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?1)) \
+             SELECT r.wait_role, r.wait_user, COUNT(*) AS n FROM requests r JOIN c ON r.state = c.state \
+             WHERE r.wait_role IS NOT NULL AND r.state_since <= c.cutoff GROUP BY r.wait_role, r.wait_user",
+        )
+        .bind(serde_json::Value::Array(pairs).to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|r| {
+                let role = Role::parse(&r.try_get::<String, _>("wait_role").map_err(backend)?).map_err(|e| corrupt(&e.es))?;
+                let user = r
+                    .try_get::<Option<String>, _>("wait_user")
+                    .map_err(backend)?
+                    .map(|u| UserId::parse(&u).map_err(|e| corrupt(&e.es)))
+                    .transpose()?;
+                Ok((role, user, r.try_get::<i64, _>("n").map_err(backend)?))
+            })
+            .collect()
+    }
+
     async fn list_requests(&self, f: &RequestFilter, page: &Page) -> StoreResult<PageOf<RequestRec>> {
         // `Facts::visible_to` as a query: one's own drafts; submitted requests of one's unit (a
         // Solicitante) or all of them (a reviewer).
@@ -1123,6 +1152,8 @@ impl RequestStore for SqliteStore {
                OR (state <> 'borrador' AND (?2 OR (?3 AND unit_id = ?4)))) \
              AND (?5 IS NULL OR state = ?5) AND (?6 IS NULL OR unit_id = ?6) \
              AND (?7 IS NULL OR created_at < ?7 OR (created_at = ?7 AND tracking_code < ?8)) \
+             AND (?10 IS NULL OR tipo = ?10) AND (?11 IS NULL OR instr(tracking_code, ?11) > 0) \
+             AND (?12 IS NULL OR created_at >= ?12) AND (?13 IS NULL OR created_at < ?13) \
              ORDER BY created_at DESC, tracking_code DESC LIMIT ?9",
         )
         .bind(v.user.to_string())
@@ -1134,6 +1165,10 @@ impl RequestStore for SqliteStore {
         .bind(page.after.as_ref().map(|c| c.ms))
         .bind(page.after.as_ref().map(|c| c.code.as_str().to_owned()))
         .bind(limit + 1)
+        .bind(f.kind.map(|k| k.as_str()))
+        .bind(f.code.as_deref().map(str::to_uppercase))
+        .bind(f.created_from.map(ms))
+        .bind(f.created_before.map(ms))
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
@@ -1604,6 +1639,10 @@ mod list_tests {
         let filter = RequestFilter {
             state: None,
             unit: None,
+            kind: None,
+            code: None,
+            created_from: None,
+            created_before: None,
             viewer: actor,
         };
         let listed = store.list_requests(&filter, &page).await.unwrap_or_else(|e| panic!("{e}"));

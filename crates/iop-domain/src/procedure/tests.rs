@@ -76,14 +76,30 @@ fn four_eyes_on_the_note() {
     f = step(&f, &w, 7, Action::ElaborarNota)
         .map(|t| t.next)
         .unwrap_or_else(|r| panic!("{r}"));
-    // The author also holds Responsable de ADAS: still may not approve their own note.
+    // The author also holds Responsable de ADAS: still may not approve their own note, and
+    // `withheld` says so; another Responsable has nothing withheld.
     assert_eq!(step(&f, &w, 7, Action::AprobarNotaAdas).map_err(|r| r.code()), Err("cuatro_ojos"));
+    let kinds = |who: usize, f: &Facts| withheld(f, &w.people[who]).into_iter().map(|(k, _)| k).collect::<Vec<_>>();
+    assert_eq!(kinds(7, &f), [ActionKind::AprobarNotaAdas]);
+    assert!(
+        withheld(&f, &w.people[7])
+            .iter()
+            .all(|(_, i)| i.es.contains("elaboró la Nota Interna"))
+    );
+    assert!(kinds(4, &f).is_empty() && kinds(5, &f).is_empty());
     // Person 9 is both Jefe de UPAT and Responsable de ADAS: approves at 6, then may not at 7.
     f = step(&f, &w, 9, Action::AprobarNotaAdas)
         .map(|t| t.next)
         .unwrap_or_else(|r| panic!("{r}"));
     assert_eq!(step(&f, &w, 9, Action::AprobarNotaUpat).map_err(|r| r.code()), Err("cuatro_ojos"));
+    assert_eq!(kinds(9, &f), [ActionKind::AprobarNotaUpat]);
     assert!(step(&f, &w, 3, Action::AprobarNotaUpat).is_ok());
+    assert!(kinds(3, &f).is_empty());
+    // Nothing withheld is ever offered.
+    for (who, _) in w.people.iter().enumerate() {
+        let offered = offered(&f, &w.people[who]);
+        assert!(kinds(who, &f).iter().all(|k| !offered.contains(k)));
+    }
 }
 
 #[test]
