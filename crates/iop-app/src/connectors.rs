@@ -202,6 +202,11 @@ pub fn probe_rec(st: &AppState, ok: bool, results: &[ProbeOut]) -> ProbeRec {
     }
 }
 
+/// A stored probe's per-origin results (none if the stored detail does not read).
+pub fn probe_results(p: &ProbeRec) -> Vec<ProbeOut> {
+    serde_json::from_str(&p.detail).unwrap_or_default()
+}
+
 /// Reads a service's OpenAPI description (JSON or YAML, at most 2 MiB) off the async runtime;
 /// returns its SHA-256 and its operations.
 pub async fn read_description(document: &str) -> AppResult<(String, Vec<OperationRec>)> {

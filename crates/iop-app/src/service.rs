@@ -80,19 +80,79 @@ pub async fn create_user(st: &AppState, input: UserIn, by: &AuditBy) -> AppResul
     Ok((user, generated))
 }
 
-/// The requests `user` may see, filtered by state and unit, a page at a time (as the API shows
-/// them). The store filters by visibility; the domain still has the last word on each row.
+/// What a request list is filtered by, as typed (each checked by [`list_requests`], which names
+/// the field at fault).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ListFilter<'a> {
+    pub estado: Option<&'a str>,
+    pub unidad_id: Option<&'a str>,
+    pub tipo: Option<&'a str>,
+    /// Part of the tracking code.
+    pub codigo: Option<&'a str>,
+    /// Created on or after this day, and on or before this other one (`AAAA-MM-DD`, La Paz).
+    pub desde: Option<&'a str>,
+    pub hasta: Option<&'a str>,
+}
+
+/// A filter's values, checked.
+pub struct CheckedFilter {
+    pub state: Option<iop_domain::State>,
+    pub unit: Option<iop_domain::UnitId>,
+    pub kind: Option<RequestKind>,
+    pub code: Option<String>,
+    pub from: Option<time::Date>,
+    pub to: Option<time::Date>,
+}
+
+impl ListFilter<'_> {
+    pub fn check(&self) -> AppResult<CheckedFilter> {
+        fn given(v: Option<&str>) -> Option<&str> {
+            v.map(str::trim).filter(|v| !v.is_empty())
+        }
+        let date = |name: &str, v: Option<&str>| {
+            given(v)
+                .map(|v| {
+                    iop_domain::calendar::parse_date(v)
+                        .ok_or_else(|| AppError::of("fecha_invalida", iop_i18n::args![campo = &name]).field(name))
+                })
+                .transpose()
+        };
+        let code = given(self.codigo).map(|c| c.to_uppercase());
+        if code
+            .as_deref()
+            .is_some_and(|c| c.len() > 15 || !c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-'))
+        {
+            return Err(AppError::of("codigo_seguimiento_invalido", &[]).field("codigo"));
+        }
+        Ok(CheckedFilter {
+            state: opt_field("estado", given(self.estado), iop_domain::State::parse)?,
+            unit: opt_field("unidad_id", given(self.unidad_id), iop_domain::UnitId::parse)?,
+            kind: opt_field("tipo", given(self.tipo), RequestKind::parse)?,
+            code,
+            from: date("desde", self.desde)?,
+            to: date("hasta", self.hasta)?,
+        })
+    }
+}
+
+/// The requests `user` may see, filtered, newest first, a page at a time (as the API shows them).
+/// The store filters by visibility; the domain still has the last word on each row.
 pub async fn list_requests(
     st: &AppState,
     user: &UserRec,
-    state: Option<iop_domain::State>,
-    unit: Option<iop_domain::UnitId>,
+    f: &ListFilter<'_>,
     page: &iop_store::Page,
 ) -> AppResult<(Vec<RequestOut>, Option<String>)> {
     let actor = user.actor();
+    let c = f.check()?;
+    let day_start = |d: time::Date| d.midnight().assume_offset(iop_domain::calendar::LA_PAZ);
     let filter = iop_store::RequestFilter {
-        state,
-        unit,
+        state: c.state,
+        unit: c.unit,
+        kind: c.kind,
+        code: c.code,
+        created_from: c.from.map(day_start),
+        created_before: c.to.and_then(|d| d.next_day()).map(day_start),
         viewer: actor,
     };
     let found = st.store.list_requests(&filter, page).await?;
@@ -116,6 +176,40 @@ pub async fn consumption_choices(st: &AppState) -> AppResult<(Vec<iop_store::Sys
     Ok((systems, services))
 }
 
+/// The requesting units (not the agency's own), by name: what a request list filters by.
+pub async fn requesting_units(st: &AppState) -> AppResult<Vec<iop_store::UnitRec>> {
+    let mut units: Vec<iop_store::UnitRec> = st.store.list_units().await?.into_iter().filter(|u| !u.agency).collect();
+    units.sort_by(|a, b| a.nombre.as_str().cmp(b.nombre.as_str()));
+    Ok(units)
+}
+
+/// The entities a publication request can name as its publisher, by name.
+pub async fn publisher_choices(st: &AppState) -> AppResult<Vec<iop_store::EntityRec>> {
+    let mut entities: Vec<iop_store::EntityRec> = st.store.list_entities().await?.into_iter().filter(|e| e.kind.publishes()).collect();
+    entities.sort_by(|a, b| a.nombre.as_str().cmp(b.nombre.as_str()));
+    Ok(entities)
+}
+
+/// What a request names, by name: its beneficiary system and its publishing entity, if any.
+pub async fn party_labels(st: &AppState, rec: &RequestRec) -> AppResult<(Option<String>, Option<String>)> {
+    let c = &rec.content;
+    let system = match c.system {
+        Some(id) => Some(match st.store.get_system(id).await? {
+            Some(s) => format!("{} ({})", s.nombre.as_str(), s.code.as_str()),
+            None => id.to_string(),
+        }),
+        None => None,
+    };
+    let publisher = match c.publisher {
+        Some(id) => Some(match st.store.get_entity(id).await? {
+            Some(e) => format!("{} ({})", e.nombre.as_str(), e.sigla.as_str()),
+            None => id.to_string(),
+        }),
+        None => None,
+    };
+    Ok((system, publisher))
+}
+
 /// The services a request names, with a label each (`name — code vN`), in the request's order.
 pub async fn service_labels(st: &AppState, ids: &[iop_domain::ServiceId]) -> AppResult<Vec<(iop_domain::ServiceId, String)>> {
     let mut out = Vec::new();
@@ -135,6 +229,8 @@ pub async fn service_labels(st: &AppState, ids: &[iop_domain::ServiceId]) -> App
 pub struct Overview {
     pub by_state: Vec<(iop_domain::State, i64)>,
     pub leaders: Vec<(UserRec, i64)>,
+    /// Overdue requests by whom they wait for: a role, and the person when one holds them.
+    pub overdue: Vec<(Role, Option<UserRec>, i64)>,
 }
 
 pub async fn overview(st: &AppState, user: &UserRec) -> AppResult<Option<Overview>> {
@@ -147,15 +243,40 @@ pub async fn overview(st: &AppState, user: &UserRec) -> AppResult<Option<Overvie
         .map(|s| (*s, counts.iter().find(|(c, _)| c == s).map_or(0, |(_, n)| *n)))
         .collect();
     let load = st.store.open_by_assignee().await?;
-    let leaders = active_leaders(st)
-        .await?
+    let active = active_leaders(st).await?;
+    let now = st.now();
+    let cutoffs: Vec<(iop_domain::State, time::OffsetDateTime)> = st
+        .config
+        .deadlines
+        .iter()
+        .map(|(s, d)| (*s, st.config.calendar.overdue_cutoff(now, *d)))
+        .collect();
+    // By person when an active leader holds them; otherwise by role (a draft's author, a unit's
+    // Solicitantes, the Jefe de UPAT, the Responsable de ADAS), so the statements stay constant.
+    let mut overdue: Vec<(Role, Option<UserRec>, i64)> = Vec::new();
+    for (role, user, n) in st.store.overdue_by_holder(&cutoffs).await? {
+        let person = user.and_then(|id| active.iter().find(|u| u.id == id).cloned());
+        match overdue
+            .iter_mut()
+            .find(|(r, p, _)| *r == role && p.as_ref().map(|u| u.id) == person.as_ref().map(|u| u.id))
+        {
+            Some(row) => row.2 += n,
+            None => overdue.push((role, person, n)),
+        }
+    }
+    overdue.sort_by_key(|o| std::cmp::Reverse(o.2));
+    let leaders = active
         .into_iter()
         .map(|u| {
             let n = load.iter().find(|(id, _)| *id == u.id).map_or(0, |(_, n)| *n);
             (u, n)
         })
         .collect();
-    Ok(Some(Overview { by_state, leaders }))
+    Ok(Some(Overview {
+        by_state,
+        leaders,
+        overdue,
+    }))
 }
 
 /// The active Líderes de equipo de ADAS, by name: whom a request may be assigned to (step 3).

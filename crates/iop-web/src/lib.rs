@@ -12,6 +12,7 @@
 
 mod pages;
 mod session;
+mod step4;
 mod texts;
 
 use axum::Router;
@@ -33,6 +34,12 @@ pub fn router(state: AppState) -> Router {
         .route("/solicitudes/{id}", get(pages::request))
         .route("/solicitudes/{id}/acciones", post(pages::act))
         .route("/solicitudes/{id}/accesos", post(pages::retrieve))
+        .route("/solicitudes/{id}/publicacion/{codigo}/{version}/conector", post(step4::connector))
+        .route(
+            "/solicitudes/{id}/publicacion/{codigo}/{version}/descripcion",
+            post(step4::description),
+        )
+        .route("/solicitudes/{id}/publicacion/{codigo}/{version}/prueba", post(step4::probe))
         .route("/idioma/{lang}", get(pages::language))
         .route("/estatico/estilo.css", get(pages::stylesheet))
         .route("/csp-informe", post(csp_report))

@@ -43,7 +43,7 @@ fn render(t: &impl Template, status: StatusCode) -> Response {
     }
 }
 
-fn status_of(e: &AppError) -> StatusCode {
+pub(crate) fn status_of(e: &AppError) -> StatusCode {
     StatusCode::from_u16(e.kind.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
@@ -166,7 +166,7 @@ pub async fn login(
 #[derive(Deserialize)]
 pub struct CsrfForm {
     #[serde(rename = "_csrf")]
-    csrf: String,
+    pub csrf: String,
 }
 
 /// Logs out: the session ends on the server and the cookie is cleared.
@@ -238,9 +238,9 @@ struct InboxPage {
     f: Frame,
     rows: Vec<InboxRow>,
     next: Option<String>,
-    /// For the Jefe de UPAT and the Responsable de ADAS: (state label, count) and
-    /// (leader's name, open requests).
-    resumen: Option<(Counts, Counts)>,
+    /// For the Jefe de UPAT and the Responsable de ADAS: (state label, count), (leader's name,
+    /// open requests) and (who it waits for, overdue requests).
+    resumen: Option<(Counts, Counts, Counts)>,
 }
 
 #[derive(Deserialize)]
@@ -285,6 +285,16 @@ pub async fn inbox(State(st): State<AppState>, headers: HeaderMap, user: WebUser
             (
                 o.by_state.into_iter().map(|(s, n)| (tr.of("estado-", s.as_str()), n)).collect(),
                 o.leaders.into_iter().map(|(u, n)| (u.nombre.as_str().to_owned(), n)).collect(),
+                o.overdue
+                    .into_iter()
+                    .map(|(role, person, n)| {
+                        let role = tr.of("rol-", role.as_str());
+                        match person {
+                            Some(u) => (format!("{} ({role})", u.nombre.as_str()), n),
+                            None => (role, n),
+                        }
+                    })
+                    .collect(),
             )
         }),
         Err(e) => return failed(tr, Some(&user), &e),
@@ -306,6 +316,8 @@ struct ListRow {
     href: String,
     tipo: String,
     estado: String,
+    unidad: String,
+    creada: String,
     actualizada: String,
 }
 
@@ -314,76 +326,153 @@ struct ListRow {
 struct ListPage {
     f: Frame,
     rows: Vec<ListRow>,
-    /// (stable name, label, selected) for the state filter.
+    /// (stable name or id, label, selected) for the state, kind and unit filters.
     estados: Vec<(&'static str, String, bool)>,
+    tipos: Vec<(&'static str, String, bool)>,
+    unidades: Vec<(String, String, bool)>,
+    /// The text filters as typed.
+    codigo: String,
+    desde: String,
+    hasta: String,
     next: Option<String>,
     error: Option<String>,
+    /// The filter at fault, if any.
+    campo: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct ListQuery {
     estado: Option<String>,
+    tipo: Option<String>,
+    unidad_id: Option<String>,
+    codigo: Option<String>,
+    desde: Option<String>,
+    hasta: Option<String>,
     cursor: Option<String>,
 }
 
-/// The requests this user may see, newest first, by state, a page at a time.
-pub async fn requests(State(st): State<AppState>, headers: HeaderMap, user: WebUser, Query(q): Query<ListQuery>) -> Response {
-    let tr = Tr::from_headers(&headers);
-    list_page(
-        &st,
-        tr,
-        &user,
-        q.estado.as_deref().filter(|s| !s.is_empty()),
-        q.cursor.as_deref(),
-        None,
-    )
-    .await
+impl ListQuery {
+    fn filter(&self) -> iop_app::service::ListFilter<'_> {
+        iop_app::service::ListFilter {
+            estado: self.estado.as_deref(),
+            unidad_id: self.unidad_id.as_deref(),
+            tipo: self.tipo.as_deref(),
+            codigo: self.codigo.as_deref(),
+            desde: self.desde.as_deref(),
+            hasta: self.hasta.as_deref(),
+        }
+    }
+    /// The filters given, as a query string (`a=1&b=2`), to page on with them.
+    fn query(&self) -> String {
+        [
+            ("estado", &self.estado),
+            ("tipo", &self.tipo),
+            ("unidad_id", &self.unidad_id),
+            ("codigo", &self.codigo),
+            ("desde", &self.desde),
+            ("hasta", &self.hasta),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| {
+            v.as_deref()
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| format!("{k}={}", session::encode(v)))
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+    }
 }
 
-async fn list_page(st: &AppState, tr: Tr, user: &WebUser, estado: Option<&str>, cursor: Option<&str>, error: Option<String>) -> Response {
-    let state = match estado.map(iop_domain::State::parse).transpose() {
-        Ok(s) => s,
-        Err(i) => {
-            let e = AppError::invalid("estado", i);
-            return failed(tr, Some(user), &e);
-        }
+/// The requests this user may see, newest first, filtered, a page at a time.
+pub async fn requests(State(st): State<AppState>, headers: HeaderMap, user: WebUser, Query(q): Query<ListQuery>) -> Response {
+    let tr = Tr::from_headers(&headers);
+    list_page(&st, tr, &user, &q, None).await
+}
+
+async fn list_page(st: &AppState, tr: Tr, user: &WebUser, q: &ListQuery, error: Option<String>) -> Response {
+    let units = match iop_app::service::requesting_units(st).await {
+        Ok(u) => u,
+        Err(e) => return failed(tr, Some(user), &e),
     };
-    let page = match iop_app::service::page(Some(50), cursor) {
+    let page = match iop_app::service::page(Some(50), q.cursor.as_deref()) {
         Ok(p) => p,
         Err(e) => return failed(tr, Some(user), &e),
     };
-    let (found, next) = match iop_app::service::list_requests(st, &user.user, state, None, &page).await {
-        Ok(x) => x,
-        Err(e) => return failed(tr, Some(user), &e),
+    // A filter that does not read is shown beside the form, with an empty list.
+    let (found, next, error, campo, status) = match iop_app::service::list_requests(st, &user.user, &q.filter(), &page).await {
+        Ok((found, next)) => (found, next, error, String::new(), StatusCode::OK),
+        Err(e) => (
+            Vec::new(),
+            None,
+            Some(tr.error(&e)),
+            e.field.clone().unwrap_or_default(),
+            status_of(&e),
+        ),
+    };
+    let checked = q.filter().check().ok();
+    let unit_name = |id: &str| {
+        units
+            .iter()
+            .find(|u| u.id.to_string() == id)
+            .map(|u| u.sigla.as_str().to_owned())
+            .unwrap_or_default()
     };
     let rows = found
         .into_iter()
         .map(|r| ListRow {
             href: format!("/solicitudes/{}", r.codigo),
+            unidad: unit_name(&r.unidad_id),
             codigo: r.codigo,
             tipo: tr.of("tipo-", &r.tipo),
             estado: tr.of("estado-", &r.estado),
+            creada: parse_rfc3339(&r.creada).map(|t| tr.when(t)).unwrap_or_default(),
             actualizada: parse_rfc3339(&r.actualizada).map(|t| tr.when(t)).unwrap_or_default(),
         })
         .collect();
+    let state = checked.as_ref().and_then(|c| c.state);
+    let kind = checked.as_ref().and_then(|c| c.kind);
+    let unit = checked.as_ref().and_then(|c| c.unit);
     let estados = iop_domain::State::ALL
         .iter()
         .map(|s| (s.as_str(), tr.of("estado-", s.as_str()), state == Some(*s)))
         .collect();
-    let filter = state.map(|s| format!("estado={}&", s.as_str())).unwrap_or_default();
-    let here = format!(
-        "/solicitudes{}",
-        state.map(|s| format!("?estado={}", s.as_str())).unwrap_or_default()
-    );
+    let tipos = iop_domain::RequestKind::ALL
+        .iter()
+        .map(|k| (k.as_str(), tr.of("tipo-", k.as_str()), kind == Some(*k)))
+        .collect();
+    let unidades = units
+        .iter()
+        .map(|u| {
+            (
+                u.id.to_string(),
+                format!("{} ({})", u.nombre.as_str(), u.sigla.as_str()),
+                unit == Some(u.id),
+            )
+        })
+        .collect();
+    let filters = q.query();
+    let here = if filters.is_empty() {
+        "/solicitudes".to_owned()
+    } else {
+        format!("/solicitudes?{filters}")
+    };
+    let and = if filters.is_empty() { String::new() } else { format!("{filters}&") };
+    let typed = |v: &Option<String>| v.clone().unwrap_or_default();
     render(
         &ListPage {
             f: Frame::new(tr, Some(user), &here),
             rows,
             estados,
-            next: next.map(|c| format!("/solicitudes?{filter}cursor={}", session::encode(&c))),
+            tipos,
+            unidades,
+            codigo: typed(&q.codigo),
+            desde: typed(&q.desde),
+            hasta: typed(&q.hasta),
+            next: next.map(|c| format!("/solicitudes?{and}cursor={}", session::encode(&c))),
             error,
+            campo,
         },
-        StatusCode::OK,
+        status,
     )
 }
 
@@ -404,9 +493,20 @@ pub async fn search(State(st): State<AppState>, headers: HeaderMap, user: WebUse
         Ok(r) => Redirect::to(&format!("/solicitudes/{}", r.code)).into_response(),
         Err(e) => {
             let message = tr.ta("buscar-sin-resultado", iop_i18n::args![q = &wanted, motivo = &tr.error(&e)]);
-            list_page(&st, tr, &user, None, None, Some(message)).await
+            list_page(&st, tr, &user, &ListQuery::default(), Some(message)).await
         }
     }
+}
+
+/// A catalog message as a sentence on its own: capital first letter, final period.
+fn sentence(m: &str) -> String {
+    let mut chars = m.chars();
+    let mut out: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+    out.push_str(chars.as_str());
+    if !out.ends_with('.') {
+        out.push('.');
+    }
+    out
 }
 
 fn parse_rfc3339(s: &str) -> Option<time::OffsetDateTime> {
@@ -440,9 +540,14 @@ struct ActionForm {
     devolver: bool,
     /// Writing the Nota Interna (step 5).
     nota: bool,
+    /// Step 4 (`habilitar`, `ajustar_habilitacion`): the form carries an enablement.
+    paso4: bool,
     /// Step 4 of a consumption: the services asked for, as (id, label), each granted with its
     /// validity and limits, and the credentials to issue.
     accesos: Vec<(String, String)>,
+    /// Step 4 of a publication: the services to publish, as (`codigo:version`, label, ready: a
+    /// connector is staged).
+    publicar: Vec<(String, String, bool)>,
 }
 
 #[derive(Template)]
@@ -471,11 +576,25 @@ struct RequestPage {
     sistema_id: String,
     /// The Nota Interna, once written: (number, body, recommendations, revision).
     nota: Option<(String, String, String, i64)>,
+    /// What the request names, by name.
+    sistema: Option<String>,
+    servicios: Vec<String>,
+    entidad: Option<String>,
+    publicaciones: Vec<String>,
+    /// Step 4 of a publication, for the Líder who may enable it: each service's staging.
+    preparacion: Vec<crate::step4::StageView>,
+    auth_kinds: [&'static str; 4],
+    /// Approvals the four-eyes rule withholds from this user, in words.
+    cuatro_ojos: Vec<String>,
+    /// The Nota Interna as typed so far (kept after a preview or a refusal).
+    borrador: NoteDraft,
 }
 
 #[derive(Deserialize)]
 pub struct RequestQuery {
     hecho: Option<String>,
+    /// Step 4 of a publication: what was just saved (`conector`, `descripcion`, `prueba`).
+    preparado: Option<String>,
 }
 
 /// A request: its data, its document flow, and exactly the actions the domain lets this user
@@ -492,17 +611,42 @@ pub async fn request(
         .hecho
         .as_deref()
         .and_then(|a| ActionKind::parse(a).ok())
-        .map(|a| tr.ta("solicitud-hecho", iop_i18n::args![accion = &tr.of("accion-", a.as_str())]));
+        .map(|a| tr.ta("solicitud-hecho", iop_i18n::args![accion = &tr.of("accion-", a.as_str())]))
+        .or_else(|| match q.preparado.as_deref() {
+            Some(w @ ("conector" | "descripcion" | "prueba")) => Some(tr.of("preparado-", w)),
+            _ => None,
+        });
     request_page(&st, tr, &user, &id, aviso, None, StatusCode::OK).await
 }
 
-async fn request_page(
+pub(crate) async fn request_page(
     st: &AppState,
     tr: Tr,
     user: &WebUser,
     id: &str,
     aviso: Option<String>,
     error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    request_page_with(st, tr, user, id, (aviso, error), None, status).await
+}
+
+/// A Nota Interna being written (step 5), kept on the page: its body and recommendations, and
+/// whether the user asked to preview it.
+#[derive(Default)]
+struct NoteDraft {
+    cuerpo: String,
+    recomendaciones: String,
+    vista_previa: bool,
+}
+
+async fn request_page_with(
+    st: &AppState,
+    tr: Tr,
+    user: &WebUser,
+    id: &str,
+    (aviso, error): (Option<String>, Option<String>),
+    borrador: Option<NoteDraft>,
     status: StatusCode,
 ) -> Response {
     let rec = match iop_app::service::load_visible(st, &user.user, id).await {
@@ -537,9 +681,21 @@ async fn request_page(
     };
     let step4 = offered
         .iter()
-        .any(|k| matches!(k, ActionKind::Habilitar | ActionKind::AjustarHabilitacion))
-        && rec.content.kind.consumes();
-    let servicios = if step4 {
+        .any(|k| matches!(k, ActionKind::Habilitar | ActionKind::AjustarHabilitacion));
+    let preparacion = if step4 && rec.content.kind.publishes() {
+        match crate::step4::views(st, tr, user, &rec).await {
+            Ok(v) => v,
+            Err(e) => return failed(tr, Some(user), &e),
+        }
+    } else {
+        Vec::new()
+    };
+    let publicar: Vec<(String, String, bool)> = preparacion
+        .iter()
+        .filter(|v| v.aplicada.is_none())
+        .map(|v| (v.publicar.clone(), v.etiqueta.clone(), v.conector.is_some()))
+        .collect();
+    let servicios = if step4 && rec.content.kind.consumes() {
         match iop_app::service::service_labels(st, &rec.content.services).await {
             Ok(l) => l.into_iter().map(|(id, label)| (id.to_string(), label)).collect(),
             Err(e) => return failed(tr, Some(user), &e),
@@ -560,13 +716,36 @@ async fn request_page(
             },
             devolver: k == ActionKind::Observar && rec.facts.state == iop_domain::State::NotaAprobadaAdas,
             nota: k == ActionKind::ElaborarNota,
+            paso4: matches!(k, ActionKind::Habilitar | ActionKind::AjustarHabilitacion),
             accesos: if matches!(k, ActionKind::Habilitar | ActionKind::AjustarHabilitacion) {
                 servicios.clone()
             } else {
                 Vec::new()
             },
+            publicar: if matches!(k, ActionKind::Habilitar | ActionKind::AjustarHabilitacion) {
+                publicar.clone()
+            } else {
+                Vec::new()
+            },
         })
         .collect();
+    let cuatro_ojos = iop_domain::withheld(&rec.facts, &user.user.actor())
+        .into_iter()
+        .map(|(_, why)| {
+            sentence(match tr.lang {
+                iop_i18n::Lang::Es => &why.es,
+                iop_i18n::Lang::En => &why.en,
+            })
+        })
+        .collect();
+    let (sistema, entidad) = match iop_app::service::party_labels(st, &rec).await {
+        Ok(x) => x,
+        Err(e) => return failed(tr, Some(user), &e),
+    };
+    let servicios_pedidos = match iop_app::service::service_labels(st, &rec.content.services).await {
+        Ok(l) => l.into_iter().map(|(_, label)| label).collect(),
+        Err(e) => return failed(tr, Some(user), &e),
+    };
     let deliveries = match iop_app::accesses::of_request(st, &rec).await {
         Ok(d) => d,
         Err(e) => return failed(tr, Some(user), &e),
@@ -589,6 +768,19 @@ async fn request_page(
         })
         .collect();
     let page = RequestPage {
+        sistema,
+        servicios: servicios_pedidos,
+        entidad,
+        publicaciones: rec
+            .content
+            .publications
+            .iter()
+            .map(|p| format!("{} — {} v{}", p.name.as_str(), p.code.as_str(), p.version.get()))
+            .collect(),
+        preparacion,
+        auth_kinds: crate::step4::AUTH_KINDS,
+        cuatro_ojos,
+        borrador: borrador.unwrap_or_default(),
         retirar: pending && rec.facts.accesses_retrievable_by(&user.user.actor()),
         sistema_id: rec.content.system.map(|s| s.to_string()).unwrap_or_default(),
         nota: out.nota.as_ref().map(|n| {
@@ -648,7 +840,7 @@ pub async fn act(
             return request_page(&st, tr, &user, &id, None, Some(tr.error(&e)), status_of(&e)).await;
         }
     };
-    // Step 4 of a consumption: one grant per service ticked, with its validity and limits.
+    // Step 4: one grant per service ticked, with its validity and limits; the services to publish.
     let habilitacion = if one("paso4").is_some() {
         let mut accesos = Vec::new();
         for s in all("otorgar") {
@@ -674,14 +866,32 @@ pub async fn act(
                 rafaga,
             });
         }
+        let publicar = all("publicar")
+            .iter()
+            .filter_map(|v| v.rsplit_once(':'))
+            .map(|(codigo, version)| iop_app::dto::PublishIn {
+                codigo: codigo.to_owned(),
+                // Not a number: 0, which the version's own check refuses.
+                version: version.parse().unwrap_or(0),
+            })
+            .collect();
         Some(iop_app::dto::EnablementIn {
             accesos,
-            publicar: Vec::new(),
+            publicar,
             emitir_credenciales: all("emitir"),
         })
     } else {
         None
     };
+    // Step 5: the note as typed stays on the page, previewed on request or after a refusal.
+    let draft = || NoteDraft {
+        cuerpo: one("cuerpo").unwrap_or_default(),
+        recomendaciones: one("recomendaciones").unwrap_or_default(),
+        vista_previa: one("vista_previa").is_some(),
+    };
+    if accion == ActionKind::ElaborarNota.as_str() && one("vista_previa").is_some() {
+        return request_page_with(&st, tr, &user, &id, (None, None), Some(draft()), StatusCode::OK).await;
+    }
     let input = TransitionIn {
         accion: accion.clone(),
         comentario: one("comentario"),
@@ -699,9 +909,27 @@ pub async fn act(
         Ok(r) => Redirect::to(&format!("/solicitudes/{}?hecho={}", r.code, session::encode(&accion))).into_response(),
         Err(e) => {
             let status = status_of(&e);
-            request_page(&st, tr, &user, &id, None, Some(tr.error(&e)), status).await
+            let kept = (accion == ActionKind::ElaborarNota.as_str()).then(draft);
+            request_page_with(&st, tr, &user, &id, (None, Some(tr.error(&e))), kept, status).await
         }
     }
+}
+
+/// How many new services one publication form offers (a request may name more through the API).
+const PUBLICATION_ROWS: usize = 3;
+
+/// One new service to publish, as typed, with the part at fault if any.
+#[derive(Default, Clone)]
+struct PublicationRow {
+    codigo: String,
+    version: String,
+    nombre: String,
+    descripcion: String,
+    /// `codigo`, `version`, `nombre` or `descripcion` when the error names this row's field.
+    invalido: String,
+    /// Its place in the form, from 0, and as people count, from 1.
+    i: usize,
+    n: String,
 }
 
 #[derive(Template)]
@@ -709,9 +937,13 @@ pub async fn act(
 struct NewRequestPage {
     f: Frame,
     csrf: String,
+    /// (stable name, chosen)
+    tipos: Vec<(&'static str, bool)>,
     /// (id, label, chosen)
     sistemas: Vec<(String, String, bool)>,
     servicios: Vec<(String, String, bool)>,
+    entidades: Vec<(String, String, bool)>,
+    publicaciones: Vec<PublicationRow>,
     documentos: Vec<(&'static str, bool)>,
     justificacion: String,
     error: Option<String>,
@@ -722,10 +954,30 @@ struct NewRequestPage {
 /// What the user typed, kept when the form comes back with an error.
 #[derive(Default)]
 struct Typed {
+    tipo: String,
     sistema: String,
     servicios: Vec<String>,
+    entidad: String,
+    publicaciones: Vec<PublicationRow>,
     documento: String,
     justificacion: String,
+}
+
+impl Typed {
+    /// The new services the user filled in (blank rows are not services).
+    fn publications(&self) -> Vec<iop_app::dto::PublicationIn> {
+        self.publicaciones
+            .iter()
+            .filter(|p| !(p.codigo.trim().is_empty() && p.version.trim().is_empty() && p.nombre.trim().is_empty()))
+            .map(|p| iop_app::dto::PublicationIn {
+                codigo: p.codigo.trim().to_owned(),
+                // Not a number: 0, which the version's own check refuses with its message.
+                version: p.version.trim().trim_start_matches('v').parse().unwrap_or(0),
+                nombre: p.nombre.trim().to_owned(),
+                descripcion: Some(p.descripcion.trim().to_owned()).filter(|d| !d.is_empty()),
+            })
+            .collect()
+    }
 }
 
 async fn new_request_page(
@@ -740,13 +992,53 @@ async fn new_request_page(
         Ok(x) => x,
         Err(e) => return failed(tr, Some(user), &e),
     };
+    let entities = match iop_app::service::publisher_choices(st).await {
+        Ok(x) => x,
+        Err(e) => return failed(tr, Some(user), &e),
+    };
     let (error, campo) = match error {
         Some((m, c)) => (Some(m), c),
         None => (None, String::new()),
     };
+    // The rows as typed (the error's row and field marked), then blank ones up to the form's size.
+    let filled: Vec<PublicationRow> = typed
+        .publicaciones
+        .iter()
+        .filter(|p| !(p.codigo.trim().is_empty() && p.version.trim().is_empty() && p.nombre.trim().is_empty()))
+        .cloned()
+        .collect();
+    let mut publicaciones: Vec<PublicationRow> = filled
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut p)| {
+            let head = format!("servicios_publicacion[{i}].");
+            p.invalido = campo.strip_prefix(&head).unwrap_or("").to_owned();
+            p
+        })
+        .collect();
+    while publicaciones.len() < PUBLICATION_ROWS {
+        publicaciones.push(PublicationRow::default());
+    }
+    for (i, p) in publicaciones.iter_mut().enumerate() {
+        (p.i, p.n) = (i, (i + 1).to_string());
+    }
+    let tipo = if typed.tipo.is_empty() { "consumo" } else { typed.tipo.as_str() };
     let page = NewRequestPage {
         f: Frame::new(tr, Some(user), "/solicitudes/nueva"),
         csrf: user.csrf(),
+        tipos: iop_domain::RequestKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.as_str() == tipo))
+            .collect(),
+        entidades: entities
+            .into_iter()
+            .map(|e| {
+                let id = e.id.to_string();
+                let chosen = id == typed.entidad;
+                (id, format!("{} ({})", e.nombre.as_str(), e.sigla.as_str()), chosen)
+            })
+            .collect(),
+        publicaciones,
         sistemas: systems
             .into_iter()
             .map(|s| {
@@ -813,11 +1105,32 @@ pub async fn new_request(State(st): State<AppState>, headers: HeaderMap, user: W
         let value = field.text().await.unwrap_or_default();
         match name.as_str() {
             "_csrf" => csrf = value,
+            "tipo" => typed.tipo = value,
             "sistema_id" => typed.sistema = value,
             "servicios" => typed.servicios.push(value),
+            "entidad_publicadora_id" => typed.entidad = value,
             "documento_tipo" => typed.documento = value,
             "justificacion" => typed.justificacion = value,
-            _ => {}
+            other => {
+                // A new service to publish: `pub-<part>-<row>`.
+                let mut parts = other.splitn(3, '-');
+                if let (Some("pub"), Some(part), Some(Ok(row))) = (parts.next(), parts.next(), parts.next().map(str::parse::<usize>))
+                    && row < PUBLICATION_ROWS
+                {
+                    if typed.publicaciones.len() <= row {
+                        typed.publicaciones.resize(row + 1, PublicationRow::default());
+                    }
+                    if let Some(p) = typed.publicaciones.get_mut(row) {
+                        match part {
+                            "codigo" => p.codigo = value,
+                            "version" => p.version = value,
+                            "nombre" => p.nombre = value,
+                            "descripcion" => p.descripcion = value,
+                            _ => {}
+                        }
+                    }
+                }
+            }
         }
     }
     if !session::same(&user.csrf(), &csrf) {
@@ -846,13 +1159,17 @@ pub async fn new_request(State(st): State<AppState>, headers: HeaderMap, user: W
     if let Err((m, c, status)) = checked {
         return new_request_page(&st, tr, &user, &typed, Some((m, c)), status).await;
     }
+    // The form shows both parts; only the chosen kind's part is the request's.
+    let kind = iop_domain::RequestKind::parse(&typed.tipo).ok();
+    let consumes = kind.is_some_and(|k| k.consumes());
+    let publishes = kind.is_some_and(|k| k.publishes());
     let input = iop_app::dto::RequestIn {
-        tipo: "consumo".into(),
-        sistema_id: Some(typed.sistema.clone()).filter(|s| !s.is_empty()),
-        entidad_publicadora_id: None,
+        tipo: typed.tipo.clone(),
+        sistema_id: Some(typed.sistema.clone()).filter(|s| consumes && !s.is_empty()),
+        entidad_publicadora_id: Some(typed.entidad.clone()).filter(|s| publishes && !s.is_empty()),
         justificacion: typed.justificacion.clone(),
-        servicios: typed.servicios.clone(),
-        servicios_publicacion: Vec::new(),
+        servicios: if consumes { typed.servicios.clone() } else { Vec::new() },
+        servicios_publicacion: if publishes { typed.publications() } else { Vec::new() },
     };
     let rec = match iop_app::service::create_request(&st, &user.user, input).await {
         Ok(r) => r,

@@ -158,7 +158,19 @@ const TABLE: &[(&str, &[&[&str]])] = &[
         "revoke_credential",
         &[RECORD, WRITE, GATEWAY, &["rol_requerido", "credencial_no_vigente"]],
     ),
-    ("list_requests", &[PAGED, &["estado_invalido", "identificador_invalido"]]),
+    (
+        "list_requests",
+        &[
+            PAGED,
+            &[
+                "estado_invalido",
+                "identificador_invalido",
+                "tipo_solicitud_invalido",
+                "codigo_seguimiento_invalido",
+                "fecha_invalida",
+            ],
+        ],
+    ),
     (
         "create_request",
         &[WRITE, REQUEST_FIELDS, &["rol_requerido", "identificador_invalido"]],

@@ -8,7 +8,6 @@ use axum::response::{IntoResponse, Response};
 use iop_app::AppState;
 use iop_app::dto::*;
 use iop_app::service;
-use iop_domain::*;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -20,6 +19,14 @@ pub struct ListQuery {
     pub estado: Option<String>,
     /// Only requests of this unit.
     pub unidad_id: Option<String>,
+    /// Only requests of this kind: `consumo`, `publicacion` or `consumo_publicacion`.
+    pub tipo: Option<String>,
+    /// Only requests whose tracking code contains this (e.g. `2026-0001`).
+    pub codigo: Option<String>,
+    /// Only requests created on or after this day (`AAAA-MM-DD`, La Paz time).
+    pub desde: Option<String>,
+    /// Only requests created on or before this day (`AAAA-MM-DD`, La Paz time).
+    pub hasta: Option<String>,
     /// Page size, 1 to 200 (default 50).
     pub limite: Option<i64>,
     /// From the previous page's `siguiente`.
@@ -31,18 +38,16 @@ pub struct ListQuery {
 #[utoipa::path(get, path = "/api/v1/solicitudes", tag = "solicitudes", security(("token" = [])), params(ListQuery),
     responses((status = 200, body = RequestPageOut), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_requests(State(st): State<AppState>, Auth(u): Auth, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<RequestPageOut>> {
-    let state = q
-        .estado
-        .as_deref()
-        .map(|s| iop_domain::State::parse(s).map_err(|i| ApiError::invalid("estado", i)))
-        .transpose()?;
-    let unit = q
-        .unidad_id
-        .as_deref()
-        .map(|s| UnitId::parse(s).map_err(|i| ApiError::invalid("unidad_id", i)))
-        .transpose()?;
+    let filter = service::ListFilter {
+        estado: q.estado.as_deref(),
+        unidad_id: q.unidad_id.as_deref(),
+        tipo: q.tipo.as_deref(),
+        codigo: q.codigo.as_deref(),
+        desde: q.desde.as_deref(),
+        hasta: q.hasta.as_deref(),
+    };
     let page = service::page(q.limite, q.cursor.as_deref())?;
-    let (resultados, siguiente) = service::list_requests(&st, &u, state, unit, &page).await?;
+    let (resultados, siguiente) = service::list_requests(&st, &u, &filter, &page).await?;
     Ok(Json(RequestPageOut { resultados, siguiente }))
 }
 

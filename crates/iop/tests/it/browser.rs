@@ -70,6 +70,17 @@ async fn capture(c: &Client, name: &str) {
     std::fs::write(dir.join(format!("{name}.png")), png).unwrap_or_else(|e| panic!("{e}"));
 }
 
+/// Saves a screenshot with the first element matching `css` scrolled into view.
+async fn capture_at(c: &Client, css: &str, name: &str) {
+    c.execute(
+        "document.querySelector(arguments[0]).scrollIntoView(); return 1;",
+        vec![serde_json::json!(css)],
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{css}: {e}"));
+    capture(c, name).await;
+}
+
 async fn path(c: &Client) -> String {
     c.current_url().await.map(|u| u.path().to_owned()).unwrap_or_default()
 }
@@ -207,7 +218,7 @@ async fn a_jefe_de_upat_works_in_a_real_browser_in_both_languages() {
     c.goto(&format!("{}/solicitudes/nueva", app.base))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    wait_text(&c, "h1", "Nueva solicitud de consumo").await;
+    wait_text(&c, "h1", "Nueva solicitud").await;
     capture(&c, "nueva-es").await;
     accessible(&c, &axe, "nueva solicitud").await;
     c.goto(&format!("{}/contrasena", app.base)).await.unwrap_or_else(|e| panic!("{e}"));
@@ -269,58 +280,331 @@ async fn login(c: &Client, base: &str, user: &str) {
 }
 
 #[tokio::test]
-async fn step_4_and_the_retrieval_of_accesses_in_a_real_browser() {
+async fn a_consumption_goes_through_the_whole_procedure_in_a_real_browser() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let (id, code) = submitted(&app, &w).await;
-    app.post(&format!("/api/v1/solicitudes/{id}/transiciones"), w.t("jefe"), act("derivar"))
-        .await
-        .ok();
-    app.post(
-        &format!("/api/v1/solicitudes/{id}/transiciones"),
-        w.t("resp"),
-        serde_json::json!({"accion": "asignar", "lider_id": w.id("lider")}),
-    )
-    .await
-    .ok();
     let axe = axe_source();
     let d = driver().await;
+    let base = app.base.clone();
 
-    // The leader enables it on the step 4 form, issuing an API key.
+    // Step 1: the Solicitante asks to consume a service, with its Nota Interna as support.
     let c = browser(&d).await;
-    login(&c, &app.base, "lider").await;
-    c.goto(&format!("{}/solicitudes/{code}", app.base))
+    login(&c, &base, "sol").await;
+    c.goto(&format!("{base}/solicitudes/nueva")).await.unwrap_or_else(|e| panic!("{e}"));
+    wait_text(&c, "h1", "Nueva solicitud").await;
+    choose(&c, "#sistema_id", &w.system).await;
+    c.find(Locator::Css(&format!("input[name=servicios][value='{}']", w.services[0])))
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .and_then_click()
+        .await;
+    type_into(&c, "#justificacion", "Verificar la identidad en los trámites en línea").await;
+    choose(&c, "#documento_tipo", "NI").await;
+    type_into(&c, "#archivo", &file("ni.pdf", &pdf())).await;
+    c.find(Locator::Css("form[action='/solicitudes/nueva'] button[type=submit]"))
+        .await
+        .and_then_click()
+        .await;
+    wait_text(&c, "[data-estado]", "Borrador").await;
+    let code = text(&c, "h1").await.trim_start_matches("Solicitud ").to_owned();
+    take(&c, "presentar", "Presentar", None, "Presentada").await;
+    let _ = c.close().await;
+    let c = as_user(&d, &base, "jefe", &code).await;
+    take(&c, "derivar", "Derivar a ADAS", None, "Derivada a ADAS").await;
+    let _ = c.close().await;
+    let c = as_user(&d, &base, "resp", &code).await;
+    choose(&c, "#lider-asignar", w.id("lider")).await;
+    take(&c, "asignar", "Asignar a un Líder", None, "Asignada a un Líder de equipo").await;
+    let _ = c.close().await;
+
+    // Step 4: the leader grants the service with a limit and issues an API key; step 5 the note.
+    let c = as_user(&d, &base, "lider", &code).await;
     let form = "form[data-accion=habilitar]";
+    type_into(&c, &format!("#limite-habilitar-{}", w.services[0]), "5").await;
     c.find(Locator::Css(&format!("{form} input[name=emitir][value=apikey]")))
         .await
         .and_then_click()
         .await;
     capture(&c, "paso4-es").await;
     accessible(&c, &axe, "paso 4").await;
-    c.find(Locator::Css(&format!("{form} button[type=submit]")))
-        .await
-        .and_then_click()
-        .await;
-    wait_text(&c, ".aviso", "Acción registrada: Habilitar.").await;
+    take(&c, "habilitar", "Habilitar", None, "Habilitada").await;
     assert!(text(&c, ".accesos").await.contains("pendiente de retiro"));
+    type_into(&c, "#cuerpo-elaborar_nota", "Se habilitó el acceso a la consulta de identidad.").await;
+    take(&c, "elaborar_nota", "Elaborar la Nota Interna", None, "Nota Interna elaborada").await;
     let _ = c.close().await;
 
-    // The requesting unit's Solicitante retrieves the key, once.
-    let c = browser(&d).await;
-    login(&c, &app.base, "sol").await;
-    c.goto(&format!("{}/solicitudes/{code}", app.base))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    // Steps 6 and 7.
+    let c = as_user(&d, &base, "resp", &code).await;
+    take(
+        &c,
+        "aprobar_nota_adas",
+        "Aprobar la Nota Interna (ADAS)",
+        None,
+        "Nota Interna aprobada por ADAS",
+    )
+    .await;
+    let _ = c.close().await;
+    let c = as_user(&d, &base, "jefe", &code).await;
+    take(
+        &c,
+        "aprobar_nota_upat",
+        "Aprobar la Nota Interna (UPAT)",
+        None,
+        "Nota Interna aprobada por UPAT",
+    )
+    .await;
+    let _ = c.close().await;
+
+    // Step 8: the requesting unit retrieves the key, once, and receives the request.
+    let c = as_user(&d, &base, "sol", &code).await;
     c.find(Locator::Css("form[data-retirar] button[type=submit]"))
         .await
         .and_then_click()
         .await;
     wait_text(&c, "h1", "Credenciales retiradas").await;
-    assert!(text(&c, "[data-secreto]").await.starts_with("iop_k_"));
+    let key = text(&c, "[data-secreto]").await;
+    assert!(key.starts_with("iop_k_"), "{key}");
     capture(&c, "credenciales-es").await;
     accessible(&c, &axe, "credenciales").await;
-    assert!(reports(&app.base).is_empty(), "{:?}", reports(&app.base));
+    c.goto(&format!("{base}/solicitudes/{code}"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(text(&c, ".accesos").await.contains("retirado por «sol»"));
+    take(&c, "recibir", "Recibir", None, "Recibida").await;
+    assert!(reports(&base).is_empty(), "{:?}", reports(&base));
     let _ = c.close().await;
+
+    // The key the browser showed opens the service granted, at the gateway.
+    app.gw_until("/segip/persona/v1/personas/123", &[("apikey", &key)], 200).await;
+}
+
+/// A file for an upload field, under `target/` (the browser reads it from disk).
+fn file(name: &str, bytes: &[u8]) -> String {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/subidas");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let p = dir.join(format!("{}-{name}", std::process::id()));
+    std::fs::write(&p, bytes).unwrap_or_else(|e| panic!("{e}"));
+    p.canonicalize().unwrap_or_else(|e| panic!("{e}")).to_string_lossy().into_owned()
+}
+
+async fn type_into(c: &Client, css: &str, value: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .send_keys(value)
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+}
+
+async fn choose(c: &Client, css: &str, value: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .select_by_value(value)
+        .await
+        .unwrap_or_else(|e| panic!("{css} = {value}: {e}"));
+}
+
+/// Takes an action on the request page shown, with a comment if given, and waits until the page
+/// says it was recorded and shows the state it led to.
+async fn take(c: &Client, accion: &str, label: &str, comment: Option<&str>, state: &str) {
+    if let Some(text) = comment {
+        type_into(c, &format!("#comentario-{accion}"), text).await;
+    }
+    c.find(Locator::Css(&format!("form[data-accion={accion}] button[type=submit]:not([name])")))
+        .await
+        .and_then_click()
+        .await;
+    wait_text(c, ".aviso", &format!("Acción registrada: {label}.")).await;
+    wait_text(c, "[data-estado]", state).await;
+}
+
+/// A fresh browser session for `user`, on the request page `code`.
+async fn as_user(d: &Driver, base: &str, user: &str, code: &str) -> Client {
+    let c = browser(d).await;
+    login(&c, base, user).await;
+    c.goto(&format!("{base}/solicitudes/{code}"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    wait_text(&c, "h1", &format!("Solicitud {code}")).await;
+    c
+}
+
+#[tokio::test]
+async fn a_publication_goes_through_the_whole_procedure_in_a_real_browser_and_a_request_is_rejected() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let axe = axe_source();
+    let d = driver().await;
+    let base = app.base.clone();
+
+    // A rejection: the Jefe de UPAT refuses a submitted request, giving the reason.
+    let (_, rejected) = submitted(&app, &w).await;
+    let c = as_user(&d, &base, "jefe", &rejected).await;
+    take(
+        &c,
+        "rechazar",
+        "Rechazar",
+        Some("No corresponde a un servicio de interoperabilidad"),
+        "Rechazada",
+    )
+    .await;
+    assert!(text(&c, ".linea-de-tiempo").await.contains("No corresponde"));
+    let _ = c.close().await;
+
+    // Step 1: the Solicitante fills in the form for a publication, with its NTA.
+    let c = browser(&d).await;
+    login(&c, &base, "sol").await;
+    c.goto(&format!("{base}/solicitudes/nueva")).await.unwrap_or_else(|e| panic!("{e}"));
+    wait_text(&c, "h1", "Nueva solicitud").await;
+    c.find(Locator::Css("input[name=tipo][value=publicacion]"))
+        .await
+        .and_then_click()
+        .await;
+    choose(&c, "#entidad_publicadora_id", &w.publisher).await;
+    type_into(&c, "#pub-codigo-0", "padron").await;
+    type_into(&c, "#pub-version-0", "1").await;
+    type_into(&c, "#pub-nombre-0", "Padrón de contribuyentes").await;
+    type_into(&c, "#justificacion", "Publicar el padrón para las alcaldías").await;
+    choose(&c, "#documento_tipo", "NTA").await;
+    type_into(&c, "#archivo", &file("nta.pdf", &pdf())).await;
+    capture(&c, "nueva-publicacion-es").await;
+    accessible(&c, &axe, "nueva solicitud de publicación").await;
+    c.find(Locator::Css("form[action='/solicitudes/nueva'] button[type=submit]"))
+        .await
+        .and_then_click()
+        .await;
+    wait_text(&c, "[data-estado]", "Borrador").await;
+    let code = text(&c, "h1").await.trim_start_matches("Solicitud ").to_owned();
+    assert!(code.starts_with("IOP-"), "{code}");
+    take(&c, "presentar", "Presentar", None, "Presentada").await;
+    let _ = c.close().await;
+
+    // Step 2 with an observation, and its correction by the requesting unit.
+    let c = as_user(&d, &base, "jefe", &code).await;
+    take(&c, "observar", "Observar", Some("Falta la firma del responsable"), "Observada").await;
+    let _ = c.close().await;
+    let c = as_user(&d, &base, "sol", &code).await;
+    assert!(text(&c, ".linea-de-tiempo").await.contains("Falta la firma"));
+    take(&c, "subsanar", "Subsanar", Some("Se firmó la nota técnica"), "Presentada").await;
+    let _ = c.close().await;
+    let c = as_user(&d, &base, "jefe", &code).await;
+    take(&c, "derivar", "Derivar a ADAS", None, "Derivada a ADAS").await;
+    let _ = c.close().await;
+
+    // Step 3: the Responsable de ADAS assigns it to a leader who is also a Responsable.
+    let c = as_user(&d, &base, "resp", &code).await;
+    choose(&c, "#lider-asignar", w.id("respylider")).await;
+    take(&c, "asignar", "Asignar a un Líder", None, "Asignada a un Líder de equipo").await;
+    let _ = c.close().await;
+
+    // Step 4: the leader stages the connector and the description, probes, and enables.
+    let c = as_user(&d, &base, "respylider", &code).await;
+    let origin = format!(
+        "http://{}/base",
+        w._upstream.as_ref().map(|u| u.addr.to_string()).unwrap_or_default()
+    );
+    type_into(&c, "#origenes-padron-1", &origin).await;
+    c.find(Locator::Css("[data-preparacion=padron-1] form[data-form=conector] button"))
+        .await
+        .and_then_click()
+        .await;
+    wait_text(&c, ".aviso", "Conector guardado. Pruebe la conexión antes de habilitar.").await;
+    type_into(
+        &c,
+        "#documento-padron-1",
+        &file("openapi.json", crate::upstream::DESCRIPTION.as_bytes()),
+    )
+    .await;
+    c.find(Locator::Css("[data-preparacion=padron-1] form[data-form=descripcion] button"))
+        .await
+        .and_then_click()
+        .await;
+    wait_text(&c, ".aviso", "Descripción guardada.").await;
+    c.find(Locator::Css("[data-preparacion=padron-1] form[data-form=prueba] button"))
+        .await
+        .and_then_click()
+        .await;
+    wait_text(&c, ".aviso", "Prueba de conexión registrada.").await;
+    assert!(text(&c, "[data-prueba-ok=true]").await.starts_with("Conexión correcta"));
+    capture(&c, "paso4-publicacion-es").await;
+    accessible(&c, &axe, "paso 4 de una publicación").await;
+    take(&c, "habilitar", "Habilitar", None, "Habilitada").await;
+
+    // Step 5: the note, previewed first; then the four-eyes rule is said in words.
+    type_into(
+        &c,
+        "#cuerpo-elaborar_nota",
+        "Se publicó el servicio padron v1 con su conector y su descripción.",
+    )
+    .await;
+    c.find(Locator::Css("form[data-accion=elaborar_nota] button[name=vista_previa]"))
+        .await
+        .and_then_click()
+        .await;
+    let preview = text(&c, "[data-vista-previa]").await;
+    assert!(preview.contains("Se publicó el servicio padron v1"), "{preview}");
+    assert_eq!(text(&c, "[data-estado]").await, "Habilitada", "a preview changes nothing");
+    capture_at(&c, "[data-vista-previa]", "nota-vista-previa-es").await;
+    accessible(&c, &axe, "vista previa de la nota").await;
+    take(&c, "elaborar_nota", "Elaborar la Nota Interna", None, "Nota Interna elaborada").await;
+    let why = text(&c, "[data-cuatro-ojos]").await;
+    assert!(why.contains("Quien elaboró la Nota Interna no puede aprobarla."), "{why}");
+    assert!(c.find(Locator::Css("form[data-accion=aprobar_nota_adas]")).await.is_err());
+    capture_at(&c, "[data-cuatro-ojos]", "cuatro-ojos-es").await;
+    let _ = c.close().await;
+
+    // Steps 6 to 8.
+    let c = as_user(&d, &base, "resp", &code).await;
+    take(
+        &c,
+        "aprobar_nota_adas",
+        "Aprobar la Nota Interna (ADAS)",
+        None,
+        "Nota Interna aprobada por ADAS",
+    )
+    .await;
+    let _ = c.close().await;
+    let c = as_user(&d, &base, "jefe", &code).await;
+    take(
+        &c,
+        "aprobar_nota_upat",
+        "Aprobar la Nota Interna (UPAT)",
+        None,
+        "Nota Interna aprobada por UPAT",
+    )
+    .await;
+    let _ = c.close().await;
+    let c = as_user(&d, &base, "sol", &code).await;
+    take(&c, "recibir", "Recibir", None, "Recibida").await;
+    let flow = text(&c, ".linea-de-tiempo").await;
+    for what in ["Presentar", "Observar", "Subsanar", "Derivar a ADAS", "Habilitar", "Recibir"] {
+        assert!(flow.contains(what), "{what} in {flow}");
+    }
+    assert!(text(&c, "[data-nota]").await.contains("Se publicó el servicio padron v1"));
+    capture(&c, "solicitud-recibida-es").await;
+    c.find(Locator::LinkText("English")).await.and_then_click().await;
+    wait_text(&c, "h1", &format!("Request {code}")).await;
+    wait_text(&c, "[data-estado]", "Received").await;
+    capture(&c, "solicitud-recibida-en").await;
+    accessible(&c, &axe, "request received (English)").await;
+    c.set_window_size(390, 900).await.unwrap_or_else(|e| panic!("{e}"));
+    c.goto(&format!("{base}/solicitudes/nueva")).await.unwrap_or_else(|e| panic!("{e}"));
+    wait_text(&c, "h1", "New request").await;
+    capture(&c, "nueva-en-estrecha").await;
+    accessible(&c, &axe, "new request (English, narrow)").await;
+    assert!(reports(&base).is_empty(), "{:?}", reports(&base));
+    let _ = c.close().await;
+
+    // The service is in the catalog, published.
+    let services = app.get("/api/v1/servicios", w.t("admin")).await.ok();
+    let list = services
+        .get("resultados")
+        .unwrap_or(&services)
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        list.iter().any(|s| s["codigo"] == "padron" && s["estado"] == "publicado"),
+        "{services}"
+    );
 }

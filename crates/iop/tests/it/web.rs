@@ -275,6 +275,7 @@ async fn sessions_live_in_a_strict_cookie_and_every_form_needs_its_token() {
     assert!(none.body.contains("No hay solicitudes que mostrar"), "{}", none.body);
     let bad = b.get("/solicitudes?estado=perdida").await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(bad.body.contains("name=\"estado\" aria-invalid=\"true\""), "{}", bad.body);
     let found = b.get(&format!("/buscar?q=%20{}%20", code.to_lowercase())).await;
     assert_eq!(
         (found.status, found.location()),
@@ -751,6 +752,7 @@ async fn a_requester_creates_a_request_with_its_document_through_the_form() {
     let fill = |csrf: &str, file: Option<(Vec<u8>, &str)>| {
         let mut f = reqwest::multipart::Form::new()
             .text("_csrf", csrf.to_owned())
+            .text("tipo", "consumo".to_owned())
             .text("sistema_id", w.system.clone())
             .text("servicios", w.services[0].clone())
             .text("justificacion", "Verificar identidad en trámites".to_owned())
@@ -909,5 +911,291 @@ async fn a_user_changes_their_own_password_and_logs_in_again() {
             .as_array()
             .is_some_and(|a| a.iter().any(|r| r["registro"]["accion"] == "usuario.contrasena")),
         "{page}"
+    );
+}
+
+#[tokio::test]
+async fn a_publication_is_requested_prepared_and_enabled_through_the_pages() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let count = || async {
+        app.get("/api/v1/solicitudes?limite=200", w.t("sol")).await.ok()["resultados"]
+            .as_array()
+            .map(Vec::len)
+            .unwrap_or(0)
+    };
+    let before = count().await;
+    let mut sol = Browser::new(&app);
+    sol.login("sol", PASSWORD).await;
+    let form = sol.get("/solicitudes/nueva").await;
+    assert!(
+        form.body.contains(&format!("value=\"{}\"", w.publisher)),
+        "the publisher is offered"
+    );
+    let csrf = form.hidden("_csrf");
+    let fill = |codigo: &str| {
+        reqwest::multipart::Form::new()
+            .text("_csrf", csrf.clone())
+            .text("tipo", "publicacion".to_owned())
+            // The consumption part is not this request's: ignored, not refused.
+            .text("sistema_id", w.system.clone())
+            .text("entidad_publicadora_id", w.publisher.clone())
+            .text("pub-codigo-0", codigo.to_owned())
+            .text("pub-version-0", "1".to_owned())
+            .text("pub-nombre-0", "Padrón de contribuyentes".to_owned())
+            .text("pub-codigo-1", String::new())
+            .text("justificacion", "Publicar el padrón".to_owned())
+            .text("documento_tipo", "NTA".to_owned())
+            .part("archivo", reqwest::multipart::Part::bytes(pdf()).file_name("nta.pdf"))
+    };
+    // A bad code names its row's field, keeps what was typed, and creates nothing.
+    let r = sol.post_multipart("/solicitudes/nueva", fill("Mal Código")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body
+            .contains("name=\"pub-codigo-0\" value=\"Mal Código\" maxlength=\"64\" aria-invalid=\"true\""),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("Padrón de contribuyentes") && r.body.contains("letras minúsculas"));
+    assert_eq!(count().await, before, "nothing was created");
+    let r = sol.post_multipart("/solicitudes/nueva", fill("padron")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = sol.get(r.location()).await;
+    assert!(
+        page.body.contains("Padrón de contribuyentes — padron v1") && page.body.contains("Registro de identidad (SEGIP)"),
+        "{}",
+        page.body
+    );
+    let code = r.location().trim_start_matches("/solicitudes/").to_owned();
+    let req = app.get(&format!("/api/v1/solicitudes/{code}"), w.t("sol")).await.ok();
+    assert_eq!(req["tipo"], "publicacion");
+    assert!(req["sistema_id"].is_null(), "{req}");
+    let id = req["id"].as_str().unwrap_or_default().to_owned();
+    to_leader(&app, &w, &id).await;
+
+    // The leader stages the connector, the description and a probe on the request page.
+    let mut lider = Browser::new(&app);
+    lider.login("lider", PASSWORD).await;
+    let page_path = format!("/solicitudes/{code}");
+    let p = lider.get(&page_path).await;
+    assert!(p.body.contains("data-preparacion=\"padron-1\""), "{}", p.body);
+    assert!(p.body.contains("Sin conector todavía"), "{}", p.body);
+    let lcsrf = p.hidden("_csrf");
+    let stage = format!("{page_path}/publicacion/padron/1");
+    let origin = format!(
+        "http://{}/base",
+        w._upstream.as_ref().map(|u| u.addr.to_string()).unwrap_or_default()
+    );
+    let r = lider
+        .post(&format!("{stage}/conector"), &[("_csrf", "otro"), ("origenes", &origin)])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let r = lider
+        .post(
+            &format!("{stage}/conector"),
+            &[("_csrf", &lcsrf), ("origenes", "ftp://origen"), ("tiempo_espera_ms", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("Sin conector todavía"), "nothing staged: {}", r.body);
+    let r = lider
+        .post(
+            &format!("{stage}/conector"),
+            &[("_csrf", &lcsrf), ("origenes", &origin), ("tiempo_espera_ms", "muchos")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("tiempo_espera_ms"), "{}", r.body);
+    let r = lider
+        .post(
+            &format!("{stage}/conector"),
+            &[
+                ("_csrf", &lcsrf),
+                ("origenes", &format!("{origin}\r\n")),
+                ("autenticacion_tipo", "cabecera"),
+                ("autenticacion_nombre", "X-Clave"),
+                ("autenticacion_valor", "secreto-del-origen"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(r.location().contains("preparado=conector"), "{}", r.location());
+    let p = lider.get(&format!("{page_path}?preparado=conector")).await;
+    assert!(p.body.contains("Conector guardado"), "{}", p.body);
+    assert!(p.body.contains(&origin) && p.body.contains("cabecera propia"), "{}", p.body);
+    assert!(!p.body.contains("secreto-del-origen"), "the upstream secret is never shown");
+
+    let upload = |csrf: &str, bytes: Vec<u8>| {
+        reqwest::multipart::Form::new()
+            .text("_csrf", csrf.to_owned())
+            .part("documento", reqwest::multipart::Part::bytes(bytes).file_name("openapi.yaml"))
+    };
+    let r = lider
+        .post_multipart(&format!("{stage}/descripcion"), upload(&lcsrf, vec![0xff, 0xfe, 0x00]))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("no es texto UTF-8") && r.body.contains("Sin descripción todavía"));
+    let r = lider
+        .post_multipart(&format!("{stage}/descripcion"), upload("otro", crate::upstream::DESCRIPTION.into()))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let r = lider
+        .post_multipart(&format!("{stage}/descripcion"), upload(&lcsrf, crate::upstream::DESCRIPTION.into()))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let p = lider.get(&page_path).await;
+    assert!(p.body.contains("operaciones"), "{}", p.body);
+    assert!(p.body.contains("Sin prueba de conexión todavía"), "{}", p.body);
+
+    // Enabling before a probe is allowed (step 5 waits for it); the probe's result is shown.
+    let r = lider.post(&format!("{stage}/prueba"), &[("_csrf", &lcsrf)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let p = lider.get(&page_path).await;
+    assert!(
+        p.body.contains("data-prueba-ok=\"true\"") && p.body.contains("Conexión correcta"),
+        "{}",
+        p.body
+    );
+    assert!(p.body.contains("name=\"publicar\" value=\"padron:1\" checked"), "{}", p.body);
+    let r = lider
+        .post(
+            &format!("{page_path}/acciones"),
+            &[
+                ("_csrf", &lcsrf),
+                ("accion", "habilitar"),
+                ("version", &p.hidden("version")),
+                ("paso4", "1"),
+                ("publicar", "padron:1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let p = lider.get(&page_path).await;
+    assert!(p.body.contains("Publicado el"), "{}", p.body);
+    let services = app.get("/api/v1/servicios", w.t("admin")).await.ok();
+    let list = services
+        .get("resultados")
+        .unwrap_or(&services)
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let padron = list.iter().find(|s| s["codigo"] == "padron");
+    assert_eq!(
+        padron.map(|s| s["estado"].clone()),
+        Some(serde_json::json!("publicado")),
+        "{services}"
+    );
+
+    // Another leader cannot stage anything on it.
+    let mut otro = Browser::new(&app);
+    otro.login("lider2", PASSWORD).await;
+    let op = otro.get(&page_path).await;
+    assert!(!op.body.contains("data-preparacion"), "{}", op.body);
+    let r = otro.post(&format!("{stage}/prueba"), &[("_csrf", &op.hidden("_csrf"))]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+}
+
+/// The rows a list page shows, by tracking code.
+fn listed(p: &Page) -> BTreeSet<String> {
+    p.body
+        .match_indices("data-solicitud=\"")
+        .map(|(i, m)| p.body[i + m.len()..].split('"').next().unwrap_or("").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_list_filters_by_kind_unit_code_and_date_and_the_overview_counts_overdue_per_holder() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    // The world's publication request (received) and two consumption requests: one at step 3 with
+    // `lider`, one just submitted.
+    let (pub_code, _) = {
+        let all = app.get("/api/v1/solicitudes?tipo=publicacion", w.t("jefe")).await.ok();
+        let first = all["resultados"][0].clone();
+        (first["codigo"].as_str().unwrap_or_default().to_owned(), first)
+    };
+    let (id_a, code_a) = consumption(&app, &w, &[w.services[0].as_str()]).await;
+    to_leader(&app, &w, &id_a).await;
+    let (_, code_b) = submitted(&app, &w).await;
+    let mut jefe = Browser::new(&app);
+    jefe.login("jefe", PASSWORD).await;
+    let all = listed(&jefe.get("/solicitudes").await);
+    assert!(all.contains(&pub_code) && all.contains(&code_a) && all.contains(&code_b), "{all:?}");
+    let p = jefe.get("/solicitudes?tipo=consumo").await;
+    assert_eq!(listed(&p), [code_a.clone(), code_b.clone()].into_iter().collect());
+    assert!(p.body.contains("<option value=\"consumo\" selected>"), "the filter stays chosen");
+    let p = jefe.get("/solicitudes?tipo=publicacion").await;
+    assert_eq!(listed(&p), [pub_code.clone()].into_iter().collect());
+    let p = jefe.get(&format!("/solicitudes?codigo={}", &code_b[4..])).await;
+    assert_eq!(listed(&p), [code_b.clone()].into_iter().collect());
+    let p = jefe.get(&format!("/solicitudes?unidad_id={}&estado=presentada", w.unit)).await;
+    assert_eq!(listed(&p), [code_b.clone()].into_iter().collect());
+    // Dates are La Paz days: today has them all, tomorrow none.
+    let today = iop_domain::Clock::now(&app.clock).to_offset(iop_domain::calendar::LA_PAZ).date();
+    let tomorrow = today.next_day().unwrap_or(today);
+    let day = |d: time::Date| iop_domain::calendar::fmt_date(d);
+    let p = jefe.get(&format!("/solicitudes?desde={}&hasta={}", day(today), day(today))).await;
+    assert_eq!(listed(&p).len(), 3, "{}", p.body);
+    let p = jefe.get(&format!("/solicitudes?desde={}", day(tomorrow))).await;
+    assert!(listed(&p).is_empty());
+    // The next page keeps the filters.
+    for _ in 0..50 {
+        submitted(&app, &w).await;
+    }
+    let p = jefe.get("/solicitudes?tipo=consumo").await;
+    assert_eq!(listed(&p).len(), 50);
+    let next = p
+        .body
+        .split("<a href=\"/solicitudes?")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_else(|| panic!("no next page: {}", p.body))
+        .replace("&#38;", "&");
+    assert!(next.starts_with("tipo=consumo&cursor="), "{next}");
+    let p2 = jefe.get(&format!("/solicitudes?{next}")).await;
+    assert_eq!(listed(&p2).len(), 2);
+    assert!(listed(&p2).is_disjoint(&listed(&p)));
+    // A filter that does not read names its field and lists nothing; the API refuses it too.
+    let p = jefe.get("/solicitudes?desde=ayer").await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        p.body
+            .contains("id=\"desde\" name=\"desde\" type=\"date\" value=\"ayer\" aria-invalid=\"true\""),
+        "{}",
+        p.body
+    );
+    assert!(listed(&p).is_empty());
+    app.get("/api/v1/solicitudes?desde=ayer", w.t("jefe"))
+        .await
+        .expect(422, "fecha_invalida");
+    app.get("/api/v1/solicitudes?tipo=otro", w.t("jefe"))
+        .await
+        .expect(422, "tipo_solicitud_invalido");
+    let api = app
+        .get(&format!("/api/v1/solicitudes?codigo={}", &code_a[4..]), w.t("jefe"))
+        .await
+        .ok();
+    assert_eq!(api["resultados"].as_array().map(Vec::len), Some(1), "{api}");
+
+    // Nothing is overdue yet; ten working days later the one at step 3 is the leader's, the 51
+    // submitted ones the Jefe de UPAT's.
+    let o = jefe.get("/bandeja").await;
+    assert!(o.body.contains("Ninguna solicitud vencida"), "{}", o.body);
+    app.clock.advance(time::Duration::days(14));
+    jefe.login("jefe", PASSWORD).await;
+    let o = jefe.get("/bandeja").await;
+    assert!(
+        o.body
+            .contains("<tr data-vencidas><td data-etiqueta=\"Quién\">Jefe de UPAT</td><td data-etiqueta=\"Cantidad\">51</td>"),
+        "{}",
+        o.body
+    );
+    assert!(
+        o.body.contains(
+            "<tr data-vencidas><td data-etiqueta=\"Quién\">Persona lider (Líder de equipo de ADAS)</td><td data-etiqueta=\"Cantidad\">1</td>"
+        ),
+        "{}",
+        o.body
     );
 }
