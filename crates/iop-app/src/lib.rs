@@ -66,6 +66,8 @@ pub struct ControlConfig {
     /// The address people reach the control plane at (`url_publica`), when it is behind a proxy
     /// or TLS terminator. An `https` one makes the web interface's cookies `Secure`.
     pub public_url: Option<String>,
+    /// The control listener serves TLS itself (`control_tls_*`): cookies are `Secure` too.
+    pub control_tls: bool,
 }
 
 impl Default for ControlConfig {
@@ -81,6 +83,7 @@ impl Default for ControlConfig {
             metrics_token: None,
             access_delivery_days: 10,
             public_url: None,
+            control_tls: false,
         }
     }
 }

@@ -42,7 +42,10 @@ pub fn router(state: AppState) -> Router {
         .route("/solicitudes/{id}/publicacion/{codigo}/{version}/prueba", post(step4::probe))
         .route("/idioma/{lang}", get(pages::language))
         .route("/estatico/estilo.css", get(pages::stylesheet))
-        .route("/csp-informe", post(csp_report))
+        .route(
+            "/csp-informe",
+            post(csp_report).layer(axum::extract::DefaultBodyLimit::max(CSP_REPORT_MAX_BYTES)),
+        )
         .fallback(pages::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(state.config.max_upload_bytes + 64 * 1024))
         .layer(axum::middleware::from_fn(security_headers))
@@ -61,8 +64,25 @@ pub fn csp_reports() -> Vec<String> {
     REPORTS.lock().unwrap_or_else(|p| p.into_inner()).clone()
 }
 
-async fn csp_report(body: axum::body::Bytes) -> axum::http::StatusCode {
-    let text = String::from_utf8_lossy(body.get(..16 * 1024).unwrap_or(&body)).into_owned();
+/// A CSP report's largest body (browsers send about 1 KiB).
+const CSP_REPORT_MAX_BYTES: usize = 16 * 1024;
+/// Reports one address may send per minute; beyond them they are dropped (429), unlogged.
+pub const CSP_REPORTS_PER_MINUTE: u32 = 30;
+
+async fn csp_report(
+    axum::extract::State(st): axum::extract::State<AppState>,
+    session::ClientIp(addr): session::ClientIp,
+    body: axum::body::Bytes,
+) -> axum::http::StatusCode {
+    // Anyone can post here: each address gets a few reports a minute, so the log and the memory
+    // kept for them cannot be flooded.
+    let key = format!("csp:{}", addr.map(|a| a.to_string()).unwrap_or_default());
+    let (now, window) = (st.now(), std::time::Duration::from_secs(60));
+    if st.throttle.check(&key, CSP_REPORTS_PER_MINUTE, window, now).is_err() {
+        return axum::http::StatusCode::TOO_MANY_REQUESTS;
+    }
+    st.throttle.fail(&key, now, window);
+    let text = String::from_utf8_lossy(&body).into_owned();
     tracing::warn!(informe = %text, "violación de la política de seguridad de contenido");
     let mut r = REPORTS.lock().unwrap_or_else(|p| p.into_inner());
     if r.len() >= 1000 {

@@ -24,9 +24,10 @@ pub fn cookie<'h>(h: &'h HeaderMap, name: &str) -> Option<&'h str> {
 }
 
 /// `Set-Cookie` for a cookie that scripts cannot read and other sites cannot send; `Secure` when
-/// people reach the platform over https (`url_publica`).
+/// people reach the platform over https (the control listener's own TLS, or an https
+/// `url_publica` in front of it).
 pub fn set_cookie(st: &AppState, name: &str, value: &str, path: &str, max_age_s: i64) -> String {
-    let secure = st.config.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
+    let secure = st.config.control_tls || st.config.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
     format!(
         "{name}={value}; Path={path}; Max-Age={max_age_s}; HttpOnly; SameSite=Strict{}",
         if secure { "; Secure" } else { "" }

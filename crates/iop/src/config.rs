@@ -50,6 +50,10 @@ pub struct FileConfig {
     /// TLS on the gateway listener: PEM certificate chain and private key (both or neither).
     pub pasarela_tls_certificado: Option<PathBuf>,
     pub pasarela_tls_clave: Option<PathBuf>,
+    /// TLS on the control listener (API and web interface): PEM certificate chain and private
+    /// key (both or neither). With it the web's cookies are `Secure`.
+    pub control_tls_certificado: Option<PathBuf>,
+    pub control_tls_clave: Option<PathBuf>,
     /// The audit signing key (Ed25519, PKCS#8 in hex; created if missing). Default
     /// `<data_dir>/clave-auditoria`; in production keep it outside the data directory.
     pub clave_auditoria: Option<PathBuf>,
@@ -94,6 +98,8 @@ pub struct Settings {
     pub gateway: iop_gateway::GatewayConfig,
     /// Certificate and key for TLS on the gateway listener.
     pub gateway_tls: Option<(PathBuf, PathBuf)>,
+    /// Certificate and key for TLS on the control listener.
+    pub control_tls: Option<(PathBuf, PathBuf)>,
     pub audit_key_file: PathBuf,
     pub audit_witness: Option<PathBuf>,
     pub checkpoint_every: Duration,
@@ -150,6 +156,8 @@ const ENV_KEYS: &[(&str, Kind)] = &[
     ("rechazos_permitidos_por_minuto", Kind::Int),
     ("pasarela_tls_certificado", Kind::Text),
     ("pasarela_tls_clave", Kind::Text),
+    ("control_tls_certificado", Kind::Text),
+    ("control_tls_clave", Kind::Text),
     ("clave_auditoria", Kind::Text),
     ("testigo_auditoria", Kind::Text),
     ("puntos_de_control_s", Kind::Int),
@@ -368,6 +376,11 @@ pub fn resolve(o: &Overrides, f: FileConfig) -> Result<Settings, ConfigError> {
         (None, None) => None,
         _ => return Err(ConfigError("pasarela_tls_certificado y pasarela_tls_clave van juntos".into())),
     };
+    let control_tls = match (f.control_tls_certificado.clone(), f.control_tls_clave.clone()) {
+        (Some(c), Some(k)) => Some((c, k)),
+        (None, None) => None,
+        _ => return Err(ConfigError("control_tls_certificado y control_tls_clave van juntos".into())),
+    };
     Ok(Settings {
         control_addr,
         gateway_addr,
@@ -392,6 +405,7 @@ pub fn resolve(o: &Overrides, f: FileConfig) -> Result<Settings, ConfigError> {
         node,
         import_every: Duration::from_millis(f.importar_llamadas_ms.unwrap_or(1000).clamp(10, 3_600_000)),
         gateway_tls,
+        control_tls,
         gateway: iop_gateway::GatewayConfig {
             node: node_name.as_str().into(),
             unauth_record_per_window: f.rechazos_registrados_por_minuto.unwrap_or(60),
@@ -418,6 +432,22 @@ mod tests {
         assert_eq!(s.gateway_addr.port(), 9000);
         assert_eq!(s.data_dir, PathBuf::from(DEFAULT_DATA_DIR));
         assert_eq!(s.control.deadlines.get(&State::Presentada), Some(&Deadline::Hours(8)));
+    }
+
+    #[test]
+    fn tls_certificates_and_keys_go_in_pairs() {
+        let parse = |v: &str| resolve(&Overrides::default(), toml::from_str::<FileConfig>(v).unwrap_or_default());
+        for half in [
+            "control_tls_certificado = \"/c\"",
+            "control_tls_clave = \"/k\"",
+            "pasarela_tls_clave = \"/k\"",
+        ] {
+            let e = parse(half).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(e.contains("van juntos"), "{half}: {e}");
+        }
+        let s = parse("control_tls_certificado = \"/c\"\ncontrol_tls_clave = \"/k\"").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.control_tls, Some((PathBuf::from("/c"), PathBuf::from("/k"))));
+        assert_eq!(s.gateway_tls, None);
     }
 
     #[test]

@@ -6,3 +6,4 @@ pub mod demo;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod server;
+mod tls_listener;

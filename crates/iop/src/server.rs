@@ -121,7 +121,11 @@ pub fn app_state(settings: &Settings, store: Arc<SqliteStore>, clock: Arc<dyn Cl
         store,
         BlobStore::new(settings.data_dir.join("documentos")),
         clock,
-        settings.control.clone(),
+        iop_app::ControlConfig {
+            // The web's cookies are `Secure` when this listener serves TLS itself.
+            control_tls: settings.control_tls.is_some(),
+            ..settings.control.clone()
+        },
     )
 }
 
@@ -260,11 +264,29 @@ pub async fn start_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Resu
     // The REST API and, beside it at `/`, the web interface (both over the same use cases).
     let (api_router, _) = iop_api::router(state.clone());
     let control_router = api_router.merge(iop_web::router(state.clone()));
+    let control_tls = match &settings.control_tls {
+        Some((cert, key)) => Some(iop_gateway::tls::acceptor(cert, key).map_err(StartError)?),
+        None => None,
+    };
     let control_task = tokio::spawn({
         let rx = stop_rx.clone();
         async move {
-            let svc = control_router.into_make_service_with_connect_info::<SocketAddr>();
-            if let Err(e) = axum::serve(control_l, svc).with_graceful_shutdown(wait(rx)).await {
+            let served = match control_tls {
+                None => {
+                    let svc = control_router.into_make_service_with_connect_info::<SocketAddr>();
+                    axum::serve(control_l, svc).with_graceful_shutdown(wait(rx)).await
+                }
+                Some(acceptor) => match crate::tls_listener::TlsListener::new(control_l, acceptor) {
+                    Ok(l) => {
+                        let svc = control_router
+                            .layer(axum::middleware::from_fn(crate::tls_listener::peer_layer))
+                            .into_make_service_with_connect_info::<crate::tls_listener::TlsPeer>();
+                        axum::serve(l, svc).with_graceful_shutdown(wait(rx)).await
+                    }
+                    Err(e) => Err(e),
+                },
+            };
+            if let Err(e) = served {
                 tracing::error!(error = %e, "el plano de control terminó con error");
             }
         }

@@ -748,35 +748,7 @@ async fn a_flood_without_credentials_is_throttled_and_aggregated() {
 async fn the_gateway_listener_speaks_tls_when_given_a_certificate() {
     use rustls::pki_types::pem::PemObject;
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    let ok = std::process::Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=localhost",
-        ])
-        .args([
-            "-addext",
-            "subjectAltName=DNS:localhost,IP:127.0.0.1",
-            "-addext",
-            "basicConstraints=critical,CA:FALSE",
-            "-keyout",
-        ])
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    assert!(ok, "openssl could not make a test certificate");
+    let (cert, key) = test_certificate(dir.path());
     let (c, k) = (cert.clone(), key.clone());
     let app = spawn_app_with(move |s| s.gateway_tls = Some((c, k))).await;
     let addr = app.gateway.trim_start_matches("http://").to_owned();

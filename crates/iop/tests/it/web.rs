@@ -1199,3 +1199,149 @@ async fn the_list_filters_by_kind_unit_code_and_date_and_the_overview_counts_ove
         o.body
     );
 }
+
+#[tokio::test]
+async fn csp_reports_are_limited_per_address_and_in_size() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::new();
+    let send = |body: String| {
+        client
+            .post(format!("{}/csp-informe", app.base))
+            .header("content-type", "application/csp-report")
+            .body(body)
+            .send()
+    };
+    let report = r#"{"csp-report":{"document-uri":"http://x/","violated-directive":"style-src"}}"#;
+    let big = send("x".repeat(17 * 1024)).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(big.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    for i in 0..iop_web::CSP_REPORTS_PER_MINUTE {
+        let r = send(report.to_owned()).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.status(), StatusCode::NO_CONTENT, "report {i}");
+    }
+    let r = send(report.to_owned()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    // A minute later the address may report again.
+    app.clock.advance(time::Duration::seconds(61));
+    let r = send(report.to_owned()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+}
+
+/// One HTTP/1.1 request over TLS to `addr`, trusting only `cert`: (status, headers, body).
+async fn https(
+    addr: std::net::SocketAddr,
+    cert: &std::path::Path,
+    method: &str,
+    path: &str,
+    headers: &[(&str, String)],
+    body: String,
+) -> (u16, hyper::HeaderMap, String) {
+    use http_body_util::BodyExt;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for der in rustls::pki_types::CertificateDer::pem_file_iter(cert).unwrap_or_else(|e| panic!("{e}")) {
+        roots.add(der.unwrap_or_else(|e| panic!("{e}"))).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap_or_else(|e| panic!("{e}"));
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap_or_else(|e| panic!("{e}"));
+    let tls = connector.connect(name, tcp).await.unwrap_or_else(|e| panic!("TLS handshake: {e}"));
+    let (mut send, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    tokio::spawn(conn);
+    let mut req = hyper::Request::builder().method(method).uri(path).header("host", "localhost");
+    for (k, v) in headers {
+        req = req.header(*k, v);
+    }
+    let res = send
+        .send_request(
+            req.body(http_body_util::Full::new(bytes::Bytes::from(body)))
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (parts, b) = res.into_parts();
+    let bytes = b.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+    (parts.status.as_u16(), parts.headers, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[tokio::test]
+async fn the_control_listener_speaks_tls_with_secure_cookies_when_given_a_certificate() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (cert, key) = test_certificate(dir.path());
+    let (c, k) = (cert.clone(), key.clone());
+    let running = iop::server::start_with_clock(
+        settings(dir.path(), false, move |s| s.control_tls = Some((c, k))),
+        std::sync::Arc::new(TestClock::new()),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (admin, pw) = running.admin_password.clone().unwrap_or_else(|| panic!("no admin password"));
+    let addr = running.control_addr;
+    let cookies = |h: &hyper::HeaderMap| -> Vec<String> {
+        h.get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect()
+    };
+
+    let (status, headers, body) = https(addr, &cert, "GET", "/ingresar", &[], String::new()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        headers.get("content-security-policy").and_then(|v| v.to_str().ok()),
+        Some(iop_web::CSP)
+    );
+    let csrf_cookie = cookies(&headers)
+        .into_iter()
+        .find(|c| c.starts_with("iop_csrf="))
+        .unwrap_or_else(|| panic!("no CSRF cookie"));
+    assert!(csrf_cookie.ends_with("; Secure"), "{csrf_cookie}");
+    let csrf = csrf_cookie
+        .trim_start_matches("iop_csrf=")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .to_owned();
+    let form = |password: &str| format!("usuario={admin}&contrasena={password}&_csrf={csrf}");
+    let post = [
+        ("content-type", "application/x-www-form-urlencoded".to_owned()),
+        ("cookie", format!("iop_csrf={csrf}")),
+    ];
+    let (status, _, _) = https(addr, &cert, "POST", "/ingresar", &post, form("no-es-la-clave")).await;
+    assert_eq!(status, 401);
+    let (status, headers, _) = https(addr, &cert, "POST", "/ingresar", &post, form(&pw)).await;
+    assert_eq!(status, 303);
+    let session = cookies(&headers)
+        .into_iter()
+        .find(|c| c.starts_with("iop_sesion="))
+        .unwrap_or_else(|| panic!("no session cookie"));
+    assert!(session.contains("HttpOnly; SameSite=Strict; Secure"), "{session}");
+    let token = session.trim_start_matches("iop_sesion=").split(';').next().unwrap_or("").to_owned();
+
+    // The REST API is on the same listener, and the handlers see the real peer over TLS.
+    let (status, _, body) = https(
+        addr,
+        &cert,
+        "GET",
+        "/api/v1/auditoria?cadena=administracion&limite=200",
+        &[("authorization", format!("Bearer {token}"))],
+        String::new(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let all: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+    let failed = all["registros"]
+        .as_array()
+        .and_then(|a| a.iter().find(|r| r["registro"]["accion"] == "sesion.fallida").cloned())
+        .unwrap_or_else(|| panic!("no failed login on record: {body}"));
+    assert_eq!(failed["registro"]["detalle"]["direccion"], "127.0.0.1");
+    // Plain HTTP to it gets no HTTP answer.
+    let plain = reqwest::get(format!("http://{addr}/healthz")).await;
+    assert!(plain.is_err() || plain.is_ok_and(|r| !r.status().is_success()));
+    running.stop().await;
+}
