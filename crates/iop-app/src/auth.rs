@@ -154,6 +154,133 @@ impl Throttle {
     }
 }
 
+/// Failed logins from one client address within one window (`login_window`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedWindow {
+    pub address: Option<String>,
+    pub first: OffsetDateTime,
+    pub last: OffsetDateTime,
+    pub attempts: u32,
+    /// The accounts tried that exist (at most [`FailedLogins::MAX_ACCOUNTS`]); names that are no
+    /// account are only counted, never kept: people type passwords into that field.
+    pub accounts: std::collections::BTreeSet<String>,
+    pub unknown: u32,
+}
+
+impl FailedWindow {
+    /// Worth its own record: more than the one failure already on record, or a failure on a name
+    /// that is no account (never recorded one by one).
+    pub fn worth_recording(&self) -> bool {
+        self.attempts > 1 || self.unknown > 0
+    }
+}
+
+/// Failed logins aggregated per client address: the first failure on an account in a window is
+/// recorded at once (`sesion.fallida`); the window's total (`sesion.fallidas`: attempts, the
+/// accounts tried, how many names were no account) is recorded when the window ends, when a login
+/// from that address succeeds, or when the platform stops — so guessing passwords from one
+/// address costs the audit log two records per window, not one per guess.
+#[derive(Debug)]
+pub struct FailedLogins {
+    windows: Mutex<HashMap<String, FailedWindow>>,
+    capacity: usize,
+}
+
+impl Default for FailedLogins {
+    fn default() -> Self {
+        Self::with_capacity(100_000)
+    }
+}
+
+impl FailedLogins {
+    pub const MAX_ACCOUNTS: usize = 32;
+
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            windows: Mutex::new(HashMap::new()),
+            capacity: capacity.max(1),
+        }
+    }
+
+    fn key(address: Option<&str>) -> String {
+        address.unwrap_or("-").to_owned()
+    }
+
+    /// Counts a failure from `address` on `account` (`None`: a name that is no account). Returns
+    /// whether it opens a window (so it is recorded at once, if on an account) and the windows to
+    /// record now: this address's previous one if it ended, and, when memory is full, the oldest.
+    pub fn count(&self, address: Option<&str>, account: Option<&str>, now: OffsetDateTime, window: Duration) -> (bool, Vec<FailedWindow>) {
+        let mut map = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        let key = Self::key(address);
+        let mut out = Vec::new();
+        if map.get(&key).is_some_and(|w| now - w.first >= window) {
+            out.extend(map.remove(&key));
+        }
+        if !map.contains_key(&key) && map.len() >= self.capacity {
+            let oldest = map.iter().min_by_key(|(_, w)| w.first).map(|(k, _)| k.clone());
+            out.extend(oldest.and_then(|k| map.remove(&k)));
+        }
+        let opened = !map.contains_key(&key);
+        let w = map.entry(key).or_insert_with(|| FailedWindow {
+            address: address.map(str::to_owned),
+            first: now,
+            last: now,
+            attempts: 0,
+            accounts: Default::default(),
+            unknown: 0,
+        });
+        w.attempts = w.attempts.saturating_add(1);
+        w.last = now;
+        match account {
+            Some(a) if w.accounts.len() < Self::MAX_ACCOUNTS => {
+                w.accounts.insert(a.to_owned());
+            }
+            Some(_) => {}
+            None => w.unknown = w.unknown.saturating_add(1),
+        }
+        (opened, out)
+    }
+
+    /// This address's window, taken out (after a successful login from it).
+    pub fn take(&self, address: Option<&str>) -> Option<FailedWindow> {
+        let mut map = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        map.remove(&Self::key(address))
+    }
+
+    /// The windows that ended by `now` (every window, with `all`), taken out.
+    pub fn take_ended(&self, now: OffsetDateTime, window: Duration, all: bool) -> Vec<FailedWindow> {
+        let mut map = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        let ended: Vec<String> = map
+            .iter()
+            .filter(|(_, w)| all || now - w.first >= window)
+            .map(|(k, _)| k.clone())
+            .collect();
+        ended.into_iter().filter_map(|k| map.remove(&k)).collect()
+    }
+}
+
+/// Records the windows of failed logins worth a record.
+async fn record_windows(st: &crate::AppState, windows: Vec<FailedWindow>) -> Result<(), AppError> {
+    for w in windows.into_iter().filter(FailedWindow::worth_recording) {
+        let summary = iop_store::FailedLoginsRec {
+            address: w.address,
+            first: w.first,
+            last: w.last,
+            attempts: w.attempts,
+            accounts: w.accounts.into_iter().collect(),
+            unknown: w.unknown,
+        };
+        st.store.record_failed_logins(&summary).await?;
+    }
+    Ok(())
+}
+
+/// Records the windows of failed logins that ended (every one, with `all`: at shutdown).
+pub async fn flush_failed_logins(st: &crate::AppState, all: bool) -> Result<(), AppError> {
+    let ended = st.failed_logins.take_ended(st.now(), st.config.login_window, all);
+    record_windows(st, ended).await
+}
+
 pub fn throttled(wait: u64) -> AppError {
     let mut e = AppError::of("demasiados_intentos", iop_i18n::args![segundos = &wait]);
     e.retry_after = Some(wait);
@@ -191,11 +318,16 @@ pub async fn login(st: &crate::AppState, addr: Option<std::net::IpAddr>, usuario
         st.throttle.fail(&acct_key, now, cfg.login_window);
         st.throttle.fail(&ip_key, now, cfg.login_window);
         // The name typed is logged and recorded only if it is an account: people type passwords
-        // into that field.
+        // into that field. Per address, the first failure on an account is recorded at once and
+        // the rest of the window in one record.
+        let (opened, ended) = st.failed_logins.count(address.as_deref(), known.as_deref(), now, cfg.login_window);
+        record_windows(st, ended).await?;
         match &known {
             Some(login) => {
                 tracing::info!(usuario = %login, "inicio de sesión fallido");
-                st.store.record_failed_login(login, address.as_deref(), now).await?;
+                if opened {
+                    st.store.record_failed_login(login, address.as_deref(), now).await?;
+                }
             }
             None => tracing::info!(
                 direccion = address.as_deref().unwrap_or("-"),
@@ -205,6 +337,9 @@ pub async fn login(st: &crate::AppState, addr: Option<std::net::IpAddr>, usuario
         return Err(bad());
     };
     st.throttle.clear(&acct_key);
+    if let Some(w) = st.failed_logins.take(address.as_deref()) {
+        record_windows(st, vec![w]).await?;
+    }
     let token = new_token();
     let expires = now + cfg.token_ttl;
     st.store
@@ -271,6 +406,42 @@ pub async fn logout(st: &crate::AppState, user: &iop_store::UserRec, token: &str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failed_logins_are_counted_per_address_in_windows() {
+        let f = FailedLogins::with_capacity(2);
+        let t0 = OffsetDateTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let win = Duration::from_secs(900);
+        let at = |s: u64| t0 + Duration::from_secs(s);
+        // The first failure opens the window; the next ones in it are only counted.
+        assert_eq!(f.count(Some("10.0.0.1"), Some("jefe"), at(0), win), (true, vec![]));
+        assert_eq!(f.count(Some("10.0.0.1"), None, at(10), win), (false, vec![]));
+        assert_eq!(f.count(Some("10.0.0.1"), Some("resp"), at(20), win), (false, vec![]));
+        // Past the window, the next failure opens a new one and hands back the old one.
+        let (opened, ended) = f.count(Some("10.0.0.1"), Some("jefe"), at(900), win);
+        assert!(opened);
+        assert_eq!(ended.len(), 1);
+        let w = &ended[0];
+        assert_eq!((w.attempts, w.unknown, w.first, w.last), (3, 1, at(0), at(20)));
+        assert_eq!(w.accounts.iter().collect::<Vec<_>>(), ["jefe", "resp"]);
+        assert!(w.worth_recording());
+        // A single failure on an account is already on record.
+        assert!(!f.take(Some("10.0.0.1")).is_some_and(|w| w.worth_recording()));
+        // Memory is bounded: the oldest window is handed back for its record, never dropped.
+        f.count(Some("a"), None, at(1000), win);
+        f.count(Some("b"), None, at(1001), win);
+        let (_, out) = f.count(Some("c"), None, at(1002), win);
+        assert_eq!(out.iter().map(|w| w.address.clone()).collect::<Vec<_>>(), [Some("a".to_owned())]);
+        // At shutdown, every window.
+        assert_eq!(f.take_ended(at(1003), win, false).len(), 0);
+        assert_eq!(f.take_ended(at(1003), win, true).len(), 2);
+        // The accounts kept are bounded too.
+        for i in 0..100 {
+            f.count(Some("d"), Some(&format!("u{i}")), at(2000), win);
+        }
+        let d = f.take(Some("d")).unwrap_or_else(|| panic!("no window"));
+        assert_eq!((d.attempts, d.accounts.len()), (100, FailedLogins::MAX_ACCOUNTS));
+    }
 
     #[test]
     fn throttle_counts_in_a_window() {

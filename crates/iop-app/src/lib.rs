@@ -121,6 +121,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub config: Arc<ControlConfig>,
     pub throttle: Arc<auth::Throttle>,
+    /// Failed logins per address, waiting for their window's record.
+    pub failed_logins: Arc<auth::FailedLogins>,
     pub gateway: Option<GatewayHooks>,
 }
 
@@ -132,6 +134,7 @@ impl AppState {
             clock,
             config: Arc::new(config),
             throttle: Arc::new(auth::Throttle::default()),
+            failed_logins: Arc::new(auth::FailedLogins::default()),
             gateway: None,
         }
     }

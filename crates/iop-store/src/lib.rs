@@ -82,6 +82,9 @@ pub trait UserStore: Send + Sync {
     /// the account and the client's address). Failures on names that are no account are never
     /// recorded: people type passwords into that field.
     async fn record_failed_login(&self, login: &str, address: Option<&str>, at: OffsetDateTime) -> StoreResult<()>;
+    /// Records one window of failed logins from one address (`sesion.fallidas`, by the platform):
+    /// how many, when, the accounts tried, and how many names were no account (never which).
+    async fn record_failed_logins(&self, w: &FailedLoginsRec) -> StoreResult<()>;
     /// Ends a session and records the logout (`sesion.cerrar`) in the same transaction; ending one
     /// already ended records nothing.
     async fn revoke_session(&self, token_hash: &str, now: OffsetDateTime, by: &AuditBy) -> StoreResult<()>;

@@ -34,6 +34,18 @@ impl UserRec {
     }
 }
 
+/// One window of failed logins from one client address, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedLoginsRec {
+    pub address: Option<String>,
+    pub first: OffsetDateTime,
+    pub last: OffsetDateTime,
+    pub attempts: u32,
+    /// Accounts tried that exist; names that are no account are only counted.
+    pub accounts: Vec<String>,
+    pub unknown: u32,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRec {
     /// SHA-256 of the bearer token (hex); the token itself is never stored.

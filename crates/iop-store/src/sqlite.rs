@@ -712,6 +712,23 @@ impl UserStore for SqliteStore {
         tx.commit().await.map_err(backend)
     }
 
+    async fn record_failed_logins(&self, w: &FailedLoginsRec) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let by = AuditBy::system("inicio-de-sesion");
+        let address = w.address.as_deref().unwrap_or("desconocida");
+        let detail = json!({
+            "direccion": w.address,
+            "intentos": w.attempts,
+            "cuentas": w.accounts,
+            "nombres_desconocidos": w.unknown,
+            "desde": w.first.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            "hasta": w.last.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+        });
+        self.audit(&mut tx, &by, Change::admin("sesion.fallidas", address, detail), w.last)
+            .await?;
+        tx.commit().await.map_err(backend)
+    }
+
     async fn revoke_session(&self, token_hash: &str, now: OffsetDateTime, by: &AuditBy) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         let ended = sqlx::query("UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL")

@@ -68,6 +68,10 @@ impl Running {
         for t in self.background {
             t.abort();
         }
+        // Failed logins still counting in memory get their record.
+        if let Err(e) = iop_app::auth::flush_failed_logins(&self.state, true).await {
+            tracing::error!(error = %e, "no se pudieron registrar los inicios de sesión fallidos");
+        }
         let f = self.finale;
         if let Err(e) = iop_app::importer::import_once(&f.store, &f.records_dir).await {
             tracing::error!(error = %e, "no se pudieron importar los últimos registros de llamadas");
@@ -302,6 +306,20 @@ pub async fn start_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Resu
             loop {
                 tokio::time::sleep(Duration::from_secs(5)).await;
                 readiness.set(store.ready().await.is_ok());
+            }
+        }
+    }));
+
+    // Records the windows of failed logins that ended (a failure or a login from the same
+    // address records its own window too, so nothing depends on when this runs).
+    background.push(tokio::spawn({
+        let state = state.clone();
+        async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                if let Err(e) = iop_app::auth::flush_failed_logins(&state, false).await {
+                    tracing::warn!(error = %e, "no se pudieron registrar los inicios de sesión fallidos");
+                }
             }
         }
     }));

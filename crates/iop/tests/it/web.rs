@@ -1345,3 +1345,66 @@ async fn the_control_listener_speaks_tls_with_secure_cookies_when_given_a_certif
     assert!(plain.is_err() || plain.is_ok_and(|r| !r.status().is_success()));
     running.stop().await;
 }
+
+#[tokio::test]
+async fn failed_logins_are_aggregated_per_address_and_never_name_who_is_no_account() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let try_login = |user: &'static str, pw: &'static str| {
+        app.call(
+            reqwest::Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(serde_json::json!({"usuario": user, "contrasena": pw})),
+        )
+    };
+    let records = || async {
+        let all = app
+            .get("/api/v1/auditoria?cadena=administracion&limite=200", w.t("admin"))
+            .await
+            .ok();
+        all["registros"].as_array().cloned().unwrap_or_default()
+    };
+    let of = |rs: &[serde_json::Value], action: &str| -> Vec<serde_json::Value> {
+        rs.iter()
+            .filter(|r| r["registro"]["accion"] == action)
+            .map(|r| r["registro"].clone())
+            .collect()
+    };
+    for (user, pw) in [
+        ("jefe", "no-es-la-clave"),
+        ("jefe", "tampoco-es"),
+        ("resp", "no-es-la-clave"),
+        ("Secreta-2026-clave", "x"),
+        ("otra-clave-tecleada", "x"),
+    ] {
+        try_login(user, pw).await.expect(401, "credenciales_invalidas");
+    }
+    // One record at once for the window's first failure; the others wait for the window's end.
+    let rs = records().await;
+    assert_eq!(of(&rs, "sesion.fallida").len(), 1, "{rs:?}");
+    assert!(of(&rs, "sesion.fallidas").is_empty());
+    // A login from the address closes its window: one record counts it all.
+    app.login("sol", PASSWORD).await;
+    let rs = records().await;
+    let windows = of(&rs, "sesion.fallidas");
+    assert_eq!(windows.len(), 1, "{rs:?}");
+    let d = &windows[0]["detalle"];
+    assert_eq!(
+        (d["direccion"].as_str(), d["intentos"].as_i64(), d["nombres_desconocidos"].as_i64()),
+        (Some("127.0.0.1"), Some(5), Some(2))
+    );
+    assert_eq!(d["cuentas"], serde_json::json!(["jefe", "resp"]));
+    let text = serde_json::to_string(&rs).unwrap_or_default();
+    assert!(
+        !text.contains("Secreta-2026-clave") && !text.contains("otra-clave-tecleada"),
+        "a name that is no account is never recorded"
+    );
+    // A window that ends on its own is recorded by the next failure from that address.
+    try_login("Secreta-2026-clave", "x").await.expect(401, "credenciales_invalidas");
+    app.clock.advance(time::Duration::minutes(16));
+    try_login("jefe", "no-es-la-clave").await.expect(401, "credenciales_invalidas");
+    let rs = records().await;
+    assert_eq!(of(&rs, "sesion.fallidas").len(), 2, "{rs:?}");
+    assert_eq!(of(&rs, "sesion.fallida").len(), 2, "the new window's first failure");
+}
