@@ -237,13 +237,6 @@ pub async fn overview(st: &AppState, user: &UserRec) -> AppResult<Option<Overvie
     if !(user.roles.has(Role::JefeUpat) || user.roles.has(Role::ResponsableAdas)) {
         return Ok(None);
     }
-    let counts = st.store.count_by_state().await?;
-    let by_state = iop_domain::State::ALL
-        .iter()
-        .map(|s| (*s, counts.iter().find(|(c, _)| c == s).map_or(0, |(_, n)| *n)))
-        .collect();
-    let load = st.store.open_by_assignee().await?;
-    let active = active_leaders(st).await?;
     let now = st.now();
     let cutoffs: Vec<(iop_domain::State, time::OffsetDateTime)> = st
         .config
@@ -251,10 +244,17 @@ pub async fn overview(st: &AppState, user: &UserRec) -> AppResult<Option<Overvie
         .iter()
         .map(|(s, d)| (*s, st.config.calendar.overdue_cutoff(now, *d)))
         .collect();
+    let counts = st.store.overview_counts(&cutoffs).await?;
+    let by_state = iop_domain::State::ALL
+        .iter()
+        .map(|s| (*s, counts.by_state.iter().find(|(c, _)| c == s).map_or(0, |(_, n)| *n)))
+        .collect();
+    let load = &counts.open_by_assignee;
+    let active = active_leaders(st).await?;
     // By person when an active leader holds them; otherwise by role (a draft's author, a unit's
     // Solicitantes, the Jefe de UPAT, the Responsable de ADAS), so the statements stay constant.
     let mut overdue: Vec<(Role, Option<UserRec>, i64)> = Vec::new();
-    for (role, user, n) in st.store.overdue_by_holder(&cutoffs).await? {
+    for (role, user, n) in counts.overdue.iter().cloned() {
         let person = user.and_then(|id| active.iter().find(|u| u.id == id).cloned());
         match overdue
             .iter_mut()

@@ -111,14 +111,11 @@ pub trait RequestStore: Send + Sync {
     /// Creates a draft and gives it its tracking code (numbered per year, in the same transaction).
     async fn create_request(&self, r: NewRequest, now: OffsetDateTime, by: &AuditBy) -> StoreResult<RequestRec>;
     async fn get_request(&self, id: RequestId) -> StoreResult<Option<RequestRec>>;
-    /// How many requests are in each state (drafts included), in one statement.
-    async fn count_by_state(&self) -> StoreResult<Vec<(State, i64)>>;
-    /// How many open requests each assignee holds (closed ones do not count), in one statement.
-    async fn open_by_assignee(&self) -> StoreResult<Vec<(UserId, i64)>>;
-    /// How many requests are overdue, by whom they wait for (role, and user when one person holds
-    /// them), in one statement: a request in one of `cutoffs`' states is overdue when it entered
-    /// that state at or before its cutoff.
-    async fn overdue_by_holder(&self, cutoffs: &[(State, OffsetDateTime)]) -> StoreResult<Vec<(Role, Option<UserId>, i64)>>;
+    /// The overview's counts, in one statement: requests per state (drafts included), open
+    /// requests per assignee, and overdue requests by whom they wait for (role, and user when one
+    /// person holds them) — a request in one of `cutoffs`' states is overdue when it entered that
+    /// state at or before its cutoff.
+    async fn overview_counts(&self, cutoffs: &[(State, OffsetDateTime)]) -> StoreResult<OverviewCounts>;
     async fn request_by_code(&self, code: &TrackingCode) -> StoreResult<Option<RequestRec>>;
     /// Requests in any of these states, oldest in their state first.
     /// The requests waiting for `actor` (as stored by their last transition), oldest wait first.

@@ -34,6 +34,14 @@ impl UserRec {
     }
 }
 
+/// What the overview of the procedure counts (see `RequestStore::overview_counts`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OverviewCounts {
+    pub by_state: Vec<(State, i64)>,
+    pub open_by_assignee: Vec<(UserId, i64)>,
+    pub overdue: Vec<(Role, Option<UserId>, i64)>,
+}
+
 /// One window of failed logins from one client address, as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FailedLoginsRec {

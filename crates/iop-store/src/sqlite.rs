@@ -751,16 +751,6 @@ impl UserStore for SqliteStore {
     }
 }
 
-impl SqliteStore {
-    /// Rows `(k, n)` of a grouping statement, `k` read with the domain's parser.
-    async fn grouped_counts<K>(&self, sql: &'static str, parse: fn(&str) -> Result<K, iop_domain::Invalid>) -> StoreResult<Vec<(K, i64)>> {
-        let rows = sqlx::query(sql).fetch_all(&self.pool).await.map_err(backend)?;
-        rows.iter()
-            .map(|r| Ok((id(r, "k", parse)?, r.try_get::<i64, _>("n").map_err(backend)?)))
-            .collect()
-    }
-}
-
 #[async_trait]
 impl CatalogStore for SqliteStore {
     async fn create_entity(&self, e: &EntityRec, by: &AuditBy) -> StoreResult<()> {
@@ -1117,46 +1107,41 @@ impl RequestStore for SqliteStore {
         self.page_of(rows, limit, |r| r.state_since).await
     }
 
-    async fn count_by_state(&self) -> StoreResult<Vec<(State, i64)>> {
-        self.grouped_counts("SELECT state AS k, COUNT(*) AS n FROM requests GROUP BY state", State::parse)
-            .await
-    }
-
-    async fn open_by_assignee(&self) -> StoreResult<Vec<(UserId, i64)>> {
-        self.grouped_counts(
-            "SELECT assignee AS k, COUNT(*) AS n FROM requests WHERE assignee IS NOT NULL \
-             AND state NOT IN ('recibida', 'rechazada', 'desistida') GROUP BY assignee",
-            UserId::parse,
-        )
-        .await
-    }
-
-    async fn overdue_by_holder(&self, cutoffs: &[(State, OffsetDateTime)]) -> StoreResult<Vec<(Role, Option<UserId>, i64)>> {
-        if cutoffs.is_empty() {
-            return Ok(Vec::new());
-        }
-        // The cutoffs travel as one JSON array of [state, ms] pairs: one static statement.
+    async fn overview_counts(&self, cutoffs: &[(State, OffsetDateTime)]) -> StoreResult<OverviewCounts> {
+        // The cutoffs travel as one JSON array of [state, ms] pairs; each part of the union is
+        // read from an index or the triggers' table alone (see migration 0008).
         let pairs: Vec<serde_json::Value> = cutoffs.iter().map(|(s, t)| json!([s.as_str(), ms(*t)])).collect();
         let rows = sqlx::query(
             "WITH c(state, cutoff) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?1)) \
-             SELECT r.wait_role, r.wait_user, COUNT(*) AS n FROM requests r JOIN c ON r.state = c.state \
-             WHERE r.wait_role IS NOT NULL AND r.state_since <= c.cutoff GROUP BY r.wait_role, r.wait_user",
+             SELECT 'estado' AS k, state AS a, NULL AS b, n FROM request_state_counts WHERE n > 0 \
+             UNION ALL SELECT 'carga', assignee, NULL, COUNT(*) FROM requests INDEXED BY requests_open_assignee \
+               WHERE assignee IS NOT NULL AND state NOT IN ('recibida', 'rechazada', 'desistida') GROUP BY assignee \
+             UNION ALL SELECT 'vencidas', r.wait_role, r.wait_user, COUNT(*) FROM c CROSS JOIN requests r \
+               ON r.state = c.state AND r.state_since <= c.cutoff WHERE r.wait_role IS NOT NULL \
+               GROUP BY r.wait_role, r.wait_user",
         )
         .bind(serde_json::Value::Array(pairs).to_string())
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
-        rows.iter()
-            .map(|r| {
-                let role = Role::parse(&r.try_get::<String, _>("wait_role").map_err(backend)?).map_err(|e| corrupt(&e.es))?;
-                let user = r
-                    .try_get::<Option<String>, _>("wait_user")
-                    .map_err(backend)?
-                    .map(|u| UserId::parse(&u).map_err(|e| corrupt(&e.es)))
-                    .transpose()?;
-                Ok((role, user, r.try_get::<i64, _>("n").map_err(backend)?))
-            })
-            .collect()
+        let mut out = OverviewCounts::default();
+        for r in &rows {
+            let k: String = r.try_get("k").map_err(backend)?;
+            let a: String = r.try_get("a").map_err(backend)?;
+            let b: Option<String> = r.try_get("b").map_err(backend)?;
+            let n: i64 = r.try_get("n").map_err(backend)?;
+            let bad = |e: iop_domain::Invalid| corrupt(&e.es);
+            match k.as_str() {
+                "estado" => out.by_state.push((State::parse(&a).map_err(bad)?, n)),
+                "carga" => out.open_by_assignee.push((UserId::parse(&a).map_err(bad)?, n)),
+                _ => out.overdue.push((
+                    Role::parse(&a).map_err(bad)?,
+                    b.map(|u| UserId::parse(&u)).transpose().map_err(bad)?,
+                    n,
+                )),
+            }
+        }
+        Ok(out)
     }
 
     async fn list_requests(&self, f: &RequestFilter, page: &Page) -> StoreResult<PageOf<RequestRec>> {
@@ -1665,9 +1650,38 @@ mod list_tests {
         let listed = store.list_requests(&filter, &page).await.unwrap_or_else(|e| panic!("{e}"));
         let ids: Vec<RequestId> = listed.items.iter().map(|r| r.id).collect();
         store.grants_of_requests(&ids).await.unwrap_or_else(|e| panic!("{e}"));
+        let cutoffs = [(State::Borrador, OffsetDateTime::now_utc())];
+        let counts = store.overview_counts(&cutoffs).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(counts.by_state, vec![(State::Borrador, i64::from(n))]);
         let end = count(thread);
         assert_eq!((waiting.items.len(), listed.items.len()), (n.min(50) as usize, n.min(50) as usize));
         (middle - start, end - middle)
+    }
+
+    #[tokio::test]
+    async fn the_counts_per_state_kept_by_triggers_agree_with_the_requests() {
+        let (store, _) = store_with(30).await;
+        for (i, state) in ["presentada", "presentada", "observada", "recibida"].iter().enumerate() {
+            sqlx::query("UPDATE requests SET state = ? WHERE rowid = ?")
+                .bind(state)
+                .bind(i as i64 + 1)
+                .execute(&store.pool)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let counts = store.overview_counts(&[]).await.unwrap_or_else(|e| panic!("{e}"));
+        let mut by_state = counts.by_state;
+        by_state.sort_by_key(|(s, _)| s.as_str());
+        let direct: Vec<(String, i64)> = sqlx::query_as("SELECT state, COUNT(*) FROM requests GROUP BY state ORDER BY state")
+            .fetch_all(&store.pool)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            by_state.iter().map(|(s, n)| (s.as_str().to_owned(), *n)).collect::<Vec<_>>(),
+            direct
+        );
+        assert_eq!(direct.iter().map(|(_, n)| n).sum::<i64>(), 30);
+        assert!(counts.overdue.is_empty() && counts.open_by_assignee.is_empty());
     }
 
     #[tokio::test]
