@@ -12,6 +12,47 @@ use iop_gateway::DerivedKeys;
 use iop_store::{CredentialKind, CredentialRec};
 use time::OffsetDateTime;
 
+/// Step 4 of a consumption: the assigned Líder registers the beneficiary system's public key (an
+/// RS256 or ES256 JWT credential; nothing secret is issued), as the request's step 4 allows.
+pub async fn register_key_for_request(
+    st: &crate::AppState,
+    actor: &iop_store::UserRec,
+    raw: &str,
+    tipo: &str,
+    pem: &str,
+) -> AppResult<CredentialRec> {
+    let request = crate::service::load_visible(st, actor, raw).await?;
+    iop_domain::may_prepare_enablement(&request.facts, &actor.actor())?;
+    let Some(system) = request.content.system.filter(|_| request.content.kind.consumes()) else {
+        return Err(AppError::of("campo_requerido.sistema", &[]).field("sistema_id"));
+    };
+    let kind = CredentialKind::parse(tipo).map_err(|e| AppError::invalid("tipo", e))?;
+    if Issuable::from_kind(kind).is_some() {
+        return Err(AppError::of("campo_sobrante", &[]).field("clave_publica"));
+    }
+    let mut issued = register_public_key(kind, pem.trim(), system, actor.id, st.now())?;
+    // On the legal chain: the request whose step 4 registered it.
+    issued.rec.request = Some(request.id);
+    st.store.create_credential(&issued.rec, &iop_store::AuditBy::user(actor)).await?;
+    tracing::info!(usuario = %actor.login, solicitud = %request.code, credencial = %issued.rec.id, tipo = kind.as_str(), "clave pública registrada");
+    st.gateway_applied().await;
+    Ok(issued.rec)
+}
+
+/// The public-key credentials (RS256, ES256) a request's step 4 registered, still in force.
+pub async fn public_keys_of_request(st: &crate::AppState, request: &iop_store::RequestRec) -> AppResult<Vec<CredentialRec>> {
+    let Some(system) = request.content.system else {
+        return Ok(Vec::new());
+    };
+    Ok(st
+        .store
+        .credentials_of_system(system)
+        .await?
+        .into_iter()
+        .filter(|c| c.request == Some(request.id) && c.public_key.is_some() && c.revoked_at.is_none())
+        .collect())
+}
+
 /// Registers a consumer's public key (PEM `PUBLIC KEY`) as an RS256 or ES256 JWT credential:
 /// nothing secret is issued; the consumer signs with its private key and names `iss`.
 pub fn register_public_key(kind: CredentialKind, pem: &str, system: SystemId, by: UserId, now: OffsetDateTime) -> AppResult<Issued> {

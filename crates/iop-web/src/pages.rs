@@ -586,6 +586,9 @@ struct RequestPage {
     auth_kinds: [&'static str; 4],
     /// Approvals the four-eyes rule withholds from this user, in words.
     cuatro_ojos: Vec<String>,
+    /// Step 4 of a consumption, for the Líder who may enable it: the public keys registered so
+    /// far, as (kind, `iss`, when), and whether to offer the form.
+    claves: Option<Vec<(String, String, String)>>,
     /// The Nota Interna as typed so far (kept after a preview or a refusal).
     borrador: NoteDraft,
 }
@@ -613,7 +616,7 @@ pub async fn request(
         .and_then(|a| ActionKind::parse(a).ok())
         .map(|a| tr.ta("solicitud-hecho", iop_i18n::args![accion = &tr.of("accion-", a.as_str())]))
         .or_else(|| match q.preparado.as_deref() {
-            Some(w @ ("conector" | "descripcion" | "prueba")) => Some(tr.of("preparado-", w)),
+            Some(w @ ("conector" | "descripcion" | "prueba" | "clave")) => Some(tr.of("preparado-", w)),
             _ => None,
         });
     request_page(&st, tr, &user, &id, aviso, None, StatusCode::OK).await
@@ -695,6 +698,18 @@ async fn request_page_with(
         .filter(|v| v.aplicada.is_none())
         .map(|v| (v.publicar.clone(), v.etiqueta.clone(), v.conector.is_some()))
         .collect();
+    let claves = if step4 && rec.content.kind.consumes() {
+        match iop_app::credentials::public_keys_of_request(st, &rec).await {
+            Ok(ks) => Some(
+                ks.into_iter()
+                    .map(|c| (tr.of("credencial-", c.kind.as_str()), c.key_id, tr.when(c.created_at)))
+                    .collect(),
+            ),
+            Err(e) => return failed(tr, Some(user), &e),
+        }
+    } else {
+        None
+    };
     let servicios = if step4 && rec.content.kind.consumes() {
         match iop_app::service::service_labels(st, &rec.content.services).await {
             Ok(l) => l.into_iter().map(|(id, label)| (id.to_string(), label)).collect(),
@@ -780,6 +795,7 @@ async fn request_page_with(
         preparacion,
         auth_kinds: crate::step4::AUTH_KINDS,
         cuatro_ojos,
+        claves,
         borrador: borrador.unwrap_or_default(),
         retirar: pending && rec.facts.accesses_retrievable_by(&user.user.actor()),
         sistema_id: rec.content.system.map(|s| s.to_string()).unwrap_or_default(),

@@ -236,6 +236,25 @@ pub async fn description(
     }
 }
 
+/// Step 4 of a consumption: registers the beneficiary system's public key (JWT RS256 or ES256).
+pub async fn public_key(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    user: WebUser,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let tr = Tr::from_headers(&headers);
+    let one = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    if !session::same(&user.csrf(), &one("_csrf")) {
+        return csrf_refused(&st, tr, &user, &id).await;
+    }
+    match iop_app::credentials::register_key_for_request(&st, &user.user, &id, &one("tipo"), &one("clave_publica")).await {
+        Ok(_) => Redirect::to(&format!("/solicitudes/{id}?preparado=clave#claves")).into_response(),
+        Err(e) => refused(&st, tr, &user, &id, &e).await,
+    }
+}
+
 /// Probes the staged connector now; the result is stored with it and shown on the page.
 pub async fn probe(
     State(st): State<AppState>,

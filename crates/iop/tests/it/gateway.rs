@@ -795,13 +795,13 @@ async fn the_gateway_listener_speaks_tls_when_given_a_certificate() {
     assert!(plain.is_err() || plain.is_ok_and(|r| !r.status().is_success()));
 }
 
-fn pem(label: &str, der: &[u8]) -> String {
+pub(crate) fn pem(label: &str, der: &[u8]) -> String {
     let b64 = base64::engine::general_purpose::STANDARD.encode(der);
     let lines: Vec<&str> = b64.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap_or("")).collect();
     format!("-----BEGIN {label}-----\n{}\n-----END {label}-----\n", lines.join("\n"))
 }
 
-fn signed_jwt(alg: &str, claims: Value, sign: impl Fn(&[u8]) -> Vec<u8>) -> String {
+pub(crate) fn signed_jwt(alg: &str, claims: Value, sign: impl Fn(&[u8]) -> Vec<u8>) -> String {
     let h = URL_SAFE_NO_PAD.encode(json!({"alg": alg, "typ": "JWT"}).to_string());
     let p = URL_SAFE_NO_PAD.encode(claims.to_string());
     let sig = sign(format!("{h}.{p}").as_bytes());
@@ -943,7 +943,7 @@ async fn consumers_may_sign_with_their_own_rsa_or_p256_keys() {
     .expect(422, "campo_requerido");
 }
 
-fn hex_bytes(s: &str) -> Vec<u8> {
+pub(crate) fn hex_bytes(s: &str) -> Vec<u8> {
     (0..s.len())
         .step_by(2)
         .filter_map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())

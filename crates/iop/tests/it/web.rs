@@ -1408,3 +1408,78 @@ async fn failed_logins_are_aggregated_per_address_and_never_name_who_is_no_accou
     assert_eq!(of(&rs, "sesion.fallidas").len(), 2, "{rs:?}");
     assert_eq!(of(&rs, "sesion.fallida").len(), 2, "the new window's first failure");
 }
+
+#[tokio::test]
+async fn at_step_4_the_leader_registers_the_systems_public_key_and_its_jwts_open_the_grant() {
+    use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let (id, code) = consumption(&app, &w, &[w.services[0].as_str()]).await;
+    to_leader(&app, &w, &id).await;
+    let rng = ring::rand::SystemRandom::new();
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap_or_else(|e| panic!("{e}"));
+    let ec = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng).unwrap_or_else(|e| panic!("{e}"));
+    let mut spki = crate::gateway::hex_bytes("3059301306072a8648ce3d020106082a8648ce3d030107034200");
+    spki.extend_from_slice(ec.public_key().as_ref());
+    let public = crate::gateway::pem("PUBLIC KEY", &spki);
+
+    let mut lider = Browser::new(&app);
+    lider.login("lider", PASSWORD).await;
+    let page = format!("/solicitudes/{code}");
+    let p = lider.get(&page).await;
+    assert!(p.body.contains("data-form=\"clave-publica\""), "{}", p.body);
+    let csrf = p.hidden("_csrf");
+    async fn post(b: &mut Browser, page: &str, tipo: &str, pem_text: String, csrf: String) -> Page {
+        b.post(
+            &format!("{page}/clave-publica"),
+            &[("_csrf", &csrf), ("tipo", tipo), ("clave_publica", &pem_text)],
+        )
+        .await
+    }
+    let r = post(&mut lider, &page, "jwt_es256", "no es una clave".into(), csrf.clone()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("clave_publica: se espera una clave pública PEM"), "{}", r.body);
+    let r = post(&mut lider, &page, "jwt_rs256", public.clone(), csrf.clone()).await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an EC key is not an RSA one: {}",
+        r.body
+    );
+    let r = post(&mut lider, &page, "apikey", public.clone(), csrf.clone()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = post(&mut lider, &page, "jwt_es256", public.clone(), "otro".into()).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(!lider.get(&page).await.body.contains("data-claves"), "nothing registered yet");
+    let r = post(&mut lider, &page, "jwt_es256", public.clone(), csrf.clone()).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let p = lider.get(&format!("{page}?preparado=clave")).await;
+    assert!(p.body.contains("Clave pública registrada"), "{}", p.body);
+    let listed = p.body.split("data-claves>").nth(1).unwrap_or("");
+    let iss = listed
+        .split("emisor «")
+        .nth(1)
+        .and_then(|r| r.split('»').next())
+        .unwrap_or_else(|| panic!("no issuer shown: {}", p.body))
+        .to_owned();
+    assert!(iss.starts_with("iop_j_"), "{iss}");
+
+    // Another leader may not; once enabled, a JWT the system signs opens what was granted.
+    let mut otro = Browser::new(&app);
+    otro.login("lider2", PASSWORD).await;
+    let op = otro.get(&page).await;
+    let r = otro
+        .post(
+            &format!("{page}/clave-publica"),
+            &[("_csrf", &op.hidden("_csrf")), ("tipo", "jwt_es256"), ("clave_publica", &public)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    app.act(&id, w.t("lider"), enable(&w)).await.ok();
+    let token = crate::gateway::signed_jwt("ES256", serde_json::json!({"iss": iss, "exp": crate::gateway::now_s() + 60}), |m| {
+        ec.sign(&rng, m).map(|s| s.as_ref().to_vec()).unwrap_or_default()
+    });
+    let bearer = format!("Bearer {token}");
+    app.gw_until("/segip/persona/v1/personas/1", &[("authorization", bearer.as_str())], 200)
+        .await;
+}
