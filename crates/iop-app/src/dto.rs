@@ -157,6 +157,26 @@ pub struct PublicationIn {
     pub descripcion: Option<String>,
 }
 
+/// A consuming system not yet in the catalog, proposed by the request; the Líder registers it at
+/// step 4.
+#[derive(Debug, Deserialize, Serialize, ToSchema, Clone, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ProposedSystemIn {
+    pub nombre: String,
+    /// What the system is for (herramienta de gobierno electrónico o solución tecnológica).
+    pub proposito: String,
+}
+
+/// Step 4: the system a request proposed, registered in the catalog.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterSystemIn {
+    /// The consuming entity the system belongs to.
+    pub entidad_id: String,
+    /// Its code in the catalog.
+    pub codigo: String,
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequestIn {
@@ -164,6 +184,9 @@ pub struct RequestIn {
     pub tipo: String,
     /// Consumption: the beneficiary system (herramienta de gobierno electrónico o solución tecnológica).
     pub sistema_id: Option<String>,
+    /// Consumption by a system not yet in the catalog (instead of `sistema_id`).
+    #[serde(default)]
+    pub sistema_propuesto: Option<ProposedSystemIn>,
     /// Publication: the publishing entity.
     pub entidad_publicadora_id: Option<String>,
     pub justificacion: String,
@@ -244,6 +267,8 @@ pub struct RequestOut {
     pub unidad_id: String,
     pub creada_por: String,
     pub sistema_id: Option<String>,
+    /// A system not yet in the catalog, until step 4 registers it (then `sistema_id` names it).
+    pub sistema_propuesto: Option<ProposedSystemIn>,
     pub entidad_publicadora_id: Option<String>,
     pub justificacion: String,
     pub servicios: Vec<String>,

@@ -208,6 +208,7 @@ iop_i18n::code_table! {
         ServicioYaPublicado = ("servicio_ya_publicado", Spec::new(Kind::Conflict, Campo::Puede)),
         SiglaInvalida = ("sigla_invalida", Spec::new(Kind::Invalid, Campo::Puede)),
         SinAcceso = ("sin_acceso", Spec::new(Kind::Forbidden, Campo::No)),
+        SinSistemaPropuesto = ("sin_sistema_propuesto", Spec::new(Kind::Conflict, Campo::No)),
         SolapamientoInvalido = ("solapamiento_invalido", Spec::new(Kind::Invalid, Campo::Puede)),
         TextoInvalido = ("texto_invalido", Spec::new(Kind::Invalid, Campo::Puede)),
         TipoContenido = ("tipo_contenido", Spec::new(Kind::UnsupportedMediaType, Campo::Puede)),

@@ -252,6 +252,7 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> AppResult<(Vec<
     let consumption = |services: Vec<String>, why: &str| RequestIn {
         tipo: "consumo".into(),
         sistema_id: Some(tramites.id.to_string()),
+        sistema_propuesto: None,
         entidad_publicadora_id: None,
         justificacion: why.into(),
         servicios: services,
@@ -433,6 +434,7 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> AppResult<(Vec<
         RequestIn {
             tipo: "publicacion".into(),
             sistema_id: None,
+            sistema_propuesto: None,
             entidad_publicadora_id: Some(seprec.id.to_string()),
             justificacion: "Publicar la consulta de representantes legales de empresas (demo).".into(),
             servicios: vec![],

@@ -176,6 +176,42 @@ pub async fn consumption_choices(st: &AppState) -> AppResult<(Vec<iop_store::Sys
     Ok((systems, services))
 }
 
+/// Step 4 of a consumption by a system the request proposed: the assigned Líder registers it in
+/// the catalog (under a consuming entity, with a code) and the request names it from then on; the
+/// system, the request's change and both audit records commit together.
+pub async fn register_proposed_system(st: &AppState, actor: &UserRec, raw: &str, input: RegisterSystemIn) -> AppResult<RequestRec> {
+    let rec = load_visible(st, actor, raw).await?;
+    iop_domain::may_prepare_enablement(&rec.facts, &actor.actor())?;
+    let Some(proposed) = rec.content.proposed_system.clone().filter(|_| rec.content.system.is_none()) else {
+        return Err(AppError::of("sin_sistema_propuesto", &[]));
+    };
+    let entity_id = field("entidad_id", EntityId::parse(&input.entidad_id))?;
+    match st.store.get_entity(entity_id).await? {
+        Some(e) if e.kind.consumes() => {}
+        Some(_) => return Err(AppError::of("entidad_no_consumidora", &[]).field("entidad_id")),
+        None => return Err(AppError::of("referencia_inexistente.entidad", &[]).field("entidad_id")),
+    }
+    let system = iop_store::SystemRec {
+        id: SystemId::generate(),
+        entity: entity_id,
+        code: field("codigo", Code::parse(&input.codigo))?,
+        nombre: proposed.name,
+        descripcion: Some(proposed.purpose),
+        created_at: st.now(),
+    };
+    Ok(st
+        .store
+        .register_request_system(rec.id, rec.version, &system, &AuditBy::user(actor))
+        .await?)
+}
+
+/// The consuming entities, by name: where a proposed system is registered.
+pub async fn consumer_entities(st: &AppState) -> AppResult<Vec<iop_store::EntityRec>> {
+    let mut entities: Vec<iop_store::EntityRec> = st.store.list_entities().await?.into_iter().filter(|e| e.kind.consumes()).collect();
+    entities.sort_by(|a, b| a.nombre.as_str().cmp(b.nombre.as_str()));
+    Ok(entities)
+}
+
 /// The requesting units (not the agency's own), by name: what a request list filters by.
 pub async fn requesting_units(st: &AppState) -> AppResult<Vec<iop_store::UnitRec>> {
     let mut units: Vec<iop_store::UnitRec> = st.store.list_units().await?.into_iter().filter(|u| !u.agency).collect();
@@ -348,17 +384,33 @@ async fn parse_content(st: &AppState, input: RequestIn) -> AppResult<RequestCont
         }
         publications.push(spec);
     }
+    let proposed = input
+        .sistema_propuesto
+        .as_ref()
+        .map(|p| -> AppResult<iop_store::ProposedSystem> {
+            Ok(iop_store::ProposedSystem {
+                name: field("sistema_propuesto.nombre", Name::parse(&p.nombre))?,
+                purpose: field("sistema_propuesto.proposito", Text::parse_max(&p.proposito, 2000))?,
+            })
+        })
+        .transpose()?;
     if kind.consumes() {
-        let Some(sys) = system else {
-            return Err(AppError::of("campo_requerido.sistema", &[]).field("sistema_id"));
-        };
-        if st.store.get_system(sys).await?.is_none() {
-            return Err(AppError::of("referencia_inexistente.sistema", &[]).field("sistema_id"));
+        match (system, &proposed) {
+            (Some(_), Some(_)) => {
+                return Err(AppError::of("fuera_de_solicitud.sistema-propuesto", &[]).field("sistema_propuesto"));
+            }
+            (None, None) => return Err(AppError::of("campo_requerido.sistema", &[]).field("sistema_id")),
+            (None, Some(_)) => {}
+            (Some(sys), None) => {
+                if st.store.get_system(sys).await?.is_none() {
+                    return Err(AppError::of("referencia_inexistente.sistema", &[]).field("sistema_id"));
+                }
+            }
         }
         if services.is_empty() {
             return Err(AppError::of("campo_requerido.servicios", &[]).field("servicios"));
         }
-    } else if system.is_some() || !services.is_empty() {
+    } else if system.is_some() || proposed.is_some() || !services.is_empty() {
         return Err(AppError::of("fuera_de_solicitud.campos-de-consumo", &[]).field("servicios"));
     }
     if kind.publishes() {
@@ -383,6 +435,7 @@ async fn parse_content(st: &AppState, input: RequestIn) -> AppResult<RequestCont
     Ok(RequestContent {
         kind,
         system,
+        proposed_system: proposed,
         publisher,
         justification,
         services,
@@ -785,6 +838,10 @@ fn request_out_from(r: &RequestRec, grants: &[iop_store::GrantRec], historial: O
         unidad_id: r.facts.unit.to_string(),
         creada_por: r.facts.created_by.to_string(),
         sistema_id: c.system.map(|x| x.to_string()),
+        sistema_propuesto: c.proposed_system.as_ref().map(|p| ProposedSystemIn {
+            nombre: p.name.to_string(),
+            proposito: p.purpose.to_string(),
+        }),
         entidad_publicadora_id: c.publisher.map(|x| x.to_string()),
         justificacion: c.justification.to_string(),
         servicios: c.services.iter().map(|s| s.to_string()).collect(),

@@ -123,6 +123,15 @@ pub trait RequestStore: Send + Sync {
     /// Requests visible in listings: every non-draft request, plus `drafts_of`'s drafts.
     /// Requests the filter's viewer may see, newest first; a constant number of statements per page.
     async fn list_requests(&self, filter: &RequestFilter, page: &Page) -> StoreResult<PageOf<RequestRec>>;
+    /// Step 4: registers the system a request proposed in the catalog and names it as the
+    /// request's beneficiary, in one transaction (optimistic on `version`).
+    async fn register_request_system(
+        &self,
+        id: RequestId,
+        expected_version: i64,
+        system: &SystemRec,
+        by: &AuditBy,
+    ) -> StoreResult<RequestRec>;
     /// Replaces the editable content of a draft or an observed request (optimistic on `version`).
     async fn update_request_content(
         &self,

@@ -136,10 +136,20 @@ pub struct DocumentRef {
 pub struct RequestContent {
     pub kind: RequestKind,
     pub system: Option<SystemId>,
+    /// Consumption by a system not yet in the catalog: proposed by name and purpose, registered
+    /// by the Líder at step 4 (then `system` names it).
+    pub proposed_system: Option<ProposedSystem>,
     pub publisher: Option<EntityId>,
     pub justification: Text,
     pub services: Vec<ServiceId>,
     pub publications: Vec<PublicationSpec>,
+}
+
+/// A consuming system a request proposes, not yet in the catalog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProposedSystem {
+    pub name: Name,
+    pub purpose: Text,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -30,6 +30,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "waiting", include_str!("../migrations/sqlite/0006_waiting.sql")),
     (7, "deliveries", include_str!("../migrations/sqlite/0007_deliveries.sql")),
     (8, "request_list", include_str!("../migrations/sqlite/0008_request_list.sql")),
+    (9, "proposed_system", include_str!("../migrations/sqlite/0009_proposed_system.sql")),
 ];
 
 /// The newest schema version this build knows: the last migration's (so a new migration can never
@@ -939,6 +940,13 @@ fn request_from(row: &SqliteRow, services: Vec<ServiceId>, publications: Vec<Pub
         content: RequestContent {
             kind,
             system: opt_id(row, "system_id", SystemId::parse)?,
+            proposed_system: match (opt_text(row, "proposed_system_name")?, opt_text(row, "proposed_system_purpose")?) {
+                (Some(n), Some(p)) => Some(ProposedSystem {
+                    name: Name::parse(n.as_str()).map_err(|_| corrupt("proposed_system_name"))?,
+                    purpose: p,
+                }),
+                _ => None,
+            },
             publisher: opt_id(row, "publisher_id", EntityId::parse)?,
             justification: id(row, "justificacion", Text::parse)?,
             services,
@@ -1016,6 +1024,7 @@ fn content_json(c: &RequestContent) -> serde_json::Value {
     json!({
         "tipo": c.kind.as_str(),
         "sistema": c.system.map(|x| x.to_string()),
+        "sistema_propuesto": c.proposed_system.as_ref().map(|p| json!({"nombre": p.name.as_str(), "proposito": p.purpose.as_str()})),
         "publicadora": c.publisher.map(|x| x.to_string()),
         "justificacion": c.justification.as_str(),
         "servicios": c.services.iter().map(|x| x.to_string()).collect::<Vec<_>>(),
@@ -1035,7 +1044,7 @@ impl RequestStore for SqliteStore {
         let seq = Self::next_counter(&mut tx, &format!("solicitud-{year}")).await?;
         let code = TrackingCode::new(year, seq);
         let c = &r.content;
-        sqlx::query("INSERT INTO requests (id, tracking_code, tipo, unit_id, created_by, system_id, publisher_id, justificacion, state, state_since, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'borrador', ?, ?, ?)")
+        sqlx::query("INSERT INTO requests (id, tracking_code, tipo, unit_id, created_by, system_id, publisher_id, justificacion, state, state_since, created_at, updated_at, proposed_system_name, proposed_system_purpose) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'borrador', ?, ?, ?, ?, ?)")
             .bind(r.id.to_string())
             .bind(code.as_str())
             .bind(c.kind.as_str())
@@ -1047,6 +1056,8 @@ impl RequestStore for SqliteStore {
             .bind(ms(now))
             .bind(ms(now))
             .bind(ms(now))
+            .bind(c.proposed_system.as_ref().map(|p| p.name.as_str().to_owned()))
+            .bind(c.proposed_system.as_ref().map(|p| p.purpose.as_str().to_owned()))
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
@@ -1177,6 +1188,46 @@ impl RequestStore for SqliteStore {
         self.page_of(rows, limit, |r| r.created_at).await
     }
 
+    async fn register_request_system(&self, id: RequestId, expected_version: i64, s: &SystemRec, by: &AuditBy) -> StoreResult<RequestRec> {
+        let mut tx = self.begin().await?;
+        Self::bump(&mut tx, id, expected_version, s.created_at).await?;
+        sqlx::query("INSERT INTO systems (id, entity_id, codigo, nombre, descripcion, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(s.id.to_string())
+            .bind(s.entity.to_string())
+            .bind(s.code.as_str())
+            .bind(s.nombre.as_str())
+            .bind(s.descripcion.as_ref().map(|d| d.as_str()))
+            .bind(ms(s.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        sqlx::query("UPDATE requests SET system_id = ? WHERE id = ? AND system_id IS NULL")
+            .bind(s.id.to_string())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let code = Self::code_of(&mut tx, id).await?;
+        let detail =
+            json!({"id": s.id.to_string(), "entidad": s.entity.to_string(), "codigo": s.code.as_str(), "nombre": s.nombre.as_str()});
+        self.audit(
+            &mut tx,
+            by,
+            Change::admin("sistema.crear", s.code.as_str(), detail.clone()),
+            s.created_at,
+        )
+        .await?;
+        self.audit(
+            &mut tx,
+            by,
+            Change::procedure("solicitud.sistema", &code, json!({"sistema": detail})),
+            s.created_at,
+        )
+        .await?;
+        tx.commit().await.map_err(backend)?;
+        self.must_get(id).await
+    }
+
     async fn update_request_content(
         &self,
         id: RequestId,
@@ -1187,11 +1238,13 @@ impl RequestStore for SqliteStore {
     ) -> StoreResult<RequestRec> {
         let mut tx = self.begin().await?;
         Self::bump(&mut tx, id, expected_version, now).await?;
-        sqlx::query("UPDATE requests SET tipo = ?, system_id = ?, publisher_id = ?, justificacion = ? WHERE id = ?")
+        sqlx::query("UPDATE requests SET tipo = ?, system_id = ?, publisher_id = ?, justificacion = ?, proposed_system_name = ?, proposed_system_purpose = ? WHERE id = ?")
             .bind(c.kind.as_str())
             .bind(c.system.map(|s| s.to_string()))
             .bind(c.publisher.map(|s| s.to_string()))
             .bind(c.justification.as_str())
+            .bind(c.proposed_system.as_ref().map(|p| p.name.as_str().to_owned()))
+            .bind(c.proposed_system.as_ref().map(|p| p.purpose.as_str().to_owned()))
             .bind(id.to_string())
             .execute(&mut *tx)
             .await
@@ -1612,6 +1665,7 @@ mod list_tests {
             let content = RequestContent {
                 kind: RequestKind::Publicacion,
                 system: None,
+                proposed_system: None,
                 publisher: None,
                 justification: Text::parse("x").unwrap_or_else(|e| panic!("{e}")),
                 services: vec![],

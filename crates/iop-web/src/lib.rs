@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .route("/solicitudes/{id}/acciones", post(pages::act))
         .route("/solicitudes/{id}/accesos", post(pages::retrieve))
         .route("/solicitudes/{id}/clave-publica", post(step4::public_key))
+        .route("/solicitudes/{id}/sistema", post(step4::register_system))
         .route("/solicitudes/{id}/publicacion/{codigo}/{version}/conector", post(step4::connector))
         .route(
             "/solicitudes/{id}/publicacion/{codigo}/{version}/descripcion",

@@ -578,6 +578,11 @@ struct RequestPage {
     nota: Option<(String, String, String, i64)>,
     /// What the request names, by name.
     sistema: Option<String>,
+    /// A system the request proposed, while not registered: (name, purpose).
+    propuesto: Option<(String, String)>,
+    /// Step 4, for the Líder, while the proposed system waits: the consuming entities to register
+    /// it under, as (id, label).
+    registrar_en: Vec<(String, String)>,
     servicios: Vec<String>,
     entidad: Option<String>,
     publicaciones: Vec<String>,
@@ -616,7 +621,7 @@ pub async fn request(
         .and_then(|a| ActionKind::parse(a).ok())
         .map(|a| tr.ta("solicitud-hecho", iop_i18n::args![accion = &tr.of("accion-", a.as_str())]))
         .or_else(|| match q.preparado.as_deref() {
-            Some(w @ ("conector" | "descripcion" | "prueba" | "clave")) => Some(tr.of("preparado-", w)),
+            Some(w @ ("conector" | "descripcion" | "prueba" | "clave" | "sistema")) => Some(tr.of("preparado-", w)),
             _ => None,
         });
     request_page(&st, tr, &user, &id, aviso, None, StatusCode::OK).await
@@ -698,7 +703,24 @@ async fn request_page_with(
         .filter(|v| v.aplicada.is_none())
         .map(|v| (v.publicar.clone(), v.etiqueta.clone(), v.conector.is_some()))
         .collect();
-    let claves = if step4 && rec.content.kind.consumes() {
+    let propuesto = rec
+        .content
+        .proposed_system
+        .as_ref()
+        .filter(|_| rec.content.system.is_none())
+        .map(|p| (p.name.as_str().to_owned(), p.purpose.as_str().to_owned()));
+    let registrar_en = if step4 && propuesto.is_some() {
+        match iop_app::service::consumer_entities(st).await {
+            Ok(es) => es
+                .into_iter()
+                .map(|e| (e.id.to_string(), format!("{} ({})", e.nombre.as_str(), e.sigla.as_str())))
+                .collect(),
+            Err(e) => return failed(tr, Some(user), &e),
+        }
+    } else {
+        Vec::new()
+    };
+    let claves = if step4 && rec.content.kind.consumes() && rec.content.system.is_some() {
         match iop_app::credentials::public_keys_of_request(st, &rec).await {
             Ok(ks) => Some(
                 ks.into_iter()
@@ -710,7 +732,8 @@ async fn request_page_with(
     } else {
         None
     };
-    let servicios = if step4 && rec.content.kind.consumes() {
+    // Grants go to the beneficiary system: none to offer while a proposed one waits.
+    let servicios = if step4 && rec.content.kind.consumes() && rec.content.system.is_some() {
         match iop_app::service::service_labels(st, &rec.content.services).await {
             Ok(l) => l.into_iter().map(|(id, label)| (id.to_string(), label)).collect(),
             Err(e) => return failed(tr, Some(user), &e),
@@ -784,6 +807,8 @@ async fn request_page_with(
         .collect();
     let page = RequestPage {
         sistema,
+        propuesto,
+        registrar_en,
         servicios: servicios_pedidos,
         entidad,
         publicaciones: rec
@@ -962,6 +987,8 @@ struct NewRequestPage {
     publicaciones: Vec<PublicationRow>,
     documentos: Vec<(&'static str, bool)>,
     justificacion: String,
+    sistema_nombre: String,
+    sistema_proposito: String,
     error: Option<String>,
     /// The field at fault, if any (its control gets the error's id).
     campo: String,
@@ -972,6 +999,9 @@ struct NewRequestPage {
 struct Typed {
     tipo: String,
     sistema: String,
+    /// A system not in the catalog, proposed by name and purpose.
+    sistema_nombre: String,
+    sistema_proposito: String,
     servicios: Vec<String>,
     entidad: String,
     publicaciones: Vec<PublicationRow>,
@@ -1077,6 +1107,8 @@ async fn new_request_page(
             .collect(),
         documentos: ["NI", "NTA", "IL"].into_iter().map(|d| (d, d == typed.documento)).collect(),
         justificacion: typed.justificacion.clone(),
+        sistema_nombre: typed.sistema_nombre.clone(),
+        sistema_proposito: typed.sistema_proposito.clone(),
         error,
         campo,
     };
@@ -1123,6 +1155,8 @@ pub async fn new_request(State(st): State<AppState>, headers: HeaderMap, user: W
             "_csrf" => csrf = value,
             "tipo" => typed.tipo = value,
             "sistema_id" => typed.sistema = value,
+            "sistema_nombre" => typed.sistema_nombre = value,
+            "sistema_proposito" => typed.sistema_proposito = value,
             "servicios" => typed.servicios.push(value),
             "entidad_publicadora_id" => typed.entidad = value,
             "documento_tipo" => typed.documento = value,
@@ -1182,6 +1216,14 @@ pub async fn new_request(State(st): State<AppState>, headers: HeaderMap, user: W
     let input = iop_app::dto::RequestIn {
         tipo: typed.tipo.clone(),
         sistema_id: Some(typed.sistema.clone()).filter(|s| consumes && !s.is_empty()),
+        // A system proposed by name when none of the catalog's was chosen.
+        sistema_propuesto: (consumes
+            && typed.sistema.is_empty()
+            && !(typed.sistema_nombre.trim().is_empty() && typed.sistema_proposito.trim().is_empty()))
+        .then(|| iop_app::dto::ProposedSystemIn {
+            nombre: typed.sistema_nombre.trim().to_owned(),
+            proposito: typed.sistema_proposito.trim().to_owned(),
+        }),
         entidad_publicadora_id: Some(typed.entidad.clone()).filter(|s| publishes && !s.is_empty()),
         justificacion: typed.justificacion.clone(),
         servicios: if consumes { typed.servicios.clone() } else { Vec::new() },

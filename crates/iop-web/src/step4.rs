@@ -236,6 +236,34 @@ pub async fn description(
     }
 }
 
+/// Step 4 of a consumption by a proposed system: registers it in the catalog.
+pub async fn register_system(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    user: WebUser,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let tr = Tr::from_headers(&headers);
+    let one = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    if !session::same(&user.csrf(), &one("_csrf")) {
+        return csrf_refused(&st, tr, &user, &id).await;
+    }
+    let input = iop_app::dto::RegisterSystemIn {
+        entidad_id: one("entidad_id"),
+        codigo: one("codigo"),
+    };
+    match iop_app::service::register_proposed_system(&st, &user.user, &id, input).await {
+        Ok(r) => Redirect::to(&format!("/solicitudes/{}?preparado=sistema", r.code)).into_response(),
+        Err(e) => refused(&st, tr, &user, &id, &e).await,
+    }
+}
+
 /// Step 4 of a consumption: registers the beneficiary system's public key (JWT RS256 or ES256).
 pub async fn public_key(
     State(st): State<AppState>,

@@ -239,6 +239,20 @@ const TABLE: &[(&str, &[&[&str]])] = &[
     ),
     ("list_staged", &[REQUEST]),
     ("stage_connector", &[REQUEST, WRITE, GATEWAY, CONNECTOR, STAGING]),
+    (
+        "register_system",
+        &[
+            REQUEST,
+            WRITE,
+            STAGING,
+            &[
+                "sin_sistema_propuesto",
+                "entidad_no_consumidora",
+                "identificador_invalido",
+                "datos_invalidos",
+            ],
+        ],
+    ),
     ("stage_description", &[REQUEST, WRITE, DESCRIPTION, STAGING]),
     (
         "probe_staged",

@@ -180,6 +180,22 @@ pub async fn download_document(State(st): State<AppState>, Auth(u): Auth, Path(i
 }
 
 /// Takes an action on a request (a PR05 transition). The domain decides: 403 if the caller may not,
+/// Step 4 of a consumption by a system the request proposed: the assigned Líder registers it in
+/// the catalog under a consuming entity; the request names it from then on (its grants go to it).
+#[utoipa::path(post, path = "/api/v1/solicitudes/{id}/sistema", tag = "solicitudes", security(("token" = [])), request_body = RegisterSystemIn,
+    params(("id" = String, Path, description = "UUID or tracking code")),
+    responses((status = 200, body = RequestOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn register_system(
+    State(st): State<AppState>,
+    Auth(u): Auth,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<RegisterSystemIn>,
+) -> ApiResult<Json<RequestOut>> {
+    let rec = service::register_proposed_system(&st, &u, &id, input).await?;
+    tracing::info!(solicitud = %rec.code, usuario = %u.login, "sistema propuesto registrado");
+    Ok(Json(service::request_out(&st, &rec, true).await?))
+}
+
 /// 409 if the request is not in a state where the action applies (or changed meanwhile), 422 if the
 /// action's inputs are wrong. On success the new state, the history entry and step 4's effects are
 /// committed together.

@@ -1483,3 +1483,135 @@ async fn at_step_4_the_leader_registers_the_systems_public_key_and_its_jwts_open
     app.gw_until("/segip/persona/v1/personas/1", &[("authorization", bearer.as_str())], 200)
         .await;
 }
+
+#[tokio::test]
+async fn a_request_proposes_a_new_system_and_the_leader_registers_it_at_step_4() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let entities = app.get("/api/v1/entidades", w.t("admin")).await.ok();
+    let list = entities
+        .get("resultados")
+        .unwrap_or(&entities)
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let gam = list
+        .iter()
+        .find(|e| e["sigla"] == "GAM")
+        .and_then(|e| e["id"].as_str())
+        .unwrap_or_else(|| panic!("{entities}"))
+        .to_owned();
+    // The API refuses naming a catalog system and proposing one at once.
+    app.post(
+        "/api/v1/solicitudes",
+        w.t("sol"),
+        serde_json::json!({"tipo": "consumo", "sistema_id": w.system, "servicios": [w.services[0]], "justificacion": "x",
+                           "sistema_propuesto": {"nombre": "Ventanilla única", "proposito": "Trámites municipales"}}),
+    )
+    .await
+    .expect(422, "fuera_de_solicitud");
+
+    // Through the form: no system chosen, one proposed.
+    let mut sol = Browser::new(&app);
+    sol.login("sol", PASSWORD).await;
+    let form = sol.get("/solicitudes/nueva").await;
+    let f = reqwest::multipart::Form::new()
+        .text("_csrf", form.hidden("_csrf"))
+        .text("tipo", "consumo".to_owned())
+        .text("sistema_id", String::new())
+        .text("sistema_nombre", "Ventanilla única municipal".to_owned())
+        .text("sistema_proposito", "Trámites municipales en línea".to_owned())
+        .text("servicios", w.services[0].clone())
+        .text("justificacion", "Verificar identidad en la ventanilla".to_owned())
+        .text("documento_tipo", "NI".to_owned())
+        .part("archivo", reqwest::multipart::Part::bytes(pdf()).file_name("ni.pdf"));
+    let r = sol.post_multipart("/solicitudes/nueva", f).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = r.location().to_owned();
+    let p = sol.get(&page).await;
+    assert!(
+        p.body
+            .contains("Ventanilla única municipal — Trámites municipales en línea (se registra en el paso 4)"),
+        "{}",
+        p.body
+    );
+    let code = page.trim_start_matches("/solicitudes/").to_owned();
+    let id = app.get(&format!("/api/v1/solicitudes/{code}"), w.t("sol")).await.ok()["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    to_leader(&app, &w, &id).await;
+
+    // The leader registers it; until then there is nothing to grant to.
+    let mut lider = Browser::new(&app);
+    lider.login("lider", PASSWORD).await;
+    let p = lider.get(&page).await;
+    assert!(p.body.contains("data-form=\"registrar-sistema\""), "{}", p.body);
+    assert!(!p.body.contains("data-servicio=") && !p.body.contains("data-form=\"clave-publica\""));
+    let csrf = p.hidden("_csrf");
+    let r = lider
+        .post(
+            &format!("{page}/sistema"),
+            &[("_csrf", &csrf), ("entidad_id", &w.publisher), ("codigo", "ventanilla")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "a publishing entity: {}", r.body);
+    let r = lider
+        .post(
+            &format!("{page}/sistema"),
+            &[("_csrf", &csrf), ("entidad_id", &gam), ("codigo", "Mal Código")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let mut otro = Browser::new(&app);
+    otro.login("lider2", PASSWORD).await;
+    let op = otro.get(&page).await;
+    let r = otro
+        .post(
+            &format!("{page}/sistema"),
+            &[("_csrf", &op.hidden("_csrf")), ("entidad_id", &gam), ("codigo", "ventanilla")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let r = lider
+        .post(
+            &format!("{page}/sistema"),
+            &[("_csrf", &csrf), ("entidad_id", &gam), ("codigo", "ventanilla")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let p = lider.get(&format!("{page}?preparado=sistema")).await;
+    assert!(p.body.contains("Sistema registrado"), "{}", p.body);
+    assert!(p.body.contains("Ventanilla única municipal (ventanilla)"), "{}", p.body);
+    assert!(!p.body.contains("data-form=\"registrar-sistema\""));
+    let req = app.get(&format!("/api/v1/solicitudes/{code}"), w.t("lider")).await.ok();
+    let system = req["sistema_id"].as_str().unwrap_or_default().to_owned();
+    assert!(!system.is_empty(), "{req}");
+    assert_eq!(req["sistema_propuesto"]["nombre"], "Ventanilla única municipal");
+    // Registering again is refused; the grant form now offers the service to the new system.
+    let r = lider
+        .post(
+            &format!("{page}/sistema"),
+            &[("_csrf", &csrf), ("entidad_id", &gam), ("codigo", "otra")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(p.body.contains(&format!("name=\"sistema_id\" value=\"{system}\"")), "{}", p.body);
+    let r = lider
+        .post(
+            &format!("{page}/acciones"),
+            &[
+                ("_csrf", &csrf),
+                ("accion", "habilitar"),
+                ("version", &p.hidden("version")),
+                ("paso4", "1"),
+                ("sistema_id", &system),
+                ("otorgar", &w.services[0]),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let req = app.get(&format!("/api/v1/solicitudes/{code}"), w.t("lider")).await.ok();
+    assert_eq!(req["estado"], "habilitada");
+    assert_eq!(req["habilitaciones"][0]["sistema_id"], system.as_str(), "{req}");
+}
