@@ -142,6 +142,7 @@ pub async fn list_requests(
     user: &UserRec,
     f: &ListFilter<'_>,
     page: &iop_store::Page,
+    detail: Detail,
 ) -> AppResult<(Vec<RequestOut>, Option<String>)> {
     let actor = user.actor();
     let c = f.check()?;
@@ -157,7 +158,7 @@ pub async fn list_requests(
     };
     let found = st.store.list_requests(&filter, page).await?;
     let visible: Vec<RequestRec> = found.items.into_iter().filter(|r| r.facts.visible_to(&actor)).collect();
-    Ok((requests_out(st, &visible).await?, found.next.map(|c| c.to_string())))
+    Ok((requests_out(st, &visible, detail).await?, found.next.map(|c| c.to_string())))
 }
 
 /// What a new consumption request can name: the catalog's systems and its published services
@@ -817,10 +818,22 @@ pub async fn request_out(st: &AppState, r: &RequestRec, with_history: bool) -> A
     Ok(request_out_from(r, &grants, historial))
 }
 
-/// Several requests as the API shows them in lists (without history): one more statement in all.
-pub async fn requests_out(st: &AppState, rs: &[RequestRec]) -> AppResult<Vec<RequestOut>> {
+/// What a list of requests carries: everything (the API), or without their grants (`Brief`:
+/// pages that do not show them save a statement).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    Full,
+    Brief,
+}
+
+/// Several requests as the API shows them in lists (without history): one more statement in all
+/// (none with `Detail::Brief`, whose `habilitaciones` are left empty).
+pub async fn requests_out(st: &AppState, rs: &[RequestRec], detail: Detail) -> AppResult<Vec<RequestOut>> {
     let ids: Vec<RequestId> = rs.iter().map(|r| r.id).collect();
-    let grants = st.store.grants_of_requests(&ids).await?;
+    let grants = match detail {
+        Detail::Full => st.store.grants_of_requests(&ids).await?,
+        Detail::Brief => Default::default(),
+    };
     Ok(rs
         .iter()
         .map(|r| request_out_from(r, grants.get(&r.id).map(Vec::as_slice).unwrap_or_default(), None))
@@ -933,13 +946,13 @@ pub fn page_limit(limite: Option<i64>) -> AppResult<u32> {
 }
 
 /// The requests waiting for this user, oldest wait first, a page at a time.
-pub async fn inbox(st: &AppState, user: &UserRec, page: &iop_store::Page) -> AppResult<(Vec<InboxItem>, Option<String>)> {
+pub async fn inbox(st: &AppState, user: &UserRec, page: &iop_store::Page, detail: Detail) -> AppResult<(Vec<InboxItem>, Option<String>)> {
     let actor = user.actor();
     let now = st.now();
     let found = st.store.waiting_for(&actor, page).await?;
     // Who it waits for is the domain's, stored by its last transition (four-eyes included).
     let mine: Vec<RequestRec> = found.items.into_iter().filter(|r| r.waiting.includes(&actor)).collect();
-    let outs = requests_out(st, &mine).await?;
+    let outs = requests_out(st, &mine, detail).await?;
     let mut out = Vec::new();
     for (r, solicitud) in mine.iter().zip(outs) {
         let due = st

@@ -303,42 +303,42 @@ impl SqliteStore {
         Ok(PageOf { items, next })
     }
 
-    /// Requests from their rows with their services and publications: two more statements in
-    /// all, however many rows.
+    /// Requests from their rows with their services and publications: one more statement in all,
+    /// however many rows (each statement is a round trip to the connection's thread).
     async fn load_rows(&self, rows: &[SqliteRow]) -> StoreResult<Vec<RequestRec>> {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
         let ids: Vec<String> = rows.iter().map(|r| get::<String>(r, "id")).collect::<StoreResult<_>>()?;
         let ids = serde_json::to_string(&ids).map_err(StoreError::backend)?;
-        let services = sqlx::query(
-            "SELECT rs.request_id, rs.service_id FROM request_services rs JOIN services s ON s.id = rs.service_id WHERE rs.request_id IN (SELECT value FROM json_each(?)) ORDER BY s.codigo, s.version",
+        // Services asked for (`s`), in catalog order, then services to publish (`p`), in theirs.
+        let content = sqlx::query(
+            "SELECT 's' AS k, rs.request_id, rs.service_id, NULL AS codigo, NULL AS version, NULL AS nombre, \
+                    NULL AS descripcion, s.codigo AS o1, s.version AS o2 \
+               FROM request_services rs JOIN services s ON s.id = rs.service_id \
+              WHERE rs.request_id IN (SELECT value FROM json_each(?1)) \
+             UNION ALL \
+             SELECT 'p', request_id, NULL, codigo, version, nombre, descripcion, codigo, version \
+               FROM request_publications WHERE request_id IN (SELECT value FROM json_each(?1)) \
+             ORDER BY k DESC, o1, o2",
         )
         .bind(&ids)
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
-        let pubs =
-            sqlx::query("SELECT * FROM request_publications WHERE request_id IN (SELECT value FROM json_each(?)) ORDER BY codigo, version")
-                .bind(&ids)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(backend)?;
         let mut by_request: std::collections::HashMap<String, (Vec<ServiceId>, Vec<PublicationSpec>)> = std::collections::HashMap::new();
-        for r in &services {
-            by_request
-                .entry(get(r, "request_id")?)
-                .or_default()
-                .0
-                .push(id(r, "service_id", ServiceId::parse)?);
-        }
-        for p in &pubs {
-            by_request.entry(get(p, "request_id")?).or_default().1.push(PublicationSpec {
-                code: id(p, "codigo", Code::parse)?,
-                version: ServiceVersion::new(get(p, "version")?).map_err(|_| corrupt("version"))?,
-                name: id(p, "nombre", Name::parse)?,
-                description: opt_text(p, "descripcion")?,
-            });
+        for r in &content {
+            let entry = by_request.entry(get(r, "request_id")?).or_default();
+            if get::<String>(r, "k")? == "s" {
+                entry.0.push(id(r, "service_id", ServiceId::parse)?);
+            } else {
+                entry.1.push(PublicationSpec {
+                    code: id(r, "codigo", Code::parse)?,
+                    version: ServiceVersion::new(get(r, "version")?).map_err(|_| corrupt("version"))?,
+                    name: id(r, "nombre", Name::parse)?,
+                    description: opt_text(r, "descripcion")?,
+                });
+            }
         }
         rows.iter()
             .map(|row| {

@@ -255,7 +255,7 @@ pub async fn inbox(State(st): State<AppState>, headers: HeaderMap, user: WebUser
         Ok(p) => p,
         Err(e) => return failed(tr, Some(&user), &e),
     };
-    let (items, next) = match iop_app::service::inbox(&st, &user.user, &page).await {
+    let (items, next) = match iop_app::service::inbox(&st, &user.user, &page, iop_app::service::Detail::Brief).await {
         Ok(x) => x,
         Err(e) => return failed(tr, Some(&user), &e),
     };
@@ -399,16 +399,17 @@ async fn list_page(st: &AppState, tr: Tr, user: &WebUser, q: &ListQuery, error: 
         Err(e) => return failed(tr, Some(user), &e),
     };
     // A filter that does not read is shown beside the form, with an empty list.
-    let (found, next, error, campo, status) = match iop_app::service::list_requests(st, &user.user, &q.filter(), &page).await {
-        Ok((found, next)) => (found, next, error, String::new(), StatusCode::OK),
-        Err(e) => (
-            Vec::new(),
-            None,
-            Some(tr.error(&e)),
-            e.field.clone().unwrap_or_default(),
-            status_of(&e),
-        ),
-    };
+    let (found, next, error, campo, status) =
+        match iop_app::service::list_requests(st, &user.user, &q.filter(), &page, iop_app::service::Detail::Brief).await {
+            Ok((found, next)) => (found, next, error, String::new(), StatusCode::OK),
+            Err(e) => (
+                Vec::new(),
+                None,
+                Some(tr.error(&e)),
+                e.field.clone().unwrap_or_default(),
+                status_of(&e),
+            ),
+        };
     let checked = q.filter().check().ok();
     let unit_name = |id: &str| {
         units
