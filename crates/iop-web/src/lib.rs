@@ -44,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .route("/solicitudes/{id}/publicacion/{codigo}/{version}/prueba", post(step4::probe))
         .route("/idioma/{lang}", get(pages::language))
         .route("/estatico/estilo.css", get(pages::stylesheet))
+        .route("/estatico/copiar.js", get(pages::copy_script))
         .route(
             "/csp-informe",
             post(csp_report).layer(axum::extract::DefaultBodyLimit::max(CSP_REPORT_MAX_BYTES)),
@@ -55,7 +56,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// The policy every page is served with: nothing inline, nothing from elsewhere, never framed.
-pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; report-uri /csp-informe";
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; report-uri /csp-informe";
 
 /// The CSP violation reports browsers sent (the newest 1,000), for the browser tests to read; each
 /// is also logged.
@@ -144,7 +145,19 @@ mod tests {
             .chain(ActionKind::ALL.iter().map(|a| format!("accion-{a}")))
             .chain(Role::ALL.iter().map(|r| format!("rol-{}", r.as_str())))
             .chain(RequestKind::ALL.iter().map(|k| format!("tipo-{k}")))
-            .chain(iop_domain::DocumentKind::ALL.iter().map(|k| format!("documento-{}", k.as_str())));
+            .chain(iop_domain::DocumentKind::ALL.iter().map(|k| format!("documento-{}", k.as_str())))
+            .chain(
+                crate::step4::AUTH_KINDS
+                    .iter()
+                    .chain(&["certificado_cliente"])
+                    .map(|k| format!("auth-{k}")),
+            )
+            .chain(
+                ["apikey", "jwt_hs256", "jwt_rs256", "jwt_es256"]
+                    .iter()
+                    .map(|k| format!("credencial-{k}")),
+            )
+            .chain(crate::pages::PREPARED.iter().map(|k| format!("preparado-{k}")));
         for key in names {
             seen += 1;
             if !catalog.has(&key) {

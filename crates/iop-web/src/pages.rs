@@ -599,6 +599,9 @@ struct RequestPage {
     borrador: NoteDraft,
 }
 
+/// What step 4's forms say they saved (`?preparado=`), each with its text.
+pub(crate) const PREPARED: [&str; 5] = ["conector", "descripcion", "prueba", "clave", "sistema"];
+
 #[derive(Deserialize)]
 pub struct RequestQuery {
     hecho: Option<String>,
@@ -622,7 +625,7 @@ pub async fn request(
         .and_then(|a| ActionKind::parse(a).ok())
         .map(|a| tr.ta("solicitud-hecho", iop_i18n::args![accion = &tr.of("accion-", a.as_str())]))
         .or_else(|| match q.preparado.as_deref() {
-            Some(w @ ("conector" | "descripcion" | "prueba" | "clave" | "sistema")) => Some(tr.of("preparado-", w)),
+            Some(w) if PREPARED.contains(&w) => Some(tr.of("preparado-", w)),
             _ => None,
         });
     request_page(&st, tr, &user, &id, aviso, None, StatusCode::OK).await
@@ -1369,6 +1372,18 @@ pub async fn language(State(st): State<AppState>, Path(lang): Path<String>, Quer
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     res
+}
+
+/// The one script: copy buttons on the one-time secrets page (the pages work without it).
+pub async fn copy_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../assets/copiar.js"),
+    )
+        .into_response()
 }
 
 /// The one style sheet, embedded in the binary.

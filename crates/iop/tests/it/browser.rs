@@ -363,6 +363,20 @@ async fn a_consumption_goes_through_the_whole_procedure_in_a_real_browser() {
     wait_text(&c, "h1", "Credenciales retiradas").await;
     let key = text(&c, "[data-secreto]").await;
     assert!(key.starts_with("iop_k_"), "{key}");
+    // The copy button: shown by the page's one script (allowed by the CSP), it copies the key or,
+    // without clipboard access, selects it.
+    let copy = c.find(Locator::Css("button[data-copiar]")).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(copy.is_displayed().await.unwrap_or(false), "the script did not run");
+    copy.click().await.unwrap_or_else(|e| panic!("{e}"));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let label = text(&c, "button[data-copiar]").await;
+        if label == "Copiado" || label == "Seleccionado: cópielo con Ctrl+C" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the copy button still reads «{label}»");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     capture(&c, "credenciales-es").await;
     accessible(&c, &axe, "credenciales").await;
     c.goto(&format!("{base}/solicitudes/{code}"))

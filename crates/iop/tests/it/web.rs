@@ -140,9 +140,13 @@ fn security_headers(p: &Page) {
     assert!(iop_web::CSP.contains("frame-ancestors 'none'") && !iop_web::CSP.contains("unsafe-inline"));
     assert_eq!(h("x-content-type-options"), "nosniff");
     assert_eq!(h("referrer-policy"), "no-referrer");
-    // No page carries inline script or style.
+    // No page carries inline script or style (a script is one of this site's files).
+    let inline_script = p
+        .body
+        .match_indices("<script")
+        .any(|(i, _)| !p.body[i..].starts_with("<script src=\"/estatico/"));
     assert!(
-        !p.body.contains("<script") && !p.body.contains("<style") && !p.body.contains(" style="),
+        !inline_script && !p.body.contains("<style") && !p.body.contains(" style=") && !p.body.contains(" onclick="),
         "{}",
         p.body
     );
@@ -653,11 +657,12 @@ async fn the_procedure_walks_through_the_pages() {
     assert_eq!(secrets.status, StatusCode::OK, "{}", secrets.body);
     assert_eq!(secrets.headers.get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
     assert!(secrets.body.contains("no se volverán a mostrar"), "{}", secrets.body);
+    security_headers(&secrets);
     let key_at = secrets
         .body
-        .find("data-secreto>iop_k_")
+        .find("data-secreto id=\"clave-1\">iop_k_")
         .unwrap_or_else(|| panic!("{}", secrets.body))
-        + "data-secreto>".len();
+        + "data-secreto id=\"clave-1\">".len();
     let key = secrets.body[key_at..].split('<').next().unwrap_or("").to_owned();
     assert!(key.len() > 60, "{key}");
     // Once: the page now says who took them, and a second attempt is refused.
@@ -1614,4 +1619,37 @@ async fn a_request_proposes_a_new_system_and_the_leader_registers_it_at_step_4()
     let req = app.get(&format!("/api/v1/solicitudes/{code}"), w.t("lider")).await.ok();
     assert_eq!(req["estado"], "habilitada");
     assert_eq!(req["habilitaciones"][0]["sistema_id"], system.as_str(), "{req}");
+}
+
+#[tokio::test]
+async fn step_4_forms_refuse_a_wrong_csrf_token_and_change_nothing() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let (id, code) = consumption(&app, &w, &[w.services[0].as_str()]).await;
+    to_leader(&app, &w, &id).await;
+    let before = app.get(&format!("/api/v1/solicitudes/{id}"), w.t("lider")).await.ok()["version"].clone();
+    let mut lider = Browser::new(&app);
+    lider.login("lider", PASSWORD).await;
+    let page = format!("/solicitudes/{code}");
+    for (path, form) in [
+        (format!("{page}/publicacion/persona/1/prueba"), vec![]),
+        (
+            format!("{page}/publicacion/persona/1/conector"),
+            vec![("origenes", "http://127.0.0.1:9/base")],
+        ),
+        (
+            format!("{page}/sistema"),
+            vec![("entidad_id", w.publisher.as_str()), ("codigo", "x")],
+        ),
+        (format!("{page}/clave-publica"), vec![("tipo", "jwt_es256"), ("clave_publica", "x")]),
+        (format!("{page}/acciones"), vec![("accion", "habilitar"), ("paso4", "1")]),
+    ] {
+        let mut fields = vec![("_csrf", "no-es-el-token")];
+        fields.extend(form);
+        let r = lider.post(&path, &fields).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}: {}", r.body);
+        assert!(r.body.contains("El formulario venció"), "{path}: {}", r.body);
+    }
+    let after = app.get(&format!("/api/v1/solicitudes/{id}"), w.t("lider")).await.ok()["version"].clone();
+    assert_eq!(before, after, "nothing changed");
 }
