@@ -383,6 +383,30 @@ impl SqliteStore {
     }
 
     /// Bumps the version if it is still `expected`; otherwise the request changed (or is gone).
+    /// A system into the catalog, with its audit record, inside `tx`; returns the record's detail.
+    async fn insert_system(&self, tx: &mut Transaction<'static, Sqlite>, s: &SystemRec, by: &AuditBy) -> StoreResult<serde_json::Value> {
+        sqlx::query("INSERT INTO systems (id, entity_id, codigo, nombre, descripcion, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(s.id.to_string())
+            .bind(s.entity.to_string())
+            .bind(s.code.as_str())
+            .bind(s.nombre.as_str())
+            .bind(s.descripcion.as_ref().map(|d| d.as_str()))
+            .bind(ms(s.created_at))
+            .execute(&mut **tx)
+            .await
+            .map_err(backend)?;
+        let detail =
+            json!({"id": s.id.to_string(), "entidad": s.entity.to_string(), "codigo": s.code.as_str(), "nombre": s.nombre.as_str()});
+        self.audit(
+            tx,
+            by,
+            Change::admin("sistema.crear", s.code.as_str(), detail.clone()),
+            s.created_at,
+        )
+        .await?;
+        Ok(detail)
+    }
+
     async fn bump(tx: &mut Transaction<'static, Sqlite>, id: RequestId, expected: i64, now: OffsetDateTime) -> StoreResult<()> {
         let r = sqlx::query("UPDATE requests SET version = version + 1, updated_at = ? WHERE id = ? AND version = ?")
             .bind(ms(now))
@@ -786,20 +810,7 @@ impl CatalogStore for SqliteStore {
 
     async fn create_system(&self, s: &SystemRec, by: &AuditBy) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("INSERT INTO systems (id, entity_id, codigo, nombre, descripcion, created_at) VALUES (?, ?, ?, ?, ?, ?)")
-            .bind(s.id.to_string())
-            .bind(s.entity.to_string())
-            .bind(s.code.as_str())
-            .bind(s.nombre.as_str())
-            .bind(s.descripcion.as_ref().map(|d| d.as_str()))
-            .bind(ms(s.created_at))
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
-        let detail =
-            json!({"id": s.id.to_string(), "entidad": s.entity.to_string(), "codigo": s.code.as_str(), "nombre": s.nombre.as_str()});
-        self.audit(&mut tx, by, Change::admin("sistema.crear", s.code.as_str(), detail), s.created_at)
-            .await?;
+        self.insert_system(&mut tx, s, by).await?;
         tx.commit().await.map_err(backend)
     }
 
@@ -1191,16 +1202,7 @@ impl RequestStore for SqliteStore {
     async fn register_request_system(&self, id: RequestId, expected_version: i64, s: &SystemRec, by: &AuditBy) -> StoreResult<RequestRec> {
         let mut tx = self.begin().await?;
         Self::bump(&mut tx, id, expected_version, s.created_at).await?;
-        sqlx::query("INSERT INTO systems (id, entity_id, codigo, nombre, descripcion, created_at) VALUES (?, ?, ?, ?, ?, ?)")
-            .bind(s.id.to_string())
-            .bind(s.entity.to_string())
-            .bind(s.code.as_str())
-            .bind(s.nombre.as_str())
-            .bind(s.descripcion.as_ref().map(|d| d.as_str()))
-            .bind(ms(s.created_at))
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
+        let detail = self.insert_system(&mut tx, s, by).await?;
         sqlx::query("UPDATE requests SET system_id = ? WHERE id = ? AND system_id IS NULL")
             .bind(s.id.to_string())
             .bind(id.to_string())
@@ -1208,15 +1210,6 @@ impl RequestStore for SqliteStore {
             .await
             .map_err(backend)?;
         let code = Self::code_of(&mut tx, id).await?;
-        let detail =
-            json!({"id": s.id.to_string(), "entidad": s.entity.to_string(), "codigo": s.code.as_str(), "nombre": s.nombre.as_str()});
-        self.audit(
-            &mut tx,
-            by,
-            Change::admin("sistema.crear", s.code.as_str(), detail.clone()),
-            s.created_at,
-        )
-        .await?;
         self.audit(
             &mut tx,
             by,

@@ -870,10 +870,10 @@ pub async fn act(
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
     let tr = Tr::from_headers(&headers);
-    // A value the user gave (blank is none); several for the fields that repeat.
-    let one = |name: &str| form.iter().find(|(k, v)| k == name && !v.trim().is_empty()).map(|(_, v)| v.clone());
-    let all = |name: &str| -> Vec<String> { form.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect() };
-    if !session::same(&user.csrf(), &one("_csrf").unwrap_or_default()) {
+    let form = session::Fields(form);
+    let one = |name: &str| form.one(name);
+    let all = |name: &str| form.all(name);
+    if !form.csrf_ok(&user) {
         return request_page(&st, tr, &user, &id, None, Some(tr.t("error-csrf")), StatusCode::FORBIDDEN).await;
     }
     let accion = one("accion").unwrap_or_default();

@@ -96,6 +96,31 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     }
 }
 
+/// A submitted form's fields, as sent (names may repeat).
+pub struct Fields(pub Vec<(String, String)>);
+
+impl Fields {
+    /// A value the user gave, trimmed (blank is none).
+    pub fn one(&self, name: &str) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(k, v)| k == name && !v.trim().is_empty())
+            .map(|(_, v)| v.trim().to_owned())
+    }
+    /// A value, or empty.
+    pub fn value(&self, name: &str) -> String {
+        self.one(name).unwrap_or_default()
+    }
+    /// Every value of a field that repeats.
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+    }
+    /// The form carries this session's CSRF token.
+    pub fn csrf_ok(&self, user: &WebUser) -> bool {
+        same(&user.csrf(), &self.value("_csrf"))
+    }
+}
+
 /// A path to come back to after login: only one of this site's (never `//host` or a URL).
 pub fn local_path(p: &str) -> Option<&str> {
     (p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && !p.bytes().any(|b| b.is_ascii_control())).then_some(p)

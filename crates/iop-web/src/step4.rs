@@ -143,12 +143,9 @@ pub async fn connector(
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
     let tr = Tr::from_headers(&headers);
-    let one = |name: &str| {
-        form.iter()
-            .find(|(k, v)| k == name && !v.trim().is_empty())
-            .map(|(_, v)| v.trim().to_owned())
-    };
-    if !session::same(&user.csrf(), &one("_csrf").unwrap_or_default()) {
+    let form = session::Fields(form);
+    let one = |name: &str| form.one(name);
+    if !form.csrf_ok(&user) {
         return csrf_refused(&st, tr, &user, &id).await;
     }
     let ms = |name: &str| -> Result<Option<u32>, AppError> {
@@ -245,18 +242,13 @@ pub async fn register_system(
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
     let tr = Tr::from_headers(&headers);
-    let one = |name: &str| {
-        form.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_owned())
-            .unwrap_or_default()
-    };
-    if !session::same(&user.csrf(), &one("_csrf")) {
+    let form = session::Fields(form);
+    if !form.csrf_ok(&user) {
         return csrf_refused(&st, tr, &user, &id).await;
     }
     let input = iop_app::dto::RegisterSystemIn {
-        entidad_id: one("entidad_id"),
-        codigo: one("codigo"),
+        entidad_id: form.value("entidad_id"),
+        codigo: form.value("codigo"),
     };
     match iop_app::service::register_proposed_system(&st, &user.user, &id, input).await {
         Ok(r) => Redirect::to(&format!("/solicitudes/{}?preparado=sistema", r.code)).into_response(),
@@ -273,11 +265,11 @@ pub async fn public_key(
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
     let tr = Tr::from_headers(&headers);
-    let one = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
-    if !session::same(&user.csrf(), &one("_csrf")) {
+    let form = session::Fields(form);
+    if !form.csrf_ok(&user) {
         return csrf_refused(&st, tr, &user, &id).await;
     }
-    match iop_app::credentials::register_key_for_request(&st, &user.user, &id, &one("tipo"), &one("clave_publica")).await {
+    match iop_app::credentials::register_key_for_request(&st, &user.user, &id, &form.value("tipo"), &form.value("clave_publica")).await {
         Ok(_) => Redirect::to(&format!("/solicitudes/{id}?preparado=clave#claves")).into_response(),
         Err(e) => refused(&st, tr, &user, &id, &e).await,
     }

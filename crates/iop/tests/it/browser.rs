@@ -333,26 +333,7 @@ async fn a_consumption_goes_through_the_whole_procedure_in_a_real_browser() {
     let _ = c.close().await;
 
     // Steps 6 and 7.
-    let c = as_user(&d, &base, "resp", &code).await;
-    take(
-        &c,
-        "aprobar_nota_adas",
-        "Aprobar la Nota Interna (ADAS)",
-        None,
-        "Nota Interna aprobada por ADAS",
-    )
-    .await;
-    let _ = c.close().await;
-    let c = as_user(&d, &base, "jefe", &code).await;
-    take(
-        &c,
-        "aprobar_nota_upat",
-        "Aprobar la Nota Interna (UPAT)",
-        None,
-        "Nota Interna aprobada por UPAT",
-    )
-    .await;
-    let _ = c.close().await;
+    approve_note(&d, &base, &code).await;
 
     // Step 8: the requesting unit retrieves the key, once, and receives the request.
     let c = as_user(&d, &base, "sol", &code).await;
@@ -443,6 +424,28 @@ async fn as_user(d: &Driver, base: &str, user: &str, code: &str) -> Client {
     c
 }
 
+/// Steps 6 and 7 in the browser: the Responsable de ADAS, then the Jefe de UPAT, approve the note.
+async fn approve_note(d: &Driver, base: &str, code: &str) {
+    for (who, accion, label, state) in [
+        (
+            "resp",
+            "aprobar_nota_adas",
+            "Aprobar la Nota Interna (ADAS)",
+            "Nota Interna aprobada por ADAS",
+        ),
+        (
+            "jefe",
+            "aprobar_nota_upat",
+            "Aprobar la Nota Interna (UPAT)",
+            "Nota Interna aprobada por UPAT",
+        ),
+    ] {
+        let c = as_user(d, base, who, code).await;
+        take(&c, accion, label, None, state).await;
+        let _ = c.close().await;
+    }
+}
+
 #[tokio::test]
 async fn a_publication_goes_through_the_whole_procedure_in_a_real_browser_and_a_request_is_rejected() {
     let app = spawn_app().await;
@@ -513,10 +516,7 @@ async fn a_publication_goes_through_the_whole_procedure_in_a_real_browser_and_a_
 
     // Step 4: the leader stages the connector and the description, probes, and enables.
     let c = as_user(&d, &base, "respylider", &code).await;
-    let origin = format!(
-        "http://{}/base",
-        w._upstream.as_ref().map(|u| u.addr.to_string()).unwrap_or_default()
-    );
+    let origin = w.origin();
     type_into(&c, "#origenes-padron-1", &origin).await;
     c.find(Locator::Css("[data-preparacion=padron-1] form[data-form=conector] button"))
         .await
@@ -568,26 +568,7 @@ async fn a_publication_goes_through_the_whole_procedure_in_a_real_browser_and_a_
     let _ = c.close().await;
 
     // Steps 6 to 8.
-    let c = as_user(&d, &base, "resp", &code).await;
-    take(
-        &c,
-        "aprobar_nota_adas",
-        "Aprobar la Nota Interna (ADAS)",
-        None,
-        "Nota Interna aprobada por ADAS",
-    )
-    .await;
-    let _ = c.close().await;
-    let c = as_user(&d, &base, "jefe", &code).await;
-    take(
-        &c,
-        "aprobar_nota_upat",
-        "Aprobar la Nota Interna (UPAT)",
-        None,
-        "Nota Interna aprobada por UPAT",
-    )
-    .await;
-    let _ = c.close().await;
+    approve_note(&d, &base, &code).await;
     let c = as_user(&d, &base, "sol", &code).await;
     take(&c, "recibir", "Recibir", None, "Recibida").await;
     let flow = text(&c, ".linea-de-tiempo").await;

@@ -363,6 +363,13 @@ pub struct World {
 }
 
 impl World {
+    /// The base URL of the world's upstream (its services' origin).
+    pub fn origin(&self) -> String {
+        format!(
+            "http://{}/base",
+            self._upstream.as_ref().map(|u| u.addr.to_string()).unwrap_or_default()
+        )
+    }
     pub fn t(&self, who: &str) -> &str {
         self.tokens.get(who).map(String::as_str).unwrap_or_else(|| panic!("no user {who}"))
     }
@@ -455,10 +462,7 @@ pub async fn world(app: &App) -> World {
     };
     // The catalog's services reach it the way PR05 says: a publication request whose step 4 built
     // their connectors and descriptions, closed (received) before the test starts.
-    let origin = format!(
-        "http://{}/base",
-        w._upstream.as_ref().map(|u| u.addr.to_string()).unwrap_or_default()
-    );
+    let origin = w.origin();
     let (id, published) = publish_services(
         app,
         &w,

@@ -736,10 +736,7 @@ async fn services_of_one_entity_and_version_get_distinct_base_paths() {
     let (id, _) = consumption(&app, &w, &both).await;
     to_leader(&app, &w, &id).await;
     // Point the first back at the world's origin.
-    let origin = format!(
-        "http://{}/base",
-        w._upstream.as_ref().map(|u| u.addr.to_string()).unwrap_or_default()
-    );
+    let origin = w.origin();
     app.call(
         Method::PUT,
         &format!("/api/v1/servicios/{s}/conector"),

@@ -988,10 +988,7 @@ async fn a_publication_is_requested_prepared_and_enabled_through_the_pages() {
     assert!(p.body.contains("Sin conector todavía"), "{}", p.body);
     let lcsrf = p.hidden("_csrf");
     let stage = format!("{page_path}/publicacion/padron/1");
-    let origin = format!(
-        "http://{}/base",
-        w._upstream.as_ref().map(|u| u.addr.to_string()).unwrap_or_default()
-    );
+    let origin = w.origin();
     let r = lider
         .post(&format!("{stage}/conector"), &[("_csrf", "otro"), ("origenes", &origin)])
         .await;
