@@ -318,15 +318,7 @@ pub async fn overview(st: &AppState, user: &UserRec) -> AppResult<Option<Overvie
 
 /// The active Líderes de equipo de ADAS, by name: whom a request may be assigned to (step 3).
 pub async fn active_leaders(st: &AppState) -> AppResult<Vec<UserRec>> {
-    let mut out: Vec<UserRec> = st
-        .store
-        .list_users()
-        .await?
-        .into_iter()
-        .filter(|u| u.active && u.roles.has(iop_domain::Role::LiderAdas))
-        .collect();
-    out.sort_by(|a, b| a.nombre.as_str().cmp(b.nombre.as_str()));
-    Ok(out)
+    Ok(st.store.active_users_with_role(iop_domain::Role::LiderAdas).await?)
 }
 
 /// The request named by a UUID or a tracking code, if the actor may see it.

@@ -66,6 +66,8 @@ pub trait UserStore: Send + Sync {
     async fn get_user(&self, id: UserId) -> StoreResult<Option<UserRec>>;
     async fn user_by_login(&self, login: &Login) -> StoreResult<Option<UserRec>>;
     async fn list_users(&self) -> StoreResult<Vec<UserRec>>;
+    /// The active users who hold `role`, by name (one statement; the others are not read).
+    async fn active_users_with_role(&self, role: Role) -> StoreResult<Vec<UserRec>>;
     async fn count_users(&self) -> StoreResult<i64>;
     /// Changes roles, unit, name or active flag. Disabling revokes the user's sessions in the same
     /// transaction.

@@ -618,6 +618,17 @@ impl UserStore for SqliteStore {
             .await
     }
 
+    async fn active_users_with_role(&self, role: Role) -> StoreResult<Vec<UserRec>> {
+        // Roles are stored as `a,b,c`: the role is one of them when `,role,` is in `,roles,`.
+        let rows =
+            sqlx::query("SELECT * FROM users WHERE active = 1 AND instr(',' || roles || ',', ',' || ?1 || ',') > 0 ORDER BY nombre, login")
+                .bind(role.as_str())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend)?;
+        rows.iter().map(Self::user_row).collect()
+    }
+
     async fn list_users(&self) -> StoreResult<Vec<UserRec>> {
         let rows = sqlx::query("SELECT * FROM users ORDER BY login")
             .fetch_all(&self.pool)
@@ -1703,6 +1714,43 @@ mod list_tests {
         let end = count(thread);
         assert_eq!((waiting.items.len(), listed.items.len()), (n.min(50) as usize, n.min(50) as usize));
         (middle - start, end - middle)
+    }
+
+    #[tokio::test]
+    async fn active_users_with_a_role_are_read_by_the_role_alone() {
+        let (store, _) = store_with(0).await;
+        let by = AuditBy::system("prueba");
+        for (login, name, roles, active) in [
+            ("lider", "Beatriz", &[Role::LiderAdas][..], true),
+            ("respylider", "Ana", &[Role::ResponsableAdas, Role::LiderAdas][..], true),
+            ("baja", "Carla", &[Role::LiderAdas][..], false),
+            ("resp", "Diego", &[Role::ResponsableAdas][..], true),
+        ] {
+            let u = UserRec {
+                id: UserId::generate(),
+                login: Login::parse(login).unwrap_or_else(|e| panic!("{e}")),
+                nombre: Name::parse(name).unwrap_or_else(|e| panic!("{e}")),
+                unit: None,
+                roles: RoleSet::of(roles),
+                active,
+                password_hash: "x".into(),
+                created_at: OffsetDateTime::now_utc(),
+            };
+            store.create_user(&u, &by).await.unwrap_or_else(|e| panic!("{e}"));
+        }
+        let names = |us: Vec<UserRec>| us.into_iter().map(|u| u.login.as_str().to_owned()).collect::<Vec<_>>();
+        let leaders = store
+            .active_users_with_role(Role::LiderAdas)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(names(leaders), ["respylider", "lider"], "active ones, by name");
+        let resp = store
+            .active_users_with_role(Role::ResponsableAdas)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(names(resp), ["respylider", "resp"]);
+        let jefes = store.active_users_with_role(Role::JefeUpat).await.unwrap_or_else(|e| panic!("{e}"));
+        assert!(jefes.is_empty());
     }
 
     #[tokio::test]
