@@ -26,17 +26,45 @@ pub async fn register_key_for_request(
     let Some(system) = request.content.system.filter(|_| request.content.kind.consumes()) else {
         return Err(AppError::of("campo_requerido.sistema", &[]).field("sistema_id"));
     };
-    let kind = CredentialKind::parse(tipo).map_err(|e| AppError::invalid("tipo", e))?;
-    if Issuable::from_kind(kind).is_some() {
-        return Err(AppError::of("campo_sobrante", &[]).field("clave_publica"));
-    }
-    let mut issued = register_public_key(kind, pem.trim(), system, actor.id, st.now())?;
+    // An API key or an HS256 JWT sent here by hand has a key it does not take: refused.
+    let input = crate::dto::CredentialIn {
+        tipo: tipo.to_owned(),
+        clave_publica: Some(pem.trim().to_owned()),
+        jwt_exige_exp: None,
+        jwt_vigencia_max_s: None,
+    };
     // On the legal chain: the request whose step 4 registered it.
-    issued.rec.request = Some(request.id);
+    Ok(create_for_system(st, actor, system, Some(request.id), &input).await?.rec)
+}
+
+/// Issues a credential to a system (API key, JWT HS256: the secret is in the answer only) or
+/// registers its public key (JWT RS256/ES256), with its JWT policy; stored with its audit record
+/// and in force at the gateway before this returns.
+pub async fn create_for_system(
+    st: &crate::AppState,
+    actor: &iop_store::UserRec,
+    system: SystemId,
+    request: Option<RequestId>,
+    i: &crate::dto::CredentialIn,
+) -> AppResult<Issued> {
+    let kind = CredentialKind::parse(&i.tipo).map_err(|e| AppError::invalid("tipo", e))?;
+    let hooks = st.hooks()?;
+    let mut issued = match (Issuable::from_kind(kind), i.clave_publica.as_deref()) {
+        (Some(k), None) => issue(k, system, actor.id, request, &hooks.keys, &hooks.secrets, st.now())?,
+        (Some(_), Some(_)) => return Err(AppError::of("campo_sobrante", &[]).field("clave_publica")),
+        (None, None) => return Err(AppError::of("campo_requerido.clave-publica", &[]).field("clave_publica")),
+        (None, Some(pem)) => {
+            let mut r = register_public_key(kind, pem, system, actor.id, st.now())?;
+            r.rec.request = request;
+            r
+        }
+    };
+    set_jwt_policy(&mut issued.rec, i.jwt_exige_exp, i.jwt_vigencia_max_s)?;
     st.store.create_credential(&issued.rec, &iop_store::AuditBy::user(actor)).await?;
-    tracing::info!(usuario = %actor.login, solicitud = %request.code, credencial = %issued.rec.id, tipo = kind.as_str(), "clave pública registrada");
+    tracing::info!(usuario = %actor.login, credencial = %issued.rec.id, tipo = kind.as_str(), "credencial emitida");
+    // The secret is handed out only once the gateway accepts it.
     st.gateway_applied().await;
-    Ok(issued.rec)
+    Ok(issued)
 }
 
 /// The public-key credentials (RS256, ES256) a request's step 4 registered, still in force.

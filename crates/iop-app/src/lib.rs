@@ -9,6 +9,7 @@
 pub mod accesses;
 pub mod audit;
 pub mod auth;
+pub mod catalog;
 pub mod compiler;
 pub mod connectors;
 pub mod credentials;

@@ -75,14 +75,6 @@ fn entity_filter(q: &ByEntity) -> ApiResult<Option<EntityId>> {
     q.entidad_id.as_deref().map(|e| f("entidad_id", EntityId::parse(e))).transpose()
 }
 
-async fn must_entity(st: &AppState, raw: &str) -> ApiResult<EntityRec> {
-    let id = f("entidad_id", EntityId::parse(raw))?;
-    st.store
-        .get_entity(id)
-        .await?
-        .ok_or_else(|| ApiError::of("referencia_inexistente.entidad", &[]).field("entidad_id"))
-}
-
 /// Public entities (publishing and/or consuming).
 #[utoipa::path(get, path = "/api/v1/entidades", tag = "catalogo", security(("token" = [])), params(PageQuery),
     responses((status = 200, body = Paged<EntityOut>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -135,24 +127,7 @@ pub async fn create_system(
     Auth(u): Auth,
     ApiJson(i): ApiJson<SystemIn>,
 ) -> ApiResult<(StatusCode, Json<SystemOut>)> {
-    require_admin(&u)?;
-    let entity = must_entity(&st, &i.entidad_id).await?;
-    if !entity.kind.consumes() {
-        return Err(ApiError::of("entidad_no_consumidora", &[]).field("entidad_id"));
-    }
-    let s = SystemRec {
-        id: SystemId::generate(),
-        entity: entity.id,
-        code: f("codigo", Code::parse(&i.codigo))?,
-        nombre: f("nombre", Name::parse(&i.nombre))?,
-        descripcion: i
-            .descripcion
-            .as_deref()
-            .map(|d| f("descripcion", Text::parse_max(d, 4000)))
-            .transpose()?,
-        created_at: st.now(),
-    };
-    st.store.create_system(&s, &AuditBy::user(&u)).await?;
+    let s = iop_app::catalog::create_system(&st, &u, i).await?;
     Ok((StatusCode::CREATED, Json(system_out(&s))))
 }
 
@@ -176,26 +151,6 @@ pub async fn create_service(
     Auth(u): Auth,
     ApiJson(i): ApiJson<ServiceIn>,
 ) -> ApiResult<(StatusCode, Json<ServiceOut>)> {
-    require_admin(&u)?;
-    let entity = must_entity(&st, &i.entidad_id).await?;
-    if !entity.kind.publishes() {
-        return Err(ApiError::of("entidad_no_publicadora.entidad", &[]).field("entidad_id"));
-    }
-    let s = ServiceRec {
-        id: ServiceId::generate(),
-        entity: entity.id,
-        code: f("codigo", Code::parse(&i.codigo))?,
-        version: f("version", ServiceVersion::new(i.version))?,
-        nombre: f("nombre", Name::parse(&i.nombre))?,
-        descripcion: i
-            .descripcion
-            .as_deref()
-            .map(|d| f("descripcion", Text::parse_max(d, 4000)))
-            .transpose()?,
-        state: ServiceState::Registrado,
-        request: None,
-        created_at: st.now(),
-    };
-    st.store.create_service(&s, &AuditBy::user(&u)).await?;
+    let s = iop_app::catalog::create_service(&st, &u, i).await?;
     Ok((StatusCode::CREATED, Json(service_out(&s))))
 }

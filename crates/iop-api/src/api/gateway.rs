@@ -204,24 +204,7 @@ pub async fn create_credential(
 ) -> ApiResult<(StatusCode, Json<IssuedCredentialOut>)> {
     require_adas(&u)?;
     let s = must_system(&st, &id).await?;
-    let kind = CredentialKind::parse(&i.tipo).map_err(|e| ApiError::invalid("tipo", e))?;
-    let hooks = st.hooks()?;
-    let issued = match (iop_app::credentials::Issuable::from_kind(kind), i.clave_publica.as_deref()) {
-        (Some(k), None) => issue(k, s.id, u.id, None, &hooks.keys, &hooks.secrets, st.now())?,
-        (Some(_), Some(_)) => {
-            return Err(ApiError::of("campo_sobrante", &[]).field("clave_publica"));
-        }
-        (None, None) => {
-            return Err(ApiError::of("campo_requerido.clave-publica", &[]).field("clave_publica"));
-        }
-        (None, Some(pem)) => iop_app::credentials::register_public_key(kind, pem, s.id, u.id, st.now())?,
-    };
-    let mut issued = issued;
-    iop_app::credentials::set_jwt_policy(&mut issued.rec, i.jwt_exige_exp, i.jwt_vigencia_max_s)?;
-    st.store.create_credential(&issued.rec, &AuditBy::user(&u)).await?;
-    tracing::info!(usuario = %u.login, sistema = %s.code, credencial = %issued.rec.id, tipo = kind.as_str(), "credencial emitida");
-    // The secret is handed out only once the gateway accepts it.
-    st.gateway_applied().await;
+    let issued = iop_app::credentials::create_for_system(&st, &u, s.id, None, &i).await?;
     Ok((StatusCode::CREATED, Json(issued_out(&issued))))
 }
 
