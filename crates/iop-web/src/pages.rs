@@ -804,7 +804,7 @@ async fn request_page_with(
             credenciales: d
                 .credentials
                 .iter()
-                .map(|c| format!("{} ({})", c.tipo, c.prefijo))
+                .map(|c| format!("{} ({})", tr.of("credencial-", &c.tipo), c.prefijo))
                 .collect::<Vec<_>>()
                 .join(", "),
         })
@@ -1287,7 +1287,7 @@ pub async fn retrieve(
                     .credenciales
                     .into_iter()
                     .map(|c| SecretRow {
-                        tipo: c.credencial.tipo,
+                        tipo: tr.of("credencial-", &c.credencial.tipo),
                         pista: c.credencial.pista,
                         clave: c.clave,
                         iss: c.iss,

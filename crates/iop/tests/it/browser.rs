@@ -327,7 +327,11 @@ async fn a_consumption_goes_through_the_whole_procedure_in_a_real_browser() {
     capture(&c, "paso4-es").await;
     accessible(&c, &axe, "paso 4").await;
     take(&c, "habilitar", "Habilitar", None, "Habilitada").await;
-    assert!(text(&c, ".accesos").await.contains("pendiente de retiro"));
+    let delivered = text(&c, ".accesos").await;
+    assert!(
+        delivered.contains("Clave de API (iop_k_") && delivered.contains("pendiente de retiro"),
+        "{delivered}"
+    );
     type_into(&c, "#cuerpo-elaborar_nota", "Se habilitó el acceso a la consulta de identidad.").await;
     take(&c, "elaborar_nota", "Elaborar la Nota Interna", None, "Nota Interna elaborada").await;
     let _ = c.close().await;
@@ -344,6 +348,8 @@ async fn a_consumption_goes_through_the_whole_procedure_in_a_real_browser() {
     wait_text(&c, "h1", "Credenciales retiradas").await;
     let key = text(&c, "[data-secreto]").await;
     assert!(key.starts_with("iop_k_"), "{key}");
+    let heading = text(&c, "[data-credencial] h2").await;
+    assert!(heading.starts_with("Clave de API — iop_k_"), "{heading}");
     // The copy button: shown by the page's one script (allowed by the CSP), it copies the key or,
     // without clipboard access, selects it.
     let copy = c.find(Locator::Css("button[data-copiar]")).await.unwrap_or_else(|e| panic!("{e}"));
