@@ -1650,3 +1650,54 @@ async fn step_4_forms_refuse_a_wrong_csrf_token_and_change_nothing() {
     let after = app.get(&format!("/api/v1/solicitudes/{id}"), w.t("lider")).await.ok()["version"].clone();
     assert_eq!(before, after, "nothing changed");
 }
+
+#[tokio::test]
+async fn the_new_request_form_refuses_an_oversized_upload_and_a_too_long_text_naming_the_field() {
+    let app = spawn_app_with(|s| s.control.max_upload_bytes = 100_000).await;
+    let w = world(&app).await;
+    let count = || async {
+        app.get("/api/v1/solicitudes?limite=200", w.t("sol")).await.ok()["resultados"]
+            .as_array()
+            .map(Vec::len)
+            .unwrap_or(0)
+    };
+    let before = count().await;
+    let mut sol = Browser::new(&app);
+    sol.login("sol", PASSWORD).await;
+    let csrf = sol.get("/solicitudes/nueva").await.hidden("_csrf");
+    let form = |justificacion: String, file: Vec<u8>| {
+        reqwest::multipart::Form::new()
+            .text("_csrf", csrf.clone())
+            .text("tipo", "consumo".to_owned())
+            .text("sistema_id", w.system.clone())
+            .text("servicios", w.services[0].clone())
+            .text("justificacion", justificacion)
+            .text("documento_tipo", "NI".to_owned())
+            .part("archivo", reqwest::multipart::Part::bytes(file).file_name("ni.pdf"))
+    };
+    // A justification over 4,000 characters: its field is marked, what was typed stays.
+    let long = "a".repeat(4001);
+    let r = sol.post_multipart("/solicitudes/nueva", form(long.clone(), pdf())).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body
+            .contains("id=\"justificacion\" name=\"justificacion\" rows=\"4\" required aria-invalid=\"true\""),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains(&long), "what was typed is kept");
+    // A document over the configured size: the file's field is marked.
+    let mut big = pdf();
+    big.resize(300_000, b' ');
+    let r = sol
+        .post_multipart("/solicitudes/nueva", form("Una justificación".into(), big))
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
+    assert!(
+        r.body
+            .contains("type=\"file\" accept=\"application/pdf\" required aria-invalid=\"true\""),
+        "{}",
+        r.body
+    );
+    assert_eq!(count().await, before, "nothing was created");
+}
