@@ -734,12 +734,7 @@ async fn a_requester_creates_a_request_with_its_document_through_the_form() {
     let w = world(&app).await;
     let mut b = Browser::new(&app);
     b.login("sol", PASSWORD).await;
-    let count = || async {
-        app.get("/api/v1/solicitudes?limite=200", w.t("sol")).await.ok()["resultados"]
-            .as_array()
-            .map(Vec::len)
-            .unwrap_or(0)
-    };
+    let count = || requests_seen(&app, &w);
     let before = count().await;
     let form = b.get("/solicitudes/nueva").await;
     assert_eq!(form.status, StatusCode::OK, "{}", form.body);
@@ -923,12 +918,7 @@ async fn a_user_changes_their_own_password_and_logs_in_again() {
 async fn a_publication_is_requested_prepared_and_enabled_through_the_pages() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let count = || async {
-        app.get("/api/v1/solicitudes?limite=200", w.t("sol")).await.ok()["resultados"]
-            .as_array()
-            .map(Vec::len)
-            .unwrap_or(0)
-    };
+    let count = || requests_seen(&app, &w);
     let before = count().await;
     let mut sol = Browser::new(&app);
     sol.login("sol", PASSWORD).await;
@@ -1096,6 +1086,14 @@ async fn a_publication_is_requested_prepared_and_enabled_through_the_pages() {
     assert!(!op.body.contains("data-preparacion"), "{}", op.body);
     let r = otro.post(&format!("{stage}/prueba"), &[("_csrf", &op.hidden("_csrf"))]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+}
+
+/// How many requests `sol` sees through the API (up to 200).
+async fn requests_seen(app: &App, w: &World) -> usize {
+    app.get("/api/v1/solicitudes?limite=200", w.t("sol")).await.ok()["resultados"]
+        .as_array()
+        .map(Vec::len)
+        .unwrap_or(0)
 }
 
 /// The rows a list page shows, by tracking code.
@@ -1655,12 +1653,7 @@ async fn step_4_forms_refuse_a_wrong_csrf_token_and_change_nothing() {
 async fn the_new_request_form_refuses_an_oversized_upload_and_a_too_long_text_naming_the_field() {
     let app = spawn_app_with(|s| s.control.max_upload_bytes = 100_000).await;
     let w = world(&app).await;
-    let count = || async {
-        app.get("/api/v1/solicitudes?limite=200", w.t("sol")).await.ok()["resultados"]
-            .as_array()
-            .map(Vec::len)
-            .unwrap_or(0)
-    };
+    let count = || requests_seen(&app, &w);
     let before = count().await;
     let mut sol = Browser::new(&app);
     sol.login("sol", PASSWORD).await;
