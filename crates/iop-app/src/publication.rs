@@ -85,6 +85,11 @@ async fn target(st: &AppState, actor: &UserRec, raw: &str, code: &str, version: 
 /// What is staged for a request's services (anyone who sees the request).
 pub async fn list(st: &AppState, actor: &UserRec, raw: &str) -> AppResult<Vec<StageRec>> {
     let request = load_visible(st, actor, raw).await?;
+    stages_of(st, &request).await
+}
+
+/// What is staged for the services of a request already loaded (and seen) by its caller.
+pub async fn stages_of(st: &AppState, request: &RequestRec) -> AppResult<Vec<StageRec>> {
     Ok(st.store.stages(request.id).await?)
 }
 

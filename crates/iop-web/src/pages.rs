@@ -695,7 +695,7 @@ async fn request_page_with(
         .iter()
         .any(|k| matches!(k, ActionKind::Habilitar | ActionKind::AjustarHabilitacion));
     let preparacion = if step4 && rec.content.kind.publishes() {
-        match crate::step4::views(st, tr, user, &rec).await {
+        match crate::step4::views(st, tr, &rec).await {
             Ok(v) => v,
             Err(e) => return failed(tr, Some(user), &e),
         }
@@ -1013,12 +1013,19 @@ struct Typed {
     justificacion: String,
 }
 
+impl PublicationRow {
+    /// A row the user left empty: not a service.
+    fn is_blank(&self) -> bool {
+        self.codigo.trim().is_empty() && self.version.trim().is_empty() && self.nombre.trim().is_empty()
+    }
+}
+
 impl Typed {
     /// The new services the user filled in (blank rows are not services).
     fn publications(&self) -> Vec<iop_app::dto::PublicationIn> {
         self.publicaciones
             .iter()
-            .filter(|p| !(p.codigo.trim().is_empty() && p.version.trim().is_empty() && p.nombre.trim().is_empty()))
+            .filter(|p| !p.is_blank())
             .map(|p| iop_app::dto::PublicationIn {
                 codigo: p.codigo.trim().to_owned(),
                 // Not a number: 0, which the version's own check refuses with its message.
@@ -1051,12 +1058,7 @@ async fn new_request_page(
         None => (None, String::new()),
     };
     // The rows as typed (the error's row and field marked), then blank ones up to the form's size.
-    let filled: Vec<PublicationRow> = typed
-        .publicaciones
-        .iter()
-        .filter(|p| !(p.codigo.trim().is_empty() && p.version.trim().is_empty() && p.nombre.trim().is_empty()))
-        .cloned()
-        .collect();
+    let filled: Vec<PublicationRow> = typed.publicaciones.iter().filter(|p| !p.is_blank()).cloned().collect();
     let mut publicaciones: Vec<PublicationRow> = filled
         .into_iter()
         .enumerate()

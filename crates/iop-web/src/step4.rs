@@ -44,9 +44,9 @@ pub struct StageView {
 /// The kinds of upstream authentication the form offers (a client certificate goes through the API).
 pub const AUTH_KINDS: [&str; 4] = ["ninguna", "cabecera", "basica", "bearer"];
 
-/// The views of a publication request's services, staged or not.
-pub async fn views(st: &AppState, tr: Tr, user: &WebUser, rec: &iop_store::RequestRec) -> Result<Vec<StageView>, AppError> {
-    let stages = iop_app::publication::list(st, &user.user, &rec.id.to_string()).await?;
+/// The views of a publication request's services, staged or not (`rec` as its page loaded it).
+pub async fn views(st: &AppState, tr: Tr, rec: &iop_store::RequestRec) -> Result<Vec<StageView>, AppError> {
+    let stages = iop_app::publication::stages_of(st, rec).await?;
     Ok(rec
         .content
         .publications

@@ -300,17 +300,9 @@ async fn a_consumption_goes_through_the_whole_procedure_in_a_real_browser() {
     type_into(&c, "#justificacion", "Verificar la identidad en los trámites en línea").await;
     choose(&c, "#documento_tipo", "NI").await;
     type_into(&c, "#archivo", &file("ni.pdf", &pdf())).await;
-    c.find(Locator::Css("form[action='/solicitudes/nueva'] button[type=submit]"))
-        .await
-        .and_then_click()
-        .await;
-    wait_text(&c, "[data-estado]", "Borrador").await;
-    let code = text(&c, "h1").await.trim_start_matches("Solicitud ").to_owned();
-    take(&c, "presentar", "Presentar", None, "Presentada").await;
+    let code = create_and_present(&c).await;
     let _ = c.close().await;
-    let c = as_user(&d, &base, "jefe", &code).await;
-    take(&c, "derivar", "Derivar a ADAS", None, "Derivada a ADAS").await;
-    let _ = c.close().await;
+    act_as(&d, &base, "jefe", &code, "derivar", "Derivar a ADAS", None, "Derivada a ADAS").await;
     let c = as_user(&d, &base, "resp", &code).await;
     choose(&c, "#lider-asignar", w.id("lider")).await;
     take(&c, "asignar", "Asignar a un Líder", None, "Asignada a un Líder de equipo").await;
@@ -446,10 +438,29 @@ async fn approve_note(d: &Driver, base: &str, code: &str) {
             "Nota Interna aprobada por UPAT",
         ),
     ] {
-        let c = as_user(d, base, who, code).await;
-        take(&c, accion, label, None, state).await;
-        let _ = c.close().await;
+        act_as(d, base, who, code, accion, label, None, state).await;
     }
+}
+
+/// Submits the new-request form shown, then presents the draft; returns its tracking code.
+async fn create_and_present(c: &Client) -> String {
+    c.find(Locator::Css("form[action='/solicitudes/nueva'] button[type=submit]"))
+        .await
+        .and_then_click()
+        .await;
+    wait_text(c, "[data-estado]", "Borrador").await;
+    let code = text(c, "h1").await.trim_start_matches("Solicitud ").to_owned();
+    assert!(code.starts_with("IOP-"), "{code}");
+    take(c, "presentar", "Presentar", None, "Presentada").await;
+    code
+}
+
+/// `who`, in a browser session of their own, takes one action on the request's page.
+#[allow(clippy::too_many_arguments)]
+async fn act_as(d: &Driver, base: &str, who: &str, code: &str, accion: &str, label: &str, comment: Option<&str>, state: &str) {
+    let c = as_user(d, base, who, code).await;
+    take(&c, accion, label, comment, state).await;
+    let _ = c.close().await;
 }
 
 #[tokio::test]
@@ -492,27 +503,26 @@ async fn a_publication_goes_through_the_whole_procedure_in_a_real_browser_and_a_
     type_into(&c, "#archivo", &file("nta.pdf", &pdf())).await;
     capture(&c, "nueva-publicacion-es").await;
     accessible(&c, &axe, "nueva solicitud de publicación").await;
-    c.find(Locator::Css("form[action='/solicitudes/nueva'] button[type=submit]"))
-        .await
-        .and_then_click()
-        .await;
-    wait_text(&c, "[data-estado]", "Borrador").await;
-    let code = text(&c, "h1").await.trim_start_matches("Solicitud ").to_owned();
-    assert!(code.starts_with("IOP-"), "{code}");
-    take(&c, "presentar", "Presentar", None, "Presentada").await;
+    let code = create_and_present(&c).await;
     let _ = c.close().await;
 
     // Step 2 with an observation, and its correction by the requesting unit.
-    let c = as_user(&d, &base, "jefe", &code).await;
-    take(&c, "observar", "Observar", Some("Falta la firma del responsable"), "Observada").await;
-    let _ = c.close().await;
+    act_as(
+        &d,
+        &base,
+        "jefe",
+        &code,
+        "observar",
+        "Observar",
+        Some("Falta la firma del responsable"),
+        "Observada",
+    )
+    .await;
     let c = as_user(&d, &base, "sol", &code).await;
     assert!(text(&c, ".linea-de-tiempo").await.contains("Falta la firma"));
     take(&c, "subsanar", "Subsanar", Some("Se firmó la nota técnica"), "Presentada").await;
     let _ = c.close().await;
-    let c = as_user(&d, &base, "jefe", &code).await;
-    take(&c, "derivar", "Derivar a ADAS", None, "Derivada a ADAS").await;
-    let _ = c.close().await;
+    act_as(&d, &base, "jefe", &code, "derivar", "Derivar a ADAS", None, "Derivada a ADAS").await;
 
     // Step 3: the Responsable de ADAS assigns it to a leader who is also a Responsable.
     let c = as_user(&d, &base, "resp", &code).await;
@@ -597,15 +607,9 @@ async fn a_publication_goes_through_the_whole_procedure_in_a_real_browser_and_a_
     let _ = c.close().await;
 
     // The service is in the catalog, published.
-    let services = app.get("/api/v1/servicios", w.t("admin")).await.ok();
-    let list = services
-        .get("resultados")
-        .unwrap_or(&services)
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let services = items(&app, "/api/v1/servicios", w.t("admin")).await;
     assert!(
-        list.iter().any(|s| s["codigo"] == "padron" && s["estado"] == "publicado"),
-        "{services}"
+        services.iter().any(|s| s["codigo"] == "padron" && s["estado"] == "publicado"),
+        "{services:?}"
     );
 }

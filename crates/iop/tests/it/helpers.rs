@@ -348,6 +348,12 @@ impl App {
     }
 }
 
+/// The items of an API list (`resultados` of a page, or a bare array), as `token` reads them.
+pub async fn items(app: &App, path: &str, token: &str) -> Vec<Value> {
+    let v = app.get(path, token).await.ok();
+    v.get("resultados").unwrap_or(&v).as_array().cloned().unwrap_or_default()
+}
+
 pub const PASSWORD: &str = "contrasena-de-prueba-1";
 
 /// A world to run PR05 in: units, one user per role (and spares), entities, a system and services.

@@ -1065,18 +1065,12 @@ async fn a_publication_is_requested_prepared_and_enabled_through_the_pages() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let p = lider.get(&page_path).await;
     assert!(p.body.contains("Publicado el"), "{}", p.body);
-    let services = app.get("/api/v1/servicios", w.t("admin")).await.ok();
-    let list = services
-        .get("resultados")
-        .unwrap_or(&services)
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let padron = list.iter().find(|s| s["codigo"] == "padron");
+    let services = items(&app, "/api/v1/servicios", w.t("admin")).await;
+    let padron = services.iter().find(|s| s["codigo"] == "padron");
     assert_eq!(
         padron.map(|s| s["estado"].clone()),
         Some(serde_json::json!("publicado")),
-        "{services}"
+        "{services:?}"
     );
 
     // Another leader cannot stage anything on it.
@@ -1488,18 +1482,12 @@ async fn at_step_4_the_leader_registers_the_systems_public_key_and_its_jwts_open
 async fn a_request_proposes_a_new_system_and_the_leader_registers_it_at_step_4() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let entities = app.get("/api/v1/entidades", w.t("admin")).await.ok();
-    let list = entities
-        .get("resultados")
-        .unwrap_or(&entities)
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let gam = list
+    let entities = items(&app, "/api/v1/entidades", w.t("admin")).await;
+    let gam = entities
         .iter()
         .find(|e| e["sigla"] == "GAM")
         .and_then(|e| e["id"].as_str())
-        .unwrap_or_else(|| panic!("{entities}"))
+        .unwrap_or_else(|| panic!("{entities:?}"))
         .to_owned();
     // The API refuses naming a catalog system and proposing one at once.
     app.post(
