@@ -24,7 +24,7 @@ import uuid
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
 HISTORY = 20
 ROUNDS = int(os.environ.get("ROUNDS", "400"))
-IOP = os.path.join(os.path.dirname(__file__), "..", "target", "release", "iop")
+IOP = os.environ.get("SERVER_BIN") or os.path.join(os.path.dirname(__file__), "..", "target", "release", "iop")
 PASSWORD = "banco-de-pruebas-2026"
 START_MS = 1_793_505_600_000  # 2026-11-01T00:00:00-04:00 (La Paz): "now" for the store's shape
 CONTROL, GATEWAY = "127.0.0.1:18941", "127.0.0.1:18942"
@@ -59,7 +59,7 @@ subprocess.run([IOP, "user", "add", "--data-dir", data, "--usuario", "admin", "-
 
 
 def serve(log_statements=False):
-    e = dict(env, IOP_LOG="warn,sqlx::query=debug" if log_statements else "warn")
+    e = dict(env, IOP_LOG="warn,sqlx::query=debug,iop_store::sql=debug" if log_statements else "warn")
     err = open(os.path.join(work, "stderr.log"), "w")
     p = subprocess.Popen([IOP, "serve", "--data-dir", data, "--control-addr", CONTROL, "--gateway-addr", GATEWAY],
                          env=e, stdout=subprocess.DEVNULL, stderr=err)

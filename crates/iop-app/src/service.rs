@@ -281,13 +281,13 @@ pub async fn overview(st: &AppState, user: &UserRec) -> AppResult<Option<Overvie
         .iter()
         .map(|(s, d)| (*s, st.config.calendar.overdue_cutoff(now, *d)))
         .collect();
-    let counts = st.store.overview_counts(&cutoffs).await?;
+    let (counts, active) = tokio::join!(st.store.overview_counts(&cutoffs), active_leaders(st));
+    let (counts, active) = (counts?, active?);
     let by_state = iop_domain::State::ALL
         .iter()
         .map(|s| (*s, counts.by_state.iter().find(|(c, _)| c == s).map_or(0, |(_, n)| *n)))
         .collect();
     let load = &counts.open_by_assignee;
-    let active = active_leaders(st).await?;
     // By person when an active leader holds them; otherwise by role (a draft's author, a unit's
     // Solicitantes, the Jefe de UPAT, the Responsable de ADAS), so the statements stay constant.
     let mut overdue: Vec<(Role, Option<UserRec>, i64)> = Vec::new();

@@ -106,28 +106,45 @@ impl WorkCalendar {
 
     /// The latest start a step may have had and be overdue at `now`: a step that started at `since`
     /// is overdue exactly when `since <= overdue_cutoff(now, deadline)` (`due` never decreases as
-    /// `since` grows, so a search over milliseconds finds it).
+    /// `since` grows).
     pub fn overdue_cutoff(&self, now: OffsetDateTime, deadline: Deadline) -> OffsetDateTime {
         let days = match deadline {
             Deadline::Hours(h) => return now - Duration::hours(i64::from(h)),
             Deadline::WorkingDays(n) => n,
         };
-        // Every n working days fit in 7n/5 calendar days plus holidays; a year more is ample.
-        let mut lo = now - Duration::days(i64::from(days) * 7 / 5 + 366);
-        let mut hi = now;
-        if self.due(hi, deadline) <= now {
-            return hi;
+        // A step started on a working day `d` falls due on the `days`-th working day after `d`,
+        // at the same time; one started on a non-working day falls due later than any started
+        // on the working day before it. So when today is a working day, the last start already
+        // due is `days` working days back, at this time; otherwise it is the end of the day
+        // `days` working days before the last working day (whose due date was before today).
+        let local = now.to_offset(LA_PAZ);
+        let today = local.date();
+        let (day, time) = if self.is_working_day(today) {
+            (self.back(today, days), local.time())
+        } else {
+            (self.back(self.previous_working_day(today), days), time::Time::MAX)
+        };
+        day.with_time(time).assume_offset(LA_PAZ).to_offset(UtcOffset::UTC)
+    }
+
+    /// The working day `n` working days before the working day `d`.
+    fn back(&self, mut d: Date, n: u32) -> Date {
+        for _ in 0..n {
+            d = self.previous_working_day(d);
         }
-        // Invariant: due(lo) <= now < due(hi).
-        while hi - lo > Duration::milliseconds(1) {
-            let mid = lo + (hi - lo) / 2;
-            if self.due(mid, deadline) <= now {
-                lo = mid;
-            } else {
-                hi = mid;
+        d
+    }
+
+    /// The last working day before `d`.
+    fn previous_working_day(&self, d: Date) -> Date {
+        let mut d = d.previous_day().unwrap_or(d);
+        while !self.is_working_day(d) {
+            match d.previous_day() {
+                Some(p) => d = p,
+                None => return d,
             }
         }
-        lo
+        d
     }
 
     /// When a step that started at `since` becomes overdue. For working days: the same local time,
@@ -212,13 +229,17 @@ mod tests {
     proptest::proptest! {
         /// The cutoff splits starts exactly where `due` does: overdue ⇔ started at or before it.
         #[test]
-        fn overdue_cutoff_agrees_with_due(now_s in 1_700_000_000i64..1_800_000_000, back_s in 0i64..40 * 86_400, n in 0u32..12, hours in proptest::bool::ANY) {
-            let cal = WorkCalendar::new([date!(2026 - 05 - 01), date!(2026 - 08 - 06)]);
+        fn overdue_cutoff_agrees_with_due(now_s in 1_770_000_000i64..1_800_000_000, back_s in 0i64..40 * 86_400, n in 0u32..12, hours in proptest::bool::ANY) {
+            let cal = WorkCalendar::new([date!(2026 - 05 - 01), date!(2026 - 08 - 06), date!(2026 - 08 - 07), date!(2026 - 12 - 24), date!(2026 - 12 - 25)]);
             let now = OffsetDateTime::from_unix_timestamp(now_s).unwrap_or(OffsetDateTime::UNIX_EPOCH);
             let since = now - Duration::seconds(back_s);
             let d = if hours { Deadline::Hours(n * 8) } else { Deadline::WorkingDays(n) };
             let cutoff = cal.overdue_cutoff(now, d);
             proptest::prop_assert_eq!(since <= cutoff, cal.due(since, d) <= now, "since {} cutoff {}", since, cutoff);
+            // And exactly, to the millisecond the store keeps.
+            proptest::prop_assert!(cal.due(cutoff, d) <= now, "due at the cutoff {}", cutoff);
+            let next = cutoff.replace_nanosecond(cutoff.nanosecond() / 1_000_000 * 1_000_000).unwrap_or(cutoff) + Duration::milliseconds(1);
+            proptest::prop_assert!(cal.due(next, d) > now, "not due a millisecond after the cutoff {}", cutoff);
         }
     }
 }

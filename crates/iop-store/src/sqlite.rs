@@ -7,13 +7,13 @@ use serde_json::json;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 use std::path::Path;
-use std::str::FromStr;
 use std::time::Duration;
 use time::OffsetDateTime;
 
 mod audit;
 mod delivery;
 mod gw;
+mod read;
 mod stage;
 
 /// Versioned migrations, applied in order at start; each runs once, in its own transaction.
@@ -45,6 +45,8 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// This node's name in the audit chains it writes.
     node: std::sync::Arc<str>,
+    /// The connections the pages' reads run on (see [`read`]).
+    readers: std::sync::Arc<read::Readers>,
 }
 
 fn backend(e: sqlx::Error) -> StoreError {
@@ -86,57 +88,72 @@ fn get<'r, T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>>(row: &'r SqliteRow,
     row.try_get(col).map_err(backend)
 }
 
-fn opt_id<T>(row: &SqliteRow, col: &str, f: fn(&str) -> Result<T, Invalid>) -> StoreResult<Option<T>> {
-    let v: Option<String> = get(row, col)?;
-    v.map(|s| f(&s).map_err(|_| corrupt(col))).transpose()
+/// A stored row's columns read by name, whichever library read the row (sqlx for writes and
+/// most reads, rusqlite for the pages' reads in [`read`]): the decoders below serve both.
+pub(crate) trait Cols {
+    /// A text column, borrowed from the row (decoders parse it without a copy).
+    fn opt_str(&self, col: &str) -> StoreResult<Option<&str>>;
+    fn opt_int(&self, col: &str) -> StoreResult<Option<i64>>;
+    fn opt_string(&self, col: &str) -> StoreResult<Option<String>> {
+        Ok(self.opt_str(col)?.map(str::to_owned))
+    }
+    fn str(&self, col: &str) -> StoreResult<&str> {
+        self.opt_str(col)?.ok_or_else(|| corrupt(col))
+    }
+    fn string(&self, col: &str) -> StoreResult<String> {
+        self.str(col).map(str::to_owned)
+    }
+    fn int(&self, col: &str) -> StoreResult<i64> {
+        self.opt_int(col)?.ok_or_else(|| corrupt(col))
+    }
 }
 
-fn id<T>(row: &SqliteRow, col: &str, f: fn(&str) -> Result<T, Invalid>) -> StoreResult<T> {
-    let v: String = get(row, col)?;
-    f(&v).map_err(|_| corrupt(col))
+impl Cols for SqliteRow {
+    fn opt_str(&self, col: &str) -> StoreResult<Option<&str>> {
+        get(self, col)
+    }
+    fn opt_int(&self, col: &str) -> StoreResult<Option<i64>> {
+        get(self, col)
+    }
 }
 
-fn opt_text(row: &SqliteRow, col: &str) -> StoreResult<Option<Text>> {
-    let v: Option<String> = get(row, col)?;
-    v.map(|s| Text::parse(&s).map_err(|_| corrupt(col))).transpose()
+fn opt_id<T, R: Cols + ?Sized>(row: &R, col: &str, f: fn(&str) -> Result<T, Invalid>) -> StoreResult<Option<T>> {
+    row.opt_str(col)?.map(|s| f(s).map_err(|_| corrupt(col))).transpose()
+}
+
+fn id<T, R: Cols + ?Sized>(row: &R, col: &str, f: fn(&str) -> Result<T, Invalid>) -> StoreResult<T> {
+    f(row.str(col)?).map_err(|_| corrupt(col))
+}
+
+fn opt_text<R: Cols + ?Sized>(row: &R, col: &str) -> StoreResult<Option<Text>> {
+    row.opt_str(col)?.map(|s| Text::parse(s).map_err(|_| corrupt(col))).transpose()
 }
 
 impl SqliteStore {
     /// Opens (creating if needed) `dir/iop.sqlite3` and applies pending migrations.
     pub async fn open(dir: &Path) -> StoreResult<Self> {
         std::fs::create_dir_all(dir).map_err(StoreError::backend)?;
+        let file = dir.join("iop.sqlite3");
         let opts = SqliteConnectOptions::new()
-            .filename(dir.join("iop.sqlite3"))
+            .filename(&file)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        Self::connect(opts).await
-    }
-
-    /// A private in-memory database (tests).
-    pub async fn in_memory() -> StoreResult<Self> {
-        let opts = SqliteConnectOptions::from_str("sqlite::memory:")
-            .map_err(backend)?
-            .foreign_keys(true);
-        Self::connect_with(opts, 1).await
-    }
-
-    async fn connect(opts: SqliteConnectOptions) -> StoreResult<Self> {
-        Self::connect_with(opts, 8).await
-    }
-
-    async fn connect_with(opts: SqliteConnectOptions, max: u32) -> StoreResult<Self> {
         let pool = SqlitePoolOptions::new()
-            .max_connections(max)
+            .max_connections(8)
             .min_connections(1)
             .idle_timeout(None)
             .max_lifetime(None)
             .connect_with(opts)
             .await
             .map_err(backend)?;
-        let s = Self { pool, node: "n1".into() };
+        let s = Self {
+            pool,
+            node: "n1".into(),
+            readers: read::Readers::new(file),
+        };
         s.migrate().await?;
         Ok(s)
     }
@@ -214,26 +231,26 @@ impl SqliteStore {
         u32::try_from(v).map_err(|_| corrupt("counter"))
     }
 
-    fn unit_row(row: &SqliteRow) -> StoreResult<UnitRec> {
+    fn unit_row<R: Cols + ?Sized>(row: &R) -> StoreResult<UnitRec> {
         Ok(UnitRec {
             id: id(row, "id", UnitId::parse)?,
             sigla: id(row, "sigla", Sigla::parse)?,
             nombre: id(row, "nombre", Name::parse)?,
-            agency: get::<i64>(row, "agencia")? != 0,
-            created_at: from_ms(get(row, "created_at")?),
+            agency: row.int("agencia")? != 0,
+            created_at: from_ms(row.int("created_at")?),
         })
     }
 
-    fn user_row(row: &SqliteRow) -> StoreResult<UserRec> {
+    fn user_row<R: Cols + ?Sized>(row: &R) -> StoreResult<UserRec> {
         Ok(UserRec {
             id: id(row, "id", UserId::parse)?,
             login: id(row, "login", Login::parse)?,
             nombre: id(row, "nombre", Name::parse)?,
             unit: opt_id(row, "unit_id", UnitId::parse)?,
-            roles: roles_from_text(&get::<String>(row, "roles")?)?,
-            active: get::<i64>(row, "active")? != 0,
-            password_hash: get(row, "password_hash")?,
-            created_at: from_ms(get(row, "created_at")?),
+            roles: roles_from_text(row.str("roles")?)?,
+            active: row.int("active")? != 0,
+            password_hash: row.string("password_hash")?,
+            created_at: from_ms(row.int("created_at")?),
         })
     }
 
@@ -274,78 +291,6 @@ impl SqliteStore {
             request: opt_id(row, "request_id", RequestId::parse)?,
             created_at: from_ms(get(row, "created_at")?),
         })
-    }
-
-    async fn load_request(&self, row: &SqliteRow) -> StoreResult<RequestRec> {
-        self.load_rows(std::slice::from_ref(row))
-            .await?
-            .pop()
-            .ok_or(StoreError::NotFound("solicitud"))
-    }
-
-    /// A page from `limit + 1` rows: the extra one only says that a next page exists.
-    async fn page_of(
-        &self,
-        mut rows: Vec<SqliteRow>,
-        limit: i64,
-        key: fn(&RequestRec) -> OffsetDateTime,
-    ) -> StoreResult<PageOf<RequestRec>> {
-        let more = rows.len() as i64 > limit;
-        rows.truncate(usize::try_from(limit).unwrap_or(0));
-        let items = self.load_rows(&rows).await?;
-        let next = match (more, items.last()) {
-            (true, Some(last)) => Some(Cursor {
-                ms: ms(key(last)),
-                code: last.code.clone(),
-            }),
-            _ => None,
-        };
-        Ok(PageOf { items, next })
-    }
-
-    /// Requests from their rows with their services and publications: one more statement in all,
-    /// however many rows (each statement is a round trip to the connection's thread).
-    async fn load_rows(&self, rows: &[SqliteRow]) -> StoreResult<Vec<RequestRec>> {
-        if rows.is_empty() {
-            return Ok(Vec::new());
-        }
-        let ids: Vec<String> = rows.iter().map(|r| get::<String>(r, "id")).collect::<StoreResult<_>>()?;
-        let ids = serde_json::to_string(&ids).map_err(StoreError::backend)?;
-        // Services asked for (`s`), in catalog order, then services to publish (`p`), in theirs.
-        let content = sqlx::query(
-            "SELECT 's' AS k, rs.request_id, rs.service_id, NULL AS codigo, NULL AS version, NULL AS nombre, \
-                    NULL AS descripcion, s.codigo AS o1, s.version AS o2 \
-               FROM request_services rs JOIN services s ON s.id = rs.service_id \
-              WHERE rs.request_id IN (SELECT value FROM json_each(?1)) \
-             UNION ALL \
-             SELECT 'p', request_id, NULL, codigo, version, nombre, descripcion, codigo, version \
-               FROM request_publications WHERE request_id IN (SELECT value FROM json_each(?1)) \
-             ORDER BY k DESC, o1, o2",
-        )
-        .bind(&ids)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
-        let mut by_request: std::collections::HashMap<String, (Vec<ServiceId>, Vec<PublicationSpec>)> = std::collections::HashMap::new();
-        for r in &content {
-            let entry = by_request.entry(get(r, "request_id")?).or_default();
-            if get::<String>(r, "k")? == "s" {
-                entry.0.push(id(r, "service_id", ServiceId::parse)?);
-            } else {
-                entry.1.push(PublicationSpec {
-                    code: id(r, "codigo", Code::parse)?,
-                    version: ServiceVersion::new(get(r, "version")?).map_err(|_| corrupt("version"))?,
-                    name: id(r, "nombre", Name::parse)?,
-                    description: opt_text(r, "descripcion")?,
-                });
-            }
-        }
-        rows.iter()
-            .map(|row| {
-                let (services, publications) = by_request.remove(&get::<String>(row, "id")?).unwrap_or_default();
-                request_from(row, services, publications)
-            })
-            .collect()
     }
 
     async fn write_content(tx: &mut Transaction<'static, Sqlite>, id: RequestId, c: &RequestContent) -> StoreResult<()> {
@@ -568,11 +513,8 @@ impl UserStore for SqliteStore {
     }
 
     async fn list_units(&self) -> StoreResult<Vec<UnitRec>> {
-        let rows = sqlx::query("SELECT * FROM units ORDER BY agencia DESC, sigla")
-            .fetch_all(&self.pool)
+        self.read(|c| read::rows(c, "SELECT * FROM units ORDER BY agencia DESC, sigla", &[], |r| Self::unit_row(r)))
             .await
-            .map_err(backend)?;
-        rows.iter().map(Self::unit_row).collect()
     }
 
     async fn get_unit(&self, id: UnitId) -> StoreResult<Option<UnitRec>> {
@@ -620,13 +562,15 @@ impl UserStore for SqliteStore {
 
     async fn active_users_with_role(&self, role: Role) -> StoreResult<Vec<UserRec>> {
         // Roles are stored as `a,b,c`: the role is one of them when `,role,` is in `,roles,`.
-        let rows =
-            sqlx::query("SELECT * FROM users WHERE active = 1 AND instr(',' || roles || ',', ',' || ?1 || ',') > 0 ORDER BY nombre, login")
-                .bind(role.as_str())
-                .fetch_all(&self.pool)
-                .await
-                .map_err(backend)?;
-        rows.iter().map(Self::user_row).collect()
+        self.read(move |c| {
+            read::rows(
+                c,
+                "SELECT * FROM users WHERE active = 1 AND instr(',' || roles || ',', ',' || ?1 || ',') > 0 ORDER BY nombre, login",
+                &[&role.as_str()],
+                |r| Self::user_row(r),
+            )
+        })
+        .await
     }
 
     async fn list_users(&self) -> StoreResult<Vec<UserRec>> {
@@ -729,15 +673,19 @@ impl UserStore for SqliteStore {
     }
 
     async fn session_user(&self, token_hash: &str, now: OffsetDateTime) -> StoreResult<Option<UserRec>> {
-        let row = sqlx::query(
-            "SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND u.active = 1",
-        )
-        .bind(token_hash)
-        .bind(ms(now))
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(backend)?;
-        row.as_ref().map(Self::user_row).transpose()
+        let token_hash = token_hash.to_owned();
+        let users = self
+            .read(move |c| {
+                read::rows(
+                    c,
+                    "SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id \
+                     WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2 AND u.active = 1",
+                    &[&token_hash, &ms(now)],
+                    |r| Self::user_row(r),
+                )
+            })
+            .await?;
+        Ok(users.into_iter().next())
     }
 
     async fn record_failed_login(&self, login: &str, address: Option<&str>, at: OffsetDateTime) -> StoreResult<()> {
@@ -928,16 +876,17 @@ pub(crate) fn grant_row(r: &SqliteRow) -> StoreResult<GrantRec> {
 }
 
 /// A JSON array of strings, as stored.
-/// A request from its row, with its services and publications already read.
-fn request_from(row: &SqliteRow, services: Vec<ServiceId>, publications: Vec<PublicationSpec>) -> StoreResult<RequestRec> {
+/// A request from its row, without its services and publications (which are rows of their own:
+/// see [`read::requests`]).
+fn request_from<R: Cols + ?Sized>(row: &R) -> StoreResult<RequestRec> {
     let rid = id(row, "id", RequestId::parse)?;
-    let doc_sha: Option<String> = get(row, "doc_sha256")?;
+    let doc_sha = row.opt_string("doc_sha256")?;
     let document = match doc_sha {
         Some(sha) => Some(DocumentRef {
             kind: id(row, "doc_kind", DocumentKind::parse)?,
             sha256: sha,
-            filename: get::<Option<String>>(row, "doc_filename")?.unwrap_or_default(),
-            size: get::<Option<i64>>(row, "doc_size")?.unwrap_or(0),
+            filename: row.opt_string("doc_filename")?.unwrap_or_default(),
+            size: row.opt_int("doc_size")?.unwrap_or(0),
         }),
         None => None,
     };
@@ -971,16 +920,16 @@ fn request_from(row: &SqliteRow, services: Vec<ServiceId>, publications: Vec<Pub
             },
             publisher: opt_id(row, "publisher_id", EntityId::parse)?,
             justification: id(row, "justificacion", Text::parse)?,
-            services,
-            publications,
+            services: Vec::new(),
+            publications: Vec::new(),
         },
         document,
         note,
         waiting: waiting_of(row)?,
-        state_since: from_ms(get(row, "state_since")?),
-        created_at: from_ms(get(row, "created_at")?),
-        updated_at: from_ms(get(row, "updated_at")?),
-        version: get(row, "version")?,
+        state_since: from_ms(row.int("state_since")?),
+        created_at: from_ms(row.int("created_at")?),
+        updated_at: from_ms(row.int("updated_at")?),
+        version: row.int("version")?,
     })
 }
 
@@ -1000,12 +949,12 @@ async fn write_waiting(tx: &mut Transaction<'static, Sqlite>, request: RequestId
 }
 
 /// Who a request row waits for.
-fn waiting_of(row: &SqliteRow) -> StoreResult<Waiting> {
+fn waiting_of<R: Cols + ?Sized>(row: &R) -> StoreResult<Waiting> {
     Ok(Waiting {
         role: opt_id(row, "wait_role", Role::parse)?,
         user: opt_id(row, "wait_user", UserId::parse)?,
         unit: opt_id(row, "wait_unit", UnitId::parse)?,
-        excluded: json_strings(&get::<String>(row, "wait_excluded")?)?
+        excluded: json_strings(row.str("wait_excluded")?)?
             .iter()
             .map(|u| UserId::parse(u).map_err(|_| corrupt("wait_excluded")))
             .collect::<StoreResult<Vec<_>>>()?,
@@ -1013,14 +962,14 @@ fn waiting_of(row: &SqliteRow) -> StoreResult<Waiting> {
 }
 
 /// The Nota Interna stored in a request row, if written.
-fn note_of(row: &SqliteRow) -> StoreResult<Option<NoteRec>> {
-    let note_number: Option<String> = get(row, "note_number")?;
+fn note_of<R: Cols + ?Sized>(row: &R) -> StoreResult<Option<NoteRec>> {
+    let note_number = row.opt_string("note_number")?;
     Ok(match (note_number, opt_text(row, "note_body")?) {
         (Some(n), Some(body)) => Some(NoteRec {
             number: NoteNumber::from_stored(n),
             body,
             recommendations: opt_text(row, "note_recommendations")?,
-            revision: get(row, "note_revision")?,
+            revision: row.int("note_revision")?,
         }),
         _ => None,
     })
@@ -1093,76 +1042,90 @@ impl RequestStore for SqliteStore {
     }
 
     async fn get_request(&self, id: RequestId) -> StoreResult<Option<RequestRec>> {
-        let row = sqlx::query("SELECT * FROM requests WHERE id = ?")
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
-        match row {
-            Some(r) => Ok(Some(self.load_request(&r).await?)),
-            None => Ok(None),
-        }
+        let found = self
+            .read(move |c| read::requests(c, "SELECT * FROM requests WHERE id = ?1", &[&id.to_string()]))
+            .await?;
+        Ok(found.into_iter().next())
     }
 
     async fn request_by_code(&self, code: &TrackingCode) -> StoreResult<Option<RequestRec>> {
-        let row = sqlx::query("SELECT * FROM requests WHERE tracking_code = ?")
-            .bind(code.as_str())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
-        match row {
-            Some(r) => Ok(Some(self.load_request(&r).await?)),
-            None => Ok(None),
-        }
+        let code = code.as_str().to_owned();
+        let found = self
+            .read(move |c| read::requests(c, "SELECT * FROM requests WHERE tracking_code = ?1", &[&code]))
+            .await?;
+        Ok(found.into_iter().next())
     }
 
     async fn waiting_for(&self, actor: &Actor, page: &Page) -> StoreResult<PageOf<RequestRec>> {
         // `Waiting::includes` as a query over the stored holders; the caller still asks the
         // domain about each row.
+        macro_rules! waiting {
+            ($roles:literal) => {
+                concat!(
+                    "SELECT * FROM requests WHERE ",
+                    $roles,
+                    " AND (wait_user IS NULL OR wait_user = ?2) AND (wait_unit IS NULL OR wait_unit = ?3) \
+                     AND NOT EXISTS (SELECT 1 FROM json_each(requests.wait_excluded) x WHERE x.value = ?2) \
+                     AND (?4 IS NULL OR state_since > ?4 OR (state_since = ?4 AND tracking_code > ?5)) \
+                     ORDER BY state_since, tracking_code LIMIT ?6"
+                )
+            };
+        }
         let roles: Vec<&str> = actor.roles.iter().map(|r| r.as_str()).collect();
+        // One role (most people): the index on (wait_role, state_since, …) gives the order and
+        // the scan stops at the page's end; several: every waiting row of each role is sorted.
+        let (sql, roles) = match roles.as_slice() {
+            [one] => (waiting!("wait_role = ?1"), (*one).to_owned()),
+            _ => (
+                waiting!("wait_role IN (SELECT value FROM json_each(?1))"),
+                serde_json::to_string(&roles).map_err(StoreError::backend)?,
+            ),
+        };
         let limit = i64::from(page.limit.clamp(1, 500));
-        let rows = sqlx::query(
-            "SELECT * FROM requests WHERE wait_role IN (SELECT value FROM json_each(?1)) \
-             AND (wait_user IS NULL OR wait_user = ?2) AND (wait_unit IS NULL OR wait_unit = ?3) \
-             AND NOT EXISTS (SELECT 1 FROM json_each(requests.wait_excluded) x WHERE x.value = ?2) \
-             AND (?4 IS NULL OR state_since > ?4 OR (state_since = ?4 AND tracking_code > ?5)) \
-             ORDER BY state_since, tracking_code LIMIT ?6",
-        )
-        .bind(serde_json::to_string(&roles).map_err(StoreError::backend)?)
-        .bind(actor.user.to_string())
-        .bind(actor.unit.map(|u| u.to_string()))
-        .bind(page.after.as_ref().map(|c| c.ms))
-        .bind(page.after.as_ref().map(|c| c.code.as_str().to_owned()))
-        .bind(limit + 1)
-        .fetch_all(&self.pool)
+        let (user, unit) = (actor.user.to_string(), actor.unit.map(|u| u.to_string()));
+        let after = page.after.as_ref().map(|c| (c.ms, c.code.as_str().to_owned()));
+        self.read(move |c| {
+            read::page(
+                c,
+                sql,
+                &[
+                    &roles,
+                    &user,
+                    &unit,
+                    &after.as_ref().map(|a| a.0),
+                    &after.as_ref().map(|a| &a.1),
+                    &(limit + 1),
+                ],
+                limit,
+                |r| r.state_since,
+            )
+        })
         .await
-        .map_err(backend)?;
-        self.page_of(rows, limit, |r| r.state_since).await
     }
 
     async fn overview_counts(&self, cutoffs: &[(State, OffsetDateTime)]) -> StoreResult<OverviewCounts> {
         // The cutoffs travel as one JSON array of [state, ms] pairs; each part of the union is
         // read from an index or the triggers' table alone (see migration 0008).
         let pairs: Vec<serde_json::Value> = cutoffs.iter().map(|(s, t)| json!([s.as_str(), ms(*t)])).collect();
-        let rows = sqlx::query(
-            "WITH c(state, cutoff) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?1)) \
+        let pairs = serde_json::Value::Array(pairs).to_string();
+        let rows = self
+            .read(move |c| {
+                read::rows(
+                    c,
+                    "WITH c(state, cutoff) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?1)) \
              SELECT 'estado' AS k, state AS a, NULL AS b, n FROM request_state_counts WHERE n > 0 \
              UNION ALL SELECT 'carga', assignee, NULL, COUNT(*) FROM requests INDEXED BY requests_open_assignee \
                WHERE assignee IS NOT NULL AND state NOT IN ('recibida', 'rechazada', 'desistida') GROUP BY assignee \
              UNION ALL SELECT 'vencidas', r.wait_role, r.wait_user, COUNT(*) FROM c CROSS JOIN requests r \
                ON r.state = c.state AND r.state_since <= c.cutoff WHERE r.wait_role IS NOT NULL \
                GROUP BY r.wait_role, r.wait_user",
-        )
-        .bind(serde_json::Value::Array(pairs).to_string())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
+                    &[&pairs],
+                    |r| Ok((r.string("k")?, r.string("a")?, r.opt_string("b")?, r.int("n")?)),
+                )
+            })
+            .await?;
         let mut out = OverviewCounts::default();
-        for r in &rows {
-            let k: String = r.try_get("k").map_err(backend)?;
-            let a: String = r.try_get("a").map_err(backend)?;
-            let b: Option<String> = r.try_get("b").map_err(backend)?;
-            let n: i64 = r.try_get("n").map_err(backend)?;
+        for (k, a, b, n) in rows {
             let bad = |e: iop_domain::Invalid| corrupt(&e.es);
             match k.as_str() {
                 "estado" => out.by_state.push((State::parse(&a).map_err(bad)?, n)),
@@ -1182,32 +1145,51 @@ impl RequestStore for SqliteStore {
         // Solicitante) or all of them (a reviewer).
         let v = &f.viewer;
         let limit = i64::from(page.limit.clamp(1, 500));
-        let rows = sqlx::query(
-            "SELECT * FROM requests WHERE ((state = 'borrador' AND created_by = ?1) \
+        let params = (
+            v.user.to_string(),
+            v.reviews(),
+            v.roles.has(Role::Solicitante),
+            v.unit.map(|u| u.to_string()),
+            f.state.map(|s| s.as_str()),
+            f.unit.map(|u| u.to_string()),
+            page.after.as_ref().map(|c| (c.ms, c.code.as_str().to_owned())),
+            f.kind.map(|k| k.as_str()),
+            f.code.as_deref().map(str::to_uppercase),
+            f.created_from.map(ms),
+            f.created_before.map(ms),
+        );
+        self.read(move |c| {
+            let p = &params;
+            let after = (p.6.as_ref().map(|a| a.0), p.6.as_ref().map(|a| &a.1));
+            read::page(
+                c,
+                "SELECT * FROM requests WHERE ((state = 'borrador' AND created_by = ?1) \
                OR (state <> 'borrador' AND (?2 OR (?3 AND unit_id = ?4)))) \
              AND (?5 IS NULL OR state = ?5) AND (?6 IS NULL OR unit_id = ?6) \
              AND (?7 IS NULL OR created_at < ?7 OR (created_at = ?7 AND tracking_code < ?8)) \
              AND (?10 IS NULL OR tipo = ?10) AND (?11 IS NULL OR instr(tracking_code, ?11) > 0) \
              AND (?12 IS NULL OR created_at >= ?12) AND (?13 IS NULL OR created_at < ?13) \
              ORDER BY created_at DESC, tracking_code DESC LIMIT ?9",
-        )
-        .bind(v.user.to_string())
-        .bind(v.reviews())
-        .bind(v.roles.has(Role::Solicitante))
-        .bind(v.unit.map(|u| u.to_string()))
-        .bind(f.state.map(|s| s.as_str()))
-        .bind(f.unit.map(|u| u.to_string()))
-        .bind(page.after.as_ref().map(|c| c.ms))
-        .bind(page.after.as_ref().map(|c| c.code.as_str().to_owned()))
-        .bind(limit + 1)
-        .bind(f.kind.map(|k| k.as_str()))
-        .bind(f.code.as_deref().map(str::to_uppercase))
-        .bind(f.created_from.map(ms))
-        .bind(f.created_before.map(ms))
-        .fetch_all(&self.pool)
+                &[
+                    &p.0,
+                    &p.1,
+                    &p.2,
+                    &p.3,
+                    &p.4,
+                    &p.5,
+                    &after.0,
+                    &after.1,
+                    &(limit + 1),
+                    &p.7,
+                    &p.8,
+                    &p.9,
+                    &p.10,
+                ],
+                limit,
+                |r| r.created_at,
+            )
+        })
         .await
-        .map_err(backend)?;
-        self.page_of(rows, limit, |r| r.created_at).await
     }
 
     async fn register_request_system(&self, id: RequestId, expected_version: i64, s: &SystemRec, by: &AuditBy) -> StoreResult<RequestRec> {
@@ -1582,68 +1564,45 @@ mod migration_tests {
 #[cfg(test)]
 mod list_tests {
     use super::*;
-    use std::sync::{Mutex, OnceLock};
-    use std::thread::ThreadId;
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tracing::Instrument;
     use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::registry::LookupSpan;
 
-    /// Every statement sqlx runs in this test binary (it logs each under the `sqlx::query` target,
-    /// from the connection's worker thread), with the thread that ran it.
-    static STATEMENTS: OnceLock<Mutex<Vec<(ThreadId, String)>>> = OnceLock::new();
+    /// How many statements the pages' read path ran inside a span named `recuento` (one test
+    /// uses that span, so tests running beside it do not add to the count).
+    static STATEMENTS: OnceLock<AtomicUsize> = OnceLock::new();
 
     struct Record;
 
-    struct Fields(String);
-    impl tracing::field::Visit for Fields {
-        fn record_debug(&mut self, f: &tracing::field::Field, v: &dyn std::fmt::Debug) {
-            self.0.push_str(&format!(" {}={v:?}", f.name()));
-        }
-    }
-
-    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Record {
-        fn on_event(&self, e: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
-            if e.metadata().target() == "sqlx::query" {
-                let mut t = Fields(String::new());
-                e.record(&mut t);
-                if let Some(m) = STATEMENTS.get()
-                    && let Ok(mut v) = m.lock()
-                {
-                    v.push((std::thread::current().id(), t.0));
-                }
+    impl<S: tracing::Subscriber + for<'a> LookupSpan<'a>> tracing_subscriber::Layer<S> for Record {
+        fn on_event(&self, e: &tracing::Event<'_>, cx: tracing_subscriber::layer::Context<'_, S>) {
+            let counted = e.metadata().target() == "iop_store::sql"
+                && cx
+                    .event_scope(e)
+                    .is_some_and(|mut scope| scope.any(|span| span.name() == "recuento"));
+            if counted && let Some(n) = STATEMENTS.get() {
+                n.fetch_add(1, Ordering::SeqCst);
             }
         }
     }
 
-    fn recorded() -> Vec<(ThreadId, String)> {
-        STATEMENTS.get_or_init(|| {
-            let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry().with(Record));
-            tracing::callsite::rebuild_interest_cache();
-            Mutex::new(Vec::new())
-        });
-        STATEMENTS.get().and_then(|m| m.lock().ok().map(|v| v.clone())).unwrap_or_default()
+    fn counted() -> usize {
+        STATEMENTS
+            .get_or_init(|| {
+                let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry().with(Record));
+                tracing::callsite::rebuild_interest_cache();
+                AtomicUsize::new(0)
+            })
+            .load(Ordering::SeqCst)
     }
 
-    /// The worker thread of this store's one connection: found by a statement only it runs.
-    async fn worker(store: &SqliteStore) -> ThreadId {
-        recorded();
-        let marker = format!("marca-{}", RequestId::generate());
-        sqlx::query(sqlx::AssertSqlSafe(format!("SELECT '{marker}'")))
-            .fetch_one(&store.pool)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        recorded()
-            .into_iter()
-            .find(|(_, s)| s.contains(&marker))
-            .map(|(t, _)| t)
-            .unwrap_or_else(|| panic!("statements are not being recorded"))
-    }
-
-    fn count(thread: ThreadId) -> usize {
-        recorded().iter().filter(|(t, _)| *t == thread).count()
-    }
-
-    async fn store_with(n: u32) -> (SqliteStore, Actor) {
-        let store = SqliteStore::in_memory().await.unwrap_or_else(|e| panic!("{e}"));
-        store.migrate().await.unwrap_or_else(|e| panic!("{e}"));
+    /// A store in a fresh directory (removed with the returned guard) with one Solicitante and
+    /// `n` drafts of theirs.
+    async fn store_with(n: u32) -> (SqliteStore, Actor, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let store = SqliteStore::open(dir.path()).await.unwrap_or_else(|e| panic!("{e}"));
         let now = OffsetDateTime::now_utc();
         let by = AuditBy::system("prueba");
         let unit = UnitRec {
@@ -1683,19 +1642,21 @@ mod list_tests {
             };
             store.create_request(r, now, &by).await.unwrap_or_else(|e| panic!("{e}"));
         }
-        (store, user.actor())
+        (store, user.actor(), dir)
     }
 
-    /// Statements for the first page of the bandeja and of the request list (with their grants).
+    /// Statements of the first page of the bandeja, and of the request list with the overview.
     async fn statements(n: u32) -> (usize, usize) {
-        let (store, actor) = store_with(n).await;
-        let thread = worker(&store).await;
+        let (store, actor, _dir) = store_with(n).await;
+        let start = counted();
+        let span = tracing::info_span!("recuento");
         let page = Page { limit: 50, after: None };
-        let start = count(thread);
-        let waiting = store.waiting_for(&actor, &page).await.unwrap_or_else(|e| panic!("{e}"));
-        let ids: Vec<RequestId> = waiting.items.iter().map(|r| r.id).collect();
-        store.grants_of_requests(&ids).await.unwrap_or_else(|e| panic!("{e}"));
-        let middle = count(thread);
+        let waiting = store
+            .waiting_for(&actor, &page)
+            .instrument(span.clone())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let middle = counted();
         let filter = RequestFilter {
             state: None,
             unit: None,
@@ -1705,20 +1666,26 @@ mod list_tests {
             created_before: None,
             viewer: actor,
         };
-        let listed = store.list_requests(&filter, &page).await.unwrap_or_else(|e| panic!("{e}"));
-        let ids: Vec<RequestId> = listed.items.iter().map(|r| r.id).collect();
-        store.grants_of_requests(&ids).await.unwrap_or_else(|e| panic!("{e}"));
+        let listed = store
+            .list_requests(&filter, &page)
+            .instrument(span.clone())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         let cutoffs = [(State::Borrador, OffsetDateTime::now_utc())];
-        let counts = store.overview_counts(&cutoffs).await.unwrap_or_else(|e| panic!("{e}"));
+        let counts = store
+            .overview_counts(&cutoffs)
+            .instrument(span)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(counts.by_state, vec![(State::Borrador, i64::from(n))]);
-        let end = count(thread);
+        let end = counted();
         assert_eq!((waiting.items.len(), listed.items.len()), (n.min(50) as usize, n.min(50) as usize));
         (middle - start, end - middle)
     }
 
     #[tokio::test]
     async fn active_users_with_a_role_are_read_by_the_role_alone() {
-        let (store, _) = store_with(0).await;
+        let (store, _, _dir) = store_with(0).await;
         let by = AuditBy::system("prueba");
         for (login, name, roles, active) in [
             ("lider", "Beatriz", &[Role::LiderAdas][..], true),
@@ -1755,7 +1722,7 @@ mod list_tests {
 
     #[tokio::test]
     async fn the_counts_per_state_kept_by_triggers_agree_with_the_requests() {
-        let (store, _) = store_with(30).await;
+        let (store, _, _dir) = store_with(30).await;
         for (i, state) in ["presentada", "presentada", "observada", "recibida"].iter().enumerate() {
             sqlx::query("UPDATE requests SET state = ? WHERE rowid = ?")
                 .bind(state)
@@ -1789,16 +1756,27 @@ mod list_tests {
 
     #[tokio::test]
     async fn pages_follow_each_other_without_gaps_or_repeats() {
-        let (store, actor) = store_with(7).await;
+        let (store, one_role, _dir) = store_with(7).await;
+        // With one role and with several (the statement differs), the same pages.
+        let several = Actor {
+            roles: RoleSet::of(&[Role::Solicitante, Role::LiderAdas]),
+            ..one_role
+        };
+        for actor in [one_role, several] {
+            follow_pages(&store, &actor).await;
+        }
+    }
+
+    async fn follow_pages(store: &SqliteStore, actor: &Actor) {
         let all = store
-            .waiting_for(&actor, &Page { limit: 50, after: None })
+            .waiting_for(actor, &Page { limit: 50, after: None })
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let mut seen = Vec::new();
         let mut after = None;
         loop {
             let p = store
-                .waiting_for(&actor, &Page { limit: 3, after })
+                .waiting_for(actor, &Page { limit: 3, after })
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
             seen.extend(p.items.iter().map(|r| r.id));

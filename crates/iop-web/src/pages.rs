@@ -255,7 +255,12 @@ pub async fn inbox(State(st): State<AppState>, headers: HeaderMap, user: WebUser
         Ok(p) => p,
         Err(e) => return failed(tr, Some(&user), &e),
     };
-    let (items, next) = match iop_app::service::inbox(&st, &user.user, &page, iop_app::service::Detail::Brief).await {
+    // The page and the overview are read at once.
+    let (inbox, overview) = tokio::join!(
+        iop_app::service::inbox(&st, &user.user, &page, iop_app::service::Detail::Brief),
+        iop_app::service::overview(&st, &user.user)
+    );
+    let (items, next) = match inbox {
         Ok(x) => x,
         Err(e) => return failed(tr, Some(&user), &e),
     };
@@ -280,7 +285,7 @@ pub async fn inbox(State(st): State<AppState>, headers: HeaderMap, user: WebUser
             vencida: i.vencida,
         })
         .collect();
-    let resumen = match iop_app::service::overview(&st, &user.user).await {
+    let resumen = match overview {
         Ok(o) => o.map(|o| {
             (
                 o.by_state.into_iter().map(|(s, n)| (tr.of("estado-", s.as_str()), n)).collect(),
@@ -390,26 +395,31 @@ pub async fn requests(State(st): State<AppState>, headers: HeaderMap, user: WebU
 }
 
 async fn list_page(st: &AppState, tr: Tr, user: &WebUser, q: &ListQuery, error: Option<String>) -> Response {
-    let units = match iop_app::service::requesting_units(st).await {
-        Ok(u) => u,
-        Err(e) => return failed(tr, Some(user), &e),
-    };
     let page = match iop_app::service::page(Some(50), q.cursor.as_deref()) {
         Ok(p) => p,
         Err(e) => return failed(tr, Some(user), &e),
     };
+    // The units and the page are read at once (each read waits for its own connection).
+    let filter = q.filter();
+    let (units, listed) = tokio::join!(
+        iop_app::service::requesting_units(st),
+        iop_app::service::list_requests(st, &user.user, &filter, &page, iop_app::service::Detail::Brief)
+    );
+    let units = match units {
+        Ok(u) => u,
+        Err(e) => return failed(tr, Some(user), &e),
+    };
     // A filter that does not read is shown beside the form, with an empty list.
-    let (found, next, error, campo, status) =
-        match iop_app::service::list_requests(st, &user.user, &q.filter(), &page, iop_app::service::Detail::Brief).await {
-            Ok((found, next)) => (found, next, error, String::new(), StatusCode::OK),
-            Err(e) => (
-                Vec::new(),
-                None,
-                Some(tr.error(&e)),
-                e.field.clone().unwrap_or_default(),
-                status_of(&e),
-            ),
-        };
+    let (found, next, error, campo, status) = match listed {
+        Ok((found, next)) => (found, next, error, String::new(), StatusCode::OK),
+        Err(e) => (
+            Vec::new(),
+            None,
+            Some(tr.error(&e)),
+            e.field.clone().unwrap_or_default(),
+            status_of(&e),
+        ),
+    };
     let checked = q.filter().check().ok();
     let unit_name = |id: &str| {
         units
