@@ -1,8 +1,8 @@
-//! The read path of the pages that list requests (the bandeja, the request list, the overview,
-//! the session behind every page): each read runs as one blocking unit on a connection of its
-//! own, in one read transaction, instead of handing every row from sqlx's connection thread to
-//! the async task (on two cores that hand-off cost more than SQLite itself; see BENCHMARKS.md,
-//! "Web pages at scale").
+//! The read path of the pages (the session behind every page, units, leaders, a request, the
+//! bandeja, the request list, the overview): each read runs as one blocking unit on a connection
+//! of its own, in one read transaction, instead of handing every row from sqlx's connection
+//! thread to the async task (on two cores that hand-off cost more than SQLite itself; see
+//! BENCHMARKS.md, "Web pages at scale").
 //!
 //! The store keeps a few query-only connections for this (WAL lets them read beside the writer;
 //! a read started after a write committed sees it).
@@ -46,6 +46,8 @@ impl Readers {
         // guarantee, SQLite prepares again on every run a statement whose plan could depend on a
         // bound value (a `LIMIT ?`, a partial index), which cost more than the statement itself.
         c.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true).map_err(read_err)?;
+        // Room for every statement of this module (a dozen today) and more to come.
+        c.set_prepared_statement_cache_capacity(64);
         Ok(c)
     }
 
