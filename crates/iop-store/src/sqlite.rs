@@ -1145,22 +1145,25 @@ impl RequestStore for SqliteStore {
         // Solicitante) or all of them (a reviewer).
         let v = &f.viewer;
         let limit = i64::from(page.limit.clamp(1, 500));
-        let params = (
+        let (user, reviews, solicitante, own_unit) = (
             v.user.to_string(),
             v.reviews(),
             v.roles.has(Role::Solicitante),
             v.unit.map(|u| u.to_string()),
+        );
+        let (state, unit, kind) = (
             f.state.map(|s| s.as_str()),
             f.unit.map(|u| u.to_string()),
-            page.after.as_ref().map(|c| (c.ms, c.code.as_str().to_owned())),
             f.kind.map(|k| k.as_str()),
+        );
+        let (code, from, before) = (
             f.code.as_deref().map(str::to_uppercase),
             f.created_from.map(ms),
             f.created_before.map(ms),
         );
+        let after = page.after.as_ref().map(|c| (c.ms, c.code.as_str().to_owned()));
         self.read(move |c| {
-            let p = &params;
-            let after = (p.6.as_ref().map(|a| a.0), p.6.as_ref().map(|a| &a.1));
+            let (after_ms, after_code) = (after.as_ref().map(|a| a.0), after.as_ref().map(|a| &a.1));
             read::page(
                 c,
                 "SELECT * FROM requests WHERE ((state = 'borrador' AND created_by = ?1) \
@@ -1171,19 +1174,19 @@ impl RequestStore for SqliteStore {
              AND (?12 IS NULL OR created_at >= ?12) AND (?13 IS NULL OR created_at < ?13) \
              ORDER BY created_at DESC, tracking_code DESC LIMIT ?9",
                 &[
-                    &p.0,
-                    &p.1,
-                    &p.2,
-                    &p.3,
-                    &p.4,
-                    &p.5,
-                    &after.0,
-                    &after.1,
+                    &user,
+                    &reviews,
+                    &solicitante,
+                    &own_unit,
+                    &state,
+                    &unit,
+                    &after_ms,
+                    &after_code,
                     &(limit + 1),
-                    &p.7,
-                    &p.8,
-                    &p.9,
-                    &p.10,
+                    &kind,
+                    &code,
+                    &from,
+                    &before,
                 ],
                 limit,
                 |r| r.created_at,
