@@ -134,6 +134,10 @@ impl SqliteStore {
     pub async fn open(dir: &Path) -> StoreResult<Self> {
         std::fs::create_dir_all(dir).map_err(StoreError::backend)?;
         let file = dir.join("iop.sqlite3");
+        let wal = file.clone();
+        tokio::task::spawn_blocking(move || read::ensure_wal(&wal))
+            .await
+            .map_err(StoreError::backend)??;
         let opts = SqliteConnectOptions::new()
             .filename(&file)
             .create_if_missing(true)
@@ -1684,6 +1688,23 @@ mod list_tests {
         let end = counted();
         assert_eq!((waiting.items.len(), listed.items.len()), (n.min(50) as usize, n.min(50) as usize));
         (middle - start, end - middle)
+    }
+
+    /// Stores opened at once on one fresh directory (a pool's first connections, or two commands
+    /// starting together) all open: switching the new file to WAL once found it locked.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn stores_opened_at_once_on_a_fresh_directory_all_open() {
+        for _ in 0..25 {
+            let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+            let mut opening = tokio::task::JoinSet::new();
+            for _ in 0..8 {
+                let path = dir.path().to_owned();
+                opening.spawn(async move { SqliteStore::open(&path).await.map(|_| ()) });
+            }
+            while let Some(opened) = opening.join_next().await {
+                opened.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|e| panic!("{e}"));
+            }
+        }
     }
 
     #[tokio::test]

@@ -120,6 +120,33 @@ impl Cols for Named<'_> {
     }
 }
 
+/// Turns the store's file (created if missing) to write-ahead logging, which it keeps, before
+/// any pool opens it. Switching needs the file alone and SQLite does not wait for that (the busy
+/// timeout does not apply), so connections that open at once — a pool's first ones, or two
+/// commands starting on one fresh store — could find it locked; here the switch is retried for
+/// up to 10 s. Once the file is in WAL, setting it again is a no-op that waits like any read.
+pub(crate) fn ensure_wal(file: &std::path::Path) -> StoreResult<()> {
+    let c = Connection::open_with_flags(
+        file,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(read_err)?;
+    c.busy_timeout(Duration::from_secs(10)).map_err(read_err)?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match c.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0)) {
+            Ok(mode) if mode.eq_ignore_ascii_case("wal") => return Ok(()),
+            Ok(mode) => return Err(StoreError::backend_msg(format!("el almacén no admite WAL (modo {mode})"))),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => return Err(read_err(e)),
+        }
+    }
+}
+
 /// Every row `sql` finds with `params`, decoded: one statement, logged at debug level under
 /// `iop_store::sql` with the same fields as sqlx's statements (so that statements can be counted).
 pub(crate) fn rows<T>(
