@@ -4,6 +4,7 @@
 
 use crate::Invalid;
 use std::collections::BTreeSet;
+use std::ops::Bound;
 use time::{Date, Duration, OffsetDateTime, UtcOffset, Weekday};
 
 /// America/La_Paz: UTC−4, all year.
@@ -53,6 +54,19 @@ impl Deadline {
     }
 }
 
+fn is_weekend(d: Date) -> bool {
+    matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday)
+}
+
+/// How many Mondays to Fridays there are from a fixed Monday long ago through `d`: the difference
+/// of two of these counts the weekdays after one date through another.
+fn weekdays_through(d: Date) -> i64 {
+    let k = i64::from(d.weekday().number_days_from_monday());
+    // Every Monday's Julian day is the same modulo 7, so whole weeks count by their Monday.
+    let monday = i64::from(d.to_julian_day()) - k;
+    5 * monday.div_euclid(7) + (k + 1).min(5)
+}
+
 /// The working calendar: weekends and configured holidays are not working days.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WorkCalendar {
@@ -67,26 +81,36 @@ impl WorkCalendar {
     }
 
     pub fn is_working_day(&self, d: Date) -> bool {
-        !matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday) && !self.holidays.contains(&d)
+        !is_weekend(d) && !self.holidays.contains(&d)
     }
 
     /// How many working days have passed since `since` at `now`: the largest `n` for which
     /// `due(since, WorkingDays(n))` is not after `now` (so a step is overdue exactly when this
     /// reaches its deadline).
     pub fn working_days_between(&self, since: OffsetDateTime, now: OffsetDateTime) -> u32 {
-        let (mut date, time) = self.start(since);
-        let mut n = 0;
-        loop {
-            let Some(next) = date.next_day() else { return n };
-            date = next;
-            if !self.is_working_day(date) {
-                continue;
+        // The working days after the start whose moment (at the start's time) is not after
+        // `now`: those through today when today's clock has reached that time, else through
+        // yesterday. Counted in closed form: weekdays between, less the holidays on weekdays.
+        let (start, time) = self.start(since);
+        let local = now.to_offset(LA_PAZ);
+        let last = if local.time() >= time {
+            local.date()
+        } else {
+            match local.date().previous_day() {
+                Some(d) => d,
+                None => return 0,
             }
-            if date.with_time(time).assume_offset(LA_PAZ) > now {
-                return n;
-            }
-            n += 1;
+        };
+        if last <= start {
+            return 0;
         }
+        let holidays = self
+            .holidays
+            .range((Bound::Excluded(start), Bound::Included(last)))
+            .filter(|d| !is_weekend(**d))
+            .count();
+        let n = weekdays_through(last) - weekdays_through(start) - holidays as i64;
+        u32::try_from(n).unwrap_or(0)
     }
 
     /// Where counting working days from `since` starts: its local date and time, or the next
@@ -227,6 +251,18 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// Working days elapsed, counted in closed form, agree with `due` at any moment: `n` days
+        /// have passed exactly when `due(n)` has come and `due(n + 1)` has not.
+        #[test]
+        fn working_days_elapsed_agree_with_due_anywhere(since_s in 1_770_000_000i64..1_800_000_000, later_s in -86_400i64..120 * 86_400) {
+            let cal = WorkCalendar::new([date!(2026 - 05 - 01), date!(2026 - 08 - 06), date!(2026 - 08 - 07), date!(2026 - 08 - 08), date!(2026 - 12 - 24), date!(2026 - 12 - 25)]);
+            let since = OffsetDateTime::from_unix_timestamp(since_s).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+            let now = since + Duration::seconds(later_s);
+            let n = cal.working_days_between(since, now);
+            proptest::prop_assert!(n == 0 || cal.due(since, Deadline::WorkingDays(n)) <= now, "{} days at {}", n, now);
+            proptest::prop_assert!(cal.due(since, Deadline::WorkingDays(n + 1)) > now, "{} days at {}", n, now);
+        }
+
         /// The cutoff splits starts exactly where `due` does: overdue ⇔ started at or before it.
         #[test]
         fn overdue_cutoff_agrees_with_due(now_s in 1_770_000_000i64..1_800_000_000, back_s in 0i64..40 * 86_400, n in 0u32..12, hours in proptest::bool::ANY) {
