@@ -142,23 +142,39 @@ pub async fn list_requests(
     user: &UserRec,
     f: &ListFilter<'_>,
     page: &iop_store::Page,
-    detail: Detail,
 ) -> AppResult<(Vec<RequestOut>, Option<String>)> {
     let actor = user.actor();
+    let found = st.store.list_requests(&store_filter(actor, f)?, page).await?;
+    let visible: Vec<RequestRec> = found.items.into_iter().filter(|r| r.facts.visible_to(&actor)).collect();
+    Ok((requests_out(st, &visible).await?, found.next.map(|c| c.to_string())))
+}
+
+/// The same page as [`list_requests`], as lines (what a list page shows): one statement.
+pub async fn list_lines(
+    st: &AppState,
+    user: &UserRec,
+    f: &ListFilter<'_>,
+    page: &iop_store::Page,
+) -> AppResult<(Vec<RequestLine>, Option<String>)> {
+    let actor = user.actor();
+    let found = st.store.list_lines(&store_filter(actor, f)?, page).await?;
+    let visible = found.items.into_iter().filter(|r| r.facts.visible_to(&actor)).collect();
+    Ok((visible, found.next.map(|c| c.to_string())))
+}
+
+/// A list's filter, checked, as the store reads it: dates are whole days in La Paz.
+fn store_filter(viewer: Actor, f: &ListFilter<'_>) -> AppResult<iop_store::RequestFilter> {
     let c = f.check()?;
     let day_start = |d: time::Date| d.midnight().assume_offset(iop_domain::calendar::LA_PAZ);
-    let filter = iop_store::RequestFilter {
+    Ok(iop_store::RequestFilter {
         state: c.state,
         unit: c.unit,
         kind: c.kind,
         code: c.code,
         created_from: c.from.map(day_start),
         created_before: c.to.and_then(|d| d.next_day()).map(day_start),
-        viewer: actor,
-    };
-    let found = st.store.list_requests(&filter, page).await?;
-    let visible: Vec<RequestRec> = found.items.into_iter().filter(|r| r.facts.visible_to(&actor)).collect();
-    Ok((requests_out(st, &visible, detail).await?, found.next.map(|c| c.to_string())))
+        viewer,
+    })
 }
 
 /// What a new consumption request can name: the catalog's systems and its published services
@@ -260,9 +276,9 @@ pub async fn service_labels(st: &AppState, ids: &[iop_domain::ServiceId]) -> App
     Ok(out)
 }
 
-/// What the Jefe de UPAT and the Responsable de ADAS see above their inbox: how many requests are
-/// in each state, and how many open requests each active team leader holds. Two statements,
-/// whatever the number of requests; `None` for the other roles.
+/// What the Jefe de UPAT and the Responsable de ADAS see beside their inbox: how many requests are
+/// in each state, how many open requests each active team leader holds, and who holds overdue
+/// ones. Two statements, whatever the number of requests.
 pub struct Overview {
     pub by_state: Vec<(iop_domain::State, i64)>,
     pub leaders: Vec<(UserRec, i64)>,
@@ -270,19 +286,8 @@ pub struct Overview {
     pub overdue: Vec<(Role, Option<UserRec>, i64)>,
 }
 
-pub async fn overview(st: &AppState, user: &UserRec) -> AppResult<Option<Overview>> {
-    if !(user.roles.has(Role::JefeUpat) || user.roles.has(Role::ResponsableAdas)) {
-        return Ok(None);
-    }
-    let now = st.now();
-    let cutoffs: Vec<(iop_domain::State, time::OffsetDateTime)> = st
-        .config
-        .deadlines
-        .iter()
-        .map(|(s, d)| (*s, st.config.calendar.overdue_cutoff(now, *d)))
-        .collect();
-    let (counts, active) = tokio::join!(st.store.overview_counts(&cutoffs), active_leaders(st));
-    let (counts, active) = (counts?, active?);
+/// The overview from its counts and the active Líderes.
+fn overview_of(counts: OverviewCounts, active: Vec<UserRec>) -> Overview {
     let by_state = iop_domain::State::ALL
         .iter()
         .map(|s| (*s, counts.by_state.iter().find(|(c, _)| c == s).map_or(0, |(_, n)| *n)))
@@ -309,11 +314,11 @@ pub async fn overview(st: &AppState, user: &UserRec) -> AppResult<Option<Overvie
             (u, n)
         })
         .collect();
-    Ok(Some(Overview {
+    Overview {
         by_state,
         leaders,
         overdue,
-    }))
+    }
 }
 
 /// The active Líderes de equipo de ADAS, by name: whom a request may be assigned to (step 3).
@@ -810,22 +815,10 @@ pub async fn request_out(st: &AppState, r: &RequestRec, with_history: bool) -> A
     Ok(request_out_from(r, &grants, historial))
 }
 
-/// What a list of requests carries: everything (the API), or without their grants (`Brief`:
-/// pages that do not show them save a statement).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Detail {
-    Full,
-    Brief,
-}
-
-/// Several requests as the API shows them in lists (without history): one more statement in all
-/// (none with `Detail::Brief`, whose `habilitaciones` are left empty).
-pub async fn requests_out(st: &AppState, rs: &[RequestRec], detail: Detail) -> AppResult<Vec<RequestOut>> {
+/// Several requests as the API shows them in lists (without history): one more statement in all.
+pub async fn requests_out(st: &AppState, rs: &[RequestRec]) -> AppResult<Vec<RequestOut>> {
     let ids: Vec<RequestId> = rs.iter().map(|r| r.id).collect();
-    let grants = match detail {
-        Detail::Full => st.store.grants_of_requests(&ids).await?,
-        Detail::Brief => Default::default(),
-    };
+    let grants = st.store.grants_of_requests(&ids).await?;
     Ok(rs
         .iter()
         .map(|r| request_out_from(r, grants.get(&r.id).map(Vec::as_slice).unwrap_or_default(), None))
@@ -938,29 +931,93 @@ pub fn page_limit(limite: Option<i64>) -> AppResult<u32> {
 }
 
 /// The requests waiting for this user, oldest wait first, a page at a time.
-pub async fn inbox(st: &AppState, user: &UserRec, page: &iop_store::Page, detail: Detail) -> AppResult<(Vec<InboxItem>, Option<String>)> {
+pub async fn inbox(st: &AppState, user: &UserRec, page: &iop_store::Page) -> AppResult<(Vec<InboxItem>, Option<String>)> {
     let actor = user.actor();
     let now = st.now();
     let found = st.store.waiting_for(&actor, page).await?;
     // Who it waits for is the domain's, stored by its last transition (four-eyes included).
     let mine: Vec<RequestRec> = found.items.into_iter().filter(|r| r.waiting.includes(&actor)).collect();
-    let outs = requests_out(st, &mine, detail).await?;
-    let mut out = Vec::new();
-    for (r, solicitud) in mine.iter().zip(outs) {
-        let due = st
+    let outs = requests_out(st, &mine).await?;
+    let out = mine
+        .iter()
+        .zip(outs)
+        .map(|(r, solicitud)| {
+            let w = wait(st, r.facts.state, r.state_since, now);
+            InboxItem {
+                rol: r.waiting.role.map(|x| x.as_str().to_owned()).unwrap_or_default(),
+                esperando_desde: rfc3339(r.state_since),
+                espera_segundos: (now - r.state_since).whole_seconds().max(0),
+                espera_dias_habiles: w.working_days,
+                vence: w.due.map(rfc3339),
+                vencida: w.overdue,
+                solicitud,
+            }
+        })
+        .collect();
+    Ok((out, found.next.map(|c| c.to_string())))
+}
+
+/// What the bandeja shows: the page of [`inbox`] as lines and, for the Jefe de UPAT and the
+/// Responsable de ADAS, the overview of the procedure; one read of the store.
+pub async fn bandeja(st: &AppState, user: &UserRec, page: &iop_store::Page) -> AppResult<Bandeja> {
+    let actor = user.actor();
+    let now = st.now();
+    let overview = (user.roles.has(Role::JefeUpat) || user.roles.has(Role::ResponsableAdas)).then(|| OverviewQuery {
+        cutoffs: st
             .config
             .deadlines
-            .get(&r.facts.state)
-            .map(|d| st.config.calendar.due(r.state_since, *d));
-        out.push(InboxItem {
-            rol: r.waiting.role.map(|x| x.as_str().to_owned()).unwrap_or_default(),
-            esperando_desde: rfc3339(r.state_since),
-            espera_segundos: (now - r.state_since).whole_seconds().max(0),
-            espera_dias_habiles: st.config.calendar.working_days_between(r.state_since, now),
-            vence: due.map(rfc3339),
-            vencida: due.is_some_and(|d| now >= d),
-            solicitud,
-        });
+            .iter()
+            .map(|(s, d)| (*s, st.config.calendar.overdue_cutoff(now, *d)))
+            .collect(),
+        people: Role::LiderAdas,
+    });
+    let read = st.store.bandeja(&actor, page, overview.as_ref()).await?;
+    let lines = read
+        .lines
+        .items
+        .into_iter()
+        .filter(|r| r.waiting.includes(&actor))
+        .map(|line| InboxLine {
+            wait: wait(st, line.facts.state, line.state_since, now),
+            line,
+        })
+        .collect();
+    Ok(Bandeja {
+        lines,
+        next: read.lines.next.map(|c| c.to_string()),
+        overview: read.overview.map(|(counts, active)| overview_of(counts, active)),
+    })
+}
+
+/// What [`bandeja`] reads.
+pub struct Bandeja {
+    pub lines: Vec<InboxLine>,
+    /// The next page's cursor, if any.
+    pub next: Option<String>,
+    pub overview: Option<Overview>,
+}
+
+/// A request waiting for someone, and how long it has waited.
+pub struct InboxLine {
+    pub line: RequestLine,
+    pub wait: Wait,
+}
+
+/// How long a request has waited in its state, against the state's deadline.
+pub struct Wait {
+    /// Working days (America/La_Paz, weekends and configured holidays excluded).
+    pub working_days: u32,
+    /// When it becomes overdue, if the state has a deadline.
+    pub due: Option<OffsetDateTime>,
+    pub overdue: bool,
+}
+
+fn wait(st: &AppState, state: State, since: OffsetDateTime, now: OffsetDateTime) -> Wait {
+    let cal = &st.config.calendar;
+    let due = st.config.deadlines.get(&state).map(|d| cal.due(since, *d));
+    Wait {
+        working_days: cal.working_days_between(since, now),
+        due,
+        overdue: due.is_some_and(|d| now >= d),
     }
-    Ok((out, found.next.map(|c| c.to_string())))
 }

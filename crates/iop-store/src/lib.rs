@@ -113,18 +113,17 @@ pub trait RequestStore: Send + Sync {
     /// Creates a draft and gives it its tracking code (numbered per year, in the same transaction).
     async fn create_request(&self, r: NewRequest, now: OffsetDateTime, by: &AuditBy) -> StoreResult<RequestRec>;
     async fn get_request(&self, id: RequestId) -> StoreResult<Option<RequestRec>>;
-    /// The overview's counts, in one statement: requests per state (drafts included), open
-    /// requests per assignee, and overdue requests by whom they wait for (role, and user when one
-    /// person holds them) — a request in one of `cutoffs`' states is overdue when it entered that
-    /// state at or before its cutoff.
-    async fn overview_counts(&self, cutoffs: &[(State, OffsetDateTime)]) -> StoreResult<OverviewCounts>;
     async fn request_by_code(&self, code: &TrackingCode) -> StoreResult<Option<RequestRec>>;
-    /// Requests in any of these states, oldest in their state first.
     /// The requests waiting for `actor` (as stored by their last transition), oldest wait first.
     async fn waiting_for(&self, actor: &Actor, page: &Page) -> StoreResult<PageOf<RequestRec>>;
-    /// Requests visible in listings: every non-draft request, plus `drafts_of`'s drafts.
+    /// What the bandeja shows, read at once from one snapshot: the page of
+    /// [`RequestStore::waiting_for`] as lines (one statement) and, when asked, the overview
+    /// (two more; see [`OverviewQuery`]).
+    async fn bandeja(&self, actor: &Actor, page: &Page, overview: Option<&OverviewQuery>) -> StoreResult<BandejaRead>;
     /// Requests the filter's viewer may see, newest first; a constant number of statements per page.
     async fn list_requests(&self, filter: &RequestFilter, page: &Page) -> StoreResult<PageOf<RequestRec>>;
+    /// The same page as [`RequestStore::list_requests`], as lines: one statement.
+    async fn list_lines(&self, filter: &RequestFilter, page: &Page) -> StoreResult<PageOf<RequestLine>>;
     /// Step 4: registers the system a request proposed in the catalog and names it as the
     /// request's beneficiary, in one transaction (optimistic on `version`).
     async fn register_request_system(

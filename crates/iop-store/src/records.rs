@@ -34,12 +34,31 @@ impl UserRec {
     }
 }
 
-/// What the overview of the procedure counts (see `RequestStore::overview_counts`).
+/// What the overview of the procedure counts, in one statement: requests per state (drafts
+/// included), open requests per assignee, and overdue requests by whom they wait for (role, and
+/// user when one person holds them).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OverviewCounts {
     pub by_state: Vec<(State, i64)>,
     pub open_by_assignee: Vec<(UserId, i64)>,
     pub overdue: Vec<(Role, Option<UserId>, i64)>,
+}
+
+/// What the overview asks: a request in one of `cutoffs`' states is overdue when it entered that
+/// state at or before its cutoff; `people` are the active users with this role (whose load is
+/// shown, none left out for having none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverviewQuery {
+    pub cutoffs: Vec<(State, OffsetDateTime)>,
+    pub people: Role,
+}
+
+/// What `RequestStore::bandeja` reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BandejaRead {
+    pub lines: PageOf<RequestLine>,
+    /// The counts and the active users with the query's role, by name.
+    pub overview: Option<(OverviewCounts, Vec<UserRec>)>,
 }
 
 /// One window of failed logins from one client address, as recorded.
@@ -216,6 +235,33 @@ pub struct RequestRec {
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
     pub version: i64,
+}
+
+/// A request as lists and inboxes show it: what the domain needs to judge it (its facts and
+/// who it waits for) and the moments a list shows, without its content, document or note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestLine {
+    pub id: RequestId,
+    pub code: TrackingCode,
+    pub facts: Facts,
+    pub waiting: Waiting,
+    pub state_since: OffsetDateTime,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+impl From<&RequestRec> for RequestLine {
+    fn from(r: &RequestRec) -> Self {
+        Self {
+            id: r.id,
+            code: r.code.clone(),
+            facts: r.facts,
+            waiting: r.waiting.clone(),
+            state_since: r.state_since,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,6 +3,7 @@
 use crate::*;
 use async_trait::async_trait;
 use audit::Change;
+use rusqlite::ToSql;
 use serde_json::json;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
@@ -31,6 +32,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "deliveries", include_str!("../migrations/sqlite/0007_deliveries.sql")),
     (8, "request_list", include_str!("../migrations/sqlite/0008_request_list.sql")),
     (9, "proposed_system", include_str!("../migrations/sqlite/0009_proposed_system.sql")),
+    (
+        10,
+        "overdue_by_holder",
+        include_str!("../migrations/sqlite/0010_overdue_by_holder.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows: the last migration's (so a new migration can never
@@ -565,16 +571,7 @@ impl UserStore for SqliteStore {
     }
 
     async fn active_users_with_role(&self, role: Role) -> StoreResult<Vec<UserRec>> {
-        // Roles are stored as `a,b,c`: the role is one of them when `,role,` is in `,roles,`.
-        self.read(move |c| {
-            read::rows(
-                c,
-                "SELECT * FROM users WHERE active = 1 AND instr(',' || roles || ',', ',' || ?1 || ',') > 0 ORDER BY nombre, login",
-                &[&role.as_str()],
-                |r| Self::user_row(r),
-            )
-        })
-        .await
+        self.read(move |c| active_users_with_role(c, role)).await
     }
 
     async fn list_users(&self) -> StoreResult<Vec<UserRec>> {
@@ -882,6 +879,242 @@ pub(crate) fn grant_row(r: &SqliteRow) -> StoreResult<GrantRec> {
 /// A JSON array of strings, as stored.
 /// A request from its row, without its services and publications (which are rows of their own:
 /// see [`read::requests`]).
+/// The columns of a [`RequestLine`], in the order `line_from` reads them.
+macro_rules! line_cols {
+    () => {
+        "id, tracking_code, state, tipo, unit_id, created_by, assignee, return_state, note_author, \
+         adas_approver, upat_approver, doc_sha256, wait_role, wait_user, wait_unit, wait_excluded, \
+         state_since, created_at, updated_at"
+    };
+}
+
+/// `Waiting::includes` as a query over the stored holders (the caller still asks the domain about
+/// each row), with these columns and this condition on the role (`?1`); parameters as
+/// [`WaitingQuery::params`] binds them.
+macro_rules! waiting_sql {
+    ($cols:expr, $roles:expr) => {
+        concat!(
+            "SELECT ",
+            $cols,
+            " FROM requests WHERE ",
+            $roles,
+            " AND (wait_user IS NULL OR wait_user = ?2) AND (wait_unit IS NULL OR wait_unit = ?3) \
+             AND (wait_excluded = '[]' OR NOT EXISTS (SELECT 1 FROM json_each(requests.wait_excluded) x WHERE x.value = ?2)) \
+             AND (?4 IS NULL OR state_since > ?4 OR (state_since = ?4 AND tracking_code > ?5)) \
+             ORDER BY state_since, tracking_code LIMIT ?6"
+        )
+    };
+}
+
+/// Several roles: every waiting row of each role is sorted.
+macro_rules! wait_roles {
+    () => {
+        "wait_role IN (SELECT value FROM json_each(?1))"
+    };
+}
+
+/// `Facts::visible_to` as a query (one's own drafts; submitted requests of one's unit for a
+/// Solicitante, all of them for a reviewer) and the filter, with these columns; parameters as
+/// [`ListQuery::params`] binds them.
+macro_rules! listing_sql {
+    ($cols:expr) => {
+        concat!(
+            "SELECT ",
+            $cols,
+            " FROM requests WHERE ((state = 'borrador' AND created_by = ?1) \
+               OR (state <> 'borrador' AND (?2 OR (?3 AND unit_id = ?4)))) \
+             AND (?5 IS NULL OR state = ?5) AND (?6 IS NULL OR unit_id = ?6) \
+             AND (?7 IS NULL OR created_at < ?7 OR (created_at = ?7 AND tracking_code < ?8)) \
+             AND (?10 IS NULL OR tipo = ?10) AND (?11 IS NULL OR instr(tracking_code, ?11) > 0) \
+             AND (?12 IS NULL OR created_at >= ?12) AND (?13 IS NULL OR created_at < ?13) \
+             ORDER BY created_at DESC, tracking_code DESC LIMIT ?9"
+        )
+    };
+}
+
+/// The active users with a role, by name. Roles are stored as `a,b,c`: the role is one of them
+/// when `,role,` is in `,roles,`.
+fn active_users_with_role(c: &rusqlite::Connection, role: Role) -> StoreResult<Vec<UserRec>> {
+    read::rows(
+        c,
+        "SELECT * FROM users WHERE active = 1 AND instr(',' || roles || ',', ',' || ?1 || ',') > 0 ORDER BY nombre, login",
+        &[&role.as_str()],
+        |r| SqliteStore::user_row(r),
+    )
+}
+
+/// The overview's counts (see [`OverviewCounts`]) in one statement; each part of the union is
+/// read from an index or the triggers' table alone (see migrations 0008 and 0010). Overdue
+/// requests are counted state by state, each part in the order of the index on (state, role,
+/// user), so no part sorts (one sort of every overdue request was 2/3 of the statement); the
+/// same holder may come once per state.
+fn overview_counts(c: &rusqlite::Connection, cutoffs: &[(State, i64)]) -> StoreResult<OverviewCounts> {
+    let mut sql = String::from(
+        "SELECT 'estado' AS k, state AS a, NULL AS b, n FROM request_state_counts WHERE n > 0 \
+         UNION ALL SELECT 'carga', assignee, NULL, COUNT(*) FROM requests INDEXED BY requests_open_assignee \
+           WHERE assignee IS NOT NULL AND state NOT IN ('recibida', 'rechazada', 'desistida') GROUP BY assignee",
+    );
+    let states: Vec<&'static str> = cutoffs.iter().map(|(s, _)| s.as_str()).collect();
+    let mut params: Vec<&dyn ToSql> = Vec::with_capacity(cutoffs.len() * 2);
+    for (i, ((_, cutoff), state)) in cutoffs.iter().zip(&states).enumerate() {
+        let (s, t) = (2 * i + 1, 2 * i + 2);
+        sql.push_str(&format!(
+            " UNION ALL SELECT 'vencidas', wait_role, wait_user, COUNT(*) FROM requests INDEXED BY requests_state_holder \
+               WHERE state = ?{s} AND wait_role IS NOT NULL AND state_since <= ?{t} GROUP BY wait_role, wait_user"
+        ));
+        params.push(state);
+        params.push(cutoff);
+    }
+    let rows = read::rows(c, &sql, &params, |r| {
+        Ok((r.string("k")?, r.string("a")?, r.opt_string("b")?, r.int("n")?))
+    })?;
+    let mut out = OverviewCounts::default();
+    for (k, a, b, n) in rows {
+        let bad = |e: iop_domain::Invalid| corrupt(&e.es);
+        match k.as_str() {
+            "estado" => out.by_state.push((State::parse(&a).map_err(bad)?, n)),
+            "carga" => out.open_by_assignee.push((UserId::parse(&a).map_err(bad)?, n)),
+            _ => out.overdue.push((
+                Role::parse(&a).map_err(bad)?,
+                b.map(|u| UserId::parse(&u)).transpose().map_err(bad)?,
+                n,
+            )),
+        }
+    }
+    Ok(out)
+}
+
+/// The values an inbox page's statement binds.
+struct WaitingQuery {
+    /// One role (most people): the index on (wait_role, state_since, …) gives the order and the
+    /// scan stops at the page's end.
+    one_role: bool,
+    /// The role, or several as a JSON array.
+    roles: String,
+    user: String,
+    unit: Option<String>,
+    after_ms: Option<i64>,
+    after_code: Option<String>,
+    limit: i64,
+    /// One more than the page: the extra row says that a next page exists.
+    fetch: i64,
+}
+
+impl WaitingQuery {
+    fn new(actor: &Actor, page: &Page) -> StoreResult<Self> {
+        let roles: Vec<&str> = actor.roles.iter().map(|r| r.as_str()).collect();
+        let (one_role, roles) = match roles.as_slice() {
+            [one] => (true, (*one).to_owned()),
+            _ => (false, serde_json::to_string(&roles).map_err(StoreError::backend)?),
+        };
+        let limit = i64::from(page.limit.clamp(1, 500));
+        Ok(Self {
+            one_role,
+            roles,
+            user: actor.user.to_string(),
+            unit: actor.unit.map(|u| u.to_string()),
+            after_ms: page.after.as_ref().map(|c| c.ms),
+            after_code: page.after.as_ref().map(|c| c.code.as_str().to_owned()),
+            limit,
+            fetch: limit + 1,
+        })
+    }
+    /// The statement for one role or for several.
+    fn sql(&self, one: &'static str, several: &'static str) -> &'static str {
+        if self.one_role { one } else { several }
+    }
+    fn params(&self) -> [&dyn ToSql; 6] {
+        [&self.roles, &self.user, &self.unit, &self.after_ms, &self.after_code, &self.fetch]
+    }
+}
+
+/// The values a request list's statement binds.
+struct ListQuery {
+    user: String,
+    reviews: bool,
+    solicitante: bool,
+    own_unit: Option<String>,
+    state: Option<&'static str>,
+    unit: Option<String>,
+    kind: Option<&'static str>,
+    code: Option<String>,
+    from: Option<i64>,
+    before: Option<i64>,
+    after_ms: Option<i64>,
+    after_code: Option<String>,
+    limit: i64,
+    fetch: i64,
+}
+
+impl ListQuery {
+    fn new(f: &RequestFilter, page: &Page) -> Self {
+        let v = &f.viewer;
+        let limit = i64::from(page.limit.clamp(1, 500));
+        Self {
+            user: v.user.to_string(),
+            reviews: v.reviews(),
+            solicitante: v.roles.has(Role::Solicitante),
+            own_unit: v.unit.map(|u| u.to_string()),
+            state: f.state.map(|s| s.as_str()),
+            unit: f.unit.map(|u| u.to_string()),
+            kind: f.kind.map(|k| k.as_str()),
+            code: f.code.as_deref().map(str::to_uppercase),
+            from: f.created_from.map(ms),
+            before: f.created_before.map(ms),
+            after_ms: page.after.as_ref().map(|c| c.ms),
+            after_code: page.after.as_ref().map(|c| c.code.as_str().to_owned()),
+            limit,
+            fetch: limit + 1,
+        }
+    }
+    fn params(&self) -> [&dyn ToSql; 13] {
+        [
+            &self.user,
+            &self.reviews,
+            &self.solicitante,
+            &self.own_unit,
+            &self.state,
+            &self.unit,
+            &self.after_ms,
+            &self.after_code,
+            &self.fetch,
+            &self.kind,
+            &self.code,
+            &self.from,
+            &self.before,
+        ]
+    }
+}
+
+/// A request's facts, from its row.
+fn facts_of<R: Cols + ?Sized>(row: &R) -> StoreResult<Facts> {
+    Ok(Facts {
+        state: id(row, "state", State::parse)?,
+        kind: id(row, "tipo", RequestKind::parse)?,
+        unit: id(row, "unit_id", UnitId::parse)?,
+        created_by: id(row, "created_by", UserId::parse)?,
+        assignee: opt_id(row, "assignee", UserId::parse)?,
+        return_state: opt_id(row, "return_state", State::parse)?,
+        note_author: opt_id(row, "note_author", UserId::parse)?,
+        adas_approver: opt_id(row, "adas_approver", UserId::parse)?,
+        upat_approver: opt_id(row, "upat_approver", UserId::parse)?,
+        has_document: row.opt_str("doc_sha256")?.is_some(),
+    })
+}
+
+/// A request line from a row with [`line_cols`]' columns.
+fn line_from<R: Cols + ?Sized>(row: &R) -> StoreResult<RequestLine> {
+    Ok(RequestLine {
+        id: id(row, "id", RequestId::parse)?,
+        code: id(row, "tracking_code", TrackingCode::parse)?,
+        facts: facts_of(row)?,
+        waiting: waiting_of(row)?,
+        state_since: from_ms(row.int("state_since")?),
+        created_at: from_ms(row.int("created_at")?),
+        updated_at: from_ms(row.int("updated_at")?),
+    })
+}
+
 fn request_from<R: Cols + ?Sized>(row: &R) -> StoreResult<RequestRec> {
     let rid = id(row, "id", RequestId::parse)?;
     let doc_sha = row.opt_string("doc_sha256")?;
@@ -895,19 +1128,8 @@ fn request_from<R: Cols + ?Sized>(row: &R) -> StoreResult<RequestRec> {
         None => None,
     };
     let note = note_of(row)?;
-    let kind = id(row, "tipo", RequestKind::parse)?;
-    let facts = Facts {
-        state: id(row, "state", State::parse)?,
-        kind,
-        unit: id(row, "unit_id", UnitId::parse)?,
-        created_by: id(row, "created_by", UserId::parse)?,
-        assignee: opt_id(row, "assignee", UserId::parse)?,
-        return_state: opt_id(row, "return_state", State::parse)?,
-        note_author: opt_id(row, "note_author", UserId::parse)?,
-        adas_approver: opt_id(row, "adas_approver", UserId::parse)?,
-        upat_approver: opt_id(row, "upat_approver", UserId::parse)?,
-        has_document: document.is_some(),
-    };
+    let facts = facts_of(row)?;
+    let kind = facts.kind;
     Ok(RequestRec {
         id: rid,
         code: id(row, "tracking_code", TrackingCode::parse)?,
@@ -1061,140 +1283,53 @@ impl RequestStore for SqliteStore {
     }
 
     async fn waiting_for(&self, actor: &Actor, page: &Page) -> StoreResult<PageOf<RequestRec>> {
-        // `Waiting::includes` as a query over the stored holders; the caller still asks the
-        // domain about each row.
-        macro_rules! waiting {
-            ($roles:literal) => {
-                concat!(
-                    "SELECT * FROM requests WHERE ",
-                    $roles,
-                    " AND (wait_user IS NULL OR wait_user = ?2) AND (wait_unit IS NULL OR wait_unit = ?3) \
-                     AND NOT EXISTS (SELECT 1 FROM json_each(requests.wait_excluded) x WHERE x.value = ?2) \
-                     AND (?4 IS NULL OR state_since > ?4 OR (state_since = ?4 AND tracking_code > ?5)) \
-                     ORDER BY state_since, tracking_code LIMIT ?6"
-                )
-            };
-        }
-        let roles: Vec<&str> = actor.roles.iter().map(|r| r.as_str()).collect();
-        // One role (most people): the index on (wait_role, state_since, …) gives the order and
-        // the scan stops at the page's end; several: every waiting row of each role is sorted.
-        let (sql, roles) = match roles.as_slice() {
-            [one] => (waiting!("wait_role = ?1"), (*one).to_owned()),
-            _ => (
-                waiting!("wait_role IN (SELECT value FROM json_each(?1))"),
-                serde_json::to_string(&roles).map_err(StoreError::backend)?,
-            ),
-        };
-        let limit = i64::from(page.limit.clamp(1, 500));
-        let (user, unit) = (actor.user.to_string(), actor.unit.map(|u| u.to_string()));
-        let after = page.after.as_ref().map(|c| (c.ms, c.code.as_str().to_owned()));
+        let q = WaitingQuery::new(actor, page)?;
         self.read(move |c| {
-            read::page(
-                c,
-                sql,
-                &[
-                    &roles,
-                    &user,
-                    &unit,
-                    &after.as_ref().map(|a| a.0),
-                    &after.as_ref().map(|a| &a.1),
-                    &(limit + 1),
-                ],
-                limit,
-                |r| r.state_since,
-            )
+            let sql = q.sql(waiting_sql!("*", "wait_role = ?1"), waiting_sql!("*", wait_roles!()));
+            let found = read::requests(c, sql, &q.params())?;
+            Ok(read::page(found, q.limit, |r| (r.state_since, &r.code)))
         })
         .await
     }
 
-    async fn overview_counts(&self, cutoffs: &[(State, OffsetDateTime)]) -> StoreResult<OverviewCounts> {
-        // The cutoffs travel as one JSON array of [state, ms] pairs; each part of the union is
-        // read from an index or the triggers' table alone (see migration 0008).
-        let pairs: Vec<serde_json::Value> = cutoffs.iter().map(|(s, t)| json!([s.as_str(), ms(*t)])).collect();
-        let pairs = serde_json::Value::Array(pairs).to_string();
-        let rows = self
-            .read(move |c| {
-                read::rows(
-                    c,
-                    "WITH c(state, cutoff) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?1)) \
-             SELECT 'estado' AS k, state AS a, NULL AS b, n FROM request_state_counts WHERE n > 0 \
-             UNION ALL SELECT 'carga', assignee, NULL, COUNT(*) FROM requests INDEXED BY requests_open_assignee \
-               WHERE assignee IS NOT NULL AND state NOT IN ('recibida', 'rechazada', 'desistida') GROUP BY assignee \
-             UNION ALL SELECT 'vencidas', r.wait_role, r.wait_user, COUNT(*) FROM c CROSS JOIN requests r \
-               ON r.state = c.state AND r.state_since <= c.cutoff WHERE r.wait_role IS NOT NULL \
-               GROUP BY r.wait_role, r.wait_user",
-                    &[&pairs],
-                    |r| Ok((r.string("k")?, r.string("a")?, r.opt_string("b")?, r.int("n")?)),
-                )
+    async fn bandeja(&self, actor: &Actor, page: &Page, overview: Option<&OverviewQuery>) -> StoreResult<BandejaRead> {
+        let q = WaitingQuery::new(actor, page)?;
+        let overview = overview.map(|o| {
+            let cutoffs: Vec<(State, i64)> = o.cutoffs.iter().map(|(s, t)| (*s, ms(*t))).collect();
+            (cutoffs, o.people)
+        });
+        self.read(move |c| {
+            let sql = q.sql(
+                waiting_sql!(line_cols!(), "wait_role = ?1"),
+                waiting_sql!(line_cols!(), wait_roles!()),
+            );
+            let found = read::rows(c, sql, &q.params(), |r| line_from(r))?;
+            let overview = match overview {
+                Some((cutoffs, people)) => Some((overview_counts(c, &cutoffs)?, active_users_with_role(c, people)?)),
+                None => None,
+            };
+            Ok(BandejaRead {
+                lines: read::page(found, q.limit, |r| (r.state_since, &r.code)),
+                overview,
             })
-            .await?;
-        let mut out = OverviewCounts::default();
-        for (k, a, b, n) in rows {
-            let bad = |e: iop_domain::Invalid| corrupt(&e.es);
-            match k.as_str() {
-                "estado" => out.by_state.push((State::parse(&a).map_err(bad)?, n)),
-                "carga" => out.open_by_assignee.push((UserId::parse(&a).map_err(bad)?, n)),
-                _ => out.overdue.push((
-                    Role::parse(&a).map_err(bad)?,
-                    b.map(|u| UserId::parse(&u)).transpose().map_err(bad)?,
-                    n,
-                )),
-            }
-        }
-        Ok(out)
+        })
+        .await
     }
 
     async fn list_requests(&self, f: &RequestFilter, page: &Page) -> StoreResult<PageOf<RequestRec>> {
-        // `Facts::visible_to` as a query: one's own drafts; submitted requests of one's unit (a
-        // Solicitante) or all of them (a reviewer).
-        let v = &f.viewer;
-        let limit = i64::from(page.limit.clamp(1, 500));
-        let (user, reviews, solicitante, own_unit) = (
-            v.user.to_string(),
-            v.reviews(),
-            v.roles.has(Role::Solicitante),
-            v.unit.map(|u| u.to_string()),
-        );
-        let (state, unit, kind) = (
-            f.state.map(|s| s.as_str()),
-            f.unit.map(|u| u.to_string()),
-            f.kind.map(|k| k.as_str()),
-        );
-        let (code, from, before) = (
-            f.code.as_deref().map(str::to_uppercase),
-            f.created_from.map(ms),
-            f.created_before.map(ms),
-        );
-        let after = page.after.as_ref().map(|c| (c.ms, c.code.as_str().to_owned()));
+        let q = ListQuery::new(f, page);
         self.read(move |c| {
-            let (after_ms, after_code) = (after.as_ref().map(|a| a.0), after.as_ref().map(|a| &a.1));
-            read::page(
-                c,
-                "SELECT * FROM requests WHERE ((state = 'borrador' AND created_by = ?1) \
-               OR (state <> 'borrador' AND (?2 OR (?3 AND unit_id = ?4)))) \
-             AND (?5 IS NULL OR state = ?5) AND (?6 IS NULL OR unit_id = ?6) \
-             AND (?7 IS NULL OR created_at < ?7 OR (created_at = ?7 AND tracking_code < ?8)) \
-             AND (?10 IS NULL OR tipo = ?10) AND (?11 IS NULL OR instr(tracking_code, ?11) > 0) \
-             AND (?12 IS NULL OR created_at >= ?12) AND (?13 IS NULL OR created_at < ?13) \
-             ORDER BY created_at DESC, tracking_code DESC LIMIT ?9",
-                &[
-                    &user,
-                    &reviews,
-                    &solicitante,
-                    &own_unit,
-                    &state,
-                    &unit,
-                    &after_ms,
-                    &after_code,
-                    &(limit + 1),
-                    &kind,
-                    &code,
-                    &from,
-                    &before,
-                ],
-                limit,
-                |r| r.created_at,
-            )
+            let found = read::requests(c, listing_sql!("*"), &q.params())?;
+            Ok(read::page(found, q.limit, |r| (r.created_at, &r.code)))
+        })
+        .await
+    }
+
+    async fn list_lines(&self, f: &RequestFilter, page: &Page) -> StoreResult<PageOf<RequestLine>> {
+        let q = ListQuery::new(f, page);
+        self.read(move |c| {
+            let found = read::rows(c, listing_sql!(line_cols!()), &q.params(), |r| line_from(r))?;
+            Ok(read::page(found, q.limit, |r| (r.created_at, &r.code)))
         })
         .await
     }
@@ -1652,42 +1787,54 @@ mod list_tests {
         (store, user.actor(), dir)
     }
 
-    /// Statements of the first page of the bandeja, and of the request list with the overview.
-    async fn statements(n: u32) -> (usize, usize) {
-        let (store, actor, _dir) = store_with(n).await;
-        let start = counted();
-        let span = tracing::info_span!("recuento");
-        let page = Page { limit: 50, after: None };
-        let waiting = store
-            .waiting_for(&actor, &page)
-            .instrument(span.clone())
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        let middle = counted();
-        let filter = RequestFilter {
+    fn must<T>(r: StoreResult<T>) -> T {
+        r.unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn everything(viewer: Actor) -> RequestFilter {
+        RequestFilter {
             state: None,
             unit: None,
             kind: None,
             code: None,
             created_from: None,
             created_before: None,
-            viewer: actor,
+            viewer,
+        }
+    }
+
+    /// Statements of the first page of the inbox and of the request list (as the API reads them),
+    /// and of the bandeja with its overview and of the list as lines (as the web pages do).
+    async fn statements(n: u32) -> [usize; 4] {
+        let (store, actor, _dir) = store_with(n).await;
+        let start = counted(); // before the span: it installs the counting subscriber
+        let span = tracing::info_span!("recuento");
+        let page = Page { limit: 50, after: None };
+        let mut marks = vec![start];
+        let waiting = must(store.waiting_for(&actor, &page).instrument(span.clone()).await);
+        marks.push(counted());
+        let listed = must(store.list_requests(&everything(actor), &page).instrument(span.clone()).await);
+        marks.push(counted());
+        let overview = OverviewQuery {
+            cutoffs: vec![(State::Borrador, OffsetDateTime::now_utc())],
+            people: Role::LiderAdas,
         };
-        let listed = store
-            .list_requests(&filter, &page)
-            .instrument(span.clone())
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        let cutoffs = [(State::Borrador, OffsetDateTime::now_utc())];
-        let counts = store
-            .overview_counts(&cutoffs)
-            .instrument(span)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        let bandeja = must(store.bandeja(&actor, &page, Some(&overview)).instrument(span.clone()).await);
+        marks.push(counted());
+        let listed_lines = must(store.list_lines(&everything(actor), &page).instrument(span).await);
+        marks.push(counted());
+        let (counts, _) = bandeja.overview.unwrap_or_else(|| panic!("asked for"));
         assert_eq!(counts.by_state, vec![(State::Borrador, i64::from(n))]);
-        let end = counted();
-        assert_eq!((waiting.items.len(), listed.items.len()), (n.min(50) as usize, n.min(50) as usize));
-        (middle - start, end - middle)
+        let shown = (n.min(50)) as usize;
+        for found in [
+            waiting.items.len(),
+            listed.items.len(),
+            bandeja.lines.items.len(),
+            listed_lines.items.len(),
+        ] {
+            assert_eq!(found, shown);
+        }
+        [marks[1] - marks[0], marks[2] - marks[1], marks[3] - marks[2], marks[4] - marks[3]]
     }
 
     /// Stores opened at once on one fresh directory (a pool's first connections, or two commands
@@ -1702,7 +1849,7 @@ mod list_tests {
                 opening.spawn(async move { SqliteStore::open(&path).await.map(|_| ()) });
             }
             while let Some(opened) = opening.join_next().await {
-                opened.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|e| panic!("{e}"));
+                must(opened.unwrap_or_else(|e| panic!("{e}")));
             }
         }
     }
@@ -1755,7 +1902,7 @@ mod list_tests {
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
         }
-        let counts = store.overview_counts(&[]).await.unwrap_or_else(|e| panic!("{e}"));
+        let counts = must(store.read(|c| overview_counts(c, &[])).await);
         let mut by_state = counts.by_state;
         by_state.sort_by_key(|(s, _)| s.as_str());
         let direct: Vec<(String, i64)> = sqlx::query_as("SELECT state, COUNT(*) FROM requests GROUP BY state ORDER BY state")
@@ -1770,12 +1917,98 @@ mod list_tests {
         assert!(counts.overdue.is_empty() && counts.open_by_assignee.is_empty());
     }
 
+    /// Overdue requests, counted state by state, agree with a plain count over every request: in a
+    /// state with a cutoff, entered at or before it, waiting for someone; by role and user.
+    #[tokio::test]
+    async fn overdue_counts_agree_with_a_count_of_every_request() {
+        let (store, _, _dir) = store_with(40).await;
+        let (ana, beto) = (UserId::generate().to_string(), UserId::generate().to_string());
+        let states = ["presentada", "derivada_adas", "asignada_lider", "observada", "recibida"];
+        for i in 0..40i64 {
+            let state = states[(i % 5) as usize];
+            let (role, user): (Option<&str>, Option<&String>) = match i % 4 {
+                0 => (Some("jefe_upat"), None),
+                1 => (Some("lider_adas"), Some(&ana)),
+                2 => (Some("lider_adas"), Some(&beto)),
+                _ => (if state == "recibida" { None } else { Some("responsable_adas") }, None),
+            };
+            sqlx::query("UPDATE requests SET state = ?, wait_role = ?, wait_user = ?, state_since = ? WHERE rowid = ?")
+                .bind(state)
+                .bind(role)
+                .bind(user)
+                .bind(1_000 * i)
+                .bind(i + 1)
+                .execute(&store.pool)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let cutoffs = [
+            (State::Presentada, 20_000),
+            (State::DerivadaAdas, 40_000),
+            (State::AsignadaLider, 0),
+            (State::Observada, 35_000),
+        ];
+        let mut counted: Vec<(String, Option<String>, i64)> = Vec::new();
+        for (role, user, n) in must(store.read(move |c| overview_counts(c, &cutoffs)).await).overdue {
+            let key = (role.as_str().to_owned(), user.map(|u| u.to_string()));
+            match counted.iter_mut().find(|(r, u, _)| (r, u) == (&key.0, &key.1)) {
+                Some(row) => row.2 += n,
+                None => counted.push((key.0, key.1, n)),
+            }
+        }
+        counted.sort();
+        let mut direct: Vec<(String, Option<String>, i64)> = sqlx::query_as(
+            "SELECT wait_role, wait_user, COUNT(*) FROM requests WHERE wait_role IS NOT NULL AND ( \
+               (state = 'presentada' AND state_since <= 20000) OR (state = 'derivada_adas' AND state_since <= 40000) \
+               OR (state = 'asignada_lider' AND state_since <= 0) OR (state = 'observada' AND state_since <= 35000)) \
+             GROUP BY wait_role, wait_user",
+        )
+        .fetch_all(&store.pool)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        direct.sort();
+        assert!(direct.len() >= 3, "several holders: {direct:?}");
+        assert_eq!(counted, direct);
+    }
+
     #[tokio::test]
     async fn the_bandeja_and_the_request_list_cost_the_same_for_1_and_1000_requests() {
-        let (inbox_1, list_1) = statements(1).await;
-        let (inbox_1000, list_1000) = statements(1000).await;
-        assert!(inbox_1 > 0 && list_1 > 0, "statements are counted");
-        assert_eq!((inbox_1000, list_1000), (inbox_1, list_1));
+        let one = statements(1).await;
+        let thousand = statements(1000).await;
+        assert!(one.iter().all(|n| *n > 0), "statements are counted: {one:?}");
+        assert_eq!(thousand, one);
+        assert_eq!(one[2..], [3, 1], "the bandeja: lines, counts, people; the list: lines");
+    }
+
+    #[tokio::test]
+    async fn lines_are_the_records_pages_shortened() {
+        let (store, one_role, _dir) = store_with(7).await;
+        let several = Actor {
+            roles: RoleSet::of(&[Role::Solicitante, Role::LiderAdas]),
+            ..one_role
+        };
+        for actor in [one_role, several] {
+            let mut after = None;
+            for _ in 0..3 {
+                let page = Page { limit: 3, after };
+                let full = must(store.waiting_for(&actor, &page).await);
+                let lines = must(store.bandeja(&actor, &page, None).await).lines;
+                assert_eq!(lines.items, full.items.iter().map(RequestLine::from).collect::<Vec<_>>());
+                assert_eq!(lines.next, full.next);
+                after = full.next;
+            }
+            assert!(after.is_none(), "7 requests in 3 pages of 3");
+            let mut after = None;
+            for _ in 0..3 {
+                let page = Page { limit: 3, after };
+                let full = must(store.list_requests(&everything(actor), &page).await);
+                let lines = must(store.list_lines(&everything(actor), &page).await);
+                assert_eq!(lines.items, full.items.iter().map(RequestLine::from).collect::<Vec<_>>());
+                assert_eq!(lines.next, full.next);
+                after = full.next;
+            }
+            assert!(after.is_none());
+        }
     }
 
     #[tokio::test]

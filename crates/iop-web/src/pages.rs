@@ -255,55 +255,46 @@ pub async fn inbox(State(st): State<AppState>, headers: HeaderMap, user: WebUser
         Ok(p) => p,
         Err(e) => return failed(tr, Some(&user), &e),
     };
-    // The page and the overview are read at once.
-    let (inbox, overview) = tokio::join!(
-        iop_app::service::inbox(&st, &user.user, &page, iop_app::service::Detail::Brief),
-        iop_app::service::overview(&st, &user.user)
-    );
-    let (items, next) = match inbox {
-        Ok(x) => x,
+    let (items, next, overview) = match iop_app::service::bandeja(&st, &user.user, &page).await {
+        Ok(b) => (b.lines, b.next, b.overview),
         Err(e) => return failed(tr, Some(&user), &e),
     };
     let rows = items
         .into_iter()
-        .map(|i| InboxRow {
-            href: format!("/solicitudes/{}", i.solicitud.codigo),
-            codigo: i.solicitud.codigo,
-            tipo: tr.of("tipo-", &i.solicitud.tipo),
-            estado: tr.of("estado-", &i.solicitud.estado),
-            como: if i.rol.is_empty() { String::new() } else { tr.of("rol-", &i.rol) },
-            espera: parse_rfc3339(&i.esperando_desde).map(|t| tr.when(t)).unwrap_or_default(),
-            dias: tr.ta(
-                "dias-habiles",
-                iop_i18n::args![n = iop_i18n::Arg::Number(i64::from(i.espera_dias_habiles))],
-            ),
-            vence: i
-                .vence
-                .as_deref()
-                .and_then(parse_rfc3339)
-                .map_or_else(|| tr.t("sin-plazo"), |t| tr.when(t)),
-            vencida: i.vencida,
+        .map(|i| {
+            let r = &i.line;
+            InboxRow {
+                href: format!("/solicitudes/{}", r.code.as_str()),
+                codigo: r.code.as_str().to_owned(),
+                tipo: tr.of("tipo-", r.facts.kind.as_str()),
+                estado: tr.of("estado-", r.facts.state.as_str()),
+                como: r.waiting.role.map(|x| tr.of("rol-", x.as_str())).unwrap_or_default(),
+                espera: tr.when(r.state_since),
+                dias: tr.ta(
+                    "dias-habiles",
+                    iop_i18n::args![n = iop_i18n::Arg::Number(i64::from(i.wait.working_days))],
+                ),
+                vence: i.wait.due.map_or_else(|| tr.t("sin-plazo"), |t| tr.when(t)),
+                vencida: i.wait.overdue,
+            }
         })
         .collect();
-    let resumen = match overview {
-        Ok(o) => o.map(|o| {
-            (
-                o.by_state.into_iter().map(|(s, n)| (tr.of("estado-", s.as_str()), n)).collect(),
-                o.leaders.into_iter().map(|(u, n)| (u.nombre.as_str().to_owned(), n)).collect(),
-                o.overdue
-                    .into_iter()
-                    .map(|(role, person, n)| {
-                        let role = tr.of("rol-", role.as_str());
-                        match person {
-                            Some(u) => (format!("{} ({role})", u.nombre.as_str()), n),
-                            None => (role, n),
-                        }
-                    })
-                    .collect(),
-            )
-        }),
-        Err(e) => return failed(tr, Some(&user), &e),
-    };
+    let resumen = overview.map(|o| {
+        (
+            o.by_state.into_iter().map(|(s, n)| (tr.of("estado-", s.as_str()), n)).collect(),
+            o.leaders.into_iter().map(|(u, n)| (u.nombre.as_str().to_owned(), n)).collect(),
+            o.overdue
+                .into_iter()
+                .map(|(role, person, n)| {
+                    let role = tr.of("rol-", role.as_str());
+                    match person {
+                        Some(u) => (format!("{} ({role})", u.nombre.as_str()), n),
+                        None => (role, n),
+                    }
+                })
+                .collect(),
+        )
+    });
     render(
         &InboxPage {
             resumen,
@@ -403,7 +394,7 @@ async fn list_page(st: &AppState, tr: Tr, user: &WebUser, q: &ListQuery, error: 
     let filter = q.filter();
     let (units, listed) = tokio::join!(
         iop_app::service::requesting_units(st),
-        iop_app::service::list_requests(st, &user.user, &filter, &page, iop_app::service::Detail::Brief)
+        iop_app::service::list_lines(st, &user.user, &filter, &page)
     );
     let units = match units {
         Ok(u) => u,
@@ -421,23 +412,23 @@ async fn list_page(st: &AppState, tr: Tr, user: &WebUser, q: &ListQuery, error: 
         ),
     };
     let checked = q.filter().check().ok();
-    let unit_name = |id: &str| {
+    let unit_name = |id: iop_domain::UnitId| {
         units
             .iter()
-            .find(|u| u.id.to_string() == id)
+            .find(|u| u.id == id)
             .map(|u| u.sigla.as_str().to_owned())
             .unwrap_or_default()
     };
     let rows = found
         .into_iter()
         .map(|r| ListRow {
-            href: format!("/solicitudes/{}", r.codigo),
-            unidad: unit_name(&r.unidad_id),
-            codigo: r.codigo,
-            tipo: tr.of("tipo-", &r.tipo),
-            estado: tr.of("estado-", &r.estado),
-            creada: parse_rfc3339(&r.creada).map(|t| tr.when(t)).unwrap_or_default(),
-            actualizada: parse_rfc3339(&r.actualizada).map(|t| tr.when(t)).unwrap_or_default(),
+            href: format!("/solicitudes/{}", r.code.as_str()),
+            unidad: unit_name(r.facts.unit),
+            codigo: r.code.as_str().to_owned(),
+            tipo: tr.of("tipo-", r.facts.kind.as_str()),
+            estado: tr.of("estado-", r.facts.state.as_str()),
+            creada: tr.when(r.created_at),
+            actualizada: tr.when(r.updated_at),
         })
         .collect();
     let state = checked.as_ref().and_then(|c| c.state);

@@ -47,7 +47,7 @@ pub async fn list_requests(State(st): State<AppState>, Auth(u): Auth, ApiQuery(q
         hasta: q.hasta.as_deref(),
     };
     let page = service::page(q.limite, q.cursor.as_deref())?;
-    let (resultados, siguiente) = service::list_requests(&st, &u, &filter, &page, service::Detail::Full).await?;
+    let (resultados, siguiente) = service::list_requests(&st, &u, &filter, &page).await?;
     Ok(Json(RequestPageOut { resultados, siguiente }))
 }
 
@@ -244,6 +244,6 @@ pub struct InboxQuery {
     responses((status = 200, body = InboxPageOut), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn inbox(State(st): State<AppState>, Auth(u): Auth, ApiQuery(q): ApiQuery<InboxQuery>) -> ApiResult<Json<InboxPageOut>> {
     let page = service::page(q.limite, q.cursor.as_deref())?;
-    let (resultados, siguiente) = service::inbox(&st, &u, &page, service::Detail::Full).await?;
+    let (resultados, siguiente) = service::inbox(&st, &u, &page).await?;
     Ok(Json(InboxPageOut { resultados, siguiente }))
 }

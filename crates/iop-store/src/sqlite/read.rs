@@ -5,7 +5,9 @@
 //! BENCHMARKS.md, "Web pages at scale").
 //!
 //! The store keeps a few query-only connections for this (WAL lets them read beside the writer;
-//! a read started after a write committed sees it).
+//! a read started after a write committed sees it). Pages read lists as `RequestLine`s (only the
+//! columns they show and the domain judges them by, one statement a page); the bandeja reads its
+//! lines, the overview's counts and the leaders in one unit.
 
 use super::{Cols, SqliteStore, corrupt, id, ms, opt_text, request_from};
 use crate::*;
@@ -102,11 +104,21 @@ fn in_transaction<T>(c: &Connection, f: impl FnOnce(&Connection) -> StoreResult<
 pub(crate) struct Named<'a> {
     row: &'a rusqlite::Row<'a>,
     names: &'a [String],
+    /// Where the next name is looked for first: decoders mostly read columns in the order the
+    /// statement selects them, so most lookups compare one name.
+    next: std::cell::Cell<usize>,
 }
 
 impl Named<'_> {
     fn index(&self, col: &str) -> StoreResult<usize> {
-        self.names.iter().position(|n| n == col).ok_or_else(|| corrupt(col))
+        let from = self.next.get().min(self.names.len());
+        let (before, after) = self.names.split_at(from);
+        let i = match after.iter().position(|n| n == col) {
+            Some(i) => from + i,
+            None => before.iter().position(|n| n == col).ok_or_else(|| corrupt(col))?,
+        };
+        self.next.set(i + 1);
+        Ok(i)
     }
 }
 
@@ -160,7 +172,11 @@ pub(crate) fn rows<T>(
     let mut found = stmt.query(params).map_err(read_err)?;
     let mut out = Vec::new();
     while let Some(row) = found.next().map_err(read_err)? {
-        out.push(decode(&Named { row, names: &names })?);
+        out.push(decode(&Named {
+            row,
+            names: &names,
+            next: std::cell::Cell::new(0),
+        })?);
     }
     tracing::debug!(target: "iop_store::sql", summary = sql.get(..40).unwrap_or(sql), rows_returned = out.len());
     Ok(out)
@@ -217,24 +233,20 @@ pub(crate) fn requests(c: &Connection, sql: &str, params: &[&dyn ToSql]) -> Stor
     Ok(found)
 }
 
-/// A page from the `limit + 1` requests `sql` finds: the extra one only says that a next page
-/// exists; the cursor is the last one's `key` and tracking code.
-pub(crate) fn page(
-    c: &Connection,
-    sql: &str,
-    params: &[&dyn ToSql],
-    limit: i64,
-    key: fn(&RequestRec) -> time::OffsetDateTime,
-) -> StoreResult<PageOf<RequestRec>> {
-    let mut items = requests(c, sql, params)?;
+/// A page from the `limit + 1` rows a statement found: the extra one only says that a next page
+/// exists; the cursor is the last one's `key` (its moment and tracking code).
+pub(crate) fn page<T>(mut items: Vec<T>, limit: i64, key: impl Fn(&T) -> (time::OffsetDateTime, &TrackingCode)) -> PageOf<T> {
     let more = items.len() as i64 > limit;
     items.truncate(usize::try_from(limit).unwrap_or(0));
     let next = match (more, items.last()) {
-        (true, Some(last)) => Some(Cursor {
-            ms: ms(key(last)),
-            code: last.code.clone(),
-        }),
+        (true, Some(last)) => {
+            let (at, code) = key(last);
+            Some(Cursor {
+                ms: ms(at),
+                code: code.clone(),
+            })
+        }
         _ => None,
     };
-    Ok(PageOf { items, next })
+    PageOf { items, next }
 }
