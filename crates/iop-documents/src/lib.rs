@@ -1,0 +1,323 @@
+//! The procedure's documents as PDF. Today the Nota Interna (PR05, step 5): typeset by typst from
+//! `templates/nota.typ`, with fonts embedded in the binary (works offline), PDF/A-2b, and
+//! reproducible — the same note in the same state gives the same bytes (the creation date is the
+//! note's last event, the document ID derives from the request, its version and its state).
+//!
+//! The data reaches the template as one JSON file (`/nota.json`) that the template reads and sets
+//! as text: nothing a person typed is parsed as typst markup. The template can read nothing else
+//! (no file system, no packages, no network). Pure: data in, bytes out.
+
+use serde::Serialize;
+use std::sync::LazyLock;
+use time::OffsetDateTime;
+use typst::diag::{FileError, FileResult};
+use typst::foundations::{Bytes, Datetime, Duration, Smart};
+use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt, World};
+use typst_layout::PagedDocument;
+
+/// Why a document could not be produced (a template error: a programming error, tested).
+#[derive(Debug, thiserror::Error)]
+pub enum DocError {
+    #[error("no se pudo componer el documento: {0}")]
+    Typeset(String),
+}
+
+/// A person a note is addressed to, through or from: the post always, the name when known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Person {
+    pub nombre: Option<String>,
+    pub cargo: String,
+}
+
+/// One approval of the note (steps 6 and 7): pending until someone gives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Approval {
+    pub paso: u8,
+    pub cargo: String,
+    pub nombre: Option<String>,
+    /// When, as people in La Paz read it.
+    pub fecha: Option<String>,
+}
+
+/// Paper size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Paper {
+    A4,
+    UsLetter,
+}
+
+/// What a Nota Interna shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Note {
+    /// The agency's name, above the title.
+    pub entidad: String,
+    /// The note's number.
+    pub cite: String,
+    /// The request's tracking code.
+    pub solicitud: String,
+    /// The note's version (each submission is one).
+    pub version: i64,
+    /// The SHA-256 of the note's canonical content: what the approvals bind.
+    pub sha256: String,
+    pub a: Person,
+    pub via: Person,
+    pub de: Person,
+    pub referencia: String,
+    /// The date written on the note (see [`long_date`]).
+    pub fecha: String,
+    pub cuerpo: String,
+    pub recomendaciones: Option<String>,
+    /// What step 4 did, one line each (never a secret).
+    pub habilitado: Vec<String>,
+    pub aprobaciones: Vec<Approval>,
+    pub papel: Paper,
+}
+
+/// The note as a PDF. `at` is the note's last event (its submission or its latest approval): the
+/// PDF's creation date, so that the same state always gives the same bytes.
+pub fn note_pdf(note: &Note, at: OffsetDateTime) -> Result<Vec<u8>, DocError> {
+    let data = serde_json::to_vec(note).map_err(|e| DocError::Typeset(e.to_string()))?;
+    let world = DocWorld {
+        main: Source::new(file_id("/nota.typ"), include_str!("../templates/nota.typ").to_owned()),
+        data: Bytes::new(data),
+    };
+    let compiled = typst::compile::<PagedDocument>(&world).output;
+    // typst memoises across compilations; keep only what recent ones used.
+    comemo::evict(10);
+    let doc = compiled.map_err(|e| DocError::Typeset(format!("{e:?}")))?;
+    let at = at.to_offset(time::UtcOffset::UTC);
+    let stamp = Datetime::from_ymd_hms(at.year(), at.month().into(), at.day(), at.hour(), at.minute(), at.second())
+        .ok_or_else(|| DocError::Typeset("fecha fuera de rango".into()))?;
+    let standards = typst_pdf::PdfStandards::new(&[typst_pdf::PdfStandard::A_2b]).map_err(|e| DocError::Typeset(format!("{e:?}")))?;
+    let options = typst_pdf::PdfOptions {
+        ident: Smart::Custom(format!("{}/{}/{}", note.solicitud, note.version, note.aprobaciones_dadas())),
+        timestamp: Some(typst_pdf::Timestamp::new_utc(stamp)),
+        standards,
+        ..Default::default()
+    };
+    typst_pdf::pdf(&doc, &options).map_err(|e| DocError::Typeset(format!("{e:?}")))
+}
+
+impl Note {
+    fn aprobaciones_dadas(&self) -> usize {
+        self.aprobaciones.iter().filter(|a| a.fecha.is_some()).count()
+    }
+}
+
+const MONTHS: [&str; 12] = [
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+];
+
+/// A date as a note writes it: `29 de noviembre de 2026`.
+pub fn long_date(d: time::Date) -> String {
+    let month = MONTHS.get(usize::from(u8::from(d.month())) - 1).unwrap_or(&"");
+    format!("{} de {month} de {}", d.day(), d.year())
+}
+
+fn file_id(path: &str) -> FileId {
+    let vpath = VirtualPath::new(path).unwrap_or_else(|_| unreachable_path());
+    RootedPath::new(VirtualRoot::Project, vpath).intern()
+}
+
+#[cold]
+fn unreachable_path() -> VirtualPath {
+    // The two paths above are constants that `VirtualPath::new` accepts (tested).
+    VirtualPath::new("/").unwrap_or_else(|_| std::process::abort())
+}
+
+/// The standard library, built once.
+static LIBRARY: LazyLock<LazyHash<Library>> = LazyLock::new(|| LazyHash::new(Library::default()));
+
+/// The embedded fonts the templates use (Libertinus Serif), loaded once.
+static FONTS: LazyLock<(LazyHash<FontBook>, Vec<Font>)> = LazyLock::new(|| {
+    let fonts: Vec<Font> = typst_assets::fonts()
+        .flat_map(|bytes| Font::iter(Bytes::new(bytes)))
+        .filter(|f| f.info().family.starts_with("Libertinus Serif"))
+        .collect();
+    (LazyHash::new(FontBook::from_fonts(&fonts)), fonts)
+});
+
+/// What a template sees: itself and its data, nothing else.
+struct DocWorld {
+    main: Source,
+    data: Bytes,
+}
+
+impl World for DocWorld {
+    fn library(&self) -> &LazyHash<Library> {
+        &LIBRARY
+    }
+    fn book(&self) -> &LazyHash<FontBook> {
+        &FONTS.0
+    }
+    fn main(&self) -> FileId {
+        self.main.id()
+    }
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        if id == self.main.id() {
+            Ok(self.main.clone())
+        } else {
+            Err(FileError::AccessDenied)
+        }
+    }
+    fn file(&self, id: FileId) -> FileResult<Bytes> {
+        if id == file_id("/nota.json") {
+            Ok(self.data.clone())
+        } else {
+            Err(FileError::AccessDenied)
+        }
+    }
+    fn font(&self, index: usize) -> Option<Font> {
+        FONTS.1.get(index).cloned()
+    }
+    fn today(&self, _offset: Option<Duration>) -> Option<Datetime> {
+        // A document never depends on the day it is rendered.
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{date, datetime};
+
+    fn note() -> Note {
+        Note {
+            entidad: "Agencia de Gobierno Electrónico".into(),
+            cite: "AGETIC/NI/UPAT-ADAS/0007/2026".into(),
+            solicitud: "IOP-2026-000012".into(),
+            version: 2,
+            sha256: "ab".repeat(32),
+            a: Person {
+                nombre: None,
+                cargo: "Jefe de UPAT".into(),
+            },
+            via: Person {
+                nombre: Some("Ana Quispe".into()),
+                cargo: "Responsable de ADAS".into(),
+            },
+            de: Person {
+                nombre: Some("Luis Mamani".into()),
+                cargo: "Líder de equipo de ADAS".into(),
+            },
+            referencia: "Publicación de servicios — solicitud IOP-2026-000012".into(),
+            fecha: long_date(date!(2026 - 11 - 29)),
+            // Markup and code in what people type stay text.
+            cuerpo: "Se publicó el servicio *segip-v1* #eval(\"1+1\") $x$ <a> @b.\n\nSegundo párrafo: año, niño.".into(),
+            recomendaciones: Some("Revisar los límites en seis meses.".into()),
+            habilitado: vec!["Servicio publicado: segip v1 — Consulta de identidad".into()],
+            aprobaciones: vec![
+                Approval {
+                    paso: 6,
+                    cargo: "Responsable de ADAS".into(),
+                    nombre: Some("Ana Quispe".into()),
+                    fecha: Some("2026-11-29 10:00".into()),
+                },
+                Approval {
+                    paso: 7,
+                    cargo: "Jefe de UPAT".into(),
+                    nombre: None,
+                    fecha: None,
+                },
+            ],
+            papel: Paper::A4,
+        }
+    }
+
+    fn pdf(n: &Note) -> Vec<u8> {
+        note_pdf(n, datetime!(2026-11-29 14:00 UTC)).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn contains(hay: &[u8], needle: &str) -> bool {
+        hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+    }
+
+    #[test]
+    fn a_note_is_a_reproducible_pdf_a() {
+        let a = pdf(&note());
+        assert!(a.starts_with(b"%PDF-"), "a PDF");
+        assert!(contains(&a, "pdfaid:part"), "declares PDF/A");
+        assert_eq!(a, pdf(&note()), "the same note gives the same bytes");
+        let mut approved = note();
+        approved.aprobaciones[1].nombre = Some("Carla Flores".into());
+        approved.aprobaciones[1].fecha = Some("2026-11-30 09:00".into());
+        assert_ne!(a, pdf(&approved), "another state, another document");
+        let mut letter = note();
+        letter.papel = Paper::UsLetter;
+        assert_ne!(a, pdf(&letter));
+    }
+
+    /// A poppler tool's output for this PDF (the test command installs poppler-utils).
+    fn poppler(tool: &str, pdf: &[u8], args: &[&str]) -> String {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let file = dir.path().join("nota.pdf");
+        std::fs::write(&file, pdf).unwrap_or_else(|e| panic!("{e}"));
+        let out = std::process::Command::new(tool)
+            .args(args)
+            .arg(&file)
+            .args(if tool == "pdftotext" { &["-"][..] } else { &[][..] })
+            .output()
+            .unwrap_or_else(|e| panic!("{tool}: {e} (the test command installs poppler-utils)"));
+        assert!(out.status.success(), "{tool}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    #[test]
+    fn what_people_typed_is_set_as_text_never_as_markup() {
+        let text = poppler("pdftotext", &pdf(&note()), &[]);
+        for shown in [
+            "NOTA INTERNA",
+            "AGETIC/NI/UPAT-ADAS/0007/2026",
+            "*segip-v1* #eval(\"1+1\") $x$ <a> @b.",
+            "año, niño",
+            "Luis Mamani",
+            "Ana Quispe",
+            "Servicio publicado: segip v1",
+            "Revisar los límites en seis meses.",
+            "pendiente",
+            "29 de noviembre de 2026",
+            "IOP-2026-000012",
+        ] {
+            assert!(text.contains(shown), "{shown:?} in:\n{text}");
+        }
+    }
+
+    #[test]
+    fn long_notes_run_over_numbered_pages() {
+        let mut n = note();
+        n.cuerpo = vec!["Un párrafo largo sobre lo habilitado en la plataforma. ".repeat(12); 14].join("\n\n");
+        let long = pdf(&n);
+        let info = poppler("pdfinfo", &long, &[]);
+        let pages: u32 = info
+            .lines()
+            .find_map(|l| l.strip_prefix("Pages:"))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{info}"));
+        assert!(pages >= 2, "{info}");
+        let text = poppler("pdftotext", &long, &[]);
+        assert!(text.contains(&format!("Página 1 de {pages}")), "{text}");
+        assert!(text.contains(&format!("Página {pages} de {pages}")), "{text}");
+        assert!(info.contains("Nota Interna AGETIC/NI/UPAT-ADAS/0007/2026"), "the title: {info}");
+    }
+
+    #[test]
+    fn dates_are_written_in_spanish() {
+        assert_eq!(long_date(date!(2026 - 01 - 05)), "5 de enero de 2026");
+        assert_eq!(long_date(date!(2026 - 12 - 31)), "31 de diciembre de 2026");
+    }
+}
