@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod compiler;
 pub mod connectors;
 pub mod credentials;
+pub mod documents;
 pub mod dto;
 pub mod error;
 #[doc(hidden)]

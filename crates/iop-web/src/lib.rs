@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .route("/buscar", get(pages::search))
         .route("/solicitudes/{id}", get(pages::request))
         .route("/solicitudes/{id}/acciones", post(pages::act))
+        .route("/solicitudes/{id}/nota.pdf", get(pages::note_pdf))
         .route("/solicitudes/{id}/accesos", post(pages::retrieve))
         .route("/solicitudes/{id}/clave-publica", post(step4::public_key))
         .route("/solicitudes/{id}/sistema", post(step4::register_system))

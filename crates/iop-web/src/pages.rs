@@ -612,6 +612,24 @@ pub struct RequestQuery {
 
 /// A request: its data, its document flow, and exactly the actions the domain lets this user
 /// take now.
+/// The request's Nota Interna as a PDF, to download.
+pub async fn note_pdf(State(st): State<AppState>, headers: HeaderMap, user: WebUser, Path(id): Path<String>) -> Response {
+    let tr = Tr::from_headers(&headers);
+    match iop_app::documents::note_pdf(&st, &user.user, &id).await {
+        Ok(pdf) => {
+            let disposition = format!("attachment; filename=\"{}\"", pdf.filename);
+            let mut res = pdf.bytes.into_response();
+            let h = res.headers_mut();
+            h.insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/pdf"));
+            if let Ok(v) = header::HeaderValue::from_str(&disposition) {
+                h.insert(header::CONTENT_DISPOSITION, v);
+            }
+            res
+        }
+        Err(e) => failed(tr, Some(&user), &e),
+    }
+}
+
 pub async fn request(
     State(st): State<AppState>,
     headers: HeaderMap,

@@ -193,6 +193,7 @@ const TABLE: &[(&str, &[&[&str]])] = &[
         ],
     ),
     ("download_document", &[REQUEST]),
+    ("download_note", &[REQUEST]),
     ("history", &[REQUEST]),
     ("inbox", &[PAGED]),
     (

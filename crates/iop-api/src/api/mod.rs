@@ -161,6 +161,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(requests::list_requests, requests::create_request))
         .routes(routes!(requests::get_request, requests::update_request))
         .routes(routes!(requests::upload_document, requests::download_document))
+        .routes(routes!(requests::download_note))
         .routes(routes!(requests::take_action))
         .routes(routes!(requests::register_system))
         .routes(routes!(requests::history))

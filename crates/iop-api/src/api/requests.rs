@@ -179,6 +179,27 @@ pub async fn download_document(State(st): State<AppState>, Auth(u): Auth, Path(i
     Ok(res)
 }
 
+/// The request's Nota Interna as a PDF (PDF/A-2b): its current version, what step 4 did and the
+/// approvals of steps 6 and 7 given to that version. The same state always gives the same bytes.
+#[utoipa::path(get, path = "/api/v1/solicitudes/{id}/nota.pdf", tag = "solicitudes", security(("token" = [])),
+    params(("id" = String, Path, description = "UUID or tracking code")),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn download_note(State(st): State<AppState>, Auth(u): Auth, Path(id): Path<String>) -> ApiResult<Response> {
+    let pdf = iop_app::documents::note_pdf(&st, &u, &id).await?;
+    Ok(pdf_response(pdf))
+}
+
+/// A generated PDF, to save under its name.
+pub fn pdf_response(pdf: iop_app::documents::Pdf) -> Response {
+    let mut res = pdf.bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", pdf.filename)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    res
+}
+
 /// Takes an action on a request (a PR05 transition). The domain decides: 403 if the caller may not,
 /// Step 4 of a consumption by a system the request proposed: the assigned Líder registers it in
 /// the catalog under a consuming entity; the request names it from then on (its grants go to it).

@@ -122,6 +122,7 @@ no_encontrado =
     .sistema = system not found
     .credencial = credential not found
     .documento = this request has no supporting document
+    .nota = this request has no Nota Interna yet
     .usuario = user not found
     .llamada = call not found
     .credenciales-de-solicitud = no credentials were issued for this request

@@ -196,6 +196,7 @@ nota-numero = { $numero } (revision { $revision })
 nota-actividades = Activities carried out
 nota-recomendaciones = Recommendations
 nota-huella = SHA-256 fingerprint of what is approved:
+nota-descargar-pdf = Download the Nota Interna (PDF)
 nota-vista-previa = Preview of the Nota Interna
 nota-vista-previa-ayuda = This is how the note will read; it is not saved yet. Its number is given on confirming.
 nota-ver-vista-previa = Preview

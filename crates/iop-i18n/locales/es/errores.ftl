@@ -122,6 +122,7 @@ no_encontrado =
     .sistema = no existe ese sistema
     .credencial = no existe esa credencial
     .documento = esta solicitud no tiene documento de respaldo
+    .nota = esta solicitud aún no tiene Nota Interna
     .usuario = no existe ese usuario
     .llamada = no existe esa llamada
     .credenciales-de-solicitud = no hay credenciales emitidas para esta solicitud

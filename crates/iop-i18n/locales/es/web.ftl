@@ -196,6 +196,7 @@ nota-numero = { $numero } (revisión { $revision })
 nota-actividades = Actividades realizadas
 nota-recomendaciones = Recomendaciones
 nota-huella = Huella SHA-256 de lo que se aprueba:
+nota-descargar-pdf = Descargar la Nota Interna (PDF)
 nota-vista-previa = Vista previa de la Nota Interna
 nota-vista-previa-ayuda = Así se leerá la nota; todavía no se guardó. El número se asigna al confirmar.
 nota-ver-vista-previa = Vista previa

@@ -115,10 +115,17 @@ fn rules() -> Vec<(&'static str, Vec<&'static str>, &'static str)> {
         ),
         (
             "iop-app",
-            with(others(&["iop-domain", "iop-audit", "iop-store", "iop-gateway"]), HTTP_FRAMEWORKS),
+            with(
+                others(&["iop-domain", "iop-audit", "iop-store", "iop-gateway", "iop-documents"]),
+                HTTP_FRAMEWORKS,
+            ),
             "use cases hold no HTTP",
         ),
-        ("iop-documents", others(&["iop-domain"]), "documents depend only on the domain"),
+        (
+            "iop-documents",
+            with(others(&["iop-domain"]), IO),
+            "documents depend only on the domain and do no I/O: data in, bytes out",
+        ),
         (
             "iop-api",
             others(&["iop-domain", "iop-audit", "iop-store", "iop-gateway", "iop-app"]),

@@ -8,6 +8,7 @@ mod architecture;
 mod audit;
 mod browser;
 mod cli;
+mod documents;
 mod gateway;
 mod input;
 mod matrix;
