@@ -6,7 +6,7 @@ use crate::AppState;
 use crate::error::{AppError, AppResult};
 use crate::service::load_visible;
 use iop_documents::{Approval, Note, Person};
-use iop_domain::calendar::{LA_PAZ, fmt_date};
+use iop_domain::calendar::{LA_PAZ, fmt_date, fmt_local_minute};
 use iop_domain::{ActionKind, RequestKind, Role};
 use iop_store::{HistoryRec, RequestRec, UserRec};
 use time::OffsetDateTime;
@@ -75,7 +75,7 @@ async fn note_of(st: &AppState, r: &RequestRec) -> AppResult<(Note, OffsetDateTi
         paso: step,
         cargo: role.label_es().to_owned(),
         nombre: h.map(|h| h.actor_name.clone()),
-        fecha: h.map(|h| when(h.at)),
+        fecha: h.map(|h| fmt_local_minute(h.at)),
     };
     let kind = match r.content.kind {
         RequestKind::Consumo => "Consumo",
@@ -145,17 +145,4 @@ async fn enabled(st: &AppState, r: &RequestRec) -> AppResult<Vec<String>> {
         out.push("Las credenciales se entregan a la unidad solicitante por la plataforma; ninguna figura en esta nota.".to_owned());
     }
     Ok(out)
-}
-
-/// A moment as people in La Paz read it.
-fn when(t: OffsetDateTime) -> String {
-    let l = t.to_offset(LA_PAZ);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}",
-        l.year(),
-        u8::from(l.month()),
-        l.day(),
-        l.hour(),
-        l.minute()
-    )
 }

@@ -15,6 +15,19 @@ pub fn fmt_date(d: Date) -> String {
     d.format(DATE_FMT).unwrap_or_default()
 }
 
+/// A moment as people in La Paz read it: `AAAA-MM-DD HH:MM`, local time.
+pub fn fmt_local_minute(t: OffsetDateTime) -> String {
+    let l = t.to_offset(LA_PAZ);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        l.year(),
+        u8::from(l.month()),
+        l.day(),
+        l.hour(),
+        l.minute()
+    )
+}
+
 /// A date written `AAAA-MM-DD`.
 pub fn parse_date(s: &str) -> Option<Date> {
     Date::parse(s, DATE_FMT).ok()

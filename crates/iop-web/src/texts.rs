@@ -53,14 +53,6 @@ impl Tr {
     }
     /// A moment as people in La Paz read it.
     pub fn when(&self, t: time::OffsetDateTime) -> String {
-        let l = t.to_offset(iop_domain::calendar::LA_PAZ);
-        format!(
-            "{:04}-{:02}-{:02} {:02}:{:02}",
-            l.year(),
-            u8::from(l.month()),
-            l.day(),
-            l.hour(),
-            l.minute()
-        )
+        iop_domain::calendar::fmt_local_minute(t)
     }
 }
