@@ -125,3 +125,47 @@ async fn the_nota_interna_is_a_numbered_pdf_with_what_step_4_did_its_approvals_a
     assert_eq!((status, kind.as_str()), (200, "application/pdf"));
     assert_eq!(web, approved);
 }
+
+/// CITEs given from many notes submitted at once: no number twice, none skipped (the number is
+/// taken in the transaction of step 5, so a transition that fails takes none).
+#[tokio::test]
+async fn cites_given_at_once_have_no_duplicate_and_no_gap() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let mut ids = Vec::new();
+    for _ in 0..8 {
+        ids.push(request_in(&app, &w, "habilitada").await);
+    }
+    // Each note twice at once: one of the two is refused (the state moved), and takes no number.
+    let mut submitting = tokio::task::JoinSet::new();
+    for id in ids.iter().chain(ids.iter()) {
+        let (client, url, token) = (
+            app.client.clone(),
+            format!("{}/api/v1/solicitudes/{id}/transiciones", app.base),
+            w.t("lider").to_owned(),
+        );
+        submitting.spawn(async move {
+            let r = client.post(url).bearer_auth(token).json(&note()).send().await;
+            r.map(|r| r.status().as_u16()).unwrap_or_else(|e| panic!("{e}"))
+        });
+    }
+    let mut statuses = Vec::new();
+    while let Some(s) = submitting.join_next().await {
+        statuses.push(s.unwrap_or_else(|e| panic!("{e}")));
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 8, "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 409),
+        "the late one is a conflict: {statuses:?}"
+    );
+    let mut numbers = Vec::new();
+    for id in &ids {
+        let n = app.request(id).await["nota"]["numero"].as_str().unwrap_or_default().to_owned();
+        // AGETIC/NI/UPAT-ADAS/<seq>/<year>
+        let seq: u32 = n.split('/').nth(3).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("{n}"));
+        numbers.push(seq);
+    }
+    numbers.sort_unstable();
+    // The world's own publication request took the first number of the year.
+    assert_eq!(numbers, (2..=9).collect::<Vec<u32>>());
+}
