@@ -4,7 +4,7 @@
 
 use crate::AppState;
 use crate::error::{AppError, AppResult};
-use crate::service::load_visible;
+use crate::service::{load_visible, service_labels, system_label};
 use iop_documents::{Approval, Note, Person};
 use iop_domain::calendar::{LA_PAZ, fmt_date, fmt_local_minute};
 use iop_domain::{ActionKind, RequestKind, Role};
@@ -24,10 +24,8 @@ pub struct Pdf {
 /// The request's Nota Interna as a PDF, as it stands: the same state gives the same bytes.
 pub async fn note_pdf(st: &AppState, user: &UserRec, raw: &str) -> AppResult<Pdf> {
     let r = load_visible(st, user, raw).await?;
-    let note = note_of(st, &r).await?;
-    let at = note.1;
+    let (doc, at) = note_of(st, &r).await?;
     let filename = format!("nota-interna-{}.pdf", r.code.as_str());
-    let doc = note.0;
     let bytes = tokio::task::spawn_blocking(move || iop_documents::note_pdf(&doc, at))
         .await
         .map_err(|e| {
@@ -114,18 +112,18 @@ async fn enabled(st: &AppState, r: &RequestRec) -> AppResult<Vec<String>> {
         .iter()
         .map(|p| format!("Servicio publicado: {} v{} — {}", p.code.as_str(), p.version.get(), p.name.as_str()))
         .collect();
-    let grants = st.store.grants_of_request(r.id).await?;
-    for g in grants.iter().filter(|g| g.revoked_at.is_none()) {
+    let grants: Vec<_> = st
+        .store
+        .grants_of_request(r.id)
+        .await?
+        .into_iter()
+        .filter(|g| g.revoked_at.is_none())
+        .collect();
+    let services: Vec<_> = grants.iter().map(|g| g.spec.service).collect();
+    let labels = service_labels(st, &services).await?;
+    for (g, (_, service)) in grants.iter().zip(labels) {
         let s = &g.spec;
-        let system = st
-            .store
-            .get_system(s.system)
-            .await?
-            .map_or_else(|| s.system.to_string(), |x| format!("{} ({})", x.nombre.as_str(), x.code.as_str()));
-        let service = st.store.get_service(s.service).await?.map_or_else(
-            || s.service.to_string(),
-            |x| format!("{} v{} — {}", x.code.as_str(), x.version.get(), x.nombre.as_str()),
-        );
+        let system = system_label(st, s.system).await?;
         let operations = match &s.operations {
             None => "todas sus operaciones".to_owned(),
             Some(ops) => format!("operaciones {}", ops.join(", ")),

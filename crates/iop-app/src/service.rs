@@ -247,10 +247,7 @@ pub async fn publisher_choices(st: &AppState) -> AppResult<Vec<iop_store::Entity
 pub async fn party_labels(st: &AppState, rec: &RequestRec) -> AppResult<(Option<String>, Option<String>)> {
     let c = &rec.content;
     let system = match c.system {
-        Some(id) => Some(match st.store.get_system(id).await? {
-            Some(s) => format!("{} ({})", s.nombre.as_str(), s.code.as_str()),
-            None => id.to_string(),
-        }),
+        Some(id) => Some(system_label(st, id).await?),
         None => None,
     };
     let publisher = match c.publisher {
@@ -261,6 +258,14 @@ pub async fn party_labels(st: &AppState, rec: &RequestRec) -> AppResult<(Option<
         None => None,
     };
     Ok((system, publisher))
+}
+
+/// A system by name: `name (code)`, or its id if the catalog lost it.
+pub async fn system_label(st: &AppState, id: iop_domain::SystemId) -> AppResult<String> {
+    Ok(match st.store.get_system(id).await? {
+        Some(s) => format!("{} ({})", s.nombre.as_str(), s.code.as_str()),
+        None => id.to_string(),
+    })
 }
 
 /// The services a request names, with a label each (`name — code vN`), in the request's order.

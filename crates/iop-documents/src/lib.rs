@@ -82,7 +82,7 @@ pub struct Note {
 pub fn note_pdf(note: &Note, at: OffsetDateTime) -> Result<Vec<u8>, DocError> {
     let data = serde_json::to_vec(note).map_err(|e| DocError::Typeset(e.to_string()))?;
     let world = DocWorld {
-        main: Source::new(file_id("/nota.typ"), include_str!("../templates/nota.typ").to_owned()),
+        main: Source::new(*MAIN, include_str!("../templates/nota.typ").to_owned()),
         data: Bytes::new(data),
     };
     let compiled = typst::compile::<PagedDocument>(&world).output;
@@ -129,15 +129,14 @@ pub fn long_date(d: time::Date) -> String {
     format!("{} de {month} de {}", d.day(), d.year())
 }
 
-fn file_id(path: &str) -> FileId {
-    let vpath = VirtualPath::new(path).unwrap_or_else(|_| unreachable_path());
-    RootedPath::new(VirtualRoot::Project, vpath).intern()
-}
+/// The template's and the data's files: the only two a document can read.
+static MAIN: LazyLock<FileId> = LazyLock::new(|| file_id("/nota.typ"));
+static DATA: LazyLock<FileId> = LazyLock::new(|| file_id("/nota.json"));
 
-#[cold]
-fn unreachable_path() -> VirtualPath {
-    // The two paths above are constants that `VirtualPath::new` accepts (tested).
-    VirtualPath::new("/").unwrap_or_else(|_| std::process::abort())
+fn file_id(path: &str) -> FileId {
+    // Both paths are constants `VirtualPath::new` accepts (every render in the tests reads them).
+    let vpath = VirtualPath::new(path).unwrap_or_else(|e| panic!("{path}: {e:?}"));
+    RootedPath::new(VirtualRoot::Project, vpath).intern()
 }
 
 /// The standard library, built once.
@@ -176,7 +175,7 @@ impl World for DocWorld {
         }
     }
     fn file(&self, id: FileId) -> FileResult<Bytes> {
-        if id == file_id("/nota.json") {
+        if id == *DATA {
             Ok(self.data.clone())
         } else {
             Err(FileError::AccessDenied)
