@@ -1,17 +1,23 @@
-//! The procedure's documents, from what the store holds: today the Nota Interna as a PDF (PR05,
-//! steps 5 to 7). Whoever may see the request may read its note; the PDF shows the note's current
-//! version, what step 4 did (never a secret) and the approvals given to that version.
+//! The procedure's documents, from what the store holds: the Nota Interna as a PDF (PR05, steps
+//! 5 to 7) and the hoja de ruta of a request. Whoever may see the request may read them.
+//!
+//! The note's PDF shows its current version, what step 4 did (never a secret), the approvals given
+//! to that version and, when the platform has a public verification page, its QR code and short
+//! code. Each state of the note (its submission, each approval) is rendered once: the PDF is kept
+//! in the document store, its SHA-256 recorded with the version and in the audit log, and served
+//! from there afterwards.
 
 use crate::AppState;
 use crate::error::{AppError, AppResult};
 use crate::service::{load_visible, service_labels, system_label};
-use iop_documents::{Approval, Note, Person};
+use iop_documents::{Approval, Hop, Note, Person, RoutingSlip};
 use iop_domain::calendar::{LA_PAZ, fmt_date, fmt_local_minute};
-use iop_domain::{ActionKind, RequestKind, Role};
-use iop_store::{HistoryRec, RequestRec, UserRec};
+use iop_domain::{ActionKind, Facts, RequestKind, Role, UnitId, UserId};
+use iop_i18n::Lang;
+use iop_store::{AuditBy, HistoryRec, NotePdfRec, RequestRec, UserRec};
 use time::OffsetDateTime;
 
-/// The agency whose procedure this is, above every note's title.
+/// The agency whose procedure this is, above every document's title.
 pub const AGENCY: &str = "Agencia de Gobierno Electrónico y Tecnologías de Información y Comunicación";
 
 /// A generated document.
@@ -21,46 +27,142 @@ pub struct Pdf {
     pub bytes: Vec<u8>,
 }
 
-/// The request's Nota Interna as a PDF, as it stands: the same state gives the same bytes.
+/// The request's Nota Interna as a PDF, as it stands: the PDF kept for its current state (rendered
+/// and kept now if this state has none yet).
 pub async fn note_pdf(st: &AppState, user: &UserRec, raw: &str) -> AppResult<Pdf> {
     let r = load_visible(st, user, raw).await?;
-    let (doc, at) = note_of(st, &r).await?;
-    let filename = format!("nota-interna-{}.pdf", r.code.as_str());
-    let bytes = tokio::task::spawn_blocking(move || iop_documents::note_pdf(&doc, at))
+    let (kept, bytes) = keep_note_pdf(st, &r, &AuditBy::user(user)).await?;
+    let bytes = match bytes {
+        Some(b) => b,
+        None => st.blobs.get(&kept.sha256).await.map_err(|e| {
+            tracing::error!(error = %e, sha256 = %kept.sha256, "falta en el almacén de documentos el PDF de una nota");
+            AppError::internal()
+        })?,
+    };
+    Ok(Pdf {
+        filename: format!("nota-interna-{}-v{}.pdf", r.code.as_str(), kept.revision),
+        bytes,
+    })
+}
+
+/// The PDF of the note's current state, kept: the one already kept, or rendered, stored and
+/// recorded now (then its bytes come along).
+pub(crate) async fn keep_note_pdf(st: &AppState, r: &RequestRec, by: &AuditBy) -> AppResult<(NotePdfRec, Option<Vec<u8>>)> {
+    let (doc, at, state) = note_of(st, r).await?;
+    if let Some(kept) = st.store.note_pdfs(r.id).await?.into_iter().find(|p| p.seq == state.seq) {
+        return Ok((kept, None));
+    }
+    let bytes = typeset(move || iop_documents::note_pdf(&doc, at)).await?;
+    let sha256 = st.blobs.put(&bytes).await.map_err(|e| {
+        tracing::error!(error = %e, "no se pudo guardar el PDF de la nota");
+        AppError::internal()
+    })?;
+    let rec = NotePdfRec {
+        seq: state.seq,
+        revision: state.revision,
+        stage: state.stage.to_owned(),
+        sha256,
+        size: bytes.len() as i64,
+        created_at: st.now(),
+    };
+    let kept = st.store.keep_note_pdf(r.id, &rec, by).await?;
+    // Two renderings of one state give the same bytes; if another got there first, it is the same.
+    Ok((kept, Some(bytes)))
+}
+
+/// Runs a typesetting job off the async threads.
+async fn typeset(job: impl FnOnce() -> Result<Vec<u8>, iop_documents::DocError> + Send + 'static) -> AppResult<Vec<u8>> {
+    tokio::task::spawn_blocking(job)
         .await
         .map_err(|e| {
-            tracing::error!(error = %e, "la composición de la nota se interrumpió");
+            tracing::error!(error = %e, "la composición del documento se interrumpió");
             AppError::internal()
         })?
         .map_err(|e| {
-            tracing::error!(error = %e, "no se pudo componer la nota");
+            tracing::error!(error = %e, "no se pudo componer el documento");
             AppError::internal()
-        })?;
-    Ok(Pdf { filename, bytes })
+        })
 }
 
-/// What the note shows, and its last event (the PDF's date).
-async fn note_of(st: &AppState, r: &RequestRec) -> AppResult<(Note, OffsetDateTime)> {
+/// The note's current version and the history entries that gave it its state.
+pub(crate) struct CurrentNote<'a> {
+    pub submitted: Option<&'a HistoryRec>,
+    pub adas: Option<&'a HistoryRec>,
+    pub upat: Option<&'a HistoryRec>,
+}
+
+impl<'a> CurrentNote<'a> {
+    /// The current version runs from its last submission: approvals of earlier versions (before an
+    /// observation sent it back) do not count, nor approvals a return undid.
+    pub fn of(history: &'a [HistoryRec], facts: &Facts) -> Self {
+        let from = history.iter().rposition(|h| h.action == ActionKind::ElaborarNota).unwrap_or(0);
+        let current = history.get(from..).unwrap_or_default();
+        let approval = |action: ActionKind, by: Option<UserId>| -> Option<&'a HistoryRec> {
+            let by = by?;
+            current.iter().rev().find(|h| h.action == action && h.actor == by)
+        };
+        Self {
+            submitted: current.first().filter(|h| h.action == ActionKind::ElaborarNota),
+            adas: approval(ActionKind::AprobarNotaAdas, facts.adas_approver),
+            upat: approval(ActionKind::AprobarNotaUpat, facts.upat_approver),
+        }
+    }
+
+    /// The entry that brought the note to its state: its submission or its latest approval.
+    pub fn last(&self) -> Option<&'a HistoryRec> {
+        [self.submitted, self.adas, self.upat].into_iter().flatten().max_by_key(|h| h.seq)
+    }
+
+    /// elaborada, aprobada_adas or aprobada_upat.
+    pub fn stage(&self) -> &'static str {
+        match (self.adas, self.upat) {
+            (_, Some(_)) => "aprobada_upat",
+            (Some(_), None) => "aprobada_adas",
+            (None, None) => "elaborada",
+        }
+    }
+}
+
+/// Which state of the note a PDF shows.
+struct NoteState {
+    seq: i64,
+    revision: i64,
+    stage: &'static str,
+}
+
+/// A verification code as people read it: groups of four, upper case.
+pub fn display_code(hex: &str) -> String {
+    hex.to_ascii_uppercase()
+        .as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// The subject line of a request's documents.
+pub(crate) fn subject(r: &RequestRec) -> String {
+    let kind = match r.content.kind {
+        RequestKind::Consumo => "Consumo",
+        RequestKind::Publicacion => "Publicación",
+        RequestKind::Ambos => "Consumo y publicación",
+    };
+    format!("{kind} de servicios de interoperabilidad — solicitud {}", r.code.as_str())
+}
+
+/// What the note shows, its last event (the PDF's date) and which state that is.
+async fn note_of(st: &AppState, r: &RequestRec) -> AppResult<(Note, OffsetDateTime, NoteState)> {
     let note = r.note.as_ref().ok_or_else(|| AppError::of("no_encontrado.nota", &[]))?;
     let history = st.store.history(r.id).await?;
-    // The current version runs from its last submission: approvals of earlier versions (before
-    // an observation sent it back) do not count.
-    let from = history.iter().rposition(|h| h.action == ActionKind::ElaborarNota).unwrap_or(0);
-    let current = history.get(from..).unwrap_or_default();
-    let submitted = current.first().filter(|h| h.action == ActionKind::ElaborarNota);
-    let approval = |action: ActionKind, by: Option<iop_domain::UserId>| -> Option<&HistoryRec> {
-        let by = by?;
-        current.iter().rev().find(|h| h.action == action && h.actor == by)
+    let current = CurrentNote::of(&history, &r.facts);
+    let last = current.last();
+    let at = last.map_or(r.updated_at, |h| h.at);
+    let state = NoteState {
+        seq: last.map_or(0, |h| h.seq),
+        revision: note.revision,
+        stage: current.stage(),
     };
-    let adas = approval(ActionKind::AprobarNotaAdas, r.facts.adas_approver);
-    let upat = approval(ActionKind::AprobarNotaUpat, r.facts.upat_approver);
-    let at = [submitted, adas, upat]
-        .into_iter()
-        .flatten()
-        .map(|h| h.at)
-        .max()
-        .unwrap_or(r.updated_at);
-    let author = match (submitted, r.facts.note_author) {
+    let author = match (current.submitted, r.facts.note_author) {
         (Some(h), _) => Some(h.actor_name.clone()),
         (None, Some(id)) => st.store.get_user(id).await?.map(|u| u.nombre.as_str().to_owned()),
         (None, None) => None,
@@ -75,10 +177,12 @@ async fn note_of(st: &AppState, r: &RequestRec) -> AppResult<(Note, OffsetDateTi
         nombre: h.map(|h| h.actor_name.clone()),
         fecha: h.map(|h| fmt_local_minute(h.at)),
     };
-    let kind = match r.content.kind {
-        RequestKind::Consumo => "Consumo",
-        RequestKind::Publicacion => "Publicación",
-        RequestKind::Ambos => "Consumo y publicación",
+    let verificacion = match (&st.config.verification_url, note.verification.is_empty()) {
+        (Some(base), false) => Some(iop_documents::Verification {
+            codigo: display_code(&note.verification),
+            url: format!("{base}/v/{}", note.verification),
+        }),
+        _ => None,
     };
     let doc = Note {
         entidad: AGENCY.to_owned(),
@@ -86,21 +190,99 @@ async fn note_of(st: &AppState, r: &RequestRec) -> AppResult<(Note, OffsetDateTi
         solicitud: r.code.as_str().to_owned(),
         version: note.revision,
         sha256: note.sha256(&r.code),
-        a: person(upat, Role::JefeUpat),
-        via: person(adas, Role::ResponsableAdas),
+        a: person(current.upat, Role::JefeUpat),
+        via: person(current.adas, Role::ResponsableAdas),
         de: Person {
             nombre: author,
             cargo: Role::LiderAdas.label_es().to_owned(),
         },
-        referencia: format!("{kind} de servicios de interoperabilidad — solicitud {}", r.code.as_str()),
-        fecha: iop_documents::long_date(submitted.map_or(at, |h| h.at).to_offset(LA_PAZ).date()),
+        referencia: subject(r),
+        fecha: iop_documents::long_date(current.submitted.map_or(at, |h| h.at).to_offset(LA_PAZ).date()),
         cuerpo: note.body.as_str().to_owned(),
         recomendaciones: note.recommendations.as_ref().map(|t| t.as_str().to_owned()),
         habilitado: enabled(st, r).await?,
-        aprobaciones: vec![approved(6, adas, Role::ResponsableAdas), approved(7, upat, Role::JefeUpat)],
+        aprobaciones: vec![
+            approved(6, current.adas, Role::ResponsableAdas),
+            approved(7, current.upat, Role::JefeUpat),
+        ],
+        papel: iop_documents::Paper::A4,
+        verificacion,
+    };
+    Ok((doc, at, state))
+}
+
+/// The request's hoja de ruta as a PDF: every hand-over so far.
+pub async fn routing_slip_pdf(st: &AppState, user: &UserRec, raw: &str) -> AppResult<Pdf> {
+    let r = load_visible(st, user, raw).await?;
+    let history = st.store.history(r.id).await?;
+    let web = iop_i18n::web();
+    let label = |prefix: &str, name: &str| web.text(Lang::Es, &format!("{prefix}{name}"), &[]);
+    let mut pasos = Vec::with_capacity(history.len());
+    for h in &history {
+        pasos.push(Hop {
+            n: h.seq,
+            fecha: fmt_local_minute(h.at),
+            por: Person {
+                nombre: Some(h.actor_name.clone()),
+                cargo: h.role.label_es().to_owned(),
+            },
+            accion: label("accion-", h.action.as_str()),
+            desde: label("estado-", h.from.as_str()),
+            hacia: label("estado-", h.to.as_str()),
+            para: holder_words(st, &h.to_holder).await?,
+            comentario: h.comment.clone(),
+        });
+    }
+    let at = history.last().map_or(r.created_at, |h| h.at);
+    let unit = st.store.get_unit(r.facts.unit).await?;
+    let slip = RoutingSlip {
+        entidad: AGENCY.to_owned(),
+        solicitud: r.code.as_str().to_owned(),
+        tipo: web.text(Lang::Es, &format!("tipo-{}", r.content.kind.as_str()), &[]),
+        unidad: unit.map_or_else(
+            || r.facts.unit.to_string(),
+            |u| format!("{} — {}", u.sigla.as_str(), u.nombre.as_str()),
+        ),
+        asunto: subject(&r),
+        cite: r.note.as_ref().map(|n| n.number.as_str().to_owned()),
+        estado: label("estado-", r.facts.state.as_str()),
+        fecha: fmt_local_minute(at),
+        pasos,
         papel: iop_documents::Paper::A4,
     };
-    Ok((doc, at))
+    let bytes = typeset(move || iop_documents::routing_slip_pdf(&slip, at)).await?;
+    Ok(Pdf {
+        filename: format!("hoja-de-ruta-{}.pdf", r.code.as_str()),
+        bytes,
+    })
+}
+
+/// Whom a hand-over went to, in words (the history keeps `jefe_upat`, `lider_adas:<id>`,
+/// `unidad:<id>`, `autor:<id>` or `nadie`).
+async fn holder_words(st: &AppState, label: &str) -> AppResult<String> {
+    let user = |id: &str| UserId::parse(id).ok();
+    Ok(match label.split_once(':') {
+        None if label == "nadie" => "— (trámite cerrado)".to_owned(),
+        None => Role::parse(label).map_or_else(|_| label.to_owned(), |r| r.label_es().to_owned()),
+        Some(("unidad", id)) => match UnitId::parse(id).ok() {
+            Some(u) => match st.store.get_unit(u).await? {
+                Some(u) => format!("Unidad solicitante: {}", u.sigla.as_str()),
+                None => label.to_owned(),
+            },
+            None => label.to_owned(),
+        },
+        Some((kind, id)) => {
+            let name = match user(id) {
+                Some(u) => st.store.get_user(u).await?.map(|u| u.nombre.as_str().to_owned()),
+                None => None,
+            };
+            let role = if kind == "lider_adas" { Role::LiderAdas } else { Role::Solicitante };
+            match name {
+                Some(n) => format!("{n}, {}", role.label_es()),
+                None => role.label_es().to_owned(),
+            }
+        }
+    })
 }
 
 /// What step 4 did, one line each: the services published and the accesses granted (never a

@@ -25,6 +25,7 @@ pub mod publication;
 pub mod secrets;
 pub mod seed;
 pub mod service;
+pub mod verification;
 
 use iop_domain::{Clock, Deadline, State, WorkCalendar};
 use iop_store::Store;
@@ -70,6 +71,13 @@ pub struct ControlConfig {
     pub public_url: Option<String>,
     /// The control listener serves TLS itself (`control_tls_*`): cookies are `Secure` too.
     pub control_tls: bool,
+    /// The public verification page's address (`url_verificacion`, or the public listener's):
+    /// the notes' QR codes point below it. Without it notes carry no QR code.
+    pub verification_url: Option<String>,
+    /// Largest file the public verification page accepts to check, in bytes.
+    pub max_verification_bytes: usize,
+    /// Checks (a hash or a file) one address may make per minute on the verification page.
+    pub verifications_per_minute: u32,
 }
 
 impl Default for ControlConfig {
@@ -86,6 +94,9 @@ impl Default for ControlConfig {
             access_delivery_days: 10,
             public_url: None,
             control_tls: false,
+            verification_url: None,
+            max_verification_bytes: 20 * 1024 * 1024,
+            verifications_per_minute: 30,
         }
     }
 }

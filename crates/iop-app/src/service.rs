@@ -757,7 +757,11 @@ pub async fn transition_issuing(
                 .filter(|r| !r.trim().is_empty())
                 .map(|r| field("nota.recomendaciones", Text::parse(r)))
                 .transpose()?;
-            effects.note = Some((body, rec_));
+            effects.note = Some(iop_store::NoteText {
+                body,
+                recommendations: rec_,
+                verification: crate::auth::random_hex(10),
+            });
         }
         _ => {}
     }
@@ -771,7 +775,18 @@ pub async fn transition_issuing(
         effects,
         detail,
     };
-    let out = st.store.apply_transition(commit, st.now(), &AuditBy::user(actor)).await?;
+    let by = AuditBy::user(actor);
+    let out = st.store.apply_transition(commit, st.now(), &by).await?;
+    if matches!(
+        kind,
+        ActionKind::ElaborarNota | ActionKind::AprobarNotaAdas | ActionKind::AprobarNotaUpat
+    ) {
+        // The note's new state gets its PDF now, kept with its hash; if this fails the first
+        // download renders it (the same bytes).
+        if let Err(e) = crate::documents::keep_note_pdf(st, &out, &by).await {
+            tracing::warn!(error = %e.es, solicitud = %out.code.as_str(), "el PDF de la nota se generará al descargarlo");
+        }
+    }
     if matches!(kind, ActionKind::Habilitar | ActionKind::AjustarHabilitacion) {
         // Grants and credentials of step 4 work as soon as the answer hands them out.
         st.gateway_applied().await;

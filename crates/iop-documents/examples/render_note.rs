@@ -40,6 +40,10 @@ fn main() {
             },
         ],
         papel: Paper::A4,
+        verificacion: Some(iop_documents::Verification {
+            codigo: "0A1B-2C3D-4E5F-6071-8293".into(),
+            url: "http://127.0.0.1:8002/v/0a1b2c3d4e5f60718293".into(),
+        }),
     };
     let at = time::macros::datetime!(2026-11-29 15:00 UTC);
     let mut ms = Vec::with_capacity(rounds);

@@ -1,11 +1,13 @@
-//! The procedure's documents as PDF. Today the Nota Interna (PR05, step 5): typeset by typst from
-//! `templates/nota.typ`, with fonts embedded in the binary (works offline), PDF/A-2b, and
-//! reproducible — the same note in the same state gives the same bytes (the creation date is the
-//! note's last event, the document ID derives from the request, its version and its state).
+//! The procedure's documents as PDF: the Nota Interna (PR05, step 5; `templates/nota.typ`) and the
+//! hoja de ruta, the routing slip of a request's hand-overs (`templates/hoja.typ`). Typeset by
+//! typst with fonts embedded in the binary (works offline), PDF/A-2b, and reproducible — the same
+//! document in the same state gives the same bytes (the creation date is its last event, the
+//! document ID derives from what it shows).
 //!
-//! The data reaches the template as one JSON file (`/nota.json`) that the template reads and sets
-//! as text: nothing a person typed is parsed as typst markup. The template can read nothing else
-//! (no file system, no packages, no network). Pure: data in, bytes out.
+//! The data reaches a template as one JSON file (`/datos.json`) that the template reads and sets
+//! as text: nothing a person typed is parsed as typst markup. Besides it a template can read only
+//! the note's QR code (`/qr.svg`, drawn here from the verification address): no file system, no
+//! packages, no network. Pure: data in, bytes out.
 
 use serde::Serialize;
 use std::sync::LazyLock;
@@ -75,15 +77,89 @@ pub struct Note {
     pub habilitado: Vec<String>,
     pub aprobaciones: Vec<Approval>,
     pub papel: Paper,
+    /// How anyone can check this note (its QR code and short code), if the platform has a public
+    /// verification page.
+    pub verificacion: Option<Verification>,
+}
+
+/// Where and with which code a document can be checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verification {
+    /// The short code as people read it (`A1B2-C3D4-…`).
+    pub codigo: String,
+    /// The public verification page's address for this document (what the QR code encodes).
+    pub url: String,
+}
+
+/// One hand-over in a request's routing slip.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Hop {
+    pub n: i64,
+    /// When, as people in La Paz read it.
+    pub fecha: String,
+    /// Who acted, and in which role.
+    pub por: Person,
+    pub accion: String,
+    /// The state it left and the state it reached.
+    pub desde: String,
+    pub hacia: String,
+    /// Who holds it after.
+    pub para: String,
+    pub comentario: Option<String>,
+}
+
+/// The hoja de ruta: a request's document flow, as the paper routing slip it replaces.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RoutingSlip {
+    pub entidad: String,
+    pub solicitud: String,
+    pub tipo: String,
+    pub unidad: String,
+    pub asunto: String,
+    /// The note's number, once it has one.
+    pub cite: Option<String>,
+    pub estado: String,
+    /// When this slip was drawn (its last hand-over), as people in La Paz read it.
+    pub fecha: String,
+    pub pasos: Vec<Hop>,
+    pub papel: Paper,
 }
 
 /// The note as a PDF. `at` is the note's last event (its submission or its latest approval): the
 /// PDF's creation date, so that the same state always gives the same bytes.
 pub fn note_pdf(note: &Note, at: OffsetDateTime) -> Result<Vec<u8>, DocError> {
-    let data = serde_json::to_vec(note).map_err(|e| DocError::Typeset(e.to_string()))?;
+    let qr = match &note.verificacion {
+        Some(v) => Some(qr_svg(&v.url)?),
+        None => None,
+    };
+    let ident = format!("{}/{}/{}", note.solicitud, note.version, note.aprobaciones_dadas());
+    render(include_str!("../templates/nota.typ"), note, qr, ident, at)
+}
+
+/// The hoja de ruta as a PDF; `at` is its last hand-over.
+pub fn routing_slip_pdf(slip: &RoutingSlip, at: OffsetDateTime) -> Result<Vec<u8>, DocError> {
+    let ident = format!("{}/hoja/{}", slip.solicitud, slip.pasos.len());
+    render(include_str!("../templates/hoja.typ"), slip, None, ident, at)
+}
+
+/// The QR code of an address, as SVG.
+fn qr_svg(url: &str) -> Result<Bytes, DocError> {
+    let code = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| DocError::Typeset(format!("código QR: {e}")))?;
+    let svg = code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(160, 160)
+        .quiet_zone(false)
+        .build();
+    Ok(Bytes::new(svg.into_bytes()))
+}
+
+fn render<T: Serialize>(template: &str, data: &T, qr: Option<Bytes>, ident: String, at: OffsetDateTime) -> Result<Vec<u8>, DocError> {
+    let data = serde_json::to_vec(data).map_err(|e| DocError::Typeset(e.to_string()))?;
     let world = DocWorld {
-        main: Source::new(*MAIN, include_str!("../templates/nota.typ").to_owned()),
+        main: Source::new(*MAIN, template.to_owned()),
         data: Bytes::new(data),
+        qr,
     };
     let compiled = typst::compile::<PagedDocument>(&world).output;
     // typst memoises across compilations; keep only what recent ones used.
@@ -94,7 +170,7 @@ pub fn note_pdf(note: &Note, at: OffsetDateTime) -> Result<Vec<u8>, DocError> {
         .ok_or_else(|| DocError::Typeset("fecha fuera de rango".into()))?;
     let standards = typst_pdf::PdfStandards::new(&[typst_pdf::PdfStandard::A_2b]).map_err(|e| DocError::Typeset(format!("{e:?}")))?;
     let options = typst_pdf::PdfOptions {
-        ident: Smart::Custom(format!("{}/{}/{}", note.solicitud, note.version, note.aprobaciones_dadas())),
+        ident: Smart::Custom(ident),
         timestamp: Some(typst_pdf::Timestamp::new_utc(stamp)),
         standards,
         ..Default::default()
@@ -129,9 +205,10 @@ pub fn long_date(d: time::Date) -> String {
     format!("{} de {month} de {}", d.day(), d.year())
 }
 
-/// The template's and the data's files: the only two a document can read.
-static MAIN: LazyLock<FileId> = LazyLock::new(|| file_id("/nota.typ"));
-static DATA: LazyLock<FileId> = LazyLock::new(|| file_id("/nota.json"));
+/// The template's, the data's and the QR code's files: the only ones a document can read.
+static MAIN: LazyLock<FileId> = LazyLock::new(|| file_id("/documento.typ"));
+static DATA: LazyLock<FileId> = LazyLock::new(|| file_id("/datos.json"));
+static QR: LazyLock<FileId> = LazyLock::new(|| file_id("/qr.svg"));
 
 fn file_id(path: &str) -> FileId {
     // Both paths are constants `VirtualPath::new` accepts (every render in the tests reads them).
@@ -151,10 +228,11 @@ static FONTS: LazyLock<(LazyHash<FontBook>, Vec<Font>)> = LazyLock::new(|| {
     (LazyHash::new(FontBook::from_fonts(&fonts)), fonts)
 });
 
-/// What a template sees: itself and its data, nothing else.
+/// What a template sees: itself, its data and the QR code, nothing else.
 struct DocWorld {
     main: Source,
     data: Bytes,
+    qr: Option<Bytes>,
 }
 
 impl World for DocWorld {
@@ -175,10 +253,10 @@ impl World for DocWorld {
         }
     }
     fn file(&self, id: FileId) -> FileResult<Bytes> {
-        if id == *DATA {
-            Ok(self.data.clone())
-        } else {
-            Err(FileError::AccessDenied)
+        match &self.qr {
+            _ if id == *DATA => Ok(self.data.clone()),
+            Some(qr) if id == *QR => Ok(qr.clone()),
+            _ => Err(FileError::AccessDenied),
         }
     }
     fn font(&self, index: usize) -> Option<Font> {
@@ -235,6 +313,10 @@ mod tests {
                 },
             ],
             papel: Paper::A4,
+            verificacion: Some(Verification {
+                codigo: "0A1B-2C3D-4E5F-6071-8293".into(),
+                url: "https://verificar.example.bo/v/0a1b2c3d4e5f60718293".into(),
+            }),
         }
     }
 
@@ -291,6 +373,8 @@ mod tests {
             "pendiente",
             "29 de noviembre de 2026",
             "IOP-2026-000012",
+            "0A1B-2C3D-4E5F-6071-8293",
+            "https://verificar.example.bo/v/0a1b2c3d4e5f60718293",
         ] {
             assert!(text.contains(shown), "{shown:?} in:\n{text}");
         }
@@ -312,6 +396,75 @@ mod tests {
         assert!(text.contains(&format!("Página 1 de {pages}")), "{text}");
         assert!(text.contains(&format!("Página {pages} de {pages}")), "{text}");
         assert!(info.contains("Nota Interna AGETIC/NI/UPAT-ADAS/0007/2026"), "the title: {info}");
+    }
+
+    #[test]
+    fn a_routing_slip_lists_every_hand_over() {
+        let hop = |n: i64, who: &str, role: &str, action: &str, to: &str, comment: Option<&str>| Hop {
+            n,
+            fecha: format!("2026-11-{:02} 10:00", 20 + n),
+            por: Person {
+                nombre: Some(who.into()),
+                cargo: role.into(),
+            },
+            accion: action.into(),
+            desde: "Presentada".into(),
+            hacia: "Derivada a ADAS".into(),
+            para: to.into(),
+            comentario: comment.map(Into::into),
+        };
+        let slip = RoutingSlip {
+            entidad: "Agencia de Gobierno Electrónico".into(),
+            solicitud: "IOP-2026-000012".into(),
+            tipo: "Consumo de servicios".into(),
+            unidad: "SEGIP — Servicio General de Identificación Personal".into(),
+            asunto: "Consulta de identidad para #trámites *web*".into(),
+            cite: None,
+            estado: "Derivada a ADAS".into(),
+            fecha: "2026-11-22 10:00".into(),
+            pasos: vec![
+                hop(1, "Sonia Vargas", "Solicitante", "Presentar", "Jefe de UPAT", None),
+                hop(
+                    2,
+                    "Carla Flores",
+                    "Jefe de UPAT",
+                    "Derivar",
+                    "Responsable de ADAS",
+                    Some("Revisar con prioridad $x$"),
+                ),
+            ],
+            papel: Paper::A4,
+        };
+        let at = datetime!(2026-11-22 14:00 UTC);
+        let a = routing_slip_pdf(&slip, at).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(a, routing_slip_pdf(&slip, at).unwrap_or_else(|e| panic!("{e}")), "reproducible");
+        assert!(contains(&a, "pdfaid:part"), "declares PDF/A");
+        // Table cells wrap: compare with the words joined by single spaces.
+        let text = poppler("pdftotext", &a, &[]).split_whitespace().collect::<Vec<_>>().join(" ");
+        for shown in [
+            "HOJA DE RUTA",
+            "IOP-2026-000012",
+            "Consulta de identidad para #trámites *web*",
+            "Sonia Vargas",
+            "Carla Flores",
+            "Revisar con prioridad $x$",
+            "Responsable de ADAS",
+            "2026-11-22 10:00",
+        ] {
+            assert!(text.contains(shown), "{shown:?} in:\n{text}");
+        }
+    }
+
+    #[test]
+    fn the_qr_code_is_drawn_only_with_a_verification_page() {
+        let with = pdf(&note());
+        let mut n = note();
+        n.verificacion = None;
+        let without = pdf(&n);
+        assert!(poppler("pdftotext", &with, &[]).contains("Código de verificación"));
+        assert!(!poppler("pdftotext", &without, &[]).contains("Código de verificación"));
+        // The code is drawn as vector paths: hundreds of modules weigh on the page's stream.
+        assert!(with.len() > without.len() + 1000, "{} vs {}", with.len(), without.len());
     }
 
     #[test]

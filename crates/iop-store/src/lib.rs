@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod blobs;
 pub mod delivery;
+pub mod documents;
 pub mod gateway;
 mod records;
 pub mod sqlite;
@@ -12,6 +13,7 @@ pub mod stage;
 
 pub use audit::*;
 pub use delivery::*;
+pub use documents::*;
 pub use gateway::*;
 pub use records::*;
 pub use stage::*;
@@ -160,7 +162,7 @@ pub trait RequestStore: Send + Sync {
 /// Everything the control plane needs.
 #[async_trait]
 pub trait Store:
-    UserStore + CatalogStore + RequestStore + GatewayStore + StageStore + DeliveryStore + AuditStore + Send + Sync + 'static
+    UserStore + CatalogStore + RequestStore + GatewayStore + StageStore + DeliveryStore + DocumentStore + AuditStore + Send + Sync + 'static
 {
     /// Whether the store answers and its schema is current.
     async fn ready(&self) -> StoreResult<()>;

@@ -186,6 +186,48 @@ pub struct NoteRec {
     pub body: Text,
     pub recommendations: Option<Text>,
     pub revision: i64,
+    /// The code its PDFs carry for the public verification page (random, not derived from the
+    /// number; lowercase hex).
+    pub verification: String,
+}
+
+/// One submission of the Nota Interna (step 5, and each re-submission after a return).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteVersionRec {
+    pub revision: i64,
+    pub number: NoteNumber,
+    pub body: Text,
+    pub recommendations: Option<Text>,
+    pub author: Option<UserId>,
+    pub submitted_at: OffsetDateTime,
+}
+
+impl NoteVersionRec {
+    /// The SHA-256 of this version's canonical content (see [`NoteRec::canonical`]).
+    pub fn sha256(&self, request: &TrackingCode) -> String {
+        NoteRec {
+            number: self.number.clone(),
+            body: self.body.clone(),
+            recommendations: self.recommendations.clone(),
+            revision: self.revision,
+            verification: String::new(),
+        }
+        .sha256(request)
+    }
+}
+
+/// A PDF of the note in one state, rendered once and kept; the bytes are in the blob store under
+/// `sha256`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotePdfRec {
+    /// The history entry that brought the note to this state (its submission or an approval).
+    pub seq: i64,
+    pub revision: i64,
+    /// elaborada, aprobada_adas or aprobada_upat.
+    pub stage: String,
+    pub sha256: String,
+    pub size: i64,
+    pub created_at: OffsetDateTime,
 }
 
 impl NoteRec {
@@ -342,11 +384,21 @@ pub struct Effects {
     /// Step 4 (and its adjustments): the grants and publications the request now has.
     pub enablement: Option<Enablement>,
     /// Step 5: the note's text. The number is given on the first submission and kept after.
-    pub note: Option<(Text, Option<Text>)>,
+    pub note: Option<NoteText>,
     /// Step 4: credentials issued to the consuming system.
     pub credentials: Vec<crate::CredentialRec>,
     /// Step 4: their secrets, sealed for the requesting unit, to be retrieved once.
     pub delivery: Option<crate::DeliveryRec>,
+}
+
+/// A submission of the Nota Interna (step 5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteText {
+    pub body: Text,
+    pub recommendations: Option<Text>,
+    /// The verification code to give the note if it has none yet (random, from the caller; kept
+    /// across versions).
+    pub verification: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,6 +13,7 @@ use time::OffsetDateTime;
 
 mod audit;
 mod delivery;
+mod documents;
 mod gw;
 mod read;
 mod stage;
@@ -37,6 +38,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "overdue_by_holder",
         include_str!("../migrations/sqlite/0010_overdue_by_holder.sql"),
     ),
+    (11, "note_documents", include_str!("../migrations/sqlite/0011_note_documents.sql")),
 ];
 
 /// The newest schema version this build knows: the last migration's (so a new migration can never
@@ -1196,6 +1198,7 @@ fn note_of<R: Cols + ?Sized>(row: &R) -> StoreResult<Option<NoteRec>> {
             body,
             recommendations: opt_text(row, "note_recommendations")?,
             revision: row.int("note_revision")?,
+            verification: row.opt_string("verify_code")?.unwrap_or_default(),
         }),
         _ => None,
     })
@@ -1476,28 +1479,8 @@ impl RequestStore for SqliteStore {
             published = Self::commit_stages(&mut tx, c.request, &e.publish, now).await?;
         }
 
-        if let Some((body, rec)) = &c.effects.note {
-            let existing: Option<String> = sqlx::query_scalar("SELECT note_number FROM requests WHERE id = ?")
-                .bind(&rid)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(backend)?;
-            let number = match existing {
-                Some(n) => n,
-                None => {
-                    let year = now.to_offset(iop_domain::calendar::LA_PAZ).year();
-                    let seq = Self::next_counter(&mut tx, &format!("nota-{year}")).await?;
-                    NoteNumber::new(year, seq).as_str().to_owned()
-                }
-            };
-            sqlx::query("UPDATE requests SET note_number = ?, note_body = ?, note_recommendations = ?, note_revision = note_revision + 1 WHERE id = ?")
-                .bind(number)
-                .bind(body.as_str())
-                .bind(rec.as_ref().map(|r| r.as_str()))
-                .bind(&rid)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
+        if let Some(note) = &c.effects.note {
+            documents::submit_note(&mut tx, c.request, c.actor, note, now).await?;
         }
 
         for cred in &c.effects.credentials {

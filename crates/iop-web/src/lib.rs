@@ -14,6 +14,9 @@ mod pages;
 mod session;
 mod step4;
 mod texts;
+mod verify;
+
+pub use verify::public_router;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -34,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .route("/solicitudes/{id}", get(pages::request))
         .route("/solicitudes/{id}/acciones", post(pages::act))
         .route("/solicitudes/{id}/nota.pdf", get(pages::note_pdf))
+        .route("/solicitudes/{id}/hoja-de-ruta.pdf", get(pages::routing_slip_pdf))
         .route("/solicitudes/{id}/accesos", post(pages::retrieve))
         .route("/solicitudes/{id}/clave-publica", post(step4::public_key))
         .route("/solicitudes/{id}/sistema", post(step4::register_system))
@@ -96,7 +100,7 @@ async fn csp_report(
     axum::http::StatusCode::NO_CONTENT
 }
 
-async fn security_headers(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+pub(crate) async fn security_headers(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));

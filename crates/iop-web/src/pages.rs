@@ -33,7 +33,7 @@ impl Frame {
     }
 }
 
-fn render(t: &impl Template, status: StatusCode) -> Response {
+pub(crate) fn render(t: &impl Template, status: StatusCode) -> Response {
     match t.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
@@ -616,20 +616,34 @@ pub struct RequestQuery {
 pub async fn note_pdf(State(st): State<AppState>, headers: HeaderMap, user: WebUser, Path(id): Path<String>) -> Response {
     let tr = Tr::from_headers(&headers);
     match iop_app::documents::note_pdf(&st, &user.user, &id).await {
-        Ok(pdf) => {
-            let disposition = format!("attachment; filename=\"{}\"", pdf.filename);
-            let mut res = pdf.bytes.into_response();
-            let h = res.headers_mut();
-            h.insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/pdf"));
-            if let Ok(v) = header::HeaderValue::from_str(&disposition) {
-                h.insert(header::CONTENT_DISPOSITION, v);
-            }
-            res
-        }
+        Ok(pdf) => pdf_download(pdf),
         Err(e) => failed(tr, Some(&user), &e),
     }
 }
 
+/// The request's hoja de ruta as a PDF, to download.
+pub async fn routing_slip_pdf(State(st): State<AppState>, headers: HeaderMap, user: WebUser, Path(id): Path<String>) -> Response {
+    let tr = Tr::from_headers(&headers);
+    match iop_app::documents::routing_slip_pdf(&st, &user.user, &id).await {
+        Ok(pdf) => pdf_download(pdf),
+        Err(e) => failed(tr, Some(&user), &e),
+    }
+}
+
+/// A generated PDF, to save under its name.
+pub(crate) fn pdf_download(pdf: iop_app::documents::Pdf) -> Response {
+    let disposition = format!("attachment; filename=\"{}\"", pdf.filename);
+    let mut res = pdf.bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/pdf"));
+    if let Ok(v) = header::HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    res
+}
+
+/// A request: its data, its document flow, and exactly the actions the domain lets this user
+/// take now.
 pub async fn request(
     State(st): State<AppState>,
     headers: HeaderMap,

@@ -16,6 +16,11 @@ use std::time::Duration;
 pub struct FileConfig {
     pub control_addr: Option<String>,
     pub gateway_addr: Option<String>,
+    /// The public listener: only the verification pages of the notes (off unless given).
+    pub public_addr: Option<String>,
+    /// The address people reach the verification pages at, e.g. `https://verificar.agetic.gob.bo`:
+    /// what the notes' QR codes point below. Default `http://<public_addr>`.
+    pub url_verificacion: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub log: Option<String>,
     /// Login token lifetime in minutes.
@@ -87,6 +92,8 @@ pub struct FileConfig {
 pub struct Settings {
     pub control_addr: SocketAddr,
     pub gateway_addr: SocketAddr,
+    /// The public verification listener, if any.
+    pub public_addr: Option<SocketAddr>,
     pub data_dir: PathBuf,
     pub demo: bool,
     pub log: String,
@@ -138,6 +145,8 @@ enum Kind {
 const ENV_KEYS: &[(&str, Kind)] = &[
     ("control_addr", Kind::Text),
     ("gateway_addr", Kind::Text),
+    ("public_addr", Kind::Text),
+    ("url_verificacion", Kind::Text),
     ("data_dir", Kind::Text),
     ("log", Kind::Text),
     ("token_ttl_minutes", Kind::Int),
@@ -249,6 +258,20 @@ pub fn load(path: Option<&Path>, env: impl IntoIterator<Item = (String, String)>
         .map_err(|e: toml::de::Error| ConfigError(format!("{from} no válido: {e}")))
 }
 
+/// An http(s) address a setting gives, without its trailing `/`.
+fn http_url(name: &str, u: &str) -> Result<String, ConfigError> {
+    let ok = (u.starts_with("https://") || u.starts_with("http://"))
+        && u.len() <= 512
+        && u.bytes().all(|b| b.is_ascii_graphic())
+        && u.parse::<axum::http::Uri>().is_ok_and(|p| p.authority().is_some());
+    if !ok {
+        return Err(ConfigError(format!(
+            "{name}: «{u}» no es una URL http(s)://servidor[:puerto][/ruta]"
+        )));
+    }
+    Ok(u.trim_end_matches('/').to_owned())
+}
+
 fn addr(name: &str, v: &str) -> Result<SocketAddr, ConfigError> {
     v.parse()
         .map_err(|_| ConfigError(format!("{name}: «{v}» no es una dirección válida (ejemplo: 127.0.0.1:8001)")))
@@ -259,6 +282,7 @@ fn addr(name: &str, v: &str) -> Result<SocketAddr, ConfigError> {
 pub struct Overrides {
     pub control_addr: Option<String>,
     pub gateway_addr: Option<String>,
+    pub public_addr: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub log: Option<String>,
     pub demo: bool,
@@ -286,7 +310,14 @@ pub fn resolve(o: &Overrides, f: FileConfig) -> Result<Settings, ConfigError> {
             .or(f.gateway_addr.as_deref())
             .unwrap_or(DEFAULT_GATEWAY_ADDR),
     )?;
+    let public_addr = match o.public_addr.as_deref().or(f.public_addr.as_deref()) {
+        Some(a) => Some(addr("public_addr", a)?),
+        None => None,
+    };
     let mut control = ControlConfig::default();
+    if let Some(u) = &f.url_verificacion {
+        control.verification_url = Some(http_url("url_verificacion", u)?);
+    }
     if let Some(m) = f.token_ttl_minutes {
         if m == 0 {
             return Err(ConfigError("token_ttl_minutes debe ser mayor que cero".into()));
@@ -332,16 +363,7 @@ pub fn resolve(o: &Overrides, f: FileConfig) -> Result<Settings, ConfigError> {
         control.metrics_token = Some(t.clone());
     }
     if let Some(u) = &f.url_publica {
-        let ok = (u.starts_with("https://") || u.starts_with("http://"))
-            && u.len() <= 512
-            && u.bytes().all(|b| b.is_ascii_graphic())
-            && u.parse::<axum::http::Uri>().is_ok_and(|p| p.authority().is_some());
-        if !ok {
-            return Err(ConfigError(format!(
-                "url_publica: «{u}» no es una URL http(s)://servidor[:puerto][/ruta]"
-            )));
-        }
-        control.public_url = Some(u.trim_end_matches('/').to_owned());
+        control.public_url = Some(http_url("url_publica", u)?);
     }
     let mut gateway = iop_gateway::GatewayConfig::default();
     if let Some(names) = &f.parametros_credencial {
@@ -384,6 +406,7 @@ pub fn resolve(o: &Overrides, f: FileConfig) -> Result<Settings, ConfigError> {
     Ok(Settings {
         control_addr,
         gateway_addr,
+        public_addr,
         master_key_file: f.clave_maestra.clone().unwrap_or_else(|| data_dir.join("clave-maestra")),
         audit_key_file: f.clave_auditoria.clone().unwrap_or_else(|| data_dir.join("clave-auditoria")),
         audit_witness: f.testigo_auditoria.clone(),

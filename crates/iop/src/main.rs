@@ -99,6 +99,10 @@ struct ServeArgs {
     /// Dirección de la pasarela. Por defecto 127.0.0.1:8000.
     #[arg(long, env = "IOP_GATEWAY_ADDR")]
     gateway_addr: Option<String>,
+    /// Dirección del listener público de verificación de documentos (solo esas páginas, sin
+    /// sesión). Sin ella no se abre.
+    #[arg(long, env = "IOP_PUBLIC_ADDR")]
+    public_addr: Option<String>,
     /// Modo demostración: datos ficticios y un usuario por rol (contraseñas impresas al iniciar).
     #[arg(long, env = "IOP_DEMO")]
     demo: bool,
@@ -174,6 +178,7 @@ async fn run(cli: Cli) -> ExitCode {
     if let Command::Serve(a) = &cli.command {
         overrides.control_addr = a.control_addr.clone();
         overrides.gateway_addr = a.gateway_addr.clone();
+        overrides.public_addr = a.public_addr.clone();
         overrides.demo = a.demo;
     }
     let settings = match config::resolve(&overrides, file) {
@@ -230,6 +235,9 @@ async fn serve(settings: config::Settings) -> ExitCode {
     println!("iop {} en marcha", env!("CARGO_PKG_VERSION"));
     println!("  API (plano de control): http://{c}/api/v1   documentación: http://{c}/api/docs");
     println!("  pasarela:               {scheme}://{g}/");
+    if let Some(p) = running.public_addr {
+        println!("  verificación pública:   http://{p}/");
+    }
     println!("  clave pública de auditoría: {}  (iop audit verify)", running.audit_public_key);
     if demo {
         println!("  MODO DEMOSTRACIÓN: datos ficticios; no usar en producción.");

@@ -27,6 +27,8 @@ pub struct StartError(pub String);
 pub struct Running {
     pub control_addr: SocketAddr,
     pub gateway_addr: SocketAddr,
+    /// The public verification listener, if one was asked for.
+    pub public_addr: Option<SocketAddr>,
     /// Demo accounts (demo mode, first start only).
     pub demo_accounts: Vec<DemoAccount>,
     /// The first administrator's login and password (normal mode, first start only).
@@ -180,7 +182,20 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
 }
 
 /// Starts the server with the given clock (tests move time forward with it).
-pub async fn start_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Result<Running, StartError> {
+pub async fn start_with_clock(mut settings: Settings, clock: Arc<dyn Clock>) -> Result<Running, StartError> {
+    // The public listener is bound first: its address is the notes' verification address unless
+    // `url_verificacion` says otherwise.
+    let public_l = match settings.public_addr {
+        Some(a) => Some(bind("verificación pública", a).await?),
+        None => None,
+    };
+    let public_addr = match &public_l {
+        Some(l) => Some(l.local_addr().map_err(|e| StartError(e.to_string()))?),
+        None => None,
+    };
+    if let (None, Some(a)) = (&settings.control.verification_url, public_addr) {
+        settings.control.verification_url = Some(format!("http://{a}"));
+    }
     let store = open_store(&settings).await?;
     let master = MasterKey::load_or_create(&settings.master_key_file).map_err(|e| StartError(e.to_string()))?;
     let keys = master.derived();
@@ -296,6 +311,18 @@ pub async fn start_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Resu
         }
     });
 
+    let mut tasks = vec![control_task];
+    if let Some(l) = public_l {
+        let router = iop_web::public_router(state.clone());
+        let rx = stop_rx.clone();
+        tasks.push(tokio::spawn(async move {
+            let svc = router.into_make_service_with_connect_info::<SocketAddr>();
+            if let Err(e) = axum::serve(l, svc).with_graceful_shutdown(wait(rx)).await {
+                tracing::error!(error = %e, "el listener público de verificación terminó con error");
+            }
+        }));
+    }
+
     readiness.set(store.ready().await.is_ok());
     let gateway_task = tokio::spawn(iop_gateway::serve(gateway_l, gateway.clone(), tls, wait(stop_rx.clone())));
 
@@ -339,10 +366,11 @@ pub async fn start_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Resu
         }
     }));
 
-    tracing::info!(%control_addr, %gateway_addr, demo = settings.demo, "iop en marcha");
+    tracing::info!(%control_addr, %gateway_addr, ?public_addr, demo = settings.demo, "iop en marcha");
     let clock = state.clock.clone();
     Ok(Running {
         control_addr,
+        public_addr,
         gateway_addr,
         demo_accounts,
         admin_password,
@@ -353,7 +381,10 @@ pub async fn start_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Resu
         state,
         audit_public_key,
         stop,
-        tasks: vec![control_task, gateway_task],
+        tasks: {
+            tasks.push(gateway_task);
+            tasks
+        },
         background,
         finale: Finale {
             store,

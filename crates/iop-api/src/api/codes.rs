@@ -194,6 +194,7 @@ const TABLE: &[(&str, &[&[&str]])] = &[
     ),
     ("download_document", &[REQUEST]),
     ("download_note", &[REQUEST]),
+    ("download_routing_slip", &[REQUEST]),
     ("history", &[REQUEST]),
     ("inbox", &[PAGED]),
     (

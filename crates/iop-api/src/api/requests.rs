@@ -189,6 +189,16 @@ pub async fn download_note(State(st): State<AppState>, Auth(u): Auth, Path(id): 
     Ok(pdf_response(pdf))
 }
 
+/// The request's hoja de ruta as a PDF (PDF/A-2b): every hand-over of its document flow — who, in
+/// which role, when, what, from which state to whom, and the comment — as the paper routing slip.
+#[utoipa::path(get, path = "/api/v1/solicitudes/{id}/hoja-de-ruta.pdf", tag = "solicitudes", security(("token" = [])),
+    params(("id" = String, Path, description = "UUID or tracking code")),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn download_routing_slip(State(st): State<AppState>, Auth(u): Auth, Path(id): Path<String>) -> ApiResult<Response> {
+    let pdf = iop_app::documents::routing_slip_pdf(&st, &u, &id).await?;
+    Ok(pdf_response(pdf))
+}
+
 /// A generated PDF, to save under its name.
 pub fn pdf_response(pdf: iop_app::documents::Pdf) -> Response {
     let mut res = pdf.bytes.into_response();

@@ -169,3 +169,287 @@ async fn cites_given_at_once_have_no_duplicate_and_no_gap() {
     // The world's own publication request took the first number of the year.
     assert_eq!(numbers, (2..=9).collect::<Vec<u32>>());
 }
+
+/// The public listener's page for a note's code, and what a check on it says.
+async fn public_page(app: &App, public: &str, path: &str) -> (u16, String) {
+    let res = app
+        .client
+        .get(format!("{public}{path}"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{path}: {e}"));
+    (res.status().as_u16(), res.text().await.unwrap_or_default())
+}
+
+async fn check_hash(app: &App, public: &str, code: &str, sha: &str) -> (u16, String) {
+    let res = app
+        .client
+        .post(format!("{public}/v/{code}"))
+        .form(&[("sha256", sha), ("idioma", "es")])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    (res.status().as_u16(), res.text().await.unwrap_or_default())
+}
+
+async fn check_file(app: &App, public: &str, code: &str, bytes: Vec<u8>) -> (u16, String) {
+    let part = reqwest::multipart::Part::bytes(bytes).file_name("copia.pdf");
+    let res = app
+        .client
+        .post(format!("{public}/v/{code}/archivo"))
+        .multipart(reqwest::multipart::Form::new().part("archivo", part))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    (res.status().as_u16(), res.text().await.unwrap_or_default())
+}
+
+/// What the page says the note's status is.
+fn status_line(page: &str) -> String {
+    let at = page.find("<dt>Estado</dt><dd>").unwrap_or_else(|| panic!("no status in:\n{page}"));
+    let rest = page.get(at + "<dt>Estado</dt><dd>".len()..).unwrap_or_default();
+    rest.get(..rest.find("</dd>").unwrap_or(0)).unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn the_public_verification_page_follows_the_note_version_by_version_and_checks_copies() {
+    let app = spawn_app_with(|s| {
+        s.public_addr = Some("127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")));
+        s.control.verifications_per_minute = 20;
+        s.control.max_verification_bytes = 64 * 1024;
+    })
+    .await;
+    let public = format!(
+        "http://{}",
+        app._running
+            .as_ref()
+            .and_then(|r| r.public_addr)
+            .unwrap_or_else(|| panic!("no public listener"))
+    );
+    let w = world(&app).await;
+    let id = request_in(&app, &w, "habilitada").await;
+    app.act(&id, w.t("lider"), note()).await.ok();
+    let req = app.request(&id).await;
+    let (code, cite) = (
+        req["codigo"].as_str().unwrap_or_default().to_owned(),
+        req["nota"]["numero"].as_str().unwrap_or_default().to_owned(),
+    );
+    let v1_sha = req["nota"]["sha256"].as_str().unwrap_or_default().to_owned();
+    let note_path = format!("/api/v1/solicitudes/{code}/nota.pdf");
+
+    // The PDF carries the page's address (in its QR code and in words) and the short code.
+    let (_, _, v1_pdf) = pdf(&app, &note_path, Some(w.t("lider")), None).await;
+    let t = text(&v1_pdf);
+    let at = t
+        .find(&format!("{public}/v/"))
+        .unwrap_or_else(|| panic!("no verification address in:\n{t}"));
+    let raw: String = t.get(at + public.len() + 3..).unwrap_or_default().chars().take(20).collect();
+    assert!(raw.len() == 20 && raw.bytes().all(|b| b.is_ascii_hexdigit()), "{raw}");
+    let printed = raw
+        .to_ascii_uppercase()
+        .as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join("-");
+    assert!(t.contains(&printed), "the short code {printed} in:\n{t}");
+    assert!(
+        !cite.contains(&raw) && !code.contains(&raw),
+        "the code is not derived from the CITE"
+    );
+    let v1_pdf_sha = iop_store::blobs::sha256_hex(&v1_pdf);
+
+    // Submitted: its page, without login, shows exactly what verification needs.
+    let (status, page) = public_page(&app, &public, &format!("/v/{raw}")).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(status_line(&page), "Elaborada; espera la aprobación de ADAS");
+    for shown in [
+        cite.as_str(),
+        code.as_str(),
+        v1_sha.as_str(),
+        v1_pdf_sha.as_str(),
+        printed.as_str(),
+        "data-sin-aprobaciones",
+    ] {
+        assert!(page.contains(shown), "{shown:?} in:\n{page}");
+    }
+    for hidden in ["Se habilitó el acceso", "Rotar credenciales", "Persona lider", "Trámites en línea"] {
+        assert!(!page.contains(hidden), "{hidden:?} is not the public's:\n{page}");
+    }
+    // The printed form of the code works too (the form's answer).
+    let (status, _) = public_page(&app, &public, &format!("/v?codigo={printed}")).await;
+    assert_eq!(status, 200);
+
+    // A hash or a file is checked against every version and every PDF kept.
+    let (status, page) = check_hash(&app, &public, &raw, &v1_pdf_sha).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("data-resultado=\"coincide\"") && page.contains("es el PDF de la versión 1"),
+        "{page}"
+    );
+    let (_, page) = check_hash(&app, &public, &raw, &v1_sha.to_uppercase()).await;
+    assert!(page.contains("es el contenido de la versión 1"), "{page}");
+    let (status, page) = check_hash(&app, &public, &raw, &"0".repeat(64)).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("data-resultado=\"no-coincide\"") && page.contains("No coincide con ninguna versión"),
+        "{page}"
+    );
+    let (status, page) = check_hash(&app, &public, &raw, "no es una huella").await;
+    assert_eq!(status, 422);
+    assert!(page.contains("64 dígitos hexadecimales"), "{page}");
+    let (status, page) = check_file(&app, &public, &raw, v1_pdf.clone()).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("data-resultado=\"coincide\""), "{page}");
+    let mut altered = v1_pdf.clone();
+    altered.extend_from_slice(b"\n% una linea mas\n");
+    let (_, page) = check_file(&app, &public, &raw, altered).await;
+    assert!(page.contains("data-resultado=\"no-coincide\""), "{page}");
+    let (status, page) = check_file(&app, &public, &raw, vec![b'x'; 100 * 1024]).await;
+    assert_eq!(status, 413, "over the size limit");
+    assert!(page.contains("supera el tamaño"), "{page}");
+
+    // Approved by ADAS, then returned by UPAT to the leader: in revision, approvals undone.
+    app.act(&id, w.t("resp"), act("aprobar_nota_adas")).await.ok();
+    let (_, page) = public_page(&app, &public, &format!("/v/{raw}")).await;
+    assert_eq!(status_line(&page), "Aprobada por ADAS; espera la aprobación de UPAT");
+    assert!(page.contains("data-aprobaciones") && page.contains("Persona resp"), "{page}");
+    app.act(
+        &id,
+        w.t("jefe"),
+        json!({"accion": "observar", "comentario": "Precisar la vigencia", "devolver_a": "lider_adas"}),
+    )
+    .await
+    .ok();
+    let (_, page) = public_page(&app, &public, &format!("/v/{raw}")).await;
+    assert_eq!(status_line(&page), "En revisión (devuelta para corregirla)");
+
+    // The revision is version 2: same number, same code, approvals start again.
+    let mut v2 = note();
+    v2["nota"]["cuerpo"] = json!("Se habilitó el acceso hasta fin de año.");
+    app.act(&id, w.t("lider"), v2).await.ok();
+    let req = app.request(&id).await;
+    assert_eq!(
+        (req["nota"]["numero"].as_str(), req["nota"]["revision"].as_i64()),
+        (Some(cite.as_str()), Some(2))
+    );
+    let v2_sha = req["nota"]["sha256"].as_str().unwrap_or_default().to_owned();
+    let (_, page) = public_page(&app, &public, &format!("/v/{raw}")).await;
+    assert_eq!(status_line(&page), "Elaborada; espera la aprobación de ADAS");
+    assert!(page.contains("data-sin-aprobaciones"), "{page}");
+    assert!(
+        page.contains(&v1_sha) && page.contains(&v2_sha) && page.contains("Versión 2: contenido"),
+        "{page}"
+    );
+    app.act(&id, w.t("resp"), act("aprobar_nota_adas")).await.ok();
+    app.act(&id, w.t("jefe"), act("aprobar_nota_upat")).await.ok();
+    let (_, page) = public_page(&app, &public, &format!("/v/{raw}")).await;
+    assert_eq!(status_line(&page), "Aprobada; espera la recepción de la unidad solicitante");
+    assert!(page.contains("Persona resp") && page.contains("Persona jefe"), "{page}");
+    app.act(&id, w.t("sol"), act("recibir")).await.ok();
+    let (_, page) = public_page(&app, &public, &format!("/v/{raw}")).await;
+    assert_eq!(status_line(&page), "Aprobada y recibida: vigente");
+    // The approved PDF was kept when UPAT approved: its hash is on the page, and matches.
+    let (_, _, approved) = pdf(&app, &note_path, Some(w.t("sol")), None).await;
+    let approved_sha = iop_store::blobs::sha256_hex(&approved);
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/documentos");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("nota-interna-verificable.pdf"), &approved).unwrap_or_else(|e| panic!("{e}"));
+    assert!(page.contains(&approved_sha), "{page}");
+    let (_, page) = check_file(&app, &public, &raw, approved).await;
+    assert!(page.contains("es el PDF de la versión 2 de esta nota, aprobada por UPAT"), "{page}");
+    // Each kept PDF is in the audit log with its hash.
+    let audit = app
+        .get(
+            &format!("/api/v1/auditoria?cadena=procedimiento&solicitud={code}&limite=200"),
+            &app.admin_token,
+        )
+        .await
+        .ok()
+        .to_string();
+    assert!(audit.contains(&approved_sha) && audit.contains(&v1_pdf_sha), "{audit}");
+
+    // English on request.
+    let (_, page) = public_page(&app, &public, &format!("/v/{raw}?idioma=en")).await;
+    assert!(page.contains("Approved and received: in force"), "{page}");
+
+    // Nothing but verification: the API, the pages, the documents are not here.
+    for path in [
+        "/api/v1/solicitudes".to_owned(),
+        "/bandeja".to_owned(),
+        "/ingresar".to_owned(),
+        "/healthz".to_owned(),
+        format!("/solicitudes/{code}/nota.pdf"),
+        format!("/api/v1/solicitudes/{code}/nota.pdf"),
+        "/v/00000000000000000000".to_owned(),
+        "/v/no-es-un-codigo".to_owned(),
+    ] {
+        let (status, page) = public_page(&app, &public, &path).await;
+        assert_eq!(status, 404, "{path}: {page}");
+    }
+
+    // Checks are limited per address: the 21st in a minute is refused.
+    let mut refused = None;
+    for _ in 0..20 {
+        let (status, page) = check_hash(&app, &public, &raw, &v2_sha).await;
+        if status == 429 {
+            refused = Some(page);
+            break;
+        }
+    }
+    let page = refused.unwrap_or_else(|| panic!("no limit"));
+    assert!(page.contains("demasiadas comprobaciones"), "{page}");
+}
+
+#[tokio::test]
+async fn the_hoja_de_ruta_is_a_pdf_of_every_hand_over() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let id = request_in(&app, &w, "habilitada").await;
+    let code = app.request(&id).await["codigo"].as_str().unwrap_or_default().to_owned();
+    let path = format!("/api/v1/solicitudes/{code}/hoja-de-ruta.pdf");
+    let (status, kind, slip) = pdf(&app, &path, Some(w.t("sol")), None).await;
+    assert_eq!((status, kind.as_str()), (200, "application/pdf"));
+    assert!(contains(&slip, "pdfaid:part"), "declares PDF/A");
+    let t = text(&slip).split_whitespace().collect::<Vec<_>>().join(" ");
+    let history = app.get(&format!("/api/v1/solicitudes/{id}/historial"), w.t("sol")).await.ok();
+    let n = history.as_array().map_or(0, Vec::len);
+    assert!(n >= 4, "{history}");
+    for shown in [
+        "HOJA DE RUTA",
+        code.as_str(),
+        "Presentar",
+        "Derivar a ADAS",
+        "Asignar a un Líder",
+        "Habilitar",
+        "Persona jefe",
+        "Persona resp",
+        "Persona lider",
+        "Jefe de UPAT",
+        "Habilitada",
+    ] {
+        assert!(t.contains(shown), "{shown:?} in:\n{t}");
+    }
+    let (status, _, _) = pdf(&app, &path, Some(w.t("otro")), None).await;
+    assert!(status == 403 || status == 404, "{status}");
+    let page = app
+        .client
+        .get(format!("{}/solicitudes/{code}", app.base))
+        .header("cookie", format!("iop_sesion={}", w.t("sol")))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(
+        page.contains(&format!("href=\"/solicitudes/{code}/hoja-de-ruta.pdf\" data-hoja-de-ruta")),
+        "{page}"
+    );
+    let (status, kind, web) = pdf(&app, &format!("/solicitudes/{code}/hoja-de-ruta.pdf"), None, Some(w.t("sol"))).await;
+    assert_eq!((status, kind.as_str()), (200, "application/pdf"));
+    assert_eq!(web, slip, "the same flow gives the same bytes");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/documentos");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("hoja-de-ruta.pdf"), &slip).unwrap_or_else(|e| panic!("{e}"));
+}

@@ -69,6 +69,7 @@ pub fn settings(dir: &std::path::Path, demo: bool, tweak: impl FnOnce(&mut Setti
     let o = Overrides {
         control_addr: Some("127.0.0.1:0".into()),
         gateway_addr: Some("127.0.0.1:0".into()),
+        public_addr: None,
         data_dir: Some(dir.to_path_buf()),
         log: None,
         demo,
@@ -324,10 +325,16 @@ impl App {
             let history = self.get(&format!("/api/v1/solicitudes/{code}/historial"), token).await.ok();
             let last = history.as_array().and_then(|h| h.last()).cloned().unwrap_or_default();
             let page = self
-                .get(&format!("/api/v1/auditoria?cadena=procedimiento&solicitud={code}&limite=1"), token)
+                .get(&format!("/api/v1/auditoria?cadena=procedimiento&solicitud={code}&limite=2"), token)
                 .await
                 .ok();
-            let rec = &page["registros"][0]["registro"];
+            // A transition of the note is followed by the record of the PDF it kept of it.
+            let first = &page["registros"][0]["registro"];
+            let rec = if first["accion"] == "nota.pdf" {
+                &page["registros"][1]["registro"]
+            } else {
+                first
+            };
             assert_eq!(rec["accion"], "solicitud.transicion", "{page}");
             assert_eq!(
                 (&rec["detalle"]["accion"], &rec["actor_id"], &rec["actor"], &rec["detalle"]["a"]),

@@ -1,0 +1,21 @@
+//! The Nota Interna's documents: its versions (each submission of step 5), the PDFs rendered of
+//! them (one per version and stage, kept), and the lookup by verification code that the public
+//! verification page starts from.
+
+use crate::{AuditBy, NotePdfRec, NoteVersionRec, RequestRec, StoreResult};
+use async_trait::async_trait;
+use iop_domain::*;
+
+#[async_trait]
+pub trait DocumentStore: Send + Sync {
+    /// The note's versions, oldest first.
+    async fn note_versions(&self, request: RequestId) -> StoreResult<Vec<NoteVersionRec>>;
+    /// The PDFs kept of the note's versions, oldest first.
+    async fn note_pdfs(&self, request: RequestId) -> StoreResult<Vec<NotePdfRec>>;
+    /// Keeps a rendered PDF (its bytes already in the blob store) and records its SHA-256 in the
+    /// audit log, in one transaction. A PDF already kept for that state (`seq`) stays: the answer
+    /// is the one kept.
+    async fn keep_note_pdf(&self, request: RequestId, pdf: &NotePdfRec, by: &AuditBy) -> StoreResult<NotePdfRec>;
+    /// The request whose note carries this verification code (lowercase hex).
+    async fn request_by_verification(&self, code: &str) -> StoreResult<Option<RequestRec>>;
+}
