@@ -613,3 +613,91 @@ async fn a_publication_goes_through_the_whole_procedure_in_a_real_browser_and_a_
         "{services:?}"
     );
 }
+
+/// Anyone holding a printed note checks it on the public listener, in a browser: from its code to
+/// its page, then a copy's fingerprint and the file itself; in both languages and on a phone.
+#[tokio::test]
+async fn a_note_is_verified_from_its_printed_code_in_a_real_browser() {
+    let app = spawn_app_with(|s| s.public_addr = Some("127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")))).await;
+    let public = format!(
+        "http://{}",
+        app._running
+            .as_ref()
+            .and_then(|r| r.public_addr)
+            .unwrap_or_else(|| panic!("no public listener"))
+    );
+    let w = world(&app).await;
+    let id = request_in(&app, &w, "habilitada").await;
+    app.act(&id, w.t("lider"), note()).await.ok();
+    app.act(&id, w.t("resp"), act("aprobar_nota_adas")).await.ok();
+    let code = app.request(&id).await["codigo"].as_str().unwrap_or_default().to_owned();
+    let res = app
+        .client
+        .get(format!("{}/api/v1/solicitudes/{code}/nota.pdf", app.base))
+        .bearer_auth(w.t("sol"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let pdf = res.bytes().await.unwrap_or_default().to_vec();
+    let printed = {
+        // The code as the PDF prints it: read back from the verification address in the text.
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let f = dir.path().join("n.pdf");
+        std::fs::write(&f, &pdf).unwrap_or_else(|e| panic!("{e}"));
+        let out = std::process::Command::new("pdftotext")
+            .arg(&f)
+            .arg("-")
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let t = String::from_utf8_lossy(&out.stdout).into_owned();
+        let at = t.find("Código de verificación: ").unwrap_or_else(|| panic!("{t}"));
+        t.get(at + "Código de verificación: ".len()..)
+            .unwrap_or_default()
+            .chars()
+            .take(24)
+            .collect::<String>()
+    };
+    let axe = axe_source();
+    let d = driver().await;
+    let c = browser(&d).await;
+
+    c.goto(&format!("{public}/")).await.unwrap_or_else(|e| panic!("{e}"));
+    wait_text(&c, "h1", "Verificación de documentos").await;
+    capture(&c, "verificar-inicio-es").await;
+    accessible(&c, &axe, "verificar-inicio").await;
+    type_into(&c, "#codigo", &printed).await;
+    c.find(Locator::Css("form[action='/v'] button")).await.and_then_click().await;
+    wait_text(&c, "[data-codigo]", &printed).await;
+    let page = text(&c, "main").await;
+    assert!(page.contains("Aprobada por ADAS; espera la aprobación de UPAT"), "{page}");
+    assert!(page.contains("Persona resp"), "{page}");
+    capture(&c, "verificar-es").await;
+    accessible(&c, &axe, "verificar").await;
+
+    // A fingerprint that matches nothing says so; the file itself matches.
+    type_into(&c, "#sha256", &"ab".repeat(32)).await;
+    c.find(Locator::Css("#sha256 + button")).await.and_then_click().await;
+    let outcome = text(&c, "[data-resultado]").await;
+    assert!(outcome.contains("No coincide con ninguna versión"), "{outcome}");
+    capture_at(&c, "[data-resultado]", "verificar-no-coincide-es").await;
+    c.find(Locator::Css("#archivo"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .send_keys(&file("copia.pdf", &pdf))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    c.find(Locator::Css("#archivo + button")).await.and_then_click().await;
+    let outcome = text(&c, "[data-resultado='coincide']").await;
+    assert!(outcome.contains("Coincide: es el PDF de la versión 1"), "{outcome}");
+    capture_at(&c, "[data-resultado]", "verificar-coincide-es").await;
+
+    // English, and a phone.
+    c.find(Locator::Css("a[lang=en]")).await.and_then_click().await;
+    wait_text(&c, "h1", "Document verification").await;
+    assert!(text(&c, "main").await.contains("Approved by ADAS; waiting for UPAT's approval"));
+    capture(&c, "verificar-en").await;
+    accessible(&c, &axe, "verificar-en").await;
+    c.set_window_size(390, 900).await.unwrap_or_else(|e| panic!("{e}"));
+    capture(&c, "verificar-en-estrecha").await;
+    let _ = c.close().await;
+}

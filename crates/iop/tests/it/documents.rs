@@ -357,7 +357,10 @@ async fn the_public_verification_page_follows_the_note_version_by_version_and_ch
     std::fs::write(dir.join("nota-interna-verificable.pdf"), &approved).unwrap_or_else(|e| panic!("{e}"));
     assert!(page.contains(&approved_sha), "{page}");
     let (_, page) = check_file(&app, &public, &raw, approved).await;
-    assert!(page.contains("es el PDF de la versión 2 de esta nota, aprobada por UPAT"), "{page}");
+    assert!(
+        page.contains("es el PDF de la versión 2 de esta nota (tras la aprobación de UPAT)"),
+        "{page}"
+    );
     // Each kept PDF is in the audit log with its hash.
     let audit = app
         .get(
