@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite (the README's test command; CI runs it). On a fresh machine it first
 # installs what the web interface's browser tests need (Debian's chromium and chromium-driver, and
-# axe-core from the npm registry) and poppler-utils (the documents' tests read PDFs with pdftotext).
+# axe-core from the npm registry), poppler-utils (the documents' tests read PDFs with pdftotext)
+# and openapi-spec-validator from PyPI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v pdftotext >/dev/null; then
@@ -13,5 +14,10 @@ AXE=target/axe/node_modules/axe-core/axe.min.js
 if [ ! -s "$AXE" ]; then
   command -v npm >/dev/null || { apt-get update -q; apt-get install -y -q npm; }
   npm install --silent --no-audit --no-fund --prefix target/axe axe-core@4
+fi
+# openapi-spec-validator (PyPI): the access documentation's filtered OpenAPI is validated with it.
+if ! python3 -c 'import openapi_spec_validator' 2>/dev/null; then
+  python3 -m pip install --quiet --disable-pip-version-check 'openapi-spec-validator>=0.7,<0.10' \
+    || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages 'openapi-spec-validator>=0.7,<0.10'
 fi
 exec cargo test --workspace --locked "$@"

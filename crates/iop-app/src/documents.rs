@@ -326,3 +326,108 @@ async fn enabled(st: &AppState, r: &RequestRec) -> AppResult<Vec<String>> {
     }
     Ok(out)
 }
+
+/// A service's OpenAPI description filtered to what a request's step 4 granted: only the granted
+/// operations, the gateway's production and sandbox addresses as its servers, and the gateway's
+/// two ways to authenticate (the publisher's own security schemes are the upstream's, which the
+/// gateway adds itself, so they are left out). Returns a file name and the document.
+pub async fn granted_openapi(st: &AppState, user: &UserRec, raw: &str, service_raw: &str) -> AppResult<(String, serde_json::Value)> {
+    use serde_json::{Value, json};
+    let r = load_visible(st, user, raw).await?;
+    let service = crate::error::path_id(service_raw, iop_domain::ServiceId::parse)?;
+    let grants: Vec<_> = st
+        .store
+        .grants_of_request(r.id)
+        .await?
+        .into_iter()
+        .filter(|g| g.revoked_at.is_none() && g.spec.service == service)
+        .collect();
+    let not_found = || AppError::of("no_encontrado.servicio", &[]);
+    let first = grants.first().ok_or_else(not_found)?;
+    let svc = st.store.get_service(service).await?.ok_or_else(not_found)?;
+    let text = st
+        .store
+        .description(service)
+        .await?
+        .ok_or_else(|| AppError::of("no_encontrado.descripcion", &[]))?;
+    let (mut doc, _) = crate::openapi_import::import_off_runtime(text, std::time::Duration::from_secs(10))
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e.es, "la descripción guardada de un servicio no se lee");
+            AppError::internal()
+        })?;
+    // Every operation when one grant names none; else those any grant names.
+    let all = grants.iter().any(|g| g.spec.operations.is_none());
+    let named: std::collections::BTreeSet<String> = grants.iter().flat_map(|g| g.spec.operations.clone().unwrap_or_default()).collect();
+    crate::openapi_import::keep_operations(&mut doc, |id| all || named.contains(id));
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for item in paths.values_mut().filter_map(Value::as_object_mut) {
+            for op in item.values_mut().filter_map(Value::as_object_mut) {
+                op.remove("security");
+            }
+        }
+    }
+    let gateway = st.config.gateway_url.clone().unwrap_or_default();
+    let base = st
+        .store
+        .connector(service)
+        .await?
+        .map(|c| c.base_path.trim_end_matches('/').to_owned())
+        .unwrap_or_default();
+    let system = system_label(st, first.spec.system).await?;
+    let s = &first.spec;
+    let Some(d) = doc.as_object_mut() else {
+        return Err(AppError::internal());
+    };
+    d.insert(
+        "servers".into(),
+        json!([
+            {"url": format!("{gateway}{base}"), "description": "Producción: la pasarela de la plataforma"},
+            {"url": format!("{gateway}/fake{base}"), "description": "Sandbox: respuestas de ejemplo de esta descripción, sin datos reales"}
+        ]),
+    );
+    let mut components = d.get("components").cloned().unwrap_or_else(|| json!({}));
+    if let Some(c) = components.as_object_mut() {
+        c.insert(
+            "securitySchemes".into(),
+            json!({
+                "apikey": {"type": "apiKey", "in": "header", "name": "apikey",
+                           "description": "La clave de API entregada a la unidad solicitante en el paso 4."},
+                "jwt": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                        "description": "JWT HS256 firmado con el secreto entregado en el paso 4; su «iss» es la clave (key) de la credencial."}
+            }),
+        );
+    }
+    d.insert("components".into(), components);
+    d.insert("security".into(), json!([{"apikey": []}, {"jwt": []}]));
+    d.insert(
+        "x-iop-acceso".into(),
+        json!({
+            "solicitud": r.code.as_str(),
+            "sistema": system,
+            "servicio": format!("{} v{}", svc.code.as_str(), svc.version.get()),
+            "desde": fmt_date(s.valid_from),
+            "hasta": s.valid_until.map(fmt_date),
+            "limite_por_segundo": s.rate.map(|r| r.per_second),
+            "rafaga": s.rate.map(|r| r.burst),
+        }),
+    );
+    let filename = format!("openapi-{}-v{}-{}.json", svc.code.as_str(), svc.version.get(), r.code.as_str());
+    Ok((filename, doc))
+}
+
+/// The services a request's step 4 granted (live grants), labelled, for their access
+/// documentation.
+pub async fn granted_services(st: &AppState, r: &RequestRec) -> AppResult<Vec<(iop_domain::ServiceId, String)>> {
+    let mut ids: Vec<_> = st
+        .store
+        .grants_of_request(r.id)
+        .await?
+        .into_iter()
+        .filter(|g| g.revoked_at.is_none())
+        .map(|g| g.spec.service)
+        .collect();
+    ids.sort_unstable_by_key(|id| id.to_string());
+    ids.dedup();
+    service_labels(st, &ids).await
+}

@@ -74,6 +74,9 @@ pub struct ControlConfig {
     /// The public verification page's address (`url_verificacion`, or the public listener's):
     /// the notes' QR codes point below it. Without it notes carry no QR code.
     pub verification_url: Option<String>,
+    /// The address consuming systems reach the gateway at (`url_pasarela`, or the gateway
+    /// listener's): the servers of the access documentation.
+    pub gateway_url: Option<String>,
     /// Largest file the public verification page accepts to check, in bytes.
     pub max_verification_bytes: usize,
     /// Checks (a hash or a file) one address may make per minute on the verification page.
@@ -95,6 +98,7 @@ impl Default for ControlConfig {
             public_url: None,
             control_tls: false,
             verification_url: None,
+            gateway_url: None,
             max_verification_bytes: 20 * 1024 * 1024,
             verifications_per_minute: 30,
         }

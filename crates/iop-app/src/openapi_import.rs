@@ -217,6 +217,38 @@ fn example_of(doc: &Value, op: &Value) -> Option<(i64, String)> {
     None
 }
 
+/// Removes from a description every operation `keep` refuses (by its id, as [`operations`] names
+/// it), and every path left without one; path items given by reference are inlined first.
+pub fn keep_operations(doc: &mut Value, keep: impl Fn(&str) -> bool) {
+    let Some(paths) = doc.get("paths").and_then(Value::as_object).cloned() else {
+        return;
+    };
+    let mut kept = serde_json::Map::new();
+    for (path, item) in paths {
+        let mut item = resolve(doc, &item).clone();
+        let Some(obj) = item.as_object_mut() else { continue };
+        for m in METHODS {
+            let id = match obj.get(m) {
+                None => continue,
+                Some(op) => op
+                    .get("operationId")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| format!("{m} {path}")),
+            };
+            if !keep(&id) {
+                obj.remove(m);
+            }
+        }
+        if METHODS.iter().any(|m| obj.contains_key(*m)) {
+            kept.insert(path, item);
+        }
+    }
+    if let Some(d) = doc.as_object_mut() {
+        d.insert("paths".into(), Value::Object(kept));
+    }
+}
+
 /// The operations of a description.
 pub fn operations(doc: &Value) -> Result<Vec<OperationRec>, ImportError> {
     let mut out: Vec<OperationRec> = Vec::new();
@@ -285,6 +317,26 @@ pub fn operations(doc: &Value) -> Result<Vec<OperationRec>, ImportError> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn keeping_operations_drops_the_others_and_empty_paths() {
+        let mut doc = serde_json::json!({
+            "openapi": "3.0.3",
+            "paths": {
+                "/a": {"get": {"operationId": "leer"}, "post": {"operationId": "escribir"}, "parameters": []},
+                "/b": {"$ref": "#/components/pathItems/b"},
+                "/c": {"delete": {"responses": {}}}
+            },
+            "components": {"pathItems": {"b": {"get": {"operationId": "otra"}}}}
+        });
+        keep_operations(&mut doc, |id| id == "leer" || id == "otra");
+        assert_eq!(doc["paths"]["/a"]["get"]["operationId"], "leer");
+        assert!(doc["paths"]["/a"].get("post").is_none());
+        assert_eq!(doc["paths"]["/b"]["get"]["operationId"], "otra", "a referenced item is inlined");
+        assert!(doc["paths"].get("/c").is_none(), "a path left empty goes");
+        keep_operations(&mut doc, |id| id == "delete /c");
+        assert_eq!(doc["paths"], serde_json::json!({}));
+    }
     use super::*;
 
     #[test]

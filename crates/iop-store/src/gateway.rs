@@ -212,6 +212,8 @@ pub trait GatewayStore: Send + Sync {
         by: &AuditBy,
     ) -> StoreResult<()>;
     async fn operations(&self, service: ServiceId) -> StoreResult<Vec<OperationRec>>;
+    /// The service's OpenAPI description as it was given (JSON or YAML), if it has one.
+    async fn description(&self, service: ServiceId) -> StoreResult<Option<String>>;
 
     async fn create_credential(&self, c: &CredentialRec, by: &AuditBy) -> StoreResult<()>;
     async fn credential(&self, id: CredentialId) -> StoreResult<Option<CredentialRec>>;

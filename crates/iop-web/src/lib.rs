@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .route("/solicitudes/{id}/acciones", post(pages::act))
         .route("/solicitudes/{id}/nota.pdf", get(pages::note_pdf))
         .route("/solicitudes/{id}/hoja-de-ruta.pdf", get(pages::routing_slip_pdf))
+        .route("/solicitudes/{id}/openapi/{servicio}", get(pages::granted_openapi))
         .route("/solicitudes/{id}/accesos", post(pages::retrieve))
         .route("/solicitudes/{id}/clave-publica", post(step4::public_key))
         .route("/solicitudes/{id}/sistema", post(step4::register_system))

@@ -586,6 +586,8 @@ struct RequestPage {
     /// it under, as (id, label).
     registrar_en: Vec<(String, String)>,
     servicios: Vec<String>,
+    /// Step 4's grants: each granted service's label and its filtered OpenAPI's address.
+    openapi: Vec<(String, String)>,
     entidad: Option<String>,
     publicaciones: Vec<String>,
     /// Step 4 of a publication, for the Líder who may enable it: each service's staging.
@@ -626,6 +628,26 @@ pub async fn routing_slip_pdf(State(st): State<AppState>, headers: HeaderMap, us
     let tr = Tr::from_headers(&headers);
     match iop_app::documents::routing_slip_pdf(&st, &user.user, &id).await {
         Ok(pdf) => pdf_download(pdf),
+        Err(e) => failed(tr, Some(&user), &e),
+    }
+}
+
+/// A granted service's OpenAPI description, filtered to the grant, to download.
+pub async fn granted_openapi(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    user: WebUser,
+    Path((id, service)): Path<(String, String)>,
+) -> Response {
+    let tr = Tr::from_headers(&headers);
+    match iop_app::documents::granted_openapi(&st, &user.user, &id, &service).await {
+        Ok((filename, doc)) => {
+            let mut res = axum::Json(doc).into_response();
+            if let Ok(v) = header::HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+                res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+            }
+            res
+        }
         Err(e) => failed(tr, Some(&user), &e),
     }
 }
@@ -821,6 +843,13 @@ async fn request_page_with(
         Ok(l) => l.into_iter().map(|(_, label)| label).collect(),
         Err(e) => return failed(tr, Some(user), &e),
     };
+    let openapi = match iop_app::documents::granted_services(st, &rec).await {
+        Ok(l) => l
+            .into_iter()
+            .map(|(id, label)| (label, format!("/solicitudes/{}/openapi/{id}", rec.code.as_str())))
+            .collect(),
+        Err(e) => return failed(tr, Some(user), &e),
+    };
     let deliveries = match iop_app::accesses::of_request(st, &rec).await {
         Ok(d) => d,
         Err(e) => return failed(tr, Some(user), &e),
@@ -847,6 +876,7 @@ async fn request_page_with(
         propuesto,
         registrar_en,
         servicios: servicios_pedidos,
+        openapi,
         entidad,
         publicaciones: rec
             .content

@@ -21,6 +21,9 @@ pub struct FileConfig {
     /// The address people reach the verification pages at, e.g. `https://verificar.agetic.gob.bo`:
     /// what the notes' QR codes point below. Default `http://<public_addr>`.
     pub url_verificacion: Option<String>,
+    /// The address consuming systems reach the gateway at, e.g. `https://pasarela.agetic.gob.bo`:
+    /// the servers of the access documentation. Default `http://<gateway_addr>`.
+    pub url_pasarela: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub log: Option<String>,
     /// Login token lifetime in minutes.
@@ -147,6 +150,7 @@ const ENV_KEYS: &[(&str, Kind)] = &[
     ("gateway_addr", Kind::Text),
     ("public_addr", Kind::Text),
     ("url_verificacion", Kind::Text),
+    ("url_pasarela", Kind::Text),
     ("data_dir", Kind::Text),
     ("log", Kind::Text),
     ("token_ttl_minutes", Kind::Int),
@@ -317,6 +321,9 @@ pub fn resolve(o: &Overrides, f: FileConfig) -> Result<Settings, ConfigError> {
     let mut control = ControlConfig::default();
     if let Some(u) = &f.url_verificacion {
         control.verification_url = Some(http_url("url_verificacion", u)?);
+    }
+    if let Some(u) = &f.url_pasarela {
+        control.gateway_url = Some(http_url("url_pasarela", u)?);
     }
     if let Some(m) = f.token_ttl_minutes {
         if m == 0 {

@@ -196,6 +196,13 @@ pub async fn start_with_clock(mut settings: Settings, clock: Arc<dyn Clock>) -> 
     if let (None, Some(a)) = (&settings.control.verification_url, public_addr) {
         settings.control.verification_url = Some(format!("http://{a}"));
     }
+    // The gateway's too: the access documentation names it.
+    let gateway_l = bind("pasarela", settings.gateway_addr).await?;
+    let gateway_addr = gateway_l.local_addr().map_err(|e| StartError(e.to_string()))?;
+    if settings.control.gateway_url.is_none() {
+        let scheme = if settings.gateway_tls.is_some() { "https" } else { "http" };
+        settings.control.gateway_url = Some(format!("{scheme}://{gateway_addr}"));
+    }
     let store = open_store(&settings).await?;
     let master = MasterKey::load_or_create(&settings.master_key_file).map_err(|e| StartError(e.to_string()))?;
     let keys = master.derived();
@@ -272,9 +279,7 @@ pub async fn start_with_clock(mut settings: Settings, clock: Arc<dyn Clock>) -> 
         None => None,
     };
     let control_l = bind("plano de control", settings.control_addr).await?;
-    let gateway_l = bind("pasarela", settings.gateway_addr).await?;
     let control_addr = control_l.local_addr().map_err(|e| StartError(e.to_string()))?;
-    let gateway_addr = gateway_l.local_addr().map_err(|e| StartError(e.to_string()))?;
 
     let wait = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;

@@ -199,6 +199,26 @@ pub async fn download_routing_slip(State(st): State<AppState>, Auth(u): Auth, Pa
     Ok(pdf_response(pdf))
 }
 
+/// A granted service's OpenAPI description, filtered to what this request's step 4 granted: only
+/// the granted operations, the gateway's production and sandbox addresses as `servers`, the
+/// gateway's `apikey` and JWT security schemes (never the publisher's own), and the grant's
+/// validity and limits under `x-iop-acceso`.
+#[utoipa::path(get, path = "/api/v1/solicitudes/{id}/openapi/{servicio_id}", tag = "solicitudes", security(("token" = [])),
+    params(("id" = String, Path, description = "UUID or tracking code"), ("servicio_id" = String, Path, description = "A service the request was granted")),
+    responses((status = 200, content_type = "application/json", body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn granted_openapi(
+    State(st): State<AppState>,
+    Auth(u): Auth,
+    Path((id, service)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let (filename, doc) = iop_app::documents::granted_openapi(&st, &u, &id, &service).await?;
+    let mut res = Json(doc).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
+}
+
 /// A generated PDF, to save under its name.
 pub fn pdf_response(pdf: iop_app::documents::Pdf) -> Response {
     let mut res = pdf.bytes.into_response();

@@ -125,6 +125,7 @@ no_encontrado =
     .credencial = credential not found
     .documento = this request has no supporting document
     .nota = this request has no Nota Interna yet
+    .descripcion = the service has no OpenAPI description
     .verificacion = no document has that verification code
     .usuario = user not found
     .llamada = call not found

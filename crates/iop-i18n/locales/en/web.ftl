@@ -196,6 +196,7 @@ nota-numero = { $numero } (revision { $revision })
 nota-actividades = Activities carried out
 nota-recomendaciones = Recommendations
 nota-huella = SHA-256 fingerprint of what is approved:
+solicitud-openapi = OpenAPI description of what was granted
 hoja-de-ruta-descargar = Download the routing slip (PDF)
 nota-descargar-pdf = Download the Nota Interna (PDF)
 nota-vista-previa = Preview of the Nota Interna

@@ -125,6 +125,7 @@ no_encontrado =
     .credencial = no existe esa credencial
     .documento = esta solicitud no tiene documento de respaldo
     .nota = esta solicitud aún no tiene Nota Interna
+    .descripcion = el servicio no tiene descripción OpenAPI
     .verificacion = no hay ningún documento con ese código de verificación
     .usuario = no existe ese usuario
     .llamada = no existe esa llamada

@@ -196,6 +196,7 @@ nota-numero = { $numero } (revisión { $revision })
 nota-actividades = Actividades realizadas
 nota-recomendaciones = Recomendaciones
 nota-huella = Huella SHA-256 de lo que se aprueba:
+solicitud-openapi = Descripción OpenAPI de lo habilitado
 hoja-de-ruta-descargar = Descargar la hoja de ruta (PDF)
 nota-descargar-pdf = Descargar la Nota Interna (PDF)
 nota-vista-previa = Vista previa de la Nota Interna

@@ -281,6 +281,14 @@ impl GatewayStore for SqliteStore {
         .await
     }
 
+    async fn description(&self, service: ServiceId) -> StoreResult<Option<String>> {
+        sqlx::query_scalar("SELECT document FROM service_descriptions WHERE service_id = ?")
+            .bind(service.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)
+    }
+
     async fn create_credential(&self, c: &CredentialRec, by: &AuditBy) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         insert_credential(&mut tx, c).await?;

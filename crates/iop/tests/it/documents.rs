@@ -456,3 +456,106 @@ async fn the_hoja_de_ruta_is_a_pdf_of_every_hand_over() {
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(dir.join("hoja-de-ruta.pdf"), &slip).unwrap_or_else(|e| panic!("{e}"));
 }
+
+/// Operation ids of a description.
+fn operation_ids(doc: &serde_json::Value) -> Vec<String> {
+    let mut ids: Vec<String> = doc["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|p| p.values())
+        .filter_map(|item| item.as_object())
+        .flat_map(|item| item.values())
+        .filter_map(|op| op["operationId"].as_str().map(str::to_owned))
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn the_openapi_of_a_grant_has_only_the_granted_operations_and_validates_as_openapi_3() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let up = crate::upstream::start("uno").await;
+    let service = crate::gateway::publish(&app, &w, &format!("http://{}/base", up.addr), 1000).await;
+    let a = consume(&app, &w, &service, json!({"operaciones": ["consultar-persona", "eco"]})).await;
+    let code = a.request_code.clone();
+    let path = format!("/api/v1/solicitudes/{code}/openapi/{service}");
+    let r = app.get(&path, w.t("sol")).await;
+    let disposition = r
+        .headers
+        .get("content-disposition")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(disposition.contains("openapi-consulta-v3-"), "{disposition}");
+    let doc = r.ok();
+    assert_eq!(operation_ids(&doc), ["consultar-persona", "eco"], "{doc}");
+    assert!(doc["paths"].get("/lento").is_none() && doc["paths"].get("/certificados/{id}").is_none());
+    assert_eq!(doc["servers"][0]["url"], format!("{}/segip/consulta/v3", app.gateway));
+    assert_eq!(doc["servers"][1]["url"], format!("{}/fake/segip/consulta/v3", app.gateway));
+    assert_eq!(doc["components"]["securitySchemes"]["apikey"]["name"], "apikey");
+    assert_eq!(doc["security"], json!([{"apikey": []}, {"jwt": []}]));
+    assert_eq!(doc["x-iop-acceso"]["solicitud"], code.as_str());
+    for secret in [a.key.as_str(), a.secret.as_str(), "secreto-del-origen"] {
+        assert!(!doc.to_string().contains(secret), "a secret in the document");
+    }
+    // The servers are real: the key the unit received calls a granted operation through the
+    // first, and the sandbox answers from the description's example through the second.
+    let prod = doc["servers"][0]["url"]
+        .as_str()
+        .unwrap_or_default()
+        .trim_start_matches(app.gateway.as_str())
+        .to_owned();
+    app.gw_until(&format!("{prod}/personas/123"), &[("apikey", a.key.as_str())], 200)
+        .await;
+
+    // It validates as OpenAPI 3 (openapi-spec-validator, installed by the test command).
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.path().join("openapi.json");
+    std::fs::write(&file, doc.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import json, sys; from openapi_spec_validator import validate; validate(json.load(open(sys.argv[1]))); print('valido')",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap_or_else(|e| panic!("python3: {e}"));
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("valido"),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Only for a service the request was granted, and only for those who may see the request.
+    app.get(&format!("/api/v1/solicitudes/{code}/openapi/{}", w.services[0]), w.t("sol"))
+        .await
+        .expect(404, "no_encontrado");
+    let r = app.get(&path, w.t("otro")).await;
+    assert!(r.status == 403 || r.status == 404, "{}", r.status);
+    // The request's page links it.
+    let page = app
+        .client
+        .get(format!("{}/solicitudes/{code}", app.base))
+        .header("cookie", format!("iop_sesion={}", w.t("sol")))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    let href = format!("/solicitudes/{code}/openapi/{service}");
+    assert!(page.contains(&format!("href=\"{href}\" data-openapi")), "{page}");
+    let web: serde_json::Value = app
+        .client
+        .get(format!("{}{href}", app.base))
+        .header("cookie", format!("iop_sesion={}", w.t("sol")))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .json()
+        .await
+        .unwrap_or_default();
+    assert_eq!(web, doc);
+}

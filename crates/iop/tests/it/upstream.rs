@@ -69,7 +69,7 @@ pub const DESCRIPTION: &str = r#"{
   "info": {"title": "Consulta (prueba)", "version": "1"},
   "paths": {
     "/personas/{ci}": {"get": {"operationId": "consultar-persona",
-        "parameters": [{"name": "ci", "in": "path", "required": true, "x-pii": true}],
+        "parameters": [{"name": "ci", "in": "path", "required": true, "x-pii": true, "schema": {"type": "string"}}],
         "responses": {"200": {"description": "ok", "content": {"application/json": {"example": {"ci": "0000000", "nombres": "EJEMPLO"}}}}}}},
     "/eco": {"post": {"operationId": "eco", "responses": {"200": {"description": "ok"}}}},
     "/lento": {"get": {"operationId": "lento", "responses": {"200": {"description": "ok"}}}},
