@@ -431,3 +431,120 @@ pub async fn granted_services(st: &AppState, r: &RequestRec) -> AppResult<Vec<(i
     ids.dedup();
     service_labels(st, &ids).await
 }
+
+/// The access documentation of the system a consumption request was granted for, as a PDF: its
+/// granted services and operations, their production and sandbox addresses, how to authenticate
+/// (placeholders, never a secret), limits, the gateway's error codes and calls to try.
+pub async fn access_pdf(st: &AppState, user: &UserRec, raw: &str) -> AppResult<Pdf> {
+    use iop_documents::{AccessDoc, AccessOperation, AccessService, ErrorCode};
+    let r = load_visible(st, user, raw).await?;
+    let grants: Vec<_> = st
+        .store
+        .grants_of_request(r.id)
+        .await?
+        .into_iter()
+        .filter(|g| g.revoked_at.is_none())
+        .collect();
+    let first = grants
+        .first()
+        .ok_or_else(|| AppError::of("no_encontrado.credenciales-de-solicitud", &[]))?;
+    let gateway = st.config.gateway_url.clone().unwrap_or_default();
+    let mut servicios = Vec::new();
+    for g in &grants {
+        let s = &g.spec;
+        let Some(svc) = st.store.get_service(s.service).await? else {
+            continue;
+        };
+        let base = st
+            .store
+            .connector(s.service)
+            .await?
+            .map(|c| c.base_path.trim_end_matches('/').to_owned())
+            .unwrap_or_default();
+        let operaciones: Vec<AccessOperation> = st
+            .store
+            .operations(s.service)
+            .await?
+            .into_iter()
+            .filter(|o| s.operations.as_ref().is_none_or(|ops| ops.contains(&o.op_id)))
+            .map(|o| AccessOperation {
+                metodo: o.method,
+                ruta: o.path,
+                id: o.op_id,
+                resumen: o.summary,
+            })
+            .collect();
+        let produccion = format!("{gateway}{base}");
+        let ejemplo = match operaciones.first() {
+            Some(o) => format!(
+                "curl -X {} -H \"apikey: <SU_CLAVE_DE_API>\" \"{produccion}{}\"\ncurl -X {} -H \"apikey: <SU_CLAVE_DE_API>\" \"{gateway}/fake{base}{}\"",
+                o.metodo.to_uppercase(),
+                o.ruta,
+                o.metodo.to_uppercase(),
+                o.ruta
+            ),
+            None => format!("curl -H \"apikey: <SU_CLAVE_DE_API>\" \"{produccion}/\""),
+        };
+        servicios.push(AccessService {
+            nombre: format!("{} v{} — {}", svc.code.as_str(), svc.version.get(), svc.nombre.as_str()),
+            sandbox: format!("{gateway}/fake{base}"),
+            produccion,
+            vigencia: match s.valid_until {
+                Some(d) => format!("del {} al {}", fmt_date(s.valid_from), fmt_date(d)),
+                None => format!("desde el {}, sin fecha de fin", fmt_date(s.valid_from)),
+            },
+            limite: s.rate.map(|r| {
+                format!(
+                    "{} llamadas por segundo (ráfaga de {}); más allá, 429 limite_excedido",
+                    r.per_second, r.burst
+                )
+            }),
+            operaciones,
+            ejemplo,
+        });
+    }
+    let credenciales = crate::accesses::of_request(st, &r)
+        .await?
+        .iter()
+        .flat_map(|d| d.credentials.iter())
+        .map(|c| match c.tipo.as_str() {
+            "apikey" => format!("Clave de API que empieza por «{}»", c.prefijo),
+            "jwt_hs256" => format!("JWT HS256 con secreto compartido ({})", c.prefijo),
+            other => format!(
+                "JWT {} con la clave pública registrada ({})",
+                other.trim_start_matches("jwt_").to_uppercase(),
+                c.prefijo
+            ),
+        })
+        .collect();
+    let errores = iop_gateway::Refusal::ALL
+        .iter()
+        .filter(|e| !matches!(e, iop_gateway::Refusal::AgregadoSinCredencial))
+        .map(|e| ErrorCode {
+            codigo: e.code().to_owned(),
+            estado: e.status().as_u16(),
+            significado: e.message(iop_i18n::Lang::Es).to_owned(),
+        })
+        .collect();
+    let at = first.created_at;
+    let unit = st.store.get_unit(r.facts.unit).await?;
+    let doc = AccessDoc {
+        entidad: AGENCY.to_owned(),
+        solicitud: r.code.as_str().to_owned(),
+        sistema: system_label(st, first.spec.system).await?,
+        unidad: unit.map_or_else(
+            || r.facts.unit.to_string(),
+            |u| format!("{} — {}", u.sigla.as_str(), u.nombre.as_str()),
+        ),
+        fecha: iop_documents::long_date(at.to_offset(LA_PAZ).date()),
+        credenciales,
+        servicios,
+        errores,
+        papel: iop_documents::Paper::A4,
+    };
+    let bytes = typeset(move || iop_documents::access_pdf(&doc, at)).await?;
+    Ok(Pdf {
+        filename: format!("documentacion-de-acceso-{}.pdf", r.code.as_str()),
+        bytes,
+    })
+}

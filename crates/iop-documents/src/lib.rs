@@ -125,6 +125,59 @@ pub struct RoutingSlip {
     pub papel: Paper,
 }
 
+/// One operation a system may call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccessOperation {
+    pub metodo: String,
+    pub ruta: String,
+    pub id: String,
+    pub resumen: Option<String>,
+}
+
+/// One service granted, as its consumer calls it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccessService {
+    pub nombre: String,
+    pub produccion: String,
+    pub sandbox: String,
+    pub vigencia: String,
+    pub limite: Option<String>,
+    pub operaciones: Vec<AccessOperation>,
+    /// A call to try, with placeholders for the credential.
+    pub ejemplo: String,
+}
+
+/// A code the gateway may answer with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErrorCode {
+    pub codigo: String,
+    pub estado: u16,
+    pub significado: String,
+}
+
+/// The access documentation of a consuming system (PR05, step 4 of a consumption: "the accesses
+/// and the documentation"): exactly what it was granted, how to authenticate, its limits and the
+/// gateway's error codes. Never a secret: placeholders stand for them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccessDoc {
+    pub entidad: String,
+    pub solicitud: String,
+    pub sistema: String,
+    pub unidad: String,
+    pub fecha: String,
+    /// The credentials issued, by kind and public part (prefix or `iss`).
+    pub credenciales: Vec<String>,
+    pub servicios: Vec<AccessService>,
+    pub errores: Vec<ErrorCode>,
+    pub papel: Paper,
+}
+
+/// The access documentation as a PDF; `at` is the enablement it describes.
+pub fn access_pdf(doc: &AccessDoc, at: OffsetDateTime) -> Result<Vec<u8>, DocError> {
+    let ident = format!("{}/acceso/{}", doc.solicitud, doc.servicios.len());
+    render(include_str!("../templates/acceso.typ"), doc, None, ident, at)
+}
+
 /// The note as a PDF. `at` is the note's last event (its submission or its latest approval): the
 /// PDF's creation date, so that the same state always gives the same bytes.
 pub fn note_pdf(note: &Note, at: OffsetDateTime) -> Result<Vec<u8>, DocError> {

@@ -632,6 +632,15 @@ pub async fn routing_slip_pdf(State(st): State<AppState>, headers: HeaderMap, us
     }
 }
 
+/// The access documentation of the request's granted system, as a PDF, to download.
+pub async fn access_pdf(State(st): State<AppState>, headers: HeaderMap, user: WebUser, Path(id): Path<String>) -> Response {
+    let tr = Tr::from_headers(&headers);
+    match iop_app::documents::access_pdf(&st, &user.user, &id).await {
+        Ok(pdf) => pdf_download(pdf),
+        Err(e) => failed(tr, Some(&user), &e),
+    }
+}
+
 /// A granted service's OpenAPI description, filtered to the grant, to download.
 pub async fn granted_openapi(
     State(st): State<AppState>,

@@ -195,6 +195,7 @@ const TABLE: &[(&str, &[&[&str]])] = &[
     ("download_document", &[REQUEST]),
     ("download_note", &[REQUEST]),
     ("download_routing_slip", &[REQUEST]),
+    ("download_access", &[REQUEST]),
     ("granted_openapi", &[REQUEST, &["parametros_invalidos"]]),
     ("history", &[REQUEST]),
     ("inbox", &[PAGED]),

@@ -164,6 +164,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(requests::download_note))
         .routes(routes!(requests::download_routing_slip))
         .routes(routes!(requests::granted_openapi))
+        .routes(routes!(requests::download_access))
         .routes(routes!(requests::take_action))
         .routes(routes!(requests::register_system))
         .routes(routes!(requests::history))

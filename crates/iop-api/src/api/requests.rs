@@ -219,6 +219,17 @@ pub async fn granted_openapi(
     Ok(res)
 }
 
+/// The access documentation of the system this consumption request was granted for (PDF/A-2b):
+/// its granted services and operations, production and sandbox addresses, how to authenticate
+/// (with placeholders: never a secret), its limits, the gateway's error codes and calls to try.
+#[utoipa::path(get, path = "/api/v1/solicitudes/{id}/acceso.pdf", tag = "solicitudes", security(("token" = [])),
+    params(("id" = String, Path, description = "UUID or tracking code")),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn download_access(State(st): State<AppState>, Auth(u): Auth, Path(id): Path<String>) -> ApiResult<Response> {
+    let pdf = iop_app::documents::access_pdf(&st, &u, &id).await?;
+    Ok(pdf_response(pdf))
+}
+
 /// A generated PDF, to save under its name.
 pub fn pdf_response(pdf: iop_app::documents::Pdf) -> Response {
     let mut res = pdf.bytes.into_response();

@@ -197,6 +197,7 @@ nota-actividades = Activities carried out
 nota-recomendaciones = Recommendations
 nota-huella = SHA-256 fingerprint of what is approved:
 solicitud-openapi = OpenAPI description of what was granted
+acceso-documentacion-pdf = Download the access documentation (PDF)
 hoja-de-ruta-descargar = Download the routing slip (PDF)
 nota-descargar-pdf = Download the Nota Interna (PDF)
 nota-vista-previa = Preview of the Nota Interna

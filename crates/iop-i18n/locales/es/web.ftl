@@ -197,6 +197,7 @@ nota-actividades = Actividades realizadas
 nota-recomendaciones = Recomendaciones
 nota-huella = Huella SHA-256 de lo que se aprueba:
 solicitud-openapi = Descripción OpenAPI de lo habilitado
+acceso-documentacion-pdf = Descargar la documentación de acceso (PDF)
 hoja-de-ruta-descargar = Descargar la hoja de ruta (PDF)
 nota-descargar-pdf = Descargar la Nota Interna (PDF)
 nota-vista-previa = Vista previa de la Nota Interna

@@ -472,7 +472,7 @@ fn operation_ids(doc: &serde_json::Value) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn the_openapi_of_a_grant_has_only_the_granted_operations_and_validates_as_openapi_3() {
+async fn the_access_documentation_and_the_openapi_of_a_grant_show_only_what_was_granted() {
     let app = spawn_app().await;
     let w = world(&app).await;
     let up = crate::upstream::start("uno").await;
@@ -558,4 +558,40 @@ async fn the_openapi_of_a_grant_has_only_the_granted_operations_and_validates_as
         .await
         .unwrap_or_default();
     assert_eq!(web, doc);
+
+    // The access documentation, as a PDF: what was granted, how to call it, never a secret.
+    assert!(
+        page.contains(&format!("href=\"/solicitudes/{code}/acceso.pdf\" data-acceso-pdf")),
+        "{page}"
+    );
+    let (status, kind, access) = pdf(&app, &format!("/api/v1/solicitudes/{code}/acceso.pdf"), Some(w.t("sol")), None).await;
+    assert_eq!((status, kind.as_str()), (200, "application/pdf"));
+    assert!(contains(&access, "pdfaid:part"), "declares PDF/A");
+    let t = text(&access).split_whitespace().collect::<Vec<_>>().join(" ");
+    for shown in [
+        "DOCUMENTACIÓN DE ACCESO",
+        "Trámites en línea (tramites)",
+        "consulta v3",
+        "consultar-persona",
+        "/personas/{ci}",
+        "apikey: <SU_CLAVE_DE_API>",
+        "Authorization: Bearer <JWT>",
+        &format!("{}/segip/consulta/v3", app.gateway),
+        &format!("{}/fake/segip/consulta/v3", app.gateway),
+        "sin_habilitacion",
+        "limite_excedido",
+        code.as_str(),
+    ] {
+        assert!(t.contains(shown), "{shown:?} in:\n{t}");
+    }
+    assert!(!t.contains("/lento") && !t.contains("/certificados/"), "only what was granted:\n{t}");
+    for secret in [a.key.as_str(), a.secret.as_str(), "secreto-del-origen"] {
+        assert!(!t.contains(secret) && !contains(&access, secret), "a secret in the documentation");
+    }
+    let (status, _, web) = pdf(&app, &format!("/solicitudes/{code}/acceso.pdf"), None, Some(w.t("sol"))).await;
+    assert_eq!(status, 200);
+    assert_eq!(web, access, "the same grant gives the same bytes");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/documentos");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("documentacion-de-acceso.pdf"), &access).unwrap_or_else(|e| panic!("{e}"));
 }
