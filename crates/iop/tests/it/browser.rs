@@ -639,24 +639,15 @@ async fn a_note_is_verified_from_its_printed_code_in_a_real_browser() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let pdf = res.bytes().await.unwrap_or_default().to_vec();
-    let printed = {
-        // The code as the PDF prints it: read back from the verification address in the text.
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let f = dir.path().join("n.pdf");
-        std::fs::write(&f, &pdf).unwrap_or_else(|e| panic!("{e}"));
-        let out = std::process::Command::new("pdftotext")
-            .arg(&f)
-            .arg("-")
-            .output()
-            .unwrap_or_else(|e| panic!("{e}"));
-        let t = String::from_utf8_lossy(&out.stdout).into_owned();
-        let at = t.find("Código de verificación: ").unwrap_or_else(|| panic!("{t}"));
-        t.get(at + "Código de verificación: ".len()..)
-            .unwrap_or_default()
-            .chars()
-            .take(24)
-            .collect::<String>()
-    };
+    // The code as the PDF prints it.
+    let t = crate::documents::text(&pdf);
+    let at = t.find("Código de verificación: ").unwrap_or_else(|| panic!("{t}"));
+    let printed: String = t
+        .get(at + "Código de verificación: ".len()..)
+        .unwrap_or_default()
+        .chars()
+        .take(24)
+        .collect();
     let axe = axe_source();
     let d = driver().await;
     let c = browser(&d).await;

@@ -25,8 +25,28 @@ async fn pdf(app: &App, path: &str, bearer: Option<&str>, cookie: Option<&str>) 
     (status, kind, res.bytes().await.unwrap_or_default().to_vec())
 }
 
+/// The request's page as this session sees it.
+async fn request_page(app: &App, session: &str, code: &str) -> String {
+    app.client
+        .get(format!("{}/solicitudes/{code}", app.base))
+        .header("cookie", format!("iop_sesion={session}"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default()
+}
+
+/// Keeps a document as a test artifact under `target/documentos/`, to look at.
+fn keep(name: &str, bytes: &[u8]) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/documentos");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join(name), bytes).unwrap_or_else(|e| panic!("{e}"));
+}
+
 /// The text of a PDF, as poppler extracts it.
-fn text(pdf: &[u8]) -> String {
+pub fn text(pdf: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let file = dir.path().join("nota.pdf");
     std::fs::write(&file, pdf).unwrap_or_else(|e| panic!("{e}"));
@@ -97,9 +117,7 @@ async fn the_nota_interna_is_a_numbered_pdf_with_what_step_4_did_its_approvals_a
     let (_, _, again) = pdf(&app, &path, Some(w.t("sol")), None).await;
     assert_eq!(again, approved, "reproducible");
     // Kept as a test artifact, to look at.
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/documentos");
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(dir.join("nota-interna-aprobada.pdf"), &approved).unwrap_or_else(|e| panic!("{e}"));
+    keep("nota-interna-aprobada.pdf", &approved);
 
     // Only those who may see the request read its note.
     let (status, _, _) = pdf(&app, &path, Some(w.t("otro")), None).await;
@@ -107,16 +125,7 @@ async fn the_nota_interna_is_a_numbered_pdf_with_what_step_4_did_its_approvals_a
     app.get(&path, w.t("otro")).await;
 
     // The web interface offers it on the request's page, with the session cookie.
-    let page = app
-        .client
-        .get(format!("{}/solicitudes/{code}", app.base))
-        .header("cookie", format!("iop_sesion={}", w.t("sol")))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .text()
-        .await
-        .unwrap_or_default();
+    let page = request_page(&app, w.t("sol"), &code).await;
     assert!(
         page.contains(&format!("href=\"/solicitudes/{code}/nota.pdf\" data-nota-pdf")),
         "{page}"
@@ -352,9 +361,7 @@ async fn the_public_verification_page_follows_the_note_version_by_version_and_ch
     // The approved PDF was kept when UPAT approved: its hash is on the page, and matches.
     let (_, _, approved) = pdf(&app, &note_path, Some(w.t("sol")), None).await;
     let approved_sha = iop_store::blobs::sha256_hex(&approved);
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/documentos");
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(dir.join("nota-interna-verificable.pdf"), &approved).unwrap_or_else(|e| panic!("{e}"));
+    keep("nota-interna-verificable.pdf", &approved);
     assert!(page.contains(&approved_sha), "{page}");
     let (_, page) = check_file(&app, &public, &raw, approved).await;
     assert!(
@@ -435,16 +442,7 @@ async fn the_hoja_de_ruta_is_a_pdf_of_every_hand_over() {
     }
     let (status, _, _) = pdf(&app, &path, Some(w.t("otro")), None).await;
     assert!(status == 403 || status == 404, "{status}");
-    let page = app
-        .client
-        .get(format!("{}/solicitudes/{code}", app.base))
-        .header("cookie", format!("iop_sesion={}", w.t("sol")))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .text()
-        .await
-        .unwrap_or_default();
+    let page = request_page(&app, w.t("sol"), &code).await;
     assert!(
         page.contains(&format!("href=\"/solicitudes/{code}/hoja-de-ruta.pdf\" data-hoja-de-ruta")),
         "{page}"
@@ -452,9 +450,7 @@ async fn the_hoja_de_ruta_is_a_pdf_of_every_hand_over() {
     let (status, kind, web) = pdf(&app, &format!("/solicitudes/{code}/hoja-de-ruta.pdf"), None, Some(w.t("sol"))).await;
     assert_eq!((status, kind.as_str()), (200, "application/pdf"));
     assert_eq!(web, slip, "the same flow gives the same bytes");
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/documentos");
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(dir.join("hoja-de-ruta.pdf"), &slip).unwrap_or_else(|e| panic!("{e}"));
+    keep("hoja-de-ruta.pdf", &slip);
 }
 
 /// Operation ids of a description.
@@ -535,16 +531,7 @@ async fn the_access_documentation_and_the_openapi_of_a_grant_show_only_what_was_
     let r = app.get(&path, w.t("otro")).await;
     assert!(r.status == 403 || r.status == 404, "{}", r.status);
     // The request's page links it.
-    let page = app
-        .client
-        .get(format!("{}/solicitudes/{code}", app.base))
-        .header("cookie", format!("iop_sesion={}", w.t("sol")))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .text()
-        .await
-        .unwrap_or_default();
+    let page = request_page(&app, w.t("sol"), &code).await;
     let href = format!("/solicitudes/{code}/openapi/{service}");
     assert!(page.contains(&format!("href=\"{href}\" data-openapi")), "{page}");
     let web: serde_json::Value = app
@@ -584,14 +571,15 @@ async fn the_access_documentation_and_the_openapi_of_a_grant_show_only_what_was_
     ] {
         assert!(t.contains(shown), "{shown:?} in:\n{t}");
     }
-    assert!(!t.contains("/lento") && !t.contains("/certificados/"), "only what was granted:\n{t}");
+    assert!(
+        !t.contains("/lento") && !t.contains("/certificados/"),
+        "only what was granted:\n{t}"
+    );
     for secret in [a.key.as_str(), a.secret.as_str(), "secreto-del-origen"] {
         assert!(!t.contains(secret) && !contains(&access, secret), "a secret in the documentation");
     }
     let (status, _, web) = pdf(&app, &format!("/solicitudes/{code}/acceso.pdf"), None, Some(w.t("sol"))).await;
     assert_eq!(status, 200);
     assert_eq!(web, access, "the same grant gives the same bytes");
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/documentos");
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(dir.join("documentacion-de-acceso.pdf"), &access).unwrap_or_else(|e| panic!("{e}"));
+    keep("documentacion-de-acceso.pdf", &access);
 }
