@@ -634,12 +634,18 @@ async fn approvals_bind_the_text_of_the_note_they_approve() {
         );
         let audit = app
             .get(
-                &format!("/api/v1/auditoria?cadena=procedimiento&solicitud={code}&limite=1"),
+                &format!("/api/v1/auditoria?cadena=procedimiento&solicitud={code}&limite=2"),
                 w.t(who),
             )
             .await
             .ok();
-        assert_eq!(audit["registros"][0]["registro"]["detalle"]["nota_sha256"], h2.as_str(), "{audit}");
+        // The newest transition record (an approval is followed by the record of the PDF kept).
+        let transition = audit["registros"]
+            .as_array()
+            .and_then(|r| r.iter().find(|r| r["registro"]["accion"] == "solicitud.transicion"))
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(transition["registro"]["detalle"]["nota_sha256"], h2.as_str(), "{audit}");
     }
     assert_eq!(app.request(&id).await["estado"], "recibida");
 }
