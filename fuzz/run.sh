@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 SECONDS_EACH=${SECONDS_EACH:-900}
 EXECS_EACH=${EXECS_EACH:-10000000}
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(ruta credenciales segmentos descripcion multipart configuracion)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(ruta credenciales segmentos descripcion multipart configuracion firma)
 cargo afl build --release
 export AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 AFL_NO_AFFINITY=${AFL_NO_AFFINITY:-}
 mkdir -p out

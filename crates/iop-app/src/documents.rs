@@ -185,7 +185,7 @@ async fn note_of(st: &AppState, r: &RequestRec) -> AppResult<(Note, OffsetDateTi
         _ => None,
     };
     let doc = Note {
-        entidad: AGENCY.to_owned(),
+        entidad: st.config.agency.clone(),
         cite: note.number.as_str().to_owned(),
         solicitud: r.code.as_str().to_owned(),
         version: note.revision,
@@ -205,7 +205,7 @@ async fn note_of(st: &AppState, r: &RequestRec) -> AppResult<(Note, OffsetDateTi
             approved(6, current.adas, Role::ResponsableAdas),
             approved(7, current.upat, Role::JefeUpat),
         ],
-        papel: iop_documents::Paper::A4,
+        papel: st.config.paper,
         verificacion,
     };
     Ok((doc, at, state))
@@ -236,7 +236,7 @@ pub async fn routing_slip_pdf(st: &AppState, user: &UserRec, raw: &str) -> AppRe
     let at = history.last().map_or(r.created_at, |h| h.at);
     let unit = st.store.get_unit(r.facts.unit).await?;
     let slip = RoutingSlip {
-        entidad: AGENCY.to_owned(),
+        entidad: st.config.agency.clone(),
         solicitud: r.code.as_str().to_owned(),
         tipo: web.text(Lang::Es, &format!("tipo-{}", r.content.kind.as_str()), &[]),
         unidad: unit.map_or_else(
@@ -248,7 +248,7 @@ pub async fn routing_slip_pdf(st: &AppState, user: &UserRec, raw: &str) -> AppRe
         estado: label("estado-", r.facts.state.as_str()),
         fecha: fmt_local_minute(at),
         pasos,
-        papel: iop_documents::Paper::A4,
+        papel: st.config.paper,
     };
     let bytes = typeset(move || iop_documents::routing_slip_pdf(&slip, at)).await?;
     Ok(Pdf {
@@ -529,7 +529,7 @@ pub async fn access_pdf(st: &AppState, user: &UserRec, raw: &str) -> AppResult<P
     let at = first.created_at;
     let unit = st.store.get_unit(r.facts.unit).await?;
     let doc = AccessDoc {
-        entidad: AGENCY.to_owned(),
+        entidad: st.config.agency.clone(),
         solicitud: r.code.as_str().to_owned(),
         sistema: system_label(st, first.spec.system).await?,
         unidad: unit.map_or_else(
@@ -540,7 +540,7 @@ pub async fn access_pdf(st: &AppState, user: &UserRec, raw: &str) -> AppResult<P
         credenciales,
         servicios,
         errores,
-        papel: iop_documents::Paper::A4,
+        papel: st.config.paper,
     };
     let bytes = typeset(move || iop_documents::access_pdf(&doc, at)).await?;
     Ok(Pdf {

@@ -222,6 +222,99 @@ pub struct NoteOut {
     pub aprobada_upat_por: Option<String>,
 }
 
+/// One number of the CITE register.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CiteOut {
+    pub cite: String,
+    /// The request was rejected or withdrawn after its note was numbered: the number is annulled
+    /// (and never given again).
+    pub anulado: bool,
+    /// The request's tracking code.
+    pub solicitud: String,
+    pub solicitud_id: String,
+    /// `consumo`, `publicacion` or both.
+    pub tipo: String,
+    /// The requesting unit's sigla.
+    pub unidad: String,
+    pub estado: String,
+    /// When the number was given (the note's first submission), RFC 3339.
+    pub fecha: String,
+    /// Who submitted the note then.
+    pub autor: Option<String>,
+}
+
+impl CiteOut {
+    pub fn of(c: &iop_store::CiteRec) -> Self {
+        Self {
+            cite: c.number.as_str().to_owned(),
+            anulado: c.state.annuls_cite(),
+            solicitud: c.code.as_str().to_owned(),
+            solicitud_id: c.request.to_string(),
+            tipo: c.kind.as_str().to_owned(),
+            unidad: c.unit.clone(),
+            estado: c.state.as_str().to_owned(),
+            fecha: crate::service::rfc3339(c.given_at),
+            autor: c.author_name.clone(),
+        }
+    }
+}
+
+/// The CITE register of a year: every number given, in order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CiteRegisterOut {
+    pub gestion: i32,
+    pub cites: Vec<CiteOut>,
+}
+
+/// A copy of the approved note signed outside the platform, as filed: what its signature says of
+/// the signer (read from the file; not validated against the certification authority).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignedNoteOut {
+    /// Its place among the request's filings; the highest is the definitive one.
+    pub n: i64,
+    /// The note version it is a copy of.
+    pub revision: i64,
+    pub sha256: String,
+    pub bytes: i64,
+    /// The signer certificate's subject (RFC 4514).
+    pub firmante: String,
+    pub emisor: String,
+    /// The certificate's serial number (hex).
+    pub serie: String,
+    /// RFC 3339.
+    pub vigente_desde: String,
+    /// RFC 3339.
+    pub vigente_hasta: String,
+    /// Whether the signed digest is the digest of the bytes the signature covers.
+    pub resumen_coincide: bool,
+    /// Whether the signature covers the whole file (nothing appended after signing).
+    pub cubre_todo: bool,
+    pub archivada_por: String,
+    /// RFC 3339.
+    pub fecha: String,
+}
+
+impl SignedNoteOut {
+    pub fn of(s: &iop_store::SignedNoteRec) -> Self {
+        use crate::service::rfc3339;
+        Self {
+            n: s.n,
+            revision: s.revision,
+            sha256: s.sha256.clone(),
+            bytes: s.size,
+            firmante: s.subject.clone(),
+            emisor: s.issuer.clone(),
+            serie: s.serial.clone(),
+            vigente_desde: rfc3339(s.not_before),
+            vigente_hasta: rfc3339(s.not_after),
+            resumen_coincide: s.digest_matches,
+            cubre_todo: s.covers_whole_file,
+            archivada_por: s.filed_by_name.clone(),
+            fecha: rfc3339(s.filed_at),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct GrantOut {
     pub id: String,

@@ -1,5 +1,5 @@
 //! Entry points for the fuzz targets in `fuzz/` that read untrusted bytes in the control plane
-//! (descriptions, segment lines as the importer reads them; the upload form is `iop_api`'s), also replayed over
+//! (descriptions, segment lines as the importer reads them, signed PDFs; the upload form is `iop_api`'s), also replayed over
 //! their corpora by the normal test suite. Each takes any bytes and must never panic.
 
 /// A service description (JSON or YAML): parsing, then reading its operations.
@@ -7,6 +7,13 @@ pub fn description(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
     if let Ok(doc) = crate::openapi_import::parse_document(text) {
         let _ = crate::openapi_import::operations(&doc);
+    }
+}
+
+/// A file uploaded as a note signed outside the platform: the signature reader.
+pub fn signed_pdf(data: &[u8]) {
+    if crate::pdf_signature::read(data).is_ok() {
+        assert!(crate::service::looks_like_pdf(data));
     }
 }
 
@@ -28,6 +35,11 @@ mod tests {
     #[test]
     fn the_description_corpus_replays_clean() {
         assert!(iop_gateway::fuzzing::replay(&iop_gateway::fuzzing::corpus("descripcion"), description) > 0);
+    }
+
+    #[test]
+    fn the_signed_pdf_corpus_replays_clean() {
+        assert!(iop_gateway::fuzzing::replay(&iop_gateway::fuzzing::corpus("firma"), signed_pdf) > 0);
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod accesses;
 pub mod audit;
 pub mod auth;
 pub mod catalog;
+pub mod cite_register;
 pub mod compiler;
 pub mod connectors;
 pub mod credentials;
@@ -21,10 +22,12 @@ pub mod fuzzing;
 pub mod importer;
 pub mod openapi_import;
 pub mod ops_error;
+pub mod pdf_signature;
 pub mod publication;
 pub mod secrets;
 pub mod seed;
 pub mod service;
+pub mod signed_note;
 pub mod verification;
 
 use iop_domain::{Clock, Deadline, State, WorkCalendar};
@@ -81,7 +84,15 @@ pub struct ControlConfig {
     pub max_verification_bytes: usize,
     /// Checks (a hash or a file) one address may make per minute on the verification page.
     pub verifications_per_minute: u32,
+    /// The agency's name, at the head of every document (`entidad`).
+    pub agency: String,
+    /// How the notes are numbered (`formato_cite`).
+    pub cite_format: iop_domain::CiteFormat,
+    /// The documents' paper (`papel`).
+    pub paper: Paper,
 }
+
+pub use iop_documents::Paper;
 
 impl Default for ControlConfig {
     fn default() -> Self {
@@ -101,6 +112,9 @@ impl Default for ControlConfig {
             gateway_url: None,
             max_verification_bytes: 20 * 1024 * 1024,
             verifications_per_minute: 30,
+            agency: documents::AGENCY.to_owned(),
+            cite_format: iop_domain::CiteFormat::default(),
+            paper: Paper::A4,
         }
     }
 }

@@ -761,6 +761,7 @@ pub async fn transition_issuing(
                 body,
                 recommendations: rec_,
                 verification: crate::auth::random_hex(10),
+                cite_format: st.config.cite_format.clone(),
             });
         }
         _ => {}

@@ -26,6 +26,22 @@ pub struct Verified {
     pub approvals: Vec<Approved>,
     /// Every version, oldest first.
     pub versions: Vec<VersionLine>,
+    /// The copies signed outside the platform, oldest first (the last is the definitive one).
+    pub signed: Vec<SignedLine>,
+}
+
+/// A signed copy, as the public may know it: its hash and what its signature says of the signer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedLine {
+    pub revision: i64,
+    pub sha256: String,
+    pub at: OffsetDateTime,
+    pub subject: String,
+    pub issuer: String,
+    pub not_before: OffsetDateTime,
+    pub not_after: OffsetDateTime,
+    /// Whether its signed digest is the digest of what the signature covers.
+    pub digest_matches: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,6 +119,8 @@ pub enum Match {
     Version { revision: i64 },
     /// A PDF the platform produced of this version, in this state.
     Pdf { revision: i64, stage: String },
+    /// A copy of this version signed outside the platform, filed as definitive.
+    Signed { revision: i64 },
     /// Nothing this note ever was.
     None,
 }
@@ -127,6 +145,22 @@ pub async fn verify(st: &AppState, raw_code: &str) -> AppResult<Verified> {
     let current = CurrentNote::of(&history, &r.facts);
     let versions = st.store.note_versions(r.id).await?;
     let pdfs = st.store.note_pdfs(r.id).await?;
+    let signed = st
+        .store
+        .signed_notes(r.id)
+        .await?
+        .into_iter()
+        .map(|s| SignedLine {
+            revision: s.revision,
+            sha256: s.sha256,
+            at: s.filed_at,
+            subject: s.subject,
+            issuer: s.issuer,
+            not_before: s.not_before,
+            not_after: s.not_after,
+            digest_matches: s.digest_matches,
+        })
+        .collect();
     let approvals = [(6, Role::ResponsableAdas, current.adas), (7, Role::JefeUpat, current.upat)]
         .into_iter()
         .filter_map(|(step, role, h)| {
@@ -163,6 +197,7 @@ pub async fn verify(st: &AppState, raw_code: &str) -> AppResult<Verified> {
         status: NoteStatus::of(r.facts.state),
         approvals,
         versions,
+        signed,
     })
 }
 
@@ -180,7 +215,10 @@ impl Verified {
                 };
             }
         }
-        Match::None
+        match self.signed.iter().find(|s| s.sha256.eq_ignore_ascii_case(sha256)) {
+            Some(s) => Match::Signed { revision: s.revision },
+            None => Match::None,
+        }
     }
 }
 

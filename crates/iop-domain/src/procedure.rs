@@ -31,6 +31,11 @@ impl State {
     pub fn is_closed(&self) -> bool {
         matches!(self, State::Recibida | State::Rechazada | State::Desistida)
     }
+    /// Whether a note number (CITE) given to this request's note is annulled: the request was
+    /// rejected or withdrawn after its note was numbered. The number is never given again.
+    pub fn annuls_cite(&self) -> bool {
+        matches!(self, State::Rechazada | State::Desistida)
+    }
     /// Before step 4: the request can still be rejected or withdrawn.
     pub fn before_enablement(&self) -> bool {
         matches!(
@@ -305,6 +310,23 @@ impl Facts {
     /// any Solicitante of the requesting unit, nobody else (not the Líder who issued them).
     pub fn accesses_retrievable_by(&self, actor: &Actor) -> bool {
         actor.roles.has(Role::Solicitante) && actor.unit == Some(self.unit)
+    }
+
+    /// Whether the actor may file a copy of the approved Nota Interna signed outside the platform
+    /// (its definitive version): once step 7 approved it (`nota_sin_aprobar` before), the
+    /// agency's officials who handled it — the Jefe de UPAT, the Responsable de ADAS and the
+    /// assigned Líder (`firma_no_permitida` for anyone else).
+    pub fn may_file_signed_note(&self, actor: &Actor) -> Result<(), Refusal> {
+        if !matches!(self.state, State::NotaAprobadaUpat | State::Recibida) {
+            return Err(Refusal::Conflict(Invalid::of("nota_sin_aprobar", &[])));
+        }
+        let handled = actor.roles.has(Role::JefeUpat)
+            || actor.roles.has(Role::ResponsableAdas)
+            || (actor.roles.has(Role::LiderAdas) && self.assignee == Some(actor.user));
+        if !handled {
+            return Err(forbidden("firma_no_permitida", &[]));
+        }
+        Ok(())
     }
 
     /// Whether the requester may edit the request's content (its data and supporting document).

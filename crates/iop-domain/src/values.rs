@@ -187,18 +187,63 @@ impl TrackingCode {
     }
 }
 
-/// The Nota Interna's number (CITE), `AGETIC/NI/UPAT-ADAS/<seq>/<year>`.
+/// The Nota Interna's number (CITE), as [`CiteFormat`] writes it (by default
+/// `AGETIC/NI/UPAT-ADAS/<seq>/<year>`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct NoteNumber(String);
 string_value!(NoteNumber);
 
 impl NoteNumber {
+    /// The number in the default format.
     pub fn new(year: i32, seq: u32) -> Self {
-        Self(format!("AGETIC/NI/UPAT-ADAS/{seq:04}/{year:04}"))
+        CiteFormat::default().number(year, seq)
     }
     /// Reads back a number the store wrote.
     pub fn from_stored(s: String) -> Self {
         Self(s)
+    }
+}
+
+/// How notes are numbered (`formato_cite`): the agency's own pattern of unit, document type, year
+/// and correlative, with `{correlativo}` (the year's sequence, at least four digits) and `{gestion}`
+/// (the year) each exactly once. Numbers restart each year, so the year must be in them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CiteFormat(String);
+string_value!(CiteFormat);
+
+impl CiteFormat {
+    pub const DEFAULT: &'static str = "AGETIC/NI/UPAT-ADAS/{correlativo}/{gestion}";
+    const SEQ: &'static str = "{correlativo}";
+    const YEAR: &'static str = "{gestion}";
+
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        let v = s.trim();
+        let rest = v.replacen(Self::SEQ, "", 1).replacen(Self::YEAR, "", 1);
+        let ok = v.matches(Self::SEQ).count() == 1
+            && v.matches(Self::YEAR).count() == 1
+            && !rest.contains(['{', '}'])
+            && (1..=60).contains(&rest.chars().count())
+            && rest.chars().all(|c| c.is_alphanumeric() || " /-_.·º°".contains(c));
+        if ok {
+            Ok(Self(v.to_owned()))
+        } else {
+            Err(Invalid::of("formato_cite_invalido", &[]))
+        }
+    }
+
+    /// The number `seq` of `year`.
+    pub fn number(&self, year: i32, seq: u32) -> NoteNumber {
+        NoteNumber(
+            self.0
+                .replacen(Self::SEQ, &format!("{seq:04}"), 1)
+                .replacen(Self::YEAR, &format!("{year:04}"), 1),
+        )
+    }
+}
+
+impl Default for CiteFormat {
+    fn default() -> Self {
+        Self(Self::DEFAULT.to_owned())
     }
 }
 
@@ -274,6 +319,24 @@ mod tests {
         assert_eq!(Login::parse(" JPerez ").map(|l| l.0), Ok("jperez".into()));
         for bad in ["ab", "1abc", "juan perez", "ñandu", &"a".repeat(33)] {
             assert!(Login::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn cite_formats_need_the_year_and_the_correlative_once() {
+        assert_eq!(NoteNumber::new(2026, 7).as_str(), "AGETIC/NI/UPAT-ADAS/0007/2026");
+        let f = CiteFormat::parse(" MINJ-DGTIC/NI/{gestion}-{correlativo} ").unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(f.number(2027, 12345).as_str(), "MINJ-DGTIC/NI/2027-12345");
+        for bad in [
+            "AGETIC/NI/{correlativo}",
+            "AGETIC/NI/{gestion}",
+            "{correlativo}/{correlativo}/{gestion}",
+            "{correlativo}/{gestion}/{unidad}",
+            "{correlativo}{gestion}",
+            "AGETIC\n/{correlativo}/{gestion}",
+            "AGETIC;DROP/{correlativo}/{gestion}",
+        ] {
+            assert!(CiteFormat::parse(bad).is_err(), "{bad}");
         }
     }
 

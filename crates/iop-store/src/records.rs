@@ -230,6 +230,46 @@ pub struct NotePdfRec {
     pub created_at: OffsetDateTime,
 }
 
+/// One number of the CITE register: the note it was given to (on its first submission) and where
+/// that note's request stands now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CiteRec {
+    pub number: NoteNumber,
+    pub request: RequestId,
+    pub code: TrackingCode,
+    pub kind: RequestKind,
+    /// The requesting unit's sigla.
+    pub unit: String,
+    pub state: State,
+    /// When the number was given (the note's first submission).
+    pub given_at: OffsetDateTime,
+    /// Who submitted the note then.
+    pub author_name: Option<String>,
+}
+
+/// A copy of the approved note signed outside the platform, filed as its definitive version; the
+/// bytes are in the blob store under `sha256`. What the signature says is read at filing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedNoteRec {
+    /// Its place among the request's filings (1, 2, …); the highest is the definitive one.
+    pub n: i64,
+    /// The note version it is a copy of.
+    pub revision: i64,
+    pub sha256: String,
+    pub size: i64,
+    pub subject: String,
+    pub issuer: String,
+    pub serial: String,
+    pub not_before: OffsetDateTime,
+    pub not_after: OffsetDateTime,
+    pub digest_matches: bool,
+    pub covers_whole_file: bool,
+    pub filed_by: UserId,
+    /// The filer's name, as the store knows it (read back; ignored when filing).
+    pub filed_by_name: String,
+    pub filed_at: OffsetDateTime,
+}
+
 impl NoteRec {
     /// The note's canonical content: what an approval (steps 6 and 7) and the receipt (step 8)
     /// bind. One field per line, in this order, each text length-prefixed (in bytes) so that no
@@ -399,6 +439,8 @@ pub struct NoteText {
     /// The verification code to give the note if it has none yet (random, from the caller; kept
     /// across versions).
     pub verification: String,
+    /// How to write the number, if the note gets one now.
+    pub cite_format: CiteFormat,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -39,6 +39,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/sqlite/0010_overdue_by_holder.sql"),
     ),
     (11, "note_documents", include_str!("../migrations/sqlite/0011_note_documents.sql")),
+    (12, "signed_notes", include_str!("../migrations/sqlite/0012_signed_notes.sql")),
 ];
 
 /// The newest schema version this build knows: the last migration's (so a new migration can never
@@ -1601,6 +1602,21 @@ impl Store for SqliteStore {
 mod migration_tests {
     use super::*;
     use sqlx::Connection;
+
+    /// Every file in `migrations/sqlite` is applied, in the order of its number (a file added
+    /// without its line here would leave its tables out of every store).
+    #[test]
+    fn every_migration_file_is_listed_in_order() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        files.sort();
+        let listed: Vec<String> = MIGRATIONS.iter().map(|(v, name, _)| format!("{v:04}_{name}.sql")).collect();
+        assert_eq!(listed, files);
+    }
 
     /// Migration 6 backfills who each existing request waits for in SQL; it must say what
     /// `Facts::waiting` says, for every state and with or without a note author and approver.

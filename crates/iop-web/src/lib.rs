@@ -34,10 +34,15 @@ pub fn router(state: AppState) -> Router {
         .route("/solicitudes", get(pages::requests))
         .route("/solicitudes/nueva", get(pages::new_request_form).post(pages::new_request))
         .route("/buscar", get(pages::search))
+        .route("/notas/cites", get(pages::cite_register))
         .route("/solicitudes/{id}", get(pages::request))
         .route("/solicitudes/{id}/acciones", post(pages::act))
         .route("/solicitudes/{id}/nota.pdf", get(pages::note_pdf))
         .route("/solicitudes/{id}/hoja-de-ruta.pdf", get(pages::routing_slip_pdf))
+        .route(
+            "/solicitudes/{id}/nota/firmada",
+            get(pages::signed_note_pdf).post(pages::file_signed_note),
+        )
         .route("/solicitudes/{id}/openapi/{servicio}", get(pages::granted_openapi))
         .route("/solicitudes/{id}/acceso.pdf", get(pages::access_pdf))
         .route("/solicitudes/{id}/accesos", post(pages::retrieve))

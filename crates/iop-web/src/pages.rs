@@ -21,6 +21,9 @@ pub struct Frame {
     pub who: Option<(String, String)>,
     /// This page's path, for the language switch to come back to.
     pub here: String,
+    /// The signed-in user reviews requests (UPAT, ADAS, the Administrador): the navigation offers
+    /// the CITE register.
+    pub revisa: bool,
 }
 
 impl Frame {
@@ -29,6 +32,7 @@ impl Frame {
             tr,
             who: user.map(|u| (u.user.nombre.as_str().to_owned(), u.csrf())),
             here: session::encode(here),
+            revisa: user.is_some_and(|u| u.user.actor().reviews()),
         }
     }
 }
@@ -306,6 +310,79 @@ pub async fn inbox(State(st): State<AppState>, headers: HeaderMap, user: WebUser
     )
 }
 
+/// One number of the CITE register, as the page shows it.
+struct CiteRow {
+    cite: String,
+    anulado: bool,
+    solicitud: String,
+    href: String,
+    tipo: String,
+    unidad: String,
+    estado: String,
+    fecha: String,
+    autor: String,
+}
+
+#[derive(Template)]
+#[template(path = "cites.html")]
+struct CitePage {
+    f: Frame,
+    gestion: String,
+    rows: Vec<CiteRow>,
+    /// How many numbers, how many annulled.
+    resumen: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct CiteQuery {
+    gestion: Option<String>,
+}
+
+/// The CITE register of a year: every number given, in order, the annulled ones marked.
+pub async fn cite_register(State(st): State<AppState>, headers: HeaderMap, user: WebUser, Query(q): Query<CiteQuery>) -> Response {
+    let tr = Tr::from_headers(&headers);
+    let here = match &q.gestion {
+        Some(g) => format!("/notas/cites?gestion={}", session::encode(g)),
+        None => "/notas/cites".to_owned(),
+    };
+    let (gestion, cites, error, status) = match iop_app::cite_register::register(&st, &user.user, q.gestion.as_deref()).await {
+        Ok((y, c)) => (y.to_string(), c, None, StatusCode::OK),
+        Err(e) if e.field.is_some() => (q.gestion.clone().unwrap_or_default(), Vec::new(), Some(tr.error(&e)), status_of(&e)),
+        Err(e) => return failed(tr, Some(&user), &e),
+    };
+    let rows: Vec<CiteRow> = cites
+        .iter()
+        .map(|c| CiteRow {
+            cite: c.number.as_str().to_owned(),
+            anulado: c.state.annuls_cite(),
+            solicitud: c.code.as_str().to_owned(),
+            href: format!("/solicitudes/{}", c.code.as_str()),
+            tipo: tr.of("tipo-", c.kind.as_str()),
+            unidad: c.unit.clone(),
+            estado: tr.of("estado-", c.state.as_str()),
+            fecha: tr.when(c.given_at),
+            autor: c.author_name.clone().unwrap_or_default(),
+        })
+        .collect();
+    render(
+        &CitePage {
+            f: Frame::new(tr, Some(&user), &here),
+            gestion,
+            resumen: tr.ta(
+                "cites-resumen",
+                iop_i18n::args![
+                    n = iop_i18n::Arg::Number(rows.len() as i64),
+                    anulados = iop_i18n::Arg::Number(rows.iter().filter(|r| r.anulado).count() as i64)
+                ],
+            ),
+            rows,
+            error,
+        },
+        status,
+    )
+}
+
 /// One row of the request list.
 struct ListRow {
     codigo: String,
@@ -578,6 +655,10 @@ struct RequestPage {
     sistema_id: String,
     /// The Nota Interna, once written: (number, body, recommendations, revision).
     nota: Option<(String, String, String, i64)>,
+    /// The definitive signed copy of the note, if one was filed.
+    firmada: Option<SignedView>,
+    /// Whether this user may file a signed copy now.
+    archivar_firmada: bool,
     /// What the request names, by name.
     sistema: Option<String>,
     /// A system the request proposed, while not registered: (name, purpose).
@@ -602,8 +683,8 @@ struct RequestPage {
     borrador: NoteDraft,
 }
 
-/// What step 4's forms say they saved (`?preparado=`), each with its text.
-pub(crate) const PREPARED: [&str; 5] = ["conector", "descripcion", "prueba", "clave", "sistema"];
+/// What step 4's forms (and the signed note's) say they saved (`?preparado=`), each with its text.
+pub(crate) const PREPARED: [&str; 6] = ["conector", "descripcion", "prueba", "clave", "sistema", "firmada"];
 
 #[derive(Deserialize)]
 pub struct RequestQuery {
@@ -620,6 +701,59 @@ pub async fn note_pdf(State(st): State<AppState>, headers: HeaderMap, user: WebU
     match iop_app::documents::note_pdf(&st, &user.user, &id).await {
         Ok(pdf) => pdf_download(pdf),
         Err(e) => failed(tr, Some(&user), &e),
+    }
+}
+
+/// The definitive signed copy of the note, to download.
+pub async fn signed_note_pdf(State(st): State<AppState>, headers: HeaderMap, user: WebUser, Path(id): Path<String>) -> Response {
+    let tr = Tr::from_headers(&headers);
+    match iop_app::signed_note::pdf(&st, &user.user, &id).await {
+        Ok(pdf) => pdf_download(pdf),
+        Err(e) => failed(tr, Some(&user), &e),
+    }
+}
+
+/// Files a signed copy of the approved note (a form with `_csrf` and `archivo`), then shows the
+/// request with it; a refused file leaves nothing behind and is named above the form.
+pub async fn file_signed_note(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    user: WebUser,
+    Path(id): Path<String>,
+    mut form: axum::extract::Multipart,
+) -> Response {
+    let tr = Tr::from_headers(&headers);
+    let (mut csrf, mut file) = (String::new(), None::<Vec<u8>>);
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) => match field.name().unwrap_or("") {
+                "_csrf" => csrf = field.text().await.unwrap_or_default(),
+                "archivo" => match field.bytes().await {
+                    Ok(b) => file = Some(b.to_vec()),
+                    Err(_) => {
+                        let e = AppError::of("archivo_muy_grande", &[]).field("archivo");
+                        return request_page(&st, tr, &user, &id, None, Some(tr.error(&e)), status_of(&e)).await;
+                    }
+                },
+                _ => {}
+            },
+            Ok(None) => break,
+            Err(_) => {
+                let e = AppError::of("multipart_invalido", &[]);
+                return request_page(&st, tr, &user, &id, None, Some(tr.error(&e)), status_of(&e)).await;
+            }
+        }
+    }
+    if !session::same(&user.csrf(), &csrf) {
+        return request_page(&st, tr, &user, &id, None, Some(tr.t("error-csrf")), StatusCode::FORBIDDEN).await;
+    }
+    let Some(bytes) = file.filter(|b| !b.is_empty()) else {
+        let e = AppError::of("campo_requerido.archivo", &[]).field("archivo");
+        return request_page(&st, tr, &user, &id, None, Some(tr.error(&e)), status_of(&e)).await;
+    };
+    match iop_app::signed_note::file(&st, &user.user, &id, &bytes).await {
+        Ok(_) => Redirect::to(&format!("/solicitudes/{id}?preparado=firmada#nota")).into_response(),
+        Err(e) => request_page(&st, tr, &user, &id, None, Some(tr.error(&e)), status_of(&e)).await,
     }
 }
 
@@ -705,6 +839,37 @@ pub(crate) async fn request_page(
     status: StatusCode,
 ) -> Response {
     request_page_with(st, tr, user, id, (aviso, error), None, status).await
+}
+
+/// The definitive signed copy of the note, worded.
+struct SignedView {
+    firmante: String,
+    vigencia: String,
+    integridad: String,
+    archivada: String,
+    sha256: String,
+}
+
+impl SignedView {
+    fn of(tr: Tr, s: &iop_store::SignedNoteRec) -> Self {
+        SignedView {
+            firmante: s.subject.clone(),
+            vigencia: tr.ta(
+                "verificar-firma-vigencia-valor",
+                iop_i18n::args![desde = &tr.when(s.not_before), hasta = &tr.when(s.not_after)],
+            ),
+            integridad: tr.t(if s.digest_matches {
+                "verificar-firma-integra"
+            } else {
+                "verificar-firma-alterada"
+            }),
+            archivada: tr.ta(
+                "firmada-archivada",
+                iop_i18n::args![nombre = &s.filed_by_name, fecha = &tr.when(s.filed_at), revision = &s.revision],
+            ),
+            sha256: s.sha256.clone(),
+        }
+    }
 }
 
 /// A Nota Interna being written (step 5), kept on the page: its body and recommendations, and
@@ -852,6 +1017,11 @@ async fn request_page_with(
         Ok(l) => l.into_iter().map(|(_, label)| label).collect(),
         Err(e) => return failed(tr, Some(user), &e),
     };
+    let firmada = match st.store.signed_notes(rec.id).await {
+        Ok(mut l) => l.pop().map(|s| SignedView::of(tr, &s)),
+        Err(e) => return failed(tr, Some(user), &e.into()),
+    };
+    let archivar_firmada = rec.facts.may_file_signed_note(&user.user.actor()).is_ok();
     let openapi = match iop_app::documents::granted_services(st, &rec).await {
         Ok(l) => l
             .into_iter()
@@ -908,6 +1078,8 @@ async fn request_page_with(
                 n.revision,
             )
         }),
+        firmada,
+        archivar_firmada,
         accesos,
         f: Frame::new(tr, Some(user), &format!("/solicitudes/{}", out.codigo)),
         titulo: tr.ta("solicitud-titulo", iop_i18n::args![codigo = &out.codigo]),

@@ -65,6 +65,15 @@ struct HashRow {
     sha256: String,
 }
 
+/// A copy signed outside the platform, worded.
+struct SignedRow {
+    subject: String,
+    issuer: String,
+    validity: String,
+    digest: String,
+    digest_ok: bool,
+}
+
 /// What a check found, worded.
 struct Outcome {
     ok: bool,
@@ -85,6 +94,7 @@ struct VerifyPage {
     rows: Vec<Row>,
     approvals: Vec<ApprovalRow>,
     hashes: Vec<HashRow>,
+    signed: Vec<SignedRow>,
     outcome: Option<Outcome>,
     error: Option<String>,
 }
@@ -100,6 +110,7 @@ impl VerifyPage {
             rows: Vec::new(),
             approvals: Vec::new(),
             hashes: Vec::new(),
+            signed: Vec::new(),
             outcome: None,
             error: None,
         }
@@ -154,6 +165,27 @@ impl VerifyPage {
                     sha256: p.sha256.clone(),
                 });
             }
+        }
+        for sg in &v.signed {
+            page.hashes.push(HashRow {
+                what: tr.ta("verificar-version-firmada", iop_i18n::args![revision = &sg.revision]),
+                at: tr.when(sg.at),
+                sha256: sg.sha256.clone(),
+            });
+            page.signed.push(SignedRow {
+                subject: sg.subject.clone(),
+                issuer: sg.issuer.clone(),
+                validity: tr.ta(
+                    "verificar-firma-vigencia-valor",
+                    iop_i18n::args![desde = &tr.when(sg.not_before), hasta = &tr.when(sg.not_after)],
+                ),
+                digest: tr.t(if sg.digest_matches {
+                    "verificar-firma-integra"
+                } else {
+                    "verificar-firma-alterada"
+                }),
+                digest_ok: sg.digest_matches,
+            });
         }
         page
     }
@@ -248,6 +280,7 @@ async fn answer(st: &AppState, tr: Tr, code: &str, found: Result<(Verified, Stri
                         iop_i18n::args![revision = &revision, etapa = &tr.of("verificacion-etapa-", &stage)],
                     ),
                 ),
+                Match::Signed { revision } => (true, tr.ta("verificar-coincide-firmada", iop_i18n::args![revision = &revision])),
                 Match::None => (false, tr.t("verificar-no-coincide")),
             };
             page.outcome = Some(Outcome { ok, text, sha256 });

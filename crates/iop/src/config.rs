@@ -24,6 +24,13 @@ pub struct FileConfig {
     /// The address consuming systems reach the gateway at, e.g. `https://pasarela.agetic.gob.bo`:
     /// the servers of the access documentation. Default `http://<gateway_addr>`.
     pub url_pasarela: Option<String>,
+    /// The agency's name, at the head of every document (default AGETIC's).
+    pub entidad: Option<String>,
+    /// How the notes are numbered (their CITE): a pattern with `{correlativo}` and `{gestion}`,
+    /// default `AGETIC/NI/UPAT-ADAS/{correlativo}/{gestion}`.
+    pub formato_cite: Option<String>,
+    /// The documents' paper: `a4` (default) or `carta`.
+    pub papel: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub log: Option<String>,
     /// Login token lifetime in minutes.
@@ -151,6 +158,9 @@ const ENV_KEYS: &[(&str, Kind)] = &[
     ("public_addr", Kind::Text),
     ("url_verificacion", Kind::Text),
     ("url_pasarela", Kind::Text),
+    ("entidad", Kind::Text),
+    ("formato_cite", Kind::Text),
+    ("papel", Kind::Text),
     ("data_dir", Kind::Text),
     ("log", Kind::Text),
     ("token_ttl_minutes", Kind::Int),
@@ -325,6 +335,18 @@ pub fn resolve(o: &Overrides, f: FileConfig) -> Result<Settings, ConfigError> {
     if let Some(u) = &f.url_pasarela {
         control.gateway_url = Some(http_url("url_pasarela", u)?);
     }
+    if let Some(e) = &f.entidad {
+        let name = iop_domain::Name::parse(e).map_err(|i| ConfigError(format!("entidad: {}", i.es)))?;
+        control.agency = name.as_str().to_owned();
+    }
+    if let Some(c) = &f.formato_cite {
+        control.cite_format = iop_domain::CiteFormat::parse(c).map_err(|i| ConfigError(i.es))?;
+    }
+    control.paper = match f.papel.as_deref().map(str::trim) {
+        None | Some("a4") => iop_app::Paper::A4,
+        Some("carta") => iop_app::Paper::UsLetter,
+        Some(p) => return Err(ConfigError(format!("papel: «{p}» no es a4 ni carta"))),
+    };
     if let Some(m) = f.token_ttl_minutes {
         if m == 0 {
             return Err(ConfigError("token_ttl_minutes debe ser mayor que cero".into()));
@@ -493,6 +515,27 @@ mod tests {
         for bad in ["iop.example.gob.bo", "ftp://x", "https://", "https://a b", "javascript:alert(1)"] {
             let e = parse(bad).err().map(|e| e.to_string()).unwrap_or_default();
             assert!(e.contains("url_publica"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_documents_take_the_agency_its_numbering_and_its_paper_from_the_file() {
+        let parse = |v: &str| resolve(&Overrides::default(), toml::from_str::<FileConfig>(v).unwrap_or_default());
+        let s = parse("entidad = \"Ministerio de Justicia\"\nformato_cite = \"MJ/NI/DGTIC/{correlativo}/{gestion}\"\npapel = \"carta\"")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.control.agency, "Ministerio de Justicia");
+        assert_eq!(s.control.cite_format.number(2027, 3).as_str(), "MJ/NI/DGTIC/0003/2027");
+        assert_eq!(s.control.paper, iop_app::Paper::UsLetter);
+        let s = parse("").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.control.cite_format.number(2026, 1).as_str(), "AGETIC/NI/UPAT-ADAS/0001/2026");
+        assert_eq!(s.control.paper, iop_app::Paper::A4);
+        for (bad, says) in [
+            ("formato_cite = \"AGETIC/NI/{correlativo}\"", "formato_cite"),
+            ("papel = \"oficio\"", "papel"),
+            ("entidad = \"x\"", "entidad"),
+        ] {
+            let e = parse(bad).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(e.contains(says), "{bad}: {e}");
         }
     }
 

@@ -195,6 +195,23 @@ const TABLE: &[(&str, &[&[&str]])] = &[
     ("download_document", &[REQUEST]),
     ("download_note", &[REQUEST]),
     ("download_routing_slip", &[REQUEST]),
+    (
+        "file_signed_note",
+        &[
+            REQUEST,
+            WRITE,
+            &[
+                "nota_sin_aprobar",
+                "firma_no_permitida",
+                "no_es_pdf",
+                "pdf_sin_firma",
+                "archivo_muy_grande",
+            ],
+        ],
+    ),
+    ("download_signed_note", &[REQUEST]),
+    ("list_signed_notes", &[REQUEST]),
+    ("cite_register", &[&["rol_requerido", "gestion_invalida"]]),
     ("download_access", &[REQUEST]),
     ("granted_openapi", &[REQUEST, &["parametros_invalidos"]]),
     ("history", &[REQUEST]),

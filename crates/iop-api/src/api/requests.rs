@@ -199,6 +199,76 @@ pub async fn download_routing_slip(State(st): State<AppState>, Auth(u): Auth, Pa
     Ok(pdf_response(pdf))
 }
 
+/// Files the approved Nota Interna signed outside the platform (e.g. with the national
+/// digital-signature client) as its definitive version: the request body is the signed PDF. Once
+/// step 7 approved the note, by the Jefe de UPAT, the Responsable de ADAS or the assigned Líder.
+/// The file must be a PDF (415 `no_es_pdf`) with a readable signature (422 `pdf_sin_firma`), at
+/// most `max_upload_bytes` (413); its signer is read from the signature, not validated against the
+/// certification authority. Each filing is kept; the newest is the definitive one.
+#[utoipa::path(post, path = "/api/v1/solicitudes/{id}/nota/firmada", tag = "solicitudes", security(("token" = [])),
+    params(("id" = String, Path, description = "UUID or tracking code")),
+    request_body(content = Vec<u8>, content_type = "application/pdf"),
+    responses((status = 201, body = SignedNoteOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn file_signed_note(
+    State(st): State<AppState>,
+    Auth(u): Auth,
+    Path(id): Path<String>,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<(StatusCode, Json<SignedNoteOut>)> {
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            ApiError::of("peticion_invalida", &[]).detail(e.body_text())
+        }
+    })?;
+    let filed = iop_app::signed_note::file(&st, &u, &id, &body).await?;
+    Ok((StatusCode::CREATED, Json(SignedNoteOut::of(&filed))))
+}
+
+/// The definitive signed copy of the request's Nota Interna, as filed (404 before any).
+#[utoipa::path(get, path = "/api/v1/solicitudes/{id}/nota/firmada", tag = "solicitudes", security(("token" = [])),
+    params(("id" = String, Path, description = "UUID or tracking code")),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn download_signed_note(State(st): State<AppState>, Auth(u): Auth, Path(id): Path<String>) -> ApiResult<Response> {
+    Ok(pdf_response(iop_app::signed_note::pdf(&st, &u, &id).await?))
+}
+
+/// Every signed copy filed of the request's Nota Interna, oldest first (the last is definitive).
+#[utoipa::path(get, path = "/api/v1/solicitudes/{id}/nota/firmadas", tag = "solicitudes", security(("token" = [])),
+    params(("id" = String, Path, description = "UUID or tracking code")),
+    responses((status = 200, body = Vec<SignedNoteOut>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list_signed_notes(State(st): State<AppState>, Auth(u): Auth, Path(id): Path<String>) -> ApiResult<Json<Vec<SignedNoteOut>>> {
+    let filed = iop_app::signed_note::list(&st, &u, &id).await?;
+    Ok(Json(filed.iter().map(SignedNoteOut::of).collect()))
+}
+
+/// The year's CITE register's query.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct CiteQuery {
+    /// The year (`gestion`), La Paz time; the current one by default.
+    pub gestion: Option<String>,
+}
+
+/// The CITE register: every number given to a Nota Interna in the year, in the order given, with
+/// its request; a number whose request was then rejected or withdrawn is annulled, never reused.
+/// For UPAT, ADAS and the Administrador.
+#[utoipa::path(get, path = "/api/v1/notas/cites", tag = "solicitudes", security(("token" = [])), params(CiteQuery),
+    responses((status = 200, body = CiteRegisterOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn cite_register(
+    State(st): State<AppState>,
+    Auth(u): Auth,
+    ApiQuery(q): ApiQuery<CiteQuery>,
+) -> ApiResult<Json<CiteRegisterOut>> {
+    let (gestion, cites) = iop_app::cite_register::register(&st, &u, q.gestion.as_deref()).await?;
+    Ok(Json(CiteRegisterOut {
+        gestion,
+        cites: cites.iter().map(CiteOut::of).collect(),
+    }))
+}
+
 /// A granted service's OpenAPI description, filtered to what this request's step 4 granted: only
 /// the granted operations, the gateway's production and sandbox addresses as `servers`, the
 /// gateway's `apikey` and JWT security schemes (never the publisher's own), and the grant's

@@ -353,3 +353,49 @@ fn offered_actions_are_exactly_those_decide_accepts() {
     }
     assert_eq!(offered_somewhere.len(), ActionKind::ALL.len(), "every action is offered somewhere");
 }
+
+#[test]
+fn the_signed_note_is_filed_after_step_7_by_the_officials_who_handled_it() {
+    let w = world();
+    let mut f = Facts::draft(RequestKind::Consumo, w.unit, w.people[0].user);
+    f.assignee = Some(w.people[5].user);
+    let who = |f: &Facts| -> Vec<usize> {
+        (0..w.people.len())
+            .filter(|i| f.may_file_signed_note(&w.people[*i]).is_ok())
+            .collect()
+    };
+    for state in State::ALL {
+        f.state = *state;
+        let expected: Vec<usize> = if matches!(state, State::NotaAprobadaUpat | State::Recibida) {
+            // UPAT, ADAS, the assigned leader and those holding either office; not the other
+            // leader, the requesters or the Administrador.
+            vec![3, 4, 5, 7, 9]
+        } else {
+            Vec::new()
+        };
+        assert_eq!(who(&f), expected, "{state:?}");
+        let refused = f.may_file_signed_note(&w.people[0]).map_err(|r| r.code());
+        assert_eq!(
+            refused,
+            Err(if expected.is_empty() {
+                "nota_sin_aprobar"
+            } else {
+                "firma_no_permitida"
+            })
+        );
+    }
+}
+
+/// The CITE register marks a number annulled when its request is rejected or withdrawn. As PR05
+/// reads today, only requests before step 4 can be (a numbered note only goes forward or back to
+/// ADAS), so no number is annulled yet: if an edge ever closes a request after its note was
+/// numbered, this fails and the register's annulled rows become reachable (and need a test).
+#[test]
+fn no_numbered_note_is_annulled_by_the_procedure_as_read() {
+    for (from, to) in PR05_EDGES {
+        if to.annuls_cite() {
+            assert!(from.before_enablement(), "{from:?} → {to:?} would annul a numbered note");
+        }
+    }
+    assert!(State::Rechazada.annuls_cite() && State::Desistida.annuls_cite() && !State::Recibida.annuls_cite());
+}

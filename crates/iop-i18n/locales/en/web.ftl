@@ -187,6 +187,13 @@ paso4-sistema-entidad = Consuming entity
 paso4-sistema-codigo = The system's code in the catalog
 paso4-sistema-registrar = Register the system
 preparado-sistema = System registered: the request names it as the beneficiary.
+firmada-huella = File SHA-256 fingerprint
+firmada-archivada = Filed by { $nombre } on { $fecha } (a copy of version { $revision }).
+firmada-descargar = Download the signed note (PDF)
+firmada-archivo = Digitally signed note (PDF)
+firmada-ayuda = Upload the approved note's PDF signed with the digital-signature client: it becomes the definitive version, its fingerprint shown on the public verification page.
+firmada-boton = File the signed note
+preparado-firmada = Signed note filed as the definitive version.
 solicitud-servicios = Services requested
 solicitud-entidad = Publishing entity
 solicitud-publicaciones = Services to publish
@@ -282,9 +289,20 @@ verificar-cargo = Post
 verificar-nombre = Name
 verificar-cuando = Date and time
 verificar-huellas = SHA-256 fingerprints
-verificar-huellas-ayuda = A copy is authentic if its fingerprint is one of these: each version's content (what is approved) and each PDF the platform issued.
+verificar-huellas-ayuda = A copy is authentic if its fingerprint is one of these: each version's content (what is approved), each PDF the platform issued and the signed copy filed as definitive.
 verificar-version-contenido = Version { $revision }: content
 verificar-version-pdf = Version { $revision }: PDF { $etapa }
+verificar-version-firmada = Version { $revision }: signed PDF (definitive)
+verificar-coincide-firmada = Match: it is the signed copy of version { $revision } of this note, filed as definitive.
+verificar-firmada = Definitive signed version
+verificar-firma-firmante = Signer (certificate)
+verificar-firma-emisor = Issued by
+verificar-firma-vigencia = Certificate validity
+verificar-firma-vigencia-valor = from { $desde } to { $hasta }
+verificar-firma-resumen = Integrity
+verificar-firma-integra = The signed digest matches the file's content.
+verificar-firma-alterada = The signed digest does NOT match the file's content.
+verificar-firma-ayuda = Read from the file's digital signature; the platform does not validate the certificate with the certification authority.
 verificar-comprobar = Check a copy
 verificar-hash-etiqueta = SHA-256 fingerprint
 verificar-hash-boton = Check the fingerprint
@@ -304,3 +322,23 @@ verificacion-estado-anulada = Annulled
 verificacion-etapa-elaborada = as written
 verificacion-etapa-aprobada_adas = after ADAS's approval
 verificacion-etapa-aprobada_upat = after UPAT's approval
+nav-cites = CITE register
+cites-titulo = CITE register of the year
+cites-ayuda = Every number given to a Nota Interna in the year, in the order given. A number whose request was later rejected or withdrawn is annulled and never given again.
+cites-filtro = Year of the register
+cites-gestion = Year
+cites-ver = Show
+cites-vacio = No number was given this year.
+cites-resumen = { $n ->
+        [one] 1 number given
+       *[other] { $n } numbers given
+    }, { $anulados ->
+        [0] none annulled
+        [one] 1 annulled
+       *[other] { $anulados } annulled
+    }.
+cites-anulado = ANNULLED
+col-cite = CITE
+col-solicitud = Request
+col-asignado = Given
+col-autor = Drafted by

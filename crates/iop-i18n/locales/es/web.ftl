@@ -187,6 +187,13 @@ paso4-sistema-entidad = Entidad consumidora
 paso4-sistema-codigo = Código del sistema en el catálogo
 paso4-sistema-registrar = Registrar el sistema
 preparado-sistema = Sistema registrado: la solicitud lo nombra como beneficiario.
+firmada-huella = Huella SHA-256 del archivo
+firmada-archivada = Archivada por { $nombre } el { $fecha } (copia de la versión { $revision }).
+firmada-descargar = Descargar la nota firmada (PDF)
+firmada-archivo = Nota firmada digitalmente (PDF)
+firmada-ayuda = Suba el PDF de la nota aprobada firmado con el firmador digital: quedará como versión definitiva, con su huella en la página pública de verificación.
+firmada-boton = Archivar la nota firmada
+preparado-firmada = Nota firmada archivada como versión definitiva.
 solicitud-servicios = Servicios solicitados
 solicitud-entidad = Entidad publicadora
 solicitud-publicaciones = Servicios a publicar
@@ -282,9 +289,20 @@ verificar-cargo = Cargo
 verificar-nombre = Nombre
 verificar-cuando = Fecha y hora
 verificar-huellas = Huellas SHA-256
-verificar-huellas-ayuda = Una copia es auténtica si su huella es una de estas: el contenido de cada versión (lo que se aprueba) y cada PDF que emitió la plataforma.
+verificar-huellas-ayuda = Una copia es auténtica si su huella es una de estas: el contenido de cada versión (lo que se aprueba), cada PDF que emitió la plataforma y la copia firmada archivada como definitiva.
 verificar-version-contenido = Versión { $revision }: contenido
 verificar-version-pdf = Versión { $revision }: PDF { $etapa }
+verificar-version-firmada = Versión { $revision }: PDF firmado (definitivo)
+verificar-coincide-firmada = Coincide: es la copia firmada de la versión { $revision } de esta nota, archivada como definitiva.
+verificar-firmada = Versión definitiva firmada
+verificar-firma-firmante = Firmante (certificado)
+verificar-firma-emisor = Emitido por
+verificar-firma-vigencia = Vigencia del certificado
+verificar-firma-vigencia-valor = del { $desde } al { $hasta }
+verificar-firma-resumen = Integridad
+verificar-firma-integra = El resumen firmado coincide con el contenido del archivo.
+verificar-firma-alterada = El resumen firmado NO coincide con el contenido del archivo.
+verificar-firma-ayuda = Datos leídos de la firma digital del archivo; la plataforma no valida el certificado ante la entidad certificadora.
 verificar-comprobar = Comprobar una copia
 verificar-hash-etiqueta = Huella SHA-256
 verificar-hash-boton = Comprobar la huella
@@ -304,3 +322,23 @@ verificacion-estado-anulada = Anulada
 verificacion-etapa-elaborada = al elaborarse
 verificacion-etapa-aprobada_adas = tras la aprobación de ADAS
 verificacion-etapa-aprobada_upat = tras la aprobación de UPAT
+nav-cites = Registro de CITE
+cites-titulo = Registro de CITE de la gestión
+cites-ayuda = Cada número asignado a una Nota Interna en el año, en el orden en que se asignó. Un número cuya solicitud fue rechazada o desistida después queda anulado y no se vuelve a asignar.
+cites-filtro = Gestión del registro
+cites-gestion = Gestión (año)
+cites-ver = Ver
+cites-vacio = Ningún número asignado en esta gestión.
+cites-resumen = { $n ->
+        [one] 1 número asignado
+       *[other] { $n } números asignados
+    }, { $anulados ->
+        [0] ninguno anulado
+        [one] 1 anulado
+       *[other] { $anulados } anulados
+    }.
+cites-anulado = ANULADO
+col-cite = CITE
+col-solicitud = Solicitud
+col-asignado = Asignado
+col-autor = Elaborada por

@@ -138,8 +138,12 @@ async fn the_nota_interna_is_a_numbered_pdf_with_what_step_4_did_its_approvals_a
 /// CITEs given from many notes submitted at once: no number twice, none skipped (the number is
 /// taken in the transaction of step 5, so a transition that fails takes none).
 #[tokio::test]
-async fn cites_given_at_once_have_no_duplicate_and_no_gap() {
-    let app = spawn_app().await;
+async fn cites_given_at_once_have_no_duplicate_and_no_gap_in_the_register() {
+    // The agency's own numbering (`formato_cite`).
+    let app = spawn_app_with(|s| {
+        s.control.cite_format = iop_domain::CiteFormat::parse("MJ/NI/{gestion}-{correlativo}").unwrap_or_else(|e| panic!("{e:?}"));
+    })
+    .await;
     let w = world(&app).await;
     let mut ids = Vec::new();
     for _ in 0..8 {
@@ -170,13 +174,72 @@ async fn cites_given_at_once_have_no_duplicate_and_no_gap() {
     let mut numbers = Vec::new();
     for id in &ids {
         let n = app.request(id).await["nota"]["numero"].as_str().unwrap_or_default().to_owned();
-        // AGETIC/NI/UPAT-ADAS/<seq>/<year>
-        let seq: u32 = n.split('/').nth(3).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("{n}"));
+        // MJ/NI/<year>-<seq>
+        assert!(n.starts_with("MJ/NI/"), "{n}");
+        let seq: u32 = n.rsplit('-').next().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("{n}"));
         numbers.push(seq);
     }
     numbers.sort_unstable();
     // The world's own publication request took the first number of the year.
     assert_eq!(numbers, (2..=9).collect::<Vec<u32>>());
+
+    // The register lists every number of the year, in the order given, none annulled.
+    let reg = app.get("/api/v1/notas/cites", w.t("jefe")).await.ok();
+    let year = reg["gestion"].as_i64().unwrap_or_default();
+    let listed: Vec<String> = reg["cites"]
+        .as_array()
+        .map(|a| a.iter().map(|c| c["cite"].as_str().unwrap_or_default().to_owned()).collect())
+        .unwrap_or_default();
+    let expected: Vec<String> = (1..=9).map(|n| format!("MJ/NI/{year}-{n:04}")).collect();
+    assert_eq!(listed, expected, "{reg}");
+    assert!(
+        reg["cites"]
+            .as_array()
+            .is_some_and(|a| a.iter().all(|c| c["anulado"] == false && c["autor"] == "Persona lider")),
+        "{reg}"
+    );
+    let other = app
+        .get(&format!("/api/v1/notas/cites?gestion={}", year - 1), w.t("resp"))
+        .await
+        .ok();
+    assert_eq!(other["cites"].as_array().map(Vec::len), Some(0), "{other}");
+    app.get("/api/v1/notas/cites?gestion=dos-mil", w.t("jefe"))
+        .await
+        .expect(422, "gestion_invalida");
+    // It is the agency's register: not the requesting units'.
+    app.get("/api/v1/notas/cites", w.t("sol")).await.expect(403, "rol_requerido");
+
+    // The web interface offers it to the agency's staff, with the same numbers.
+    let web = |session: String, path: &'static str| {
+        app.client
+            .get(format!("{}{path}", app.base))
+            .header("cookie", format!("iop_sesion={session}"))
+            .send()
+    };
+    let res = web(w.t("jefe").to_owned(), "/notas/cites").await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(res.status().as_u16(), 200);
+    let page = res.text().await.unwrap_or_default();
+    assert!(
+        page.contains("data-nav-cites") && page.contains("9 números asignados, ninguno anulado"),
+        "{page}"
+    );
+    for n in &expected {
+        assert!(page.contains(&format!("data-cite=\"{n}\"")), "{n} in:\n{page}");
+    }
+    let res = web(w.t("sol").to_owned(), "/notas/cites").await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(res.status().as_u16(), 403);
+    let page = web(w.t("sol").to_owned(), "/bandeja")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(!page.contains("data-nav-cites"), "{page}");
+    let res = web(w.t("jefe").to_owned(), "/notas/cites?gestion=abc")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().await.unwrap_or_default().contains("año de cuatro cifras"));
 }
 
 /// The public listener's page for a note's code, and what a check on it says.
@@ -582,4 +645,212 @@ async fn the_access_documentation_and_the_openapi_of_a_grant_show_only_what_was_
     assert_eq!(status, 200);
     assert_eq!(web, access, "the same grant gives the same bytes");
     keep("documentacion-de-acceso.pdf", &access);
+}
+
+/// Signs `pdf` as `name` would with the national signature client: a PAdES signature added in an
+/// incremental update, by a throw-away self-signed certificate (`datos/firmar.py`, pyHanko; the
+/// test command installs it).
+fn sign(pdf: &[u8], name: &str) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (src, dst) = (dir.path().join("nota.pdf"), dir.path().join("firmada.pdf"));
+    std::fs::write(&src, pdf).unwrap_or_else(|e| panic!("{e}"));
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/datos/firmar.py");
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .arg(&src)
+        .arg(&dst)
+        .arg(name)
+        .output()
+        .unwrap_or_else(|e| panic!("python3: {e}"));
+    assert!(out.status.success(), "firmar.py: {}", String::from_utf8_lossy(&out.stderr));
+    std::fs::read(&dst).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Files `bytes` as the signed note through the API.
+async fn file_signed(app: &App, code: &str, token: &str, bytes: Vec<u8>, mime: &str) -> Resp {
+    let res = app
+        .client
+        .post(format!("{}/api/v1/solicitudes/{code}/nota/firmada", app.base))
+        .bearer_auth(token)
+        .header("content-type", mime)
+        .body(bytes)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    App::read(res).await
+}
+
+#[tokio::test]
+async fn the_signed_note_is_filed_by_the_officials_and_verified_by_anyone() {
+    let app = spawn_app_with(|s| {
+        s.public_addr = Some("127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")));
+        s.control.max_upload_bytes = 512 * 1024;
+    })
+    .await;
+    let public = format!(
+        "http://{}",
+        app._running
+            .as_ref()
+            .and_then(|r| r.public_addr)
+            .unwrap_or_else(|| panic!("no public listener"))
+    );
+    let w = world(&app).await;
+    let id = request_in(&app, &w, "habilitada").await;
+    app.act(&id, w.t("lider"), note()).await.ok();
+    let code = app.request(&id).await["codigo"].as_str().unwrap_or_default().to_owned();
+    let note_path = format!("/api/v1/solicitudes/{code}/nota.pdf");
+    let (_, _, draft) = pdf(&app, &note_path, Some(w.t("lider")), None).await;
+
+    // Before UPAT approves it, no signed copy is filed: a signed draft is not the note.
+    file_signed(&app, &code, w.t("jefe"), sign(&draft, "Persona Jefe"), "application/pdf")
+        .await
+        .expect(409, "nota_sin_aprobar");
+    app.act(&id, w.t("resp"), act("aprobar_nota_adas")).await.ok();
+    app.act(&id, w.t("jefe"), act("aprobar_nota_upat")).await.ok();
+    let (_, _, approved) = pdf(&app, &note_path, Some(w.t("jefe")), None).await;
+
+    // What is not a signed PDF is named, and nothing is kept.
+    file_signed(&app, &code, w.t("jefe"), b"no soy un pdf".to_vec(), "application/pdf")
+        .await
+        .expect(415, "no_es_pdf");
+    let r = file_signed(&app, &code, w.t("jefe"), approved.clone(), "application/pdf").await;
+    assert_eq!((r.status.as_u16(), r.code()), (422, "pdf_sin_firma"), "{:?}", r.body);
+    assert!(r.body["mensaje"].as_str().unwrap_or_default().contains("firma"), "{:?}", r.body);
+    let mut big = sign(&approved, "Persona Jefe");
+    big.resize(600 * 1024, b' ');
+    let r = file_signed(&app, &code, w.t("jefe"), big, "application/pdf").await;
+    assert_eq!(r.status.as_u16(), 413, "{:?}", r.body);
+    // Only the officials who handled the note file it: not the requesting unit, not another.
+    let signed = sign(&approved, "Ana Pérez Quispe");
+    for who in ["sol", "otro"] {
+        let r = file_signed(&app, &code, w.t(who), signed.clone(), "application/pdf").await;
+        assert!(matches!(r.status.as_u16(), 403 | 404), "{who}: {:?}", r.body);
+    }
+    let list = app.get(&format!("/api/v1/solicitudes/{code}/nota/firmadas"), w.t("sol")).await.ok();
+    assert_eq!(list.as_array().map(Vec::len), Some(0), "{list}");
+    app.get(&format!("/api/v1/solicitudes/{code}/nota/firmada"), w.t("sol"))
+        .await
+        .expect(404, "no_encontrado");
+
+    // The Jefe de UPAT files it: what its signature says is kept with it.
+    let r = file_signed(&app, &code, w.t("jefe"), signed.clone(), "application/pdf").await;
+    assert_eq!(r.status.as_u16(), 201, "{:?}", r.body);
+    let filed = r.body;
+    let sha = iop_store::blobs::sha256_hex(&signed);
+    assert_eq!(filed["sha256"].as_str(), Some(sha.as_str()), "{filed}");
+    assert!(
+        filed["firmante"].as_str().unwrap_or_default().contains("CN=Ana Pérez Quispe"),
+        "{filed}"
+    );
+    assert_eq!(
+        (filed["resumen_coincide"].as_bool(), filed["cubre_todo"].as_bool()),
+        (Some(true), Some(true)),
+        "{filed}"
+    );
+    assert_eq!((filed["n"].as_i64(), filed["revision"].as_i64()), (Some(1), Some(1)), "{filed}");
+    assert_eq!(filed["archivada_por"].as_str(), Some("Persona jefe"), "{filed}");
+    // The requesting unit reads it back, byte for byte.
+    let (status, kind, back) = pdf(&app, &format!("/api/v1/solicitudes/{code}/nota/firmada"), Some(w.t("sol")), None).await;
+    assert_eq!((status, kind.as_str(), back == signed), (200, "application/pdf", true));
+    let list = app.get(&format!("/api/v1/solicitudes/{code}/nota/firmadas"), w.t("sol")).await.ok();
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+    keep("nota-interna-firmada.pdf", &signed);
+
+    // A copy changed after signing is kept as it is, and says so.
+    let mut tampered = signed.clone();
+    let at = tampered.windows(7).position(|w| w == b"/Type /").unwrap_or(20) + 1;
+    if let Some(b) = tampered.get_mut(at) {
+        *b = b'X';
+    }
+    let r = file_signed(&app, &code, w.t("resp"), tampered, "application/pdf").await;
+    assert_eq!(r.status.as_u16(), 201, "{:?}", r.body);
+    assert_eq!(r.body["resumen_coincide"].as_bool(), Some(false), "{:?}", r.body);
+    assert_eq!(r.body["n"].as_i64(), Some(2));
+    // The definitive copy is the last filed; filing it again puts the good one back on top.
+    let r = file_signed(&app, &code, w.t("jefe"), signed.clone(), "application/pdf").await;
+    assert_eq!(r.body["n"].as_i64(), Some(3), "{:?}", r.body);
+
+    // Every filing is in the audit log with its hash and its signer.
+    let audit = app
+        .get(
+            &format!("/api/v1/auditoria?cadena=procedimiento&solicitud={code}&limite=200"),
+            &app.admin_token,
+        )
+        .await
+        .ok()
+        .to_string();
+    assert!(
+        audit.contains("nota.firmada") && audit.contains(&sha) && audit.contains("Ana Pérez Quispe"),
+        "{audit}"
+    );
+
+    // The public page shows the signed copy, and a check of its hash says what it is.
+    let (_, _, with_qr) = pdf(&app, &note_path, Some(w.t("sol")), None).await;
+    let t = text(&with_qr);
+    let at = t
+        .find(&format!("{public}/v/"))
+        .unwrap_or_else(|| panic!("no verification address in:\n{t}"));
+    let raw: String = t.get(at + public.len() + 3..).unwrap_or_default().chars().take(20).collect();
+    let (status, page) = public_page(&app, &public, &format!("/v/{raw}")).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("data-firmada") && page.contains("Ana Pérez Quispe") && page.contains(&sha),
+        "{page}"
+    );
+    let (_, page) = check_hash(&app, &public, &raw, &sha).await;
+    assert!(
+        page.contains("data-resultado=\"coincide\"") && page.contains("copia firmada"),
+        "{page}"
+    );
+    let (_, page) = check_file(&app, &public, &raw, signed.clone()).await;
+    assert!(page.contains("copia firmada"), "{page}");
+
+    // The request's page shows it to everyone who sees the request; only officials get the form.
+    let page = request_page(&app, w.t("sol"), &code).await;
+    assert!(page.contains("data-firmada") && page.contains("data-nota-firmada"), "{page}");
+    assert!(!page.contains("data-archivar-firmada"), "{page}");
+    let page = request_page(&app, w.t("lider"), &code).await;
+    assert!(page.contains("data-archivar-firmada"), "{page}");
+    // Filing through the page: the form's token, the file, back to the note.
+    let csrf_at = page.find("name=\"_csrf\" value=\"").unwrap_or_else(|| panic!("no csrf in {page}")) + 20;
+    let csrf = page
+        .get(csrf_at..)
+        .unwrap_or_default()
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let web_post = |bytes: Vec<u8>, csrf: String| {
+        let form = reqwest::multipart::Form::new()
+            .text("_csrf", csrf)
+            .part("archivo", reqwest::multipart::Part::bytes(bytes).file_name("firmada.pdf"));
+        browser
+            .post(format!("{}/solicitudes/{code}/nota/firmada", app.base))
+            .header("cookie", format!("iop_sesion={}", w.t("lider")))
+            .multipart(form)
+            .send()
+    };
+    let res = web_post(approved.clone(), csrf.clone()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(res.status().as_u16(), 422);
+    let body = res.text().await.unwrap_or_default();
+    assert!(body.contains("no lleva una firma digital"), "{body}");
+    let res = web_post(signed.clone(), "otro".into()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(res.status().as_u16(), 403, "without the form's token");
+    let res = web_post(signed.clone(), csrf).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(res.status().as_u16(), 303);
+    let to = res
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(to, format!("/solicitudes/{code}?preparado=firmada#nota"));
+    let list = app.get(&format!("/api/v1/solicitudes/{code}/nota/firmadas"), w.t("sol")).await.ok();
+    assert_eq!(list.as_array().map(Vec::len), Some(4), "{list}");
+    let (status, _, web) = pdf(&app, &format!("/solicitudes/{code}/nota/firmada"), None, Some(w.t("sol"))).await;
+    assert_eq!((status, web == signed), (200, true));
 }
