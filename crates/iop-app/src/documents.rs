@@ -150,6 +150,65 @@ pub(crate) fn subject(r: &RequestRec) -> String {
     format!("{kind} de servicios de interoperabilidad — solicitud {}", r.code.as_str())
 }
 
+/// The text step 5's form starts from (the Líder edits it): once the note exists, its current
+/// version (a revision starts from what was returned); before, a first draft from the request and
+/// what step 4 did — the activities in one paragraph and the usual recommendations. The PDF lists
+/// what step 4 did, line by line, after the body.
+pub async fn note_draft(st: &AppState, r: &RequestRec) -> AppResult<(String, String)> {
+    if let Some(n) = &r.note {
+        return Ok((
+            n.body.as_str().to_owned(),
+            n.recommendations.as_ref().map(|t| t.as_str().to_owned()).unwrap_or_default(),
+        ));
+    }
+    let unit = st.store.get_unit(r.facts.unit).await?.map_or_else(String::new, |u| {
+        format!(" de la unidad {} ({})", u.nombre.as_str(), u.sigla.as_str())
+    });
+    let mut done = Vec::new();
+    if !r.content.publications.is_empty() {
+        let names: Vec<String> = r
+            .content
+            .publications
+            .iter()
+            .map(|p| format!("{} v{}", p.code.as_str(), p.version.get()))
+            .collect();
+        done.push(format!(
+            "se publicaron en la Plataforma de Interoperabilidad los servicios {}, con su conector y su descripción",
+            names.join(", ")
+        ));
+    }
+    let grants: Vec<_> = st
+        .store
+        .grants_of_request(r.id)
+        .await?
+        .into_iter()
+        .filter(|g| g.revoked_at.is_none())
+        .collect();
+    if let Some(first) = grants.first() {
+        let system = system_label(st, first.spec.system).await?;
+        let n = grants.len();
+        done.push(format!(
+            "se habilitó el acceso del sistema {system} a {} en la pasarela, con sus credenciales, que la unidad solicitante retira en la plataforma",
+            if n == 1 { "un servicio".to_owned() } else { format!("{n} servicios") }
+        ));
+    }
+    let body = format!(
+        "En atención a la solicitud {}{unit}, el equipo de ADAS informa que {}.",
+        r.code.as_str(),
+        if done.is_empty() {
+            "se atendió lo solicitado".to_owned()
+        } else {
+            done.join("; y ")
+        }
+    );
+    let recommendations = if grants.is_empty() {
+        "Que la entidad publicadora mantenga disponible el servicio y comunique a ADAS todo cambio de su dirección o su descripción."
+    } else {
+        "Que la unidad solicitante retire las credenciales en la plataforma, las resguarde y no las comparta, y que solicite su revocación ante cualquier sospecha de compromiso."
+    };
+    Ok((body, recommendations.to_owned()))
+}
+
 /// What the note shows, its last event (the PDF's date) and which state that is.
 async fn note_of(st: &AppState, r: &RequestRec) -> AppResult<(Note, OffsetDateTime, NoteState)> {
     let note = r.note.as_ref().ok_or_else(|| AppError::of("no_encontrado.nota", &[]))?;
@@ -432,11 +491,22 @@ pub async fn granted_services(st: &AppState, r: &RequestRec) -> AppResult<Vec<(i
     service_labels(st, &ids).await
 }
 
-/// The access documentation of the system a consumption request was granted for, as a PDF: its
-/// granted services and operations, their production and sandbox addresses, how to authenticate
-/// (placeholders, never a secret), limits, the gateway's error codes and calls to try.
+pub use iop_documents::{AccessDoc, AccessOperation, AccessService, ErrorCode};
+
+/// The access documentation of the system a consumption request was granted for, as a PDF (see
+/// [`access_doc`]).
 pub async fn access_pdf(st: &AppState, user: &UserRec, raw: &str) -> AppResult<Pdf> {
-    use iop_documents::{AccessDoc, AccessOperation, AccessService, ErrorCode};
+    let (doc, at) = access_doc(st, user, raw).await?;
+    let filename = format!("documentacion-de-acceso-{}.pdf", doc.solicitud);
+    let bytes = typeset(move || iop_documents::access_pdf(&doc, at)).await?;
+    Ok(Pdf { filename, bytes })
+}
+
+/// The access documentation of the system a consumption request was granted for, and the
+/// enablement it describes: its granted services and operations, their production and sandbox
+/// addresses, how to authenticate (placeholders, never a secret), limits, the gateway's error
+/// codes and calls to try. The PDF and the web page show the same.
+pub async fn access_doc(st: &AppState, user: &UserRec, raw: &str) -> AppResult<(AccessDoc, OffsetDateTime)> {
     let r = load_visible(st, user, raw).await?;
     let grants: Vec<_> = st
         .store
@@ -542,9 +612,5 @@ pub async fn access_pdf(st: &AppState, user: &UserRec, raw: &str) -> AppResult<P
         errores,
         papel: st.config.paper,
     };
-    let bytes = typeset(move || iop_documents::access_pdf(&doc, at)).await?;
-    Ok(Pdf {
-        filename: format!("documentacion-de-acceso-{}.pdf", r.code.as_str()),
-        bytes,
-    })
+    Ok((doc, at))
 }

@@ -42,6 +42,8 @@ pub struct SignedLine {
     pub not_after: OffsetDateTime,
     /// Whether its signed digest is the digest of what the signature covers.
     pub digest_matches: bool,
+    /// Whether the signature covers the whole file (nothing added after signing).
+    pub covers_whole_file: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,6 +161,7 @@ pub async fn verify(st: &AppState, raw_code: &str) -> AppResult<Verified> {
             not_before: s.not_before,
             not_after: s.not_after,
             digest_matches: s.digest_matches,
+            covers_whole_file: s.covers_whole_file,
         })
         .collect();
     let approvals = [(6, Role::ResponsableAdas, current.adas), (7, Role::JefeUpat, current.upat)]

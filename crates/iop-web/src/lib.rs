@@ -45,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/solicitudes/{id}/openapi/{servicio}", get(pages::granted_openapi))
         .route("/solicitudes/{id}/acceso.pdf", get(pages::access_pdf))
+        .route("/solicitudes/{id}/acceso", get(pages::access_page))
         .route("/solicitudes/{id}/accesos", post(pages::retrieve))
         .route("/solicitudes/{id}/clave-publica", post(step4::public_key))
         .route("/solicitudes/{id}/sistema", post(step4::register_system))

@@ -775,6 +775,30 @@ pub async fn access_pdf(State(st): State<AppState>, headers: HeaderMap, user: We
     }
 }
 
+#[derive(Template)]
+#[template(path = "acceso.html")]
+struct AccessPage {
+    f: Frame,
+    codigo: String,
+    d: iop_app::documents::AccessDoc,
+}
+
+/// The access documentation as a page (the PDF's content, to read and copy from).
+pub async fn access_page(State(st): State<AppState>, headers: HeaderMap, user: WebUser, Path(id): Path<String>) -> Response {
+    let tr = Tr::from_headers(&headers);
+    match iop_app::documents::access_doc(&st, &user.user, &id).await {
+        Ok((d, _)) => render(
+            &AccessPage {
+                f: Frame::new(tr, Some(&user), &format!("/solicitudes/{}/acceso", d.solicitud)),
+                codigo: d.solicitud.clone(),
+                d,
+            },
+            StatusCode::OK,
+        ),
+        Err(e) => failed(tr, Some(&user), &e),
+    }
+}
+
 /// A granted service's OpenAPI description, filtered to the grant, to download.
 pub async fn granted_openapi(
     State(st): State<AppState>,
@@ -858,11 +882,7 @@ impl SignedView {
                 "verificar-firma-vigencia-valor",
                 iop_i18n::args![desde = &tr.when(s.not_before), hasta = &tr.when(s.not_after)],
             ),
-            integridad: tr.t(if s.digest_matches {
-                "verificar-firma-integra"
-            } else {
-                "verificar-firma-alterada"
-            }),
+            integridad: tr.t(crate::verify::integrity_key(s.digest_matches, s.covers_whole_file)),
             archivada: tr.ta(
                 "firmada-archivada",
                 iop_i18n::args![nombre = &s.filed_by_name, fecha = &tr.when(s.filed_at), revision = &s.revision],
@@ -974,6 +994,19 @@ async fn request_page_with(
     } else {
         Vec::new()
     };
+    // Step 5's form starts from the current note, or from a first draft of it.
+    let borrador = match borrador {
+        Some(b) => b,
+        None if offered.contains(&ActionKind::ElaborarNota) => match iop_app::documents::note_draft(st, &rec).await {
+            Ok((cuerpo, recomendaciones)) => NoteDraft {
+                cuerpo,
+                recomendaciones,
+                vista_previa: false,
+            },
+            Err(e) => return failed(tr, Some(user), &e),
+        },
+        None => NoteDraft::default(),
+    };
     let acciones = offered
         .into_iter()
         .map(|k| ActionForm {
@@ -1067,7 +1100,7 @@ async fn request_page_with(
         auth_kinds: crate::step4::AUTH_KINDS,
         cuatro_ojos,
         claves,
-        borrador: borrador.unwrap_or_default(),
+        borrador,
         retirar: pending && rec.facts.accesses_retrievable_by(&user.user.actor()),
         sistema_id: rec.content.system.map(|s| s.to_string()).unwrap_or_default(),
         nota: out.nota.as_ref().map(|n| {

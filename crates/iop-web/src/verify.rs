@@ -179,15 +179,21 @@ impl VerifyPage {
                     "verificar-firma-vigencia-valor",
                     iop_i18n::args![desde = &tr.when(sg.not_before), hasta = &tr.when(sg.not_after)],
                 ),
-                digest: tr.t(if sg.digest_matches {
-                    "verificar-firma-integra"
-                } else {
-                    "verificar-firma-alterada"
-                }),
-                digest_ok: sg.digest_matches,
+                digest: tr.t(integrity_key(sg.digest_matches, sg.covers_whole_file)),
+                digest_ok: sg.digest_matches && sg.covers_whole_file,
             });
         }
         page
+    }
+}
+
+/// What a signed copy's integrity is, in words: the signed digest holds over the whole file, holds
+/// over part of it (something was added after signing), or does not hold.
+pub(crate) fn integrity_key(digest_matches: bool, covers_whole_file: bool) -> &'static str {
+    match (digest_matches, covers_whole_file) {
+        (true, true) => "verificar-firma-integra",
+        (true, false) => "verificar-firma-parcial",
+        (false, _) => "verificar-firma-alterada",
     }
 }
 

@@ -324,12 +324,51 @@ async fn a_consumption_goes_through_the_whole_procedure_in_a_real_browser() {
         delivered.contains("Clave de API (iop_k_") && delivered.contains("pendiente de retiro"),
         "{delivered}"
     );
-    type_into(&c, "#cuerpo-elaborar_nota", "Se habilitó el acceso a la consulta de identidad.").await;
+    let draft = replace_text(&c, "#cuerpo-elaborar_nota", "Se habilitó el acceso a la consulta de identidad.").await;
+    assert!(
+        draft.contains("se habilitó el acceso del sistema"),
+        "the form starts from a draft: {draft}"
+    );
     take(&c, "elaborar_nota", "Elaborar la Nota Interna", None, "Nota Interna elaborada").await;
     let _ = c.close().await;
 
     // Steps 6 and 7.
     approve_note(&d, &base, &code).await;
+
+    // The Jefe de UPAT files the copy signed with the signature client, from the request's page.
+    let approved = app
+        .client
+        .get(format!("{base}/api/v1/solicitudes/{code}/nota.pdf"))
+        .bearer_auth(w.t("jefe"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .bytes()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let signed = crate::documents::sign(&approved, "Ana Pérez Quispe");
+    let c = as_user(&d, &base, "jefe", &code).await;
+    type_into(&c, "#archivo-firmada", &file("firmada.pdf", &signed)).await;
+    c.find(Locator::Css("form[data-archivar-firmada] button[type=submit]"))
+        .await
+        .and_then_click()
+        .await;
+    wait_text(&c, "[data-firmante]", "CN=Ana Pérez Quispe,O=AGETIC,C=BO").await;
+    capture_at(&c, "[data-firmada]", "nota-firmada-es").await;
+    accessible(&c, &axe, "nota firmada").await;
+    // The CITE register, in both languages and on a narrow screen.
+    c.goto(&format!("{base}/notas/cites")).await.unwrap_or_else(|e| panic!("{e}"));
+    let heading = text(&c, "h1").await;
+    assert!(heading.starts_with("Registro de CITE de la gestión"), "{heading}");
+    assert!(text(&c, "[data-cites-resumen]").await.contains("ninguno anulado"));
+    capture(&c, "registro-cites-es").await;
+    accessible(&c, &axe, "registro de CITE").await;
+    c.find(Locator::LinkText("English")).await.and_then_click().await;
+    wait_text(&c, "[data-nav-cites]", "CITE register").await;
+    c.set_window_size(390, 900).await.unwrap_or_else(|e| panic!("{e}"));
+    capture(&c, "registro-cites-en-estrecha").await;
+    accessible(&c, &axe, "CITE register (English, narrow)").await;
+    let _ = c.close().await;
 
     // Step 8: the requesting unit retrieves the key, once, and receives the request.
     let c = as_user(&d, &base, "sol", &code).await;
@@ -363,6 +402,25 @@ async fn a_consumption_goes_through_the_whole_procedure_in_a_real_browser() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(text(&c, ".accesos").await.contains("retirado por «sol»"));
     take(&c, "recibir", "Recibir", None, "Recibida").await;
+    // The access documentation, from the request's page, in both languages.
+    c.find(Locator::Css("a[data-acceso]")).await.and_then_click().await;
+    wait_path(&c, &format!("/solicitudes/{code}/acceso")).await;
+    assert!(text(&c, "h1").await.starts_with("Documentación de acceso"));
+    assert!(text(&c, "[data-ejemplo]").await.contains("apikey: <SU_CLAVE_DE_API>"));
+    capture(&c, "acceso-es").await;
+    accessible(&c, &axe, "documentación de acceso").await;
+    c.find(Locator::LinkText("English")).await.and_then_click().await;
+    wait_text(&c, "#credenciales", "Credentials").await;
+    c.set_window_size(390, 900).await.unwrap_or_else(|e| panic!("{e}"));
+    capture(&c, "acceso-en-estrecha").await;
+    // Nothing wider than the phone's screen: long addresses wrap.
+    let wide = c
+        .execute("return document.documentElement.scrollWidth > window.innerWidth;", vec![])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(wide, serde_json::json!(false), "the page scrolls sideways on a narrow screen");
+    capture_at(&c, "[data-servicio-habilitado]", "acceso-en-estrecha-servicio").await;
+    accessible(&c, &axe, "access documentation (English, narrow)").await;
     assert!(reports(&base).is_empty(), "{:?}", reports(&base));
     let _ = c.close().await;
 
@@ -386,6 +444,15 @@ async fn type_into(c: &Client, css: &str, value: &str) {
         .send_keys(value)
         .await
         .unwrap_or_else(|e| panic!("{css}: {e}"));
+}
+
+/// Replaces what a text field holds (step 5's form starts from a draft).
+async fn replace_text(c: &Client, css: &str, value: &str) -> String {
+    let e = c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+    let before = e.prop("value").await.ok().flatten().unwrap_or_default();
+    e.clear().await.unwrap_or_else(|e| panic!("{css}: {e}"));
+    e.send_keys(value).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+    before
 }
 
 async fn choose(c: &Client, css: &str, value: &str) {
@@ -561,12 +628,16 @@ async fn a_publication_goes_through_the_whole_procedure_in_a_real_browser_and_a_
     take(&c, "habilitar", "Habilitar", None, "Habilitada").await;
 
     // Step 5: the note, previewed first; then the four-eyes rule is said in words.
-    type_into(
+    let draft = replace_text(
         &c,
         "#cuerpo-elaborar_nota",
         "Se publicó el servicio padron v1 con su conector y su descripción.",
     )
     .await;
+    assert!(
+        draft.contains("se publicaron en la Plataforma de Interoperabilidad los servicios padron v1"),
+        "the form starts from a draft: {draft}"
+    );
     c.find(Locator::Css("form[data-accion=elaborar_nota] button[name=vista_previa]"))
         .await
         .and_then_click()

@@ -645,12 +645,55 @@ async fn the_access_documentation_and_the_openapi_of_a_grant_show_only_what_was_
     assert_eq!(status, 200);
     assert_eq!(web, access, "the same grant gives the same bytes");
     keep("documentacion-de-acceso.pdf", &access);
+
+    // The same documentation as a page, linked from the request's.
+    assert!(
+        page.contains(&format!("href=\"/solicitudes/{code}/acceso\" data-acceso>")),
+        "{page}"
+    );
+    let html = app
+        .client
+        .get(format!("{}/solicitudes/{code}/acceso", app.base))
+        .header("cookie", format!("iop_sesion={}", w.t("sol")))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    for shown in [
+        "Documentación de acceso",
+        "Trámites en línea (tramites)",
+        "data-operacion=\"consultar-persona\"",
+        "/personas/{ci}",
+        "apikey: &lt;SU_CLAVE_DE_API&gt;",
+        &format!("{}/segip/consulta/v3", app.gateway),
+        &format!("{}/fake/segip/consulta/v3", app.gateway),
+        "data-error=\"limite_excedido\"",
+    ] {
+        assert!(html.contains(shown), "{shown:?} in:\n{html}");
+    }
+    assert!(
+        !html.contains("/lento") && !html.contains("/certificados/"),
+        "only what was granted:\n{html}"
+    );
+    for secret in [a.key.as_str(), a.secret.as_str(), "secreto-del-origen"] {
+        assert!(!html.contains(secret), "a secret in the page");
+    }
+    let res = app
+        .client
+        .get(format!("{}/solicitudes/{code}/acceso", app.base))
+        .header("cookie", format!("iop_sesion={}", w.t("otro")))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(res.status().as_u16(), 403 | 404), "{}", res.status());
 }
 
 /// Signs `pdf` as `name` would with the national signature client: a PAdES signature added in an
 /// incremental update, by a throw-away self-signed certificate (`datos/firmar.py`, pyHanko; the
 /// test command installs it).
-fn sign(pdf: &[u8], name: &str) -> Vec<u8> {
+pub fn sign(pdf: &[u8], name: &str) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let (src, dst) = (dir.path().join("nota.pdf"), dir.path().join("firmada.pdf"));
     std::fs::write(&src, pdf).unwrap_or_else(|e| panic!("{e}"));
@@ -766,9 +809,26 @@ async fn the_signed_note_is_filed_by_the_officials_and_verified_by_anyone() {
     assert_eq!(r.status.as_u16(), 201, "{:?}", r.body);
     assert_eq!(r.body["resumen_coincide"].as_bool(), Some(false), "{:?}", r.body);
     assert_eq!(r.body["n"].as_i64(), Some(2));
+    let page = request_page(&app, w.t("sol"), &code).await;
+    assert!(page.contains("NO coincide con el contenido"), "{page}");
+    // So is a copy with something added after the signature.
+    let mut appended = signed.clone();
+    appended.extend_from_slice(b"\n% anadido despues de firmar\n");
+    let r = file_signed(&app, &code, w.t("lider"), appended, "application/pdf").await;
+    assert_eq!(r.status.as_u16(), 201, "{:?}", r.body);
+    assert_eq!(
+        (r.body["resumen_coincide"].as_bool(), r.body["cubre_todo"].as_bool()),
+        (Some(true), Some(false)),
+        "{:?}",
+        r.body
+    );
+    let page = request_page(&app, w.t("sol"), &code).await;
+    assert!(page.contains("contenido añadido después de la firma"), "{page}");
     // The definitive copy is the last filed; filing it again puts the good one back on top.
     let r = file_signed(&app, &code, w.t("jefe"), signed.clone(), "application/pdf").await;
-    assert_eq!(r.body["n"].as_i64(), Some(3), "{:?}", r.body);
+    assert_eq!(r.body["n"].as_i64(), Some(4), "{:?}", r.body);
+    let page = request_page(&app, w.t("sol"), &code).await;
+    assert!(page.contains("El resumen firmado coincide con el contenido del archivo."), "{page}");
 
     // Every filing is in the audit log with its hash and its signer.
     let audit = app
@@ -850,7 +910,7 @@ async fn the_signed_note_is_filed_by_the_officials_and_verified_by_anyone() {
         .to_owned();
     assert_eq!(to, format!("/solicitudes/{code}?preparado=firmada#nota"));
     let list = app.get(&format!("/api/v1/solicitudes/{code}/nota/firmadas"), w.t("sol")).await.ok();
-    assert_eq!(list.as_array().map(Vec::len), Some(4), "{list}");
+    assert_eq!(list.as_array().map(Vec::len), Some(5), "{list}");
     let (status, _, web) = pdf(&app, &format!("/solicitudes/{code}/nota/firmada"), None, Some(w.t("sol"))).await;
     assert_eq!((status, web == signed), (200, true));
 }

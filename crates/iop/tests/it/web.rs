@@ -675,6 +675,15 @@ async fn the_procedure_walks_through_the_pages() {
     let again = sol.post(&format!("{page}/accesos"), &[("_csrf", &sp.hidden("_csrf"))]).await;
     assert_eq!(again.status, StatusCode::GONE, "{}", again.body);
     assert!(!again.body.contains(&key) && !sp.body.contains(&key), "the secret is shown once");
+    // Step 5's form starts from a draft of the note: what step 4 did, and the usual advice.
+    let dp = browsers.get_mut("lider").unwrap_or_else(|| panic!()).get(&page).await;
+    for drafted in [
+        "required>En atención a la solicitud IOP-",
+        "el equipo de ADAS informa que se habilitó el acceso del sistema",
+        "Que la unidad solicitante retire las credenciales en la plataforma",
+    ] {
+        assert!(dp.body.contains(drafted), "{drafted:?} in:\n{}", dp.body);
+    }
     let lp = step(
         browsers.get_mut("lider").unwrap_or_else(|| panic!()),
         &page,
