@@ -226,9 +226,22 @@ async fn note_of(st: &AppState, r: &RequestRec) -> AppResult<(Note, OffsetDateTi
         (None, Some(id)) => st.store.get_user(id).await?.map(|u| u.nombre.as_str().to_owned()),
         (None, None) => None,
     };
-    let person = |name: Option<&HistoryRec>, role: Role| Person {
-        nombre: name.map(|h| h.actor_name.clone()),
-        cargo: role.label_es().to_owned(),
+    // A and VÍA: the heads of UPAT and ADAS as the Administrador named them; without one, whoever
+    // approved for the unit, with the role's name.
+    let head = |sigla: &'static str| async move {
+        let sigla = iop_domain::Sigla::parse(sigla).map_err(|_| AppError::internal())?;
+        Ok::<_, AppError>(st.store.unit_by_sigla(&sigla).await?.and_then(|u| u.head))
+    };
+    let (upat_head, adas_head) = (head("UPAT").await?, head("ADAS").await?);
+    let person = |head: Option<&iop_store::UnitHead>, name: Option<&HistoryRec>, role: Role| match head {
+        Some(h) => Person {
+            nombre: Some(h.name.as_str().to_owned()),
+            cargo: h.title.as_str().to_owned(),
+        },
+        None => Person {
+            nombre: name.map(|h| h.actor_name.clone()),
+            cargo: role.label_es().to_owned(),
+        },
     };
     let approved = |step: u8, h: Option<&HistoryRec>, role: Role| Approval {
         paso: step,
@@ -249,8 +262,8 @@ async fn note_of(st: &AppState, r: &RequestRec) -> AppResult<(Note, OffsetDateTi
         solicitud: r.code.as_str().to_owned(),
         version: note.revision,
         sha256: note.sha256(&r.code),
-        a: person(current.upat, Role::JefeUpat),
-        via: person(current.adas, Role::ResponsableAdas),
+        a: person(upat_head.as_ref(), current.upat, Role::JefeUpat),
+        via: person(adas_head.as_ref(), current.adas, Role::ResponsableAdas),
         de: Person {
             nombre: author,
             cargo: Role::LiderAdas.label_es().to_owned(),

@@ -87,6 +87,40 @@ pub struct UnitOut {
     pub nombre: String,
     /// DGE, UPAT and ADAS are the agency's own; the rest are requesting units.
     pub agencia: bool,
+    /// Who heads it, as the documents name them (the Nota Interna is addressed to UPAT's head,
+    /// through ADAS's).
+    pub responsable: Option<UnitHeadOut>,
+}
+
+impl UnitOut {
+    pub fn of(u: &iop_store::UnitRec) -> Self {
+        Self {
+            id: u.id.to_string(),
+            sigla: u.sigla.to_string(),
+            nombre: u.nombre.to_string(),
+            agencia: u.agency,
+            responsable: u.head.as_ref().map(|h| UnitHeadOut {
+                nombre: h.name.to_string(),
+                cargo: h.title.to_string(),
+            }),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitHeadOut {
+    pub nombre: String,
+    pub cargo: String,
+}
+
+/// The head of a unit: name and title, as the documents write them.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnitHeadIn {
+    /// e.g. `Lic. Ana Pérez Quispe`.
+    pub nombre: String,
+    /// e.g. `Jefa de la Unidad de Producción y Actualización Tecnológica`.
+    pub cargo: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -30,6 +30,7 @@ pub async fn ensure_agency_units(st: &AppState) -> AppResult<()> {
                         sigla,
                         nombre: parse(Name::parse(nombre))?,
                         agency: true,
+                        head: None,
                         created_at: st.now(),
                     },
                     &AuditBy::system("inicio"),
@@ -140,6 +141,7 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> AppResult<(Vec<
             sigla: parse(Sigla::parse(sigla))?,
             nombre: parse(Name::parse(nombre))?,
             agency: false,
+            head: None,
             created_at: now,
         })
     };
@@ -147,6 +149,25 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> AppResult<(Vec<
     let ase = mk_unit("ASE-DEMO", "Área de Servicios Digitales (demo)")?;
     st.store.create_unit(&ugd, &demo).await?;
     st.store.create_unit(&ase, &demo).await?;
+    // The heads the demo's notes are addressed to (A) and go through (VÍA).
+    for (u, name, title) in [
+        (
+            &upat,
+            "Jorge Jefe de UPAT (demo)",
+            "Jefe de la Unidad de Producción y Actualización Tecnológica",
+        ),
+        (
+            &adas,
+            "Rosa Responsable de ADAS (demo)",
+            "Responsable del Área de Devops y Automatización de Software",
+        ),
+    ] {
+        let head = UnitHead {
+            name: parse(Name::parse(name))?,
+            title: parse(Name::parse(title))?,
+        };
+        st.store.set_unit_head(u.id, &head, &demo, now).await?;
+    }
 
     let people: &[(&str, &str, &[&str], Option<UnitId>)] = &[
         ("admin", "Ana Admin (demo)", &["administrador"], Some(upat.id)),

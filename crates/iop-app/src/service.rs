@@ -42,6 +42,20 @@ pub fn require_admin(u: &UserRec) -> AppResult<()> {
     }
 }
 
+/// Names the head of a unit (Administrador only): name and title, both checked as names.
+pub async fn set_unit_head(st: &AppState, actor: &UserRec, raw: &str, input: &UnitHeadIn) -> AppResult<UnitRec> {
+    require_admin(actor)?;
+    let unit = crate::error::path_id(raw, UnitId::parse)?;
+    if st.store.get_unit(unit).await?.is_none() {
+        return Err(AppError::of("no_encontrado.unidad", &[]));
+    }
+    let head = UnitHead {
+        name: field("nombre", Name::parse(&input.nombre))?,
+        title: field("cargo", Name::parse(&input.cargo))?,
+    };
+    Ok(st.store.set_unit_head(unit, &head, &AuditBy::user(actor), st.now()).await?)
+}
+
 /// Creates a user; returns it and the generated password if none was given.
 pub async fn create_user(st: &AppState, input: UserIn, by: &AuditBy) -> AppResult<(UserRec, Option<String>)> {
     let login = field("usuario", Login::parse(&input.usuario))?;

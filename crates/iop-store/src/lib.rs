@@ -60,6 +60,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[async_trait]
 pub trait UserStore: Send + Sync {
     async fn create_unit(&self, unit: &UnitRec, by: &AuditBy) -> StoreResult<()>;
+    /// Names the head of a unit (the documents' A and VÍA), audited as `unidad.responsable`.
+    async fn set_unit_head(&self, unit: UnitId, head: &UnitHead, by: &AuditBy, at: OffsetDateTime) -> StoreResult<UnitRec>;
     async fn list_units(&self) -> StoreResult<Vec<UnitRec>>;
     async fn get_unit(&self, id: UnitId) -> StoreResult<Option<UnitRec>>;
     async fn unit_by_sigla(&self, sigla: &Sigla) -> StoreResult<Option<UnitRec>>;

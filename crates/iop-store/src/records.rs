@@ -8,7 +8,16 @@ pub struct UnitRec {
     pub nombre: Name,
     /// DGE, UPAT and ADAS belong to the agency; other units are requesting units.
     pub agency: bool,
+    /// Who heads it, as documents name them.
+    pub head: Option<UnitHead>,
     pub created_at: OffsetDateTime,
+}
+
+/// The head of a unit: a name and a title (`Jefe de la Unidad de …`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitHead {
+    pub name: Name,
+    pub title: Name,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -40,6 +40,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (11, "note_documents", include_str!("../migrations/sqlite/0011_note_documents.sql")),
     (12, "signed_notes", include_str!("../migrations/sqlite/0012_signed_notes.sql")),
+    (13, "unit_heads", include_str!("../migrations/sqlite/0013_unit_heads.sql")),
 ];
 
 /// The newest schema version this build knows: the last migration's (so a new migration can never
@@ -250,6 +251,13 @@ impl SqliteStore {
             sigla: id(row, "sigla", Sigla::parse)?,
             nombre: id(row, "nombre", Name::parse)?,
             agency: row.int("agencia")? != 0,
+            head: match (row.opt_str("head_name")?, row.opt_str("head_title")?) {
+                (Some(n), Some(t)) => Some(UnitHead {
+                    name: Name::parse(n).map_err(|_| corrupt("head_name"))?,
+                    title: Name::parse(t).map_err(|_| corrupt("head_title"))?,
+                }),
+                _ => None,
+            },
             created_at: from_ms(row.int("created_at")?),
         })
     }
@@ -510,11 +518,13 @@ impl SqliteStore {
 impl UserStore for SqliteStore {
     async fn create_unit(&self, u: &UnitRec, by: &AuditBy) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("INSERT INTO units (id, sigla, nombre, agencia, created_at) VALUES (?, ?, ?, ?, ?)")
+        sqlx::query("INSERT INTO units (id, sigla, nombre, agencia, head_name, head_title, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
             .bind(u.id.to_string())
             .bind(u.sigla.as_str())
             .bind(u.nombre.as_str())
             .bind(i64::from(u.agency))
+            .bind(u.head.as_ref().map(|h| h.name.as_str()))
+            .bind(u.head.as_ref().map(|h| h.title.as_str()))
             .bind(ms(u.created_at))
             .execute(&mut *tx)
             .await
@@ -523,6 +533,29 @@ impl UserStore for SqliteStore {
         self.audit(&mut tx, by, Change::admin("unidad.crear", u.sigla.as_str(), detail), u.created_at)
             .await?;
         tx.commit().await.map_err(backend)
+    }
+
+    async fn set_unit_head(&self, unit: UnitId, head: &UnitHead, by: &AuditBy, at: OffsetDateTime) -> StoreResult<UnitRec> {
+        let mut tx = self.begin().await?;
+        let sigla: Option<String> = sqlx::query_scalar("UPDATE units SET head_name = ?, head_title = ? WHERE id = ? RETURNING sigla")
+            .bind(head.name.as_str())
+            .bind(head.title.as_str())
+            .bind(unit.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let sigla = sigla.ok_or(StoreError::NotFound("unidad"))?;
+        let detail = json!({"id": unit.to_string(), "responsable": head.name.as_str(), "cargo": head.title.as_str()});
+        self.audit(&mut tx, by, Change::admin("unidad.responsable", &sigla, detail), at)
+            .await?;
+        let row = sqlx::query("SELECT * FROM units WHERE id = ?")
+            .bind(unit.to_string())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let out = Self::unit_row(&row)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(out)
     }
 
     async fn list_units(&self) -> StoreResult<Vec<UnitRec>> {
@@ -1751,6 +1784,7 @@ mod list_tests {
             sigla: Sigla::parse("UGE").unwrap_or_else(|e| panic!("{e}")),
             nombre: Name::parse("Unidad").unwrap_or_else(|e| panic!("{e}")),
             agency: false,
+            head: None,
             created_at: now,
         };
         store.create_unit(&unit, &by).await.unwrap_or_else(|e| panic!("{e}"));

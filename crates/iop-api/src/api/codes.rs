@@ -72,6 +72,7 @@ const TABLE: &[(&str, &[&[&str]])] = &[
     ("me", &[]),
     ("list_units", &[PAGED]),
     ("create_unit", &[WRITE, &["rol_requerido", "sigla_invalida", "nombre_invalido"]]),
+    ("set_unit_head", &[RECORD, WRITE, &["rol_requerido", "nombre_invalido"]]),
     ("list_users", &[PAGED, &["rol_requerido"]]),
     (
         "create_user",

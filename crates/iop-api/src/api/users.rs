@@ -13,12 +13,7 @@ use iop_domain::*;
 use iop_store::{AuditBy, UnitRec};
 
 fn unit_out(u: &UnitRec) -> UnitOut {
-    UnitOut {
-        id: u.id.to_string(),
-        sigla: u.sigla.to_string(),
-        nombre: u.nombre.to_string(),
-        agencia: u.agency,
-    }
+    UnitOut::of(u)
 }
 
 /// Units: the agency's (DGE, UPAT, ADAS) and the requesting ones.
@@ -43,10 +38,26 @@ pub async fn create_unit(
         sigla: Sigla::parse(&input.sigla).map_err(|i| ApiError::invalid("sigla", i))?,
         nombre: Name::parse(&input.nombre).map_err(|i| ApiError::invalid("nombre", i))?,
         agency: false,
+        head: None,
         created_at: st.now(),
     };
     st.store.create_unit(&unit, &AuditBy::user(&u)).await?;
     Ok((StatusCode::CREATED, Json(unit_out(&unit))))
+}
+
+/// Names the head of a unit (Administrador): the Nota Interna is addressed ("A") to UPAT's head
+/// and goes through ("VÍA") ADAS's, with their names and titles.
+#[utoipa::path(put, path = "/api/v1/unidades/{id}/responsable", tag = "administracion", security(("token" = [])),
+    params(("id" = String, Path, description = "The unit's id")), request_body = UnitHeadIn,
+    responses((status = 200, body = UnitOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_unit_head(
+    State(st): State<AppState>,
+    Auth(u): Auth,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<UnitHeadIn>,
+) -> ApiResult<Json<UnitOut>> {
+    let unit = iop_app::service::set_unit_head(&st, &u, &id, &input).await?;
+    Ok(Json(UnitOut::of(&unit)))
 }
 
 /// Users. The Administrador sees everyone; the agency's reviewers (Jefe de UPAT, Responsable and

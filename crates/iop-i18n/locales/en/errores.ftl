@@ -128,6 +128,7 @@ no_encontrado =
     .descripcion = the service has no OpenAPI description
     .firmada = no signed note has been filed for this request
     .verificacion = no document has that verification code
+    .unidad = no such unit
     .usuario = user not found
     .llamada = call not found
     .credenciales-de-solicitud = no credentials were issued for this request

@@ -129,6 +129,7 @@ no_encontrado =
     .firmada = esta solicitud aún no tiene nota firmada archivada
     .verificacion = no hay ningún documento con ese código de verificación
     .usuario = no existe ese usuario
+    .unidad = no existe esa unidad
     .llamada = no existe esa llamada
     .credenciales-de-solicitud = no hay credenciales emitidas para esta solicitud
     .servicio-de-solicitud = el servicio «{ $codigo } v{ $version }» no está entre los que la solicitud describe

@@ -73,6 +73,37 @@ async fn the_nota_interna_is_a_numbered_pdf_with_what_step_4_did_its_approvals_a
     let path = format!("/api/v1/solicitudes/{code}/nota.pdf");
     // No note yet: a coded 404.
     app.get(&path, w.t("lider")).await.expect(404, "no_encontrado");
+    // The Administrador names UPAT's head: the note is addressed to her, by name and title.
+    let upat = items(&app, "/api/v1/unidades?limite=100", &app.admin_token)
+        .await
+        .into_iter()
+        .find(|u| u["sigla"] == "UPAT")
+        .and_then(|u| u["id"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| panic!("no UPAT"));
+    let head = json!({"nombre": "Lic. Ana Pérez Quispe", "cargo": "Jefa de la Unidad de Producción y Actualización Tecnológica"});
+    let put = |token: String, id: String, body: serde_json::Value| {
+        let app = &app;
+        async move {
+            app.call(
+                reqwest::Method::PUT,
+                &format!("/api/v1/unidades/{id}/responsable"),
+                Some(&token),
+                Some(body),
+            )
+            .await
+        }
+    };
+    put(w.t("jefe").to_owned(), upat.clone(), head.clone())
+        .await
+        .expect(403, "rol_requerido");
+    put(app.admin_token.clone(), upat.clone(), json!({"nombre": "x", "cargo": "Jefa"}))
+        .await
+        .expect(422, "nombre_invalido");
+    put(app.admin_token.clone(), iop_domain::UnitId::generate().to_string(), head.clone())
+        .await
+        .expect(404, "no_encontrado");
+    let named = put(app.admin_token.clone(), upat.clone(), head).await.ok();
+    assert_eq!(named["responsable"]["nombre"], "Lic. Ana Pérez Quispe", "{named}");
     app.act(&code, w.t("lider"), note()).await.ok();
     let numero = app.request(&code).await["nota"]["numero"].as_str().unwrap_or_default().to_owned();
     assert!(numero.starts_with("AGETIC/NI/UPAT-ADAS/"), "{numero}");
@@ -104,6 +135,11 @@ async fn the_nota_interna_is_a_numbered_pdf_with_what_step_4_did_its_approvals_a
     assert!(
         !t.contains("Persona resp") && !t.contains("Persona jefe"),
         "nobody approved yet:\n{t}"
+    );
+    let flat = t.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("Lic. Ana Pérez Quispe") && flat.contains("Jefa de la Unidad de Producción y Actualización Tecnológica"),
+        "A: UPAT's head by name and title:\n{t}"
     );
 
     // Steps 6 and 7: the approvals, with who and when; the same state gives the same bytes.
