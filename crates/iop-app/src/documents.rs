@@ -52,7 +52,8 @@ pub(crate) async fn keep_note_pdf(st: &AppState, r: &RequestRec, by: &AuditBy) -
     if let Some(kept) = st.store.note_pdfs(r.id).await?.into_iter().find(|p| p.seq == state.seq) {
         return Ok((kept, None));
     }
-    let bytes = typeset(move || iop_documents::note_pdf(&doc, at)).await?;
+    let logo = st.config.logo.clone();
+    let bytes = typeset(move || iop_documents::note_pdf(&doc, logo.as_ref(), at)).await?;
     let sha256 = st.blobs.put(&bytes).await.map_err(|e| {
         tracing::error!(error = %e, "no se pudo guardar el PDF de la nota");
         AppError::internal()
@@ -322,7 +323,8 @@ pub async fn routing_slip_pdf(st: &AppState, user: &UserRec, raw: &str) -> AppRe
         pasos,
         papel: st.config.paper,
     };
-    let bytes = typeset(move || iop_documents::routing_slip_pdf(&slip, at)).await?;
+    let logo = st.config.logo.clone();
+    let bytes = typeset(move || iop_documents::routing_slip_pdf(&slip, logo.as_ref(), at)).await?;
     Ok(Pdf {
         filename: format!("hoja-de-ruta-{}.pdf", r.code.as_str()),
         bytes,
@@ -511,7 +513,8 @@ pub use iop_documents::{AccessDoc, AccessOperation, AccessService, ErrorCode};
 pub async fn access_pdf(st: &AppState, user: &UserRec, raw: &str) -> AppResult<Pdf> {
     let (doc, at) = access_doc(st, user, raw).await?;
     let filename = format!("documentacion-de-acceso-{}.pdf", doc.solicitud);
-    let bytes = typeset(move || iop_documents::access_pdf(&doc, at)).await?;
+    let logo = st.config.logo.clone();
+    let bytes = typeset(move || iop_documents::access_pdf(&doc, logo.as_ref(), at)).await?;
     Ok(Pdf { filename, bytes })
 }
 

@@ -90,9 +90,11 @@ pub struct ControlConfig {
     pub cite_format: iop_domain::CiteFormat,
     /// The documents' paper (`papel`).
     pub paper: Paper,
+    /// The agency's logo at the head of every document (`logo`), checked at start.
+    pub logo: Option<Logo>,
 }
 
-pub use iop_documents::Paper;
+pub use iop_documents::{Logo, Paper};
 
 impl Default for ControlConfig {
     fn default() -> Self {
@@ -115,6 +117,7 @@ impl Default for ControlConfig {
             agency: documents::AGENCY.to_owned(),
             cite_format: iop_domain::CiteFormat::default(),
             paper: Paper::A4,
+            logo: None,
         }
     }
 }

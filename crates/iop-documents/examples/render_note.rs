@@ -50,7 +50,7 @@ fn main() {
     let mut size = 0;
     for i in 0..rounds + 5 {
         let t = std::time::Instant::now();
-        let pdf = note_pdf(&note, at).unwrap_or_else(|e| panic!("{e}"));
+        let pdf = note_pdf(&note, None, at).unwrap_or_else(|e| panic!("{e}"));
         if i >= 5 {
             ms.push(t.elapsed().as_secs_f64() * 1e3);
         }

@@ -6,8 +6,9 @@
 //!
 //! The data reaches a template as one JSON file (`/datos.json`) that the template reads and sets
 //! as text: nothing a person typed is parsed as typst markup. Besides it a template can read only
-//! the note's QR code (`/qr.svg`, drawn here from the verification address): no file system, no
-//! packages, no network. Pure: data in, bytes out.
+//! the note's QR code (`/qr.svg`, drawn here from the verification address) and the agency's logo
+//! (`/logo.png`, `/logo.jpg` or `/logo.svg`, given by the operator and checked once, at start):
+//! no file system, no packages, no network. Pure: data in, bytes out.
 
 use serde::Serialize;
 use std::sync::LazyLock;
@@ -25,6 +26,8 @@ use typst_layout::PagedDocument;
 pub enum DocError {
     #[error("no se pudo componer el documento: {0}")]
     Typeset(String),
+    #[error("logo: {0}")]
+    Logo(String),
 }
 
 /// A person a note is addressed to, through or from: the post always, the name when known.
@@ -173,26 +176,86 @@ pub struct AccessDoc {
 }
 
 /// The access documentation as a PDF; `at` is the enablement it describes.
-pub fn access_pdf(doc: &AccessDoc, at: OffsetDateTime) -> Result<Vec<u8>, DocError> {
+pub fn access_pdf(doc: &AccessDoc, logo: Option<&Logo>, at: OffsetDateTime) -> Result<Vec<u8>, DocError> {
     let ident = format!("{}/acceso/{}", doc.solicitud, doc.servicios.len());
-    render(include_str!("../templates/acceso.typ"), doc, None, ident, at)
+    render(include_str!("../templates/acceso.typ"), doc, None, logo, ident, at)
 }
 
 /// The note as a PDF. `at` is the note's last event (its submission or its latest approval): the
 /// PDF's creation date, so that the same state always gives the same bytes.
-pub fn note_pdf(note: &Note, at: OffsetDateTime) -> Result<Vec<u8>, DocError> {
+pub fn note_pdf(note: &Note, logo: Option<&Logo>, at: OffsetDateTime) -> Result<Vec<u8>, DocError> {
     let qr = match &note.verificacion {
         Some(v) => Some(qr_svg(&v.url)?),
         None => None,
     };
     let ident = format!("{}/{}/{}", note.solicitud, note.version, note.aprobaciones_dadas());
-    render(include_str!("../templates/nota.typ"), note, qr, ident, at)
+    render(include_str!("../templates/nota.typ"), note, qr, logo, ident, at)
 }
 
 /// The hoja de ruta as a PDF; `at` is its last hand-over.
-pub fn routing_slip_pdf(slip: &RoutingSlip, at: OffsetDateTime) -> Result<Vec<u8>, DocError> {
+pub fn routing_slip_pdf(slip: &RoutingSlip, logo: Option<&Logo>, at: OffsetDateTime) -> Result<Vec<u8>, DocError> {
     let ident = format!("{}/hoja/{}", slip.solicitud, slip.pasos.len());
-    render(include_str!("../templates/hoja.typ"), slip, None, ident, at)
+    render(include_str!("../templates/hoja.typ"), slip, None, logo, ident, at)
+}
+
+/// The agency's logo, at the head of every document: a PNG, JPEG or SVG file, checked by
+/// [`Logo::parse`] (it must typeset) before any document uses it.
+#[derive(Clone)]
+pub struct Logo {
+    bytes: Bytes,
+    path: &'static str,
+}
+
+impl std::fmt::Debug for Logo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Logo({}, {} bytes)", self.path, self.bytes.len())
+    }
+}
+
+impl PartialEq for Logo {
+    fn eq(&self, other: &Self) -> bool {
+        self.path == other.path && self.bytes.as_slice() == other.bytes.as_slice()
+    }
+}
+
+impl Eq for Logo {}
+
+impl Logo {
+    /// Largest logo accepted.
+    pub const MAX_BYTES: usize = 1024 * 1024;
+
+    /// A logo from a file's bytes: PNG, JPEG or SVG (by content, not name), at most
+    /// [`Logo::MAX_BYTES`], and one typst can draw (tried on a page of its own).
+    pub fn parse(bytes: Vec<u8>) -> Result<Self, DocError> {
+        if bytes.len() > Self::MAX_BYTES {
+            return Err(DocError::Logo(format!("ocupa {} bytes; el máximo es 1 MiB", bytes.len())));
+        }
+        let head = bytes.get(..bytes.len().min(512)).unwrap_or_default();
+        let path = if head.starts_with(b"\x89PNG\r\n\x1a\n") {
+            "/logo.png"
+        } else if head.starts_with(&[0xff, 0xd8, 0xff]) {
+            "/logo.jpg"
+        } else if head.windows(4).any(|w| w == b"<svg") {
+            "/logo.svg"
+        } else {
+            return Err(DocError::Logo("no es PNG, JPEG ni SVG".into()));
+        };
+        let logo = Self {
+            bytes: Bytes::new(bytes),
+            path,
+        };
+        let probe = format!("#image(\"{path}\", height: 1.5cm)");
+        let world = DocWorld {
+            main: Source::new(*MAIN, probe),
+            data: Bytes::new(b"{}".to_vec()),
+            qr: None,
+            logo: Some(logo.clone()),
+        };
+        let drawn = typst::compile::<PagedDocument>(&world).output;
+        comemo::evict(10);
+        drawn.map_err(|e| DocError::Logo(format!("no se pudo dibujar: {:?}", e.first().map(|d| d.message.as_str()))))?;
+        Ok(logo)
+    }
 }
 
 /// The QR code of an address, as SVG.
@@ -207,12 +270,25 @@ fn qr_svg(url: &str) -> Result<Bytes, DocError> {
     Ok(Bytes::new(svg.into_bytes()))
 }
 
-fn render<T: Serialize>(template: &str, data: &T, qr: Option<Bytes>, ident: String, at: OffsetDateTime) -> Result<Vec<u8>, DocError> {
-    let data = serde_json::to_vec(data).map_err(|e| DocError::Typeset(e.to_string()))?;
+fn render<T: Serialize>(
+    template: &str,
+    data: &T,
+    qr: Option<Bytes>,
+    logo: Option<&Logo>,
+    ident: String,
+    at: OffsetDateTime,
+) -> Result<Vec<u8>, DocError> {
+    // The template learns where the logo is (or that there is none) from its data.
+    let mut data = serde_json::to_value(data).map_err(|e| DocError::Typeset(e.to_string()))?;
+    if let Some(fields) = data.as_object_mut() {
+        fields.insert("logo".into(), logo.map(|l| l.path).into());
+    }
+    let data = serde_json::to_vec(&data).map_err(|e| DocError::Typeset(e.to_string()))?;
     let world = DocWorld {
         main: Source::new(*MAIN, template.to_owned()),
         data: Bytes::new(data),
         qr,
+        logo: logo.cloned(),
     };
     let compiled = typst::compile::<PagedDocument>(&world).output;
     // typst memoises across compilations; keep only what recent ones used.
@@ -286,6 +362,7 @@ struct DocWorld {
     main: Source,
     data: Bytes,
     qr: Option<Bytes>,
+    logo: Option<Logo>,
 }
 
 impl World for DocWorld {
@@ -306,9 +383,10 @@ impl World for DocWorld {
         }
     }
     fn file(&self, id: FileId) -> FileResult<Bytes> {
-        match &self.qr {
+        match (&self.qr, &self.logo) {
             _ if id == *DATA => Ok(self.data.clone()),
-            Some(qr) if id == *QR => Ok(qr.clone()),
+            (Some(qr), _) if id == *QR => Ok(qr.clone()),
+            (_, Some(logo)) if id == file_id(logo.path) => Ok(logo.bytes.clone()),
             _ => Err(FileError::AccessDenied),
         }
     }
@@ -374,11 +452,35 @@ mod tests {
     }
 
     fn pdf(n: &Note) -> Vec<u8> {
-        note_pdf(n, datetime!(2026-11-29 14:00 UTC)).unwrap_or_else(|e| panic!("{e}"))
+        note_pdf(n, None, datetime!(2026-11-29 14:00 UTC)).unwrap_or_else(|e| panic!("{e}"))
     }
 
     fn contains(hay: &[u8], needle: &str) -> bool {
         hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+    }
+
+    fn sample_logo() -> Vec<u8> {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/logo.png");
+        std::fs::read(p).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_logo_is_png_jpeg_or_svg_that_draws_and_heads_every_document() {
+        let png = Logo::parse(sample_logo()).unwrap_or_else(|e| panic!("{e}"));
+        let svg =
+            br##"<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><rect width="120" height="40" fill="#0b4f8a"/></svg>"##;
+        Logo::parse(svg.to_vec()).unwrap_or_else(|e| panic!("{e}"));
+        let refused = |b: Vec<u8>| Logo::parse(b).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(refused(b"GIF89a....".to_vec()).contains("no es PNG"));
+        assert!(refused(vec![0; Logo::MAX_BYTES + 1]).contains("1 MiB"));
+        let mut broken = sample_logo();
+        broken.truncate(30);
+        assert!(refused(broken).contains("no se pudo dibujar"));
+        // With it, each document changes, and stays reproducible.
+        let at = datetime!(2026-11-29 14:00 UTC);
+        let with = note_pdf(&note(), Some(&png), at).unwrap_or_else(|e| panic!("{e}"));
+        assert_ne!(with, pdf(&note()));
+        assert_eq!(with, note_pdf(&note(), Some(&png), at).unwrap_or_else(|e| panic!("{e}")));
     }
 
     #[test]
@@ -489,8 +591,12 @@ mod tests {
             papel: Paper::A4,
         };
         let at = datetime!(2026-11-22 14:00 UTC);
-        let a = routing_slip_pdf(&slip, at).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(a, routing_slip_pdf(&slip, at).unwrap_or_else(|e| panic!("{e}")), "reproducible");
+        let a = routing_slip_pdf(&slip, None, at).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            a,
+            routing_slip_pdf(&slip, None, at).unwrap_or_else(|e| panic!("{e}")),
+            "reproducible"
+        );
         assert!(contains(&a, "pdfaid:part"), "declares PDF/A");
         // Table cells wrap: compare with the words joined by single spaces.
         let text = poppler("pdftotext", &a, &[]).split_whitespace().collect::<Vec<_>>().join(" ");

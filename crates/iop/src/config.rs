@@ -31,6 +31,8 @@ pub struct FileConfig {
     pub formato_cite: Option<String>,
     /// The documents' paper: `a4` (default) or `carta`.
     pub papel: Option<String>,
+    /// The agency's logo at the head of every document: a PNG, JPEG or SVG file (at most 1 MiB).
+    pub logo: Option<PathBuf>,
     pub data_dir: Option<PathBuf>,
     pub log: Option<String>,
     /// Login token lifetime in minutes.
@@ -161,6 +163,7 @@ const ENV_KEYS: &[(&str, Kind)] = &[
     ("entidad", Kind::Text),
     ("formato_cite", Kind::Text),
     ("papel", Kind::Text),
+    ("logo", Kind::Text),
     ("data_dir", Kind::Text),
     ("log", Kind::Text),
     ("token_ttl_minutes", Kind::Int),
@@ -347,6 +350,10 @@ pub fn resolve(o: &Overrides, f: FileConfig) -> Result<Settings, ConfigError> {
         Some("carta") => iop_app::Paper::UsLetter,
         Some(p) => return Err(ConfigError(format!("papel: «{p}» no es a4 ni carta"))),
     };
+    if let Some(path) = &f.logo {
+        let bytes = std::fs::read(path).map_err(|e| ConfigError(format!("logo: no se pudo leer {}: {e}", path.display())))?;
+        control.logo = Some(iop_app::Logo::parse(bytes).map_err(|e| ConfigError(format!("{e} ({})", path.display())))?);
+    }
     if let Some(m) = f.token_ttl_minutes {
         if m == 0 {
             return Err(ConfigError("token_ttl_minutes debe ser mayor que cero".into()));
@@ -529,6 +536,24 @@ mod tests {
         let s = parse("").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(s.control.cite_format.number(2026, 1).as_str(), "AGETIC/NI/UPAT-ADAS/0001/2026");
         assert_eq!(s.control.paper, iop_app::Paper::A4);
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let logo = dir.path().join("logo.svg");
+        std::fs::write(
+            &logo,
+            r##"<svg xmlns="http://www.w3.org/2000/svg" width="9" height="3"><rect width="9" height="3"/></svg>"##,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let s = parse(&format!("logo = {:?}", logo.display().to_string())).unwrap_or_else(|e| panic!("{e}"));
+        assert!(s.control.logo.is_some());
+        let text = dir.path().join("logo.txt");
+        std::fs::write(&text, "no soy una imagen").unwrap_or_else(|e| panic!("{e}"));
+        for (bad, says) in [
+            (format!("logo = {:?}", text.display().to_string()), "no es PNG, JPEG ni SVG"),
+            ("logo = \"/no/existe.png\"".to_owned(), "logo: no se pudo leer"),
+        ] {
+            let e = parse(&bad).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
         for (bad, says) in [
             ("formato_cite = \"AGETIC/NI/{correlativo}\"", "formato_cite"),
             ("papel = \"oficio\"", "papel"),

@@ -59,6 +59,27 @@ pub fn text(pdf: &[u8]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The images of a PDF, as `WIDTHxHEIGHT`, as poppler's `pdfimages -list` lists them.
+fn images(pdf: &[u8]) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.path().join("doc.pdf");
+    std::fs::write(&file, pdf).unwrap_or_else(|e| panic!("{e}"));
+    let out = std::process::Command::new("pdfimages")
+        .arg("-list")
+        .arg(&file)
+        .output()
+        .unwrap_or_else(|e| panic!("pdfimages: {e} (the test command installs poppler-utils)"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip(2)
+        .filter_map(|l| {
+            let cols: Vec<&str> = l.split_whitespace().collect();
+            Some(format!("{}x{}", cols.get(3)?, cols.get(4)?))
+        })
+        .collect()
+}
+
 fn contains(hay: &[u8], needle: &str) -> bool {
     hay.windows(needle.len()).any(|w| w == needle.as_bytes())
 }
@@ -512,7 +533,10 @@ async fn the_public_verification_page_follows_the_note_version_by_version_and_ch
 
 #[tokio::test]
 async fn the_hoja_de_ruta_is_a_pdf_of_every_hand_over() {
-    let app = spawn_app().await;
+    // With the agency's logo (`logo`), at the head of the page.
+    let png = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../iop-documents/testdata/logo.png"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let app = spawn_app_with(|s| s.control.logo = Some(iop_app::Logo::parse(png).unwrap_or_else(|e| panic!("{e}")))).await;
     let w = world(&app).await;
     let id = request_in(&app, &w, "habilitada").await;
     let code = app.request(&id).await["codigo"].as_str().unwrap_or_default().to_owned();
@@ -520,6 +544,7 @@ async fn the_hoja_de_ruta_is_a_pdf_of_every_hand_over() {
     let (status, kind, slip) = pdf(&app, &path, Some(w.t("sol")), None).await;
     assert_eq!((status, kind.as_str()), (200, "application/pdf"));
     assert!(contains(&slip, "pdfaid:part"), "declares PDF/A");
+    assert_eq!(images(&slip), vec!["4x4".to_owned()], "the logo, and only it");
     let t = text(&slip).split_whitespace().collect::<Vec<_>>().join(" ");
     let history = app.get(&format!("/api/v1/solicitudes/{id}/historial"), w.t("sol")).await.ok();
     let n = history.as_array().map_or(0, Vec::len);
