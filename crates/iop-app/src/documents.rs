@@ -151,11 +151,37 @@ pub(crate) fn subject(r: &RequestRec) -> String {
     format!("{kind} de servicios de interoperabilidad — solicitud {}", r.code.as_str())
 }
 
-/// The text step 5's form starts from (the Líder edits it): once the note exists, its current
-/// version (a revision starts from what was returned); before, a first draft from the request and
-/// what step 4 did — the activities in one paragraph and the usual recommendations. The PDF lists
-/// what step 4 did, line by line, after the body.
+/// Keeps what the Líder is writing at step 5 (the page saves it as they type): refused to anyone
+/// who could not submit the note now. Empty fields are kept empty. Returns when it was saved.
+pub async fn save_note_draft(st: &AppState, user: &UserRec, raw: &str, body: &str, recommendations: &str) -> AppResult<OffsetDateTime> {
+    let r = load_visible(st, user, raw).await?;
+    iop_domain::may_draft_note(&r.facts, &user.actor())?;
+    let text = |name: &str, t: &str| {
+        if t.trim().is_empty() {
+            Ok(None)
+        } else {
+            iop_domain::Text::parse(t).map(Some).map_err(|i| AppError::invalid(name, i))
+        }
+    };
+    let draft = iop_store::NoteDraftRec {
+        body: text("nota.cuerpo", body)?,
+        recommendations: text("nota.recomendaciones", recommendations)?,
+        saved_by: user.id,
+        saved_at: st.now(),
+    };
+    st.store.save_note_draft(r.id, &draft).await?;
+    Ok(draft.saved_at)
+}
+
+/// The text step 5's form starts from (the Líder edits it): the draft being written, if any;
+/// once the note exists, its current version (a revision starts from what was returned); before,
+/// a first draft from the request and what step 4 did — the activities in one paragraph and the
+/// usual recommendations. The PDF lists what step 4 did, line by line, after the body.
 pub async fn note_draft(st: &AppState, r: &RequestRec) -> AppResult<(String, String)> {
+    if let Some(d) = st.store.note_draft(r.id).await? {
+        let text = |t: &Option<iop_domain::Text>| t.as_ref().map(|t| t.as_str().to_owned()).unwrap_or_default();
+        return Ok((text(&d.body), text(&d.recommendations)));
+    }
     if let Some(n) = &r.note {
         return Ok((
             n.body.as_str().to_owned(),

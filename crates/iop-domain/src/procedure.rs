@@ -686,6 +686,12 @@ fn decide_inputs(facts: &Facts, actor: &Actor, action: &Action, role: Role) -> R
     })
 }
 
+/// Whether the actor may keep a draft of the Nota Interna now: exactly when they could submit it
+/// (step 5, `elaborar_nota`).
+pub fn may_draft_note(facts: &Facts, actor: &Actor) -> Result<(), Refusal> {
+    permitted(facts, actor, ActionKind::ElaborarNota).map(|_| ())
+}
+
 /// Whether the actor may prepare step 4 now (stage a publication's connector and description, run
 /// its connection probe): exactly when they could take step 4 itself, `habilitar` while assigned
 /// or `ajustar_habilitacion` once enabled.

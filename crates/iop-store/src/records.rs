@@ -239,6 +239,15 @@ pub struct NotePdfRec {
     pub created_at: OffsetDateTime,
 }
 
+/// The note's draft while it is written (step 5), as last saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteDraftRec {
+    pub body: Option<Text>,
+    pub recommendations: Option<Text>,
+    pub saved_by: UserId,
+    pub saved_at: OffsetDateTime,
+}
+
 /// One number of the CITE register: the note it was given to (on its first submission) and where
 /// that note's request stands now.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -41,6 +41,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (11, "note_documents", include_str!("../migrations/sqlite/0011_note_documents.sql")),
     (12, "signed_notes", include_str!("../migrations/sqlite/0012_signed_notes.sql")),
     (13, "unit_heads", include_str!("../migrations/sqlite/0013_unit_heads.sql")),
+    (14, "note_drafts", include_str!("../migrations/sqlite/0014_note_drafts.sql")),
 ];
 
 /// The newest schema version this build knows: the last migration's (so a new migration can never

@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .route("/solicitudes/{id}", get(pages::request))
         .route("/solicitudes/{id}/acciones", post(pages::act))
         .route("/solicitudes/{id}/nota.pdf", get(pages::note_pdf))
+        .route("/solicitudes/{id}/nota/borrador", post(pages::save_note_draft))
         .route("/solicitudes/{id}/hoja-de-ruta.pdf", get(pages::routing_slip_pdf))
         .route(
             "/solicitudes/{id}/nota/firmada",
@@ -58,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .route("/idioma/{lang}", get(pages::language))
         .route("/estatico/estilo.css", get(pages::stylesheet))
         .route("/estatico/copiar.js", get(pages::copy_script))
+        .route("/estatico/borrador.js", get(pages::draft_script))
         .route(
             "/csp-informe",
             post(csp_report).layer(axum::extract::DefaultBodyLimit::max(CSP_REPORT_MAX_BYTES)),
@@ -69,7 +71,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// The policy every page is served with: nothing inline, nothing from elsewhere, never framed.
-pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; report-uri /csp-informe";
+pub const CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; report-uri /csp-informe";
 
 /// The CSP violation reports browsers sent (the newest 1,000), for the browser tests to read; each
 /// is also logged.

@@ -684,7 +684,7 @@ struct RequestPage {
 }
 
 /// What step 4's forms (and the signed note's) say they saved (`?preparado=`), each with its text.
-pub(crate) const PREPARED: [&str; 6] = ["conector", "descripcion", "prueba", "clave", "sistema", "firmada"];
+pub(crate) const PREPARED: [&str; 7] = ["conector", "descripcion", "prueba", "clave", "sistema", "firmada", "borrador"];
 
 #[derive(Deserialize)]
 pub struct RequestQuery {
@@ -1139,6 +1139,60 @@ async fn request_page_with(
 
 /// Takes an action through the same use case as the API: the domain judges it again, so an action
 /// the page did not offer, sent by hand, is refused and shown as such.
+/// Saves the note's draft (step 5's form: `_csrf`, `cuerpo`, `recomendaciones`). The page's script
+/// sends it as the Líder types (`Accept: application/json`: 204, or the refusal's code and
+/// message as JSON); the form's «Guardar borrador» button, without script, comes back to the page.
+pub async fn save_note_draft(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    user: WebUser,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let tr = Tr::from_headers(&headers);
+    let form = session::Fields(form);
+    let script = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
+    /// A refusal as the script reads it.
+    #[derive(serde::Serialize)]
+    struct Refused {
+        codigo: &'static str,
+        mensaje: String,
+    }
+    let refused = |e: AppError, status: StatusCode| {
+        let body = Refused {
+            codigo: e.code,
+            mensaje: tr.error(&e),
+        };
+        (status, axum::Json(body)).into_response()
+    };
+    if !form.csrf_ok(&user) {
+        if script {
+            let body = Refused {
+                codigo: "csrf",
+                mensaje: tr.t("error-csrf"),
+            };
+            return (StatusCode::FORBIDDEN, axum::Json(body)).into_response();
+        }
+        return request_page(&st, tr, &user, &id, None, Some(tr.t("error-csrf")), StatusCode::FORBIDDEN).await;
+    }
+    let (body, recs) = (
+        form.one("cuerpo").unwrap_or_default(),
+        form.one("recomendaciones").unwrap_or_default(),
+    );
+    match iop_app::documents::save_note_draft(&st, &user.user, &id, &body, &recs).await {
+        Ok(_) if script => StatusCode::NO_CONTENT.into_response(),
+        Ok(_) => Redirect::to(&format!("/solicitudes/{id}?preparado=borrador#acciones")).into_response(),
+        Err(e) if script => {
+            let status = status_of(&e);
+            refused(e, status)
+        }
+        Err(e) => request_page(&st, tr, &user, &id, None, Some(tr.error(&e)), status_of(&e)).await,
+    }
+}
+
 pub async fn act(
     State(st): State<AppState>,
     headers: HeaderMap,
@@ -1654,6 +1708,18 @@ pub async fn language(State(st): State<AppState>, Path(lang): Path<String>, Quer
 }
 
 /// The one script: copy buttons on the one-time secrets page (the pages work without it).
+/// The note's draft saver (step 5's form), embedded in the binary.
+pub async fn draft_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../assets/borrador.js"),
+    )
+        .into_response()
+}
+
 pub async fn copy_script() -> Response {
     (
         [

@@ -399,3 +399,21 @@ fn no_numbered_note_is_annulled_by_the_procedure_as_read() {
     }
     assert!(State::Rechazada.annuls_cite() && State::Desistida.annuls_cite() && !State::Recibida.annuls_cite());
 }
+
+/// A draft of the note is kept by exactly who could submit it now, in every state.
+#[test]
+fn a_note_is_drafted_by_whoever_could_submit_it() {
+    let w = world();
+    let mut f = Facts::draft(RequestKind::Consumo, w.unit, w.people[0].user);
+    f.assignee = Some(w.people[5].user);
+    let mut drafted = 0;
+    for state in State::ALL {
+        f.state = *state;
+        for p in &w.people {
+            let submits = offered(&f, p).contains(&ActionKind::ElaborarNota);
+            assert_eq!(may_draft_note(&f, p).is_ok(), submits, "{state:?} {p:?}");
+            drafted += usize::from(submits);
+        }
+    }
+    assert!(drafted > 0, "someone drafts in Habilitada");
+}

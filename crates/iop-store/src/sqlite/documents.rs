@@ -38,6 +38,12 @@ pub(super) async fn submit_note(
     .fetch_one(&mut **tx)
     .await
     .map_err(backend)?;
+    // The draft it was written from is done with.
+    sqlx::query("DELETE FROM note_drafts WHERE request_id = ?")
+        .bind(&rid)
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
     sqlx::query("INSERT INTO note_versions (request_id, revision, number, body, recommendations, author_id, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
         .bind(&rid)
         .bind(revision)
@@ -228,6 +234,48 @@ impl DocumentStore for SqliteStore {
         let kept = signed_row(&row)?;
         tx.commit().await.map_err(backend)?;
         Ok(kept)
+    }
+
+    async fn note_draft(&self, request: RequestId) -> StoreResult<Option<NoteDraftRec>> {
+        let row = sqlx::query("SELECT * FROM note_drafts WHERE request_id = ?")
+            .bind(request.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        let text = |r: &SqliteRow, col: &'static str| -> StoreResult<Option<Text>> {
+            get::<Option<String>>(r, col)?
+                .map(|t| Text::parse(&t).map_err(|_| corrupt(col)))
+                .transpose()
+        };
+        row.map(|r| {
+            Ok(NoteDraftRec {
+                body: text(&r, "body")?,
+                recommendations: text(&r, "recommendations")?,
+                saved_by: id(&r, "saved_by", UserId::parse)?,
+                saved_at: from_ms(get(&r, "saved_at")?),
+            })
+        })
+        .transpose()
+    }
+
+    async fn save_note_draft(&self, request: RequestId, draft: &NoteDraftRec) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO note_drafts (request_id, body, recommendations, saved_by, saved_at) VALUES (?, ?, ?, ?, ?) \
+             ON CONFLICT(request_id) DO UPDATE SET body = excluded.body, recommendations = excluded.recommendations, \
+             saved_by = excluded.saved_by, saved_at = excluded.saved_at",
+        )
+        .bind(request.to_string())
+        .bind(draft.body.as_ref().map(|t| t.as_str()))
+        .bind(draft.recommendations.as_ref().map(|t| t.as_str()))
+        .bind(draft.saved_by.to_string())
+        .bind(ms(draft.saved_at))
+        .execute(&self.pool)
+        .await
+        .map_err(|e| match e.as_database_error().map(|d| d.kind()) {
+            Some(sqlx::error::ErrorKind::ForeignKeyViolation) => StoreError::NotFound("solicitud"),
+            _ => backend(e),
+        })?;
+        Ok(())
     }
 
     async fn cite_register(&self, year: i32) -> StoreResult<Vec<CiteRec>> {

@@ -329,6 +329,25 @@ async fn a_consumption_goes_through_the_whole_procedure_in_a_real_browser() {
         draft.contains("se habilitó el acceso del sistema"),
         "the form starts from a draft: {draft}"
     );
+    // The page keeps the draft as it is typed: back on the page, it is there.
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("[data-estado-borrador][data-guardado-ok=true]"))
+        .await
+        .unwrap_or_else(|e| panic!("the draft was not saved: {e}"));
+    assert!(text(&c, "[data-estado-borrador]").await.starts_with("Borrador guardado a las"));
+    capture_at(&c, "form[data-borrador]", "nota-borrador-es").await;
+    c.refresh().await.unwrap_or_else(|e| panic!("{e}"));
+    let kept = c
+        .find(Locator::Css("#cuerpo-elaborar_nota"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .prop("value")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    assert_eq!(kept, "Se habilitó el acceso a la consulta de identidad.");
     take(&c, "elaborar_nota", "Elaborar la Nota Interna", None, "Nota Interna elaborada").await;
     let _ = c.close().await;
 

@@ -113,6 +113,16 @@ impl Browser {
         self.send(r).await
     }
 
+    /// A form sent as the pages' scripts send it (they ask for JSON).
+    async fn post_for_script(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("accept", "application/json")
+            .form(form);
+        self.send(r).await
+    }
+
     /// Logs in through the form; returns the page after the redirect.
     async fn login(&mut self, user: &str, password: &str) -> Page {
         let form = self.get("/ingresar").await;
@@ -681,9 +691,54 @@ async fn the_procedure_walks_through_the_pages() {
         "required>En atención a la solicitud IOP-",
         "el equipo de ADAS informa que se habilitó el acceso del sistema",
         "Que la unidad solicitante retire las credenciales en la plataforma",
+        "<script src=\"/estatico/borrador.js\" defer></script>",
     ] {
         assert!(dp.body.contains(drafted), "{drafted:?} in:\n{}", dp.body);
     }
+    // What the Líder writes is kept as they type (the page's script), and found on coming back.
+    let draft_path = format!("{page}/nota/borrador");
+    let csrf = dp.hidden("_csrf");
+    let lider = browsers.get_mut("lider").unwrap_or_else(|| panic!());
+    let saved = lider
+        .post_for_script(
+            &draft_path,
+            &[("_csrf", &csrf), ("cuerpo", "Borrador a medias"), ("recomendaciones", "")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::NO_CONTENT, "{}", saved.body);
+    let back = lider.get(&page).await;
+    assert!(back.body.contains("required>Borrador a medias</textarea>"), "{}", back.body);
+    assert!(
+        back.body.contains("name=\"recomendaciones\" rows=\"3\"></textarea>"),
+        "kept empty: {}",
+        back.body
+    );
+    // Without the script, the form's button saves it and comes back to the page.
+    let saved = lider
+        .post(
+            &draft_path,
+            &[("_csrf", &csrf), ("cuerpo", "Borrador sin script"), ("recomendaciones", "Nada")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(saved.location(), format!("{page}?preparado=borrador#acciones"));
+    let back = lider.get(saved.location()).await;
+    assert!(
+        back.body.contains("Borrador de la Nota Interna guardado.") && back.body.contains(">Borrador sin script</textarea>"),
+        "{}",
+        back.body
+    );
+    let forged = lider.post_for_script(&draft_path, &[("_csrf", "otro"), ("cuerpo", "x")]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN, "{}", forged.body);
+    // Only who could submit the note keeps a draft of it.
+    let rp = browsers.get_mut("resp").unwrap_or_else(|| panic!()).get(&page).await;
+    let refused = browsers
+        .get_mut("resp")
+        .unwrap_or_else(|| panic!())
+        .post_for_script(&draft_path, &[("_csrf", &rp.hidden("_csrf")), ("cuerpo", "de otro")])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    assert!(refused.body.contains("\"codigo\""), "{}", refused.body);
     let lp = step(
         browsers.get_mut("lider").unwrap_or_else(|| panic!()),
         &page,
