@@ -151,6 +151,17 @@ pub(crate) fn subject(r: &RequestRec) -> String {
     format!("{kind} de servicios de interoperabilidad — solicitud {}", r.code.as_str())
 }
 
+/// The grants step 4 gave a request that still stand (not revoked).
+async fn active_grants(st: &AppState, request: iop_domain::RequestId) -> AppResult<Vec<iop_store::GrantRec>> {
+    Ok(st
+        .store
+        .grants_of_request(request)
+        .await?
+        .into_iter()
+        .filter(|g| g.revoked_at.is_none())
+        .collect())
+}
+
 /// Keeps what the Líder is writing at step 5 (the page saves it as they type): refused to anyone
 /// who could not submit the note now. Empty fields are kept empty. Returns when it was saved.
 pub async fn save_note_draft(st: &AppState, user: &UserRec, raw: &str, body: &str, recommendations: &str) -> AppResult<OffsetDateTime> {
@@ -204,13 +215,7 @@ pub async fn note_draft(st: &AppState, r: &RequestRec) -> AppResult<(String, Str
             names.join(", ")
         ));
     }
-    let grants: Vec<_> = st
-        .store
-        .grants_of_request(r.id)
-        .await?
-        .into_iter()
-        .filter(|g| g.revoked_at.is_none())
-        .collect();
+    let grants = active_grants(st, r.id).await?;
     if let Some(first) = grants.first() {
         let system = system_label(st, first.spec.system).await?;
         let n = grants.len();
@@ -394,13 +399,7 @@ async fn enabled(st: &AppState, r: &RequestRec) -> AppResult<Vec<String>> {
         .iter()
         .map(|p| format!("Servicio publicado: {} v{} — {}", p.code.as_str(), p.version.get(), p.name.as_str()))
         .collect();
-    let grants: Vec<_> = st
-        .store
-        .grants_of_request(r.id)
-        .await?
-        .into_iter()
-        .filter(|g| g.revoked_at.is_none())
-        .collect();
+    let grants = active_grants(st, r.id).await?;
     let services: Vec<_> = grants.iter().map(|g| g.spec.service).collect();
     let labels = service_labels(st, &services).await?;
     for (g, (_, service)) in grants.iter().zip(labels) {
@@ -550,13 +549,7 @@ pub async fn access_pdf(st: &AppState, user: &UserRec, raw: &str) -> AppResult<P
 /// codes and calls to try. The PDF and the web page show the same.
 pub async fn access_doc(st: &AppState, user: &UserRec, raw: &str) -> AppResult<(AccessDoc, OffsetDateTime)> {
     let r = load_visible(st, user, raw).await?;
-    let grants: Vec<_> = st
-        .store
-        .grants_of_request(r.id)
-        .await?
-        .into_iter()
-        .filter(|g| g.revoked_at.is_none())
-        .collect();
+    let grants = active_grants(st, r.id).await?;
     let first = grants
         .first()
         .ok_or_else(|| AppError::of("no_encontrado.credenciales-de-solicitud", &[]))?;

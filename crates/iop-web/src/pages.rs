@@ -1137,8 +1137,6 @@ async fn request_page_with(
     render(&page, status)
 }
 
-/// Takes an action through the same use case as the API: the domain judges it again, so an action
-/// the page did not offer, sent by hand, is refused and shown as such.
 /// Saves the note's draft (step 5's form: `_csrf`, `cuerpo`, `recomendaciones`). The page's script
 /// sends it as the Líder types (`Accept: application/json`: 204, or the refusal's code and
 /// message as JSON); the form's «Guardar borrador» button, without script, comes back to the page.
@@ -1193,6 +1191,8 @@ pub async fn save_note_draft(
     }
 }
 
+/// Takes an action through the same use case as the API: the domain judges it again, so an action
+/// the page did not offer, sent by hand, is refused and shown as such.
 pub async fn act(
     State(st): State<AppState>,
     headers: HeaderMap,

@@ -709,13 +709,7 @@ async fn a_publication_goes_through_the_whole_procedure_in_a_real_browser_and_a_
 #[tokio::test]
 async fn a_note_is_verified_from_its_printed_code_in_a_real_browser() {
     let app = spawn_app_with(|s| s.public_addr = Some("127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")))).await;
-    let public = format!(
-        "http://{}",
-        app._running
-            .as_ref()
-            .and_then(|r| r.public_addr)
-            .unwrap_or_else(|| panic!("no public listener"))
-    );
+    let public = crate::documents::public_base(&app);
     let w = world(&app).await;
     let id = request_in(&app, &w, "habilitada").await;
     app.act(&id, w.t("lider"), note()).await.ok();

@@ -299,6 +299,17 @@ async fn cites_given_at_once_have_no_duplicate_and_no_gap_in_the_register() {
     assert!(res.text().await.unwrap_or_default().contains("año de cuatro cifras"));
 }
 
+/// The public verification listener's address.
+pub fn public_base(app: &App) -> String {
+    format!(
+        "http://{}",
+        app._running
+            .as_ref()
+            .and_then(|r| r.public_addr)
+            .unwrap_or_else(|| panic!("no public listener"))
+    )
+}
+
 /// The public listener's page for a note's code, and what a check on it says.
 async fn public_page(app: &App, public: &str, path: &str) -> (u16, String) {
     let res = app
@@ -348,13 +359,7 @@ async fn the_public_verification_page_follows_the_note_version_by_version_and_ch
         s.control.max_verification_bytes = 64 * 1024;
     })
     .await;
-    let public = format!(
-        "http://{}",
-        app._running
-            .as_ref()
-            .and_then(|r| r.public_addr)
-            .unwrap_or_else(|| panic!("no public listener"))
-    );
+    let public = public_base(&app);
     let w = world(&app).await;
     let id = request_in(&app, &w, "habilitada").await;
     app.act(&id, w.t("lider"), note()).await.ok();
@@ -791,13 +796,7 @@ async fn the_signed_note_is_filed_by_the_officials_and_verified_by_anyone() {
         s.control.max_upload_bytes = 512 * 1024;
     })
     .await;
-    let public = format!(
-        "http://{}",
-        app._running
-            .as_ref()
-            .and_then(|r| r.public_addr)
-            .unwrap_or_else(|| panic!("no public listener"))
-    );
+    let public = public_base(&app);
     let w = world(&app).await;
     let id = request_in(&app, &w, "habilitada").await;
     app.act(&id, w.t("lider"), note()).await.ok();
