@@ -256,6 +256,163 @@ pub struct NoteOut {
     pub aprobada_upat_por: Option<String>,
 }
 
+/// The management report (heads of UPAT and ADAS): see `iop_app::report` for how each figure is
+/// computed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportOut {
+    /// When it was computed, RFC 3339.
+    pub generado: String,
+    pub por_estado: Vec<ReportStateOut>,
+    pub pasos: Vec<ReportStepOut>,
+    pub personas: Vec<ReportPersonOut>,
+    pub meses: Vec<ReportMonthOut>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportStateOut {
+    pub estado: String,
+    pub tipo: String,
+    pub solicitudes: usize,
+}
+
+/// One step: its stays (the time a request spent in it), ended and open.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportStepOut {
+    pub estado: String,
+    /// `Nd` working days or `Nh` hours.
+    pub plazo: String,
+    pub terminadas: usize,
+    pub abiertas: usize,
+    /// Working days of the ended stays, by nearest rank.
+    pub mediana_dias_habiles: Option<u32>,
+    pub p90_dias_habiles: Option<u32>,
+    /// Stays past the deadline (ended late, or open past it), and their share of all stays.
+    pub vencidas: usize,
+    pub tasa_vencidas: f64,
+}
+
+/// One person: the stays they ended by acting, and how many of those late.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportPersonOut {
+    pub usuario_id: String,
+    pub nombre: String,
+    pub terminadas: usize,
+    pub vencidas: usize,
+    pub tasa_vencidas: f64,
+}
+
+/// One month (La Paz): requests presented, closed after presenting, and received.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportMonthOut {
+    /// `AAAA-MM`.
+    pub mes: String,
+    pub presentadas: usize,
+    pub cerradas: usize,
+    pub recibidas: usize,
+}
+
+impl ReportOut {
+    pub fn of(r: &crate::report::Report, at: time::OffsetDateTime) -> Self {
+        let rate = |late: usize, all: usize| if all == 0 { 0.0 } else { late as f64 / all as f64 };
+        Self {
+            generado: crate::service::rfc3339(at),
+            por_estado: r
+                .by_state
+                .iter()
+                .map(|(s, k, n)| ReportStateOut {
+                    estado: s.as_str().to_owned(),
+                    tipo: k.as_str().to_owned(),
+                    solicitudes: *n,
+                })
+                .collect(),
+            pasos: r
+                .steps
+                .iter()
+                .map(|s| ReportStepOut {
+                    estado: s.state.as_str().to_owned(),
+                    plazo: match s.deadline {
+                        iop_domain::Deadline::WorkingDays(n) => format!("{n}d"),
+                        iop_domain::Deadline::Hours(n) => format!("{n}h"),
+                    },
+                    terminadas: s.ended,
+                    abiertas: s.open,
+                    mediana_dias_habiles: s.median_days,
+                    p90_dias_habiles: s.p90_days,
+                    vencidas: s.overdue,
+                    tasa_vencidas: s.overdue_rate(),
+                })
+                .collect(),
+            personas: r
+                .people
+                .iter()
+                .map(|p| ReportPersonOut {
+                    usuario_id: p.user.to_string(),
+                    nombre: p.name.clone(),
+                    terminadas: p.ended,
+                    vencidas: p.overdue,
+                    tasa_vencidas: rate(p.overdue, p.ended),
+                })
+                .collect(),
+            meses: r
+                .months
+                .iter()
+                .map(|m| ReportMonthOut {
+                    mes: m.month.clone(),
+                    presentadas: m.presented,
+                    cerradas: m.closed,
+                    recibidas: m.received,
+                })
+                .collect(),
+        }
+    }
+
+    /// The report as CSV (RFC 4180, comma-separated, a header row): one row per figure,
+    /// `seccion,clave,tipo,valor`, so that a spreadsheet can pivot it.
+    pub fn csv(&self) -> String {
+        let q = |s: &str| {
+            // A text a spreadsheet would read as a formula is written as text.
+            let s = if s.starts_with(['=', '+', '-', '@']) {
+                format!("'{s}")
+            } else {
+                s.to_owned()
+            };
+            if s.contains([',', '"', '\n', '\r']) {
+                format!("\"{}\"", s.replace('"', "\"\""))
+            } else {
+                s
+            }
+        };
+        let mut out = String::from("seccion,clave,medida,valor\r\n");
+        let mut row = |a: &str, b: &str, c: &str, v: String| {
+            out.push_str(&format!("{},{},{},{}\r\n", q(a), q(b), q(c), q(&v)));
+        };
+        let opt = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_default();
+        for s in &self.por_estado {
+            row("por_estado", &s.estado, &s.tipo, s.solicitudes.to_string());
+        }
+        for s in &self.pasos {
+            row("pasos", &s.estado, "plazo", s.plazo.clone());
+            row("pasos", &s.estado, "terminadas", s.terminadas.to_string());
+            row("pasos", &s.estado, "abiertas", s.abiertas.to_string());
+            row("pasos", &s.estado, "mediana_dias_habiles", opt(s.mediana_dias_habiles));
+            row("pasos", &s.estado, "p90_dias_habiles", opt(s.p90_dias_habiles));
+            row("pasos", &s.estado, "vencidas", s.vencidas.to_string());
+            row("pasos", &s.estado, "tasa_vencidas", format!("{:.4}", s.tasa_vencidas));
+        }
+        for p in &self.personas {
+            row("personas", &p.nombre, "terminadas", p.terminadas.to_string());
+            row("personas", &p.nombre, "vencidas", p.vencidas.to_string());
+            row("personas", &p.nombre, "tasa_vencidas", format!("{:.4}", p.tasa_vencidas));
+        }
+        for m in &self.meses {
+            row("meses", &m.mes, "presentadas", m.presentadas.to_string());
+            row("meses", &m.mes, "cerradas", m.cerradas.to_string());
+            row("meses", &m.mes, "recibidas", m.recibidas.to_string());
+        }
+        out
+    }
+}
+
 /// One number of the CITE register.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CiteOut {

@@ -24,6 +24,7 @@ pub mod openapi_import;
 pub mod ops_error;
 pub mod pdf_signature;
 pub mod publication;
+pub mod report;
 pub mod secrets;
 pub mod seed;
 pub mod service;

@@ -159,6 +159,8 @@ pub trait RequestStore: Send + Sync {
     /// transaction, and only if the request is still at `expected_version`.
     async fn apply_transition(&self, commit: TransitionCommit, now: OffsetDateTime, by: &AuditBy) -> StoreResult<RequestRec>;
     async fn history(&self, id: RequestId) -> StoreResult<Vec<HistoryRec>>;
+    /// Every request past its draft, with its whole history: what the management report reads.
+    async fn report_rows(&self) -> StoreResult<Vec<ReportRow>>;
 }
 
 /// Everything the control plane needs.

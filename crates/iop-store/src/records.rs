@@ -239,6 +239,18 @@ pub struct NotePdfRec {
     pub created_at: OffsetDateTime,
 }
 
+/// A request as the management report reads it: what it is, where it stands, and every
+/// hand-over it had, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportRow {
+    pub id: RequestId,
+    pub code: TrackingCode,
+    pub kind: RequestKind,
+    pub state: State,
+    pub created_at: OffsetDateTime,
+    pub history: Vec<HistoryRec>,
+}
+
 /// The note's draft while it is written (step 5), as last saved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoteDraftRec {

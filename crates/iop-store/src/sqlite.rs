@@ -1596,25 +1596,58 @@ impl RequestStore for SqliteStore {
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
-        rows.iter()
+        rows.iter().map(history_row).collect()
+    }
+
+    async fn report_rows(&self) -> StoreResult<Vec<ReportRow>> {
+        let requests = sqlx::query("SELECT id, tracking_code, tipo, state, created_at FROM requests WHERE state != 'borrador' ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        let history = sqlx::query(
+            "SELECT h.*, u.login AS actor_login, u.nombre AS actor_name FROM history h JOIN users u ON u.id = h.actor_id \
+             JOIN requests r ON r.id = h.request_id WHERE r.state != 'borrador' ORDER BY h.request_id, h.seq",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        let mut by_request: std::collections::HashMap<String, Vec<HistoryRec>> = std::collections::HashMap::new();
+        for r in &history {
+            by_request.entry(get(r, "request_id")?).or_default().push(history_row(r)?);
+        }
+        requests
+            .iter()
             .map(|r| {
-                Ok(HistoryRec {
-                    seq: get(r, "seq")?,
-                    at: from_ms(get(r, "at")?),
-                    actor: self::id(r, "actor_id", UserId::parse)?,
-                    actor_login: get(r, "actor_login")?,
-                    actor_name: get(r, "actor_name")?,
-                    role: self::id(r, "role", Role::parse)?,
-                    action: self::id(r, "action", ActionKind::parse)?,
-                    from: self::id(r, "from_state", State::parse)?,
-                    to: self::id(r, "to_state", State::parse)?,
-                    to_holder: get(r, "to_holder")?,
-                    comment: get(r, "comment")?,
-                    detail: get(r, "detail")?,
+                let rid: String = get(r, "id")?;
+                Ok(ReportRow {
+                    id: RequestId::parse(&rid).map_err(|_| corrupt("id"))?,
+                    code: self::id(r, "tracking_code", TrackingCode::parse)?,
+                    kind: self::id(r, "tipo", RequestKind::parse)?,
+                    state: self::id(r, "state", State::parse)?,
+                    created_at: from_ms(get(r, "created_at")?),
+                    history: by_request.remove(&rid).unwrap_or_default(),
                 })
             })
             .collect()
     }
+}
+
+/// One hand-over, with its actor's login and name joined.
+fn history_row(r: &SqliteRow) -> StoreResult<HistoryRec> {
+    Ok(HistoryRec {
+        seq: get(r, "seq")?,
+        at: from_ms(get(r, "at")?),
+        actor: id(r, "actor_id", UserId::parse)?,
+        actor_login: get(r, "actor_login")?,
+        actor_name: get(r, "actor_name")?,
+        role: id(r, "role", Role::parse)?,
+        action: id(r, "action", ActionKind::parse)?,
+        from: id(r, "from_state", State::parse)?,
+        to: id(r, "to_state", State::parse)?,
+        to_holder: get(r, "to_holder")?,
+        comment: get(r, "comment")?,
+        detail: get(r, "detail")?,
+    })
 }
 
 #[async_trait]

@@ -213,6 +213,8 @@ const TABLE: &[(&str, &[&[&str]])] = &[
     ("download_signed_note", &[REQUEST]),
     ("list_signed_notes", &[REQUEST]),
     ("cite_register", &[&["rol_requerido", "gestion_invalida"]]),
+    ("report", &[&["rol_requerido"]]),
+    ("report_csv", &[&["rol_requerido"]]),
     ("download_access", &[REQUEST]),
     ("granted_openapi", &[REQUEST, &["parametros_invalidos"]]),
     ("history", &[REQUEST]),

@@ -10,6 +10,7 @@ pub mod codes;
 mod gateway;
 mod health;
 mod publication;
+mod report;
 pub(crate) mod requests;
 mod users;
 
@@ -167,6 +168,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(requests::file_signed_note, requests::download_signed_note))
         .routes(routes!(requests::list_signed_notes))
         .routes(routes!(requests::cite_register))
+        .routes(routes!(report::report))
+        .routes(routes!(report::report_csv))
         .routes(routes!(requests::granted_openapi))
         .routes(routes!(requests::download_access))
         .routes(routes!(requests::take_action))

@@ -180,6 +180,7 @@ rol_requerido =
     .en-estado = in state '{ $estado }', action '{ $accion }' belongs to: { $roles }
     .administrador = this operation requires the administrator role
     .registro-cite = the CITE register is for UPAT and ADAS staff and the administrator
+    .informe = the management report is for the heads of UPAT and ADAS and the administrator
 roles_vacios = a user needs at least one role
 rotacion_no_aplicable = a public-key credential is rotated by registering the new key and revoking the old one
 ruta_base_invalida = the base path must start with '{ $prefijo }', end in '/' and use only lowercase letters, digits, '-' or '_'

@@ -180,6 +180,7 @@ rol_requerido =
     .en-estado = en el estado «{ $estado }», la acción «{ $accion }» corresponde a: { $roles }
     .administrador = esta operación corresponde al Administrador
     .registro-cite = el registro de CITE es para el personal de UPAT y ADAS y el Administrador
+    .informe = el informe de gestión es para los jefes de UPAT y ADAS y el Administrador
 roles_vacios = el usuario debe tener al menos un rol
 rotacion_no_aplicable = una credencial de clave pública se rota registrando la nueva clave y revocando la anterior
 ruta_base_invalida = la ruta base debe empezar con «{ $prefijo }», terminar en «/» y usar solo minúsculas, dígitos, «-» o «_»

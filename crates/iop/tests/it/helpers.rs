@@ -314,7 +314,7 @@ impl App {
         let binds = ["aprobar_nota_adas", "aprobar_nota_upat", "recibir"].contains(&body["accion"].as_str().unwrap_or(""));
         if binds && body.get("nota_sha256").is_none() {
             let r = self
-                .raw_call(Method::GET, &format!("/api/v1/solicitudes/{id}"), Some(&self.admin_token), None)
+                .raw_call(Method::GET, &format!("/api/v1/solicitudes/{id}"), Some(token), None)
                 .await;
             if let (Some(h), Some(b)) = (r.body["nota"]["sha256"].as_str(), body.as_object_mut()) {
                 b.insert("nota_sha256".into(), Value::String(h.to_owned()));

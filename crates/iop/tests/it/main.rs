@@ -14,6 +14,7 @@ mod input;
 mod matrix;
 mod openapi;
 mod procedure;
+mod report;
 mod security;
 mod upstream;
 mod walk;
