@@ -35,6 +35,8 @@ pub fn router(state: AppState) -> Router {
         .route("/solicitudes/nueva", get(pages::new_request_form).post(pages::new_request))
         .route("/buscar", get(pages::search))
         .route("/notas/cites", get(pages::cite_register))
+        .route("/informe", get(pages::report))
+        .route("/informe.csv", get(pages::report_csv))
         .route("/solicitudes/{id}", get(pages::request))
         .route("/solicitudes/{id}/acciones", post(pages::act))
         .route("/solicitudes/{id}/nota.pdf", get(pages::note_pdf))

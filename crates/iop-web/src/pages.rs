@@ -24,6 +24,8 @@ pub struct Frame {
     /// The signed-in user reviews requests (UPAT, ADAS, the Administrador): the navigation offers
     /// the CITE register.
     pub revisa: bool,
+    /// The signed-in user heads UPAT or ADAS (or administers): the navigation offers the report.
+    pub informe: bool,
 }
 
 impl Frame {
@@ -33,6 +35,15 @@ impl Frame {
             who: user.map(|u| (u.user.nombre.as_str().to_owned(), u.csrf())),
             here: session::encode(here),
             revisa: user.is_some_and(|u| u.user.actor().reviews()),
+            informe: user.is_some_and(|u| {
+                [
+                    iop_domain::Role::JefeUpat,
+                    iop_domain::Role::ResponsableAdas,
+                    iop_domain::Role::Administrador,
+                ]
+                .iter()
+                .any(|r| u.user.roles.has(*r))
+            }),
         }
     }
 }
@@ -308,6 +319,107 @@ pub async fn inbox(State(st): State<AppState>, headers: HeaderMap, user: WebUser
         },
         StatusCode::OK,
     )
+}
+
+/// One step of the report, as the page shows it.
+struct ReportStepRow {
+    paso: String,
+    plazo: String,
+    terminadas: usize,
+    abiertas: usize,
+    mediana: String,
+    p90: String,
+    vencidas: usize,
+    /// Overdue share, in percent (0–100), for the bar and in words.
+    tasa: u32,
+}
+
+#[derive(Template)]
+#[template(path = "informe.html")]
+struct ReportPage {
+    f: Frame,
+    /// How it was computed, and when.
+    ayuda: String,
+    por_estado: Vec<(String, String, usize)>,
+    pasos: Vec<ReportStepRow>,
+    /// Name, ended, overdue, overdue share in percent.
+    personas: Vec<(String, usize, usize, u32)>,
+    /// Month, presented, closed, received, and the bars' lengths (0–100) against the busiest month.
+    meses: Vec<(String, usize, usize, usize, u32, u32)>,
+}
+
+/// The management report for the heads of UPAT and ADAS: tables with bars, and its CSV.
+pub async fn report(State(st): State<AppState>, headers: HeaderMap, user: WebUser) -> Response {
+    let tr = Tr::from_headers(&headers);
+    let r = match iop_app::report::report(&st, &user.user).await {
+        Ok(r) => r,
+        Err(e) => return failed(tr, Some(&user), &e),
+    };
+    let pct = |a: usize, b: usize| (a * 100).checked_div(b).map_or(0, |p| u32::try_from(p).unwrap_or(100));
+    let days = |d: Option<u32>| d.map_or_else(|| "—".to_owned(), |d| d.to_string());
+    let busiest = r.months.iter().map(|m| m.presented.max(m.received)).max().unwrap_or(0);
+    let page = ReportPage {
+        f: Frame::new(tr, Some(&user), "/informe"),
+        ayuda: tr.ta("informe-ayuda", iop_i18n::args![fecha = &tr.when(st.now())]),
+        por_estado: r
+            .by_state
+            .iter()
+            .map(|(s, k, n)| (tr.of("estado-", s.as_str()), tr.of("tipo-", k.as_str()), *n))
+            .collect(),
+        pasos: r
+            .steps
+            .iter()
+            .map(|s| ReportStepRow {
+                paso: tr.of("estado-", s.state.as_str()),
+                plazo: match s.deadline {
+                    iop_domain::Deadline::WorkingDays(n) => tr.ta("dias-habiles", iop_i18n::args![n = iop_i18n::Arg::Number(i64::from(n))]),
+                    iop_domain::Deadline::Hours(n) => format!("{n} h"),
+                },
+                terminadas: s.ended,
+                abiertas: s.open,
+                mediana: days(s.median_days),
+                p90: days(s.p90_days),
+                vencidas: s.overdue,
+                tasa: pct(s.overdue, s.ended + s.open),
+            })
+            .collect(),
+        personas: r
+            .people
+            .iter()
+            .map(|p| (p.name.clone(), p.ended, p.overdue, pct(p.overdue, p.ended)))
+            .collect(),
+        meses: r
+            .months
+            .iter()
+            .map(|m| {
+                (
+                    m.month.clone(),
+                    m.presented,
+                    m.closed,
+                    m.received,
+                    pct(m.presented, busiest),
+                    pct(m.received, busiest),
+                )
+            })
+            .collect(),
+    };
+    render(&page, StatusCode::OK)
+}
+
+/// The management report as CSV, with the session.
+pub async fn report_csv(State(st): State<AppState>, headers: HeaderMap, user: WebUser) -> Response {
+    let tr = Tr::from_headers(&headers);
+    match iop_app::report::report(&st, &user.user).await {
+        Ok(r) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (header::CONTENT_DISPOSITION, "attachment; filename=\"informe-de-gestion.csv\""),
+            ],
+            iop_app::dto::ReportOut::of(&r, st.now()).csv(),
+        )
+            .into_response(),
+        Err(e) => failed(tr, Some(&user), &e),
+    }
 }
 
 /// One number of the CITE register, as the page shows it.

@@ -221,6 +221,10 @@ async fn a_jefe_de_upat_works_in_a_real_browser_in_both_languages() {
     wait_text(&c, "h1", "Nueva solicitud").await;
     capture(&c, "nueva-es").await;
     accessible(&c, &axe, "nueva solicitud").await;
+    c.goto(&format!("{}/informe", app.base)).await.unwrap_or_else(|e| panic!("{e}"));
+    wait_text(&c, "h1", "Informe de gestión").await;
+    capture(&c, "informe-es").await;
+    accessible(&c, &axe, "informe de gestión").await;
     c.goto(&format!("{}/contrasena", app.base)).await.unwrap_or_else(|e| panic!("{e}"));
     wait_text(&c, "h1", "Cambiar su contraseña").await;
     accessible(&c, &axe, "contraseña").await;
@@ -237,6 +241,10 @@ async fn a_jefe_de_upat_works_in_a_real_browser_in_both_languages() {
     wait_text(&c, "h1", "Inbox").await;
     capture(&c, "bandeja-en-estrecha").await;
     accessible(&c, &axe, "inbox (English, narrow)").await;
+    c.goto(&format!("{}/informe", app.base)).await.unwrap_or_else(|e| panic!("{e}"));
+    wait_text(&c, "h1", "Management report").await;
+    capture(&c, "informe-en-estrecha").await;
+    accessible(&c, &axe, "report (English, narrow)").await;
 
     // No page needed anything the policy forbids; and a violation would have been seen.
     assert!(reports(&app.base).is_empty(), "{:?}", reports(&app.base));

@@ -204,4 +204,36 @@ async fn the_management_report_is_what_the_history_says() {
     assert!(csv.starts_with("seccion,clave,medida,valor\r\n"), "{csv}");
     let line = format!("pasos,presentada,vencidas,{}\r\n", presentada["vencidas"]);
     assert!(csv.contains(&line), "{line:?} in:\n{csv}");
+
+    // The page shows the same figures to the heads, linked from their navigation.
+    let page = |who: &'static str, path: &'static str| {
+        let (client, url, token) = (app.client.clone(), format!("{}{path}", app.base), w.t(who).to_owned());
+        async move {
+            let res = client
+                .get(url)
+                .header("cookie", format!("iop_sesion={token}"))
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            (res.status().as_u16(), res.text().await.unwrap_or_default())
+        }
+    };
+    let (status, html) = page("jefe", "/informe").await;
+    assert_eq!(status, 200, "{html}");
+    let rate = presentada["tasa_vencidas"].as_f64().unwrap_or_default();
+    for shown in [
+        "data-nav-informe".to_owned(),
+        "href=\"/informe.csv\"".to_owned(),
+        format!("{} ({} %)", presentada["vencidas"], (rate * 100.0) as u32),
+        format!("data-mes=\"{}\"", months.keys().next().cloned().unwrap_or_default()),
+        "Persona lider".to_owned(),
+    ] {
+        assert!(html.contains(&shown), "{shown:?} in:\n{html}");
+    }
+    let (status, web_csv) = page("resp", "/informe.csv").await;
+    assert_eq!((status, web_csv.lines().next()), (200, Some("seccion,clave,medida,valor")));
+    let (status, _) = page("lider", "/informe").await;
+    assert_eq!(status, 403);
+    let (_, inbox) = page("lider", "/bandeja").await;
+    assert!(!inbox.contains("data-nav-informe"), "{inbox}");
 }
