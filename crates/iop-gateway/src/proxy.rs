@@ -486,7 +486,12 @@ impl<'g> Call<'g> {
         // applies (no rate at all beats any rate).
         let mut live = grants.iter().filter(|g| g.valid_at(now)).peekable();
         if live.peek().is_none() {
-            return Err(Refusal::HabilitacionNoVigente);
+            // None in force: all ended (renewal is a new request), or one still to start.
+            return Err(if grants.iter().all(|g| g.ended_at(now)) {
+                Refusal::HabilitacionVencida
+            } else {
+                Refusal::HabilitacionNoVigente
+            });
         }
         let best = live.filter(|g| g.allows(op_id)).max_by(|a, b| match (a.rate, b.rate) {
             (None, None) => std::cmp::Ordering::Equal,

@@ -28,7 +28,10 @@ iop_i18n::code_table! {
     ServicioInexistente = ("servicio_inexistente", StatusCode::NOT_FOUND),
     OperacionInexistente = ("operacion_inexistente", StatusCode::NOT_FOUND),
     SinHabilitacion = ("sin_habilitacion", StatusCode::FORBIDDEN),
+    /// Every grant for the service starts later.
     HabilitacionNoVigente = ("habilitacion_no_vigente", StatusCode::FORBIDDEN),
+    /// Every grant for the service has ended: a renewal goes through PR05 again.
+    HabilitacionVencida = ("habilitacion_vencida", StatusCode::FORBIDDEN),
     OperacionNoHabilitada = ("operacion_no_habilitada", StatusCode::FORBIDDEN),
     LimiteExcedido = ("limite_excedido", StatusCode::TOO_MANY_REQUESTS),
     DemasiadosRechazos = ("demasiados_rechazos", StatusCode::TOO_MANY_REQUESTS),

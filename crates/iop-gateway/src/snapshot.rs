@@ -42,6 +42,10 @@ impl Grant {
     pub fn valid_at(&self, now_ms: i64) -> bool {
         now_ms >= self.from_ms && self.until_ms.is_none_or(|u| now_ms < u)
     }
+    /// Whether it has ended (its end is not after `now_ms`).
+    pub fn ended_at(&self, now_ms: i64) -> bool {
+        self.until_ms.is_some_and(|u| now_ms >= u)
+    }
     pub fn allows(&self, op: Option<&str>) -> bool {
         match (&self.operations, op) {
             (None, _) => true,

@@ -15,6 +15,7 @@ servicio_inexistente = no service is published at that path
 operacion_inexistente = the service has no such operation (method and path)
 sin_habilitacion = your system is not enabled to consume this service
 habilitacion_no_vigente = your system's enablement for this service is not in force
+habilitacion_vencida = your system's enablement for this service has expired; its renewal is requested through procedure PR05
 operacion_no_habilitada = your enablement does not include this operation
 limite_excedido = you exceeded the call limit of your enablement; retry later
 demasiados_rechazos = too many calls without a valid credential from your address; wait a minute

@@ -15,6 +15,7 @@ servicio_inexistente = no hay ningún servicio publicado en esa ruta
 operacion_inexistente = el servicio no tiene esa operación (método y ruta)
 sin_habilitacion = su sistema no tiene habilitado el consumo de este servicio
 habilitacion_no_vigente = la habilitación de su sistema para este servicio no está vigente
+habilitacion_vencida = la habilitación de su sistema para este servicio venció; su renovación se solicita por el procedimiento PR05
 operacion_no_habilitada = su habilitación no incluye esta operación
 limite_excedido = superó el límite de llamadas de su habilitación; reintente más tarde
 demasiados_rechazos = demasiadas llamadas sin credencial válida desde su dirección; espere un minuto

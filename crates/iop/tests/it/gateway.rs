@@ -664,6 +664,14 @@ async fn grants_outside_their_validity_are_refused() {
     let w = world(&app).await;
     let up = upstream::start("uno").await;
     let service = publish(&app, &w, &format!("http://{}/base", up.addr), 2000).await;
+    // A grant that ended (the test clock stands on 2026-11-24; the gateway reads the real one,
+    // always later): the credential is valid, the grant is over, and the code says so.
+    let old = consume(&app, &w, &service, json!({"hasta": "2026-11-25"})).await;
+    let r = app
+        .gw_until("/segip/consulta/v3/personas/1", &[("apikey", old.key.as_str())], 403)
+        .await;
+    assert_eq!(r.code(), "habilitacion_vencida");
+    assert!(r.body["mensaje"].as_str().unwrap_or_default().contains("PR05"), "{:?}", r.body);
     // A grant that starts next year: the credential is valid, the grant is not yet.
     let a = consume(&app, &w, &service, json!({"desde": "2099-01-01"})).await;
     let r = app
@@ -697,7 +705,8 @@ async fn grants_outside_their_validity_are_refused() {
         .await
         .ok()["resultados"]
         .clone();
-    assert_eq!(creds.as_array().map(Vec::len), Some(2), "refused enablements issued no credential");
+    // Two per enablement above (the ended grant's and the future one's); none from the refused.
+    assert_eq!(creds.as_array().map(Vec::len), Some(4), "refused enablements issued no credential");
     assert_eq!(app.request(&id).await["estado"], "asignada_lider");
 }
 
