@@ -358,12 +358,26 @@ pub async fn login(st: &crate::AppState, addr: Option<std::net::IpAddr>, usuario
     Ok(Session { token, expires, user })
 }
 
-/// The user a session token belongs to, while the session lasts (401 otherwise).
+/// The user a session token belongs to, while the session lasts (401 otherwise), with the roles
+/// they hold now in someone's place (suplencias in force) added to their own.
 pub async fn session_user(st: &crate::AppState, token: &str) -> Result<iop_store::UserRec, AppError> {
-    st.store
-        .session_user(&hash_token(token), st.now())
+    let now = st.now();
+    let mut user = st
+        .store
+        .session_user(&hash_token(token), now)
         .await?
-        .ok_or_else(AppError::unauthenticated)
+        .ok_or_else(AppError::unauthenticated)?;
+    for s in st.store.suplencias_of(user.id, now).await? {
+        if !user.roles.has(s.role) {
+            user.roles = user.roles.with(s.role);
+            user.acting.push(iop_store::Acting {
+                role: s.role,
+                replaces: s.replaces,
+                replaces_name: s.replaces_name,
+            });
+        }
+    }
+    Ok(user)
 }
 
 /// Changes one's own password: the current one must be right (a wrong one counts as a failed

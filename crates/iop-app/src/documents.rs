@@ -241,6 +241,15 @@ pub async fn note_draft(st: &AppState, r: &RequestRec) -> AppResult<(String, Str
     Ok((body, recommendations.to_owned()))
 }
 
+/// The post a hand-over was made in: the role, or, acting in someone's place (a suplencia), the
+/// role «a.i.» and whom the actor replaced.
+fn post_of(h: &HistoryRec, role: Role) -> String {
+    match &h.acting_for_name {
+        Some(name) => format!("{} a.i. (en lugar de {name})", role.label_es()),
+        None => role.label_es().to_owned(),
+    }
+}
+
 /// What the note shows, its last event (the PDF's date) and which state that is.
 async fn note_of(st: &AppState, r: &RequestRec) -> AppResult<(Note, OffsetDateTime, NoteState)> {
     let note = r.note.as_ref().ok_or_else(|| AppError::of("no_encontrado.nota", &[]))?;
@@ -277,7 +286,7 @@ async fn note_of(st: &AppState, r: &RequestRec) -> AppResult<(Note, OffsetDateTi
     };
     let approved = |step: u8, h: Option<&HistoryRec>, role: Role| Approval {
         paso: step,
-        cargo: role.label_es().to_owned(),
+        cargo: h.map_or_else(|| role.label_es().to_owned(), |h| post_of(h, role)),
         nombre: h.map(|h| h.actor_name.clone()),
         fecha: h.map(|h| fmt_local_minute(h.at)),
     };
@@ -328,7 +337,7 @@ pub async fn routing_slip_pdf(st: &AppState, user: &UserRec, raw: &str) -> AppRe
             fecha: fmt_local_minute(h.at),
             por: Person {
                 nombre: Some(h.actor_name.clone()),
-                cargo: h.role.label_es().to_owned(),
+                cargo: post_of(h, h.role),
             },
             accion: label("accion-", h.action.as_str()),
             desde: label("estado-", h.from.as_str()),

@@ -538,6 +538,56 @@ pub struct HistoryOut {
     pub comentario: Option<String>,
     /// JSON summary of the step's effects (step 4: grants and publications).
     pub detalle: Option<serde_json::Value>,
+    /// The actor acted in this person's place (a suplencia: the role shown is held «a.i.»).
+    pub en_suplencia_de: Option<String>,
+}
+
+/// A suplencia to record: `usuario_id` holds `rol` in place of `en_lugar_de_id` from `desde`
+/// through `hasta` (whole days, La Paz), designated by `memorandum`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SuplenciaIn {
+    pub usuario_id: String,
+    /// `jefe_upat`, `responsable_adas` or `lider_adas`.
+    pub rol: String,
+    pub en_lugar_de_id: String,
+    /// `AAAA-MM-DD`, the first day.
+    pub desde: String,
+    /// `AAAA-MM-DD`, the last day (included).
+    pub hasta: String,
+    /// The designating memorandum's number, e.g. `MEM/AGETIC/DGE/0042/2026`.
+    pub memorandum: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuplenciaOut {
+    pub id: String,
+    pub usuario_id: String,
+    pub usuario: String,
+    pub rol: String,
+    pub en_lugar_de_id: String,
+    pub en_lugar_de: String,
+    /// RFC 3339: from (included) and until (excluded).
+    pub desde: String,
+    pub hasta: String,
+    pub memorandum: String,
+}
+
+impl SuplenciaOut {
+    pub fn of(s: &iop_store::SuplenciaRec) -> Self {
+        use crate::service::rfc3339;
+        Self {
+            id: s.id.clone(),
+            usuario_id: s.user.to_string(),
+            usuario: s.user_name.clone(),
+            rol: s.role.as_str().to_owned(),
+            en_lugar_de_id: s.replaces.to_string(),
+            en_lugar_de: s.replaces_name.clone(),
+            desde: rfc3339(s.from),
+            hasta: rfc3339(s.until),
+            memorandum: s.memorandum.to_string(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

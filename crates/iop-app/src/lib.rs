@@ -29,6 +29,7 @@ pub mod secrets;
 pub mod seed;
 pub mod service;
 pub mod signed_note;
+pub mod suplencias;
 pub mod verification;
 
 use iop_domain::{Clock, Deadline, State, WorkCalendar};

@@ -89,6 +89,7 @@ pub async fn create_user(st: &AppState, input: UserIn, by: &AuditBy) -> AppResul
         active: true,
         password_hash: hash_password(password.expose().to_owned()).await?,
         created_at: st.now(),
+        acting: Vec::new(),
     };
     st.store.create_user(&user, by).await?;
     Ok((user, generated))
@@ -781,6 +782,8 @@ pub async fn transition_issuing(
         _ => {}
     }
     let issued: Vec<iop_store::CredentialRec> = issued.into_iter().map(|i| i.rec).collect();
+    // Acting in someone's place (a suplencia in force) for the role this step took: named.
+    let acting_for = actor.acting.iter().find(|a| a.role == t.role).map(|a| a.replaces);
     let commit = TransitionCommit {
         request: rec.id,
         expected_version: rec.version,
@@ -789,6 +792,7 @@ pub async fn transition_issuing(
         comment,
         effects,
         detail,
+        acting_for,
     };
     let by = AuditBy::user(actor);
     let out = st.store.apply_transition(commit, st.now(), &by).await?;
@@ -944,6 +948,7 @@ pub fn history_out(h: &HistoryRec) -> HistoryOut {
         destinatario: h.to_holder.clone(),
         comentario: h.comment.clone(),
         detalle: h.detail.as_deref().and_then(|d| serde_json::from_str(d).ok()),
+        en_suplencia_de: h.acting_for_name.clone(),
     }
 }
 

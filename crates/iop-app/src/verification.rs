@@ -52,6 +52,8 @@ pub struct Approved {
     pub role: Role,
     pub name: String,
     pub at: OffsetDateTime,
+    /// Whom the approver replaced, when acting in their place (a suplencia).
+    pub acting_for: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,6 +174,7 @@ pub async fn verify(st: &AppState, raw_code: &str) -> AppResult<Verified> {
                 role,
                 name: h.actor_name.clone(),
                 at: h.at,
+                acting_for: h.acting_for_name.clone(),
             })
         })
         .collect();

@@ -84,6 +84,12 @@ pub trait UserStore: Send + Sync {
     async fn create_session(&self, s: &SessionRec, by: &AuditBy, address: Option<&str>) -> StoreResult<()>;
     /// The live session for a token hash (not expired at `now`, not revoked) and its user.
     async fn session_user(&self, token_hash: &str, now: OffsetDateTime) -> StoreResult<Option<UserRec>>;
+    /// Records a suplencia, audited as `suplencia.crear`.
+    async fn create_suplencia(&self, s: &SuplenciaRec, by: &AuditBy) -> StoreResult<()>;
+    /// Every suplencia, newest first.
+    async fn list_suplencias(&self) -> StoreResult<Vec<SuplenciaRec>>;
+    /// The suplencias `user` holds at `at`.
+    async fn suplencias_of(&self, user: UserId, at: OffsetDateTime) -> StoreResult<Vec<SuplenciaRec>>;
     /// Records a failed login on an existing account (`sesion.fallida`, by the platform, naming
     /// the account and the client's address). Failures on names that are no account are never
     /// recorded: people type passwords into that field.

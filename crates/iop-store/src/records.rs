@@ -31,6 +31,34 @@ pub struct UserRec {
     /// Argon2id PHC string; never leaves the server.
     pub password_hash: String,
     pub created_at: OffsetDateTime,
+    /// The roles the user holds now in someone's place (suplencias in force), beyond their own;
+    /// `roles` already includes them. Filled by the session lookup, empty elsewhere.
+    pub acting: Vec<Acting>,
+}
+
+/// A role a user holds in someone's place, for now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Acting {
+    pub role: Role,
+    pub replaces: UserId,
+    pub replaces_name: String,
+}
+
+/// A suplencia: `user` holds `role` in place of `replaces` from `from` until `until` (exclusive),
+/// designated by `memorandum`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuplenciaRec {
+    pub id: String,
+    pub user: UserId,
+    pub user_name: String,
+    pub role: Role,
+    pub replaces: UserId,
+    pub replaces_name: String,
+    pub from: OffsetDateTime,
+    pub until: OffsetDateTime,
+    pub memorandum: Name,
+    pub created_by: UserId,
+    pub created_at: OffsetDateTime,
 }
 
 impl UserRec {
@@ -446,6 +474,9 @@ pub struct HistoryRec {
     pub comment: Option<String>,
     /// A JSON summary of the step's effects, if it had any.
     pub detail: Option<String>,
+    /// Whom the actor replaced when acting (a suplencia), and that person's name.
+    pub acting_for: Option<UserId>,
+    pub acting_for_name: Option<String>,
 }
 
 /// What a transition changes besides the request's facts.
@@ -482,6 +513,8 @@ pub struct TransitionCommit {
     pub comment: Option<Text>,
     pub effects: Effects,
     pub detail: Option<String>,
+    /// Whom the actor replaces in the role they act with (a suplencia in force), if anyone.
+    pub acting_for: Option<UserId>,
 }
 
 /// Encodes a holder for the history.

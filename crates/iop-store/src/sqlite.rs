@@ -42,6 +42,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (12, "signed_notes", include_str!("../migrations/sqlite/0012_signed_notes.sql")),
     (13, "unit_heads", include_str!("../migrations/sqlite/0013_unit_heads.sql")),
     (14, "note_drafts", include_str!("../migrations/sqlite/0014_note_drafts.sql")),
+    (15, "suplencias", include_str!("../migrations/sqlite/0015_suplencias.sql")),
 ];
 
 /// The newest schema version this build knows: the last migration's (so a new migration can never
@@ -273,6 +274,7 @@ impl SqliteStore {
             active: row.int("active")? != 0,
             password_hash: row.string("password_hash")?,
             created_at: from_ms(row.int("created_at")?),
+            acting: Vec::new(),
         })
     }
 
@@ -515,6 +517,13 @@ impl SqliteStore {
     }
 }
 
+/// The suplencias with the names of both people (`suplencia_row`'s columns).
+macro_rules! suplencia_select {
+    () => {
+        "SELECT s.*, u.nombre AS user_name, r.nombre AS replaces_name FROM suplencias s \
+         JOIN users u ON u.id = s.user_id JOIN users r ON r.id = s.replaces_id"
+    };
+}
 #[async_trait]
 impl UserStore for SqliteStore {
     async fn create_unit(&self, u: &UnitRec, by: &AuditBy) -> StoreResult<()> {
@@ -557,6 +566,55 @@ impl UserStore for SqliteStore {
         let out = Self::unit_row(&row)?;
         tx.commit().await.map_err(backend)?;
         Ok(out)
+    }
+
+    async fn create_suplencia(&self, s: &SuplenciaRec, by: &AuditBy) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("INSERT INTO suplencias (id, user_id, role, replaces_id, desde, hasta, memorandum, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind(&s.id)
+            .bind(s.user.to_string())
+            .bind(s.role.as_str())
+            .bind(s.replaces.to_string())
+            .bind(ms(s.from))
+            .bind(ms(s.until))
+            .bind(s.memorandum.as_str())
+            .bind(s.created_by.to_string())
+            .bind(ms(s.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| match e.as_database_error().map(|d| d.kind()) {
+                Some(sqlx::error::ErrorKind::ForeignKeyViolation) => StoreError::NotFound("usuario"),
+                _ => backend(e),
+            })?;
+        let detail = json!({
+            "id": s.id, "usuario": s.user.to_string(), "rol": s.role.as_str(), "en_lugar_de": s.replaces.to_string(),
+            "desde": ms(s.from), "hasta": ms(s.until), "memorandum": s.memorandum.as_str(),
+        });
+        self.audit(&mut tx, by, Change::admin("suplencia.crear", &s.id, detail), s.created_at)
+            .await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn list_suplencias(&self) -> StoreResult<Vec<SuplenciaRec>> {
+        let rows = sqlx::query(concat!(suplencia_select!(), " ORDER BY s.created_at DESC, s.id"))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(suplencia_row).collect()
+    }
+
+    async fn suplencias_of(&self, user: UserId, at: OffsetDateTime) -> StoreResult<Vec<SuplenciaRec>> {
+        let rows = sqlx::query(concat!(
+            suplencia_select!(),
+            " WHERE s.user_id = ? AND s.desde <= ? AND ? < s.hasta ORDER BY s.desde"
+        ))
+        .bind(user.to_string())
+        .bind(ms(at))
+        .bind(ms(at))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(suplencia_row).collect()
     }
 
     async fn list_units(&self) -> StoreResult<Vec<UnitRec>> {
@@ -1530,7 +1588,7 @@ impl RequestStore for SqliteStore {
             .fetch_one(&mut *tx)
             .await
             .map_err(backend)?;
-        sqlx::query("INSERT INTO history (request_id, seq, at, actor_id, role, action, from_state, to_state, to_holder, comment, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        sqlx::query("INSERT INTO history (request_id, seq, at, actor_id, role, action, from_state, to_state, to_holder, comment, detail, acting_for) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .bind(&rid)
             .bind(seq)
             .bind(ms(now))
@@ -1542,6 +1600,7 @@ impl RequestStore for SqliteStore {
             .bind(holder_label(&t.to_holder))
             .bind(c.comment.as_ref().map(|x| x.as_str()))
             .bind(c.detail.as_deref())
+            .bind(c.acting_for.map(|u| u.to_string()))
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
@@ -1572,6 +1631,7 @@ impl RequestStore for SqliteStore {
             "de": t.from.as_str(),
             "a": t.to.as_str(),
             "titular": holder_label(&t.to_holder),
+            "en_suplencia_de": c.acting_for.map(|u| u.to_string()),
             "comentario": c.comment.as_ref().map(|x| x.as_str()),
             "documento_sha256": doc,
             "nota_interna": note,
@@ -1590,7 +1650,7 @@ impl RequestStore for SqliteStore {
 
     async fn history(&self, id: RequestId) -> StoreResult<Vec<HistoryRec>> {
         let rows = sqlx::query(
-            "SELECT h.*, u.login AS actor_login, u.nombre AS actor_name FROM history h JOIN users u ON u.id = h.actor_id WHERE h.request_id = ? ORDER BY h.seq",
+            "SELECT h.*, u.login AS actor_login, u.nombre AS actor_name, s.nombre AS acting_for_name FROM history h JOIN users u ON u.id = h.actor_id LEFT JOIN users s ON s.id = h.acting_for WHERE h.request_id = ? ORDER BY h.seq",
         )
         .bind(id.to_string())
         .fetch_all(&self.pool)
@@ -1605,8 +1665,8 @@ impl RequestStore for SqliteStore {
             .await
             .map_err(backend)?;
         let history = sqlx::query(
-            "SELECT h.*, u.login AS actor_login, u.nombre AS actor_name FROM history h JOIN users u ON u.id = h.actor_id \
-             JOIN requests r ON r.id = h.request_id WHERE r.state != 'borrador' ORDER BY h.request_id, h.seq",
+            "SELECT h.*, u.login AS actor_login, u.nombre AS actor_name, s.nombre AS acting_for_name FROM history h JOIN users u ON u.id = h.actor_id \
+             LEFT JOIN users s ON s.id = h.acting_for JOIN requests r ON r.id = h.request_id WHERE r.state != 'borrador' ORDER BY h.request_id, h.seq",
         )
         .fetch_all(&self.pool)
         .await
@@ -1632,6 +1692,22 @@ impl RequestStore for SqliteStore {
     }
 }
 
+fn suplencia_row(r: &SqliteRow) -> StoreResult<SuplenciaRec> {
+    Ok(SuplenciaRec {
+        id: get(r, "id")?,
+        user: id(r, "user_id", UserId::parse)?,
+        user_name: get(r, "user_name")?,
+        role: id(r, "role", Role::parse)?,
+        replaces: id(r, "replaces_id", UserId::parse)?,
+        replaces_name: get(r, "replaces_name")?,
+        from: from_ms(get(r, "desde")?),
+        until: from_ms(get(r, "hasta")?),
+        memorandum: id(r, "memorandum", Name::parse)?,
+        created_by: id(r, "created_by", UserId::parse)?,
+        created_at: from_ms(get(r, "created_at")?),
+    })
+}
+
 /// One hand-over, with its actor's login and name joined.
 fn history_row(r: &SqliteRow) -> StoreResult<HistoryRec> {
     Ok(HistoryRec {
@@ -1647,6 +1723,8 @@ fn history_row(r: &SqliteRow) -> StoreResult<HistoryRec> {
         to_holder: get(r, "to_holder")?,
         comment: get(r, "comment")?,
         detail: get(r, "detail")?,
+        acting_for: opt_id(r, "acting_for", UserId::parse)?,
+        acting_for_name: get(r, "acting_for_name")?,
     })
 }
 
@@ -1831,6 +1909,7 @@ mod list_tests {
             active: true,
             password_hash: "x".into(),
             created_at: now,
+            acting: Vec::new(),
         };
         store.create_user(&user, &by).await.unwrap_or_else(|e| panic!("{e}"));
         for _ in 0..n {
@@ -1940,6 +2019,7 @@ mod list_tests {
                 active,
                 password_hash: "x".into(),
                 created_at: OffsetDateTime::now_utc(),
+                acting: Vec::new(),
             };
             store.create_user(&u, &by).await.unwrap_or_else(|e| panic!("{e}"));
         }

@@ -1036,7 +1036,13 @@ async fn request_page_with(
         .into_iter()
         .map(|h| HistoryRow {
             fecha: parse_rfc3339(&h.fecha).map(|t| tr.when(t)).unwrap_or_default(),
-            quien: format!("{} ({})", h.actor_nombre, tr.of("rol-", &h.rol)),
+            quien: match &h.en_suplencia_de {
+                Some(replaced) => tr.ta(
+                    "historial-suplencia",
+                    iop_i18n::args![nombre = &h.actor_nombre, rol = &tr.of("rol-", &h.rol), suplido = replaced],
+                ),
+                None => format!("{} ({})", h.actor_nombre, tr.of("rol-", &h.rol)),
+            },
             accion: tr.of("accion-", &h.accion),
             de: tr.of("estado-", &h.estado_anterior),
             a: tr.of("estado-", &h.estado_nuevo),

@@ -144,7 +144,13 @@ impl VerifyPage {
             .iter()
             .map(|a| ApprovalRow {
                 step: a.step,
-                role: tr.of("rol-", a.role.as_str()),
+                role: match &a.acting_for {
+                    Some(replaced) => tr.ta(
+                        "verificar-suplencia",
+                        iop_i18n::args![rol = &tr.of("rol-", a.role.as_str()), suplido = replaced],
+                    ),
+                    None => tr.of("rol-", a.role.as_str()),
+                },
                 name: a.name.clone(),
                 at: tr.when(a.at),
             })

@@ -73,6 +73,22 @@ const TABLE: &[(&str, &[&[&str]])] = &[
     ("list_units", &[PAGED]),
     ("create_unit", &[WRITE, &["rol_requerido", "sigla_invalida", "nombre_invalido"]]),
     ("set_unit_head", &[RECORD, WRITE, &["rol_requerido", "nombre_invalido"]]),
+    ("list_suplencias", &[&["rol_requerido"]]),
+    (
+        "create_suplencia",
+        &[
+            WRITE,
+            &[
+                "rol_requerido",
+                "identificador_invalido",
+                "rol_invalido",
+                "suplencia_invalida",
+                "referencia_inexistente",
+                "fecha_invalida",
+                "nombre_invalido",
+            ],
+        ],
+    ),
     ("list_users", &[PAGED, &["rol_requerido"]]),
     (
         "create_user",

@@ -154,6 +154,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::me))
         .routes(routes!(users::list_units, users::create_unit))
         .routes(routes!(users::set_unit_head))
+        .routes(routes!(users::list_suplencias, users::create_suplencia))
         .routes(routes!(users::list_users, users::create_user))
         .routes(routes!(users::patch_user))
         .routes(routes!(users::reset_password))

@@ -60,6 +60,28 @@ pub async fn set_unit_head(
     Ok(Json(UnitOut::of(&unit)))
 }
 
+/// Suplencias: who holds which of the agency's roles in whose place, when, and by which memorandum
+/// (Administrador and the agency's reviewers).
+#[utoipa::path(get, path = "/api/v1/suplencias", tag = "administracion", security(("token" = [])),
+    responses((status = 200, body = Vec<SuplenciaOut>), (status = 403, body = ErrorBody)))]
+pub async fn list_suplencias(State(st): State<AppState>, Auth(u): Auth) -> ApiResult<Json<Vec<SuplenciaOut>>> {
+    let all = iop_app::suplencias::list(&st, &u).await?;
+    Ok(Json(all.iter().map(SuplenciaOut::of).collect()))
+}
+
+/// Records a suplencia (Administrador): the user holds the role in the other's place, whole days
+/// in La Paz from `desde` through `hasta`; their hand-overs in it say «a.i.» and whom they replaced.
+#[utoipa::path(post, path = "/api/v1/suplencias", tag = "administracion", security(("token" = [])), request_body = SuplenciaIn,
+    responses((status = 201, body = SuplenciaOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_suplencia(
+    State(st): State<AppState>,
+    Auth(u): Auth,
+    ApiJson(input): ApiJson<SuplenciaIn>,
+) -> ApiResult<(StatusCode, Json<SuplenciaOut>)> {
+    let s = iop_app::suplencias::create(&st, &u, &input).await?;
+    Ok((StatusCode::CREATED, Json(SuplenciaOut::of(&s))))
+}
+
 /// Users. The Administrador sees everyone; the agency's reviewers (Jefe de UPAT, Responsable and
 /// Líderes de ADAS, who pick and hand over to each other) see the agency's staff; a requester sees
 /// no list (403).

@@ -121,6 +121,7 @@ fn audited_change(method: &Method, path: &str) -> Option<(&'static str, &'static
     Some(match (m, p.as_slice()) {
         ("POST", ["unidades"]) => ("administracion", "unidad.crear"),
         ("PUT", ["unidades", _, "responsable"]) => ("administracion", "unidad.responsable"),
+        ("POST", ["suplencias"]) => ("administracion", "suplencia.crear"),
         ("POST", ["usuarios"]) => ("administracion", "usuario.crear"),
         ("PATCH", ["usuarios", _]) => ("administracion", "usuario.modificar"),
         ("POST", ["usuarios", _, "contrasena"]) => ("administracion", "usuario.contrasena"),

@@ -1181,3 +1181,114 @@ async fn lists_come_in_pages_that_follow_each_other() {
         .await
         .expect(422, "cursor_invalido");
 }
+
+/// Suplencias: an acting Jefe de UPAT approves at step 7 within the period, named «a.i.» in the
+/// history, the note and the page; after the period the role is gone; and the note's author
+/// cannot approve it through a suplencia (four eyes see the person, not the role).
+#[tokio::test]
+async fn an_acting_jefe_de_upat_approves_within_the_period_and_not_after() {
+    let app = spawn_app_with(|s| s.public_addr = Some("127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")))).await;
+    let mut w = world(&app).await;
+    let admin = app.admin_token.clone();
+    // The test clock stands on Tuesday 2026-11-24 in La Paz.
+    let acting = |who: &str, instead: &str| {
+        json!({"usuario_id": w.id(who), "rol": "jefe_upat", "en_lugar_de_id": w.id(instead),
+               "desde": "2026-11-24", "hasta": "2026-11-26", "memorandum": "MEM/AGETIC/DGE/0042/2026"})
+    };
+    // What is not a suplencia is refused, naming why; only the Administrador records one.
+    let with = |mut v: Value, k: &str, x: Value| {
+        v[k] = x;
+        v
+    };
+    for (body, code) in [
+        (with(acting("lider2", "jefe"), "rol", json!("solicitante")), "suplencia_invalida"),
+        (acting("jefe", "jefe"), "suplencia_invalida"),
+        (acting("lider2", "resp"), "suplencia_invalida"),
+        (with(acting("lider2", "jefe"), "hasta", json!("2026-11-20")), "suplencia_invalida"),
+        (with(acting("lider2", "jefe"), "desde", json!("24/11/2026")), "fecha_invalida"),
+        (with(acting("lider2", "jefe"), "memorandum", json!("")), "nombre_invalido"),
+    ] {
+        app.post("/api/v1/suplencias", &admin, body).await.expect(422, code);
+    }
+    app.post("/api/v1/suplencias", w.t("jefe"), acting("lider2", "jefe"))
+        .await
+        .expect(403, "rol_requerido");
+    let s = app.post("/api/v1/suplencias", &admin, acting("lider2", "jefe")).await.ok();
+    assert_eq!(
+        (s["usuario"].as_str(), s["en_lugar_de"].as_str()),
+        (Some("Persona lider2"), Some("Persona jefe")),
+        "{s}"
+    );
+    app.post("/api/v1/suplencias", &admin, acting("lider", "jefe")).await.ok();
+    let listed = app.get("/api/v1/suplencias", w.t("jefe")).await.ok();
+    assert_eq!(listed.as_array().map(Vec::len), Some(2), "{listed}");
+
+    // Within the period: lider2 approves as Jefe de UPAT a.i.
+    let id = request_in(&app, &w, "nota_aprobada_adas").await;
+    app.act(&id, w.t("lider2"), act("aprobar_nota_upat")).await.ok();
+    let history = app.get(&format!("/api/v1/solicitudes/{id}/historial"), w.t("jefe")).await.ok();
+    let last = history.as_array().and_then(|h| h.last()).cloned().unwrap_or_default();
+    assert_eq!(
+        (&last["actor_usuario"], &last["rol"], &last["en_suplencia_de"]),
+        (&json!("lider2"), &json!("jefe_upat"), &json!("Persona jefe")),
+        "{last}"
+    );
+    let code = app.request(&id).await["codigo"].as_str().unwrap_or_default().to_owned();
+    let pdf = app
+        .client
+        .get(format!("{}/api/v1/solicitudes/{code}/nota.pdf", app.base))
+        .bearer_auth(w.t("jefe"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .bytes()
+        .await
+        .unwrap_or_default();
+    let t = crate::documents::text(&pdf).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        t.contains("Jefe de UPAT a.i. (en lugar de Persona jefe)") && t.contains("Persona lider2"),
+        "{t}"
+    );
+    let page = app
+        .client
+        .get(format!("{}/solicitudes/{code}", app.base))
+        .header("cookie", format!("iop_sesion={}", w.t("sol")))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(
+        page.contains("Persona lider2 (Jefe de UPAT a.i., en lugar de Persona jefe)"),
+        "{page}"
+    );
+    // And so does the public verification page.
+    let public = crate::documents::public_base(&app);
+    let at = t.find(&format!("{public}/v/")).unwrap_or_else(|| panic!("no address in {t}")) + public.len() + 3;
+    let short: String = t.get(at..).unwrap_or_default().chars().take(20).collect();
+    let verified = app
+        .client
+        .get(format!("{public}/v/{short}"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(verified.contains("Jefe de UPAT a.i. (en lugar de Persona jefe)"), "{verified}");
+
+    // The note's author holds the role too, but four eyes see the person.
+    let authored = request_in(&app, &w, "nota_aprobada_adas").await;
+    app.act(&authored, w.t("lider"), act("aprobar_nota_upat"))
+        .await
+        .expect(403, "cuatro_ojos");
+
+    // After the period (from Friday 2026-11-27 on) the role is gone.
+    let later = request_in(&app, &w, "nota_aprobada_adas").await;
+    app.clock.advance(time::Duration::days(3));
+    relogin(&app, &mut w).await;
+    let r = app.act(&later, w.t("lider2"), act("aprobar_nota_upat")).await;
+    assert_eq!(r.status.as_u16(), 403, "{:?}", r.body);
+    app.act(&later, w.t("jefe"), act("aprobar_nota_upat")).await.ok();
+}
