@@ -461,6 +461,48 @@ async fn parse_content(st: &AppState, input: RequestIn) -> AppResult<RequestCont
     })
 }
 
+/// Asks to renew what a received consumption request granted: a new draft consumption for the
+/// same system and the services it was granted, its justification naming the original. It goes
+/// through PR05 like any request (a new supporting document, steps 1 to 8), so the calls it lets
+/// through have a legal chain of their own.
+pub async fn renew(st: &AppState, actor: &UserRec, raw: &str) -> AppResult<RequestRec> {
+    let r = load_visible(st, actor, raw).await?;
+    r.facts.renewable_by(&actor.actor())?;
+    let system = r.content.system.ok_or_else(|| AppError::of("renovacion_no_aplicable", &[]))?;
+    let mut services: Vec<String> = Vec::new();
+    for g in st.store.grants_of_request(r.id).await? {
+        let s = g.spec.service.to_string();
+        if !services.contains(&s) {
+            services.push(s);
+        }
+    }
+    if services.is_empty() {
+        services = r.content.services.iter().map(|s| s.to_string()).collect();
+    }
+    let mut justificacion = format!(
+        "Renovación de la habilitación otorgada por la solicitud {}. {}",
+        r.code.as_str(),
+        r.content.justification.as_str()
+    );
+    if justificacion.chars().count() > Text::MAX {
+        justificacion = justificacion.chars().take(Text::MAX).collect();
+    }
+    create_request(
+        st,
+        actor,
+        RequestIn {
+            tipo: RequestKind::Consumo.as_str().to_owned(),
+            sistema_id: Some(system.to_string()),
+            sistema_propuesto: None,
+            entidad_publicadora_id: None,
+            justificacion,
+            servicios: services,
+            servicios_publicacion: Vec::new(),
+        },
+    )
+    .await
+}
+
 pub async fn create_request(st: &AppState, actor: &UserRec, input: RequestIn) -> AppResult<RequestRec> {
     let Some(unit) = actor.unit.filter(|_| actor.roles.has(Role::Solicitante)) else {
         return Err(AppError::of("rol_requerido.crear-solicitud", &[]));

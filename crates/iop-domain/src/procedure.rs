@@ -312,6 +312,19 @@ impl Facts {
         actor.roles.has(Role::Solicitante) && actor.unit == Some(self.unit)
     }
 
+    /// Whether the actor may ask to renew what this request granted: once received (step 8), for
+    /// a consumption (`renovacion_no_aplicable` before, or for a publication alone), by a
+    /// Solicitante of its unit (`otra_unidad`). The renewal is a new request through PR05.
+    pub fn renewable_by(&self, actor: &Actor) -> Result<(), Refusal> {
+        if self.state != State::Recibida || !self.kind.consumes() {
+            return Err(Refusal::Conflict(Invalid::of("renovacion_no_aplicable", &[])));
+        }
+        if !(actor.roles.has(Role::Solicitante) && actor.unit == Some(self.unit)) {
+            return Err(forbidden("otra_unidad", &[]));
+        }
+        Ok(())
+    }
+
     /// Whether the actor may file a copy of the approved Nota Interna signed outside the platform
     /// (its definitive version): once step 7 approved it (`nota_sin_aprobar` before), the
     /// agency's officials who handled it — the Jefe de UPAT, the Responsable de ADAS and the

@@ -39,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .route("/informe.csv", get(pages::report_csv))
         .route("/solicitudes/{id}", get(pages::request))
         .route("/solicitudes/{id}/acciones", post(pages::act))
+        .route("/solicitudes/{id}/renovacion", post(pages::renew))
         .route("/solicitudes/{id}/nota.pdf", get(pages::note_pdf))
         .route("/solicitudes/{id}/nota/borrador", post(pages::save_note_draft))
         .route("/solicitudes/{id}/hoja-de-ruta.pdf", get(pages::routing_slip_pdf))

@@ -771,6 +771,8 @@ struct RequestPage {
     firmada: Option<SignedView>,
     /// Whether this user may file a signed copy now.
     archivar_firmada: bool,
+    /// The viewer may ask to renew what this request granted.
+    renovar: bool,
     /// What the request names, by name.
     sistema: Option<String>,
     /// A system the request proposed, while not registered: (name, purpose).
@@ -1173,6 +1175,7 @@ async fn request_page_with(
         Err(e) => return failed(tr, Some(user), &e.into()),
     };
     let archivar_firmada = rec.facts.may_file_signed_note(&user.user.actor()).is_ok();
+    let renovar = rec.content.system.is_some() && rec.facts.renewable_by(&user.user.actor()).is_ok();
     let openapi = match iop_app::documents::granted_services(st, &rec).await {
         Ok(l) => l
             .into_iter()
@@ -1231,6 +1234,7 @@ async fn request_page_with(
         }),
         firmada,
         archivar_firmada,
+        renovar,
         accesos,
         f: Frame::new(tr, Some(user), &format!("/solicitudes/{}", out.codigo)),
         titulo: tr.ta("solicitud-titulo", iop_i18n::args![codigo = &out.codigo]),
@@ -1305,6 +1309,24 @@ pub async fn save_note_draft(
             let status = status_of(&e);
             refused(e, status)
         }
+        Err(e) => request_page(&st, tr, &user, &id, None, Some(tr.error(&e)), status_of(&e)).await,
+    }
+}
+
+/// Asks to renew what a received request granted, then shows the new draft.
+pub async fn renew(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    user: WebUser,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let tr = Tr::from_headers(&headers);
+    if !session::Fields(form).csrf_ok(&user) {
+        return request_page(&st, tr, &user, &id, None, Some(tr.t("error-csrf")), StatusCode::FORBIDDEN).await;
+    }
+    match iop_app::service::renew(&st, &user.user, &id).await {
+        Ok(draft) => Redirect::to(&format!("/solicitudes/{}", draft.code.as_str())).into_response(),
         Err(e) => request_page(&st, tr, &user, &id, None, Some(tr.error(&e)), status_of(&e)).await,
     }
 }

@@ -193,6 +193,15 @@ const TABLE: &[(&str, &[&[&str]])] = &[
         &[WRITE, REQUEST_FIELDS, &["rol_requerido", "identificador_invalido"]],
     ),
     ("get_request", &[REQUEST]),
+    (
+        "renew_request",
+        &[
+            REQUEST,
+            WRITE,
+            REQUEST_FIELDS,
+            &["renovacion_no_aplicable", "otra_unidad", "rol_requerido"],
+        ],
+    ),
     ("update_request", &[REQUEST, WRITE, REQUEST_FIELDS, &["no_editable"]]),
     (
         "upload_document",

@@ -169,6 +169,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(requests::file_signed_note, requests::download_signed_note))
         .routes(routes!(requests::list_signed_notes))
         .routes(routes!(requests::cite_register))
+        .routes(routes!(requests::renew_request))
         .routes(routes!(report::report))
         .routes(routes!(report::report_csv))
         .routes(routes!(requests::granted_openapi))

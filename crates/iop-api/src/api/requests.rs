@@ -64,6 +64,17 @@ pub async fn create_request(
     Ok((StatusCode::CREATED, Json(service::request_out(&st, &rec, true).await?)))
 }
 
+/// Asks to renew what a received consumption request granted (Solicitante of its unit): a new
+/// draft for the same system and services, naming the original; it goes through PR05 (attach its
+/// supporting document, then `presentar`).
+#[utoipa::path(post, path = "/api/v1/solicitudes/{id}/renovacion", tag = "solicitudes", security(("token" = [])),
+    params(("id" = String, Path, description = "UUID or tracking code of the received request")),
+    responses((status = 201, body = RequestOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn renew_request(State(st): State<AppState>, Auth(u): Auth, Path(id): Path<String>) -> ApiResult<(StatusCode, Json<RequestOut>)> {
+    let rec = service::renew(&st, &u, &id).await?;
+    Ok((StatusCode::CREATED, Json(service::request_out(&st, &rec, true).await?)))
+}
+
 /// One request with its history (Progreso del documento). `id` is its UUID or tracking code.
 #[utoipa::path(get, path = "/api/v1/solicitudes/{id}", tag = "solicitudes", security(("token" = [])),
     params(("id" = String, Path, description = "UUID or tracking code (IOP-AAAA-NNNNNN)")),

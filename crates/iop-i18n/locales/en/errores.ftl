@@ -142,6 +142,7 @@ nota_cambiada = the Nota Interna changed since you read it (now revision { $revi
 nota_sin_aprobar = the Nota Interna is not yet approved by UPAT (step 7): there is no definitive version to sign
 firma_no_permitida = only the Jefe de UPAT, the Responsable de ADAS or the assigned Líder may file the signed note
 formato_cite_invalido = formato_cite: must hold {"{"}correlativo{"}"} once and {"{"}gestion{"}"} once, and 1 to 60 more characters (letters, digits, spaces and / - _ . º)
+renovacion_no_aplicable = only a consumption request already received (step 8), for a catalog system, can be renewed
 gestion_invalida = gestion: must be a four-digit year, such as 2026
 suplencia_invalida =
     .rol = rol: a suplencia is of Jefe de UPAT, Responsable de ADAS or Líder de equipo de ADAS

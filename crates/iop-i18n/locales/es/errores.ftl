@@ -142,6 +142,7 @@ nota_cambiada = la Nota Interna cambió desde que la leyó (ahora es la revisió
 nota_sin_aprobar = la Nota Interna aún no tiene la aprobación de UPAT (paso 7): no hay versión definitiva que firmar
 firma_no_permitida = solo el Jefe de UPAT, el Responsable de ADAS o el Líder asignado pueden archivar la nota firmada
 formato_cite_invalido = formato_cite: debe incluir una vez {"{"}correlativo{"}"} y una vez {"{"}gestion{"}"}, y de 1 a 60 caracteres más (letras, dígitos, espacios y / - _ . º)
+renovacion_no_aplicable = solo se renueva una solicitud de consumo ya recibida (paso 8) y con un sistema del catálogo
 gestion_invalida = gestion: debe ser un año de cuatro cifras, como 2026
 suplencia_invalida =
     .rol = rol: una suplencia es de Jefe de UPAT, Responsable de ADAS o Líder de equipo de ADAS

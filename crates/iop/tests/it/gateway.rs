@@ -1122,3 +1122,102 @@ async fn the_sandbox_answers_as_the_document_says() {
         .expect(422, "descripcion_invalida");
     assert!(e["mensaje"].as_str().is_some_and(|m| m.contains("Swagger 2.0")), "{e}");
 }
+
+/// A grant that ended is renewed through PR05: the received request gives a new draft for the
+/// same system and services, which goes through every step; then the same key opens the service
+/// again, and the call's legal chain is the renewal's.
+#[tokio::test]
+async fn an_ended_grant_is_renewed_through_pr05_with_a_legal_chain_of_its_own() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let up = upstream::start("uno").await;
+    let service = publish(&app, &w, &format!("http://{}/base", up.addr), 2000).await;
+    // Ended on 2026-11-25 (the gateway reads the real clock, always later).
+    let old = consume(&app, &w, &service, json!({"hasta": "2026-11-25"})).await;
+    let path = "/segip/consulta/v3/personas/1";
+    let r = app.gw_until(path, &[("apikey", old.key.as_str())], 403).await;
+    assert_eq!(r.code(), "habilitacion_vencida");
+    let renew = format!("/api/v1/solicitudes/{}/renovacion", old.request_code);
+    // Not before the request was received.
+    app.post(&renew, w.t("sol"), json!({})).await.expect(409, "renovacion_no_aplicable");
+    for (who, body) in [
+        ("lider", note()),
+        ("resp", act("aprobar_nota_adas")),
+        ("jefe", act("aprobar_nota_upat")),
+        ("sol", act("recibir")),
+    ] {
+        app.act(&old.request_code, w.t(who), body).await.ok();
+    }
+    // Only the requesting unit asks for it.
+    app.post(&renew, w.t("lider"), json!({})).await.expect(403, "otra_unidad");
+    let draft = app.post(&renew, w.t("sol"), json!({})).await;
+    assert_eq!(draft.status.as_u16(), 201, "{:?}", draft.body);
+    let draft = draft.body;
+    assert_eq!(draft["estado"], "borrador");
+    assert_eq!(draft["sistema_id"], w.system.as_str(), "{draft}");
+    assert!(
+        draft["justificacion"].as_str().unwrap_or_default().contains(&old.request_code),
+        "it names the original: {draft}"
+    );
+    assert_eq!(draft["servicios"].as_array().map(Vec::len), Some(1), "{draft}");
+    // Through PR05, with a supporting document of its own.
+    let id = draft["id"].as_str().unwrap_or_default().to_owned();
+    app.upload(&id, w.t("sol"), "NI", pdf(), "renovacion.pdf", "application/pdf")
+        .await
+        .ok();
+    to_leader(&app, &w, &id).await;
+    app.act(
+        &id,
+        w.t("lider"),
+        json!({"accion": "habilitar", "habilitacion": {"accesos": [{"sistema_id": w.system, "servicio_id": service}]}}),
+    )
+    .await
+    .ok();
+    let ok = app.gw_until(path, &[("apikey", old.key.as_str())], 200).await;
+    // (The call's record reaches the store in the background: wait for it, then its chain.)
+    let rec = app.record(&app.admin_token, &rid(&ok)).await;
+    assert_eq!(rec["request_code"], draft["codigo"], "{rec}");
+    let chain = app
+        .get(&format!("/api/v1/auditoria/llamadas/{}", rid(&ok)), &app.admin_token)
+        .await
+        .ok();
+    assert_eq!(chain["solicitud"]["codigo"], draft["codigo"], "{chain}");
+    assert_ne!(chain["solicitud"]["codigo"], old.request_code.as_str());
+
+    // The request's page offers it to the requesting unit, and the form makes the draft.
+    let web = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let page = |who: &str| {
+        web.get(format!("{}/solicitudes/{}", app.base, old.request_code))
+            .header("cookie", format!("iop_sesion={}", w.t(who)))
+            .send()
+    };
+    let lp = page("lider")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(!lp.contains("data-renovar"), "{lp}");
+    let sp = page("sol").await.unwrap_or_else(|e| panic!("{e}")).text().await.unwrap_or_default();
+    assert!(sp.contains("data-renovar") && sp.contains("Solicitar la renovación"), "{sp}");
+    let at = sp.find("name=\"_csrf\" value=\"").unwrap_or_else(|| panic!("{sp}")) + 20;
+    let csrf: String = sp[at..].split('"').next().unwrap_or_default().to_owned();
+    let res = web
+        .post(format!("{}/solicitudes/{}/renovacion", app.base, old.request_code))
+        .header("cookie", format!("iop_sesion={}", w.t("sol")))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(res.status().as_u16(), 303);
+    let to = res
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(to.starts_with("/solicitudes/IOP-") && !to.ends_with(&old.request_code), "{to}");
+}

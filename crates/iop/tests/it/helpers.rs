@@ -134,6 +134,7 @@ fn audited_change(method: &Method, path: &str) -> Option<(&'static str, &'static
         ("POST", ["credenciales", _, "rotar"]) => ("administracion", "credencial.rotar"),
         ("POST", ["credenciales", _, "revocar"]) => ("administracion", "credencial.revocar"),
         ("POST", ["solicitudes"]) => ("procedimiento", "solicitud.crear"),
+        ("POST", ["solicitudes", _, "renovacion"]) => ("procedimiento", "solicitud.crear"),
         ("PUT", ["solicitudes", _]) => ("procedimiento", "solicitud.modificar"),
         ("PUT", ["solicitudes", _, "documento"]) => ("procedimiento", "solicitud.documento"),
         _ => return None,
