@@ -2,7 +2,7 @@
 //! publishing entities the Administrador registers outside a PR05 request.
 
 use crate::AppState;
-use crate::dto::{ServiceIn, SystemIn};
+use crate::dto::{DeprecationIn, ServiceIn, SystemIn};
 use crate::error::{AppError, AppResult};
 use crate::service::require_admin;
 use iop_domain::*;
@@ -23,6 +23,43 @@ async fn entity(st: &AppState, raw: &str) -> AppResult<EntityRec> {
 
 fn description(d: Option<&str>) -> AppResult<Option<Text>> {
     d.map(|d| field("descripcion", Text::parse_max(d, 4000))).transpose()
+}
+
+/// Marks a published service version deprecated (Administrador or ADAS): from `desde` (a day in
+/// La Paz) its answers carry `Deprecation`, and with `retiro` (a later day) `Sunset`. Marking it
+/// again replaces the dates.
+pub async fn deprecate_service(st: &AppState, actor: &UserRec, raw: &str, i: &DeprecationIn) -> AppResult<ServiceRec> {
+    if ![Role::Administrador, Role::ResponsableAdas, Role::LiderAdas]
+        .iter()
+        .any(|r| actor.roles.has(*r))
+    {
+        return Err(AppError::of("rol_requerido.adas", &[]));
+    }
+    let id = crate::error::path_id(raw, ServiceId::parse)?;
+    let service = st
+        .store
+        .get_service(id)
+        .await?
+        .ok_or_else(|| AppError::of("no_encontrado.servicio", &[]))?;
+    if service.state != ServiceState::Publicado {
+        return Err(AppError::of("servicio_no_publicado.obsolescencia", &[]));
+    }
+    let day = |name: &str, v: &str| {
+        calendar::parse_date(v)
+            .map(|d| d.midnight().assume_offset(calendar::LA_PAZ))
+            .ok_or_else(|| AppError::of("fecha_invalida", iop_i18n::args![campo = &name]).field(name))
+    };
+    let from = day("desde", &i.desde)?;
+    let sunset = i.retiro.as_deref().map(|r| day("retiro", r)).transpose()?;
+    if sunset.is_some_and(|s| s <= from) {
+        return Err(AppError::of("vigencia_invalida.retiro", &[]).field("retiro"));
+    }
+    let out = st
+        .store
+        .deprecate_service(id, from, sunset, &AuditBy::user(actor), st.now())
+        .await?;
+    st.gateway_applied().await;
+    Ok(out)
 }
 
 /// Registers a consuming entity's system (Administrador).
@@ -61,6 +98,8 @@ pub async fn create_service(st: &AppState, actor: &UserRec, i: ServiceIn) -> App
         state: ServiceState::Registrado,
         request: None,
         created_at: st.now(),
+        deprecated_at: None,
+        sunset_at: None,
     };
     st.store.create_service(&s, &AuditBy::user(actor)).await?;
     Ok(s)

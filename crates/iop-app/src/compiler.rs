@@ -49,6 +49,22 @@ fn intern(map: &mut HashMap<String, Arc<str>>, s: &str) -> Arc<str> {
 /// `tls` holds the TLS client settings of every connector version seen so far (by
 /// `service:version`): each is built once, and its key names its pool of upstream connections, so
 /// a rebuild neither reconnects nor leaks idle connections. Only the versions still in use stay.
+/// The headers of a deprecated version: `Deprecation: @<seconds>` (RFC 9745) and `Sunset: <HTTP
+/// date>` (RFC 8594).
+fn deprecation(from: time::OffsetDateTime, sunset: Option<time::OffsetDateTime>) -> Option<iop_gateway::Deprecation> {
+    let http_date = |t: time::OffsetDateTime| {
+        let f = time::macros::format_description!("[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT");
+        t.to_offset(time::UtcOffset::UTC).format(&f).ok()
+    };
+    Some(iop_gateway::Deprecation {
+        from_ms: (from.unix_timestamp_nanos() / 1_000_000) as i64,
+        deprecation: hyper::header::HeaderValue::from_str(&format!("@{}", from.unix_timestamp())).ok()?,
+        sunset: sunset
+            .and_then(http_date)
+            .and_then(|s| hyper::header::HeaderValue::from_str(&s).ok()),
+    })
+}
+
 pub fn compile(rows: &GatewayRows, secrets: &SecretBox, version: u64, now_ms: i64, tls: &mut TlsCache) -> (Snapshot, Vec<String>) {
     let mut b = SnapshotBuilder::new(version, now_ms);
     let mut warnings = Vec::new();
@@ -102,6 +118,7 @@ pub fn compile(rows: &GatewayRows, secrets: &SecretBox, version: u64, now_ms: i6
             pii_query: c.pii_query.iter().map(|p| p.as_str().into()).collect(),
             max_body_bytes: usize::try_from(c.max_body_bytes).unwrap_or(1 << 20),
             tls,
+            deprecation: r.service.deprecated_at.and_then(|from| deprecation(from, r.service.sunset_at)),
         };
         if let Err(e) = b.route(route) {
             warnings.push(e);

@@ -180,6 +180,18 @@ pub struct ServiceOut {
     pub estado: String,
     /// The request whose step 4 published it.
     pub solicitud_id: Option<String>,
+    /// Deprecated from (RFC 3339): its answers carry `Deprecation`.
+    pub obsoleto_desde: Option<String>,
+    /// Retired at (RFC 3339): its answers carry `Sunset`.
+    pub retiro: Option<String>,
+}
+
+/// Marks a service version deprecated: from `desde` (`AAAA-MM-DD`), retired at `retiro`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeprecationIn {
+    pub desde: String,
+    pub retiro: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Serialize, ToSchema, Clone)]

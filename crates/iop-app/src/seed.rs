@@ -248,6 +248,8 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> AppResult<(Vec<
             state: ServiceState::Publicado,
             request: None,
             created_at: now,
+            deprecated_at: None,
+            sunset_at: None,
         })
     };
     let persona = service(&segip, "persona", 2, "Contrastación de datos de persona")?;

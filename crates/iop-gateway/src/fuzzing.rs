@@ -45,6 +45,7 @@ fn route(base: &str, operations: Vec<Operation>) -> Route {
         pii_query: vec![],
         max_body_bytes: 1024,
         tls: None,
+        deprecation: None,
     }
 }
 

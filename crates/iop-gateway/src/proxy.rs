@@ -56,6 +56,8 @@ const RESERVED: [&str; 12] = [
 /// Header names parsed once, at compile time.
 const APIKEY: HeaderName = HeaderName::from_static("apikey");
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+const DEPRECATION: HeaderName = HeaderName::from_static("deprecation");
+const SUNSET: HeaderName = HeaderName::from_static("sunset");
 const X_CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("x-client-request-id");
 const X_CONSUMER_ID: HeaderName = HeaderName::from_static("x-consumer-id");
 const X_CONSUMER_USERNAME: HeaderName = HeaderName::from_static("x-consumer-username");
@@ -656,6 +658,12 @@ impl<'g> Call<'g> {
                     p.headers.remove(header::CONTENT_LENGTH);
                     for h in &self.gw.cfg.strip_response_headers {
                         p.headers.remove(h);
+                    }
+                    if let Some(d) = route.deprecation.as_ref().filter(|d| self.now_ms >= d.from_ms) {
+                        p.headers.insert(DEPRECATION, d.deprecation.clone());
+                        if let Some(s) = &d.sunset {
+                            p.headers.insert(SUNSET, s.clone());
+                        }
                     }
                     return Response::from_parts(p, Full::new(bytes));
                 }

@@ -122,6 +122,17 @@ pub struct Route {
     pub max_body_bytes: usize,
     /// For https upstreams: the TLS client settings (trusted CAs, client certificate).
     pub tls: Option<crate::pool::TlsUpstream>,
+    /// The version is deprecated: from when, and the headers its answers then carry.
+    pub deprecation: Option<Deprecation>,
+}
+
+/// A deprecated service version's headers, rendered once: `Deprecation` (RFC 9745, `@<seconds>`)
+/// and, with a retirement date, `Sunset` (RFC 8594, an HTTP date). Sent from `from_ms` on.
+#[derive(Debug, Clone)]
+pub struct Deprecation {
+    pub from_ms: i64,
+    pub deprecation: hyper::header::HeaderValue,
+    pub sunset: Option<hyper::header::HeaderValue>,
 }
 
 impl Route {
@@ -376,6 +387,7 @@ mod tests {
             pii_query: vec![],
             max_body_bytes: 1024,
             tls: None,
+            deprecation: None,
         }
     }
 

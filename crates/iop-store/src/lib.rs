@@ -112,6 +112,16 @@ pub trait CatalogStore: Send + Sync {
     async fn get_system(&self, id: SystemId) -> StoreResult<Option<SystemRec>>;
     async fn create_service(&self, s: &ServiceRec, by: &AuditBy) -> StoreResult<()>;
     async fn list_services(&self, entity: Option<EntityId>) -> StoreResult<Vec<ServiceRec>>;
+    /// Marks a service version deprecated from `deprecated_at`, retired at `sunset_at`; audited as
+    /// `servicio.obsolescencia`.
+    async fn deprecate_service(
+        &self,
+        id: ServiceId,
+        deprecated_at: OffsetDateTime,
+        sunset_at: Option<OffsetDateTime>,
+        by: &AuditBy,
+        at: OffsetDateTime,
+    ) -> StoreResult<ServiceRec>;
     async fn get_service(&self, id: ServiceId) -> StoreResult<Option<ServiceRec>>;
     async fn grants_of_request(&self, id: RequestId) -> StoreResult<Vec<GrantRec>>;
     /// The grants of several requests in one statement.

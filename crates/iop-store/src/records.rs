@@ -167,6 +167,10 @@ pub struct ServiceRec {
     /// The request whose step 4 published it.
     pub request: Option<RequestId>,
     pub created_at: OffsetDateTime,
+    /// Deprecated from this moment (the gateway then sends `Deprecation`), and retired at
+    /// `sunset_at` (sent as `Sunset`).
+    pub deprecated_at: Option<OffsetDateTime>,
+    pub sunset_at: Option<OffsetDateTime>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

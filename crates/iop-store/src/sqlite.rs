@@ -43,6 +43,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (13, "unit_heads", include_str!("../migrations/sqlite/0013_unit_heads.sql")),
     (14, "note_drafts", include_str!("../migrations/sqlite/0014_note_drafts.sql")),
     (15, "suplencias", include_str!("../migrations/sqlite/0015_suplencias.sql")),
+    (
+        16,
+        "service_deprecation",
+        include_str!("../migrations/sqlite/0016_service_deprecation.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows: the last migration's (so a new migration can never
@@ -314,6 +319,8 @@ impl SqliteStore {
             },
             request: opt_id(row, "request_id", RequestId::parse)?,
             created_at: from_ms(get(row, "created_at")?),
+            deprecated_at: get::<Option<i64>>(row, "deprecated_at")?.map(from_ms),
+            sunset_at: get::<Option<i64>>(row, "sunset_at")?.map(from_ms),
         })
     }
 
@@ -903,6 +910,42 @@ impl CatalogStore for SqliteStore {
         self.audit(&mut tx, by, Change::admin("servicio.crear", &subject, detail), s.created_at)
             .await?;
         tx.commit().await.map_err(backend)
+    }
+
+    async fn deprecate_service(
+        &self,
+        id: ServiceId,
+        deprecated_at: OffsetDateTime,
+        sunset_at: Option<OffsetDateTime>,
+        by: &AuditBy,
+        at: OffsetDateTime,
+    ) -> StoreResult<ServiceRec> {
+        let mut tx = self.begin().await?;
+        let subject: Option<(String, i64)> =
+            sqlx::query_as("UPDATE services SET deprecated_at = ?, sunset_at = ? WHERE id = ? RETURNING codigo, version")
+                .bind(ms(deprecated_at))
+                .bind(sunset_at.map(ms))
+                .bind(id.to_string())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend)?;
+        let (code, version) = subject.ok_or(StoreError::NotFound("servicio"))?;
+        let detail = json!({"id": id.to_string(), "obsoleto_desde": ms(deprecated_at), "retiro": sunset_at.map(ms)});
+        self.audit(
+            &mut tx,
+            by,
+            Change::admin("servicio.obsolescencia", &format!("{code}/v{version}"), detail),
+            at,
+        )
+        .await?;
+        let row = sqlx::query("SELECT * FROM services WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let out = Self::service_row(&row)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(out)
     }
 
     async fn list_services(&self, entity: Option<EntityId>) -> StoreResult<Vec<ServiceRec>> {

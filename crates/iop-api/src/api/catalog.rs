@@ -2,7 +2,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, Auth};
 use crate::page::{Paged, paginate};
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use iop_app::AppState;
 use iop_app::dto::*;
@@ -45,7 +45,24 @@ pub fn service_out(s: &ServiceRec) -> ServiceOut {
         descripcion: s.descripcion.as_ref().map(|d| d.to_string()),
         estado: s.state.as_str().to_owned(),
         solicitud_id: s.request.map(|r| r.to_string()),
+        obsoleto_desde: s.deprecated_at.map(iop_app::service::rfc3339),
+        retiro: s.sunset_at.map(iop_app::service::rfc3339),
     }
+}
+
+/// Marks a published service version deprecated (Administrador or ADAS): from `desde` its answers
+/// at the gateway carry `Deprecation` (RFC 9745) and, with `retiro`, `Sunset` (RFC 8594).
+#[utoipa::path(put, path = "/api/v1/servicios/{id}/obsolescencia", tag = "catalogo", security(("token" = [])),
+    params(("id" = String, Path, description = "The service version's id")), request_body = DeprecationIn,
+    responses((status = 200, body = ServiceOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn deprecate_service(
+    State(st): State<AppState>,
+    Auth(u): Auth,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<DeprecationIn>,
+) -> ApiResult<Json<ServiceOut>> {
+    let s = iop_app::catalog::deprecate_service(&st, &u, &id, &input).await?;
+    Ok(Json(service_out(&s)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -75,6 +75,14 @@ const TABLE: &[(&str, &[&[&str]])] = &[
     ("set_unit_head", &[RECORD, WRITE, &["rol_requerido", "nombre_invalido"]]),
     ("list_suplencias", &[&["rol_requerido"]]),
     (
+        "deprecate_service",
+        &[
+            RECORD,
+            WRITE,
+            &["rol_requerido", "servicio_no_publicado", "fecha_invalida", "vigencia_invalida"],
+        ],
+    ),
+    (
         "create_suplencia",
         &[
             WRITE,

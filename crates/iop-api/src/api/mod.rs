@@ -161,6 +161,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(catalog::list_entities, catalog::create_entity))
         .routes(routes!(catalog::list_systems, catalog::create_system))
         .routes(routes!(catalog::list_services, catalog::create_service))
+        .routes(routes!(catalog::deprecate_service))
         .routes(routes!(requests::list_requests, requests::create_request))
         .routes(routes!(requests::get_request, requests::update_request))
         .routes(routes!(requests::upload_document, requests::download_document))

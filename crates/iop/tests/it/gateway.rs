@@ -1221,3 +1221,57 @@ async fn an_ended_grant_is_renewed_through_pr05_with_a_legal_chain_of_its_own() 
         .to_owned();
     assert!(to.starts_with("/solicitudes/IOP-") && !to.ends_with(&old.request_code), "{to}");
 }
+
+/// A deprecated version's answers carry `Deprecation` (RFC 9745) from its date on, and `Sunset`
+/// (RFC 8594) with its retirement date; a version deprecated later answers as before.
+#[tokio::test]
+async fn a_deprecated_version_answers_with_deprecation_and_sunset() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let up = upstream::start("uno").await;
+    let service = publish(&app, &w, &format!("http://{}/base", up.addr), 2000).await;
+    let a = consume(&app, &w, &service, json!({})).await;
+    let path = "/segip/consulta/v3/personas/1";
+    let key = [("apikey", a.key.as_str())];
+    let r = app.gw_until(path, &key, 200).await;
+    assert!(r.headers.get("deprecation").is_none() && r.headers.get("sunset").is_none());
+    let mark = format!("/api/v1/servicios/{service}/obsolescencia");
+    app.call(Method::PUT, &mark, Some(w.t("sol")), Some(json!({"desde": "2026-11-20"})))
+        .await
+        .expect(403, "rol_requerido");
+    app.call(Method::PUT, &mark, Some(w.t("lider")), Some(json!({"desde": "20/11/2026"})))
+        .await
+        .expect(422, "fecha_invalida");
+    app.call(
+        Method::PUT,
+        &mark,
+        Some(w.t("lider")),
+        Some(json!({"desde": "2026-11-20", "retiro": "2026-11-20"})),
+    )
+    .await
+    .expect(422, "vigencia_invalida");
+    // Deprecated from a day still to come (the gateway reads the real clock): nothing yet.
+    app.call(Method::PUT, &mark, Some(w.t("lider")), Some(json!({"desde": "2099-01-01"})))
+        .await
+        .ok();
+    let r = app.gw(Method::GET, path, &key, None).await;
+    assert_eq!(r.status.as_u16(), 200);
+    assert!(r.headers.get("deprecation").is_none(), "{:?}", r.headers);
+    // Deprecated since a day gone by, retired next year.
+    let s = app
+        .call(
+            Method::PUT,
+            &mark,
+            Some(w.t("lider")),
+            Some(json!({"desde": "2026-11-20", "retiro": "2027-06-30"})),
+        )
+        .await
+        .ok();
+    assert_eq!(s["obsoleto_desde"], "2026-11-20T04:00:00Z", "{s}");
+    let r = app.gw(Method::GET, path, &key, None).await;
+    assert_eq!(r.status.as_u16(), 200);
+    let h = |n: &str| r.headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let since = time::macros::datetime!(2026-11-20 04:00 UTC).unix_timestamp();
+    assert_eq!(h("deprecation"), format!("@{since}"));
+    assert_eq!(h("sunset"), "Wed, 30 Jun 2027 04:00:00 GMT");
+}

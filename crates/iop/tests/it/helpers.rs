@@ -130,6 +130,7 @@ fn audited_change(method: &Method, path: &str) -> Option<(&'static str, &'static
         ("POST", ["servicios"]) => ("administracion", "servicio.crear"),
         ("PUT", ["servicios", _, "conector"]) => ("administracion", "conector.versionar"),
         ("PUT", ["servicios", _, "descripcion"]) => ("administracion", "servicio.descripcion"),
+        ("PUT", ["servicios", _, "obsolescencia"]) => ("administracion", "servicio.obsolescencia"),
         ("POST", ["sistemas", _, "credenciales"]) => ("administracion", "credencial.emitir"),
         ("POST", ["credenciales", _, "rotar"]) => ("administracion", "credencial.rotar"),
         ("POST", ["credenciales", _, "revocar"]) => ("administracion", "credencial.revocar"),
