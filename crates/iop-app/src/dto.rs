@@ -425,6 +425,34 @@ impl ReportOut {
     }
 }
 
+/// A grant with an end: ended already, or ending soon.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EndingOut {
+    pub habilitacion_id: String,
+    /// The request whose step 4 granted it (its renewal starts there).
+    pub solicitud: String,
+    pub sistema: String,
+    /// `codigo vN`.
+    pub servicio: String,
+    /// The last day in force, `AAAA-MM-DD`.
+    pub hasta: String,
+    /// Ended already: the gateway refuses it with `habilitacion_vencida`.
+    pub vencida: bool,
+}
+
+impl EndingOut {
+    pub fn of(g: &iop_store::EndingGrant, ended: bool) -> Self {
+        Self {
+            habilitacion_id: g.grant.id.to_string(),
+            solicitud: g.request_code.as_str().to_owned(),
+            sistema: g.system_code.clone(),
+            servicio: format!("{} v{}", g.service_code, g.service_version),
+            hasta: g.grant.spec.valid_until.map(iop_domain::calendar::fmt_date).unwrap_or_default(),
+            vencida: ended,
+        }
+    }
+}
+
 /// One number of the CITE register.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CiteOut {

@@ -192,6 +192,7 @@ iop_i18n::code_table! {
         FormatoCiteInvalido = ("formato_cite_invalido", Spec::new(Kind::Invalid, Campo::Puede)),
         GestionInvalida = ("gestion_invalida", Spec::new(Kind::Invalid, Campo::Puede)),
         SuplenciaInvalida = ("suplencia_invalida", Spec::new(Kind::Invalid, Campo::Puede)),
+        DiasInvalidos = ("dias_invalidos", Spec::new(Kind::Invalid, Campo::Puede)),
         RenovacionNoAplicable = ("renovacion_no_aplicable", Spec::new(Kind::Conflict, Campo::No)),
         PdfSinFirma = ("pdf_sin_firma", Spec::new(Kind::Invalid, Campo::Puede)),
         OperacionInexistente = ("operacion_inexistente", Spec::new(Kind::Invalid, Campo::Puede)),

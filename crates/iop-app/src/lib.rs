@@ -16,6 +16,7 @@ pub mod connectors;
 pub mod credentials;
 pub mod documents;
 pub mod dto;
+pub mod endings;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;

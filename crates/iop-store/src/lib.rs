@@ -126,6 +126,9 @@ pub trait CatalogStore: Send + Sync {
     async fn grants_of_request(&self, id: RequestId) -> StoreResult<Vec<GrantRec>>;
     /// The grants of several requests in one statement.
     async fn grants_of_requests(&self, ids: &[RequestId]) -> StoreResult<std::collections::HashMap<RequestId, Vec<GrantRec>>>;
+    /// The grants in force or ended (not revoked) whose last day is `through` or earlier, with
+    /// their request and the names of their system and service; by last day.
+    async fn grants_ending(&self, through: time::Date) -> StoreResult<Vec<EndingGrant>>;
 }
 
 #[async_trait]

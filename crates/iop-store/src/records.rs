@@ -182,6 +182,18 @@ pub struct GrantRec {
     pub revoked_at: Option<OffsetDateTime>,
 }
 
+/// A grant with an end, as the list of endings shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndingGrant {
+    pub grant: GrantRec,
+    pub request_code: TrackingCode,
+    /// The requesting unit.
+    pub unit: UnitId,
+    pub system_code: String,
+    pub service_code: String,
+    pub service_version: i64,
+}
+
 /// The supporting document of step 1, stored content-addressed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocumentRef {

@@ -979,6 +979,30 @@ impl CatalogStore for SqliteStore {
         Ok(out)
     }
 
+    async fn grants_ending(&self, through: time::Date) -> StoreResult<Vec<EndingGrant>> {
+        let rows = sqlx::query(
+            "SELECT g.*, r.tracking_code, r.unit_id, sy.codigo AS system_code, sv.codigo AS service_code, sv.version AS service_version \
+             FROM grants g JOIN requests r ON r.id = g.request_id JOIN systems sy ON sy.id = g.system_id JOIN services sv ON sv.id = g.service_id \
+             WHERE g.revoked_at IS NULL AND g.valid_until IS NOT NULL AND g.valid_until <= ? ORDER BY g.valid_until, g.id",
+        )
+        .bind(iop_domain::calendar::fmt_date(through))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|r| {
+                Ok(EndingGrant {
+                    grant: grant_row(r)?,
+                    request_code: id(r, "tracking_code", TrackingCode::parse)?,
+                    unit: id(r, "unit_id", UnitId::parse)?,
+                    system_code: get(r, "system_code")?,
+                    service_code: get(r, "service_code")?,
+                    service_version: get(r, "service_version")?,
+                })
+            })
+            .collect()
+    }
+
     async fn grants_of_request(&self, id: RequestId) -> StoreResult<Vec<GrantRec>> {
         self.many(
             "SELECT * FROM grants WHERE request_id = ? ORDER BY created_at, id",

@@ -247,6 +247,7 @@ const TABLE: &[(&str, &[&[&str]])] = &[
     ("list_signed_notes", &[REQUEST]),
     ("cite_register", &[&["rol_requerido", "gestion_invalida"]]),
     ("report", &[&["rol_requerido"]]),
+    ("grant_endings", &[&["rol_requerido", "dias_invalidos"]]),
     ("report_csv", &[&["rol_requerido"]]),
     ("download_access", &[REQUEST]),
     ("granted_openapi", &[REQUEST, &["parametros_invalidos"]]),

@@ -171,6 +171,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(requests::list_signed_notes))
         .routes(routes!(requests::cite_register))
         .routes(routes!(requests::renew_request))
+        .routes(routes!(requests::grant_endings))
         .routes(routes!(report::report))
         .routes(routes!(report::report_csv))
         .routes(routes!(requests::granted_openapi))

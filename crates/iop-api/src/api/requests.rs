@@ -254,6 +254,29 @@ pub async fn list_signed_notes(State(st): State<AppState>, Auth(u): Auth, Path(i
     Ok(Json(filed.iter().map(SignedNoteOut::of).collect()))
 }
 
+/// The list of endings' query.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct EndingsQuery {
+    /// Working days ahead (0 to 365; default 10).
+    pub dias: Option<String>,
+}
+
+/// Grants that ended and those ending within `dias` working days (ADAS, UPAT and the
+/// Administrador see all; a requester, their unit's): an ended one is refused at the gateway as
+/// `habilitacion_vencida`, and renewed through `POST /api/v1/solicitudes/{id}/renovacion`.
+#[utoipa::path(get, path = "/api/v1/habilitaciones/vencimientos", tag = "solicitudes", security(("token" = [])), params(EndingsQuery),
+    responses((status = 200, body = Vec<EndingOut>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn grant_endings(
+    State(st): State<AppState>,
+    Auth(u): Auth,
+    ApiQuery(q): ApiQuery<EndingsQuery>,
+) -> ApiResult<Json<Vec<EndingOut>>> {
+    let list = iop_app::endings::list(&st, &u, q.dias.as_deref()).await?;
+    Ok(Json(list.iter().map(|(g, ended)| EndingOut::of(g, *ended)).collect()))
+}
+
 /// The year's CITE register's query.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

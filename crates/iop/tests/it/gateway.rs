@@ -1129,7 +1129,7 @@ async fn the_sandbox_answers_as_the_document_says() {
 #[tokio::test]
 async fn an_ended_grant_is_renewed_through_pr05_with_a_legal_chain_of_its_own() {
     let app = spawn_app().await;
-    let w = world(&app).await;
+    let mut w = world(&app).await;
     let up = upstream::start("uno").await;
     let service = publish(&app, &w, &format!("http://{}/base", up.addr), 2000).await;
     // Ended on 2026-11-25 (the gateway reads the real clock, always later).
@@ -1220,6 +1220,35 @@ async fn an_ended_grant_is_renewed_through_pr05_with_a_legal_chain_of_its_own() 
         .unwrap_or_default()
         .to_owned();
     assert!(to.starts_with("/solicitudes/IOP-") && !to.ends_with(&old.request_code), "{to}");
+
+    // The list of endings: by the test clock (Tuesday 2026-11-24) the grant ends tomorrow; from
+    // Thursday on it has ended. The requesting unit sees its own, ADAS all, another unit none.
+    let endings = |who: &'static str, q: &'static str| {
+        let (app, token) = (&app, w.t(who).to_owned());
+        async move { app.get(&format!("/api/v1/habilitaciones/vencimientos{q}"), &token).await }
+    };
+    let ends = endings("sol", "").await.ok();
+    let mine: Vec<&Value> = ends
+        .as_array()
+        .map(|a| a.iter().filter(|g| g["solicitud"] == old.request_code.as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(mine.len(), 1, "{ends}");
+    assert_eq!(
+        (&mine[0]["hasta"], &mine[0]["vencida"]),
+        (&json!("2026-11-25"), &json!(false)),
+        "{ends}"
+    );
+    assert_eq!(endings("otro", "").await.ok(), json!([]));
+    endings("sol", "?dias=muchos").await.expect(422, "dias_invalidos");
+    app.clock.advance(time::Duration::days(2));
+    relogin(&app, &mut w).await;
+    let ends = app.get("/api/v1/habilitaciones/vencimientos?dias=0", w.t("lider")).await.ok();
+    assert!(
+        ends.as_array().is_some_and(|a| a
+            .iter()
+            .any(|g| g["solicitud"] == old.request_code.as_str() && g["vencida"] == true)),
+        "{ends}"
+    );
 }
 
 /// A deprecated version's answers carry `Deprecation` (RFC 9745) from its date on, and `Sunset`
