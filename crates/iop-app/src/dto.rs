@@ -453,6 +453,52 @@ impl EndingOut {
     }
 }
 
+/// One's address for notices and the kinds one receives (`turno`: a request waits for you;
+/// `observacion`: your unit's request was returned or rejected; `accesos`: your unit's accesses
+/// are ready).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoticePrefs {
+    pub correo: Option<String>,
+    pub avisos: Vec<String>,
+}
+
+/// A notice as the delivery log shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NoticeOut {
+    pub id: String,
+    /// `correo`.
+    pub canal: String,
+    pub destinatario: String,
+    pub tipo: String,
+    pub asunto: String,
+    pub solicitud: Option<String>,
+    /// RFC 3339.
+    pub creado: String,
+    pub intentos: i64,
+    /// RFC 3339, once delivered.
+    pub enviado: Option<String>,
+    pub ultimo_error: Option<String>,
+}
+
+impl NoticeOut {
+    pub fn of(n: &iop_store::NoticeRec) -> Self {
+        use crate::service::rfc3339;
+        Self {
+            id: n.id.clone(),
+            canal: n.channel.clone(),
+            destinatario: n.recipient.clone(),
+            tipo: n.kind.clone(),
+            asunto: n.subject.clone(),
+            solicitud: n.request_code.clone(),
+            creado: rfc3339(n.created_at),
+            intentos: n.attempts,
+            enviado: n.sent_at.map(rfc3339),
+            ultimo_error: n.last_error.clone(),
+        }
+    }
+}
+
 /// One number of the CITE register.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CiteOut {

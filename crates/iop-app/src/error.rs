@@ -193,6 +193,8 @@ iop_i18n::code_table! {
         GestionInvalida = ("gestion_invalida", Spec::new(Kind::Invalid, Campo::Puede)),
         SuplenciaInvalida = ("suplencia_invalida", Spec::new(Kind::Invalid, Campo::Puede)),
         DiasInvalidos = ("dias_invalidos", Spec::new(Kind::Invalid, Campo::Puede)),
+        CorreoInvalido = ("correo_invalido", Spec::new(Kind::Invalid, Campo::Puede)),
+        AvisoInvalido = ("aviso_invalido", Spec::new(Kind::Invalid, Campo::Puede)),
         RenovacionNoAplicable = ("renovacion_no_aplicable", Spec::new(Kind::Conflict, Campo::No)),
         PdfSinFirma = ("pdf_sin_firma", Spec::new(Kind::Invalid, Campo::Puede)),
         OperacionInexistente = ("operacion_inexistente", Spec::new(Kind::Invalid, Campo::Puede)),

@@ -21,6 +21,7 @@ pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod importer;
+pub mod notices;
 pub mod openapi_import;
 pub mod ops_error;
 pub mod pdf_signature;
@@ -93,6 +94,8 @@ pub struct ControlConfig {
     pub cite_format: iop_domain::CiteFormat,
     /// The documents' paper (`papel`).
     pub paper: Paper,
+    /// Notices by e-mail (`smtp_*`, `avisos_*`).
+    pub notices: notices::NoticeConfig,
     /// The agency's logo at the head of every document (`logo`), checked at start.
     pub logo: Option<Logo>,
 }
@@ -121,6 +124,7 @@ impl Default for ControlConfig {
             cite_format: iop_domain::CiteFormat::default(),
             paper: Paper::A4,
             logo: None,
+            notices: notices::NoticeConfig::default(),
         }
     }
 }

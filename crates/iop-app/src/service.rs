@@ -826,6 +826,16 @@ pub async fn transition_issuing(
     let issued: Vec<iop_store::CredentialRec> = issued.into_iter().map(|i| i.rec).collect();
     // Acting in someone's place (a suplencia in force) for the role this step took: named.
     let acting_for = actor.acting.iter().find(|a| a.role == t.role).map(|a| a.replaces);
+    // Who must learn of it, queued with it.
+    let notices = crate::notices::for_transition(
+        st,
+        actor,
+        &rec,
+        &t,
+        comment.as_ref().map(|c| c.as_str()),
+        effects.delivery.as_ref().map(|d| d.expires_at),
+    )
+    .await?;
     let commit = TransitionCommit {
         request: rec.id,
         expected_version: rec.version,
@@ -835,6 +845,7 @@ pub async fn transition_issuing(
         effects,
         detail,
         acting_for,
+        notices,
     };
     let by = AuditBy::user(actor);
     let out = st.store.apply_transition(commit, st.now(), &by).await?;

@@ -7,6 +7,7 @@ pub mod blobs;
 pub mod delivery;
 pub mod documents;
 pub mod gateway;
+pub mod notices;
 mod records;
 pub mod sqlite;
 pub mod stage;
@@ -15,6 +16,7 @@ pub use audit::*;
 pub use delivery::*;
 pub use documents::*;
 pub use gateway::*;
+pub use notices::*;
 pub use records::*;
 pub use stage::*;
 
@@ -185,7 +187,18 @@ pub trait RequestStore: Send + Sync {
 /// Everything the control plane needs.
 #[async_trait]
 pub trait Store:
-    UserStore + CatalogStore + RequestStore + GatewayStore + StageStore + DeliveryStore + DocumentStore + AuditStore + Send + Sync + 'static
+    UserStore
+    + CatalogStore
+    + RequestStore
+    + GatewayStore
+    + StageStore
+    + DeliveryStore
+    + DocumentStore
+    + NoticeStore
+    + AuditStore
+    + Send
+    + Sync
+    + 'static
 {
     /// Whether the store answers and its schema is current.
     async fn ready(&self) -> StoreResult<()>;

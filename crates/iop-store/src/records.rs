@@ -531,6 +531,8 @@ pub struct TransitionCommit {
     pub detail: Option<String>,
     /// Whom the actor replaces in the role they act with (a suplencia in force), if anyone.
     pub acting_for: Option<UserId>,
+    /// The notices it causes, queued with it.
+    pub notices: Vec<crate::NoticeRec>,
 }
 
 /// Encodes a holder for the history.

@@ -15,6 +15,7 @@ mod audit;
 mod delivery;
 mod documents;
 mod gw;
+mod notices;
 mod read;
 mod stage;
 
@@ -48,6 +49,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "service_deprecation",
         include_str!("../migrations/sqlite/0016_service_deprecation.sql"),
     ),
+    (17, "notices", include_str!("../migrations/sqlite/0017_notices.sql")),
 ];
 
 /// The newest schema version this build knows: the last migration's (so a new migration can never
@@ -1671,6 +1673,10 @@ impl RequestStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
+        // Its notices go with it: queued in the same transaction, delivered afterwards.
+        for n in &c.notices {
+            notices::insert(&mut tx, n).await?;
+        }
         let row = sqlx::query("SELECT * FROM requests WHERE id = ?")
             .bind(&rid)
             .fetch_one(&mut *tx)

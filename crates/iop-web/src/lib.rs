@@ -30,6 +30,7 @@ pub fn router(state: AppState) -> Router {
         .route("/ingresar", get(pages::login_form).post(pages::login))
         .route("/salir", post(pages::logout))
         .route("/contrasena", get(pages::password_form).post(pages::change_password))
+        .route("/avisos", get(pages::notices_form).post(pages::save_notices))
         .route("/bandeja", get(pages::inbox))
         .route("/solicitudes", get(pages::requests))
         .route("/solicitudes/nueva", get(pages::new_request_form).post(pages::new_request))

@@ -1796,6 +1796,85 @@ fn password_page(tr: Tr, user: &WebUser, error: Option<String>, status: StatusCo
     )
 }
 
+#[derive(Template)]
+#[template(path = "avisos.html")]
+struct NoticesPage {
+    f: Frame,
+    csrf: String,
+    correo: String,
+    /// (kind, label, chosen).
+    tipos: Vec<(&'static str, String, bool)>,
+    guardado: bool,
+    error: Option<String>,
+}
+
+fn notices_page(
+    tr: Tr,
+    user: &WebUser,
+    correo: String,
+    kinds: &[String],
+    guardado: bool,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    render(
+        &NoticesPage {
+            f: Frame::new(tr, Some(user), "/avisos"),
+            csrf: user.csrf(),
+            correo,
+            tipos: iop_app::notices::KINDS
+                .iter()
+                .map(|k| (*k, tr.t(&format!("avisos-tipo-{k}")), kinds.iter().any(|c| c == k)))
+                .collect(),
+            guardado,
+            error,
+        },
+        status,
+    )
+}
+
+#[derive(Deserialize, Default)]
+pub struct NoticesQuery {
+    guardado: Option<String>,
+}
+
+/// One's address for notices and the kinds one receives.
+pub async fn notices_form(State(st): State<AppState>, headers: HeaderMap, user: WebUser, Query(q): Query<NoticesQuery>) -> Response {
+    let tr = Tr::from_headers(&headers);
+    match iop_app::notices::own(&st, &user.user).await {
+        Ok(c) => notices_page(
+            tr,
+            &user,
+            c.email.unwrap_or_default(),
+            &c.kinds,
+            q.guardado.is_some(),
+            None,
+            StatusCode::OK,
+        ),
+        Err(e) => failed(tr, Some(&user), &e),
+    }
+}
+
+/// Saves them (a form with `_csrf`, `correo` and one `avisos` per kind chosen).
+pub async fn save_notices(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    user: WebUser,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let tr = Tr::from_headers(&headers);
+    let form = session::Fields(form);
+    let correo = form.one("correo").unwrap_or_default();
+    let kinds = form.all("avisos");
+    if !form.csrf_ok(&user) {
+        return notices_page(tr, &user, correo, &kinds, false, Some(tr.t("error-csrf")), StatusCode::FORBIDDEN);
+    }
+    match iop_app::notices::set_own(&st, &user.user, Some(&correo), &kinds).await {
+        Ok(_) => Redirect::to("/avisos?guardado=1").into_response(),
+        Err(e) => notices_page(tr, &user, correo, &kinds, false, Some(tr.error(&e)), status_of(&e)),
+    }
+}
+
 pub async fn password_form(headers: HeaderMap, user: WebUser) -> Response {
     password_page(Tr::from_headers(&headers), &user, None, StatusCode::OK)
 }

@@ -33,6 +33,18 @@ pub struct FileConfig {
     pub papel: Option<String>,
     /// The agency's logo at the head of every document: a PNG, JPEG or SVG file (at most 1 MiB).
     pub logo: Option<PathBuf>,
+    /// Notices by e-mail: the SMTP relay (`host`), its port (default 587), `starttls` (default),
+    /// `tls` or `ninguna`, the account (both or neither) and the sender's address.
+    pub smtp_servidor: Option<String>,
+    pub smtp_puerto: Option<u16>,
+    pub smtp_seguridad: Option<String>,
+    pub smtp_usuario: Option<String>,
+    pub smtp_contrasena: Option<String>,
+    pub smtp_remitente: Option<String>,
+    /// How often queued notices are delivered, in ms (default 5000); the first retry's delay
+    /// (default 30000, doubling up to an hour).
+    pub avisos_intervalo_ms: Option<u64>,
+    pub avisos_reintento_ms: Option<u64>,
     pub data_dir: Option<PathBuf>,
     pub log: Option<String>,
     /// Login token lifetime in minutes.
@@ -164,6 +176,14 @@ const ENV_KEYS: &[(&str, Kind)] = &[
     ("formato_cite", Kind::Text),
     ("papel", Kind::Text),
     ("logo", Kind::Text),
+    ("smtp_servidor", Kind::Text),
+    ("smtp_puerto", Kind::Int),
+    ("smtp_seguridad", Kind::Text),
+    ("smtp_usuario", Kind::Text),
+    ("smtp_contrasena", Kind::Text),
+    ("smtp_remitente", Kind::Text),
+    ("avisos_intervalo_ms", Kind::Int),
+    ("avisos_reintento_ms", Kind::Int),
     ("data_dir", Kind::Text),
     ("log", Kind::Text),
     ("token_ttl_minutes", Kind::Int),
@@ -353,6 +373,41 @@ pub fn resolve(o: &Overrides, f: FileConfig) -> Result<Settings, ConfigError> {
     if let Some(path) = &f.logo {
         let bytes = std::fs::read(path).map_err(|e| ConfigError(format!("logo: no se pudo leer {}: {e}", path.display())))?;
         control.logo = Some(iop_app::Logo::parse(bytes).map_err(|e| ConfigError(format!("{e} ({})", path.display())))?);
+    }
+    if let Some(host) = f.smtp_servidor.as_deref().map(str::trim).filter(|h| !h.is_empty()) {
+        use iop_app::notices::{SmtpConfig, SmtpSecurity};
+        let security = match f.smtp_seguridad.as_deref().map(str::trim) {
+            None | Some("starttls") => SmtpSecurity::StartTls,
+            Some("tls") => SmtpSecurity::Tls,
+            Some("ninguna") => SmtpSecurity::Ninguna,
+            Some(o) => return Err(ConfigError(format!("smtp_seguridad: «{o}» no es starttls, tls ni ninguna"))),
+        };
+        let from = f
+            .smtp_remitente
+            .clone()
+            .filter(|r| iop_app::notices::valid_address(r))
+            .ok_or_else(|| ConfigError("smtp_remitente: indique la dirección de correo remitente de los avisos".into()))?;
+        if f.smtp_usuario.is_some() != f.smtp_contrasena.is_some() {
+            return Err(ConfigError("smtp_usuario y smtp_contrasena van juntos".into()));
+        }
+        control.notices.smtp = Some(SmtpConfig {
+            host: host.to_owned(),
+            port: f.smtp_puerto.unwrap_or(match security {
+                SmtpSecurity::Tls => 465,
+                SmtpSecurity::StartTls => 587,
+                SmtpSecurity::Ninguna => 25,
+            }),
+            security,
+            user: f.smtp_usuario.clone(),
+            password: f.smtp_contrasena.clone(),
+            from,
+        });
+    }
+    if let Some(ms) = f.avisos_intervalo_ms {
+        control.notices.every = Duration::from_millis(ms.clamp(50, 3_600_000));
+    }
+    if let Some(ms) = f.avisos_reintento_ms {
+        control.notices.retry_base = Duration::from_millis(ms.clamp(50, 3_600_000));
     }
     if let Some(m) = f.token_ttl_minutes {
         if m == 0 {

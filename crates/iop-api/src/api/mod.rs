@@ -152,6 +152,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
         .routes(routes!(auth::me))
+        .routes(routes!(auth::my_notices, auth::set_my_notices))
+        .routes(routes!(auth::notice_log))
         .routes(routes!(users::list_units, users::create_unit))
         .routes(routes!(users::set_unit_head))
         .routes(routes!(users::list_suplencias, users::create_suplencia))

@@ -400,3 +400,38 @@ informe-col-cerradas = Closed
 informe-col-recibidas = Received
 informe-col-persona = Person
 informe-col-solicitudes = Requests
+nav-avisos = Notices
+avisos-titulo = E-mail notices
+avisos-ayuda = The platform writes to you when a request waits for you, and to your unit when one is returned, rejected or has accesses ready. No notice holds a secret.
+avisos-correo = E-mail address (empty: no notices)
+avisos-tipos = I want to receive
+avisos-tipo-turno = When a request waits for an action of mine
+avisos-tipo-observacion = When a request of my unit is returned or rejected
+avisos-tipo-accesos = When my unit's accesses are ready to retrieve
+avisos-boton = Save
+avisos-guardado = Notice preferences saved.
+aviso-turno-asunto = Request { $codigo }: your turn — «{ $siguiente }»
+aviso-turno-cuerpo = Request { $codigo } moved to «{ $estado }»: { $accion }, by { $actor }.
+
+    Your turn now: { $siguiente }.
+    Comment: { $comentario }
+
+    { $enlace }
+
+    Interoperability Platform — procedure PR05. Choose which notices you receive under «Notices».
+aviso-observacion-asunto = Request { $codigo }: { $estado }
+aviso-observacion-cuerpo = Request { $codigo } moved to «{ $estado }»: { $accion }, by { $actor }.
+
+    Comment: { $comentario }
+
+    { $enlace }
+
+    Interoperability Platform — procedure PR05. Choose which notices you receive under «Notices».
+aviso-accesos-asunto = Request { $codigo }: accesses ready to retrieve
+aviso-accesos-cuerpo = The credentials request { $codigo } enabled are ready for a requester of your unit to retrieve on the platform, once, until { $vence }.
+
+    This notice holds no secret: credentials are only shown on the platform.
+
+    { $enlace }
+
+    Interoperability Platform — procedure PR05. Choose which notices you receive under «Notices».

@@ -400,3 +400,38 @@ informe-col-cerradas = Cerradas
 informe-col-recibidas = Recibidas
 informe-col-persona = Persona
 informe-col-solicitudes = Solicitudes
+nav-avisos = Avisos
+avisos-titulo = Avisos por correo
+avisos-ayuda = La plataforma le escribe cuando una solicitud espera por usted, y a su unidad cuando se observa, se rechaza o tiene accesos listos. Ningún aviso contiene secretos.
+avisos-correo = Correo electrónico (vacío: sin avisos)
+avisos-tipos = Quiero recibir
+avisos-tipo-turno = Cuando una solicitud espera una acción mía
+avisos-tipo-observacion = Cuando una solicitud de mi unidad se observa o se rechaza
+avisos-tipo-accesos = Cuando los accesos de mi unidad están listos para retirar
+avisos-boton = Guardar
+avisos-guardado = Preferencias de avisos guardadas.
+aviso-turno-asunto = Solicitud { $codigo }: le corresponde «{ $siguiente }»
+aviso-turno-cuerpo = La solicitud { $codigo } pasó a «{ $estado }»: { $accion }, por { $actor }.
+
+    Le corresponde ahora: { $siguiente }.
+    Comentario: { $comentario }
+
+    { $enlace }
+
+    Plataforma de Interoperabilidad — procedimiento PR05. Elija qué avisos recibe en «Avisos».
+aviso-observacion-asunto = Solicitud { $codigo }: { $estado }
+aviso-observacion-cuerpo = La solicitud { $codigo } pasó a «{ $estado }»: { $accion }, por { $actor }.
+
+    Comentario: { $comentario }
+
+    { $enlace }
+
+    Plataforma de Interoperabilidad — procedimiento PR05. Elija qué avisos recibe en «Avisos».
+aviso-accesos-asunto = Solicitud { $codigo }: accesos listos para retirar
+aviso-accesos-cuerpo = Las credenciales que habilitó la solicitud { $codigo } están listas para que un solicitante de su unidad las retire en la plataforma, una sola vez, hasta el { $vence }.
+
+    Este aviso no contiene ningún secreto: las credenciales solo se muestran en la plataforma.
+
+    { $enlace }
+
+    Plataforma de Interoperabilidad — procedimiento PR05. Elija qué avisos recibe en «Avisos».

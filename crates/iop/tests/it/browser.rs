@@ -225,6 +225,10 @@ async fn a_jefe_de_upat_works_in_a_real_browser_in_both_languages() {
     wait_text(&c, "h1", "Informe de gestión").await;
     capture(&c, "informe-es").await;
     accessible(&c, &axe, "informe de gestión").await;
+    c.goto(&format!("{}/avisos", app.base)).await.unwrap_or_else(|e| panic!("{e}"));
+    wait_text(&c, "h1", "Avisos por correo").await;
+    capture(&c, "avisos-es").await;
+    accessible(&c, &axe, "avisos").await;
     c.goto(&format!("{}/contrasena", app.base)).await.unwrap_or_else(|e| panic!("{e}"));
     wait_text(&c, "h1", "Cambiar su contraseña").await;
     accessible(&c, &axe, "contraseña").await;

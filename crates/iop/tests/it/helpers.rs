@@ -120,6 +120,7 @@ fn audited_change(method: &Method, path: &str) -> Option<(&'static str, &'static
     let m = method.as_str();
     Some(match (m, p.as_slice()) {
         ("POST", ["unidades"]) => ("administracion", "unidad.crear"),
+        ("PUT", ["auth", "yo", "avisos"]) => ("administracion", "usuario.avisos"),
         ("PUT", ["unidades", _, "responsable"]) => ("administracion", "unidad.responsable"),
         ("POST", ["suplencias"]) => ("administracion", "suplencia.crear"),
         ("POST", ["usuarios"]) => ("administracion", "usuario.crear"),

@@ -12,6 +12,7 @@ mod documents;
 mod gateway;
 mod input;
 mod matrix;
+mod notices;
 mod openapi;
 mod procedure;
 mod report;

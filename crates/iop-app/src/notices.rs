@@ -1,0 +1,328 @@
+//! Notices (issue 15): on every hand-over, whoever must act next learns it without logging in;
+//! the requesting unit learns of observations, rejections and the delivery of its accesses. The
+//! notices a transition causes are computed here before it commits and queued in its own
+//! transaction ([`for_transition`]); a worker delivers them by e-mail (SMTP through the
+//! configured relay) and retries with backoff until each goes, once ([`spawn`]). A failed
+//! delivery never blocks the procedure. Texts come from the interface's catalog, in Spanish; a
+//! notice never carries a secret (the accesses are retrieved on the platform).
+//!
+//! Delivery times are the machine's clock (`SystemClock`): retries are a real-world schedule,
+//! whatever clock the procedure runs on.
+
+use crate::error::{AppError, AppResult};
+use crate::{AppState, Clock, SystemClock};
+use iop_domain::{ActionKind, Actor, Role, State, Transition};
+use iop_i18n::Lang;
+use iop_store::{Contact, NoticeRec, RequestRec, UserRec};
+use std::time::Duration;
+
+/// The kinds of notice a user may choose. (The daily digest of overdue requests is still to
+/// come: until it is, it is not offered.)
+pub const KINDS: [&str; 3] = ["turno", "observacion", "accesos"];
+
+/// How e-mail leaves: the relay and the sender.
+#[derive(Clone)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    pub user: Option<String>,
+    pub password: Option<String>,
+    /// The sender's address, e.g. `iop@agetic.gob.bo`.
+    pub from: String,
+}
+
+impl std::fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The password is a secret: never in a log line.
+        f.debug_struct("SmtpConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("user", &self.user)
+            .field("from", &self.from)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How the connection to the relay is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// Plain SMTP (a relay on the same machine or network).
+    Ninguna,
+    /// STARTTLS on the submission port (587).
+    StartTls,
+    /// TLS from the start (465).
+    Tls,
+}
+
+/// Settings of the notices.
+#[derive(Debug, Clone)]
+pub struct NoticeConfig {
+    /// Without a relay no e-mail is queued.
+    pub smtp: Option<SmtpConfig>,
+    /// How often the worker looks for notices due.
+    pub every: Duration,
+    /// The first retry's delay; each later one doubles it, up to `retry_max`.
+    pub retry_base: Duration,
+    pub retry_max: Duration,
+}
+
+impl Default for NoticeConfig {
+    fn default() -> Self {
+        Self {
+            smtp: None,
+            every: Duration::from_secs(5),
+            retry_base: Duration::from_secs(30),
+            retry_max: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// The users a notice may reach, with the roles they hold now (their own and their suplencias').
+async fn people(st: &AppState) -> AppResult<Vec<(UserRec, Actor, Contact)>> {
+    let now = st.now();
+    let contacts = st.store.contacts().await?;
+    let suplencias = st.store.list_suplencias().await?;
+    let mut out = Vec::new();
+    for u in st.store.list_users().await?.into_iter().filter(|u| u.active) {
+        let Some(c) = contacts.iter().find(|c| c.user == u.id).cloned() else {
+            continue;
+        };
+        let mut actor = u.actor();
+        for s in suplencias.iter().filter(|s| s.user == u.id && s.from <= now && now < s.until) {
+            actor.roles = actor.roles.with(s.role);
+        }
+        out.push((u, actor, c));
+    }
+    Ok(out)
+}
+
+/// The link to a request's page, when the platform knows its public address.
+fn link(st: &AppState, code: &str) -> String {
+    st.config
+        .public_url
+        .as_ref()
+        .map(|u| format!("{u}/solicitudes/{code}"))
+        .unwrap_or_default()
+}
+
+/// The notices a transition causes, to queue with it: to whoever it now waits for (not the
+/// actor), to the requesting unit when it is returned to it, rejected or its accesses are ready.
+/// Each person once per kind, by e-mail if they have an address and chose that kind.
+pub async fn for_transition(
+    st: &AppState,
+    actor: &UserRec,
+    rec: &RequestRec,
+    t: &Transition,
+    comment: Option<&str>,
+    delivery_until: Option<time::OffsetDateTime>,
+) -> AppResult<Vec<NoticeRec>> {
+    if st.config.notices.smtp.is_none() {
+        return Ok(Vec::new());
+    }
+    let web = iop_i18n::web();
+    let tx = |key: &str, args: &[(&str, iop_i18n::Arg)]| web.text(Lang::Es, key, args);
+    let code = rec.code.as_str();
+    let state = tx(&format!("estado-{}", t.to.as_str()), &[]);
+    let action = tx(&format!("accion-{}", t.action.as_str()), &[]);
+    let next = t
+        .next
+        .forward()
+        .map(|a| tx(&format!("accion-{}", a.as_str()), &[]))
+        .unwrap_or_default();
+    let who = format!("{} ({})", actor.nombre.as_str(), t.role.label_es());
+    let arg = |s: &str| iop_i18n::Arg::Text(s.to_owned());
+    let base = [
+        ("codigo", arg(code)),
+        ("estado", arg(&state)),
+        ("accion", arg(&action)),
+        ("actor", arg(&who)),
+        ("siguiente", arg(&next)),
+        ("enlace", arg(&link(st, code))),
+    ];
+    let unit_requesters = |a: &Actor| a.roles.has(Role::Solicitante) && a.unit == Some(rec.facts.unit);
+    let mut wanted: Vec<(iop_domain::UserId, &'static str)> = Vec::new();
+    let people = people(st).await?;
+    for (u, a, _) in &people {
+        if u.id == actor.id {
+            continue;
+        }
+        if t.waiting.includes(a) {
+            wanted.push((u.id, if t.to == State::Observada { "observacion" } else { "turno" }));
+        }
+        if t.action == ActionKind::Rechazar && unit_requesters(a) {
+            wanted.push((u.id, "observacion"));
+        }
+    }
+    if delivery_until.is_some() {
+        for (u, a, _) in &people {
+            if unit_requesters(a) {
+                wanted.push((u.id, "accesos"));
+            }
+        }
+    }
+    wanted.sort();
+    wanted.dedup();
+    let now = st.now();
+    let mut out = Vec::new();
+    for (user, kind) in wanted {
+        let Some((_, _, c)) = people.iter().find(|(u, _, _)| u.id == user) else {
+            continue;
+        };
+        let (Some(email), true) = (&c.email, c.kinds.iter().any(|k| k == kind)) else {
+            continue;
+        };
+        let mut args = base.to_vec();
+        if let Some(until) = delivery_until {
+            args.push(("vence", arg(&iop_domain::calendar::fmt_local_minute(until))));
+        }
+        args.push(("comentario", arg(comment.unwrap_or("—"))));
+        out.push(NoticeRec {
+            id: iop_domain::UserId::generate().to_string(),
+            channel: "correo".into(),
+            recipient: email.clone(),
+            kind: kind.into(),
+            subject: tx(&format!("aviso-{kind}-asunto"), &args),
+            body: tidy(&tx(&format!("aviso-{kind}-cuerpo"), &args)),
+            request_code: Some(code.to_owned()),
+            created_at: now,
+            attempts: 0,
+            next_attempt_at: SystemClock.now(),
+            sent_at: None,
+            last_error: None,
+        });
+    }
+    Ok(out)
+}
+
+/// A text without runs of blank lines (an empty link leaves one).
+fn tidy(text: &str) -> String {
+    let mut out = text.trim().to_owned();
+    while out.contains("\n\n\n") {
+        out = out.replace("\n\n\n", "\n\n");
+    }
+    out
+}
+
+/// Sets one's own address for notices and the kinds one receives.
+pub async fn set_own(st: &AppState, user: &UserRec, email: Option<&str>, kinds: &[String]) -> AppResult<Contact> {
+    let email = match email.map(str::trim).filter(|e| !e.is_empty()) {
+        None => None,
+        Some(e) => Some(
+            e.parse::<lettre::Address>()
+                .map_err(|_| AppError::of("correo_invalido", &[]).field("correo"))?
+                .to_string(),
+        ),
+    };
+    let mut chosen: Vec<String> = Vec::new();
+    for k in kinds {
+        if !KINDS.contains(&k.as_str()) {
+            return Err(AppError::of("aviso_invalido", iop_i18n::args![opciones = &KINDS.join(", ")]).field("avisos"));
+        }
+        if !chosen.contains(k) {
+            chosen.push(k.clone());
+        }
+    }
+    let c = Contact {
+        user: user.id,
+        email,
+        kinds: chosen,
+    };
+    st.store.set_contact(&c, &iop_store::AuditBy::user(user), st.now()).await?;
+    Ok(c)
+}
+
+/// Whether `s` is an e-mail address.
+pub fn valid_address(s: &str) -> bool {
+    s.trim().parse::<lettre::Address>().is_ok()
+}
+
+/// One's own address and choices.
+pub async fn own(st: &AppState, user: &UserRec) -> AppResult<Contact> {
+    Ok(st
+        .store
+        .contacts()
+        .await?
+        .into_iter()
+        .find(|c| c.user == user.id)
+        .unwrap_or(Contact {
+            user: user.id,
+            email: None,
+            kinds: Vec::new(),
+        }))
+}
+
+/// The delivery log (Administrador).
+pub async fn log(st: &AppState, user: &UserRec, limit: i64) -> AppResult<Vec<NoticeRec>> {
+    crate::service::require_admin(user)?;
+    Ok(st.store.recent_notices(limit.clamp(1, 500)).await?)
+}
+
+/// Delivers the notices due now; returns how many went. Each is marked sent only after the relay
+/// took it, and only once; a failure schedules the next attempt further away each time.
+pub async fn deliver_due(st: &AppState) -> AppResult<usize> {
+    let cfg = &st.config.notices;
+    let now = SystemClock.now();
+    let due = st.store.due_notices(now, 50).await?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let mut sent = 0;
+    for n in due {
+        let result = match (n.channel.as_str(), &cfg.smtp) {
+            ("correo", Some(smtp)) => send_mail(smtp, &n).await,
+            _ => Err(format!("canal sin configurar: {}", n.channel)),
+        };
+        match result {
+            Ok(()) => {
+                if st.store.notice_sent(&n.id, SystemClock.now()).await? {
+                    sent += 1;
+                }
+            }
+            Err(e) => {
+                let factor = 1u32 << n.attempts.clamp(0, 16);
+                let wait = cfg.retry_base.saturating_mul(factor).min(cfg.retry_max);
+                tracing::warn!(aviso = %n.id, intento = n.attempts + 1, error = %e, "aviso no entregado; se reintentará");
+                st.store.notice_failed(&n.id, &e, SystemClock.now() + wait).await?;
+            }
+        }
+    }
+    Ok(sent)
+}
+
+async fn send_mail(smtp: &SmtpConfig, n: &NoticeRec) -> Result<(), String> {
+    use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+    use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+    let from = smtp.from.parse::<lettre::message::Mailbox>().map_err(|e| e.to_string())?;
+    let to = n.recipient.parse::<lettre::message::Mailbox>().map_err(|e| e.to_string())?;
+    let mut builder = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(n.subject.clone())
+        .header(ContentType::TEXT_PLAIN);
+    builder = builder.raw_header(HeaderValue::new(HeaderName::new_from_ascii_str("X-IOP-Aviso"), n.id.clone()));
+    let message = builder.body(n.body.clone()).map_err(|e| e.to_string())?;
+    let transport = match smtp.security {
+        SmtpSecurity::Ninguna => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(smtp.host.as_str()),
+        SmtpSecurity::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host).map_err(|e| e.to_string())?,
+        SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host).map_err(|e| e.to_string())?,
+    };
+    let mut transport = transport.port(smtp.port).timeout(Some(Duration::from_secs(15)));
+    if let (Some(u), Some(p)) = (&smtp.user, &smtp.password) {
+        transport = transport.credentials(lettre::transport::smtp::authentication::Credentials::new(u.clone(), p.clone()));
+    }
+    transport.build().send(message).await.map(|_| ()).map_err(|e| e.to_string())
+}
+
+/// The worker: delivers what is due every `every`, for as long as the process runs.
+pub fn spawn(st: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(st.config.notices.every).await;
+            if let Err(e) = deliver_due(&st).await {
+                tracing::warn!(error = %e, "no se pudieron entregar los avisos");
+            }
+        }
+    })
+}
