@@ -56,11 +56,27 @@ pub enum SmtpSecurity {
     Tls,
 }
 
+/// Where every hand-over is posted as signed JSON, and the key that signs it.
+#[derive(Clone)]
+pub struct WebhookConfig {
+    pub urls: Vec<String>,
+    /// HMAC-SHA-256 key: each POST carries `X-IOP-Firma: sha256=<hex of the body's MAC>`.
+    pub secret: String,
+}
+
+impl std::fmt::Debug for WebhookConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookConfig").field("urls", &self.urls).finish_non_exhaustive()
+    }
+}
+
 /// Settings of the notices.
 #[derive(Debug, Clone)]
 pub struct NoticeConfig {
     /// Without a relay no e-mail is queued.
     pub smtp: Option<SmtpConfig>,
+    /// Without it no webhook is queued.
+    pub webhooks: Option<WebhookConfig>,
     /// How often the worker looks for notices due.
     pub every: Duration,
     /// The first retry's delay; each later one doubles it, up to `retry_max`.
@@ -72,6 +88,7 @@ impl Default for NoticeConfig {
     fn default() -> Self {
         Self {
             smtp: None,
+            webhooks: None,
             every: Duration::from_secs(5),
             retry_base: Duration::from_secs(30),
             retry_max: Duration::from_secs(3600),
@@ -118,8 +135,44 @@ pub async fn for_transition(
     comment: Option<&str>,
     delivery_until: Option<time::OffsetDateTime>,
 ) -> AppResult<Vec<NoticeRec>> {
+    let now = st.now();
+    let mut out = Vec::new();
+    // Every hand-over, to each webhook: what happened, never a secret.
+    if let Some(hooks) = &st.config.notices.webhooks {
+        for url in &hooks.urls {
+            let id = iop_domain::UserId::generate().to_string();
+            let event = serde_json::json!({
+                "evento": "solicitud.transicion",
+                "aviso": id,
+                "solicitud": rec.code.as_str(),
+                "tipo": rec.content.kind.as_str(),
+                "accion": t.action.as_str(),
+                "paso": t.step,
+                "de": t.from.as_str(),
+                "a": t.to.as_str(),
+                "actor": actor.login.as_str(),
+                "rol": t.role.as_str(),
+                "espera_rol": t.waiting.role.map(|r| r.as_str()),
+                "fecha": crate::service::rfc3339(now),
+            });
+            out.push(NoticeRec {
+                id,
+                channel: "webhook".into(),
+                recipient: url.clone(),
+                kind: "evento".into(),
+                subject: format!("{} {}", rec.code.as_str(), t.action.as_str()),
+                body: event.to_string(),
+                request_code: Some(rec.code.as_str().to_owned()),
+                created_at: now,
+                attempts: 0,
+                next_attempt_at: SystemClock.now(),
+                sent_at: None,
+                last_error: None,
+            });
+        }
+    }
     if st.config.notices.smtp.is_none() {
-        return Ok(Vec::new());
+        return Ok(out);
     }
     let web = iop_i18n::web();
     let tx = |key: &str, args: &[(&str, iop_i18n::Arg)]| web.text(Lang::Es, key, args);
@@ -164,8 +217,6 @@ pub async fn for_transition(
     }
     wanted.sort();
     wanted.dedup();
-    let now = st.now();
-    let mut out = Vec::new();
     for (user, kind) in wanted {
         let Some((_, _, c)) = people.iter().find(|(u, _, _)| u.id == user) else {
             continue;
@@ -270,8 +321,9 @@ pub async fn deliver_due(st: &AppState) -> AppResult<usize> {
     }
     let mut sent = 0;
     for n in due {
-        let result = match (n.channel.as_str(), &cfg.smtp) {
-            ("correo", Some(smtp)) => send_mail(smtp, &n).await,
+        let result = match (n.channel.as_str(), &cfg.smtp, &cfg.webhooks) {
+            ("correo", Some(smtp), _) => send_mail(smtp, &n).await,
+            ("webhook", _, Some(hooks)) => post_webhook(hooks, &n).await,
             _ => Err(format!("canal sin configurar: {}", n.channel)),
         };
         match result {
@@ -313,6 +365,53 @@ async fn send_mail(smtp: &SmtpConfig, n: &NoticeRec) -> Result<(), String> {
         transport = transport.credentials(lettre::transport::smtp::authentication::Credentials::new(u.clone(), p.clone()));
     }
     transport.build().send(message).await.map(|_| ()).map_err(|e| e.to_string())
+}
+
+/// The signature of a webhook's body: `sha256=` and the hex of its HMAC-SHA-256 under `secret`.
+pub fn signature(secret: &str, body: &[u8]) -> String {
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_bytes());
+    let tag = ring::hmac::sign(&key, body);
+    let hex: String = tag.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256={hex}")
+}
+
+/// The webhooks' HTTP client (http and https, the public CA roots), built once.
+fn webhook_client() -> &'static hyper_util::client::legacy::Client<
+    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
+    http_body_util::Full<bytes::Bytes>,
+> {
+    static CLIENT: std::sync::OnceLock<
+        hyper_util::client::legacy::Client<
+            hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
+            http_body_util::Full<bytes::Bytes>,
+        >,
+    > = std::sync::OnceLock::new();
+    CLIENT.get_or_init(|| {
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_webpki_roots()
+            .https_or_http()
+            .enable_http1()
+            .build();
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(https)
+    })
+}
+
+async fn post_webhook(hooks: &WebhookConfig, n: &NoticeRec) -> Result<(), String> {
+    let req = hyper::Request::post(n.recipient.as_str())
+        .header(hyper::header::CONTENT_TYPE, "application/json")
+        .header("x-iop-aviso", n.id.as_str())
+        .header("x-iop-firma", signature(&hooks.secret, n.body.as_bytes()))
+        .body(http_body_util::Full::new(bytes::Bytes::from(n.body.clone())))
+        .map_err(|e| e.to_string())?;
+    let res = tokio::time::timeout(Duration::from_secs(10), webhook_client().request(req))
+        .await
+        .map_err(|_| "tiempo agotado".to_owned())?
+        .map_err(|e| e.to_string())?;
+    if res.status().is_success() {
+        Ok(())
+    } else {
+        Err(format!("respuesta {}", res.status()))
+    }
 }
 
 /// The worker: delivers what is due every `every`, for as long as the process runs.

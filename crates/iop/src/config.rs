@@ -45,6 +45,11 @@ pub struct FileConfig {
     /// (default 30000, doubling up to an hour).
     pub avisos_intervalo_ms: Option<u64>,
     pub avisos_reintento_ms: Option<u64>,
+    /// Every hand-over is POSTed as JSON to each of these (http or https), signed with
+    /// `avisos_webhook_secreto` (at least 32 characters): `X-IOP-Firma: sha256=<hex HMAC>`.
+    #[serde(default)]
+    pub avisos_webhooks: Vec<String>,
+    pub avisos_webhook_secreto: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub log: Option<String>,
     /// Login token lifetime in minutes.
@@ -184,6 +189,8 @@ const ENV_KEYS: &[(&str, Kind)] = &[
     ("smtp_remitente", Kind::Text),
     ("avisos_intervalo_ms", Kind::Int),
     ("avisos_reintento_ms", Kind::Int),
+    ("avisos_webhooks", Kind::List),
+    ("avisos_webhook_secreto", Kind::Text),
     ("data_dir", Kind::Text),
     ("log", Kind::Text),
     ("token_ttl_minutes", Kind::Int),
@@ -403,6 +410,18 @@ pub fn resolve(o: &Overrides, f: FileConfig) -> Result<Settings, ConfigError> {
             from,
         });
     }
+    if !f.avisos_webhooks.is_empty() {
+        let mut urls = Vec::new();
+        for u in &f.avisos_webhooks {
+            urls.push(http_url("avisos_webhooks", u)?);
+        }
+        let secret = f
+            .avisos_webhook_secreto
+            .clone()
+            .filter(|s| s.chars().count() >= 32)
+            .ok_or_else(|| ConfigError("avisos_webhook_secreto: con avisos_webhooks, una clave de al menos 32 caracteres".into()))?;
+        control.notices.webhooks = Some(iop_app::notices::WebhookConfig { urls, secret });
+    }
     if let Some(ms) = f.avisos_intervalo_ms {
         control.notices.every = Duration::from_millis(ms.clamp(50, 3_600_000));
     }
@@ -615,6 +634,46 @@ mod tests {
             ("entidad = \"x\"", "entidad"),
         ] {
             let e = parse(bad).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn notices_need_a_sender_and_webhooks_a_long_key() {
+        let parse = |v: &str| resolve(&Overrides::default(), toml::from_str::<FileConfig>(v).unwrap_or_default());
+        let s =
+            parse("smtp_servidor = \"correo.example.gob.bo\"\nsmtp_remitente = \"iop@example.gob.bo\"").unwrap_or_else(|e| panic!("{e}"));
+        let smtp = s.control.notices.smtp.unwrap_or_else(|| panic!("no relay"));
+        assert_eq!((smtp.port, smtp.security), (587, iop_app::notices::SmtpSecurity::StartTls));
+        let key = "k".repeat(32);
+        let s = parse(&format!(
+            "avisos_webhooks = [\"https://eventos.example.gob.bo/iop/\"]\navisos_webhook_secreto = \"{key}\""
+        ))
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            s.control.notices.webhooks.map(|w| w.urls),
+            Some(vec!["https://eventos.example.gob.bo/iop".to_owned()])
+        );
+        for (bad, says) in [
+            ("smtp_servidor = \"correo\"".to_owned(), "smtp_remitente"),
+            (
+                "smtp_servidor = \"correo\"\nsmtp_remitente = \"a@b.bo\"\nsmtp_seguridad = \"ssl\"".to_owned(),
+                "smtp_seguridad",
+            ),
+            (
+                "smtp_servidor = \"correo\"\nsmtp_remitente = \"a@b.bo\"\nsmtp_usuario = \"iop\"".to_owned(),
+                "van juntos",
+            ),
+            (
+                "avisos_webhooks = [\"https://x.bo\"]\navisos_webhook_secreto = \"corta\"".to_owned(),
+                "32 caracteres",
+            ),
+            (
+                format!("avisos_webhooks = [\"ftp://x.bo\"]\navisos_webhook_secreto = \"{key}\""),
+                "avisos_webhooks",
+            ),
+        ] {
+            let e = parse(&bad).err().map(|e| e.to_string()).unwrap_or_default();
             assert!(e.contains(says), "{bad}: {e}");
         }
     }

@@ -263,7 +263,7 @@ pub async fn start_with_clock(mut settings: Settings, clock: Arc<dyn Clock>) -> 
         .map_err(|e| StartError(format!("no se pudo compilar la configuración de la pasarela: {e}")))?;
     background.push(publisher.spawn(Duration::from_secs(300)));
     background.push(iop_app::importer::spawn(store.clone(), records_dir.clone(), settings.import_every));
-    if state.config.notices.smtp.is_some() {
+    if state.config.notices.smtp.is_some() || state.config.notices.webhooks.is_some() {
         background.push(iop_app::notices::spawn(state.clone()));
     }
     let auditor = Arc::new(auditor(&settings, store.clone())?);

@@ -35,6 +35,47 @@ fn start_sink(port: u16, out: &std::path::Path) -> Sink {
     Sink(child)
 }
 
+/// A webhook receiver: answers 503 until `up`, then 200; keeps every POST it answered 200 to.
+#[derive(Clone, Default)]
+struct Hook {
+    up: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// (X-IOP-Aviso, X-IOP-Firma, body) of the POSTs taken.
+    taken: std::sync::Arc<std::sync::Mutex<Vec<(String, String, String)>>>,
+    refused: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+async fn hook_post(
+    axum::extract::State(h): axum::extract::State<Hook>,
+    headers: axum::http::HeaderMap,
+    body: String,
+) -> axum::http::StatusCode {
+    use std::sync::atomic::Ordering;
+    if !h.up.load(Ordering::SeqCst) {
+        h.refused.fetch_add(1, Ordering::SeqCst);
+        return axum::http::StatusCode::SERVICE_UNAVAILABLE;
+    }
+    let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    if let Ok(mut t) = h.taken.lock() {
+        t.push((header("x-iop-aviso"), header("x-iop-firma"), body));
+    }
+    axum::http::StatusCode::NO_CONTENT
+}
+
+async fn start_hook() -> (String, Hook) {
+    let hook = Hook::default();
+    let app = axum::Router::new()
+        .route("/eventos", axum::routing::post(hook_post))
+        .with_state(hook.clone());
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
+    let addr = l.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    tokio::spawn(async move {
+        let _ = axum::serve(l, app).await;
+    });
+    (format!("http://{addr}/eventos"), hook)
+}
+
+const HOOK_SECRET: &str = "una-clave-de-prueba-de-al-menos-32-caracteres";
+
 fn received(out: &std::path::Path) -> Vec<Value> {
     std::fs::read_to_string(out)
         .unwrap_or_default()
@@ -50,7 +91,12 @@ async fn notices_reach_who_acts_next_once_even_when_the_relay_was_down() {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .unwrap_or_else(|e| panic!("{e}"));
+    let (hook_url, hook) = start_hook().await;
     let app = spawn_app_with(|s| {
+        s.control.notices.webhooks = Some(iop_app::notices::WebhookConfig {
+            urls: vec![hook_url.clone()],
+            secret: HOOK_SECRET.into(),
+        });
         s.control.notices.smtp = Some(SmtpConfig {
             host: "127.0.0.1".into(),
             port,
@@ -121,11 +167,11 @@ async fn notices_reach_who_acts_next_once_even_when_the_relay_was_down() {
             .map(|a| a.iter().filter(|n| n["solicitud"] == code.as_str()).cloned().collect())
             .unwrap_or_default()
     };
-    // Queued and tried, none delivered.
+    // Queued and tried, none delivered: six e-mails and one webhook event per hand-over.
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let log = mine(&app.get("/api/v1/avisos?limite=200", &app.admin_token).await.ok());
-        if log.len() == 6 && log.iter().all(|n| n["intentos"].as_i64() >= Some(1)) {
+        if log.len() == 12 && log.iter().all(|n| n["intentos"].as_i64() >= Some(1)) {
             assert!(
                 log.iter().all(|n| n["enviado"].is_null() && n["ultimo_error"].is_string()),
                 "{log:?}"
@@ -137,10 +183,11 @@ async fn notices_reach_who_acts_next_once_even_when_the_relay_was_down() {
     }
     app.get("/api/v1/avisos", w.t("jefe")).await.expect(403, "rol_requerido");
 
-    // The relay comes back: every notice arrives, once.
+    // The relay and the receiver come back: every notice arrives, once.
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let out = dir.path().join("buzon.jsonl");
     let _sink = start_sink(port, &out);
+    hook.up.store(true, std::sync::atomic::Ordering::SeqCst);
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let log = mine(&app.get("/api/v1/avisos?limite=200", &app.admin_token).await.ok());
@@ -197,6 +244,39 @@ async fn notices_reach_who_acts_next_once_even_when_the_relay_was_down() {
         assert!(!body.contains("iop_k_"), "no credential in a notice: {body}");
         assert_eq!(m["de"], "iop@agetic.gob.bo");
     }
+    // The webhook got every hand-over once, each signed with the shared key (the world's own
+    // publication, walked before, sent its events too: only this request's are counted).
+    let taken: Vec<(String, String, String)> = hook
+        .taken
+        .lock()
+        .map(|t| t.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(_, _, body)| body.contains(&format!("\"solicitud\":\"{code}\"")))
+        .collect();
+    assert!(
+        hook.refused.load(std::sync::atomic::Ordering::SeqCst) >= 6,
+        "it was tried while down"
+    );
+    let mut hook_ids: Vec<&str> = taken.iter().map(|(id, _, _)| id.as_str()).collect();
+    hook_ids.sort_unstable();
+    hook_ids.dedup();
+    assert_eq!((taken.len(), hook_ids.len()), (6, 6), "{taken:#?}");
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, HOOK_SECRET.as_bytes());
+    let mut actions = Vec::new();
+    for (id, sig, body) in &taken {
+        let hex = sig.strip_prefix("sha256=").unwrap_or_else(|| panic!("{sig}"));
+        let mac: Vec<u8> = (0..hex.len() / 2)
+            .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap_or_else(|e| panic!("{e}")))
+            .collect();
+        ring::hmac::verify(&key, body.as_bytes(), &mac).unwrap_or_else(|_| panic!("bad signature on {body}"));
+        let event: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((&event["aviso"], &event["solicitud"]), (&json!(id), &json!(code)), "{event}");
+        assert!(!body.contains("iop_k_"), "{body}");
+        actions.push(event["accion"].as_str().unwrap_or_default().to_owned());
+    }
+    actions.sort();
+    assert_eq!(actions, ["asignar", "derivar", "habilitar", "observar", "presentar", "subsanar"]);
     let observed = mail
         .iter()
         .find(|m| m["asunto"].as_str().is_some_and(|s| s.ends_with("Observada")))
