@@ -16,9 +16,11 @@ use iop_i18n::Lang;
 use iop_store::{Contact, NoticeRec, RequestRec, UserRec};
 use std::time::Duration;
 
-/// The kinds of notice a user may choose. (The daily digest of overdue requests is still to
-/// come: until it is, it is not offered.)
-pub const KINDS: [&str; 3] = ["turno", "observacion", "accesos"];
+/// The kinds of notice a user may choose: a request waits for them (`turno`), their unit's was
+/// returned or rejected (`observacion`), their unit's accesses are ready (`accesos`), a grant of
+/// their unit (or that they granted) ends soon (`vencimiento`), the daily digest of overdue
+/// requests (`resumen`: those waiting for them; the heads of UPAT and ADAS, all).
+pub const KINDS: [&str; 5] = ["turno", "observacion", "accesos", "vencimiento", "resumen"];
 
 /// How e-mail leaves: the relay and the sender.
 #[derive(Clone)]
@@ -82,6 +84,10 @@ pub struct NoticeConfig {
     /// The first retry's delay; each later one doubles it, up to `retry_max`.
     pub retry_base: Duration,
     pub retry_max: Duration,
+    /// From this time of a working day (La Paz) that day's digest and warnings are queued.
+    pub daily_at: time::Time,
+    /// Grants are warned of this many working days before their last day.
+    pub ending_days: u32,
 }
 
 impl Default for NoticeConfig {
@@ -92,6 +98,8 @@ impl Default for NoticeConfig {
             every: Duration::from_secs(5),
             retry_base: Duration::from_secs(30),
             retry_max: Duration::from_secs(3600),
+            daily_at: time::Time::from_hms(8, 0, 0).unwrap_or(time::Time::MIDNIGHT),
+            ending_days: 10,
         }
     }
 }
@@ -414,11 +422,138 @@ async fn post_webhook(hooks: &WebhookConfig, n: &NoticeRec) -> Result<(), String
     }
 }
 
-/// The worker: delivers what is due every `every`, for as long as the process runs.
+/// An e-mail to queue now.
+fn mail(st: &AppState, to: &str, kind: &str, args: &[(&str, iop_i18n::Arg)], code: Option<&str>) -> NoticeRec {
+    let web = iop_i18n::web();
+    NoticeRec {
+        id: iop_domain::UserId::generate().to_string(),
+        channel: "correo".into(),
+        recipient: to.to_owned(),
+        kind: kind.into(),
+        subject: web.text(Lang::Es, &format!("aviso-{kind}-asunto"), args),
+        body: tidy(&web.text(Lang::Es, &format!("aviso-{kind}-cuerpo"), args)),
+        request_code: code.map(str::to_owned),
+        created_at: st.now(),
+        attempts: 0,
+        next_attempt_at: SystemClock.now(),
+        sent_at: None,
+        last_error: None,
+    }
+}
+
+/// Once each working day, from `daily_at` (La Paz, by the procedure's clock): the digest of
+/// overdue requests to those they wait for (and all of them to the heads of UPAT and ADAS), and
+/// the warning of each grant whose last day is within `ending_days` working days, to its
+/// requesting unit and to the Líder who granted it (once per grant). Queued in one transaction
+/// with the day's mark, so a day's notices go once whichever node gets there. Returns whether
+/// this call queued them.
+pub async fn daily(st: &AppState) -> AppResult<bool> {
+    let cfg = &st.config.notices;
+    if cfg.smtp.is_none() {
+        return Ok(false);
+    }
+    let now = st.now();
+    let local = now.to_offset(iop_domain::calendar::LA_PAZ);
+    let cal = &st.config.calendar;
+    if !cal.is_working_day(local.date()) || local.time() < cfg.daily_at {
+        return Ok(false);
+    }
+    let day = iop_domain::calendar::fmt_date(local.date());
+    let people = people(st).await?;
+    let wants = |c: &Contact, kind: &str| c.email.clone().filter(|_| c.kinds.iter().any(|k| k == kind));
+    let arg = |s: &str| iop_i18n::Arg::Text(s.to_owned());
+    let web = iop_i18n::web();
+    let mut out = Vec::new();
+
+    // The digest: each overdue request, to whom it waits for and to the heads.
+    let mut overdue: Vec<(RequestRec, String)> = Vec::new();
+    for row in st.store.report_rows().await? {
+        let Some(deadline) = st.config.deadlines.get(&row.state) else {
+            continue;
+        };
+        let Some(r) = st.store.get_request(row.id).await? else {
+            continue;
+        };
+        let due = cal.due(r.state_since, *deadline);
+        if now >= due {
+            let line = format!(
+                "- {}: {} — vencida desde {}",
+                r.code.as_str(),
+                web.text(Lang::Es, &format!("estado-{}", r.facts.state.as_str()), &[]),
+                iop_domain::calendar::fmt_local_minute(due)
+            );
+            overdue.push((r, line));
+        }
+    }
+    if !overdue.is_empty() {
+        for (_, a, c) in &people {
+            let Some(email) = wants(c, "resumen") else {
+                continue;
+            };
+            let head = a.roles.has(Role::JefeUpat) || a.roles.has(Role::ResponsableAdas);
+            let lines: Vec<&str> = overdue
+                .iter()
+                .filter(|(r, _)| head || r.waiting.includes(a))
+                .map(|(_, l)| l.as_str())
+                .collect();
+            if lines.is_empty() {
+                continue;
+            }
+            let args = [
+                ("fecha", arg(&day)),
+                ("n", iop_i18n::Arg::Number(lines.len() as i64)),
+                ("lista", arg(&lines.join("\n"))),
+                (
+                    "enlace",
+                    arg(&st.config.public_url.clone().map(|p| format!("{p}/bandeja")).unwrap_or_default()),
+                ),
+            ];
+            out.push(mail(st, &email, "resumen", &args, None));
+        }
+    }
+
+    // The grants about to end, once each.
+    let through = cal
+        .due(now, iop_domain::Deadline::WorkingDays(cfg.ending_days))
+        .to_offset(iop_domain::calendar::LA_PAZ)
+        .date();
+    let warned = st.store.warned_grants().await?;
+    let mut warning = Vec::new();
+    for g in st.store.grants_ending(through).await? {
+        let Some(last) = g.grant.spec.valid_until else {
+            continue;
+        };
+        if last < local.date() || warned.contains(&g.grant.id) {
+            continue;
+        }
+        let leader = st.store.get_request(g.grant.request).await?.and_then(|r| r.facts.assignee);
+        let args = [
+            ("codigo", arg(g.request_code.as_str())),
+            ("sistema", arg(&g.system_code)),
+            ("servicio", arg(&format!("{} v{}", g.service_code, g.service_version))),
+            ("hasta", arg(&iop_domain::calendar::fmt_date(last))),
+            ("enlace", arg(&link(st, g.request_code.as_str()))),
+        ];
+        for (u, a, c) in &people {
+            let concerned = (a.roles.has(Role::Solicitante) && a.unit == Some(g.unit)) || Some(u.id) == leader;
+            if let (true, Some(email)) = (concerned, wants(c, "vencimiento")) {
+                out.push(mail(st, &email, "vencimiento", &args, Some(g.request_code.as_str())));
+            }
+        }
+        warning.push(g.grant.id);
+    }
+    Ok(st.store.queue_daily(&day, &out, &warning, now).await?)
+}
+
+/// The worker: queues the day's scheduled notices when their time comes, and delivers what is
+/// due, every `every`, for as long as the process runs.
 pub fn spawn(st: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(st.config.notices.every).await;
+            if let Err(e) = daily(&st).await {
+                tracing::warn!(error = %e, "no se pudieron preparar los avisos del día");
+            }
             if let Err(e) = deliver_due(&st).await {
                 tracing::warn!(error = %e, "no se pudieron entregar los avisos");
             }

@@ -4,7 +4,7 @@
 
 use crate::{AuditBy, StoreResult};
 use async_trait::async_trait;
-use iop_domain::UserId;
+use iop_domain::{GrantId, UserId};
 use time::OffsetDateTime;
 
 /// A user's address for notices and the kinds they receive.
@@ -48,6 +48,11 @@ pub trait NoticeStore: Send + Sync {
     async fn notice_sent(&self, id: &str, at: OffsetDateTime) -> StoreResult<bool>;
     /// Records a failed attempt and when to try again.
     async fn notice_failed(&self, id: &str, error: &str, next_attempt_at: OffsetDateTime) -> StoreResult<()>;
+    /// Queues `day`'s scheduled notices and marks the grants warned of, in one transaction,
+    /// unless that day's were queued already (then nothing is written and the answer is false).
+    async fn queue_daily(&self, day: &str, notices: &[NoticeRec], warned: &[GrantId], at: OffsetDateTime) -> StoreResult<bool>;
+    /// The grants whose coming end was already warned of.
+    async fn warned_grants(&self) -> StoreResult<Vec<GrantId>>;
     /// The newest notices, newest first (the delivery log).
     async fn recent_notices(&self, limit: i64) -> StoreResult<Vec<NoticeRec>>;
 }

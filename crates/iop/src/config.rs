@@ -49,6 +49,11 @@ pub struct FileConfig {
     /// `avisos_webhook_secreto` (at least 32 characters): `X-IOP-Firma: sha256=<hex HMAC>`.
     #[serde(default)]
     pub avisos_webhooks: Vec<String>,
+    /// From this time of each working day (`HH:MM`, La Paz; default 08:00) the digest of overdue
+    /// requests and the warnings of grants about to end are sent; grants are warned of this many
+    /// working days before their last day (default 10).
+    pub avisos_hora: Option<String>,
+    pub avisos_vencimiento_dias: Option<u32>,
     pub avisos_webhook_secreto: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub log: Option<String>,
@@ -190,6 +195,8 @@ const ENV_KEYS: &[(&str, Kind)] = &[
     ("avisos_intervalo_ms", Kind::Int),
     ("avisos_reintento_ms", Kind::Int),
     ("avisos_webhooks", Kind::List),
+    ("avisos_hora", Kind::Text),
+    ("avisos_vencimiento_dias", Kind::Int),
     ("avisos_webhook_secreto", Kind::Text),
     ("data_dir", Kind::Text),
     ("log", Kind::Text),
@@ -421,6 +428,17 @@ pub fn resolve(o: &Overrides, f: FileConfig) -> Result<Settings, ConfigError> {
             .filter(|s| s.chars().count() >= 32)
             .ok_or_else(|| ConfigError("avisos_webhook_secreto: con avisos_webhooks, una clave de al menos 32 caracteres".into()))?;
         control.notices.webhooks = Some(iop_app::notices::WebhookConfig { urls, secret });
+    }
+    if let Some(h) = &f.avisos_hora {
+        let at = time::Time::parse(h.trim(), time::macros::format_description!("[hour]:[minute]"))
+            .map_err(|_| ConfigError(format!("avisos_hora: «{h}» no es una hora HH:MM")))?;
+        control.notices.daily_at = at;
+    }
+    if let Some(d) = f.avisos_vencimiento_dias {
+        if d == 0 || d > 60 {
+            return Err(ConfigError("avisos_vencimiento_dias debe estar entre 1 y 60".into()));
+        }
+        control.notices.ending_days = d;
     }
     if let Some(ms) = f.avisos_intervalo_ms {
         control.notices.every = Duration::from_millis(ms.clamp(50, 3_600_000));

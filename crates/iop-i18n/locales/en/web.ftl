@@ -408,6 +408,8 @@ avisos-tipos = I want to receive
 avisos-tipo-turno = When a request waits for an action of mine
 avisos-tipo-observacion = When a request of my unit is returned or rejected
 avisos-tipo-accesos = When my unit's accesses are ready to retrieve
+avisos-tipo-vencimiento = When an enablement of my unit (or that I granted) is about to end
+avisos-tipo-resumen = The daily digest of overdue requests waiting for me (to the heads of UPAT and ADAS, all)
 avisos-boton = Save
 avisos-guardado = Notice preferences saved.
 aviso-turno-asunto = Request { $codigo }: your turn — «{ $siguiente }»
@@ -431,6 +433,22 @@ aviso-accesos-asunto = Request { $codigo }: accesses ready to retrieve
 aviso-accesos-cuerpo = The credentials request { $codigo } enabled are ready for a requester of your unit to retrieve on the platform, once, until { $vence }.
 
     This notice holds no secret: credentials are only shown on the platform.
+
+    { $enlace }
+
+    Interoperability Platform — procedure PR05. Choose which notices you receive under «Notices».
+aviso-resumen-asunto = Overdue requests on { $fecha }: { $n }
+aviso-resumen-cuerpo = Requests past their deadline, waiting for an action:
+
+    { $lista }
+
+    { $enlace }
+
+    Interoperability Platform — procedure PR05. Choose which notices you receive under «Notices».
+aviso-vencimiento-asunto = Enablement about to end: { $sistema } → { $servicio } (until { $hasta })
+aviso-vencimiento-cuerpo = The enablement request { $codigo } gave system { $sistema } for service { $servicio } ends on { $hasta }. After that day the gateway refuses its calls (habilitacion_vencida).
+
+    To go on, the requesting unit asks for its renewal on the request's page, and it follows procedure PR05.
 
     { $enlace }
 

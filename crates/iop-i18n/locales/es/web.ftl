@@ -408,6 +408,8 @@ avisos-tipos = Quiero recibir
 avisos-tipo-turno = Cuando una solicitud espera una acción mía
 avisos-tipo-observacion = Cuando una solicitud de mi unidad se observa o se rechaza
 avisos-tipo-accesos = Cuando los accesos de mi unidad están listos para retirar
+avisos-tipo-vencimiento = Cuando una habilitación de mi unidad (o que otorgué) está por vencer
+avisos-tipo-resumen = El resumen diario de solicitudes vencidas que me esperan (a los jefes de UPAT y ADAS, todas)
 avisos-boton = Guardar
 avisos-guardado = Preferencias de avisos guardadas.
 aviso-turno-asunto = Solicitud { $codigo }: le corresponde «{ $siguiente }»
@@ -431,6 +433,22 @@ aviso-accesos-asunto = Solicitud { $codigo }: accesos listos para retirar
 aviso-accesos-cuerpo = Las credenciales que habilitó la solicitud { $codigo } están listas para que un solicitante de su unidad las retire en la plataforma, una sola vez, hasta el { $vence }.
 
     Este aviso no contiene ningún secreto: las credenciales solo se muestran en la plataforma.
+
+    { $enlace }
+
+    Plataforma de Interoperabilidad — procedimiento PR05. Elija qué avisos recibe en «Avisos».
+aviso-resumen-asunto = Solicitudes vencidas al { $fecha }: { $n }
+aviso-resumen-cuerpo = Solicitudes que pasaron su plazo y esperan una acción:
+
+    { $lista }
+
+    { $enlace }
+
+    Plataforma de Interoperabilidad — procedimiento PR05. Elija qué avisos recibe en «Avisos».
+aviso-vencimiento-asunto = Habilitación por vencer: { $sistema } → { $servicio } (hasta el { $hasta })
+aviso-vencimiento-cuerpo = La habilitación que otorgó la solicitud { $codigo } al sistema { $sistema } para el servicio { $servicio } vence el { $hasta }. Después de esa fecha la pasarela rechaza sus llamadas (habilitacion_vencida).
+
+    Para seguir, la unidad solicitante pide la renovación en la página de la solicitud, y sigue el procedimiento PR05.
 
     { $enlace }
 

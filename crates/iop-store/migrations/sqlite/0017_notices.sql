@@ -20,3 +20,14 @@ CREATE TABLE notices (
     last_error      TEXT
 );
 CREATE INDEX notices_due ON notices(next_attempt_at) WHERE sent_at IS NULL;
+-- The days whose scheduled notices (the digest of overdue requests, the warnings of grants about
+-- to end) were queued: once a day, whichever node gets there first.
+CREATE TABLE notice_days (
+    day         TEXT PRIMARY KEY,
+    queued_at   INTEGER NOT NULL
+);
+-- The grants whose coming end was warned of (once each).
+CREATE TABLE grant_warnings (
+    grant_id    TEXT PRIMARY KEY,
+    warned_at   INTEGER NOT NULL
+);

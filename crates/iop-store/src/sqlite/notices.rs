@@ -108,6 +108,42 @@ impl NoticeStore for SqliteStore {
         Ok(())
     }
 
+    async fn queue_daily(&self, day: &str, notices: &[NoticeRec], warned: &[GrantId], at: OffsetDateTime) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let claimed = sqlx::query("INSERT INTO notice_days (day, queued_at) VALUES (?, ?) ON CONFLICT(day) DO NOTHING")
+            .bind(day)
+            .bind(ms(at))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?
+            .rows_affected()
+            == 1;
+        if !claimed {
+            return Ok(false);
+        }
+        for n in notices {
+            insert(&mut tx, n).await?;
+        }
+        for g in warned {
+            sqlx::query("INSERT INTO grant_warnings (grant_id, warned_at) VALUES (?, ?) ON CONFLICT(grant_id) DO NOTHING")
+                .bind(g.to_string())
+                .bind(ms(at))
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(true)
+    }
+
+    async fn warned_grants(&self) -> StoreResult<Vec<GrantId>> {
+        let ids: Vec<String> = sqlx::query_scalar("SELECT grant_id FROM grant_warnings")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        ids.iter().map(|i| GrantId::parse(i).map_err(|_| corrupt("grant_id"))).collect()
+    }
+
     async fn recent_notices(&self, limit: i64) -> StoreResult<Vec<NoticeRec>> {
         let rows = sqlx::query("SELECT * FROM notices ORDER BY created_at DESC, id DESC LIMIT ?")
             .bind(limit)

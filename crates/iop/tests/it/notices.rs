@@ -138,7 +138,7 @@ async fn notices_reach_who_acts_next_once_even_when_the_relay_was_down() {
         reqwest::Method::PUT,
         "/api/v1/auth/yo/avisos",
         Some(w.t("sol")),
-        Some(json!({"correo": null, "avisos": ["resumen"]})),
+        Some(json!({"correo": null, "avisos": ["todo"]})),
     )
     .await
     .expect(422, "aviso_invalido");
@@ -335,4 +335,139 @@ async fn notices_reach_who_acts_next_once_even_when_the_relay_was_down() {
         prefs,
         json!({"correo": "colega@unidad.gob.bo", "avisos": ["observacion", "accesos"]})
     );
+}
+
+/// A free port on loopback (nothing listens on it when this returns).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Waits (a generous deadline) until the sink holds `n` messages `matching`; returns them all.
+async fn wait_mail(out: &std::path::Path, what: &str, n: usize, matching: impl Fn(&Value) -> bool) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let mail = received(out);
+        if mail.iter().filter(|m| matching(m)).count() >= n {
+            return mail;
+        }
+        assert!(Instant::now() < deadline, "no {what}: {mail:#?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The day's notices, by the procedure's clock: the digest of overdue requests every working day
+/// (to whom they wait for, and all of them to the heads), and the warning of a grant about to end
+/// on the right working day, once.
+#[tokio::test]
+async fn overdue_digests_and_ending_warnings_go_out_on_the_right_working_day() {
+    let port = free_port();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out = dir.path().join("buzon.jsonl");
+    let _sink = start_sink(port, &out);
+    let app = spawn_app_with(|s| {
+        s.control.notices.smtp = Some(SmtpConfig {
+            host: "127.0.0.1".into(),
+            port,
+            security: SmtpSecurity::Ninguna,
+            user: None,
+            password: None,
+            from: "iop@agetic.gob.bo".into(),
+        });
+        s.control.notices.every = Duration::from_millis(100);
+        s.control.notices.ending_days = 3;
+    })
+    .await;
+    let mut w = world(&app).await;
+    for (who, kinds) in [
+        ("sol", json!(["vencimiento"])),
+        ("lider", json!(["vencimiento"])),
+        ("jefe", json!(["resumen"])),
+        ("resp", json!(["resumen"])),
+        ("lider2", json!(["resumen"])),
+    ] {
+        let body = json!({"correo": format!("{who}@agetic.gob.bo"), "avisos": kinds});
+        app.call(reqwest::Method::PUT, "/api/v1/auth/yo/avisos", Some(w.t(who)), Some(body))
+            .await
+            .ok();
+    }
+    // A grant whose last day is Tuesday 2026-12-08, and a request that waits for the Jefe de UPAT
+    // from Tuesday 2026-11-24 (its deadline: two working days).
+    let (id, _) = consumption(&app, &w, &[w.services[0].as_str()]).await;
+    to_leader(&app, &w, &id).await;
+    let grant = json!({"accion": "habilitar", "habilitacion": {"accesos": [{"sistema_id": w.system, "servicio_id": w.services[0], "hasta": "2026-12-08"}]}});
+    app.act(&id, w.t("lider"), grant).await.ok();
+    let granted = app.request(&id).await["codigo"].as_str().unwrap_or_default().to_owned();
+    let waiting = draft(&app, &w).await;
+    app.act(&waiting, w.t("sol"), act("presentar")).await.ok();
+    let late = app.request(&waiting).await["codigo"].as_str().unwrap_or_default().to_owned();
+    let warned = |m: &Value| m["asunto"].as_str().is_some_and(|s| s.starts_with("Habilitación por vencer"));
+    let digest_of = |day: &'static str| {
+        move |m: &Value| {
+            m["asunto"]
+                .as_str()
+                .is_some_and(|s| s.starts_with(&format!("Solicitudes vencidas al {day}")))
+        }
+    };
+
+    // Wednesday 2026-12-02, 09:00: overdue for days; the grant's last day is four working days off.
+    app.clock.advance(time::Duration::days(8) - time::Duration::hours(1));
+    relogin(&app, &mut w).await;
+    let mail = wait_mail(&out, "digests", 2, digest_of("2026-12-02")).await;
+    let to: Vec<&str> = mail
+        .iter()
+        .filter(|m| digest_of("2026-12-02")(m))
+        .map(|m| m["para"][0].as_str().unwrap_or_default())
+        .collect();
+    assert!(
+        to.contains(&"jefe@agetic.gob.bo") && to.contains(&"resp@agetic.gob.bo"),
+        "{mail:#?}"
+    );
+    assert!(!to.contains(&"lider2@agetic.gob.bo"), "nothing waits for lider2: {mail:#?}");
+    let body = mail
+        .iter()
+        .find(|m| digest_of("2026-12-02")(m) && m["para"][0] == "jefe@agetic.gob.bo")
+        .map(|m| m["cuerpo"].to_string())
+        .unwrap_or_default();
+    assert!(body.contains(&late) && body.contains("Presentada"), "{body}");
+    assert!(!mail.iter().any(warned), "too early to warn: {mail:#?}");
+
+    // Thursday 2026-12-03: three working days before the last day — the warning goes, to the
+    // unit and to the Líder who granted it.
+    app.clock.advance(time::Duration::days(1));
+    relogin(&app, &mut w).await;
+    let mail = wait_mail(&out, "warnings", 2, warned).await;
+    let mut to: Vec<&str> = mail
+        .iter()
+        .filter(|m| warned(m))
+        .map(|m| m["para"][0].as_str().unwrap_or_default())
+        .collect();
+    to.sort_unstable();
+    assert_eq!(to, ["lider@agetic.gob.bo", "sol@agetic.gob.bo"], "{mail:#?}");
+    let body = mail.iter().find(|m| warned(m)).map(|m| m["cuerpo"].to_string()).unwrap_or_default();
+    assert!(
+        body.contains(&granted) && body.contains("2026-12-08") && body.contains("renovación"),
+        "{body}"
+    );
+
+    // Friday: the digest again, the warning not.
+    app.clock.advance(time::Duration::days(1));
+    relogin(&app, &mut w).await;
+    wait_mail(&out, "Friday's digests", 2, digest_of("2026-12-04")).await;
+    // Everything queued has gone: no warning came twice.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while app
+        .get("/api/v1/avisos?limite=500", w.t("admin"))
+        .await
+        .ok()
+        .as_array()
+        .is_some_and(|a| a.iter().any(|n| n["enviado"].is_null()))
+    {
+        assert!(Instant::now() < deadline, "notices still pending");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mail = received(&out);
+    assert_eq!(mail.iter().filter(|m| warned(m)).count(), 2, "{mail:#?}");
 }
