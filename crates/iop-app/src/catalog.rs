@@ -54,9 +54,10 @@ pub async fn deprecate_service(st: &AppState, actor: &UserRec, raw: &str, i: &De
     if sunset.is_some_and(|s| s <= from) {
         return Err(AppError::of("vigencia_invalida.retiro", &[]).field("retiro"));
     }
+    let notices = crate::notices::for_deprecation(st, &service, from, sunset).await?;
     let out = st
         .store
-        .deprecate_service(id, from, sunset, &AuditBy::user(actor), st.now())
+        .deprecate_service(id, from, sunset, &notices, &AuditBy::user(actor), st.now())
         .await?;
     st.gateway_applied().await;
     Ok(out)

@@ -20,7 +20,7 @@ use std::time::Duration;
 /// returned or rejected (`observacion`), their unit's accesses are ready (`accesos`), a grant of
 /// their unit (or that they granted) ends soon (`vencimiento`), the daily digest of overdue
 /// requests (`resumen`: those waiting for them; the heads of UPAT and ADAS, all).
-pub const KINDS: [&str; 5] = ["turno", "observacion", "accesos", "vencimiento", "resumen"];
+pub const KINDS: [&str; 6] = ["turno", "observacion", "accesos", "vencimiento", "cambios", "resumen"];
 
 /// How e-mail leaves: the relay and the sender.
 #[derive(Clone)]
@@ -251,6 +251,64 @@ pub async fn for_transition(
             sent_at: None,
             last_error: None,
         });
+    }
+    Ok(out)
+}
+
+/// The notices of a service version marked deprecated: to the requesting units of its grants and
+/// the Líderes who granted them (`cambios`), and one event to each webhook; queued with the mark.
+pub async fn for_deprecation(
+    st: &AppState,
+    service: &iop_store::ServiceRec,
+    from: time::OffsetDateTime,
+    sunset: Option<time::OffsetDateTime>,
+) -> AppResult<Vec<NoticeRec>> {
+    let label = format!("{} v{}", service.code.as_str(), service.version.get());
+    let mut out = Vec::new();
+    if let Some(hooks) = &st.config.notices.webhooks {
+        for url in &hooks.urls {
+            let id = iop_domain::UserId::generate().to_string();
+            let event = serde_json::json!({
+                "evento": "servicio.obsolescencia",
+                "aviso": id,
+                "servicio": label,
+                "servicio_id": service.id.to_string(),
+                "obsoleto_desde": crate::service::rfc3339(from),
+                "retiro": sunset.map(crate::service::rfc3339),
+            });
+            out.push(NoticeRec {
+                id,
+                channel: "webhook".into(),
+                recipient: url.clone(),
+                kind: "evento".into(),
+                subject: format!("{label} obsolescencia"),
+                body: event.to_string(),
+                request_code: None,
+                created_at: st.now(),
+                attempts: 0,
+                next_attempt_at: SystemClock.now(),
+                sent_at: None,
+                last_error: None,
+            });
+        }
+    }
+    if st.config.notices.smtp.is_none() {
+        return Ok(out);
+    }
+    let grants = st.store.grants_of_service(service.id).await?;
+    let people = people(st).await?;
+    let arg = |s: &str| iop_i18n::Arg::Text(s.to_owned());
+    let day = |t: time::OffsetDateTime| iop_domain::calendar::fmt_date(t.to_offset(iop_domain::calendar::LA_PAZ).date());
+    let retiro = sunset.map(day).unwrap_or_else(|| "—".to_owned());
+    let args = [("servicio", arg(&label)), ("desde", arg(&day(from))), ("retiro", arg(&retiro))];
+    for (u, a, c) in &people {
+        let concerned = grants
+            .iter()
+            .any(|(_, unit, leader)| (a.roles.has(Role::Solicitante) && a.unit == Some(*unit)) || *leader == Some(u.id));
+        let email = c.email.clone().filter(|_| c.kinds.iter().any(|k| k == "cambios"));
+        if let (true, Some(email)) = (concerned, email) {
+            out.push(mail(st, &email, "cambios", &args, None));
+        }
     }
     Ok(out)
 }

@@ -121,9 +121,12 @@ pub trait CatalogStore: Send + Sync {
         id: ServiceId,
         deprecated_at: OffsetDateTime,
         sunset_at: Option<OffsetDateTime>,
+        notices: &[NoticeRec],
         by: &AuditBy,
         at: OffsetDateTime,
     ) -> StoreResult<ServiceRec>;
+    /// The grants (not revoked) for a service, with their request's unit and assigned Líder.
+    async fn grants_of_service(&self, id: ServiceId) -> StoreResult<Vec<(GrantRec, UnitId, Option<UserId>)>>;
     async fn get_service(&self, id: ServiceId) -> StoreResult<Option<ServiceRec>>;
     async fn grants_of_request(&self, id: RequestId) -> StoreResult<Vec<GrantRec>>;
     /// The grants of several requests in one statement.

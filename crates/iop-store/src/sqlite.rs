@@ -919,10 +919,14 @@ impl CatalogStore for SqliteStore {
         id: ServiceId,
         deprecated_at: OffsetDateTime,
         sunset_at: Option<OffsetDateTime>,
+        notices: &[NoticeRec],
         by: &AuditBy,
         at: OffsetDateTime,
     ) -> StoreResult<ServiceRec> {
         let mut tx = self.begin().await?;
+        for n in notices {
+            self::notices::insert(&mut tx, n).await?;
+        }
         let subject: Option<(String, i64)> =
             sqlx::query_as("UPDATE services SET deprecated_at = ?, sunset_at = ? WHERE id = ? RETURNING codigo, version")
                 .bind(ms(deprecated_at))
@@ -979,6 +983,26 @@ impl CatalogStore for SqliteStore {
             out.entry(id(r, "request_id", RequestId::parse)?).or_default().push(grant_row(r)?);
         }
         Ok(out)
+    }
+
+    async fn grants_of_service(&self, service: ServiceId) -> StoreResult<Vec<(GrantRec, UnitId, Option<UserId>)>> {
+        let rows = sqlx::query(
+            "SELECT g.*, r.unit_id, r.assignee FROM grants g JOIN requests r ON r.id = g.request_id \
+             WHERE g.service_id = ? AND g.revoked_at IS NULL ORDER BY g.created_at, g.id",
+        )
+        .bind(service.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    grant_row(r)?,
+                    id(r, "unit_id", UnitId::parse)?,
+                    opt_id(r, "assignee", UserId::parse)?,
+                ))
+            })
+            .collect()
     }
 
     async fn grants_ending(&self, through: time::Date) -> StoreResult<Vec<EndingGrant>> {

@@ -409,6 +409,7 @@ avisos-tipo-turno = When a request waits for an action of mine
 avisos-tipo-observacion = When a request of my unit is returned or rejected
 avisos-tipo-accesos = When my unit's accesses are ready to retrieve
 avisos-tipo-vencimiento = When an enablement of my unit (or that I granted) is about to end
+avisos-tipo-cambios = When a service my unit consumes (or that I enabled) becomes deprecated
 avisos-tipo-resumen = The daily digest of overdue requests waiting for me (to the heads of UPAT and ADAS, all)
 avisos-boton = Save
 avisos-guardado = Notice preferences saved.
@@ -451,5 +452,11 @@ aviso-vencimiento-cuerpo = The enablement request { $codigo } gave system { $sis
     To go on, the requesting unit asks for its renewal on the request's page, and it follows procedure PR05.
 
     { $enlace }
+
+    Interoperability Platform — procedure PR05. Choose which notices you receive under «Notices».
+aviso-cambios-asunto = Service { $servicio } becomes deprecated on { $desde }
+aviso-cambios-cuerpo = Service { $servicio }, which your system consumes, was marked deprecated from { $desde }; its retirement: { $retiro }. From that day its answers carry the Deprecation and Sunset headers.
+
+    Plan the move to its new version: its consumption is requested through procedure PR05.
 
     Interoperability Platform — procedure PR05. Choose which notices you receive under «Notices».

@@ -1255,8 +1255,24 @@ async fn an_ended_grant_is_renewed_through_pr05_with_a_legal_chain_of_its_own() 
 /// (RFC 8594) with its retirement date; a version deprecated later answers as before.
 #[tokio::test]
 async fn a_deprecated_version_answers_with_deprecation_and_sunset() {
-    let app = spawn_app().await;
+    use crate::notices::{free_port, sink_relay, start_sink, wait_mail};
+    let port = free_port();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out = dir.path().join("buzon.jsonl");
+    let _sink = start_sink(port, &out);
+    let app = spawn_app_with(|s| {
+        s.control.notices.smtp = Some(sink_relay(port));
+        s.control.notices.every = Duration::from_millis(100);
+    })
+    .await;
     let w = world(&app).await;
+    // The consuming unit and the Líder who will grant it want to hear of changes.
+    for who in ["sol", "lider"] {
+        let body = json!({"correo": format!("{who}@agetic.gob.bo"), "avisos": ["cambios"]});
+        app.call(Method::PUT, "/api/v1/auth/yo/avisos", Some(w.t(who)), Some(body))
+            .await
+            .ok();
+    }
     let up = upstream::start("uno").await;
     let service = publish(&app, &w, &format!("http://{}/base", up.addr), 2000).await;
     let a = consume(&app, &w, &service, json!({})).await;
@@ -1303,4 +1319,23 @@ async fn a_deprecated_version_answers_with_deprecation_and_sunset() {
     let since = time::macros::datetime!(2026-11-20 04:00 UTC).unix_timestamp();
     assert_eq!(h("deprecation"), format!("@{since}"));
     assert_eq!(h("sunset"), "Wed, 30 Jun 2027 04:00:00 GMT");
+    // Its consumers were told, each time it was marked (the future date, then the past one).
+    let told = |m: &Value| {
+        m["asunto"]
+            .as_str()
+            .is_some_and(|s| s.contains("quedará obsoleto desde el 2026-11-20"))
+    };
+    let mail = wait_mail(&out, "deprecation notices", 2, told).await;
+    let mut to: Vec<&str> = mail
+        .iter()
+        .filter(|m| told(m))
+        .map(|m| m["para"][0].as_str().unwrap_or_default())
+        .collect();
+    to.sort_unstable();
+    assert_eq!(to, ["lider@agetic.gob.bo", "sol@agetic.gob.bo"], "{mail:#?}");
+    assert!(
+        mail.iter()
+            .filter(|m| told(m))
+            .all(|m| m["cuerpo"].as_str().is_some_and(|b| b.contains("2027-06-30")))
+    );
 }

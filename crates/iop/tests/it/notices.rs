@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
 /// The SMTP sink, killed when dropped.
-struct Sink(std::process::Child);
+pub struct Sink(std::process::Child);
 
 impl Drop for Sink {
     fn drop(&mut self) {
@@ -17,7 +17,7 @@ impl Drop for Sink {
     }
 }
 
-fn start_sink(port: u16, out: &std::path::Path) -> Sink {
+pub fn start_sink(port: u16, out: &std::path::Path) -> Sink {
     use std::io::BufRead;
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/datos/buzon.py");
     let mut child = std::process::Command::new("python3")
@@ -76,7 +76,7 @@ async fn start_hook() -> (String, Hook) {
 
 const HOOK_SECRET: &str = "una-clave-de-prueba-de-al-menos-32-caracteres";
 
-fn received(out: &std::path::Path) -> Vec<Value> {
+pub fn received(out: &std::path::Path) -> Vec<Value> {
     std::fs::read_to_string(out)
         .unwrap_or_default()
         .lines()
@@ -338,7 +338,7 @@ async fn notices_reach_who_acts_next_once_even_when_the_relay_was_down() {
 }
 
 /// A free port on loopback (nothing listens on it when this returns).
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -346,7 +346,7 @@ fn free_port() -> u16 {
 }
 
 /// Waits (a generous deadline) until the sink holds `n` messages `matching`; returns them all.
-async fn wait_mail(out: &std::path::Path, what: &str, n: usize, matching: impl Fn(&Value) -> bool) -> Vec<Value> {
+pub async fn wait_mail(out: &std::path::Path, what: &str, n: usize, matching: impl Fn(&Value) -> bool) -> Vec<Value> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let mail = received(out);
@@ -368,14 +368,7 @@ async fn overdue_digests_and_ending_warnings_go_out_on_the_right_working_day() {
     let out = dir.path().join("buzon.jsonl");
     let _sink = start_sink(port, &out);
     let app = spawn_app_with(|s| {
-        s.control.notices.smtp = Some(SmtpConfig {
-            host: "127.0.0.1".into(),
-            port,
-            security: SmtpSecurity::Ninguna,
-            user: None,
-            password: None,
-            from: "iop@agetic.gob.bo".into(),
-        });
+        s.control.notices.smtp = Some(sink_relay(port));
         s.control.notices.every = Duration::from_millis(100);
         s.control.notices.ending_days = 3;
     })
@@ -470,4 +463,16 @@ async fn overdue_digests_and_ending_warnings_go_out_on_the_right_working_day() {
     }
     let mail = received(&out);
     assert_eq!(mail.iter().filter(|m| warned(m)).count(), 2, "{mail:#?}");
+}
+
+/// The relay settings for a local sink on `port`.
+pub fn sink_relay(port: u16) -> SmtpConfig {
+    SmtpConfig {
+        host: "127.0.0.1".into(),
+        port,
+        security: SmtpSecurity::Ninguna,
+        user: None,
+        password: None,
+        from: "iop@agetic.gob.bo".into(),
+    }
 }
