@@ -223,6 +223,33 @@ pub async fn for_transition(
             }
         }
     }
+    // A new version published (step 4 of a publication): the consumers of its earlier versions.
+    let mut newer: Vec<(String, Vec<iop_domain::UserId>)> = Vec::new();
+    if t.action == ActionKind::Habilitar
+        && let Some(publisher) = rec.content.publisher
+    {
+        let services = st.store.list_services(Some(publisher)).await?;
+        for p in &rec.content.publications {
+            let mut told = Vec::new();
+            for old in services
+                .iter()
+                .filter(|s| s.code == p.code && s.version.get() < p.version.get() && s.state == iop_store::ServiceState::Publicado)
+            {
+                for (_, unit, leader) in st.store.grants_of_service(old.id).await? {
+                    for (u, a, _) in &people {
+                        if (a.roles.has(Role::Solicitante) && a.unit == Some(unit)) || leader == Some(u.id) {
+                            told.push(u.id);
+                        }
+                    }
+                }
+            }
+            told.sort();
+            told.dedup();
+            if !told.is_empty() {
+                newer.push((format!("{} v{}", p.code.as_str(), p.version.get()), told));
+            }
+        }
+    }
     wanted.sort();
     wanted.dedup();
     for (user, kind) in wanted {
@@ -251,6 +278,17 @@ pub async fn for_transition(
             sent_at: None,
             last_error: None,
         });
+    }
+    for (label, told) in newer {
+        let args = [("servicio", arg(&label)), ("enlace", arg(&link(st, code)))];
+        for user in told {
+            let Some((_, _, c)) = people.iter().find(|(u, _, _)| u.id == user) else {
+                continue;
+            };
+            if let (Some(email), true) = (&c.email, c.kinds.iter().any(|k| k == "cambios")) {
+                out.push(mail(st, email, "nueva-version", &args, Some(code)));
+            }
+        }
     }
     Ok(out)
 }

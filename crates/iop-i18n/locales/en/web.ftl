@@ -409,7 +409,7 @@ avisos-tipo-turno = When a request waits for an action of mine
 avisos-tipo-observacion = When a request of my unit is returned or rejected
 avisos-tipo-accesos = When my unit's accesses are ready to retrieve
 avisos-tipo-vencimiento = When an enablement of my unit (or that I granted) is about to end
-avisos-tipo-cambios = When a service my unit consumes (or that I enabled) becomes deprecated
+avisos-tipo-cambios = When a service my unit consumes (or that I enabled) gets a new version or becomes deprecated
 avisos-tipo-resumen = The daily digest of overdue requests waiting for me (to the heads of UPAT and ADAS, all)
 avisos-boton = Save
 avisos-guardado = Notice preferences saved.
@@ -458,5 +458,11 @@ aviso-cambios-asunto = Service { $servicio } becomes deprecated on { $desde }
 aviso-cambios-cuerpo = Service { $servicio }, which your system consumes, was marked deprecated from { $desde }; its retirement: { $retiro }. From that day its answers carry the Deprecation and Sunset headers.
 
     Plan the move to its new version: its consumption is requested through procedure PR05.
+
+    Interoperability Platform — procedure PR05. Choose which notices you receive under «Notices».
+aviso-nueva-version-asunto = New version published: { $servicio }
+aviso-nueva-version-cuerpo = Version { $servicio }, successor of the one your system consumes, was published on the Interoperability Platform. The version you use stays enabled until it is marked deprecated; consuming the new one is requested through procedure PR05.
+
+    { $enlace }
 
     Interoperability Platform — procedure PR05. Choose which notices you receive under «Notices».

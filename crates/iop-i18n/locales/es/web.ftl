@@ -409,7 +409,7 @@ avisos-tipo-turno = Cuando una solicitud espera una acción mía
 avisos-tipo-observacion = Cuando una solicitud de mi unidad se observa o se rechaza
 avisos-tipo-accesos = Cuando los accesos de mi unidad están listos para retirar
 avisos-tipo-vencimiento = Cuando una habilitación de mi unidad (o que otorgué) está por vencer
-avisos-tipo-cambios = Cuando un servicio que consume mi unidad (o que habilité) queda obsoleto
+avisos-tipo-cambios = Cuando un servicio que consume mi unidad (o que habilité) tiene nueva versión o queda obsoleto
 avisos-tipo-resumen = El resumen diario de solicitudes vencidas que me esperan (a los jefes de UPAT y ADAS, todas)
 avisos-boton = Guardar
 avisos-guardado = Preferencias de avisos guardadas.
@@ -458,5 +458,11 @@ aviso-cambios-asunto = El servicio { $servicio } quedará obsoleto desde el { $d
 aviso-cambios-cuerpo = El servicio { $servicio }, que su sistema consume, se marcó como obsoleto desde el { $desde }; su retiro: { $retiro }. Desde esa fecha sus respuestas llevan las cabeceras Deprecation y Sunset.
 
     Prevea el cambio a su nueva versión: su consumo se solicita por el procedimiento PR05.
+
+    Plataforma de Interoperabilidad — procedimiento PR05. Elija qué avisos recibe en «Avisos».
+aviso-nueva-version-asunto = Nueva versión publicada: { $servicio }
+aviso-nueva-version-cuerpo = Se publicó en la Plataforma de Interoperabilidad la versión { $servicio }, sucesora de la que su sistema consume. La versión que usa sigue habilitada mientras no se marque obsoleta; el consumo de la nueva se solicita por el procedimiento PR05.
+
+    { $enlace }
 
     Plataforma de Interoperabilidad — procedimiento PR05. Elija qué avisos recibe en «Avisos».

@@ -1338,4 +1338,24 @@ async fn a_deprecated_version_answers_with_deprecation_and_sunset() {
             .filter(|m| told(m))
             .all(|m| m["cuerpo"].as_str().is_some_and(|b| b.contains("2027-06-30")))
     );
+    // Its successor goes through PR05 as a publication of its own; the consumers of v3 hear of it.
+    publish_with(
+        &app,
+        &w,
+        "consulta",
+        4,
+        &format!("http://{}/base", up.addr),
+        2000,
+        Some(upstream::DESCRIPTION),
+    )
+    .await;
+    let newer = |m: &Value| m["asunto"] == "Nueva versión publicada: consulta v4";
+    let mail = wait_mail(&out, "new version notices", 2, newer).await;
+    let mut to: Vec<&str> = mail
+        .iter()
+        .filter(|m| newer(m))
+        .map(|m| m["para"][0].as_str().unwrap_or_default())
+        .collect();
+    to.sort_unstable();
+    assert_eq!(to, ["lider@agetic.gob.bo", "sol@agetic.gob.bo"], "{mail:#?}");
 }
