@@ -158,6 +158,10 @@ async fn notices_reach_who_acts_next_once_even_when_the_relay_was_down() {
             "lider",
             json!({"accion": "habilitar", "habilitacion": {"accesos": [{"sistema_id": w.system, "servicio_id": w.services[0]}], "emitir_credenciales": ["apikey"]}}),
         ),
+        ("lider", note()),
+        ("resp", act("aprobar_nota_adas")),
+        ("jefe", act("aprobar_nota_upat")),
+        ("sol", act("recibir")),
     ] {
         app.act(&id, w.t(who), body).await.ok();
     }
@@ -167,11 +171,11 @@ async fn notices_reach_who_acts_next_once_even_when_the_relay_was_down() {
             .map(|a| a.iter().filter(|n| n["solicitud"] == code.as_str()).cloned().collect())
             .unwrap_or_default()
     };
-    // Queued and tried, none delivered: six e-mails and one webhook event per hand-over.
+    // Queued and tried, none delivered: nine e-mails and one webhook event per hand-over (ten).
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let log = mine(&app.get("/api/v1/avisos?limite=200", &app.admin_token).await.ok());
-        if log.len() == 12 && log.iter().all(|n| n["intentos"].as_i64() >= Some(1)) {
+        if log.len() == 19 && log.iter().all(|n| n["intentos"].as_i64() >= Some(1)) {
             assert!(
                 log.iter().all(|n| n["enviado"].is_null() && n["ultimo_error"].is_string()),
                 "{log:?}"
@@ -203,7 +207,7 @@ async fn notices_reach_who_acts_next_once_even_when_the_relay_was_down() {
     let mut ids: Vec<&str> = mail.iter().map(|m| m["aviso"].as_str().unwrap_or_default()).collect();
     ids.sort_unstable();
     ids.dedup();
-    assert_eq!((mail.len(), ids.len()), (6, 6), "{mail:#?}");
+    assert_eq!((mail.len(), ids.len()), (9, 9), "{mail:#?}");
     let mut got: Vec<(String, String)> = mail
         .iter()
         .map(|m| {
@@ -235,6 +239,18 @@ async fn notices_reach_who_acts_next_once_even_when_the_relay_was_down() {
             format!("Solicitud {code}: accesos listos para retirar"),
         ),
         ("sol@agetic.gob.bo".to_owned(), format!("Solicitud {code}: Observada")),
+        (
+            "resp@agetic.gob.bo".to_owned(),
+            format!("Solicitud {code}: le corresponde «Aprobar la Nota Interna (ADAS)»"),
+        ),
+        (
+            "jefe@agetic.gob.bo".to_owned(),
+            format!("Solicitud {code}: le corresponde «Aprobar la Nota Interna (UPAT)»"),
+        ),
+        (
+            "sol@agetic.gob.bo".to_owned(),
+            format!("Solicitud {code}: le corresponde «Recibir»"),
+        ),
     ];
     expected.sort();
     assert_eq!(got, expected, "{mail:#?}");
@@ -261,7 +277,7 @@ async fn notices_reach_who_acts_next_once_even_when_the_relay_was_down() {
     let mut hook_ids: Vec<&str> = taken.iter().map(|(id, _, _)| id.as_str()).collect();
     hook_ids.sort_unstable();
     hook_ids.dedup();
-    assert_eq!((taken.len(), hook_ids.len()), (6, 6), "{taken:#?}");
+    assert_eq!((taken.len(), hook_ids.len()), (10, 10), "{taken:#?}");
     let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, HOOK_SECRET.as_bytes());
     let mut actions = Vec::new();
     for (id, sig, body) in &taken {
@@ -276,7 +292,21 @@ async fn notices_reach_who_acts_next_once_even_when_the_relay_was_down() {
         actions.push(event["accion"].as_str().unwrap_or_default().to_owned());
     }
     actions.sort();
-    assert_eq!(actions, ["asignar", "derivar", "habilitar", "observar", "presentar", "subsanar"]);
+    assert_eq!(
+        actions,
+        [
+            "aprobar_nota_adas",
+            "aprobar_nota_upat",
+            "asignar",
+            "derivar",
+            "elaborar_nota",
+            "habilitar",
+            "observar",
+            "presentar",
+            "recibir",
+            "subsanar"
+        ]
+    );
     let observed = mail
         .iter()
         .find(|m| m["asunto"].as_str().is_some_and(|s| s.ends_with("Observada")))
