@@ -249,6 +249,10 @@ async fn a_jefe_de_upat_works_in_a_real_browser_in_both_languages() {
     wait_text(&c, "h1", "Management report").await;
     capture(&c, "informe-en-estrecha").await;
     accessible(&c, &axe, "report (English, narrow)").await;
+    c.goto(&format!("{}/avisos", app.base)).await.unwrap_or_else(|e| panic!("{e}"));
+    wait_text(&c, "h1", "E-mail notices").await;
+    capture(&c, "avisos-en-estrecha").await;
+    accessible(&c, &axe, "notices (English, narrow)").await;
 
     // No page needed anything the policy forbids; and a violation would have been seen.
     assert!(reports(&app.base).is_empty(), "{:?}", reports(&app.base));
@@ -433,6 +437,9 @@ async fn a_consumption_goes_through_the_whole_procedure_in_a_real_browser() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(text(&c, ".accesos").await.contains("retirado por «sol»"));
     take(&c, "recibir", "Recibir", None, "Recibida").await;
+    // Received: the unit may ask for its renewal from here.
+    capture_at(&c, "form[data-renovar]", "renovacion-es").await;
+    accessible(&c, &axe, "solicitud recibida").await;
     // The access documentation, from the request's page, in both languages.
     c.find(Locator::Css("a[data-acceso]")).await.and_then_click().await;
     wait_path(&c, &format!("/solicitudes/{code}/acceso")).await;
