@@ -368,14 +368,7 @@ pub async fn session_user(st: &crate::AppState, token: &str) -> Result<iop_store
         .await?
         .ok_or_else(AppError::unauthenticated)?;
     for s in st.store.suplencias_of(user.id, now).await? {
-        if !user.roles.has(s.role) {
-            user.roles = user.roles.with(s.role);
-            user.acting.push(iop_store::Acting {
-                role: s.role,
-                replaces: s.replaces,
-                replaces_name: s.replaces_name,
-            });
-        }
+        crate::suplencias::take_on(&mut user, s);
     }
     Ok(user)
 }

@@ -325,7 +325,6 @@ pub struct ReportMonthOut {
 
 impl ReportOut {
     pub fn of(r: &crate::report::Report, at: time::OffsetDateTime) -> Self {
-        let rate = |late: usize, all: usize| if all == 0 { 0.0 } else { late as f64 / all as f64 };
         Self {
             generado: crate::service::rfc3339(at),
             por_estado: r
@@ -362,7 +361,7 @@ impl ReportOut {
                     nombre: p.name.clone(),
                     terminadas: p.ended,
                     vencidas: p.overdue,
-                    tasa_vencidas: rate(p.overdue, p.ended),
+                    tasa_vencidas: p.overdue_rate(),
                 })
                 .collect(),
             meses: r

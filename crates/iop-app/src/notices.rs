@@ -110,14 +110,15 @@ async fn people(st: &AppState) -> AppResult<Vec<(UserRec, Actor, Contact)>> {
     let contacts = st.store.contacts().await?;
     let suplencias = st.store.list_suplencias().await?;
     let mut out = Vec::new();
-    for u in st.store.list_users().await?.into_iter().filter(|u| u.active) {
+    for mut u in st.store.list_users().await?.into_iter().filter(|u| u.active) {
         let Some(c) = contacts.iter().find(|c| c.user == u.id).cloned() else {
             continue;
         };
-        let mut actor = u.actor();
-        for s in suplencias.iter().filter(|s| s.user == u.id && s.from <= now && now < s.until) {
-            actor.roles = actor.roles.with(s.role);
+        let id = u.id;
+        for s in suplencias.iter().filter(|s| s.user == id && s.in_force(now)) {
+            crate::suplencias::take_on(&mut u, s.clone());
         }
+        let actor = u.actor();
         out.push((u, actor, c));
     }
     Ok(out)

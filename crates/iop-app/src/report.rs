@@ -44,11 +44,22 @@ pub struct StepFigures {
     pub overdue: usize,
 }
 
+/// `part` over `all` (0 when there is none).
+fn share(part: usize, all: usize) -> f64 {
+    if all == 0 { 0.0 } else { part as f64 / all as f64 }
+}
+
 impl StepFigures {
     /// Overdue stays over all stays (0 without any).
     pub fn overdue_rate(&self) -> f64 {
-        let all = self.ended + self.open;
-        if all == 0 { 0.0 } else { self.overdue as f64 / all as f64 }
+        share(self.overdue, self.ended + self.open)
+    }
+}
+
+impl PersonFigures {
+    /// Overdue stays over the stays this person ended (0 without any).
+    pub fn overdue_rate(&self) -> f64 {
+        share(self.overdue, self.ended)
     }
 }
 

@@ -13,6 +13,19 @@ use iop_domain::calendar::{LA_PAZ, parse_date};
 use iop_domain::{Name, Role, UserId};
 use iop_store::{AuditBy, SuplenciaRec, UserRec};
 
+/// Gives `user` the role of a suplencia in force (unless they hold it already), noting whom they
+/// replace in it. The session lookup and the notices' recipients both go through here.
+pub fn take_on(user: &mut UserRec, s: SuplenciaRec) {
+    if !user.roles.has(s.role) {
+        user.roles = user.roles.with(s.role);
+        user.acting.push(iop_store::Acting {
+            role: s.role,
+            replaces: s.replaces,
+            replaces_name: s.replaces_name,
+        });
+    }
+}
+
 /// Records a suplencia (Administrador).
 pub async fn create(st: &AppState, actor: &UserRec, input: &SuplenciaIn) -> AppResult<SuplenciaRec> {
     require_admin(actor)?;

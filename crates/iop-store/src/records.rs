@@ -36,6 +36,13 @@ pub struct UserRec {
     pub acting: Vec<Acting>,
 }
 
+impl SuplenciaRec {
+    /// Whether it lasts at `at` (from `from` on, until before `until`).
+    pub fn in_force(&self, at: OffsetDateTime) -> bool {
+        self.from <= at && at < self.until
+    }
+}
+
 /// A role a user holds in someone's place, for now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Acting {

@@ -859,7 +859,7 @@ pub async fn file_signed_note(
         }
     }
     if !session::same(&user.csrf(), &csrf) {
-        return request_page(&st, tr, &user, &id, None, Some(tr.t("error-csrf")), StatusCode::FORBIDDEN).await;
+        return csrf_refused(&st, tr, &user, &id).await;
     }
     let Some(bytes) = file.filter(|b| !b.is_empty()) else {
         let e = AppError::of("campo_requerido.archivo", &[]).field("archivo");
@@ -1259,6 +1259,11 @@ async fn request_page_with(
     render(&page, status)
 }
 
+/// The request's page again, saying the form's token was not this session's (403).
+pub(crate) async fn csrf_refused(st: &AppState, tr: Tr, user: &WebUser, id: &str) -> Response {
+    request_page(st, tr, user, id, None, Some(tr.t("error-csrf")), StatusCode::FORBIDDEN).await
+}
+
 /// Saves the note's draft (step 5's form: `_csrf`, `cuerpo`, `recomendaciones`). The page's script
 /// sends it as the Líder types (`Accept: application/json`: 204, or the refusal's code and
 /// message as JSON); the form's «Guardar borrador» button, without script, comes back to the page.
@@ -1281,22 +1286,13 @@ pub async fn save_note_draft(
         codigo: &'static str,
         mensaje: String,
     }
-    let refused = |e: AppError, status: StatusCode| {
-        let body = Refused {
-            codigo: e.code,
-            mensaje: tr.error(&e),
-        };
-        (status, axum::Json(body)).into_response()
-    };
+    let refused =
+        |status: StatusCode, codigo: &'static str, mensaje: String| (status, axum::Json(Refused { codigo, mensaje })).into_response();
     if !form.csrf_ok(&user) {
         if script {
-            let body = Refused {
-                codigo: "csrf",
-                mensaje: tr.t("error-csrf"),
-            };
-            return (StatusCode::FORBIDDEN, axum::Json(body)).into_response();
+            return refused(StatusCode::FORBIDDEN, "csrf", tr.t("error-csrf"));
         }
-        return request_page(&st, tr, &user, &id, None, Some(tr.t("error-csrf")), StatusCode::FORBIDDEN).await;
+        return csrf_refused(&st, tr, &user, &id).await;
     }
     let (body, recs) = (
         form.one("cuerpo").unwrap_or_default(),
@@ -1305,10 +1301,7 @@ pub async fn save_note_draft(
     match iop_app::documents::save_note_draft(&st, &user.user, &id, &body, &recs).await {
         Ok(_) if script => StatusCode::NO_CONTENT.into_response(),
         Ok(_) => Redirect::to(&format!("/solicitudes/{id}?preparado=borrador#acciones")).into_response(),
-        Err(e) if script => {
-            let status = status_of(&e);
-            refused(e, status)
-        }
+        Err(e) if script => refused(status_of(&e), e.code, tr.error(&e)),
         Err(e) => request_page(&st, tr, &user, &id, None, Some(tr.error(&e)), status_of(&e)).await,
     }
 }
@@ -1323,7 +1316,7 @@ pub async fn renew(
 ) -> Response {
     let tr = Tr::from_headers(&headers);
     if !session::Fields(form).csrf_ok(&user) {
-        return request_page(&st, tr, &user, &id, None, Some(tr.t("error-csrf")), StatusCode::FORBIDDEN).await;
+        return csrf_refused(&st, tr, &user, &id).await;
     }
     match iop_app::service::renew(&st, &user.user, &id).await {
         Ok(draft) => Redirect::to(&format!("/solicitudes/{}", draft.code.as_str())).into_response(),
@@ -1345,7 +1338,7 @@ pub async fn act(
     let one = |name: &str| form.one(name);
     let all = |name: &str| form.all(name);
     if !form.csrf_ok(&user) {
-        return request_page(&st, tr, &user, &id, None, Some(tr.t("error-csrf")), StatusCode::FORBIDDEN).await;
+        return csrf_refused(&st, tr, &user, &id).await;
     }
     let accion = one("accion").unwrap_or_default();
     let version = match one("version").map(|v| v.parse::<i64>()) {
@@ -1749,7 +1742,7 @@ pub async fn retrieve(
 ) -> Response {
     let tr = Tr::from_headers(&headers);
     if !session::same(&user.csrf(), &form.csrf) {
-        return request_page(&st, tr, &user, &id, None, Some(tr.t("error-csrf")), StatusCode::FORBIDDEN).await;
+        return csrf_refused(&st, tr, &user, &id).await;
     }
     match iop_app::accesses::retrieve(&st, &user.user, &id).await {
         Ok(out) => {

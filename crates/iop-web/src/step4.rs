@@ -4,13 +4,13 @@
 //! use cases as the REST API.
 
 use axum::extract::{Form, Multipart, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use iop_app::AppState;
 use iop_app::error::AppError;
 use iop_store::{StageRec, UpstreamAuth};
 
-use crate::pages::{request_page, status_of};
+use crate::pages::{csrf_refused, request_page, status_of};
 use crate::session::{self, WebUser};
 use crate::texts::Tr;
 
@@ -128,10 +128,6 @@ fn done(request: &str, what: &str) -> Response {
 
 async fn refused(st: &AppState, tr: Tr, user: &WebUser, id: &str, e: &AppError) -> Response {
     request_page(st, tr, user, id, None, Some(tr.error(e)), status_of(e)).await
-}
-
-async fn csrf_refused(st: &AppState, tr: Tr, user: &WebUser, id: &str) -> Response {
-    request_page(st, tr, user, id, None, Some(tr.t("error-csrf")), StatusCode::FORBIDDEN).await
 }
 
 /// Stages a service's connector as typed in the form.

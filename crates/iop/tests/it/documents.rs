@@ -26,16 +26,8 @@ async fn pdf(app: &App, path: &str, bearer: Option<&str>, cookie: Option<&str>) 
 }
 
 /// The request's page as this session sees it.
-async fn request_page(app: &App, session: &str, code: &str) -> String {
-    app.client
-        .get(format!("{}/solicitudes/{code}", app.base))
-        .header("cookie", format!("iop_sesion={session}"))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .text()
-        .await
-        .unwrap_or_default()
+pub async fn request_page(app: &App, session: &str, code: &str) -> String {
+    web_page(app, &format!("/solicitudes/{code}"), session).await.1
 }
 
 /// Keeps a document as a test artifact under `target/documentos/`, to look at.
@@ -717,16 +709,7 @@ async fn the_access_documentation_and_the_openapi_of_a_grant_show_only_what_was_
         page.contains(&format!("href=\"/solicitudes/{code}/acceso\" data-acceso>")),
         "{page}"
     );
-    let html = app
-        .client
-        .get(format!("{}/solicitudes/{code}/acceso", app.base))
-        .header("cookie", format!("iop_sesion={}", w.t("sol")))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .text()
-        .await
-        .unwrap_or_default();
+    let (_, html) = web_page(&app, &format!("/solicitudes/{code}/acceso"), w.t("sol")).await;
     for shown in [
         "Documentación de acceso",
         "Trámites en línea (tramites)",
@@ -746,14 +729,8 @@ async fn the_access_documentation_and_the_openapi_of_a_grant_show_only_what_was_
     for secret in [a.key.as_str(), a.secret.as_str(), "secreto-del-origen"] {
         assert!(!html.contains(secret), "a secret in the page");
     }
-    let res = app
-        .client
-        .get(format!("{}/solicitudes/{code}/acceso", app.base))
-        .header("cookie", format!("iop_sesion={}", w.t("otro")))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(matches!(res.status().as_u16(), 403 | 404), "{}", res.status());
+    let (status, _) = web_page(&app, &format!("/solicitudes/{code}/acceso"), w.t("otro")).await;
+    assert!(matches!(status, 403 | 404), "{status}");
 }
 
 /// Signs `pdf` as `name` would with the national signature client: a PAdES signature added in an

@@ -1255,16 +1255,8 @@ async fn an_ended_grant_is_renewed_through_pr05_with_a_legal_chain_of_its_own() 
 /// (RFC 8594) with its retirement date; a version deprecated later answers as before.
 #[tokio::test]
 async fn a_deprecated_version_answers_with_deprecation_and_sunset() {
-    use crate::notices::{free_port, sink_relay, start_sink, wait_mail};
-    let port = free_port();
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let out = dir.path().join("buzon.jsonl");
-    let _sink = start_sink(port, &out);
-    let app = spawn_app_with(|s| {
-        s.control.notices.smtp = Some(sink_relay(port));
-        s.control.notices.every = Duration::from_millis(100);
-    })
-    .await;
+    use crate::notices::{app_with_sink, wait_mail};
+    let (app, _sink, _dir, out) = app_with_sink(|_| {}).await;
     let w = world(&app).await;
     // The consuming unit and the Líder who will grant it want to hear of changes.
     for who in ["sol", "lider"] {

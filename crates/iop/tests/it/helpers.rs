@@ -361,6 +361,18 @@ impl App {
 }
 
 /// The items of an API list (`resultados` of a page, or a bare array), as `token` reads them.
+/// A page of the web interface as this session sees it: its status and HTML.
+pub async fn web_page(app: &App, path: &str, session: &str) -> (u16, String) {
+    let res = app
+        .client
+        .get(format!("{}{path}", app.base))
+        .header("cookie", format!("iop_sesion={session}"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{path}: {e}"));
+    (res.status().as_u16(), res.text().await.unwrap_or_default())
+}
+
 pub async fn items(app: &App, path: &str, token: &str) -> Vec<Value> {
     let v = app.get(path, token).await.ok();
     v.get("resultados").unwrap_or(&v).as_array().cloned().unwrap_or_default()

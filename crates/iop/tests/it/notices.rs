@@ -393,16 +393,7 @@ pub async fn wait_mail(out: &std::path::Path, what: &str, n: usize, matching: im
 /// on the right working day, once.
 #[tokio::test]
 async fn overdue_digests_and_ending_warnings_go_out_on_the_right_working_day() {
-    let port = free_port();
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let out = dir.path().join("buzon.jsonl");
-    let _sink = start_sink(port, &out);
-    let app = spawn_app_with(|s| {
-        s.control.notices.smtp = Some(sink_relay(port));
-        s.control.notices.every = Duration::from_millis(100);
-        s.control.notices.ending_days = 3;
-    })
-    .await;
+    let (app, _sink, _dir, out) = app_with_sink(|s| s.control.notices.ending_days = 3).await;
     let mut w = world(&app).await;
     for (who, kinds) in [
         ("sol", json!(["vencimiento"])),
@@ -493,6 +484,22 @@ async fn overdue_digests_and_ending_warnings_go_out_on_the_right_working_day() {
     }
     let mail = received(&out);
     assert_eq!(mail.iter().filter(|m| warned(m)).count(), 2, "{mail:#?}");
+}
+
+/// A running SMTP sink with the file it writes, and an app whose notices go through it (every
+/// 100 ms), with `tweak` applied to its settings too.
+pub async fn app_with_sink(tweak: impl FnOnce(&mut iop::config::Settings)) -> (App, Sink, tempfile::TempDir, std::path::PathBuf) {
+    let port = free_port();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out = dir.path().join("buzon.jsonl");
+    let sink = start_sink(port, &out);
+    let app = spawn_app_with(|s| {
+        s.control.notices.smtp = Some(sink_relay(port));
+        s.control.notices.every = Duration::from_millis(100);
+        tweak(s);
+    })
+    .await;
+    (app, sink, dir, out)
 }
 
 /// The relay settings for a local sink on `port`.

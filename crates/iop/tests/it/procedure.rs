@@ -1249,16 +1249,7 @@ async fn an_acting_jefe_de_upat_approves_within_the_period_and_not_after() {
         t.contains("Jefe de UPAT a.i. (en lugar de Persona jefe)") && t.contains("Persona lider2"),
         "{t}"
     );
-    let page = app
-        .client
-        .get(format!("{}/solicitudes/{code}", app.base))
-        .header("cookie", format!("iop_sesion={}", w.t("sol")))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .text()
-        .await
-        .unwrap_or_default();
+    let page = crate::documents::request_page(&app, w.t("sol"), &code).await;
     assert!(
         page.contains("Persona lider2 (Jefe de UPAT a.i., en lugar de Persona jefe)"),
         "{page}"

@@ -206,18 +206,7 @@ async fn the_management_report_is_what_the_history_says() {
     assert!(csv.contains(&line), "{line:?} in:\n{csv}");
 
     // The page shows the same figures to the heads, linked from their navigation.
-    let page = |who: &'static str, path: &'static str| {
-        let (client, url, token) = (app.client.clone(), format!("{}{path}", app.base), w.t(who).to_owned());
-        async move {
-            let res = client
-                .get(url)
-                .header("cookie", format!("iop_sesion={token}"))
-                .send()
-                .await
-                .unwrap_or_else(|e| panic!("{e}"));
-            (res.status().as_u16(), res.text().await.unwrap_or_default())
-        }
-    };
+    let page = |who: &'static str, path: &'static str| web_page(&app, path, w.t(who));
     let (status, html) = page("jefe", "/informe").await;
     assert_eq!(status, 200, "{html}");
     let rate = presentada["tasa_vencidas"].as_f64().unwrap_or_default();
