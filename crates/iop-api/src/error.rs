@@ -28,6 +28,14 @@ pub struct ErrorBody {
     /// Technical detail (e.g. the JSON parser's message), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detalle: Option<String>,
+    /// A finer code under `codigo`, when there is one (a description's refusal: `clave-repetida`,
+    /// `ref-ciclica`, `archivo-ruta-insegura`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub motivo: Option<String>,
+    /// Where in the input the fault is: a JSON pointer (`#/paths/~1a/get`), `archivo#/puntero`
+    /// or `archivo:línea:columna`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ubicacion: Option<String>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -120,6 +128,8 @@ fn render(e: &ApiError, english: bool) -> Response {
         mensaje: if english { e.en.clone() } else { e.es.clone() },
         campo: e.field.clone(),
         detalle: e.detail.clone(),
+        motivo: e.reason.map(str::to_owned),
+        ubicacion: e.location.clone(),
     };
     let mut res = (e.status(), axum::Json(body)).into_response();
     let h = res.headers_mut();

@@ -34,6 +34,46 @@ fn json_rejection(rej: JsonRejection) -> ApiError {
     }
 }
 
+/// A description's JSON body, undecoded: read up to the description limit (not the general body
+/// limit), so that decoding a large one happens off the serving runtime with its import.
+pub struct DescriptionBody(pub bytes::Bytes);
+
+impl FromRequest<AppState> for DescriptionBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _state: &AppState) -> Result<Self, ApiError> {
+        let json = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json")));
+        if !json {
+            return Err(ApiError::of("tipo_contenido.json", &[]));
+        }
+        // A JSON string escapes some characters, base64 grows by a third: room for both.
+        let limit = iop_app::connectors::MAX_DESCRIPTION * 3 / 2 + 64 * 1024;
+        axum::body::to_bytes(req.into_body(), limit)
+            .await
+            .map(DescriptionBody)
+            .map_err(|_| ApiError::of("descripcion_muy_grande", &[]).field("documento"))
+    }
+}
+
+/// The client's language (from `Accept-Language`), for texts inside successful answers.
+pub struct ClientLang(pub iop_i18n::Lang);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientLang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let v = parts
+            .headers
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok());
+        Ok(ClientLang(iop_i18n::Lang::from_accept_language(v)))
+    }
+}
+
 /// The authenticated user (401 otherwise).
 pub struct Auth(pub UserRec);
 

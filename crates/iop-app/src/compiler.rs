@@ -20,18 +20,6 @@ fn day_start_ms(d: time::Date) -> i64 {
     (t.unix_timestamp_nanos() / 1_000_000) as i64
 }
 
-fn segments(path: &str, pii: &[String]) -> Vec<Segment> {
-    path.split('/')
-        .filter(|s| !s.is_empty())
-        .map(|s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-            Some(name) => Segment::Param {
-                name: name.into(),
-                pii: pii.iter().any(|p| p == name),
-            },
-            None => Segment::Literal(s.into()),
-        })
-        .collect()
-}
 
 /// One shared copy of a repeated string.
 fn intern(map: &mut HashMap<String, Arc<str>>, s: &str) -> Arc<str> {
@@ -94,18 +82,23 @@ pub fn compile(rows: &GatewayRows, secrets: &SecretBox, version: u64, now_ms: i6
                 Some(Operation {
                     id: o.op_id.as_str().into(),
                     method: hyper::Method::from_bytes(o.method.as_bytes()).ok()?,
-                    segments: segments(&o.path, &o.pii_params),
+                    segments: Segment::parse_template(&o.path, &o.pii_params),
                     pii_query: o.pii_params.iter().map(|p| p.as_str().into()).collect(),
-                    example: o.example.as_ref().map(|e| {
-                        (
-                            u16::try_from(o.example_status.unwrap_or(200)).unwrap_or(200),
-                            bytes::Bytes::from(e.clone()),
-                        )
+                    example: o.example.as_ref().map(|e| iop_gateway::snapshot::Example {
+                        status: u16::try_from(o.example_status.unwrap_or(200)).unwrap_or(200),
+                        body: bytes::Bytes::from(e.clone()),
+                        // Kept before the media type was: JSON.
+                        content_type: match &o.example_type {
+                            _ if e.is_empty() => None,
+                            Some(t) => hyper::header::HeaderValue::from_str(t).ok(),
+                            None => Some(hyper::header::HeaderValue::from_static("application/json")),
+                        },
+                        generated: o.example_generated,
                     }),
                 })
             })
             .collect();
-        let route = Route {
+        let mut route = Route {
             service_id: r.service.id.to_string().into(),
             service_code: r.service.code.as_str().into(),
             entity_sigla: r.entity_sigla.as_str().into(),
@@ -120,6 +113,7 @@ pub fn compile(rows: &GatewayRows, secrets: &SecretBox, version: u64, now_ms: i6
             tls,
             deprecation: r.service.deprecated_at.and_then(|from| deprecation(from, r.service.sunset_at)),
         };
+        route.sort_operations();
         if let Err(e) = b.route(route) {
             warnings.push(e);
         }

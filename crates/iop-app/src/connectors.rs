@@ -207,21 +207,92 @@ pub fn probe_results(p: &ProbeRec) -> Vec<ProbeOut> {
     serde_json::from_str(&p.detail).unwrap_or_default()
 }
 
-/// Reads a service's OpenAPI description (JSON or YAML, at most 2 MiB) off the async runtime;
-/// returns its SHA-256 and its operations.
-pub async fn read_description(document: &str) -> AppResult<(String, Vec<OperationRec>)> {
-    if document.len() > 2 << 20 {
-        return Err(AppError::of("descripcion_muy_grande", &[]).field("documento"));
-    }
-    let invalid = |e: openapi_import::ImportError| {
-        AppError::of(
-            "descripcion_invalida",
-            iop_i18n::args![motivo = iop_i18n::Arg::lang(e.es.to_string(), e.en.to_string())],
-        )
-        .field("documento")
+/// The most a description may weigh (text, or an archive as uploaded).
+pub const MAX_DESCRIPTION: usize = 24 << 20;
+
+/// How a description reaches the control plane.
+pub enum DescriptionSource {
+    /// The API's JSON body (`DescriptionIn`), still undecoded: a large body is decoded off the
+    /// serving runtime with the rest of the import.
+    Json(bytes::Bytes),
+    /// A file from a form: a description, or an archive, and its entry point if named.
+    File { bytes: Vec<u8>, entry: Option<String> },
+}
+
+/// A description read: what is kept, its operations, and its report (warnings only: a refusal
+/// is the error).
+pub struct ReadDescription {
+    pub rec: DescriptionRec,
+    pub operations: Vec<OperationRec>,
+    pub report: Vec<openapi_import::Item>,
+}
+
+fn body_error(detail: String) -> AppError {
+    AppError::of("descripcion_invalida.cuerpo", iop_i18n::args![detalle = &detail]).field("documento")
+}
+
+/// An upload from what a form or the API sent.
+fn upload_of(source: DescriptionSource) -> Result<openapi_import::Upload, AppError> {
+    use base64::Engine;
+    use openapi_import::Upload;
+    let too_big = || AppError::of("descripcion_muy_grande", &[]).field("documento");
+    let (bytes, entry) = match source {
+        DescriptionSource::Json(body) => {
+            let i: crate::dto::DescriptionIn = serde_json::from_slice(&body).map_err(|e| body_error(e.to_string()))?;
+            match (i.documento, i.archivo) {
+                (Some(text), None) if text.len() > MAX_DESCRIPTION => return Err(too_big()),
+                (Some(text), None) => return Ok(Upload::Text(text)),
+                (None, Some(b64)) => {
+                    let bytes = base64::engine::general_purpose::STANDARD
+                        .decode(b64.trim())
+                        .map_err(|_| AppError::of("descripcion_invalida.base64", &[]).field("archivo"))?;
+                    (bytes, i.entrada)
+                }
+                _ => return Err(AppError::of("descripcion_invalida.ambos", &[]).field("documento")),
+            }
+        }
+        DescriptionSource::File { bytes, entry } => (bytes, entry),
     };
-    let (_doc, ops) = openapi_import::import_off_runtime(document.to_owned(), Duration::from_secs(10))
-        .await
-        .map_err(invalid)?;
-    Ok((crate::secrets::sha256_hex(document.as_bytes()), ops))
+    if bytes.len() > MAX_DESCRIPTION {
+        return Err(too_big());
+    }
+    if openapi_import::archive::looks_like_archive(&bytes) {
+        return Ok(Upload::Archive {
+            bytes,
+            entry: entry.unwrap_or_default(),
+        });
+    }
+    String::from_utf8(bytes)
+        .map(Upload::Text)
+        .map_err(|_| AppError::of("descripcion_invalida.no-es-texto", &[]).field("documento"))
+}
+
+/// Reads a service's description (OpenAPI 3.0/3.1 or Swagger 2.0; one file or an archive; at
+/// most [`MAX_DESCRIPTION`]) entirely off the serving runtime: decoding the body, unpacking,
+/// parsing, converting, hashing. `origins` are the connector's, compared with the description's
+/// `servers` in the report.
+pub async fn read_description(source: DescriptionSource, origins: Vec<String>) -> AppResult<ReadDescription> {
+    openapi_import::run_off_runtime(Duration::from_secs(30), move || {
+        let upload = upload_of(source)?;
+        let sha256 = match &upload {
+            openapi_import::Upload::Text(t) => crate::secrets::sha256_hex(t.as_bytes()),
+            openapi_import::Upload::Archive { bytes, .. } => crate::secrets::sha256_hex(bytes),
+        };
+        let mut imported = openapi_import::import(upload)?;
+        imported
+            .report
+            .extend(openapi_import::server_warnings(&imported.servers, &origins));
+        Ok(ReadDescription {
+            rec: DescriptionRec {
+                document: imported.document,
+                sha256,
+                format: imported.format.code().to_owned(),
+                original: imported.original,
+                report: openapi_import::report::to_json(&imported.report),
+            },
+            operations: imported.operations,
+            report: imported.report,
+        })
+    })
+    .await
 }

@@ -458,16 +458,17 @@ pub async fn granted_openapi(st: &AppState, user: &UserRec, raw: &str, service_r
         .description(service)
         .await?
         .ok_or_else(|| AppError::of("no_encontrado.descripcion", &[]))?;
-    let (mut doc, _) = crate::openapi_import::import_off_runtime(text, std::time::Duration::from_secs(10))
+    let mut doc = crate::openapi_import::read_kept(text, std::time::Duration::from_secs(30))
         .await
-        .map_err(|e| {
-            tracing::error!(error = %e.es, "la descripción guardada de un servicio no se lee");
+        .map_err(|e: crate::openapi_import::Item| {
+            tracing::error!(error = %e.text(iop_i18n::Lang::Es), at = %e.at, "la descripción guardada de un servicio no se lee");
             AppError::internal()
         })?;
     // Every operation when one grant names none; else those any grant names.
     let all = grants.iter().any(|g| g.spec.operations.is_none());
     let named: std::collections::BTreeSet<String> = grants.iter().flat_map(|g| g.spec.operations.clone().unwrap_or_default()).collect();
     crate::openapi_import::keep_operations(&mut doc, |id| all || named.contains(id));
+    let mut doc = serde_json::to_value(&doc).map_err(|_| AppError::internal())?;
     if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
         for item in paths.values_mut().filter_map(Value::as_object_mut) {
             for op in item.values_mut().filter_map(Value::as_object_mut) {

@@ -947,8 +947,43 @@ pub struct ConnectorOut {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DescriptionIn {
-    /// The service's OpenAPI 3 description, as JSON or YAML text.
-    pub documento: String,
+    /// The service's description as JSON or YAML text: OpenAPI 3.0, 3.1 or Swagger 2.0 (converted
+    /// to OpenAPI 3 on import; the original is kept). Up to 24 MiB.
+    #[serde(default)]
+    pub documento: Option<String>,
+    /// Instead of `documento`, a description of several files: a zip, tar or tar.gz archive,
+    /// base64-encoded. Every `$ref` between its files is resolved inside it; nothing is fetched.
+    #[serde(default)]
+    pub archivo: Option<String>,
+    /// The archive's main document (path inside it). Optional when the archive has one
+    /// `openapi.*`/`swagger.*` file or a single JSON/YAML file.
+    #[serde(default)]
+    pub entrada: Option<String>,
+}
+
+/// A description as imported: its format, what it declares and what was not imported.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DescriptionOut {
+    /// `openapi-3.0`, `openapi-3.1` or `swagger-2.0`.
+    pub formato: String,
+    /// SHA-256 of what was uploaded.
+    pub sha256: String,
+    pub operaciones: Vec<OperationOut>,
+    /// The import report: every element not imported, and every warning, with its location.
+    pub informe: Vec<ReportItemOut>,
+}
+
+/// One item of an import report (or the reason of a refusal).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportItemOut {
+    /// Stable code (e.g. `webhooks-no-importados`).
+    pub codigo: String,
+    /// `aviso` (imported without this) or `rechazo`.
+    pub nivel: String,
+    /// A JSON pointer (`#/paths/~1a/get`), `archivo#/puntero` or `archivo:línea:columna`.
+    pub ubicacion: String,
+    /// In the client's language (`Accept-Language`).
+    pub mensaje: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -959,6 +994,18 @@ pub struct OperationOut {
     pub resumen: Option<String>,
     pub pii: Vec<String>,
     pub con_ejemplo: bool,
+    /// The sandbox's answer: its status and media type, and whether it is generated from the
+    /// schema (the description has no example).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sandbox: Option<SandboxOut>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SandboxOut {
+    pub estado: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tipo: Option<String>,
+    pub generado: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -1023,6 +1070,10 @@ pub struct StageOut {
     /// The staged connector (its `version` is 0 until committed); never its secret.
     pub conector: Option<ConnectorOut>,
     pub descripcion_sha256: Option<String>,
+    /// The staged description's format (`openapi-3.0`, `openapi-3.1`, `swagger-2.0`).
+    pub descripcion_formato: Option<String>,
+    /// The staged description's import report.
+    pub informe: Vec<ReportItemOut>,
     pub operaciones: Vec<OperationOut>,
     /// The last probe of the staged connector (cleared when the connector changes).
     pub prueba: Option<StagedProbeOut>,

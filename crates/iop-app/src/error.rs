@@ -83,6 +83,10 @@ pub struct AppErrorData {
     pub detail: Option<String>,
     /// Seconds after which a retry may succeed (throttling).
     pub retry_after: Option<u64>,
+    /// A finer code under `code` (a description's refusal: `clave-repetida`, `ref-ciclica`, …).
+    pub reason: Option<&'static str>,
+    /// Where in the input (a JSON pointer, or `file:line:column`).
+    pub location: Option<String>,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -159,6 +163,8 @@ iop_i18n::code_table! {
         DemasiadosIntentos = ("demasiados_intentos", Spec::new(Kind::TooManyRequests, Campo::No)),
         DescripcionInvalida = ("descripcion_invalida", Spec::new(Kind::Invalid, Campo::Puede)),
         DescripcionMuyGrande = ("descripcion_muy_grande", Spec::new(Kind::TooLarge, Campo::Puede)),
+        /// The importer is busy past its time limit (or gave up on a document that takes too long).
+        ImportadorOcupado = ("importador_ocupado", Spec::new(Kind::Invalid, Campo::Puede)),
         DestinoInvalido = ("destino_invalido", Spec::new(Kind::Invalid, Campo::Puede)),
         DocumentoRequerido = ("documento_requerido", Spec::new(Kind::Invalid, Campo::Puede)),
         Duplicado = ("duplicado", Spec::new(Kind::Conflict, Campo::Puede)),
@@ -262,6 +268,8 @@ impl AppError {
             field: None,
             detail: None,
             retry_after: None,
+            reason: None,
+            location: None,
         }))
     }
 
@@ -311,6 +319,29 @@ impl From<Refusal> for AppError {
         };
         let e = AppError::from_parts(i.code, i.es, i.en);
         debug_assert_eq!(e.kind, expected, "{}", e.code);
+        e
+    }
+}
+
+/// A description refused: `descripcion_invalida`, its reason's code and location, and the
+/// reason's text in both languages (`descripcion_muy_grande` when a cap on size was the reason).
+impl From<crate::openapi_import::Item> for AppError {
+    fn from(item: crate::openapi_import::Item) -> Self {
+        use crate::openapi_import::Issue;
+        use iop_i18n::Lang;
+        let (es, en) = (item.text(Lang::Es), item.text(Lang::En));
+        let key = match item.issue {
+            Issue::ArchivoMuyGrande => "descripcion_muy_grande.archivo",
+            Issue::TiempoAgotado | Issue::ImportadorNoDisponible => "importador_ocupado",
+            _ => "descripcion_invalida",
+        };
+        let mut e = AppError::of(
+            key,
+            iop_i18n::args![motivo = iop_i18n::Arg::lang(es, en), ubicacion = &item.at],
+        )
+        .field("documento");
+        e.reason = Some(item.code());
+        e.location = Some(item.at);
         e
     }
 }

@@ -2,11 +2,23 @@
 //! (descriptions, segment lines as the importer reads them, signed PDFs; the upload form is `iop_api`'s), also replayed over
 //! their corpora by the normal test suite. Each takes any bytes and must never panic.
 
-/// A service description (JSON or YAML): parsing, then reading its operations.
+/// A service description (JSON or YAML, OpenAPI 3 or Swagger 2.0; or an archive of several):
+/// parsing, converting, bundling, then reading its operations and the sandbox's answers. What
+/// is accepted reads again as what was kept.
 pub fn description(data: &[u8]) {
-    let Ok(text) = std::str::from_utf8(data) else { return };
-    if let Ok(doc) = crate::openapi_import::parse_document(text) {
-        let _ = crate::openapi_import::operations(&doc);
+    use crate::openapi_import::{Upload, archive, import, parse_text};
+    let upload = if archive::looks_like_archive(data) {
+        Upload::Archive {
+            bytes: data.to_vec(),
+            entry: String::new(),
+        }
+    } else {
+        let Ok(text) = std::str::from_utf8(data) else { return };
+        Upload::Text(text.to_owned())
+    };
+    if let Ok(imported) = import(upload) {
+        assert!(parse_text(&imported.document, "documento").is_ok());
+        assert!(!imported.operations.is_empty());
     }
 }
 

@@ -111,17 +111,25 @@ pub async fn stage_connector(
         .await?)
 }
 
-/// Stages a service's description (OpenAPI, JSON or YAML).
+/// Stages a service's description (OpenAPI 3.0/3.1 or Swagger 2.0, one file or an archive),
+/// compared with the staged connector's origins.
 pub async fn stage_description(
     st: &AppState,
     actor: &UserRec,
     raw: &str,
     code: &str,
     version: &str,
-    document: &str,
+    source: connectors::DescriptionSource,
 ) -> AppResult<StageRec> {
     let t = target(st, actor, raw, code, version).await?;
-    let (sha, ops) = connectors::read_description(document).await?;
+    let staged = st.store.stages(t.request.id).await?;
+    let origins = staged
+        .iter()
+        .find(|s| s.code == t.code && s.version == t.version)
+        .and_then(|s| s.connector.as_ref())
+        .map(|c| c.upstreams.clone())
+        .unwrap_or_default();
+    let read = connectors::read_description(source, origins).await?;
     Ok(st
         .store
         .stage_description(
@@ -129,9 +137,8 @@ pub async fn stage_description(
             &t.code,
             t.version,
             t.service,
-            document,
-            &sha,
-            &ops,
+            &read.rec,
+            &read.operations,
             st.now(),
             &AuditBy::user(actor),
         )

@@ -363,18 +363,16 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> AppResult<(Vec<
     // The demo's registry is published and routable (PR05 step 4 grants nothing else).
     {
         let up = upstream.unwrap_or("http://127.0.0.1:9/");
-        let ops = crate::openapi_import::parse_document(DEMO_OPENAPI)
-            .and_then(|d| crate::openapi_import::operations(&d))
-            .map_err(|e| AppError::of("descripcion_invalida", iop_i18n::args![motivo = iop_i18n::Arg::lang(e.es, e.en)]))?;
+        let imported = crate::openapi_import::import(crate::openapi_import::Upload::Text(DEMO_OPENAPI.to_owned()))?;
+        let description = DescriptionRec {
+            document: imported.document,
+            sha256: crate::secrets::sha256_hex(DEMO_OPENAPI.as_bytes()),
+            format: imported.format.code().to_owned(),
+            original: None,
+            report: crate::openapi_import::report::to_json(&imported.report),
+        };
         st.store
-            .set_description(
-                persona.id,
-                DEMO_OPENAPI,
-                &crate::secrets::sha256_hex(DEMO_OPENAPI.as_bytes()),
-                &ops,
-                now,
-                &demo,
-            )
+            .set_description(persona.id, &description, &imported.operations, now, &demo)
             .await?;
         for (service, sigla, base) in [
             (&persona, "SEGIP", Some(DEMO_BASE_PATH)),

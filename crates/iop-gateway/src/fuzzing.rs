@@ -15,17 +15,7 @@ fn op(id: &str, method: hyper::Method, path: &str) -> Operation {
     Operation {
         id: id.into(),
         method,
-        segments: path
-            .split('/')
-            .filter(|s| !s.is_empty())
-            .map(|s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                Some(name) => Segment::Param {
-                    name: name.into(),
-                    pii: name == "ci",
-                },
-                None => Segment::Literal(s.into()),
-            })
-            .collect(),
+        segments: Segment::parse_template(path, &["ci".to_owned()]),
         pii_query: vec![],
         example: None,
     }

@@ -431,13 +431,13 @@ impl<'g> Call<'g> {
         out.push_str(base);
         if let Some((_, rest)) = rest {
             match op {
-                Some(op) if op.segments.iter().any(|s| matches!(s, Segment::Param { pii: true, .. })) => {
+                Some(op) if op.segments.iter().any(|s| matches!(s, Segment::Param { pii: true, .. } | Segment::Pattern { pii: true, .. })) => {
                     for (i, (seg, part)) in op.segments.iter().zip(rest.split('/')).enumerate() {
                         if i > 0 {
                             out.push('/');
                         }
                         match seg {
-                            Segment::Param { pii: true, .. } => out.push_str(&keys.pii_hash(part)),
+                            Segment::Param { pii: true, .. } | Segment::Pattern { pii: true, .. } => out.push_str(&keys.pii_hash(part)),
                             _ => out.push_str(part),
                         }
                     }
@@ -530,15 +530,15 @@ impl<'g> Call<'g> {
     /// Phase 5a: the sandbox answers from the description's examples.
     fn sandbox(&mut self, target: &Target<'_>) -> Response<Body> {
         match target.op.and_then(|o| o.example.as_ref()) {
-            Some((status, body)) => {
-                let mut res = Response::new(Full::new(body.clone()));
-                *res.status_mut() = StatusCode::from_u16(*status).unwrap_or(StatusCode::OK);
+            Some(ex) => {
+                let mut res = Response::new(Full::new(ex.body.clone()));
+                *res.status_mut() = StatusCode::from_u16(ex.status).unwrap_or(StatusCode::OK);
                 // A success the document declares without content has no body and no type.
-                if !body.is_empty() {
-                    res.headers_mut()
-                        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                if let Some(t) = &ex.content_type {
+                    res.headers_mut().insert(header::CONTENT_TYPE, t.clone());
                 }
-                res.headers_mut().insert(X_IOP_SANDBOX, HeaderValue::from_static("ficticio"));
+                let mark = if ex.generated { "generado" } else { "ficticio" };
+                res.headers_mut().insert(X_IOP_SANDBOX, HeaderValue::from_static(mark));
                 res
             }
             None => {

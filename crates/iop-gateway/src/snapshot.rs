@@ -64,6 +64,124 @@ pub enum Segment {
         name: Box<str>,
         pii: bool,
     },
+    /// Literal text around parameters in one segment (`{id}.pdf`, `v{n}`, `{a}-{b}`); `pii` if
+    /// one of them is a personal identifier (the whole segment is then hashed in records).
+    Pattern {
+        pieces: Box<[Piece]>,
+        pii: bool,
+    },
+}
+
+/// A piece of a [`Segment::Pattern`]: never two parameters in a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    Lit(Box<str>),
+    Param(Box<str>),
+}
+
+impl Segment {
+    /// The segments of an OpenAPI path template; `pii` names the parameters that are personal
+    /// identifiers.
+    pub fn parse_template(path: &str, pii: &[String]) -> Vec<Segment> {
+        path.split('/').filter(|s| !s.is_empty()).map(|s| Segment::parse_one(s, pii)).collect()
+    }
+
+    fn parse_one(s: &str, pii: &[String]) -> Segment {
+        let mut pieces: Vec<Piece> = Vec::new();
+        let mut rest = s;
+        while !rest.is_empty() {
+            match rest.find('{') {
+                Some(open) if let Some(close) = rest.get(open..).and_then(|r| r.find('}')).map(|c| c + open) => {
+                    if let Some(lit) = rest.get(..open).filter(|l| !l.is_empty()) {
+                        pieces.push(Piece::Lit(lit.into()));
+                    }
+                    let name = rest.get(open + 1..close).unwrap_or("");
+                    // Two parameters in a row cannot be told apart: read as one.
+                    if !matches!(pieces.last(), Some(Piece::Param(_))) {
+                        pieces.push(Piece::Param(name.into()));
+                    }
+                    rest = rest.get(close + 1..).unwrap_or("");
+                }
+                _ => {
+                    pieces.push(Piece::Lit(rest.into()));
+                    rest = "";
+                }
+            }
+        }
+        let is_pii = |n: &str| pii.iter().any(|p| p == n);
+        match pieces.as_slice() {
+            [Piece::Param(name)] => Segment::Param {
+                pii: is_pii(name),
+                name: name.clone(),
+            },
+            [] | [Piece::Lit(_)] => Segment::Literal(s.into()),
+            _ => Segment::Pattern {
+                pii: pieces.iter().any(|p| matches!(p, Piece::Param(n) if is_pii(n))),
+                pieces: pieces.into(),
+            },
+        }
+    }
+
+    /// How specific the segment is: a literal before a pattern before a bare parameter, so that
+    /// `/users/@me` wins over `/users/{id}` and `{id}.pdf` over `{id}`.
+    pub fn rank(&self) -> u8 {
+        match self {
+            Segment::Literal(_) => 0,
+            Segment::Pattern { .. } => 1,
+            Segment::Param { .. } => 2,
+        }
+    }
+
+    /// Whether one segment of a path (never `.` or `..`: a parameter does not stand for them)
+    /// matches.
+    pub fn matches(&self, part: &str) -> bool {
+        match self {
+            Segment::Literal(l) => **l == *part,
+            Segment::Param { .. } => part != "." && part != "..",
+            Segment::Pattern { pieces, .. } => pattern_matches(pieces, part),
+        }
+    }
+}
+
+/// Literal pieces in order around non-empty parameters; each parameter ends at the first
+/// occurrence of the literal after it (the last one at the end of the segment).
+fn pattern_matches(pieces: &[Piece], part: &str) -> bool {
+    let mut rest = part;
+    let mut i = 0;
+    while let Some(piece) = pieces.get(i) {
+        match piece {
+            Piece::Lit(l) => match rest.strip_prefix(&**l) {
+                Some(r) => rest = r,
+                None => return false,
+            },
+            Piece::Param(_) => match pieces.get(i + 1) {
+                None => return !rest.is_empty(),
+                Some(Piece::Lit(l)) if i + 2 == pieces.len() => {
+                    return rest.len() > l.len() && rest.ends_with(&**l);
+                }
+                Some(Piece::Lit(l)) => {
+                    let Some(at) = rest.get(1..).and_then(|r| r.find(&**l)) else {
+                        return false;
+                    };
+                    rest = rest.get(at + 1..).unwrap_or("");
+                }
+                Some(Piece::Param(_)) => return false,
+            },
+        }
+        i += 1;
+    }
+    rest.is_empty()
+}
+
+/// The sandbox's answer to an operation, as the description gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Example {
+    pub status: u16,
+    pub body: bytes::Bytes,
+    /// `Content-Type` of the body (none for an answer without body).
+    pub content_type: Option<hyper::header::HeaderValue>,
+    /// Generated from the schema (the description has no example): `x-iop-sandbox: generado`.
+    pub generated: bool,
 }
 
 /// An operation of a service (from its OpenAPI description).
@@ -74,8 +192,8 @@ pub struct Operation {
     pub segments: Vec<Segment>,
     /// Query parameters whose values are personal identifiers.
     pub pii_query: Vec<Box<str>>,
-    /// The sandbox answer: status and body from the description's examples.
-    pub example: Option<(u16, bytes::Bytes)>,
+    /// The sandbox answer, from the description's examples.
+    pub example: Option<Example>,
 }
 
 impl Operation {
@@ -86,11 +204,10 @@ impl Operation {
         }
         let mut parts = path.split('/').filter(|p| !p.is_empty());
         for seg in &self.segments {
-            match (seg, parts.next()) {
-                (Segment::Literal(l), Some(p)) if **l == *p => {}
-                // A parameter never stands for `.` or `..` (canonical paths have none; this holds
-                // even for a path that did not come through the canonicaliser).
-                (Segment::Param { .. }, Some(p)) if p != "." && p != ".." => {}
+            // A parameter never stands for `.` or `..` (canonical paths have none; this holds
+            // even for a path that did not come through the canonicaliser).
+            match parts.next() {
+                Some(p) if seg.matches(p) => {}
                 _ => return false,
             }
         }
@@ -136,17 +253,26 @@ pub struct Deprecation {
 }
 
 impl Route {
-    /// The operation a call is for. `Ok(None)` if the service lists no operations (any path is
-    /// the service itself); `Err(NoOperation)` if it lists some and none matches.
+    /// The operation a call is for (operations are kept most specific first). `Ok(None)` if the
+    /// service lists no operations (any path is the service itself); `Err(NoOperation)` if it
+    /// lists some and none matches. A HEAD the description does not declare is its GET's.
     pub fn operation(&self, method: &hyper::Method, rest: &str) -> Result<Option<&Operation>, NoOperation> {
         if self.operations.is_empty() {
             return Ok(None);
         }
+        let find = |m: &hyper::Method| self.operations.iter().find(|o| o.matches(m, rest));
+        match find(method) {
+            Some(op) => Ok(Some(op)),
+            None if method == hyper::Method::HEAD => find(&hyper::Method::GET).map(Some).ok_or(NoOperation),
+            None => Err(NoOperation),
+        }
+    }
+
+    /// Orders operations most specific first (segment by segment: literal, pattern, parameter),
+    /// keeping the description's order among equals.
+    pub fn sort_operations(&mut self) {
         self.operations
-            .iter()
-            .find(|o| o.matches(method, rest))
-            .map(Some)
-            .ok_or(NoOperation)
+            .sort_by(|a, b| a.segments.iter().map(Segment::rank).cmp(b.segments.iter().map(Segment::rank)));
     }
 }
 
@@ -417,5 +543,46 @@ mod tests {
         assert!(r.operation(&get, "personas").is_err());
         assert!(r.operation(&get, "personas/1/2").is_err());
         assert!(r.operation(&hyper::Method::POST, "personas/1").is_err());
+        // HEAD is the GET's when the description declares no HEAD.
+        let head = r.operation(&hyper::Method::HEAD, "personas/123");
+        assert_eq!(head.ok().flatten().map(|o| &*o.id), Some("get-persona"));
+    }
+
+    #[test]
+    fn segments_with_suffixes_and_the_most_specific_operation_first() {
+        let op = |id: &str, path: &str| Operation {
+            id: id.into(),
+            method: hyper::Method::GET,
+            segments: Segment::parse_template(path, &["ci".to_owned()]),
+            pii_query: vec![],
+            example: None,
+        };
+        let mut r = route("/s/v1/");
+        r.operations = vec![
+            op("por-id", "/docs/{id}"),
+            op("pdf", "/docs/{id}.pdf"),
+            op("yo", "/docs/~yo"),
+            op("rango", "/r/{a}-{b}.csv"),
+            op("version", "/v{n}/x"),
+            op("ci", "/personas/{ci}.json"),
+        ];
+        r.sort_operations();
+        let get = hyper::Method::GET;
+        let id = |path: &str| r.operation(&get, path).ok().flatten().map(|o| o.id.to_string());
+        assert_eq!(id("docs/123.pdf").as_deref(), Some("pdf"));
+        assert_eq!(id("docs/123").as_deref(), Some("por-id"));
+        assert_eq!(id("docs/~yo").as_deref(), Some("yo"), "a literal wins even when it sorts after '{{'");
+        assert_eq!(id("docs/.pdf").as_deref(), Some("por-id"), "a parameter is never empty");
+        assert_eq!(id("r/1-2.csv").as_deref(), Some("rango"));
+        assert_eq!(id("r/1-2-3.csv").as_deref(), Some("rango"));
+        assert_eq!(id("r/-2.csv"), None);
+        assert_eq!(id("r/12.csv"), None);
+        assert_eq!(id("v2/x").as_deref(), Some("version"));
+        assert_eq!(id("v/x"), None);
+        assert!(matches!(
+            r.operations.iter().find(|o| &*o.id == "ci").map(|o| o.segments.get(1)),
+            Some(Some(Segment::Pattern { pii: true, .. }))
+        ));
+        assert_eq!(Segment::parse_template("/a/{x}{y}", &[]).get(1), Some(&Segment::Param { name: "x".into(), pii: false }));
     }
 }

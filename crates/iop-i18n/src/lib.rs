@@ -206,6 +206,12 @@ pub const PASARELA: [(&str, &str); 2] = [
     ("en/pasarela.ftl", include_str!("../locales/en/pasarela.ftl")),
 ];
 
+/// What the description importer says (refusals and the import report's warnings).
+pub const IMPORTACION: [(&str, &str); 2] = [
+    ("es/importacion.ftl", include_str!("../locales/es/importacion.ftl")),
+    ("en/importacion.ftl", include_str!("../locales/en/importacion.ftl")),
+];
+
 /// The web interface's texts.
 pub const WEB: [(&str, &str); 2] = [
     ("es/web.ftl", include_str!("../locales/es/web.ftl")),
@@ -221,6 +227,12 @@ pub fn web() -> &'static Catalog {
 /// The control plane's error messages (see [`ERRORES`]).
 pub fn errors() -> &'static Catalog {
     static C: LazyLock<Catalog> = LazyLock::new(|| Catalog::new(&[ERRORES[0].1], &[ERRORES[1].1]));
+    &C
+}
+
+/// The description importer's texts (see [`IMPORTACION`]).
+pub fn import() -> &'static Catalog {
+    static C: LazyLock<Catalog> = LazyLock::new(|| Catalog::new(&[IMPORTACION[0].1], &[IMPORTACION[1].1]));
     &C
 }
 
@@ -365,7 +377,7 @@ mod tests {
 
     #[test]
     fn every_catalog_has_every_key_in_both_languages() {
-        for [(_, es), (_, en)] in [ERRORES, PASARELA, WEB] {
+        for [(_, es), (_, en)] in [ERRORES, PASARELA, WEB, IMPORTACION] {
             if let Err(p) = check(es, en) {
                 panic!("{}", p.join("\n"));
             }

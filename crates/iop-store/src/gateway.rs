@@ -106,6 +106,27 @@ pub struct OperationRec {
     pub pii_params: Vec<String>,
     pub example_status: Option<i64>,
     pub example: Option<String>,
+    /// The media type of the example (`None`: JSON, as before it was kept).
+    #[serde(default)]
+    pub example_type: Option<String>,
+    /// The sandbox's answer was generated from the schema (the document has no example).
+    #[serde(default)]
+    pub example_generated: bool,
+}
+
+/// A service's description as imported.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DescriptionRec {
+    /// The OpenAPI 3 document the platform uses.
+    pub document: String,
+    /// SHA-256 of what was uploaded.
+    pub sha256: String,
+    /// `openapi-3.0`, `openapi-3.1` or `swagger-2.0`.
+    pub format: String,
+    /// What was uploaded, when `document` is a conversion or a bundle of it.
+    pub original: Option<Vec<u8>>,
+    /// The import report (JSON array of coded items).
+    pub report: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,8 +226,7 @@ pub trait GatewayStore: Send + Sync {
     async fn set_description(
         &self,
         service: ServiceId,
-        document: &str,
-        sha256: &str,
+        description: &DescriptionRec,
         ops: &[OperationRec],
         now: OffsetDateTime,
         by: &AuditBy,
@@ -214,6 +234,8 @@ pub trait GatewayStore: Send + Sync {
     async fn operations(&self, service: ServiceId) -> StoreResult<Vec<OperationRec>>;
     /// The service's OpenAPI description as it was given (JSON or YAML), if it has one.
     async fn description(&self, service: ServiceId) -> StoreResult<Option<String>>;
+    /// The service's description with its format, original and import report.
+    async fn description_rec(&self, service: ServiceId) -> StoreResult<Option<DescriptionRec>>;
 
     async fn create_credential(&self, c: &CredentialRec, by: &AuditBy) -> StoreResult<()>;
     async fn credential(&self, id: CredentialId) -> StoreResult<Option<CredentialRec>>;

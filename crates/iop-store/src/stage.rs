@@ -1,7 +1,7 @@
 //! PR05 step 4 of a publication, before it is committed: per service to publish, the connector
 //! and description the Líder prepared and the last connection probe of that connector.
 
-use crate::{AuditBy, ConnectorRec, OperationRec, StoreResult};
+use crate::{AuditBy, ConnectorRec, DescriptionRec, OperationRec, StoreResult};
 use async_trait::async_trait;
 use iop_domain::*;
 use time::OffsetDateTime;
@@ -26,6 +26,9 @@ pub struct StageRec {
     /// Its `service` is [`StageRec::service`]; its `version` is 0 until committed.
     pub connector: Option<ConnectorRec>,
     pub description_sha256: Option<String>,
+    /// The staged description's format and import report (JSON), once staged.
+    pub description_format: Option<String>,
+    pub description_report: Option<String>,
     pub operations: Vec<OperationRec>,
     /// The last probe of the staged connector (cleared when the connector changes).
     pub probe: Option<ProbeRec>,
@@ -62,8 +65,7 @@ pub trait StageStore: Send + Sync {
         code: &Code,
         version: ServiceVersion,
         service: ServiceId,
-        document: &str,
-        sha256: &str,
+        description: &DescriptionRec,
         ops: &[OperationRec],
         now: OffsetDateTime,
         by: &AuditBy,

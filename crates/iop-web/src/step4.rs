@@ -35,6 +35,8 @@ pub struct StageView {
     pub auth_nombre: String,
     /// The staged description: its fingerprint and how many operations it has.
     pub descripcion: Option<String>,
+    /// The staged description's import report: (location, text) of each item.
+    pub informe: Vec<(String, String)>,
     /// The last probe of the staged connector: (ok, summary, one line per origin).
     pub prueba: Option<(bool, String, Vec<String>)>,
     /// When `habilitar` committed it.
@@ -100,6 +102,13 @@ fn view(tr: Tr, request: &str, p: &iop_domain::PublicationSpec, stage: Option<&S
                 )
             })
         }),
+        informe: stage
+            .and_then(|s| s.description_report.as_deref())
+            .map(iop_app::openapi_import::report::from_json)
+            .unwrap_or_default()
+            .iter()
+            .map(|i| (i.at.clone(), i.text(tr.lang)))
+            .collect(),
         prueba: stage.and_then(|s| s.probe.as_ref()).map(|pr| {
             let lines = iop_app::connectors::probe_results(pr)
                 .into_iter()
@@ -194,6 +203,7 @@ pub async fn description(
     let tr = Tr::from_headers(&headers);
     let mut csrf = String::new();
     let mut document: Option<Vec<u8>> = None;
+    let mut entry: Option<String> = None;
     loop {
         match form.next_field().await {
             Ok(Some(field)) => {
@@ -201,6 +211,7 @@ pub async fn description(
                 match field.bytes().await {
                     Ok(b) if name == "_csrf" => csrf = String::from_utf8_lossy(&b).into_owned(),
                     Ok(b) if name == "documento" && !b.is_empty() => document = Some(b.to_vec()),
+                    Ok(b) if name == "entrada" && !b.is_empty() => entry = Some(String::from_utf8_lossy(&b).trim().to_owned()),
                     Ok(_) => {}
                     Err(_) => return refused(&st, tr, &user, &id, &AppError::of("descripcion_muy_grande", &[])).await,
                 }
@@ -212,18 +223,12 @@ pub async fn description(
     if !session::same(&user.csrf(), &csrf) {
         return csrf_refused(&st, tr, &user, &id).await;
     }
-    let text = match document.map(String::from_utf8) {
-        Some(Ok(t)) => t,
-        Some(Err(_)) => {
-            let e = AppError::of("descripcion_invalida.no-es-texto", &[]).field("documento");
-            return refused(&st, tr, &user, &id, &e).await;
-        }
-        None => {
-            let e = AppError::of("campo_requerido.descripcion", &[]).field("documento");
-            return refused(&st, tr, &user, &id, &e).await;
-        }
+    let Some(bytes) = document else {
+        let e = AppError::of("campo_requerido.descripcion", &[]).field("documento");
+        return refused(&st, tr, &user, &id, &e).await;
     };
-    match iop_app::publication::stage_description(&st, &user.user, &id, &codigo, &version, &text).await {
+    let source = iop_app::connectors::DescriptionSource::File { bytes, entry };
+    match iop_app::publication::stage_description(&st, &user.user, &id, &codigo, &version, source).await {
         Ok(_) => done(&id, "descripcion"),
         Err(e) => refused(&st, tr, &user, &id, &e).await,
     }

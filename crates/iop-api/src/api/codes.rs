@@ -26,7 +26,7 @@ const GATEWAY: &[&str] = &["pasarela_no_configurada", "cifrado_no_disponible"];
 /// A connector as typed.
 const CONNECTOR: &[&str] = &["conector_invalido", "ruta_base_invalida", "ruta_base_ocupada"];
 /// A description as uploaded.
-const DESCRIPTION: &[&str] = &["descripcion_invalida", "descripcion_muy_grande"];
+const DESCRIPTION: &[&str] = &["descripcion_invalida", "descripcion_muy_grande", "importador_ocupado", "tipo_contenido"];
 /// A catalog record's fields.
 const CATALOG_FIELDS: &[&str] = &[
     "sigla_invalida",

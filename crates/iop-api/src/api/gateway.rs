@@ -2,7 +2,7 @@
 //! descriptions (OpenAPI import), consumer credentials, call records and metrics.
 
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{ApiJson, Auth, path_id};
+use crate::extract::{ApiJson, Auth, ClientLang, DescriptionBody, path_id};
 use crate::page::{Paged, paginate};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -101,25 +101,72 @@ pub async fn connector_versions(State(st): State<AppState>, Auth(_u): Auth, Path
     Ok(Json(st.store.connector_versions(s.id).await?.iter().map(connector_out).collect()))
 }
 
-/// Imports the service's OpenAPI 3 description (JSON or YAML): its operations become what grants
-/// can name; `x-pii` parameters are hashed in records; examples feed the sandbox.
+/// Imports the service's description: OpenAPI 3.0, 3.1 or Swagger 2.0 (converted to OpenAPI 3;
+/// the original is kept), JSON or YAML, one document (`documento`) or an archive of several
+/// (`archivo`, zip or tar.gz in base64, with `entrada`). Its operations become what grants can
+/// name; `x-pii` parameters are hashed in records; the sandbox answers from its examples. The
+/// answer carries the import report: every element not imported, with its location.
 #[utoipa::path(put, path = "/api/v1/servicios/{id}/descripcion", tag = "pasarela", security(("token" = [])), request_body = DescriptionIn,
     params(("id" = String, Path, description = "service id")),
-    responses((status = 200, body = Vec<OperationOut>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = DescriptionOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn put_description(
     State(st): State<AppState>,
     Auth(u): Auth,
+    ClientLang(lang): ClientLang,
     Path(id): Path<String>,
-    ApiJson(i): ApiJson<DescriptionIn>,
-) -> ApiResult<Json<Vec<OperationOut>>> {
+    DescriptionBody(body): DescriptionBody,
+) -> ApiResult<Json<DescriptionOut>> {
     require_adas(&u)?;
     let (s, _) = must_service(&st, &id).await?;
-    let (sha, ops) = connectors::read_description(&i.documento).await?;
+    let origins = st.store.connector(s.id).await?.map(|c| c.upstreams).unwrap_or_default();
+    let read = connectors::read_description(connectors::DescriptionSource::Json(body), origins).await?;
     st.store
-        .set_description(s.id, &i.documento, &sha, &ops, st.now(), &AuditBy::user(&u))
+        .set_description(s.id, &read.rec, &read.operations, st.now(), &AuditBy::user(&u))
         .await?;
     st.gateway_changed();
-    Ok(Json(ops.iter().map(operation_out).collect()))
+    Ok(Json(DescriptionOut {
+        formato: read.rec.format.clone(),
+        sha256: read.rec.sha256.clone(),
+        operaciones: read.operations.iter().map(operation_out).collect(),
+        informe: report_out(&read.report, lang),
+    }))
+}
+
+/// The service's description as imported: format, operations and the import report.
+#[utoipa::path(get, path = "/api/v1/servicios/{id}/descripcion", tag = "pasarela", security(("token" = [])),
+    params(("id" = String, Path, description = "service id")),
+    responses((status = 200, body = DescriptionOut), (status = 404, body = ErrorBody)))]
+pub async fn get_description(
+    State(st): State<AppState>,
+    Auth(_u): Auth,
+    ClientLang(lang): ClientLang,
+    Path(id): Path<String>,
+) -> ApiResult<Json<DescriptionOut>> {
+    let (s, _) = must_service(&st, &id).await?;
+    let d = st
+        .store
+        .description_rec(s.id)
+        .await?
+        .ok_or_else(|| ApiError::of("no_encontrado.descripcion", &[]))?;
+    let ops = st.store.operations(s.id).await?;
+    Ok(Json(DescriptionOut {
+        formato: d.format,
+        sha256: d.sha256,
+        operaciones: ops.iter().map(operation_out).collect(),
+        informe: report_out(&iop_app::openapi_import::report::from_json(&d.report), lang),
+    }))
+}
+
+pub(crate) fn report_out(items: &[iop_app::openapi_import::Item], lang: iop_i18n::Lang) -> Vec<ReportItemOut> {
+    items
+        .iter()
+        .map(|i| ReportItemOut {
+            codigo: i.code().to_owned(),
+            nivel: i.level().code().to_owned(),
+            ubicacion: i.at.clone(),
+            mensaje: i.text(lang),
+        })
+        .collect()
 }
 
 pub(crate) fn operation_out(o: &OperationRec) -> OperationOut {
@@ -129,7 +176,16 @@ pub(crate) fn operation_out(o: &OperationRec) -> OperationOut {
         ruta: o.path.clone(),
         resumen: o.summary.clone(),
         pii: o.pii_params.clone(),
-        con_ejemplo: o.example.is_some(),
+        con_ejemplo: o.example.is_some() && !o.example_generated,
+        sandbox: o.example_status.map(|s| SandboxOut {
+            estado: u16::try_from(s).unwrap_or(200),
+            tipo: match (&o.example_type, o.example.as_deref()) {
+                (Some(t), _) => Some(t.clone()),
+                (None, Some(b)) if !b.is_empty() => Some("application/json".to_owned()),
+                _ => None,
+            },
+            generado: o.example_generated,
+        }),
     }
 }
 

@@ -190,7 +190,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(publication::probe_staged))
         .routes(routes!(gateway::get_connector, gateway::put_connector))
         .routes(routes!(gateway::connector_versions))
-        .routes(routes!(gateway::put_description))
+        .routes(routes!(gateway::get_description, gateway::put_description))
         .routes(routes!(gateway::list_operations))
         .routes(routes!(gateway::probe))
         .routes(routes!(gateway::list_credentials, gateway::create_credential))

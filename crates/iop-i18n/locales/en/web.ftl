@@ -149,7 +149,9 @@ paso4-pub-descripcion-resumen = SHA-256 { $sha }… — { $n ->
        *[other] { $n } operations
     }
 paso4-pub-sin-descripcion = No description yet.
-paso4-pub-archivo = OpenAPI 3 file (JSON or YAML, up to 2 MiB)
+paso4-pub-archivo = Description: OpenAPI 3.0, 3.1 or Swagger 2.0 in JSON or YAML, or a zip or tar.gz archive of several files (up to 24 MiB)
+paso4-pub-entrada = Main file inside the zip or tar.gz (optional if it is called openapi.yaml or is the only one)
+paso4-pub-informe = Import report: what was not imported
 paso4-pub-subir = Upload the description
 paso4-pub-probar = Probe the connection
 paso4-prueba-ok = Connection succeeded ({ $fecha })

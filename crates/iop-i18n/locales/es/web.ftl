@@ -149,7 +149,9 @@ paso4-pub-descripcion-resumen = SHA-256 { $sha }… — { $n ->
        *[other] { $n } operaciones
     }
 paso4-pub-sin-descripcion = Sin descripción todavía.
-paso4-pub-archivo = Archivo OpenAPI 3 (JSON o YAML, hasta 2 MiB)
+paso4-pub-archivo = Descripción: OpenAPI 3.0, 3.1 o Swagger 2.0 en JSON o YAML, o un archivo zip o tar.gz con varios archivos (hasta 24 MiB)
+paso4-pub-entrada = Archivo principal dentro del zip o tar.gz (opcional si se llama openapi.yaml o es el único)
+paso4-pub-informe = Informe de importación: lo que no se importó
 paso4-pub-subir = Subir la descripción
 paso4-pub-probar = Probar conexión
 paso4-prueba-ok = Conexión correcta ({ $fecha })

@@ -44,6 +44,8 @@ fn operation_row(r: &SqliteRow) -> StoreResult<OperationRec> {
         pii_params: json_strings(&get::<String>(r, "pii_params")?)?,
         example_status: get(r, "example_status")?,
         example: get(r, "example")?,
+        example_type: get(r, "example_type")?,
+        example_generated: get::<i64>(r, "example_generated")? != 0,
     })
 }
 
@@ -111,17 +113,19 @@ const LATEST_CONNECTORS: &str = "SELECT c.* FROM connectors c JOIN (SELECT servi
 pub(super) async fn replace_description(
     tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
     service: ServiceId,
-    document: &str,
-    sha256: &str,
+    d: &DescriptionRec,
     ops: &[OperationRec],
     now: OffsetDateTime,
 ) -> StoreResult<()> {
     let sid = service.to_string();
-    sqlx::query("INSERT INTO service_descriptions (service_id, document, sha256, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(service_id) DO UPDATE SET document = excluded.document, sha256 = excluded.sha256, updated_at = excluded.updated_at")
+    sqlx::query("INSERT INTO service_descriptions (service_id, document, sha256, updated_at, format, original, report) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(service_id) DO UPDATE SET document = excluded.document, sha256 = excluded.sha256, updated_at = excluded.updated_at, format = excluded.format, original = excluded.original, report = excluded.report")
             .bind(&sid)
-            .bind(document)
-            .bind(sha256)
+            .bind(&d.document)
+            .bind(&d.sha256)
             .bind(ms(now))
+            .bind(&d.format)
+            .bind(d.original.as_deref())
+            .bind(&d.report)
             .execute(&mut **tx)
             .await
             .map_err(backend)?;
@@ -131,7 +135,7 @@ pub(super) async fn replace_description(
         .await
         .map_err(backend)?;
     for o in ops {
-        sqlx::query("INSERT INTO service_operations (service_id, op_id, method, path, summary, pii_params, example_status, example) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        sqlx::query("INSERT INTO service_operations (service_id, op_id, method, path, summary, pii_params, example_status, example, example_type, example_generated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
                 .bind(&sid)
                 .bind(&o.op_id)
                 .bind(&o.method)
@@ -140,6 +144,8 @@ pub(super) async fn replace_description(
                 .bind(to_json_strings(&o.pii_params))
                 .bind(o.example_status)
                 .bind(o.example.as_deref())
+                .bind(o.example_type.as_deref())
+                .bind(i64::from(o.example_generated))
                 .execute(&mut **tx)
                 .await
                 .map_err(backend)?;
@@ -256,17 +262,16 @@ impl GatewayStore for SqliteStore {
     async fn set_description(
         &self,
         service: ServiceId,
-        document: &str,
-        sha256: &str,
+        description: &DescriptionRec,
         ops: &[OperationRec],
         now: OffsetDateTime,
         by: &AuditBy,
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         let sid = service.to_string();
-        replace_description(&mut tx, service, document, sha256, ops, now).await?;
+        replace_description(&mut tx, service, description, ops, now).await?;
         let detail =
-            serde_json::json!({"servicio": sid, "sha256": sha256, "operaciones": ops.iter().map(|o| &o.op_id).collect::<Vec<_>>()});
+            serde_json::json!({"servicio": sid, "sha256": description.sha256, "formato": description.format, "operaciones": ops.iter().map(|o| &o.op_id).collect::<Vec<_>>()});
         self.audit(&mut tx, by, Change::admin("servicio.descripcion", &sid, detail), now)
             .await?;
         tx.commit().await.map_err(backend)
@@ -287,6 +292,24 @@ impl GatewayStore for SqliteStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(backend)
+    }
+
+    async fn description_rec(&self, service: ServiceId) -> StoreResult<Option<DescriptionRec>> {
+        let row = sqlx::query("SELECT document, sha256, format, original, report FROM service_descriptions WHERE service_id = ?")
+            .bind(service.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.map(|r| {
+            Ok(DescriptionRec {
+                document: get(&r, "document")?,
+                sha256: get(&r, "sha256")?,
+                format: get::<Option<String>>(&r, "format")?.unwrap_or_else(|| "openapi-3.0".into()),
+                original: get(&r, "original")?,
+                report: get(&r, "report")?,
+            })
+        })
+        .transpose()
     }
 
     async fn create_credential(&self, c: &CredentialRec, by: &AuditBy) -> StoreResult<()> {

@@ -30,6 +30,8 @@ fn stage_row(r: &SqliteRow) -> StoreResult<StageRec> {
         service,
         connector,
         description_sha256: get(r, "document_sha256")?,
+        description_format: get(r, "document_format")?,
+        description_report: get(r, "document_report")?,
         operations,
         probe,
         applied_at: get::<Option<i64>>(r, "applied_at")?.map(from_ms),
@@ -105,16 +107,23 @@ impl SqliteStore {
                     ..connector.clone()
                 };
                 connector_version = Some(insert_connector(tx, &c).await?);
-                let document: Option<String> =
-                    sqlx::query_scalar("SELECT document FROM publication_stage WHERE request_id = ? AND codigo = ? AND version = ?")
-                        .bind(request.to_string())
-                        .bind(code.as_str())
-                        .bind(i64::from(version.get()))
-                        .fetch_one(&mut **tx)
-                        .await
-                        .map_err(backend)?;
+                let row = sqlx::query("SELECT document, document_format, document_original, document_report FROM publication_stage WHERE request_id = ? AND codigo = ? AND version = ?")
+                    .bind(request.to_string())
+                    .bind(code.as_str())
+                    .bind(i64::from(version.get()))
+                    .fetch_one(&mut **tx)
+                    .await
+                    .map_err(backend)?;
+                let document: Option<String> = get(&row, "document")?;
                 if let (Some(document), Some(sha)) = (document, &stage.description_sha256) {
-                    replace_description(tx, stage.service, &document, sha, &stage.operations, now).await?;
+                    let d = DescriptionRec {
+                        document,
+                        sha256: sha.clone(),
+                        format: get::<Option<String>>(&row, "document_format")?.unwrap_or_else(|| "openapi-3.0".into()),
+                        original: get(&row, "document_original")?,
+                        report: get::<Option<String>>(&row, "document_report")?.unwrap_or_else(|| "[]".into()),
+                    };
+                    replace_description(tx, stage.service, &d, &stage.operations, now).await?;
                 }
                 sqlx::query("UPDATE publication_stage SET applied_at = ? WHERE request_id = ? AND codigo = ? AND version = ?")
                     .bind(ms(now))
@@ -200,8 +209,7 @@ impl StageStore for SqliteStore {
         code: &Code,
         version: ServiceVersion,
         service: ServiceId,
-        document: &str,
-        sha256: &str,
+        description: &DescriptionRec,
         ops: &[OperationRec],
         now: OffsetDateTime,
         by: &AuditBy,
@@ -210,10 +218,13 @@ impl StageStore for SqliteStore {
         let actor = by.id.unwrap_or_else(|| UserId::from_uuid(uuid::Uuid::nil()));
         ensure(&mut tx, request, code, version, service, actor).await?;
         let ops_json = serde_json::to_string(ops).map_err(StoreError::backend)?;
-        sqlx::query("UPDATE publication_stage SET document = ?, document_sha256 = ?, operations = ?, applied_at = NULL WHERE request_id = ? AND codigo = ? AND version = ?")
-            .bind(document)
-            .bind(sha256)
+        sqlx::query("UPDATE publication_stage SET document = ?, document_sha256 = ?, operations = ?, document_format = ?, document_original = ?, document_report = ?, applied_at = NULL WHERE request_id = ? AND codigo = ? AND version = ?")
+            .bind(&description.document)
+            .bind(&description.sha256)
             .bind(ops_json)
+            .bind(&description.format)
+            .bind(description.original.as_deref())
+            .bind(&description.report)
             .bind(request.to_string())
             .bind(code.as_str())
             .bind(i64::from(version.get()))
@@ -223,7 +234,8 @@ impl StageStore for SqliteStore {
         let tracking = tracking_code(&mut tx, request).await?;
         let detail = serde_json::json!({
             "servicio": format!("{} v{}", code.as_str(), version.get()),
-            "sha256": sha256,
+            "sha256": description.sha256,
+            "formato": description.format,
             "operaciones": ops.iter().map(|o| &o.op_id).collect::<Vec<_>>(),
         });
         self.audit(&mut tx, by, Change::procedure("publicacion.descripcion", &tracking, detail), now)

@@ -1,0 +1,11 @@
+-- Descriptions as imported: the format read, the upload itself when the kept document is a
+-- conversion (Swagger 2.0) or a bundle (an archive of several files), and the import report.
+ALTER TABLE service_descriptions ADD COLUMN format TEXT;
+ALTER TABLE service_descriptions ADD COLUMN original BLOB;
+ALTER TABLE service_descriptions ADD COLUMN report TEXT NOT NULL DEFAULT '[]';
+-- The sandbox's answer: its media type and whether it was generated from the schema.
+ALTER TABLE service_operations ADD COLUMN example_type TEXT;
+ALTER TABLE service_operations ADD COLUMN example_generated INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE publication_stage ADD COLUMN document_format TEXT;
+ALTER TABLE publication_stage ADD COLUMN document_original BLOB;
+ALTER TABLE publication_stage ADD COLUMN document_report TEXT;
