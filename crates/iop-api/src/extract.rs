@@ -46,7 +46,11 @@ impl FromRequest<AppState> for DescriptionBody {
             .headers()
             .get(axum::http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json")));
+            .is_some_and(|v| {
+                v.split(';')
+                    .next()
+                    .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+            });
         if !json {
             return Err(ApiError::of("tipo_contenido.json", &[]));
         }
@@ -66,10 +70,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientLang {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let v = parts
-            .headers
-            .get(axum::http::header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok());
+        let v = parts.headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
         Ok(ClientLang(iop_i18n::Lang::from_accept_language(v)))
     }
 }

@@ -20,7 +20,6 @@ fn day_start_ms(d: time::Date) -> i64 {
     (t.unix_timestamp_nanos() / 1_000_000) as i64
 }
 
-
 /// One shared copy of a repeated string.
 fn intern(map: &mut HashMap<String, Arc<str>>, s: &str) -> Arc<str> {
     if let Some(a) = map.get(s) {

@@ -279,9 +279,7 @@ pub async fn read_description(source: DescriptionSource, origins: Vec<String>) -
             openapi_import::Upload::Archive { bytes, .. } => crate::secrets::sha256_hex(bytes),
         };
         let mut imported = openapi_import::import(upload)?;
-        imported
-            .report
-            .extend(openapi_import::server_warnings(&imported.servers, &origins));
+        imported.report.extend(openapi_import::server_warnings(&imported.servers, &origins));
         Ok(ReadDescription {
             rec: DescriptionRec {
                 document: imported.document,

@@ -335,11 +335,7 @@ impl From<crate::openapi_import::Item> for AppError {
             Issue::TiempoAgotado | Issue::ImportadorNoDisponible => "importador_ocupado",
             _ => "descripcion_invalida",
         };
-        let mut e = AppError::of(
-            key,
-            iop_i18n::args![motivo = iop_i18n::Arg::lang(es, en), ubicacion = &item.at],
-        )
-        .field("documento");
+        let mut e = AppError::of(key, iop_i18n::args![motivo = iop_i18n::Arg::lang(es, en), ubicacion = &item.at]).field("documento");
         e.reason = Some(item.code());
         e.location = Some(item.at);
         e

@@ -431,7 +431,12 @@ impl<'g> Call<'g> {
         out.push_str(base);
         if let Some((_, rest)) = rest {
             match op {
-                Some(op) if op.segments.iter().any(|s| matches!(s, Segment::Param { pii: true, .. } | Segment::Pattern { pii: true, .. })) => {
+                Some(op)
+                    if op
+                        .segments
+                        .iter()
+                        .any(|s| matches!(s, Segment::Param { pii: true, .. } | Segment::Pattern { pii: true, .. })) =>
+                {
                     for (i, (seg, part)) in op.segments.iter().zip(rest.split('/')).enumerate() {
                         if i > 0 {
                             out.push('/');

@@ -83,7 +83,10 @@ impl Segment {
     /// The segments of an OpenAPI path template; `pii` names the parameters that are personal
     /// identifiers.
     pub fn parse_template(path: &str, pii: &[String]) -> Vec<Segment> {
-        path.split('/').filter(|s| !s.is_empty()).map(|s| Segment::parse_one(s, pii)).collect()
+        path.split('/')
+            .filter(|s| !s.is_empty())
+            .map(|s| Segment::parse_one(s, pii))
+            .collect()
     }
 
     fn parse_one(s: &str, pii: &[String]) -> Segment {
@@ -571,7 +574,11 @@ mod tests {
         let id = |path: &str| r.operation(&get, path).ok().flatten().map(|o| o.id.to_string());
         assert_eq!(id("docs/123.pdf").as_deref(), Some("pdf"));
         assert_eq!(id("docs/123").as_deref(), Some("por-id"));
-        assert_eq!(id("docs/~yo").as_deref(), Some("yo"), "a literal wins even when it sorts after '{{'");
+        assert_eq!(
+            id("docs/~yo").as_deref(),
+            Some("yo"),
+            "a literal wins even when it sorts after '{{'"
+        );
         assert_eq!(id("docs/.pdf").as_deref(), Some("por-id"), "a parameter is never empty");
         assert_eq!(id("r/1-2.csv").as_deref(), Some("rango"));
         assert_eq!(id("r/1-2-3.csv").as_deref(), Some("rango"));
@@ -583,6 +590,12 @@ mod tests {
             r.operations.iter().find(|o| &*o.id == "ci").map(|o| o.segments.get(1)),
             Some(Some(Segment::Pattern { pii: true, .. }))
         ));
-        assert_eq!(Segment::parse_template("/a/{x}{y}", &[]).get(1), Some(&Segment::Param { name: "x".into(), pii: false }));
+        assert_eq!(
+            Segment::parse_template("/a/{x}{y}", &[]).get(1),
+            Some(&Segment::Param {
+                name: "x".into(),
+                pii: false
+            })
+        );
     }
 }

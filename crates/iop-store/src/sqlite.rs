@@ -50,7 +50,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/sqlite/0016_service_deprecation.sql"),
     ),
     (17, "notices", include_str!("../migrations/sqlite/0017_notices.sql")),
-    (18, "description_import", include_str!("../migrations/sqlite/0018_description_import.sql")),
+    (
+        18,
+        "description_import",
+        include_str!("../migrations/sqlite/0018_description_import.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows: the last migration's (so a new migration can never

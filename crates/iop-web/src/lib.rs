@@ -57,7 +57,9 @@ pub fn router(state: AppState) -> Router {
         .route("/solicitudes/{id}/publicacion/{codigo}/{version}/conector", post(step4::connector))
         .route(
             "/solicitudes/{id}/publicacion/{codigo}/{version}/descripcion",
-            post(step4::description).layer(axum::extract::DefaultBodyLimit::max(iop_app::connectors::MAX_DESCRIPTION + 64 * 1024)),
+            post(step4::description).layer(axum::extract::DefaultBodyLimit::max(
+                iop_app::connectors::MAX_DESCRIPTION + 64 * 1024,
+            )),
         )
         .route("/solicitudes/{id}/publicacion/{codigo}/{version}/prueba", post(step4::probe))
         .route("/idioma/{lang}", get(pages::language))

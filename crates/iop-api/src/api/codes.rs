@@ -26,7 +26,12 @@ const GATEWAY: &[&str] = &["pasarela_no_configurada", "cifrado_no_disponible"];
 /// A connector as typed.
 const CONNECTOR: &[&str] = &["conector_invalido", "ruta_base_invalida", "ruta_base_ocupada"];
 /// A description as uploaded.
-const DESCRIPTION: &[&str] = &["descripcion_invalida", "descripcion_muy_grande", "importador_ocupado", "tipo_contenido"];
+const DESCRIPTION: &[&str] = &[
+    "descripcion_invalida",
+    "descripcion_muy_grande",
+    "importador_ocupado",
+    "tipo_contenido",
+];
 /// A catalog record's fields.
 const CATALOG_FIELDS: &[&str] = &[
     "sigla_invalida",
@@ -149,6 +154,7 @@ const TABLE: &[(&str, &[&[&str]])] = &[
     ("put_connector", &[RECORD, WRITE, GATEWAY, CONNECTOR, &["rol_requerido"]]),
     ("connector_versions", &[RECORD]),
     ("put_description", &[RECORD, WRITE, DESCRIPTION, &["rol_requerido"]]),
+    ("get_description", &[RECORD]),
     ("list_operations", &[RECORD]),
     ("probe", &[RECORD, GATEWAY, &["rol_requerido"]]),
     ("list_credentials", &[RECORD, PAGED, &["rol_requerido"]]),

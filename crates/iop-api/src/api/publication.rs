@@ -15,7 +15,10 @@ use iop_store::StageRec;
 fn stage_out(s: &StageRec, lang: iop_i18n::Lang) -> StageOut {
     StageOut {
         descripcion_formato: s.description_format.clone(),
-        informe: report_out(&iop_app::openapi_import::report::from_json(s.description_report.as_deref().unwrap_or("[]")), lang),
+        informe: report_out(
+            &iop_app::openapi_import::report::from_json(s.description_report.as_deref().unwrap_or("[]")),
+            lang,
+        ),
         codigo: s.code.as_str().to_owned(),
         version: s.version.get(),
         servicio_id: s.service.to_string(),
@@ -35,8 +38,15 @@ fn stage_out(s: &StageRec, lang: iop_i18n::Lang) -> StageOut {
 #[utoipa::path(get, path = "/api/v1/solicitudes/{id}/publicacion", tag = "solicitudes", security(("token" = [])),
     params(("id" = String, Path, description = "UUID or tracking code")),
     responses((status = 200, body = Vec<StageOut>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn list_staged(State(st): State<AppState>, Auth(u): Auth, ClientLang(lang): ClientLang, Path(id): Path<String>) -> ApiResult<Json<Vec<StageOut>>> {
-    Ok(Json(publication::list(&st, &u, &id).await?.iter().map(|s| stage_out(s, lang)).collect()))
+pub async fn list_staged(
+    State(st): State<AppState>,
+    Auth(u): Auth,
+    ClientLang(lang): ClientLang,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<StageOut>>> {
+    Ok(Json(
+        publication::list(&st, &u, &id).await?.iter().map(|s| stage_out(s, lang)).collect(),
+    ))
 }
 
 /// Step 4 (publication): stages the connector of one service to publish (the assigned Líder de

@@ -55,7 +55,10 @@ impl Files {
 
 /// Whether uploaded bytes are an archive (zip, gzip, tar) rather than a text document.
 pub fn looks_like_archive(bytes: &[u8]) -> bool {
-    bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") || bytes.starts_with(&[0x1f, 0x8b]) || bytes.get(257..262) == Some(b"ustar")
+    bytes.starts_with(b"PK\x03\x04")
+        || bytes.starts_with(b"PK\x05\x06")
+        || bytes.starts_with(&[0x1f, 0x8b])
+        || bytes.get(257..262) == Some(b"ustar")
 }
 
 /// A relative path with `.` segments removed; `None` if absolute or with `..`.
@@ -81,7 +84,9 @@ pub fn open(bytes: &[u8]) -> Result<Files, Item> {
         };
         let files = open_tar(&mut counted)?;
         if counted.read > (bytes.len() as u64).saturating_mul(MAX_RATIO) {
-            return Err(Item::new(Issue::ArchivoCompresion, "archivo").arg("nombre", "archivo").arg("max", MAX_RATIO));
+            return Err(Item::new(Issue::ArchivoCompresion, "archivo")
+                .arg("nombre", "archivo")
+                .arg("max", MAX_RATIO));
         }
         Ok(files)
     } else if bytes.get(257..262) == Some(b"ustar") {
@@ -140,7 +145,9 @@ fn open_zip(bytes: &[u8]) -> Result<Files, Item> {
             return Err(too_big());
         }
         if data.len() as u64 > f.compressed_size().max(1).saturating_mul(MAX_RATIO) && data.len() > 64 << 10 {
-            return Err(Item::new(Issue::ArchivoCompresion, name.clone()).arg("nombre", name).arg("max", MAX_RATIO));
+            return Err(Item::new(Issue::ArchivoCompresion, name.clone())
+                .arg("nombre", name)
+                .arg("max", MAX_RATIO));
         }
         out.files.insert(name, data);
     }
@@ -152,7 +159,13 @@ fn open_tar(r: &mut impl Read) -> Result<Files, Item> {
     let mut out = Files::default();
     let mut total = 0u64;
     for e in a.entries().map_err(broken)? {
-        let mut e = e.map_err(|e| if e.to_string().contains("demasiado contenido") { too_big() } else { broken(e) })?;
+        let mut e = e.map_err(|e| {
+            if e.to_string().contains("demasiado contenido") {
+                too_big()
+            } else {
+                broken(e)
+            }
+        })?;
         let raw = String::from_utf8_lossy(&e.path_bytes()).into_owned();
         let kind = e.header().entry_type();
         if kind.is_dir() || kind.is_pax_global_extensions() || kind.is_pax_local_extensions() || kind.is_gnu_longname() {
@@ -169,10 +182,13 @@ fn open_tar(r: &mut impl Read) -> Result<Files, Item> {
             return Err(Item::new(Issue::ArchivoDemasiados, "archivo").arg("max", MAX_FILES));
         }
         let mut data = Vec::new();
-        (&mut e)
-            .take(MAX_TOTAL - total + 1)
-            .read_to_end(&mut data)
-            .map_err(|e| if e.to_string().contains("demasiado contenido") { too_big() } else { broken(e) })?;
+        (&mut e).take(MAX_TOTAL - total + 1).read_to_end(&mut data).map_err(|e| {
+            if e.to_string().contains("demasiado contenido") {
+                too_big()
+            } else {
+                broken(e)
+            }
+        })?;
         total += data.len() as u64;
         if total > MAX_TOTAL {
             return Err(too_big());
@@ -250,11 +266,7 @@ impl<'a> Bundler<'a> {
     /// entry document (`file` is not the entry, or the reference names another file).
     fn walk(&mut self, node: &mut Doc, file: &str, entry: &str, pointer: String) -> Result<(), Item> {
         let at = |p: &str| {
-            if file == entry {
-                format!("#{p}")
-            } else {
-                format!("{file}#{p}")
-            }
+            if file == entry { format!("#{p}") } else { format!("{file}#{p}") }
         };
         if let Some(r) = node.get("$ref").and_then(Doc::as_str).map(str::to_owned) {
             let (target_file, fragment) = match r.split_once('#') {
@@ -270,7 +282,8 @@ impl<'a> Bundler<'a> {
             let target_name = if target_file.is_empty() {
                 file.to_owned()
             } else {
-                join(file, &super::decode_fragment(target_file)).ok_or_else(|| Item::new(Issue::RefNoResuelta, at(&pointer)).arg("ref", &r))?
+                join(file, &super::decode_fragment(target_file))
+                    .ok_or_else(|| Item::new(Issue::RefNoResuelta, at(&pointer)).arg("ref", &r))?
             };
             let key = format!("{target_name}#{fragment}");
             if self.stack.contains(&key) {
@@ -355,9 +368,7 @@ mod tests {
             h.set_cksum();
             t.append(&h, *data).unwrap_or_else(|e| panic!("{e}"));
         }
-        t.into_inner()
-            .and_then(|gz| gz.finish())
-            .unwrap_or_else(|e| panic!("{e}"))
+        t.into_inner().and_then(|gz| gz.finish()).unwrap_or_else(|e| panic!("{e}"))
     }
 
     #[test]
@@ -389,10 +400,16 @@ mod tests {
         ]))
         .unwrap_or_else(|e| panic!("{e:?}"));
         let e = Bundler::new(&cyc).bundle("e.yaml").err();
-        assert_eq!(e.as_ref().map(|e| (e.issue, e.at.as_str())), Some((Issue::RefCiclica, "x.yaml#/get")));
+        assert_eq!(
+            e.as_ref().map(|e| (e.issue, e.at.as_str())),
+            Some((Issue::RefCiclica, "x.yaml#/get"))
+        );
 
-        let net = open(&zip_of(&[("e.yaml", "openapi: 3.0.0\npaths:\n  /a: {$ref: 'https://ejemplo.bo/a.yaml'}\n")]))
-            .unwrap_or_else(|e| panic!("{e:?}"));
+        let net = open(&zip_of(&[(
+            "e.yaml",
+            "openapi: 3.0.0\npaths:\n  /a: {$ref: 'https://ejemplo.bo/a.yaml'}\n",
+        )]))
+        .unwrap_or_else(|e| panic!("{e:?}"));
         let e = Bundler::new(&net).bundle("e.yaml").err();
         assert_eq!(e.map(|e| (e.issue, e.at)), Some((Issue::RefRemota, "#/paths/~1a".to_owned())));
         let e = Bundler::new(&net).bundle("otro.yaml").err();
@@ -416,7 +433,9 @@ mod tests {
         let zeros = vec![b' '; 8 << 20];
         let e = open(&tgz_of(&[("grande.yaml", &zeros, file)])).err().map(|e| e.issue);
         assert_eq!(e, Some(Issue::ArchivoCompresion));
-        let e = open(&zip_of(&[("grande.yaml", &String::from_utf8_lossy(&zeros))])).err().map(|e| e.issue);
+        let e = open(&zip_of(&[("grande.yaml", &String::from_utf8_lossy(&zeros))]))
+            .err()
+            .map(|e| e.issue);
         assert_eq!(e, Some(Issue::ArchivoCompresion));
         assert_eq!(open(b"no soy un archivo").err().map(|e| e.issue), Some(Issue::ArchivoNoValido));
     }

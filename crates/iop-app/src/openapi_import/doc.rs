@@ -271,7 +271,11 @@ mod tests {
         assert_eq!(d.to_json(), r#"{"z":1,"a":{"y":[true,null],"b":"x"}}"#);
         assert_eq!(d.pointer("/a/y/0"), Some(&Doc::Bool(true)));
         let e = serde_json::from_str::<Doc>("{\"a\": 1,\n \"a\": 2}").err().map(|e| e.to_string());
-        assert!(e.as_deref().is_some_and(|e| e.contains("clave repetida: a") && e.contains("line 2")), "{e:?}");
+        assert!(
+            e.as_deref()
+                .is_some_and(|e| e.contains("clave repetida: a") && e.contains("line 2")),
+            "{e:?}"
+        );
         let y: Doc = serde_norway::from_str("responses:\n  200: {description: ok}\n  default: {}\n").unwrap_or_default();
         assert_eq!(y.to_json(), r#"{"responses":{"200":{"description":"ok"},"default":{}}}"#);
         let e = serde_norway::from_str::<Doc>("a: 1\nb: 2\na: 3\n").err().map(|e| e.to_string());

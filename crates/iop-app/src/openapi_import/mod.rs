@@ -182,7 +182,10 @@ fn format_of(d: &Doc) -> Result<Format, Item> {
     match d.get("openapi") {
         Some(Doc::Str(v)) if v.starts_with("3.0") => Ok(Format::OpenApi30),
         Some(Doc::Str(v)) if v.starts_with("3.1") => Ok(Format::OpenApi31),
-        Some(v) => Err(Item::new(Issue::VersionNoAdmitida, "#/openapi").arg("version", v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_json()))),
+        Some(v) => {
+            Err(Item::new(Issue::VersionNoAdmitida, "#/openapi")
+                .arg("version", v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_json())))
+        }
         None => Err(Item::new(Issue::NoEsOpenapi, "#")),
     }
 }
@@ -344,7 +347,9 @@ pub(crate) async fn run_off_runtime<T: Send + 'static, E: From<Item> + Send + 's
     match tokio::time::timeout_at(deadline, task).await {
         Ok(Ok(r)) => r,
         Ok(Err(_)) => Err(unavailable()),
-        Err(_) => Err(E::from(Item::new(Issue::TiempoAgotado, "documento").arg("segundos", limit.as_secs()))),
+        Err(_) => Err(E::from(
+            Item::new(Issue::TiempoAgotado, "documento").arg("segundos", limit.as_secs()),
+        )),
     }
 }
 
@@ -552,7 +557,10 @@ mod tests {
         .unwrap_or_else(|e| panic!("{e:?}"));
         let ops = imported.operations;
         let by = |id: &str| ops.iter().find(|o| o.op_id == id).cloned().unwrap_or_else(|| panic!("{id}"));
-        assert_eq!((by("borrar").example_status, by("borrar").example.as_deref()), (Some(204), Some("")));
+        assert_eq!(
+            (by("borrar").example_status, by("borrar").example.as_deref()),
+            (Some(204), Some(""))
+        );
         assert_eq!(by("rastrear").method, "TRACE");
         assert_eq!((by("sin-ejemplo").example_status, by("sin-ejemplo").example), (None, None));
         assert_eq!(
@@ -611,16 +619,25 @@ components:
             .find(|o| o.op_id == "consultar-persona")
             .unwrap_or_else(|| panic!("persona"));
         assert_eq!(p.pii_params, vec!["ci".to_owned()]);
-        assert_eq!((p.example_status, p.example.as_deref()), (Some(200), Some(r#"{"nombres":"JUAN","ci":"0000000"}"#)));
+        assert_eq!(
+            (p.example_status, p.example.as_deref()),
+            (Some(200), Some(r#"{"nombres":"JUAN","ci":"0000000"}"#))
+        );
     }
 
     #[test]
     fn refusals_are_coded_with_their_location() {
         let refused = |t: &str| text(t).err().map(|e| (e.code(), e.at)).unwrap_or_default();
-        assert_eq!(refused("{\"swagger\": \"1.2\", \"paths\": {}}"), ("version-no-admitida", "#/swagger".into()));
+        assert_eq!(
+            refused("{\"swagger\": \"1.2\", \"paths\": {}}"),
+            ("version-no-admitida", "#/swagger".into())
+        );
         assert_eq!(refused("openapi: 3.0.0\n"), ("sin-paths", "#/paths".into()));
         assert_eq!(refused("{no es json").0, "json-no-valido");
-        assert_eq!(refused("{\"openapi\": \"3.1.0\", \"paths\": {}}"), ("sin-operaciones", "#/paths".into()));
+        assert_eq!(
+            refused("{\"openapi\": \"3.1.0\", \"paths\": {}}"),
+            ("sin-operaciones", "#/paths".into())
+        );
         assert_eq!(
             refused("openapi: 3.0.0\npaths:\n  /a: {get: {}}\n  /a: {post: {}}\n"),
             ("clave-repetida", "documento:4:3".into())
@@ -629,20 +646,32 @@ components:
             refused("openapi: 3.0.0\npaths:\n  /a: {$ref: 'otro.yaml#/a'}\n"),
             ("ref-externa", "#/paths/~1a".into())
         );
-        assert_eq!(refused("openapi: 3.0.0\npaths:\n  a: {get: {}}\n"), ("ruta-sin-barra", "#/paths/a".into()));
+        assert_eq!(
+            refused("openapi: 3.0.0\npaths:\n  a: {get: {}}\n"),
+            ("ruta-sin-barra", "#/paths/a".into())
+        );
         assert_eq!(
             refused("openapi: 3.0.0\npaths:\n  /a: {get: {operationId: x}}\n  /b: {get: {operationId: x}}\n"),
             ("id-repetido", "#/paths/~1b/get/operationId".into())
         );
         let deep = format!("{}{}", "[".repeat(100), "]".repeat(100));
-        assert_eq!(refused(&format!("{{\"openapi\": \"3.0.0\", \"paths\": {{}}, \"x\": {deep}}}")).0, "anidamiento");
+        assert_eq!(
+            refused(&format!("{{\"openapi\": \"3.0.0\", \"paths\": {{}}, \"x\": {deep}}}")).0,
+            "anidamiento"
+        );
     }
 
     #[test]
     fn servers_are_compared_with_the_connectors_origin() {
-        let w = server_warnings(&["https://api.segip.gob.bo/v2/".into()], &["http://10.0.0.5:8080".into(), "http://10.0.0.6/v2".into()]);
+        let w = server_warnings(
+            &["https://api.segip.gob.bo/v2/".into()],
+            &["http://10.0.0.5:8080".into(), "http://10.0.0.6/v2".into()],
+        );
         assert_eq!(w.len(), 1);
-        assert_eq!(w.first().map(|i| i.text(iop_i18n::Lang::Es)).unwrap_or_default(), "la descripción declara el servidor «https://api.segip.gob.bo/v2/» con la ruta «/v2», y el origen del conector «http://10.0.0.5:8080» no termina en ella: las llamadas llegarían sin ese prefijo; agregue «/v2» a la URL de origen del conector");
+        assert_eq!(
+            w.first().map(|i| i.text(iop_i18n::Lang::Es)).unwrap_or_default(),
+            "la descripción declara el servidor «https://api.segip.gob.bo/v2/» con la ruta «/v2», y el origen del conector «http://10.0.0.5:8080» no termina en ella: las llamadas llegarían sin ese prefijo; agregue «/v2» a la URL de origen del conector"
+        );
         assert!(server_warnings(&["/".into()], &["http://x".into()]).is_empty());
     }
 }

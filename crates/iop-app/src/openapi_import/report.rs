@@ -108,8 +108,7 @@ impl Item {
 
     /// As kept with the description: `{"codigo", "nivel", "ubicacion", "args"}`.
     pub fn to_json(&self) -> serde_json::Value {
-        let args: serde_json::Map<String, serde_json::Value> =
-            self.args.iter().map(|(k, v)| ((*k).to_owned(), v.clone().into())).collect();
+        let args: serde_json::Map<String, serde_json::Value> = self.args.iter().map(|(k, v)| ((*k).to_owned(), v.clone().into())).collect();
         serde_json::json!({"codigo": self.code(), "nivel": self.level().code(), "ubicacion": self.at, "args": args})
     }
 
@@ -128,8 +127,8 @@ impl Item {
 
 /// Every argument name the catalog's texts use.
 const ARG_NAMES: [&str; 16] = [
-    "detalle", "clave", "max", "version", "ruta", "id", "ref", "entrada", "nombre", "segundos", "n", "url", "que", "servidor",
-    "prefijo", "origen",
+    "detalle", "clave", "max", "version", "ruta", "id", "ref", "entrada", "nombre", "segundos", "n", "url", "que", "servidor", "prefijo",
+    "origen",
 ];
 
 /// A report as kept with its description.
@@ -161,7 +160,10 @@ mod tests {
         }
         assert_eq!(keys.len(), Issue::ALL.len(), "textos sin código");
         let item = Item::new(Issue::WebhooksNoImportados, "#/webhooks").arg("n", 2);
-        assert_eq!(item.text(Lang::En), "2 webhooks are not imported: the gateway serves consumers' calls, it does not send events");
+        assert_eq!(
+            item.text(Lang::En),
+            "2 webhooks are not imported: the gateway serves consumers' calls, it does not send events"
+        );
         let back = from_json(&to_json(std::slice::from_ref(&item)));
         assert_eq!(back, vec![item]);
     }

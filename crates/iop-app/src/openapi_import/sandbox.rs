@@ -79,10 +79,7 @@ fn example_of(doc: &Doc, media: &Doc, at: &str, report: &mut Vec<Item>) -> Optio
 /// The sandbox's answer for `op` (at pointer `at`), or `None` (it answers `sin_ejemplo`).
 pub fn answer(doc: &Doc, op: &Doc, at: &str, report: &mut Vec<Item>) -> Option<Answer> {
     let responses = op.get("responses").and_then(Doc::as_object)?;
-    let mut codes: Vec<(u16, &String, &Doc)> = responses
-        .iter()
-        .filter_map(|(k, r)| Some((status_of(k)?, k, r)))
-        .collect();
+    let mut codes: Vec<(u16, &String, &Doc)> = responses.iter().filter_map(|(k, r)| Some((status_of(k)?, k, r))).collect();
     codes.sort_by_key(|(s, _, _)| *s);
     for (status, code, r) in &codes {
         let at = format!("{at}/responses/{}", escape(code));
@@ -228,10 +225,7 @@ pub fn generate(doc: &Doc, schema: &Doc, depth: usize, seen: &mut Vec<String>) -
         }
         Some("array") => {
             let n = number(schema.get("minItems")).unwrap_or(1.0).clamp(1.0, 3.0) as usize;
-            let item = schema
-                .get("items")
-                .map(|i| generate(doc, i, depth + 1, seen))
-                .unwrap_or(Doc::Null);
+            let item = schema.get("items").map(|i| generate(doc, i, depth + 1, seen)).unwrap_or(Doc::Null);
             Doc::Arr(vec![item; n])
         }
         Some("string") => {
@@ -288,7 +282,13 @@ paths:
                 generated: false
             })
         );
-        assert_eq!(report.first().map(|i| (i.issue, i.at.as_str())), Some((Issue::EjemploExterno, "#/paths/~1a/get/responses/200/content/text~1plain/examples/zeta")));
+        assert_eq!(
+            report.first().map(|i| (i.issue, i.at.as_str())),
+            Some((
+                Issue::EjemploExterno,
+                "#/paths/~1a/get/responses/200/content/text~1plain/examples/zeta"
+            ))
+        );
     }
 
     #[test]

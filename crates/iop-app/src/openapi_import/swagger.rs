@@ -115,12 +115,12 @@ impl<'a> Conv<'a> {
                         out.insert("style".into(), Doc::str("pipeDelimited"));
                     }
                     other => self.report.push(
-                        Item::new(Issue::SwaggerPerdido, format!("{at}/collectionFormat"))
-                            .arg("que", format!("collectionFormat: {other}")),
+                        Item::new(Issue::SwaggerPerdido, format!("{at}/collectionFormat")).arg("que", format!("collectionFormat: {other}")),
                     ),
                 }
             } else if !k.starts_with("x-") && !matches!(k.as_str(), "name" | "in" | "description" | "required" | "allowEmptyValue") {
-                self.report.push(Item::new(Issue::SwaggerPerdido, format!("{at}/{}", escape(k))).arg("que", k));
+                self.report
+                    .push(Item::new(Issue::SwaggerPerdido, format!("{at}/{}", escape(k))).arg("que", k));
             } else {
                 out.insert(k.clone(), v.clone());
             }
@@ -161,10 +161,7 @@ impl<'a> Conv<'a> {
             return r.clone();
         }
         let mut out = Map::new();
-        out.insert(
-            "description".into(),
-            m.get("description").cloned().unwrap_or_else(|| Doc::str("")),
-        );
+        out.insert("description".into(), m.get("description").cloned().unwrap_or_else(|| Doc::str("")));
         if let Some(Doc::Obj(h)) = m.get("headers") {
             let headers: Map = h
                 .iter()
@@ -218,14 +215,22 @@ impl<'a> Conv<'a> {
         // Shared parameters not overridden by the operation's own (same name and place).
         let key = |p: &Doc| {
             let p = self.deref_param(p);
-            (p.get("name").and_then(Doc::as_str).map(str::to_owned), p.get("in").and_then(Doc::as_str).map(str::to_owned))
+            (
+                p.get("name").and_then(Doc::as_str).map(str::to_owned),
+                p.get("in").and_then(Doc::as_str).map(str::to_owned),
+            )
         };
         let own_keys: Vec<_> = own.iter().map(|(_, p)| key(p)).collect();
         let mut all: Vec<(String, Doc)> = shared
             .iter()
             .enumerate()
             .filter(|(_, p)| !own_keys.contains(&key(p)))
-            .map(|(i, p)| (format!("{}/parameters/{i}", at.rsplit_once('/').map_or(at, |(item, _)| item)), p.clone()))
+            .map(|(i, p)| {
+                (
+                    format!("{}/parameters/{i}", at.rsplit_once('/').map_or(at, |(item, _)| item)),
+                    p.clone(),
+                )
+            })
             .collect();
         all.extend(own.into_iter().map(|(i, p)| (format!("{at}/parameters/{i}"), p.clone())));
         for (pat, p) in all {
@@ -254,7 +259,11 @@ impl<'a> Conv<'a> {
                     }
                     form.insert(name, schema);
                 }
-                _ => params.push(if p.get("$ref").is_some() { p.clone() } else { self.parameter(&p, &pat) }),
+                _ => params.push(if p.get("$ref").is_some() {
+                    p.clone()
+                } else {
+                    self.parameter(&p, &pat)
+                }),
             }
         }
         for (k, v) in m {
@@ -389,7 +398,11 @@ pub fn convert(src: &Doc, report: &mut Vec<Item>) -> Doc {
     for (path, item) in src.get("paths").and_then(Doc::as_object).into_iter().flatten() {
         let at = format!("#/paths/{}", escape(path));
         let Some(im) = item.as_object() else { continue };
-        let shared: Vec<Doc> = im.get("parameters").and_then(Doc::as_array).map(<[Doc]>::to_vec).unwrap_or_default();
+        let shared: Vec<Doc> = im
+            .get("parameters")
+            .and_then(Doc::as_array)
+            .map(<[Doc]>::to_vec)
+            .unwrap_or_default();
         let mut new_item = Map::new();
         for (k, v) in im {
             if METHODS.contains(&k.as_str()) {
@@ -440,7 +453,8 @@ pub fn convert(src: &Doc, report: &mut Vec<Item>) -> Doc {
             rewrite(&mut b, &body_names);
             bodies.insert(name.clone(), b);
         } else if p.get("in").and_then(Doc::as_str) == Some("formData") {
-            c.report.push(Item::new(Issue::SwaggerPerdido, at).arg("que", "formData (parameters)"));
+            c.report
+                .push(Item::new(Issue::SwaggerPerdido, at).arg("que", "formData (parameters)"));
         } else {
             params.insert(name.clone(), c.parameter(p, &at));
         }
@@ -464,7 +478,12 @@ pub fn convert(src: &Doc, report: &mut Vec<Item>) -> Doc {
     if let Some(sd) = src.get("securityDefinitions").and_then(Doc::as_object) {
         let schemes: Map = sd
             .iter()
-            .map(|(k, s)| (k.clone(), security_scheme(s, c.report, &format!("#/securityDefinitions/{}", escape(k)))))
+            .map(|(k, s)| {
+                (
+                    k.clone(),
+                    security_scheme(s, c.report, &format!("#/securityDefinitions/{}", escape(k))),
+                )
+            })
             .collect();
         comp.insert("securitySchemes".into(), Doc::Obj(schemes));
     }
@@ -487,7 +506,8 @@ fn security_scheme(s: &Doc, report: &mut Vec<Item>, at: &str) -> Doc {
                 Some("application") => "clientCredentials",
                 Some("accessCode") => "authorizationCode",
                 other => {
-                    report.push(Item::new(Issue::SwaggerPerdido, format!("{at}/flow")).arg("que", format!("flow: {}", other.unwrap_or("?"))));
+                    report
+                        .push(Item::new(Issue::SwaggerPerdido, format!("{at}/flow")).arg("que", format!("flow: {}", other.unwrap_or("?"))));
                     "implicit"
                 }
             };

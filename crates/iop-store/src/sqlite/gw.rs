@@ -270,8 +270,7 @@ impl GatewayStore for SqliteStore {
         let mut tx = self.begin().await?;
         let sid = service.to_string();
         replace_description(&mut tx, service, description, ops, now).await?;
-        let detail =
-            serde_json::json!({"servicio": sid, "sha256": description.sha256, "formato": description.format, "operaciones": ops.iter().map(|o| &o.op_id).collect::<Vec<_>>()});
+        let detail = serde_json::json!({"servicio": sid, "sha256": description.sha256, "formato": description.format, "operaciones": ops.iter().map(|o| &o.op_id).collect::<Vec<_>>()});
         self.audit(&mut tx, by, Change::admin("servicio.descripcion", &sid, detail), now)
             .await?;
         tx.commit().await.map_err(backend)

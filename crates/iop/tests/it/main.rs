@@ -10,6 +10,7 @@ mod browser;
 mod cli;
 mod documents;
 mod gateway;
+mod import;
 mod input;
 mod matrix;
 mod notices;

@@ -462,10 +462,16 @@ async fn descriptions_are_parsed_with_limits_off_the_serving_runtime() {
         )
         .await;
     assert_eq!((r.status.as_u16(), r.code()), (422, "descripcion_invalida"), "{}", r.body);
+    assert_eq!(
+        (r.body["motivo"].as_str(), r.body["ubicacion"].as_str()),
+        (Some("clave-repetida"), Some("documento:5:3")),
+        "{}",
+        r.body
+    );
     assert!(
         r.body["mensaje"]
             .as_str()
-            .is_some_and(|m| m.contains("clave repetida \"/a\"") && m.contains("línea 4")),
+            .is_some_and(|m| m.contains("la clave «/a» está escrita dos veces")),
         "{}",
         r.body
     );
@@ -483,7 +489,7 @@ async fn descriptions_are_parsed_with_limits_off_the_serving_runtime() {
     assert!(
         r.body["mensaje"]
             .as_str()
-            .is_some_and(|m| m.contains("invalid YAML (line 4") && m.contains("duplicate entry with key \"/a\"")),
+            .is_some_and(|m| m.contains("documento:5:3") && m.contains("the key '/a' is written twice")),
         "{}",
         r.body
     );
