@@ -106,6 +106,22 @@ settle() { # waits until iop is idle again (call records imported, uploads done)
 }
 median() { python3 -c "import sys,statistics; print(statistics.median(float(x) for x in sys.argv[1:]))" "$@"; }
 
+# CPU of each iop thread (by name) during one upload with the gateway idle: where an import's
+# work runs, and at which priority (the importer at nice 19; SQLite's thread and the rebuild not).
+thread_cpu() { for t in /proc/$IOP_PID/task/*; do echo "$(cat "$t/comm" | tr ' ' '_') $(awk '{print $14+$15}' "$t/stat") $(awk '{print $19}' "$t/stat")"; done | awk '{c[$1]+=$2; if ($3>n[$1]) n[$1]=$3} END {for (k in c) print k, c[k], n[k]}' | sort; }
+upload_once() {
+  taskset -c $LOAD curl -s -o /dev/null -w '%{http_code} %{time_total}' -X PUT \
+    -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \
+    --data-binary @"$W/body.json" "http://127.0.0.1:$IOPC/api/v1/servicios/$OTHER/descripcion"
+}
+settle
+thread_cpu > "$W/cpu.before"
+echo "one upload, gateway idle: $(upload_once)"
+sleep 2
+thread_cpu > "$W/cpu.after"
+echo "CPU per thread for that upload (ms; ticks of 10 ms):"
+awk 'NR==FNR {b[$1]=$2; next} {d=($2-b[$1])*10; if (d>0) printf "  %-18s %6d ms (nice %s)\n", $1, d, $3}' "$W/cpu.before" "$W/cpu.after"
+
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  rounds: $ROUNDS + $ROUNDS x ${DUR}s, wrk -t1 -c64, iop on core $SUT"
 echo "description: $DOC_BYTES bytes, $DOC_OPS operations"
@@ -118,6 +134,12 @@ for r in $(seq 1 "$ROUNDS"); do
       before=$(wc -l < "$W/uploads")
       uploader & UPL=$!
       sleep 0.5
+      # PERF=1: a CPU profile of iop during the first round with uploads (by thread, then by
+      # function) in ${PERF_OUT:-/tmp/import-perf.txt}.
+      if [ "${PERF:-0}" = 1 ] && [ "$r" = 1 ]; then
+        (perf record -F 999 -g -p "$IOP_PID" -o "$W/perf.data" -- sleep $((DUR - 2)) >/dev/null 2>&1;
+         { perf report -i "$W/perf.data" --no-children --sort comm --stdio; perf report -i "$W/perf.data" --no-children --sort comm,sym --percent-limit 0.05 --stdio -g none; } > "${PERF_OUT:-/tmp/import-perf.txt}" 2>/dev/null) &
+      fi
       read -r rps p99 < <(run)
       kill $UPL 2>/dev/null || true; wait $UPL 2>/dev/null || true
       pkill -f "servicios/$OTHER/descripcion" 2>/dev/null || true

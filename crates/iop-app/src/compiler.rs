@@ -131,6 +131,7 @@ pub fn compile(rows: &GatewayRows, secrets: &SecretBox, version: u64, now_ms: i6
             entity_sigla: intern(&mut names, c.entity_sigla.as_str()),
             credential_id: cred.id.to_string().into(),
             not_after_ms: cred.expires_at.map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64),
+            sandbox_only: cred.sandbox_only,
         });
         let policy = JwtPolicy {
             require_exp: cred.jwt_require_exp,

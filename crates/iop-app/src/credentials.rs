@@ -32,6 +32,7 @@ pub async fn register_key_for_request(
         clave_publica: Some(pem.trim().to_owned()),
         jwt_exige_exp: None,
         jwt_vigencia_max_s: None,
+        solo_sandbox: None,
     };
     // On the legal chain: the request whose step 4 registered it.
     Ok(create_for_system(st, actor, system, Some(request.id), &input).await?.rec)
@@ -60,6 +61,8 @@ pub async fn create_for_system(
         }
     };
     set_jwt_policy(&mut issued.rec, i.jwt_exige_exp, i.jwt_vigencia_max_s)?;
+    // A sandbox credential needs no PR05 request: the sandbox serves fictitious examples only.
+    issued.rec.sandbox_only = i.solo_sandbox.unwrap_or(false);
     st.store.create_credential(&issued.rec, &iop_store::AuditBy::user(actor)).await?;
     tracing::info!(usuario = %actor.login, credencial = %issued.rec.id, tipo = kind.as_str(), "credencial emitida");
     // The secret is handed out only once the gateway accepts it.
@@ -133,6 +136,7 @@ fn fresh(
         replaced_by: None,
         jwt_require_exp: kind != CredentialKind::ApiKey,
         jwt_max_lifetime_s: (kind != CredentialKind::ApiKey).then_some(DEFAULT_JWT_MAX_LIFETIME_S),
+        sandbox_only: false,
     }
 }
 
@@ -256,6 +260,7 @@ pub fn credential_out(c: &CredentialRec) -> CredentialOut {
         reemplazada_por: c.replaced_by.map(|r| r.to_string()),
         jwt_exige_exp: (c.kind != CredentialKind::ApiKey).then_some(c.jwt_require_exp),
         jwt_vigencia_max_s: c.jwt_max_lifetime_s,
+        solo_sandbox: c.sandbox_only,
     }
 }
 

@@ -818,6 +818,8 @@ pub struct CredentialOut {
     pub jwt_exige_exp: Option<bool>,
     /// JWT: how far ahead `exp` may lie, in seconds (none: no bound).
     pub jwt_vigencia_max_s: Option<i64>,
+    /// For the sandbox only: never reaches a real service.
+    pub solo_sandbox: bool,
 }
 
 /// A newly issued credential with its secret. Shown once; the platform keeps only a keyed hash
@@ -884,6 +886,11 @@ pub struct CredentialIn {
     pub jwt_exige_exp: Option<bool>,
     /// JWT only: how far ahead `exp` may lie, in seconds (default 86400; 0 for no bound).
     pub jwt_vigencia_max_s: Option<u32>,
+    /// For the sandbox only (`/fake/…`, fictitious examples of any published service), so that
+    /// an integrator can try services before the system asks for them through PR05: no grant is
+    /// needed, and the credential never reaches a real service (403 `credencial_solo_sandbox`).
+    #[serde(default)]
+    pub solo_sandbox: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

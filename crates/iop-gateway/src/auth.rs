@@ -266,6 +266,7 @@ mod tests {
             entity_sigla: "GAM".into(),
             credential_id: "cred".into(),
             not_after_ms: None,
+            sandbox_only: false,
         });
         let mut b = SnapshotBuilder::new(1, 0);
         b.api_key(keys.api_key_hash("iop_k_secreta"), consumer.clone());

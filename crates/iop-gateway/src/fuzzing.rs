@@ -66,6 +66,7 @@ pub fn world() -> &'static (Snapshot, DerivedKeys) {
             entity_sigla: "E".into(),
             credential_id: "cred".into(),
             not_after_ms: None,
+            sandbox_only: false,
         });
         b.api_key(keys.api_key_hash("iop_k_fuzz"), consumer.clone());
         let policy = JwtPolicy {

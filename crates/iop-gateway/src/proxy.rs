@@ -336,6 +336,9 @@ impl<'g> Call<'g> {
             Err(r) => return self.refuse(r).await,
         };
         let sandbox = self.rec.sandbox;
+        if consumer.sandbox_only && !sandbox {
+            return self.refuse(Refusal::CredencialSoloSandbox).await;
+        }
         let rate = if sandbox {
             None
         } else {

@@ -28,6 +28,8 @@ iop_i18n::code_table! {
     ServicioInexistente = ("servicio_inexistente", StatusCode::NOT_FOUND),
     OperacionInexistente = ("operacion_inexistente", StatusCode::NOT_FOUND),
     SinHabilitacion = ("sin_habilitacion", StatusCode::FORBIDDEN),
+    /// A sandbox credential used on a real service.
+    CredencialSoloSandbox = ("credencial_solo_sandbox", StatusCode::FORBIDDEN),
     /// Every grant for the service starts later.
     HabilitacionNoVigente = ("habilitacion_no_vigente", StatusCode::FORBIDDEN),
     /// Every grant for the service has ended: a renewal goes through PR05 again.

@@ -16,6 +16,8 @@ pub struct Consumer {
     pub credential_id: Arc<str>,
     /// The credential stops working at this instant (Unix ms), e.g. after a rotation's overlap.
     pub not_after_ms: Option<i64>,
+    /// A sandbox credential: `/fake/…` only, never a real service.
+    pub sandbox_only: bool,
 }
 
 /// A token-bucket rate: `per_second` sustained, `burst` at once.

@@ -183,6 +183,8 @@ pub struct CredentialRec {
     pub jwt_require_exp: bool,
     /// JWT: `exp` may lie at most this many seconds ahead.
     pub jwt_max_lifetime_s: Option<i64>,
+    /// For the sandbox only (`/fake/…`): never lets a call through to a real service.
+    pub sandbox_only: bool,
 }
 
 /// A published service as the compiler sees it.

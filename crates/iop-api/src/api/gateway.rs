@@ -303,6 +303,7 @@ pub async fn rotate_credential(
     // The new credential demands of its tokens what the old one did.
     issued.rec.jwt_require_exp = old.jwt_require_exp;
     issued.rec.jwt_max_lifetime_s = old.jwt_max_lifetime_s;
+    issued.rec.sandbox_only = old.sandbox_only;
     // A credential of a request is re-issued as its step 4 issued it: sealed for the requesting
     // unit, retrieved by one of its Solicitantes; whoever rotates it never sees the secret.
     let delivery = match old.request {

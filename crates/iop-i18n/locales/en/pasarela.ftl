@@ -14,6 +14,7 @@ jwt_vigencia_excesiva = the JWT's expiry ('exp') exceeds the maximum validity of
 servicio_inexistente = no service is published at that path
 operacion_inexistente = the service has no such operation (method and path)
 sin_habilitacion = your system is not enabled to consume this service
+credencial_solo_sandbox = this credential is for the sandbox only (/fake/…): for the real service your system needs an enablement through PR05 and its credentials
 habilitacion_no_vigente = your system's enablement for this service is not in force
 habilitacion_vencida = your system's enablement for this service has expired; its renewal is requested through procedure PR05
 operacion_no_habilitada = your enablement does not include this operation

@@ -14,6 +14,7 @@ jwt_vigencia_excesiva = el vencimiento («exp») del JWT supera la vigencia máx
 servicio_inexistente = no hay ningún servicio publicado en esa ruta
 operacion_inexistente = el servicio no tiene esa operación (método y ruta)
 sin_habilitacion = su sistema no tiene habilitado el consumo de este servicio
+credencial_solo_sandbox = esta credencial es solo para el sandbox (/fake/…): para el servicio real, su sistema necesita una habilitación por el PR05 y sus credenciales
 habilitacion_no_vigente = la habilitación de su sistema para este servicio no está vigente
 habilitacion_vencida = la habilitación de su sistema para este servicio venció; su renovación se solicita por el procedimiento PR05
 operacion_no_habilitada = su habilitación no incluye esta operación

@@ -9,3 +9,6 @@ ALTER TABLE service_operations ADD COLUMN example_generated INTEGER NOT NULL DEF
 ALTER TABLE publication_stage ADD COLUMN document_format TEXT;
 ALTER TABLE publication_stage ADD COLUMN document_original BLOB;
 ALTER TABLE publication_stage ADD COLUMN document_report TEXT;
+-- A credential for the sandbox only: issued for any registered system without a PR05 request
+-- (the sandbox serves fictitious examples); never lets a call through to a real service.
+ALTER TABLE credentials ADD COLUMN sandbox_only INTEGER NOT NULL DEFAULT 0;

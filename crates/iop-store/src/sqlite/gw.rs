@@ -65,6 +65,7 @@ fn credential_row(r: &SqliteRow) -> StoreResult<CredentialRec> {
         revoked_at: get::<Option<i64>>(r, "revoked_at")?.map(from_ms),
         replaced_by: opt_id(r, "replaced_by", CredentialId::parse)?,
         jwt_require_exp: get::<i64>(r, "jwt_exige_exp")? != 0,
+        sandbox_only: get::<i64>(r, "sandbox_only")? != 0,
         jwt_max_lifetime_s: get(r, "jwt_vigencia_max_s")?,
     })
 }
@@ -80,11 +81,12 @@ fn credential_json(c: &CredentialRec) -> serde_json::Value {
         "vence": c.expires_at.map(ms),
         "jwt_exige_exp": c.jwt_require_exp,
         "jwt_vigencia_max_s": c.jwt_max_lifetime_s,
+        "solo_sandbox": c.sandbox_only,
     })
 }
 
 pub(crate) async fn insert_credential(tx: &mut Transaction<'static, Sqlite>, c: &CredentialRec) -> StoreResult<()> {
-    sqlx::query("INSERT INTO credentials (id, system_id, kind, key_id, hint, secret_enc, public_key, request_id, created_by, created_at, expires_at, revoked_at, replaced_by, jwt_exige_exp, jwt_vigencia_max_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    sqlx::query("INSERT INTO credentials (id, system_id, kind, key_id, hint, secret_enc, public_key, request_id, created_by, created_at, expires_at, revoked_at, replaced_by, jwt_exige_exp, jwt_vigencia_max_s, sandbox_only) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind(c.id.to_string())
         .bind(c.system.to_string())
         .bind(c.kind.as_str())
@@ -100,6 +102,7 @@ pub(crate) async fn insert_credential(tx: &mut Transaction<'static, Sqlite>, c: 
         .bind(c.replaced_by.map(|r| r.to_string()))
         .bind(i64::from(c.jwt_require_exp))
         .bind(c.jwt_max_lifetime_s)
+        .bind(i64::from(c.sandbox_only))
         .execute(&mut **tx)
         .await
         .map_err(backend)?;
@@ -134,21 +137,26 @@ pub(super) async fn replace_description(
         .execute(&mut **tx)
         .await
         .map_err(backend)?;
-    for o in ops {
-        sqlx::query("INSERT INTO service_operations (service_id, op_id, method, path, summary, pii_params, example_status, example, example_type, example_generated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                .bind(&sid)
-                .bind(&o.op_id)
-                .bind(&o.method)
-                .bind(&o.path)
-                .bind(o.summary.as_deref())
-                .bind(to_json_strings(&o.pii_params))
-                .bind(o.example_status)
-                .bind(o.example.as_deref())
-                .bind(o.example_type.as_deref())
-                .bind(i64::from(o.example_generated))
-                .execute(&mut **tx)
-                .await
-                .map_err(backend)?;
+    // Many rows per statement: a large description has thousands of operations, and each
+    // statement is a round trip between the async task and SQLite's thread.
+    const ROWS: usize = 90; // 10 parameters a row, within SQLite's 999 per statement
+    for chunk in ops.chunks(ROWS) {
+        let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO service_operations (service_id, op_id, method, path, summary, pii_params, example_status, example, example_type, example_generated) ",
+        );
+        qb.push_values(chunk, |mut row, o| {
+            row.push_bind(sid.clone())
+                .push_bind(o.op_id.clone())
+                .push_bind(o.method.clone())
+                .push_bind(o.path.clone())
+                .push_bind(o.summary.clone())
+                .push_bind(to_json_strings(&o.pii_params))
+                .push_bind(o.example_status)
+                .push_bind(o.example.clone())
+                .push_bind(o.example_type.clone())
+                .push_bind(i64::from(o.example_generated));
+        });
+        qb.build().execute(&mut **tx).await.map_err(backend)?;
     }
     Ok(())
 }

@@ -36,7 +36,7 @@ fn train_files() -> Vec<(String, String)> {
     .collect()
 }
 
-fn zip_of(files: &[(String, String)]) -> Vec<u8> {
+pub(crate) fn zip_of(files: &[(String, String)]) -> Vec<u8> {
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for (name, text) in files {
         let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
@@ -246,6 +246,30 @@ async fn a_corpus_of_real_shapes_imports_and_the_sandbox_answers_as_each_documen
     );
     let a = sandbox(&app, Method::GET, &format!("{fake}/certificados/C-1"), &key).await;
     assert_eq!(json_of(&a.body)["formato"], "json");
+    // A sandbox credential: issued for a registered system without a PR05 request; it tries any
+    // service's sandbox and never reaches a real one, even one its system is enabled for.
+    let issued = app
+        .post(
+            &format!("/api/v1/sistemas/{}/credenciales", w.system),
+            w.t("lider"),
+            json!({"tipo": "apikey", "solo_sandbox": true}),
+        )
+        .await
+        .ok();
+    assert_eq!(issued["credencial"]["solo_sandbox"], true, "{issued}");
+    assert!(issued["credencial"]["solicitud_id"].is_null());
+    let trial = issued["clave"].as_str().unwrap_or_default().to_owned();
+    let a = sandbox_when(&app, &format!("{fake}/años/2024"), &trial, |a| a.status == 200).await;
+    assert_eq!((a.status, a.mark.as_deref()), (200, Some("ficticio")), "{}", a.body);
+    let real = sandbox(&app, Method::GET, &format!("{}años/2024", base), &trial).await;
+    assert_eq!(real.status, 403, "{}", real.body);
+    assert_eq!(json_of(&real.body)["codigo"], "credencial_solo_sandbox");
+    let real = sandbox(&app, Method::GET, &format!("{}años/2024", base), &key).await;
+    assert_ne!(
+        real.status, 403,
+        "the enabled credential of the same system goes through: {}",
+        real.body
+    );
 
     // --- Several files in one archive: zip with its entry found, then tar.gz with it named ---
     let zip = base64::engine::general_purpose::STANDARD.encode(zip_of(&train_files()));

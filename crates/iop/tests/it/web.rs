@@ -1096,6 +1096,24 @@ async fn a_publication_is_requested_prepared_and_enabled_through_the_pages() {
         .post_multipart(&format!("{stage}/descripcion"), upload("otro", crate::upstream::DESCRIPTION.into()))
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    // Several files as one zip, its main file named: the page shows the import report.
+    let zip = crate::import::zip_of(&[
+        (
+            "api/openapi.yaml".into(),
+            "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /a: {$ref: 'rutas.yaml'}\nwebhooks: {w: {post: {responses: {'200': {description: ok}}}}}\n".into(),
+        ),
+        ("api/rutas.yaml".into(), "get: {operationId: leer, responses: {'204': {description: ok}}}\n".into()),
+    ]);
+    let r = lider
+        .post_multipart(
+            &format!("{stage}/descripcion"),
+            upload(&lcsrf, zip).text("entrada", "api/openapi.yaml"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let p = lider.get(&page_path).await;
+    assert!(p.body.contains("1 operación") && p.body.contains("data-informe"), "{}", p.body);
+    assert!(p.body.contains("<code>#/webhooks</code> 1 webhook no se importa"), "{}", p.body);
     let r = lider
         .post_multipart(&format!("{stage}/descripcion"), upload(&lcsrf, crate::upstream::DESCRIPTION.into()))
         .await;
