@@ -166,7 +166,9 @@ pub fn build(st: &AppState, u: &UserRec, i: ConnectorIn, service: ServiceId, bas
 
 /// Probes a connector's upstreams now (a GET to each base URL) exactly as the gateway will speak
 /// to them: its TLS settings, its upstream credential, its timeouts. Ok when every origin answered.
-pub async fn probe(st: &AppState, c: &ConnectorRec) -> AppResult<(bool, Vec<ProbeOut>)> {
+/// Each origin is also compared with the description's `servers` (`servers`): an origin without
+/// the servers' path prefix is named with it (the calls would arrive without it).
+pub async fn probe(st: &AppState, c: &ConnectorRec, servers: &[String]) -> AppResult<(bool, Vec<ProbeOut>)> {
     let hooks = st.hooks()?;
     let client = crate::compiler::connector_client(c, &hooks.secrets, None);
     let connect = Duration::from_millis(c.connect_timeout_ms.max(1) as u64);
@@ -182,7 +184,15 @@ pub async fn probe(st: &AppState, c: &ConnectorRec) -> AppResult<(bool, Vec<Prob
                 iop_gateway::pool::probe(&uri, tls, headers, connect, total).await
             }
         };
+        let warning = openapi_import::server_warnings(servers, std::slice::from_ref(o)).into_iter().next();
+        let arg = |name: &str| {
+            warning
+                .as_ref()
+                .and_then(|w| w.args.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()))
+        };
         out.push(ProbeOut {
+            prefijo_faltante: arg("prefijo"),
+            servidor: arg("servidor"),
             ok: result.is_ok(),
             origen: o.clone(),
             estado_http: result.as_ref().ok().copied(),
@@ -287,6 +297,7 @@ pub async fn read_description(source: DescriptionSource, origins: Vec<String>) -
                 format: imported.format.code().to_owned(),
                 original: imported.original,
                 report: openapi_import::report::to_json(&imported.report),
+                servers: imported.servers,
             },
             operations: imported.operations,
             report: imported.report,

@@ -1022,6 +1022,13 @@ pub struct ProbeOut {
     pub estado_http: Option<u16>,
     pub latencia_ms: u64,
     pub error: Option<String>,
+    /// The path prefix of the description's first server (`servers`/`basePath`) this origin
+    /// does not end in: calls would reach the publisher without it. Add it to the origin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefijo_faltante: Option<String>,
+    /// The server that declares it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub servidor: Option<String>,
 }
 
 /// One audit record: where it sits in its chain and what it says.

@@ -49,6 +49,51 @@ mod tests {
         assert!(iop_gateway::fuzzing::replay(&iop_gateway::fuzzing::corpus("descripcion"), description) > 0);
     }
 
+    /// Until AFL runs the `descripcion` target on the new readers: mutations of the Swagger 2.0,
+    /// OpenAPI 3.1, zip and tar.gz seeds (bytes changed anywhere, cut anywhere) are answered,
+    /// never a panic.
+    #[test]
+    fn mutated_descriptions_and_archives_are_answered_without_panicking() {
+        let dir = iop_gateway::fuzzing::corpus("descripcion");
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut tried = 0;
+        for name in [
+            "swagger2-tienda.json",
+            "openapi31-museo.yaml",
+            "gestiones.yaml",
+            "tren.zip",
+            "tren.tar.gz",
+        ] {
+            let original = std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+            for round in 0..400 {
+                let mut m = original.clone();
+                for _ in 0..=(round % 4) {
+                    let at = (next() % m.len().max(1) as u64) as usize;
+                    if let Some(b) = m.get_mut(at) {
+                        *b = match next() % 4 {
+                            0 => b'"',
+                            1 => b'#',
+                            2 => b'/',
+                            _ => (next() & 0xff) as u8,
+                        };
+                    }
+                }
+                if round % 7 == 0 {
+                    m.truncate((next() % m.len().max(1) as u64) as usize);
+                }
+                description(&m);
+                tried += 1;
+            }
+        }
+        assert_eq!(tried, 2000);
+    }
+
     #[test]
     fn the_signed_pdf_corpus_replays_clean() {
         assert!(iop_gateway::fuzzing::replay(&iop_gateway::fuzzing::corpus("firma"), signed_pdf) > 0);

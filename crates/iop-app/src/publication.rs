@@ -148,13 +148,14 @@ pub async fn stage_description(
 /// Probes the staged connector (outside any store transaction) and stores the result with it.
 pub async fn probe(st: &AppState, actor: &UserRec, raw: &str, code: &str, version: &str) -> AppResult<StageRec> {
     let t = target(st, actor, raw, code, version).await?;
+    let servers = t.stage.as_ref().map(|s| s.description_servers.clone()).unwrap_or_default();
     let Some(connector) = t.stage.and_then(|s| s.connector) else {
         return Err(AppError::of(
             "conector_no_preparado",
             iop_i18n::args![codigo = &t.code.as_str(), version = &t.version.get()],
         ));
     };
-    let (ok, results) = connectors::probe(st, &connector).await?;
+    let (ok, results) = connectors::probe(st, &connector, &servers).await?;
     let probe = connectors::probe_rec(st, ok, &results);
     st.store
         .stage_probe(

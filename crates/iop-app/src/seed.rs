@@ -370,6 +370,7 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> AppResult<(Vec<
             format: imported.format.code().to_owned(),
             original: None,
             report: crate::openapi_import::report::to_json(&imported.report),
+            servers: imported.servers,
         };
         st.store
             .set_description(persona.id, &description, &imported.operations, now, &demo)

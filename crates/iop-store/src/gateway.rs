@@ -127,6 +127,8 @@ pub struct DescriptionRec {
     pub original: Option<Vec<u8>>,
     /// The import report (JSON array of coded items).
     pub report: String,
+    /// The `servers` URLs the document declares.
+    pub servers: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

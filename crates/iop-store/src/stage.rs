@@ -29,6 +29,8 @@ pub struct StageRec {
     /// The staged description's format and import report (JSON), once staged.
     pub description_format: Option<String>,
     pub description_report: Option<String>,
+    /// The staged description's `servers` URLs.
+    pub description_servers: Vec<String>,
     pub operations: Vec<OperationRec>,
     /// The last probe of the staged connector (cleared when the connector changes).
     pub probe: Option<ProbeRec>,

@@ -112,15 +112,28 @@ fn view(tr: Tr, request: &str, p: &iop_domain::PublicationSpec, stage: Option<&S
         prueba: stage.and_then(|s| s.probe.as_ref()).map(|pr| {
             let lines = iop_app::connectors::probe_results(pr)
                 .into_iter()
-                .map(|o| match (o.estado_http, o.error) {
-                    (Some(code), _) => tr.ta(
-                        "paso4-prueba-origen-ok",
-                        iop_i18n::args![origen = &o.origen, estado = &code, ms = iop_i18n::Arg::Number(o.latencia_ms as i64)],
-                    ),
-                    (None, e) => tr.ta(
-                        "paso4-prueba-origen-falla",
-                        iop_i18n::args![origen = &o.origen, error = &e.unwrap_or_default()],
-                    ),
+                .map(|o| {
+                    let line = match (o.estado_http, &o.error) {
+                        (Some(code), _) => tr.ta(
+                            "paso4-prueba-origen-ok",
+                            iop_i18n::args![origen = &o.origen, estado = &code, ms = iop_i18n::Arg::Number(o.latencia_ms as i64)],
+                        ),
+                        (None, e) => tr.ta(
+                            "paso4-prueba-origen-falla",
+                            iop_i18n::args![origen = &o.origen, error = &e.clone().unwrap_or_default()],
+                        ),
+                    };
+                    // The origin lacks the path prefix the description's servers declare.
+                    match (&o.prefijo_faltante, &o.servidor) {
+                        (Some(p), Some(s)) => {
+                            let w = iop_app::openapi_import::Item::new(iop_app::openapi_import::Issue::ServidorPrefijo, "#/servers/0")
+                                .arg("servidor", s)
+                                .arg("prefijo", p)
+                                .arg("origen", &o.origen);
+                            format!("{line} — {}", w.text(tr.lang))
+                        }
+                        _ => line,
+                    }
                 })
                 .collect();
             let key = if pr.ok { "paso4-prueba-ok" } else { "paso4-prueba-falla" };

@@ -210,7 +210,8 @@ pub async fn probe(State(st): State<AppState>, Auth(u): Auth, Path(id): Path<Str
         .connector(s.id)
         .await?
         .ok_or_else(|| ApiError::of("no_encontrado.conector", &[]))?;
-    let (ok, out) = connectors::probe(&st, &c).await?;
+    let servers = st.store.description_rec(s.id).await?.map(|d| d.servers).unwrap_or_default();
+    let (ok, out) = connectors::probe(&st, &c, &servers).await?;
     // Step 5 of the request that published the service needs a successful probe of this version.
     st.store
         .record_probe(s.id, c.version, &connectors::probe_rec(&st, ok, &out), &AuditBy::user(&u))

@@ -121,7 +121,7 @@ pub(super) async fn replace_description(
     now: OffsetDateTime,
 ) -> StoreResult<()> {
     let sid = service.to_string();
-    sqlx::query("INSERT INTO service_descriptions (service_id, document, sha256, updated_at, format, original, report) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(service_id) DO UPDATE SET document = excluded.document, sha256 = excluded.sha256, updated_at = excluded.updated_at, format = excluded.format, original = excluded.original, report = excluded.report")
+    sqlx::query("INSERT INTO service_descriptions (service_id, document, sha256, updated_at, format, original, report, servers) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(service_id) DO UPDATE SET document = excluded.document, sha256 = excluded.sha256, updated_at = excluded.updated_at, format = excluded.format, original = excluded.original, report = excluded.report, servers = excluded.servers")
             .bind(&sid)
             .bind(&d.document)
             .bind(&d.sha256)
@@ -129,6 +129,7 @@ pub(super) async fn replace_description(
             .bind(&d.format)
             .bind(d.original.as_deref())
             .bind(&d.report)
+            .bind(to_json_strings(&d.servers))
             .execute(&mut **tx)
             .await
             .map_err(backend)?;
@@ -302,7 +303,7 @@ impl GatewayStore for SqliteStore {
     }
 
     async fn description_rec(&self, service: ServiceId) -> StoreResult<Option<DescriptionRec>> {
-        let row = sqlx::query("SELECT document, sha256, format, original, report FROM service_descriptions WHERE service_id = ?")
+        let row = sqlx::query("SELECT document, sha256, format, original, report, servers FROM service_descriptions WHERE service_id = ?")
             .bind(service.to_string())
             .fetch_optional(&self.pool)
             .await
@@ -314,6 +315,7 @@ impl GatewayStore for SqliteStore {
                 format: get::<Option<String>>(&r, "format")?.unwrap_or_else(|| "openapi-3.0".into()),
                 original: get(&r, "original")?,
                 report: get(&r, "report")?,
+                servers: json_strings(&get::<String>(&r, "servers")?)?,
             })
         })
         .transpose()

@@ -32,6 +32,10 @@ fn stage_row(r: &SqliteRow) -> StoreResult<StageRec> {
         description_sha256: get(r, "document_sha256")?,
         description_format: get(r, "document_format")?,
         description_report: get(r, "document_report")?,
+        description_servers: get::<Option<String>>(r, "document_servers")?
+            .map(|j| json_strings(&j))
+            .transpose()?
+            .unwrap_or_default(),
         operations,
         probe,
         applied_at: get::<Option<i64>>(r, "applied_at")?.map(from_ms),
@@ -107,7 +111,7 @@ impl SqliteStore {
                     ..connector.clone()
                 };
                 connector_version = Some(insert_connector(tx, &c).await?);
-                let row = sqlx::query("SELECT document, document_format, document_original, document_report FROM publication_stage WHERE request_id = ? AND codigo = ? AND version = ?")
+                let row = sqlx::query("SELECT document, document_format, document_original, document_report, document_servers FROM publication_stage WHERE request_id = ? AND codigo = ? AND version = ?")
                     .bind(request.to_string())
                     .bind(code.as_str())
                     .bind(i64::from(version.get()))
@@ -122,6 +126,10 @@ impl SqliteStore {
                         format: get::<Option<String>>(&row, "document_format")?.unwrap_or_else(|| "openapi-3.0".into()),
                         original: get(&row, "document_original")?,
                         report: get::<Option<String>>(&row, "document_report")?.unwrap_or_else(|| "[]".into()),
+                        servers: get::<Option<String>>(&row, "document_servers")?
+                            .map(|j| json_strings(&j))
+                            .transpose()?
+                            .unwrap_or_default(),
                     };
                     replace_description(tx, stage.service, &d, &stage.operations, now).await?;
                 }
@@ -218,13 +226,14 @@ impl StageStore for SqliteStore {
         let actor = by.id.unwrap_or_else(|| UserId::from_uuid(uuid::Uuid::nil()));
         ensure(&mut tx, request, code, version, service, actor).await?;
         let ops_json = serde_json::to_string(ops).map_err(StoreError::backend)?;
-        sqlx::query("UPDATE publication_stage SET document = ?, document_sha256 = ?, operations = ?, document_format = ?, document_original = ?, document_report = ?, applied_at = NULL WHERE request_id = ? AND codigo = ? AND version = ?")
+        sqlx::query("UPDATE publication_stage SET document = ?, document_sha256 = ?, operations = ?, document_format = ?, document_original = ?, document_report = ?, document_servers = ?, applied_at = NULL WHERE request_id = ? AND codigo = ? AND version = ?")
             .bind(&description.document)
             .bind(&description.sha256)
             .bind(ops_json)
             .bind(&description.format)
             .bind(description.original.as_deref())
             .bind(&description.report)
+            .bind(to_json_strings(&description.servers))
             .bind(request.to_string())
             .bind(code.as_str())
             .bind(i64::from(version.get()))

@@ -145,6 +145,16 @@ async fn a_corpus_of_real_shapes_imports_and_the_sandbox_answers_as_each_documen
     assert!(report.contains(&("swagger-convertido".into(), "#/swagger".into())), "{report:?}");
     // basePath /v2 is not carried by the connector's origin: the publisher is told what to change.
     assert!(report.contains(&("servidor-prefijo".into(), "#/servers/0".into())), "{report:?}");
+    // And the probe says it of each origin, whatever the connector has become since.
+    let probe = app
+        .post(&format!("/api/v1/servicios/{tienda}/probar"), w.t("lider"), json!({}))
+        .await
+        .ok();
+    assert_eq!(
+        (probe[0]["prefijo_faltante"].as_str(), probe[0]["servidor"].as_str()),
+        (Some("/v2"), Some("https://tienda.ejemplo.gob.bo/v2")),
+        "{probe}"
+    );
     let key = consume(&app, &w, &tienda, json!({})).await.key;
     let fake = format!("/fake{}", base.trim_end_matches('/'));
     let a = sandbox(&app, Method::POST, &format!("{fake}/mascotas"), &key).await;
