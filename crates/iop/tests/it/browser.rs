@@ -644,12 +644,10 @@ async fn a_publication_goes_through_the_whole_procedure_in_a_real_browser_and_a_
         .and_then_click()
         .await;
     wait_text(&c, ".aviso", "Conector guardado. Pruebe la conexión antes de habilitar.").await;
-    type_into(
-        &c,
-        "#documento-padron-1",
-        &file("openapi.json", crate::upstream::DESCRIPTION.as_bytes()),
-    )
-    .await;
+    // A description whose server carries a path prefix the origin lacks: the import report and
+    // the probe say so.
+    let described = crate::upstream::DESCRIPTION.replacen('{', r#"{"servers": [{"url": "https://padron.ejemplo.gob.bo/v1"}],"#, 1);
+    type_into(&c, "#documento-padron-1", &file("openapi.json", described.as_bytes())).await;
     c.find(Locator::Css("[data-preparacion=padron-1] form[data-form=descripcion] button"))
         .await
         .and_then_click()
@@ -663,6 +661,32 @@ async fn a_publication_goes_through_the_whole_procedure_in_a_real_browser_and_a_
     assert!(text(&c, "[data-prueba-ok=true]").await.starts_with("Conexión correcta"));
     capture(&c, "paso4-publicacion-es").await;
     accessible(&c, &axe, "paso 4 de una publicación").await;
+    let report = text(&c, "[data-preparacion=padron-1] [data-informe]").await;
+    assert!(report.contains("Informe de importación"), "{report}");
+    c.find(Locator::Css("[data-preparacion=padron-1] [data-informe] summary"))
+        .await
+        .and_then_click()
+        .await;
+    let report = text(&c, "[data-preparacion=padron-1] [data-informe]").await;
+    assert!(report.contains("agregue «/v1» a la URL de origen del conector"), "{report}");
+    let probe = text(&c, "[data-preparacion=padron-1]").await;
+    assert!(probe.contains("respondió") && probe.contains("«/v1»"), "{probe}");
+    capture_at(&c, "[data-preparacion=padron-1]", "paso4-informe-es").await;
+    // In English on a phone-sized screen, then back.
+    c.find(Locator::LinkText("English")).await.and_then_click().await;
+    wait_text(&c, "h1", &format!("Request {code}")).await;
+    c.set_window_size(390, 900).await.unwrap_or_else(|e| panic!("{e}"));
+    c.find(Locator::Css("[data-preparacion=padron-1] [data-informe] summary"))
+        .await
+        .and_then_click()
+        .await;
+    let report = text(&c, "[data-preparacion=padron-1] [data-informe]").await;
+    assert!(report.contains("add '/v1' to the connector's origin URL"), "{report}");
+    capture_at(&c, "[data-preparacion=padron-1]", "paso4-informe-en-estrecha").await;
+    accessible(&c, &axe, "step 4 of a publication (English, narrow)").await;
+    c.find(Locator::LinkText("Español")).await.and_then_click().await;
+    wait_text(&c, "h1", &format!("Solicitud {code}")).await;
+    c.set_window_size(1280, 1000).await.unwrap_or_else(|e| panic!("{e}"));
     take(&c, "habilitar", "Habilitar", None, "Habilitada").await;
 
     // Step 5: the note, previewed first; then the four-eyes rule is said in words.
