@@ -139,22 +139,7 @@ run() { # name url -> "rps p50_ms p99_ms"
   [ -z "$non2xx" ] || { echo "$1: $non2xx non-2xx answers"; cat "$W/wrk.out"; exit 1; }
   echo "$rps $(ms "$p50") $(ms "$p99")"
 }
-ms() { # wrk latency (123.45us / 1.23ms / 1.02s) -> ms
-  python3 -c "import sys,re; v=sys.argv[1]; m=re.match(r'([0-9.]+)(us|ms|s)',v); f={'us':0.001,'ms':1,'s':1000}[m.group(2)]; print(round(float(m.group(1))*f,3))" "$1"
-}
-# Waits until an iop process is idle again (its call records imported), so that its background
-# work does not run during the next configuration's measurement on the same core.
-settle() { # pid
-  local prev now
-  prev=$(awk '{print $14+$15}' "/proc/$1/stat")
-  for _ in $(seq 1 600); do
-    sleep 0.5
-    now=$(awk '{print $14+$15}' "/proc/$1/stat")
-    [ $((now - prev)) -lt 5 ] && return
-    prev=$now
-  done
-}
-median() { python3 -c "import sys,statistics; print(statistics.median(float(x) for x in sys.argv[1:]))" "$@"; }
+source bench/lib.sh
 
 ORDER=(upstream nginx-plain nginx-gateway minimal-proxy iop "$B")
 # CONFIGS="iop iop-base": measure only these (say, many short A/B rounds); the order reverses

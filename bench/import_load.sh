@@ -92,19 +92,9 @@ run() { # -> "rps p99_ms"
   p99=$(awk '$1=="99%" {print $2}' "$W/wrk.out")
   non2xx=$(awk '/Non-2xx/ {print $5}' "$W/wrk.out")
   [ -z "$non2xx" ] || { echo "$non2xx non-2xx answers"; cat "$W/wrk.out"; exit 1; }
-  echo "$rps $(python3 -c "import sys,re; v=sys.argv[1]; m=re.match(r'([0-9.]+)(us|ms|s)',v); f={'us':0.001,'ms':1,'s':1000}[m.group(2)]; print(round(float(m.group(1))*f,3))" "$p99")"
+  echo "$rps $(ms "$p99")"
 }
-settle() { # waits until iop is idle again (call records imported, uploads done)
-  local prev now
-  prev=$(awk '{print $14+$15}' "/proc/$IOP_PID/stat")
-  for _ in $(seq 1 600); do
-    sleep 0.5
-    now=$(awk '{print $14+$15}' "/proc/$IOP_PID/stat")
-    [ $((now - prev)) -lt 5 ] && return
-    prev=$now
-  done
-}
-median() { python3 -c "import sys,statistics; print(statistics.median(float(x) for x in sys.argv[1:]))" "$@"; }
+source bench/lib.sh
 
 # CPU of each iop thread (by name) during one upload with the gateway idle: where an import's
 # work runs, and at which priority (the importer at nice 19; SQLite's thread and the rebuild not).
@@ -114,7 +104,7 @@ upload_once() {
     -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \
     --data-binary @"$W/body.json" "http://127.0.0.1:$IOPC/api/v1/servicios/$OTHER/descripcion"
 }
-settle
+settle "$IOP_PID"
 thread_cpu > "$W/cpu.before"
 echo "one upload, gateway idle: $(upload_once)"
 sleep 2
@@ -151,7 +141,7 @@ for r in $(seq 1 "$ROUNDS"); do
       A_RPS+=("$rps"); A_P99+=("$p99")
       echo "  round $r without uploads: $rps req/s, p99 $p99 ms"
     fi
-    settle
+    settle "$IOP_PID"
   done
 done
 echo
@@ -161,7 +151,7 @@ printf 'without uploads: %.0f req/s, p99 %.3f ms\n' "$(median "${A_RPS[@]}")" "$
 printf 'with uploads:    %.0f req/s, p99 %.3f ms\n' "$(median "${B_RPS[@]}")" "$(median "${B_P99[@]}")"
 echo "p99 with uploads / p99 without: $(python3 -c "import sys; print(round(float(sys.argv[1])/float(sys.argv[2]),3))" "$(median "${B_P99[@]}")" "$(median "${A_P99[@]}")")"
 # An idle upload, for scale: how long the import itself takes with the core free.
-settle
+settle "$IOP_PID"
 echo "upload seconds (gateway idle): $(taskset -c $LOAD curl -s -o /dev/null -w '%{http_code} %{time_total}' -X PUT \
   -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \
   --data-binary @"$W/body.json" "http://127.0.0.1:$IOPC/api/v1/servicios/$OTHER/descripcion")"
