@@ -98,7 +98,7 @@ source bench/lib.sh
 
 # CPU of each iop thread (by name) during one upload with the gateway idle: where an import's
 # work runs, and at which priority (the importer at nice 19; SQLite's thread and the rebuild not).
-thread_cpu() { for t in /proc/$IOP_PID/task/*; do echo "$(cat "$t/comm" | tr ' ' '_') $(awk '{print $14+$15}' "$t/stat") $(awk '{print $19}' "$t/stat")"; done | awk '{c[$1]+=$2; if ($3>n[$1]) n[$1]=$3} END {for (k in c) print k, c[k], n[k]}' | sort; }
+thread_cpu() { for t in /proc/$IOP_PID/task/*; do echo "$(tr ' ' '_' < "$t/comm") $(awk '{print $14+$15}' "$t/stat")"; done | awk '{c[$1]+=$2} END {for (k in c) print k, c[k]}' | sort; }
 upload_once() {
   taskset -c $LOAD curl -s -o /dev/null -w '%{http_code} %{time_total}' -X PUT \
     -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \
@@ -110,7 +110,7 @@ echo "one upload, gateway idle: $(upload_once)"
 sleep 2
 thread_cpu > "$W/cpu.after"
 echo "CPU per thread for that upload (ms; ticks of 10 ms):"
-awk 'NR==FNR {b[$1]=$2; next} {d=($2-b[$1])*10; if (d>0) printf "  %-18s %6d ms (nice %s)\n", $1, d, $3}' "$W/cpu.before" "$W/cpu.after"
+awk 'NR==FNR {b[$1]=$2; next} {d=($2-b[$1])*10; if (d>0) printf "  %-18s %6d ms\n", $1, d}' "$W/cpu.before" "$W/cpu.after"
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  rounds: $ROUNDS + $ROUNDS x ${DUR}s, wrk -t1 -c64, iop on core $SUT"
