@@ -28,9 +28,8 @@ SCALE=${SCALE:-1}
 SERVICES=${SERVICES:-10000}
 CONSUMERS=${CONSUMERS:-100000}
 
-if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
-  apt-get update -q && apt-get install -y -q nginx wrk
-fi
+source bench/lib.sh
+need_nginx_and_wrk
 cargo build --release --locked --bin iop
 IOP=$PWD/target/release/iop
 cargo build --release --locked --manifest-path bench/minimal-proxy/Cargo.toml --target-dir target/minimal-proxy
@@ -139,7 +138,6 @@ run() { # name url -> "rps p50_ms p99_ms"
   [ -z "$non2xx" ] || { echo "$1: $non2xx non-2xx answers"; cat "$W/wrk.out"; exit 1; }
   echo "$rps $(ms "$p50") $(ms "$p99")"
 }
-source bench/lib.sh
 
 ORDER=(upstream nginx-plain nginx-gateway minimal-proxy iop "$B")
 # CONFIGS="iop iop-base": measure only these (say, many short A/B rounds); the order reverses

@@ -13,9 +13,8 @@ cd "$(dirname "$0")/.."
 DUR=${DUR:-20}
 ROUNDS=${ROUNDS:-5}
 MIB=${MIB:-10}
-if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
-  apt-get update -q && apt-get install -y -q nginx wrk
-fi
+source bench/lib.sh
+need_nginx_and_wrk
 cargo build --release --locked --bin iop
 IOP=$PWD/target/release/iop
 SUT=0; LOAD=1
@@ -94,7 +93,6 @@ run() { # -> "rps p99_ms"
   [ -z "$non2xx" ] || { echo "$non2xx non-2xx answers"; cat "$W/wrk.out"; exit 1; }
   echo "$rps $(ms "$p99")"
 }
-source bench/lib.sh
 
 # CPU of each iop thread (by name) during one upload with the gateway idle: where an import's
 # work runs, and at which priority (the importer at nice 19; SQLite's thread and the rebuild not).

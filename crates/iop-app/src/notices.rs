@@ -147,10 +147,12 @@ pub async fn for_transition(
     let now = st.now();
     let mut out = Vec::new();
     // Every hand-over, to each webhook: what happened, never a secret.
-    if let Some(hooks) = &st.config.notices.webhooks {
-        for url in &hooks.urls {
-            let id = iop_domain::UserId::generate().to_string();
-            let event = serde_json::json!({
+    out.extend(events(
+        st,
+        &format!("{} {}", rec.code.as_str(), t.action.as_str()),
+        Some(rec.code.as_str()),
+        |id| {
+            serde_json::json!({
                 "evento": "solicitud.transicion",
                 "aviso": id,
                 "solicitud": rec.code.as_str(),
@@ -163,23 +165,9 @@ pub async fn for_transition(
                 "rol": t.role.as_str(),
                 "espera_rol": t.waiting.role.map(|r| r.as_str()),
                 "fecha": crate::service::rfc3339(now),
-            });
-            out.push(NoticeRec {
-                id,
-                channel: "webhook".into(),
-                recipient: url.clone(),
-                kind: "evento".into(),
-                subject: format!("{} {}", rec.code.as_str(), t.action.as_str()),
-                body: event.to_string(),
-                request_code: Some(rec.code.as_str().to_owned()),
-                created_at: now,
-                attempts: 0,
-                next_attempt_at: SystemClock.now(),
-                sent_at: None,
-                last_error: None,
-            });
-        }
-    }
+            })
+        },
+    ));
     if st.config.notices.smtp.is_none() {
         return Ok(out);
     }
@@ -265,20 +253,7 @@ pub async fn for_transition(
             args.push(("vence", arg(&iop_domain::calendar::fmt_local_minute(until))));
         }
         args.push(("comentario", arg(comment.unwrap_or("—"))));
-        out.push(NoticeRec {
-            id: iop_domain::UserId::generate().to_string(),
-            channel: "correo".into(),
-            recipient: email.clone(),
-            kind: kind.into(),
-            subject: tx(&format!("aviso-{kind}-asunto"), &args),
-            body: tidy(&tx(&format!("aviso-{kind}-cuerpo"), &args)),
-            request_code: Some(code.to_owned()),
-            created_at: now,
-            attempts: 0,
-            next_attempt_at: SystemClock.now(),
-            sent_at: None,
-            last_error: None,
-        });
+        out.push(mail(st, email, kind, &args, Some(code)));
     }
     for (label, told) in newer {
         let args = [("servicio", arg(&label)), ("enlace", arg(&link(st, code)))];
@@ -304,33 +279,16 @@ pub async fn for_deprecation(
 ) -> AppResult<Vec<NoticeRec>> {
     let label = format!("{} v{}", service.code.as_str(), service.version.get());
     let mut out = Vec::new();
-    if let Some(hooks) = &st.config.notices.webhooks {
-        for url in &hooks.urls {
-            let id = iop_domain::UserId::generate().to_string();
-            let event = serde_json::json!({
-                "evento": "servicio.obsolescencia",
-                "aviso": id,
-                "servicio": label,
-                "servicio_id": service.id.to_string(),
-                "obsoleto_desde": crate::service::rfc3339(from),
-                "retiro": sunset.map(crate::service::rfc3339),
-            });
-            out.push(NoticeRec {
-                id,
-                channel: "webhook".into(),
-                recipient: url.clone(),
-                kind: "evento".into(),
-                subject: format!("{label} obsolescencia"),
-                body: event.to_string(),
-                request_code: None,
-                created_at: st.now(),
-                attempts: 0,
-                next_attempt_at: SystemClock.now(),
-                sent_at: None,
-                last_error: None,
-            });
-        }
-    }
+    out.extend(events(st, &format!("{label} obsolescencia"), None, |id| {
+        serde_json::json!({
+            "evento": "servicio.obsolescencia",
+            "aviso": id,
+            "servicio": label,
+            "servicio_id": service.id.to_string(),
+            "obsoleto_desde": crate::service::rfc3339(from),
+            "retiro": sunset.map(crate::service::rfc3339),
+        })
+    }));
     if st.config.notices.smtp.is_none() {
         return Ok(out);
     }
@@ -517,6 +475,35 @@ async fn post_webhook(hooks: &WebhookConfig, n: &NoticeRec) -> Result<(), String
     } else {
         Err(format!("respuesta {}", res.status()))
     }
+}
+
+/// An event to queue now for each configured webhook; `event` builds its body from the
+/// notice's id (its `aviso`).
+fn events(st: &AppState, subject: &str, code: Option<&str>, event: impl Fn(&str) -> serde_json::Value) -> Vec<NoticeRec> {
+    let Some(hooks) = &st.config.notices.webhooks else {
+        return Vec::new();
+    };
+    hooks
+        .urls
+        .iter()
+        .map(|url| {
+            let id = iop_domain::UserId::generate().to_string();
+            NoticeRec {
+                body: event(&id).to_string(),
+                id,
+                channel: "webhook".into(),
+                recipient: url.clone(),
+                kind: "evento".into(),
+                subject: subject.to_owned(),
+                request_code: code.map(str::to_owned),
+                created_at: st.now(),
+                attempts: 0,
+                next_attempt_at: SystemClock.now(),
+                sent_at: None,
+                last_error: None,
+            }
+        })
+        .collect()
 }
 
 /// An e-mail to queue now.

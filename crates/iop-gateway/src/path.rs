@@ -71,7 +71,7 @@ fn push_escape(out: &mut Vec<u8>, v: u8) {
 }
 
 /// The byte a `%XX` escape starting at `i` stands for, if `bytes[i..]` starts with one.
-pub(crate) fn escape_at(bytes: &[u8], i: usize) -> Option<u8> {
+pub fn escape_at(bytes: &[u8], i: usize) -> Option<u8> {
     if bytes.get(i) != Some(&b'%') {
         return None;
     }

@@ -114,6 +114,16 @@ pub struct OperationRec {
     pub example_generated: bool,
 }
 
+/// What is kept beside a service's description (the document itself left out).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DescriptionInfo {
+    pub sha256: String,
+    pub format: String,
+    /// The import report (JSON array of coded items).
+    pub report: String,
+    pub servers: Vec<String>,
+}
+
 /// A service's description as imported.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DescriptionRec {
@@ -238,8 +248,9 @@ pub trait GatewayStore: Send + Sync {
     async fn operations(&self, service: ServiceId) -> StoreResult<Vec<OperationRec>>;
     /// The service's OpenAPI description as it was given (JSON or YAML), if it has one.
     async fn description(&self, service: ServiceId) -> StoreResult<Option<String>>;
-    /// The service's description with its format, original and import report.
-    async fn description_rec(&self, service: ServiceId) -> StoreResult<Option<DescriptionRec>>;
+    /// What is known of the service's description without reading it (nor its original): hash,
+    /// format, import report and servers.
+    async fn description_info(&self, service: ServiceId) -> StoreResult<Option<DescriptionInfo>>;
 
     async fn create_credential(&self, c: &CredentialRec, by: &AuditBy) -> StoreResult<()>;
     async fn credential(&self, id: CredentialId) -> StoreResult<Option<CredentialRec>>;

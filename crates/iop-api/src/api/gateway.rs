@@ -145,7 +145,7 @@ pub async fn get_description(
     let (s, _) = must_service(&st, &id).await?;
     let d = st
         .store
-        .description_rec(s.id)
+        .description_info(s.id)
         .await?
         .ok_or_else(|| ApiError::of("no_encontrado.descripcion", &[]))?;
     let ops = st.store.operations(s.id).await?;
@@ -210,7 +210,7 @@ pub async fn probe(State(st): State<AppState>, Auth(u): Auth, Path(id): Path<Str
         .connector(s.id)
         .await?
         .ok_or_else(|| ApiError::of("no_encontrado.conector", &[]))?;
-    let servers = st.store.description_rec(s.id).await?.map(|d| d.servers).unwrap_or_default();
+    let servers = st.store.description_info(s.id).await?.map(|d| d.servers).unwrap_or_default();
     let (ok, out) = connectors::probe(&st, &c, &servers).await?;
     // Step 5 of the request that published the service needs a successful probe of this version.
     st.store

@@ -301,11 +301,7 @@ impl<'a> Bundler<'a> {
             self.stack.push(key);
             // The target lives in its own file: its references are relative to it. A reference
             // back into the entry document (`entry.yaml#/components/…`) stays a local one.
-            let res = if target_name == entry {
-                self.walk_entry_target(&mut target, entry, fragment)
-            } else {
-                self.walk(&mut target, &target_name, entry, fragment)
-            };
+            let res = self.walk(&mut target, &target_name, entry, fragment);
             self.stack.pop();
             res?;
             *node = target;
@@ -325,12 +321,6 @@ impl<'a> Bundler<'a> {
             _ => {}
         }
         Ok(())
-    }
-
-    /// A part of the entry document reached from another file: its own references to the entry
-    /// stay local; those to other files are inlined.
-    fn walk_entry_target(&mut self, node: &mut Doc, entry: &str, pointer: String) -> Result<(), Item> {
-        self.walk(node, entry, entry, pointer)
     }
 }
 

@@ -63,23 +63,13 @@ pub struct Imported {
     pub servers: Vec<String>,
 }
 
-/// The byte a `%XX` escape at `i` stands for.
-pub(crate) fn hex_pair(b: &[u8], i: usize) -> Option<u8> {
-    if b.get(i) != Some(&b'%') {
-        return None;
-    }
-    let h = (*b.get(i + 1)? as char).to_digit(16)?;
-    let l = (*b.get(i + 2)? as char).to_digit(16)?;
-    u8::try_from(h << 4 | l).ok()
-}
-
 /// A reference's fragment, percent-decoded (`#/paths/~1a%7Bb%7D` names `/a{b}`).
 pub(crate) fn decode_fragment(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while let Some(&c) = b.get(i) {
-        match hex_pair(b, i) {
+        match iop_gateway::path::escape_at(b, i) {
             Some(v) => {
                 out.push(v);
                 i += 3;

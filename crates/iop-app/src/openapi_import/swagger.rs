@@ -38,6 +38,9 @@ struct Conv<'a> {
     report: &'a mut Vec<Item>,
     consumes: Vec<String>,
     produces: Vec<String>,
+    /// The document's body parameters (`#/parameters/x` with `in: body`): references to them
+    /// become `#/components/requestBodies/x`.
+    body_names: Vec<String>,
 }
 
 fn strings(v: Option<&Doc>) -> Option<Vec<String>> {
@@ -310,7 +313,7 @@ impl<'a> Conv<'a> {
             out.insert("requestBody".into(), b);
         }
         let mut op = Doc::Obj(out);
-        rewrite(&mut op, &self.body_param_names());
+        rewrite(&mut op, &self.body_names);
         op
     }
 
@@ -326,17 +329,6 @@ impl<'a> Conv<'a> {
                 .unwrap_or(p),
             None => p,
         }
-    }
-
-    fn body_param_names(&self) -> Vec<String> {
-        self.src
-            .get("parameters")
-            .and_then(Doc::as_object)
-            .into_iter()
-            .flatten()
-            .filter(|(_, p)| p.get("in").and_then(Doc::as_str) == Some("body"))
-            .map(|(k, _)| k.clone())
-            .collect()
     }
 
     fn request_body(&self, p: &Doc, consumes: &[String]) -> Doc {
@@ -363,13 +355,14 @@ impl<'a> Conv<'a> {
 /// Converts a Swagger 2.0 document; what is lost is added to `report`.
 pub fn convert(src: &Doc, report: &mut Vec<Item>) -> Doc {
     report.push(Item::new(Issue::SwaggerConvertido, "#/swagger"));
+    let body_names = body_param_names(src);
     let mut c = Conv {
         src,
         report,
         consumes: strings(src.get("consumes")).unwrap_or_default(),
         produces: strings(src.get("produces")).unwrap_or_default(),
+        body_names: body_names.clone(),
     };
-    let body_names = c.body_param_names();
     let mut out = Map::new();
     out.insert("openapi".into(), Doc::str("3.0.3"));
     out.insert("info".into(), src.get("info").cloned().unwrap_or_else(|| Doc::obj([])));
@@ -522,4 +515,15 @@ fn security_scheme(s: &Doc, report: &mut Vec<Item>, at: &str) -> Doc {
         }
         _ => s.clone(),
     }
+}
+
+/// The document's body parameters (`#/parameters/x` with `in: body`).
+fn body_param_names(src: &Doc) -> Vec<String> {
+    src.get("parameters")
+        .and_then(Doc::as_object)
+        .into_iter()
+        .flatten()
+        .filter(|(_, p)| p.get("in").and_then(Doc::as_str) == Some("body"))
+        .map(|(k, _)| k.clone())
+        .collect()
 }

@@ -302,18 +302,16 @@ impl GatewayStore for SqliteStore {
             .map_err(backend)
     }
 
-    async fn description_rec(&self, service: ServiceId) -> StoreResult<Option<DescriptionRec>> {
-        let row = sqlx::query("SELECT document, sha256, format, original, report, servers FROM service_descriptions WHERE service_id = ?")
+    async fn description_info(&self, service: ServiceId) -> StoreResult<Option<DescriptionInfo>> {
+        let row = sqlx::query("SELECT sha256, format, report, servers FROM service_descriptions WHERE service_id = ?")
             .bind(service.to_string())
             .fetch_optional(&self.pool)
             .await
             .map_err(backend)?;
         row.map(|r| {
-            Ok(DescriptionRec {
-                document: get(&r, "document")?,
+            Ok(DescriptionInfo {
                 sha256: get(&r, "sha256")?,
                 format: get::<Option<String>>(&r, "format")?.unwrap_or_else(|| "openapi-3.0".into()),
-                original: get(&r, "original")?,
                 report: get(&r, "report")?,
                 servers: json_strings(&get::<String>(&r, "servers")?)?,
             })
