@@ -104,12 +104,25 @@ upload_once() {
 }
 settle "$IOP_PID"
 thread_cpu > "$W/cpu.before"
+# PERF_IDLE=1: a CPU profile of iop during that idle upload (by thread, then by function) in
+# ${PERF_IDLE_OUT:-/tmp/import-idle-perf.txt}; IDLE_ONLY=1 stops after it.
+if [ "${PERF_IDLE:-0}" = 1 ]; then
+  perf record -F 4999 -g -p "$IOP_PID" -o "$W/perf-idle.data" -- sleep 4 >/dev/null 2>&1 & PERFP=$!
+  sleep 0.3
+fi
 echo "one upload, gateway idle: $(upload_once)"
 sleep 2
 thread_cpu > "$W/cpu.after"
+if [ "${PERF_IDLE:-0}" = 1 ]; then
+  wait $PERFP || true
+  { perf report -i "$W/perf-idle.data" --no-children --sort comm --stdio
+    perf report -i "$W/perf-idle.data" --no-children --sort comm,sym --percent-limit 0.3 --stdio -g none; } > "${PERF_IDLE_OUT:-/tmp/import-idle-perf.txt}" 2>/dev/null
+  cp "$W/perf-idle.data" "${PERF_IDLE_OUT:-/tmp/import-idle-perf.txt}.data"
+fi
 echo "CPU per thread for that upload (ms; ticks of 10 ms):"
 awk 'NR==FNR {b[$1]=$2; next} {d=($2-b[$1])*10; if (d>0) printf "  %-18s %6d ms\n", $1, d}' "$W/cpu.before" "$W/cpu.after"
 
+[ "${IDLE_ONLY:-0}" = 1 ] && exit 0
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  rounds: $ROUNDS + $ROUNDS x ${DUR}s, wrk -t1 -c64, iop on core $SUT"
 echo "description: $DOC_BYTES bytes, $DOC_OPS operations"

@@ -36,7 +36,7 @@ fn json_rejection(rej: JsonRejection) -> ApiError {
 
 /// A description's JSON body, undecoded: read up to the description limit (not the general body
 /// limit), so that decoding a large one happens off the serving runtime with its import.
-pub struct DescriptionBody(pub bytes::Bytes);
+pub struct DescriptionBody(pub Vec<bytes::Bytes>);
 
 impl FromRequest<AppState> for DescriptionBody {
     type Rejection = ApiError;
@@ -56,10 +56,22 @@ impl FromRequest<AppState> for DescriptionBody {
         }
         // A JSON string escapes some characters, base64 grows by a third: room for both.
         let limit = iop_app::connectors::MAX_DESCRIPTION * 3 / 2 + 64 * 1024;
-        axum::body::to_bytes(req.into_body(), limit)
-            .await
-            .map(DescriptionBody)
-            .map_err(|_| ApiError::of("descripcion_muy_grande", &[]).field("documento"))
+        let too_big = || ApiError::of("descripcion_muy_grande", &[]).field("documento");
+        // The chunks as they came: joining megabytes is left to the importer's thread, off the
+        // runtime that serves calls.
+        let mut body = req.into_body();
+        let (mut chunks, mut size) = (Vec::new(), 0usize);
+        while let Some(frame) = http_body_util::BodyExt::frame(&mut body).await {
+            let Ok(chunk) = frame.map_err(|_| too_big())?.into_data() else {
+                continue;
+            };
+            size += chunk.len();
+            if size > limit {
+                return Err(too_big());
+            }
+            chunks.push(chunk);
+        }
+        Ok(DescriptionBody(chunks))
     }
 }
 

@@ -5,10 +5,11 @@
 
 use crate::secrets::SecretBox;
 use base64::Engine;
+use iop_domain::ServiceId;
 use iop_domain::calendar::LA_PAZ;
 use iop_gateway::snapshot::{Consumer, Grant, JwtPolicy, JwtVerifier, Operation, Rate, Route, Segment, SnapshotBuilder};
 use iop_gateway::{Snapshot, SnapshotHandle, TlsUpstream};
-use iop_store::{CredentialKind, GatewayRows, Store, UpstreamAuth};
+use iop_store::{CredentialKind, GatewayRows, OperationRec, OperationsKey, Store, UpstreamAuth};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -30,12 +31,6 @@ fn intern(map: &mut HashMap<String, Arc<str>>, s: &str) -> Arc<str> {
     a
 }
 
-/// Builds a snapshot from the rows. Rows that cannot be used (a secret that does not decrypt, a
-/// malformed URL) are left out and reported, never half-used.
-///
-/// `tls` holds the TLS client settings of every connector version seen so far (by
-/// `service:version`): each is built once, and its key names its pool of upstream connections, so
-/// a rebuild neither reconnects nor leaks idle connections. Only the versions still in use stay.
 /// The headers of a deprecated version: `Deprecation: @<seconds>` (RFC 9745) and `Sunset: <HTTP
 /// date>` (RFC 8594).
 fn deprecation(from: time::OffsetDateTime, sunset: Option<time::OffsetDateTime>) -> Option<iop_gateway::Deprecation> {
@@ -52,18 +47,105 @@ fn deprecation(from: time::OffsetDateTime, sunset: Option<time::OffsetDateTime>)
     })
 }
 
-pub fn compile(rows: &GatewayRows, secrets: &SecretBox, version: u64, now_ms: i64, tls: &mut TlsCache) -> (Snapshot, Vec<String>) {
+/// What a rebuild keeps for the next one.
+#[derive(Default)]
+pub struct Caches {
+    /// The TLS client settings of every connector version in use (by `service:version`): each is
+    /// built once, and its key names its pool of upstream connections, so a rebuild neither
+    /// reconnects nor leaks idle connections.
+    tls: TlsCache,
+    /// Each published service's compiled operations, by the key of the stored operations they
+    /// were compiled from: a rebuild reads and compiles only the operations that changed.
+    compiled: HashMap<ServiceId, (OperationsKey, Arc<[Operation]>)>,
+    /// Operations just written, handed over by their writer after the commit, so the rebuild
+    /// that follows need not read them back from the store (a large description's examples are
+    /// megabytes). Used only when the store holds the same key.
+    written: HashMap<ServiceId, (OperationsKey, Vec<OperationRec>)>,
+}
+
+impl Caches {
+    /// The operations the next read can leave out, by service.
+    fn known(&self) -> HashMap<ServiceId, OperationsKey> {
+        let mut known: HashMap<ServiceId, OperationsKey> = self.compiled.iter().map(|(s, (k, _))| (*s, k.clone())).collect();
+        for (s, (k, _)) in &self.written {
+            known.insert(*s, k.clone());
+        }
+        known
+    }
+}
+
+/// A rebuild's rows left out operations that its caches no longer hold (another rebuild replaced
+/// them meanwhile): read again, everything.
+#[derive(Debug)]
+pub struct StaleRead;
+
+fn compile_operations(ops: &[OperationRec]) -> Arc<[Operation]> {
+    let mut ops: Vec<Operation> = ops
+        .iter()
+        .filter_map(|o| {
+            Some(Operation {
+                id: o.op_id.as_str().into(),
+                method: hyper::Method::from_bytes(o.method.as_bytes()).ok()?,
+                segments: Segment::parse_template(&o.path, &o.pii_params),
+                pii_query: o.pii_params.iter().map(|p| p.as_str().into()).collect(),
+                example: o.example.as_ref().map(|e| iop_gateway::snapshot::Example {
+                    status: u16::try_from(o.example_status.unwrap_or(200)).unwrap_or(200),
+                    body: bytes::Bytes::from(e.clone()),
+                    // Kept before the media type was: JSON.
+                    content_type: match &o.example_type {
+                        _ if e.is_empty() => None,
+                        Some(t) => hyper::header::HeaderValue::from_str(t).ok(),
+                        None => Some(hyper::header::HeaderValue::from_static("application/json")),
+                    },
+                    generated: o.example_generated,
+                }),
+            })
+        })
+        .collect();
+    Route::sort_operation_list(&mut ops);
+    ops.into()
+}
+
+/// Builds a snapshot from the rows. Rows that cannot be used (a secret that does not decrypt, a
+/// malformed URL) are left out and reported, never half-used. Only the connector versions and
+/// operations still in use stay in `caches`.
+pub fn compile(
+    rows: &GatewayRows,
+    secrets: &SecretBox,
+    version: u64,
+    now_ms: i64,
+    caches: &mut Caches,
+) -> Result<(Snapshot, Vec<String>), StaleRead> {
     let mut b = SnapshotBuilder::new(version, now_ms);
     let mut warnings = Vec::new();
     let mut tls_now = TlsCache::new();
+    let mut compiled_now = HashMap::with_capacity(rows.routes.len());
+    let mut read = 0;
     for r in &rows.routes {
+        let operations = match (&r.operations, &r.operations_key) {
+            (Some(ops), _) => {
+                read += ops.len() as u64;
+                compile_operations(ops)
+            }
+            (None, Some(key)) => match caches.compiled.get(&r.service.id) {
+                Some((k, ops)) if k == key => ops.clone(),
+                _ => match caches.written.remove(&r.service.id) {
+                    Some((k, ops)) if &k == key => compile_operations(&ops),
+                    _ => return Err(StaleRead),
+                },
+            },
+            (None, None) => return Err(StaleRead),
+        };
+        if let Some(key) = &r.operations_key {
+            compiled_now.insert(r.service.id, (key.clone(), operations.clone()));
+        }
         let c = &r.connector;
         let upstreams: Vec<hyper::Uri> = c.upstreams.iter().filter_map(|u| u.parse().ok()).collect();
         if upstreams.is_empty() {
             warnings.push(format!("servicio {}: sin URL de origen válida", r.service.code));
             continue;
         }
-        let (headers, tls_client) = match connector_client(c, secrets, tls.remove(&tls_key(c))) {
+        let (headers, tls_client) = match connector_client(c, secrets, caches.tls.remove(&tls_key(c))) {
             Ok(x) => x,
             Err(e) => {
                 warnings.push(format!("servicio {}: {e}", r.service.code));
@@ -74,30 +156,7 @@ pub fn compile(rows: &GatewayRows, secrets: &SecretBox, version: u64, now_ms: i6
             tls_now.insert(t.key.to_string(), t.clone());
         }
         let tls = tls_client;
-        let operations = r
-            .operations
-            .iter()
-            .filter_map(|o| {
-                Some(Operation {
-                    id: o.op_id.as_str().into(),
-                    method: hyper::Method::from_bytes(o.method.as_bytes()).ok()?,
-                    segments: Segment::parse_template(&o.path, &o.pii_params),
-                    pii_query: o.pii_params.iter().map(|p| p.as_str().into()).collect(),
-                    example: o.example.as_ref().map(|e| iop_gateway::snapshot::Example {
-                        status: u16::try_from(o.example_status.unwrap_or(200)).unwrap_or(200),
-                        body: bytes::Bytes::from(e.clone()),
-                        // Kept before the media type was: JSON.
-                        content_type: match &o.example_type {
-                            _ if e.is_empty() => None,
-                            Some(t) => hyper::header::HeaderValue::from_str(t).ok(),
-                            None => Some(hyper::header::HeaderValue::from_static("application/json")),
-                        },
-                        generated: o.example_generated,
-                    }),
-                })
-            })
-            .collect();
-        let mut route = Route {
+        let route = Route {
             service_id: r.service.id.to_string().into(),
             service_code: r.service.code.as_str().into(),
             entity_sigla: r.entity_sigla.as_str().into(),
@@ -112,7 +171,6 @@ pub fn compile(rows: &GatewayRows, secrets: &SecretBox, version: u64, now_ms: i6
             tls,
             deprecation: r.service.deprecated_at.and_then(|from| deprecation(from, r.service.sunset_at)),
         };
-        route.sort_operations();
         if let Err(e) = b.route(route) {
             warnings.push(e);
         }
@@ -181,8 +239,16 @@ pub fn compile(rows: &GatewayRows, secrets: &SecretBox, version: u64, now_ms: i6
             },
         );
     }
-    *tls = tls_now;
-    (b.build(), warnings)
+    b.operations_read(read);
+    caches.tls = tls_now;
+    // Operations handed over by a writer whose commit this read came before stay for the next.
+    caches.written.retain(|s, (k, _)| {
+        compiled_now
+            .get(s)
+            .is_some_and(|(now, _): &(OperationsKey, _)| k.stored_at_ms > now.stored_at_ms)
+    });
+    caches.compiled = compiled_now;
+    Ok((b.build(), warnings))
 }
 
 /// The headers that authenticate the gateway to a publisher.
@@ -263,7 +329,7 @@ pub struct Publisher {
     secrets: SecretBox,
     version: AtomicU64,
     notify: Notify,
-    tls: std::sync::Mutex<TlsCache>,
+    caches: std::sync::Mutex<Caches>,
 }
 
 impl Publisher {
@@ -274,7 +340,7 @@ impl Publisher {
             secrets,
             version: AtomicU64::new(0),
             notify: Notify::new(),
-            tls: Default::default(),
+            caches: Default::default(),
         })
     }
 
@@ -293,15 +359,39 @@ impl Publisher {
     /// Rebuilds from the store and swaps the result in. The compilation runs off the async
     /// threads: with 100,000 consumers it takes long enough to be felt by calls in flight.
     pub async fn rebuild(self: &Arc<Self>) -> Result<u64, iop_store::StoreError> {
-        let rows = self.store.gateway_rows().await?;
+        match self.rebuild_reading(false).await? {
+            Ok(v) => Ok(v),
+            Err(StaleRead) => Ok(self.rebuild_reading(true).await?.unwrap_or_default()),
+        }
+    }
+
+    /// Operations `service` holds since the commit that stored them under `key`: the rebuild
+    /// they trigger compiles them without reading them back.
+    pub fn written(&self, service: ServiceId, key: OperationsKey, ops: Vec<OperationRec>) {
+        if let Ok(mut c) = self.caches.lock() {
+            c.written.insert(service, (key, ops));
+        }
+        self.changed();
+    }
+
+    async fn rebuild_reading(self: &Arc<Self>, everything: bool) -> Result<Result<u64, StaleRead>, iop_store::StoreError> {
+        let known = match everything {
+            true => HashMap::new(),
+            false => self.caches.lock().map(|c| c.known()).unwrap_or_default(),
+        };
+        let rows = self.store.gateway_rows(&known).await?;
         let v = self.version.fetch_add(1, Ordering::SeqCst) + 1;
         let me = self.clone();
-        let (snap, warnings) = tokio::task::spawn_blocking(move || {
-            let mut tls = me.tls.lock().unwrap_or_else(|e| e.into_inner());
-            compile(&rows, &me.secrets, v, iop_gateway::now_ms(), &mut tls)
+        let built = tokio::task::spawn_blocking(move || {
+            let mut caches = me.caches.lock().unwrap_or_else(|e| e.into_inner());
+            compile(&rows, &me.secrets, v, iop_gateway::now_ms(), &mut caches)
         })
         .await
         .map_err(iop_store::StoreError::backend)?;
+        let (snap, warnings) = match built {
+            Ok(x) => x,
+            Err(stale) => return Ok(Err(stale)),
+        };
         for w in warnings {
             tracing::warn!(aviso = %w, "configuración de la pasarela omitida");
         }
@@ -309,7 +399,7 @@ impl Publisher {
         if self.handle.load().version < v {
             self.handle.store_build(snap);
         }
-        Ok(v)
+        Ok(Ok(v))
     }
 
     /// Rebuilds after each change (bursts coalesce) and at least every `every`.

@@ -222,9 +222,9 @@ pub const MAX_DESCRIPTION: usize = 24 << 20;
 
 /// How a description reaches the control plane.
 pub enum DescriptionSource {
-    /// The API's JSON body (`DescriptionIn`), still undecoded: a large body is decoded off the
-    /// serving runtime with the rest of the import.
-    Json(bytes::Bytes),
+    /// The API's JSON body (`DescriptionIn`) in the chunks it came in, still undecoded: a large
+    /// body is joined and decoded off the serving runtime with the rest of the import.
+    Json(Vec<bytes::Bytes>),
     /// A file from a form: a description, or an archive, and its entry point if named.
     File { bytes: Vec<u8>, entry: Option<String> },
 }
@@ -247,7 +247,11 @@ fn upload_of(source: DescriptionSource) -> Result<openapi_import::Upload, AppErr
     use openapi_import::Upload;
     let too_big = || AppError::of("descripcion_muy_grande", &[]).field("documento");
     let (bytes, entry) = match source {
-        DescriptionSource::Json(body) => {
+        DescriptionSource::Json(chunks) => {
+            let body = match chunks.as_slice() {
+                [one] => one.clone(),
+                _ => chunks.concat().into(),
+            };
             let i: crate::dto::DescriptionIn = serde_json::from_slice(&body).map_err(|e| body_error(e.to_string()))?;
             match (i.documento, i.archivo) {
                 (Some(text), None) if text.len() > MAX_DESCRIPTION => return Err(too_big()),
@@ -282,6 +286,16 @@ fn upload_of(source: DescriptionSource) -> Result<openapi_import::Upload, AppErr
 /// parsing, converting, hashing. `origins` are the connector's, compared with the description's
 /// `servers` in the report.
 pub async fn read_description(source: DescriptionSource, origins: Vec<String>) -> AppResult<ReadDescription> {
+    read_description_then(source, origins, |_| ()).await.map(|(read, ())| read)
+}
+
+/// [`read_description`], then `then` on what was read, in the same job off the serving runtime:
+/// the caller's answer to a large description (thousands of operations) is built there too.
+pub async fn read_description_then<R: Send + 'static>(
+    source: DescriptionSource,
+    origins: Vec<String>,
+    then: impl FnOnce(&ReadDescription) -> R + Send + 'static,
+) -> AppResult<(ReadDescription, R)> {
     openapi_import::run_off_runtime(Duration::from_secs(30), move || {
         let upload = upload_of(source)?;
         let sha256 = match &upload {
@@ -290,9 +304,10 @@ pub async fn read_description(source: DescriptionSource, origins: Vec<String>) -
         };
         let mut imported = openapi_import::import(upload)?;
         imported.report.extend(openapi_import::server_warnings(&imported.servers, &origins));
-        Ok(ReadDescription {
+        let read = ReadDescription {
             rec: DescriptionRec {
-                document: imported.document,
+                document_gz: Some(iop_store::gzip(&imported.document)),
+                document: String::new(),
                 sha256,
                 format: imported.format.code().to_owned(),
                 original: imported.original,
@@ -301,7 +316,9 @@ pub async fn read_description(source: DescriptionSource, origins: Vec<String>) -
             },
             operations: imported.operations,
             report: imported.report,
-        })
+        };
+        let after = then(&read);
+        Ok((read, after))
     })
     .await
 }

@@ -204,6 +204,19 @@ impl AppState {
         }
     }
 
+    /// Tells the gateway's publisher that a service's operations were just stored (committed)
+    /// under `key`, handing them over so that its rebuild need not read them back.
+    pub fn gateway_operations_written(
+        &self,
+        service: iop_domain::ServiceId,
+        key: iop_store::OperationsKey,
+        ops: Vec<iop_store::OperationRec>,
+    ) {
+        if let Some(h) = &self.gateway {
+            h.publisher.written(service, key, ops);
+        }
+    }
+
     /// Tells the gateway's publisher that something it reads changed.
     pub fn gateway_changed(&self) {
         if let Some(h) = &self.gateway {

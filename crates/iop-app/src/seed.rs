@@ -366,6 +366,7 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> AppResult<(Vec<
         let imported = crate::openapi_import::import(crate::openapi_import::Upload::Text(DEMO_OPENAPI.to_owned()))?;
         let description = DescriptionRec {
             document: imported.document,
+            document_gz: None,
             sha256: crate::secrets::sha256_hex(DEMO_OPENAPI.as_bytes()),
             format: imported.format.code().to_owned(),
             original: None,
@@ -373,7 +374,7 @@ pub async fn seed_demo(st: &AppState, upstream: Option<&str>) -> AppResult<(Vec<
             servers: imported.servers,
         };
         st.store
-            .set_description(persona.id, &description, &imported.operations, now, &demo)
+            .set_description(persona.id, &description, imported.operations, now, &demo)
             .await?;
         for (service, sigla, base) in [
             (&persona, "SEGIP", Some(DEMO_BASE_PATH)),

@@ -31,7 +31,7 @@ fn route(base: &str, operations: Vec<Operation>) -> Route {
         connect_timeout: Duration::from_secs(1),
         timeout: Duration::from_secs(1),
         upstream_headers: vec![],
-        operations,
+        operations: operations.into(),
         pii_query: vec![],
         max_body_bytes: 1024,
         tls: None,

@@ -163,7 +163,7 @@ impl Gateway {
     pub fn render_metrics(&self) -> String {
         let s = self.snapshot.load();
         let age = (now_ms() - s.built_at_ms).max(0) as f64 / 1000.0;
-        self.metrics.render(s.version, age, s.route_count(), s.credential_count())
+        self.metrics.render(&s, age)
     }
 }
 

@@ -52,7 +52,7 @@ impl Metrics {
     }
 
     /// Prometheus text exposition.
-    pub fn render(&self, snapshot_version: u64, snapshot_age_s: f64, routes: usize, credentials: usize) -> String {
+    pub fn render(&self, snapshot: &crate::Snapshot, snapshot_age_s: f64) -> String {
         let mut out = String::new();
         let _ = writeln!(
             out,
@@ -121,15 +121,28 @@ impl Metrics {
             (
                 "iop_gateway_snapshot_version",
                 "Version of the snapshot in use.",
-                snapshot_version as f64,
+                snapshot.version as f64,
             ),
             (
                 "iop_gateway_snapshot_age_seconds",
                 "Seconds since the snapshot in use was built.",
                 snapshot_age_s,
             ),
-            ("iop_gateway_routes", "Published services in the snapshot.", routes as f64),
-            ("iop_gateway_credentials", "Live credentials in the snapshot.", credentials as f64),
+            (
+                "iop_gateway_snapshot_operations_read",
+                "Operations the build of the snapshot in use read from the store (the others were kept compiled from earlier builds or handed over by their writer).",
+                snapshot.operations_read as f64,
+            ),
+            (
+                "iop_gateway_routes",
+                "Published services in the snapshot.",
+                snapshot.route_count() as f64,
+            ),
+            (
+                "iop_gateway_credentials",
+                "Live credentials in the snapshot.",
+                snapshot.credential_count() as f64,
+            ),
         ];
         for (name, help, v) in gauges {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}");

@@ -238,7 +238,7 @@ pub struct Route {
     pub timeout: Duration,
     /// Headers the gateway adds to authenticate itself to the publisher.
     pub upstream_headers: Vec<(hyper::header::HeaderName, hyper::header::HeaderValue)>,
-    pub operations: Vec<Operation>,
+    pub operations: Arc<[Operation]>,
     /// Query parameters treated as personal identifiers on every operation.
     pub pii_query: Vec<Box<str>>,
     pub max_body_bytes: usize,
@@ -274,10 +274,9 @@ impl Route {
     }
 
     /// Orders operations most specific first (segment by segment: literal, pattern, parameter),
-    /// keeping the description's order among equals.
-    pub fn sort_operations(&mut self) {
-        self.operations
-            .sort_by(|a, b| a.segments.iter().map(Segment::rank).cmp(b.segments.iter().map(Segment::rank)));
+    /// keeping the description's order among equals: the order [`Route::operations`] is kept in.
+    pub fn sort_operation_list(operations: &mut [Operation]) {
+        operations.sort_by(|a, b| a.segments.iter().map(Segment::rank).cmp(b.segments.iter().map(Segment::rank)));
     }
 }
 
@@ -315,6 +314,9 @@ pub struct Snapshot {
     pub version: u64,
     /// When the control plane built it (Unix ms).
     pub built_at_ms: i64,
+    /// How many operations its build read from the store (the others were kept compiled from
+    /// earlier builds).
+    pub operations_read: u64,
     routes: HashMap<Box<str>, Arc<Route>>,
     max_segments: usize,
     api_keys: HashMap<[u8; 32], Arc<Consumer>>,
@@ -387,6 +389,11 @@ impl SnapshotBuilder {
                 ..Default::default()
             },
         }
+    }
+
+    /// Notes how many operations the build read from the store.
+    pub fn operations_read(&mut self, n: u64) {
+        self.snap.operations_read = n;
     }
 
     /// Adds a route; refuses a base path already taken.
@@ -502,7 +509,7 @@ mod tests {
             connect_timeout: Duration::from_secs(1),
             timeout: Duration::from_secs(1),
             upstream_headers: vec![],
-            operations: vec![Operation {
+            operations: Arc::new([Operation {
                 id: "get-persona".into(),
                 method: hyper::Method::GET,
                 segments: vec![
@@ -514,7 +521,7 @@ mod tests {
                 ],
                 pii_query: vec![],
                 example: None,
-            }],
+            }]),
             pii_query: vec![],
             max_body_bytes: 1024,
             tls: None,
@@ -563,7 +570,7 @@ mod tests {
             example: None,
         };
         let mut r = route("/s/v1/");
-        r.operations = vec![
+        let mut ops = vec![
             op("por-id", "/docs/{id}"),
             op("pdf", "/docs/{id}.pdf"),
             op("yo", "/docs/~yo"),
@@ -571,7 +578,8 @@ mod tests {
             op("version", "/v{n}/x"),
             op("ci", "/personas/{ci}.json"),
         ];
-        r.sort_operations();
+        Route::sort_operation_list(&mut ops);
+        r.operations = ops.into();
         let get = hyper::Method::GET;
         let id = |path: &str| r.operation(&get, path).ok().flatten().map(|o| o.id.to_string());
         assert_eq!(id("docs/123.pdf").as_deref(), Some("pdf"));

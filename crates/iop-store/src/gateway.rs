@@ -127,8 +127,10 @@ pub struct DescriptionInfo {
 /// A service's description as imported.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DescriptionRec {
-    /// The OpenAPI 3 document the platform uses.
+    /// The OpenAPI 3 document the platform uses; empty when `document_gz` holds it.
     pub document: String,
+    /// The document gzip-compressed (see [`gzip`]), as the importer keeps it.
+    pub document_gz: Option<Vec<u8>>,
     /// SHA-256 of what was uploaded.
     pub sha256: String,
     /// `openapi-3.0`, `openapi-3.1` or `swagger-2.0`.
@@ -199,13 +201,60 @@ pub struct CredentialRec {
     pub sandbox_only: bool,
 }
 
+/// Compresses a description's document for [`DescriptionRec::document_gz`] (fast level: it runs
+/// for every upload; JSON and YAML still shrink several times).
+pub fn gzip(text: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::with_capacity(text.len() / 6), flate2::Compression::fast());
+    // Writing to a Vec cannot fail.
+    let _ = e.write_all(text.as_bytes());
+    e.finish().unwrap_or_default()
+}
+
+/// The text of a stored document: `gz` when the importer compressed it, else `text`.
+pub(crate) fn document_text(text: Option<String>, gz: Option<Vec<u8>>) -> crate::StoreResult<Option<String>> {
+    use std::io::Read;
+    match gz {
+        Some(gz) => {
+            let mut out = String::new();
+            flate2::read::GzDecoder::new(gz.as_slice())
+                .read_to_string(&mut out)
+                .map_err(|_| crate::StoreError::backend_msg("stored value does not parse: document_gz"))?;
+            Ok(Some(out))
+        }
+        None => Ok(text),
+    }
+}
+
+/// Which write of a service's operations something was made from: the description's hash and
+/// when it was stored (every write of the operations rewrites both). The snapshot compiler keeps
+/// compiled operations by it and asks the store only for those of services whose key it lacks.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct OperationsKey {
+    pub sha256: String,
+    pub stored_at_ms: i64,
+}
+
+impl OperationsKey {
+    /// The key of operations stored at `at` from the description whose hash is `sha256`.
+    pub fn new(sha256: &str, at: OffsetDateTime) -> Self {
+        Self {
+            sha256: sha256.to_owned(),
+            stored_at_ms: crate::sqlite::ms(at),
+        }
+    }
+}
+
 /// A published service as the compiler sees it.
 #[derive(Debug, Clone)]
 pub struct RouteRow {
     pub service: crate::ServiceRec,
     pub entity_sigla: Sigla,
     pub connector: ConnectorRec,
-    pub operations: Vec<OperationRec>,
+    /// The key of the service's stored operations (none without a description).
+    pub operations_key: Option<OperationsKey>,
+    /// The operations, or `None` when the caller said it holds them under `operations_key`.
+    pub operations: Option<Vec<OperationRec>>,
 }
 
 #[derive(Debug, Clone)]
@@ -236,12 +285,14 @@ pub trait GatewayStore: Send + Sync {
     async fn put_connector(&self, c: ConnectorRec, by: &AuditBy) -> StoreResult<ConnectorRec>;
     async fn connector(&self, service: ServiceId) -> StoreResult<Option<ConnectorRec>>;
     async fn connector_versions(&self, service: ServiceId) -> StoreResult<Vec<ConnectorRec>>;
-    /// Replaces a service's description and its operations together.
+    /// Replaces a service's description and its operations together. The operations are taken
+    /// by value: their texts (a large description's examples are megabytes) move into the
+    /// statements instead of being copied on the caller's thread.
     async fn set_description(
         &self,
         service: ServiceId,
         description: &DescriptionRec,
-        ops: &[OperationRec],
+        ops: Vec<OperationRec>,
         now: OffsetDateTime,
         by: &AuditBy,
     ) -> StoreResult<()>;
@@ -267,6 +318,31 @@ pub trait GatewayStore: Send + Sync {
         by: &AuditBy,
     ) -> StoreResult<()>;
 
-    /// Published services with a connector, live credentials, live grants.
-    async fn gateway_rows(&self) -> StoreResult<GatewayRows>;
+    /// Published services with a connector, live credentials, live grants. The operations of a
+    /// service are left out (`None`) when `known` holds the service with the key of its stored
+    /// operations: a rebuild does not read every example of every service again.
+    async fn gateway_rows(&self, known: &std::collections::HashMap<ServiceId, OperationsKey>) -> StoreResult<GatewayRows>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A document kept compressed reads back as its text; rows written before keep their text;
+    /// damaged bytes are an error, not a wrong document.
+    #[test]
+    fn stored_documents_read_back_as_their_text() {
+        let text = "openapi: 3.0.3\ninfo: {title: año, version: '1'}\n".repeat(500);
+        let gz = gzip(&text);
+        assert!(gz.len() * 10 < text.len(), "{} of {}", gz.len(), text.len());
+        assert_eq!(
+            document_text(Some(String::new()), Some(gz.clone())).ok().flatten(),
+            Some(text.clone())
+        );
+        assert_eq!(document_text(Some(text.clone()), None).ok().flatten(), Some(text));
+        assert_eq!(document_text(None, None).ok().flatten(), None);
+        let mut cut = gz;
+        cut.truncate(cut.len() / 2);
+        assert!(document_text(None, Some(cut)).is_err());
+    }
 }

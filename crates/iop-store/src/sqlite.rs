@@ -55,6 +55,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "description_import",
         include_str!("../migrations/sqlite/0018_description_import.sql"),
     ),
+    (
+        19,
+        "description_gzip",
+        include_str!("../migrations/sqlite/0019_description_gzip.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows: the last migration's (so a new migration can never

@@ -115,21 +115,30 @@ pub async fn put_description(
     ClientLang(lang): ClientLang,
     Path(id): Path<String>,
     DescriptionBody(body): DescriptionBody,
-) -> ApiResult<Json<DescriptionOut>> {
+) -> ApiResult<Response> {
     require_adas(&u)?;
     let (s, _) = must_service(&st, &id).await?;
     let origins = st.store.connector(s.id).await?.map(|c| c.upstreams).unwrap_or_default();
-    let read = connectors::read_description(connectors::DescriptionSource::Json(body), origins).await?;
+    // The answer (every operation) and the gateway's copy of the operations are made with the
+    // import, off the serving runtime; the store takes its copy by value.
+    let source = connectors::DescriptionSource::Json(body);
+    let (read, (answer, for_gateway)) = connectors::read_description_then(source, origins, move |read| {
+        let out = DescriptionOut {
+            formato: read.rec.format.clone(),
+            sha256: read.rec.sha256.clone(),
+            operaciones: read.operations.iter().map(operation_out).collect(),
+            informe: report_out(&read.report, lang),
+        };
+        (serde_json::to_vec(&out), read.operations.clone())
+    })
+    .await?;
+    let answer = answer.map_err(|_| ApiError::internal())?;
+    let now = st.now();
     st.store
-        .set_description(s.id, &read.rec, &read.operations, st.now(), &AuditBy::user(&u))
+        .set_description(s.id, &read.rec, read.operations, now, &AuditBy::user(&u))
         .await?;
-    st.gateway_changed();
-    Ok(Json(DescriptionOut {
-        formato: read.rec.format.clone(),
-        sha256: read.rec.sha256.clone(),
-        operaciones: read.operations.iter().map(operation_out).collect(),
-        informe: report_out(&read.report, lang),
-    }))
+    st.gateway_operations_written(s.id, iop_store::OperationsKey::new(&read.rec.sha256, now), for_gateway);
+    Ok(([(header::CONTENT_TYPE, "application/json")], answer).into_response())
 }
 
 /// The service's description as imported: format, operations and the import report.

@@ -303,8 +303,8 @@ pub fn server_warnings(servers: &[String], origins: &[String]) -> Vec<Item> {
         .collect()
 }
 
-/// Parses and reads an upload off the serving runtime: on the blocking pool at the lowest CPU
-/// priority (so a large import yields the core to the gateway), one at a time, within `limit`.
+/// Parses and reads an upload off the serving runtime, on the importer's thread (see
+/// [`run_off_runtime`]), within `limit`.
 pub async fn import_off_runtime(upload: Upload, limit: std::time::Duration) -> Result<Imported, Item> {
     run_off_runtime(limit, move || import(upload)).await
 }
@@ -314,8 +314,50 @@ pub async fn read_kept(text: String, limit: std::time::Duration) -> Result<Doc, 
     run_off_runtime(limit, move || parse_text(&text, "documento")).await
 }
 
-/// Runs an import job on the blocking pool at the lowest CPU priority, one at a time, within
-/// `limit` (waiting for the previous one included).
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The importer's thread: one for the process, started on first use, in the idle scheduling
+/// class (`SCHED_IDLE` on Linux; where that is refused, nice 19). It runs only on CPU time that
+/// nothing else wants, and a call waking on the same core takes the core from it at once — at
+/// nice 19 it could keep the core for a whole time slice, which the gateway's p99 felt
+/// (BENCHMARKS.md). Being its own thread, it never hands a lowered priority on to other work.
+fn importer() -> Option<&'static std::sync::Mutex<std::sync::mpsc::Sender<Job>>> {
+    static IMPORTER: std::sync::OnceLock<Option<std::sync::Mutex<std::sync::mpsc::Sender<Job>>>> = std::sync::OnceLock::new();
+    IMPORTER
+        .get_or_init(|| {
+            let (tx, rx) = std::sync::mpsc::channel::<Job>();
+            std::thread::Builder::new()
+                .name("iop-importador".into())
+                .spawn(move || {
+                    lowest_priority();
+                    for job in rx {
+                        job();
+                    }
+                })
+                .ok()?;
+            Some(std::sync::Mutex::new(tx))
+        })
+        .as_ref()
+}
+
+fn lowest_priority() {
+    use thread_priority::{NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy};
+    let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
+    if thread_priority::set_thread_priority_and_policy(thread_priority::thread_native_id(), ThreadPriority::Min, idle).is_err() {
+        #[cfg(target_os = "linux")]
+        let _ = rustix::process::setpriority_process(Some(rustix::thread::gettid()), 19);
+    }
+}
+
+/// Whether this thread is in the idle scheduling class (for tests of the importer's thread).
+#[cfg(test)]
+fn in_idle_class() -> bool {
+    use thread_priority::{NormalThreadSchedulePolicy, ThreadSchedulePolicy};
+    thread_priority::unix::thread_schedule_policy().is_ok_and(|p| p == ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle))
+}
+
+/// Runs an import job on the importer's thread, one at a time, within `limit` (waiting for the
+/// previous one included). A job that panics is refused as unavailable; the thread goes on.
 pub(crate) async fn run_off_runtime<T: Send + 'static, E: From<Item> + Send + 'static>(
     limit: std::time::Duration,
     job: impl FnOnce() -> Result<T, E> + Send + 'static,
@@ -327,48 +369,25 @@ pub(crate) async fn run_off_runtime<T: Send + 'static, E: From<Item> + Send + 's
         Ok(Ok(p)) => p,
         Ok(Err(_)) | Err(_) => return Err(unavailable()),
     };
-    let task = tokio::task::spawn_blocking(move || {
-        // Held by the parse itself: an upload refused for taking too long still keeps the next
-        // one waiting until its thread is free, so repeated uploads never pile up parses.
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let run: Job = Box::new(move || {
+        // Held by the job itself: an upload refused for taking too long still keeps the next one
+        // waiting until the thread is free, so repeated uploads never pile up parses.
         let _permit = permit;
-        let _nice = LowPriority::enter();
-        job()
+        if let Ok(r) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)) {
+            let _ = tx.send(r);
+        }
     });
-    match tokio::time::timeout_at(deadline, task).await {
+    let sent = importer().and_then(|m| m.lock().ok()).is_some_and(|tx| tx.send(run).is_ok());
+    if !sent {
+        return Err(unavailable());
+    }
+    match tokio::time::timeout_at(deadline, rx).await {
         Ok(Ok(r)) => r,
         Ok(Err(_)) => Err(unavailable()),
         Err(_) => Err(E::from(
             Item::new(Issue::TiempoAgotado, "documento").arg("segundos", limit.as_secs()),
         )),
-    }
-}
-
-/// This thread at the lowest scheduling priority (nice 19) while it lives, back to its own
-/// after: the blocking pool's threads are reused.
-struct LowPriority(Option<i32>);
-
-impl LowPriority {
-    fn enter() -> LowPriority {
-        #[cfg(target_os = "linux")]
-        {
-            let tid = rustix::thread::gettid();
-            let before = rustix::process::getpriority_process(Some(tid)).ok();
-            if before.is_some() && rustix::process::setpriority_process(Some(tid), 19).is_ok() {
-                return LowPriority(before);
-            }
-        }
-        LowPriority(None)
-    }
-}
-
-impl Drop for LowPriority {
-    fn drop(&mut self) {
-        #[cfg(target_os = "linux")]
-        if let Some(p) = self.0 {
-            // Lowering the nice value back may need a privilege the process lacks; the thread
-            // then stays at low priority, which only slows later blocking work a little.
-            let _ = rustix::process::setpriority_process(Some(rustix::thread::gettid()), p);
-        }
     }
 }
 
@@ -505,6 +524,26 @@ mod tests {
 
     fn text(t: &str) -> Result<Imported, Item> {
         import(Upload::Text(t.to_owned()))
+    }
+
+    /// Jobs run on the importer's own thread, in the idle scheduling class (root here, as on
+    /// CI: nothing refuses it), and a job that panics is refused without stopping the thread.
+    #[tokio::test]
+    async fn imports_run_on_their_own_thread_in_the_idle_class() {
+        let limit = std::time::Duration::from_secs(30);
+        let here = std::thread::current().id();
+        let (name, idle, other) = run_off_runtime(limit, move || {
+            let t = std::thread::current();
+            Ok::<_, Item>((t.name().map(str::to_owned), in_idle_class(), t.id() != here))
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!((name.as_deref(), idle, other), (Some("iop-importador"), true, true));
+        assert!(!in_idle_class(), "the caller's thread keeps its class");
+        let panicked = run_off_runtime(limit, || -> Result<(), Item> { panic!("a broken job") }).await;
+        assert_eq!(panicked.map_err(|e| e.issue), Err(Issue::ImportadorNoDisponible));
+        let again = run_off_runtime(limit, || Ok::<_, Item>(7)).await;
+        assert_eq!(again.ok(), Some(7));
     }
 
     #[test]

@@ -117,11 +117,11 @@ pub(super) async fn replace_description(
     tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
     service: ServiceId,
     d: &DescriptionRec,
-    ops: &[OperationRec],
+    ops: Vec<OperationRec>,
     now: OffsetDateTime,
 ) -> StoreResult<()> {
     let sid = service.to_string();
-    sqlx::query("INSERT INTO service_descriptions (service_id, document, sha256, updated_at, format, original, report, servers) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(service_id) DO UPDATE SET document = excluded.document, sha256 = excluded.sha256, updated_at = excluded.updated_at, format = excluded.format, original = excluded.original, report = excluded.report, servers = excluded.servers")
+    sqlx::query("INSERT INTO service_descriptions (service_id, document, sha256, updated_at, format, original, report, servers, document_gz) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(service_id) DO UPDATE SET document = excluded.document, sha256 = excluded.sha256, updated_at = excluded.updated_at, format = excluded.format, original = excluded.original, report = excluded.report, servers = excluded.servers, document_gz = excluded.document_gz")
             .bind(&sid)
             .bind(&d.document)
             .bind(&d.sha256)
@@ -130,6 +130,7 @@ pub(super) async fn replace_description(
             .bind(d.original.as_deref())
             .bind(&d.report)
             .bind(to_json_strings(&d.servers))
+            .bind(d.document_gz.as_deref())
             .execute(&mut **tx)
             .await
             .map_err(backend)?;
@@ -141,20 +142,22 @@ pub(super) async fn replace_description(
     // Many rows per statement: a large description has thousands of operations, and each
     // statement is a round trip between the async task and SQLite's thread.
     const ROWS: usize = 90; // 10 parameters a row, within SQLite's 999 per statement
-    for chunk in ops.chunks(ROWS) {
+    let mut ops = ops.into_iter().peekable();
+    while ops.peek().is_some() {
         let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
             "INSERT INTO service_operations (service_id, op_id, method, path, summary, pii_params, example_status, example, example_type, example_generated) ",
         );
-        qb.push_values(chunk, |mut row, o| {
+        qb.push_values(ops.by_ref().take(ROWS), |mut row, o| {
+            let pii = to_json_strings(&o.pii_params);
             row.push_bind(sid.clone())
-                .push_bind(o.op_id.clone())
-                .push_bind(o.method.clone())
-                .push_bind(o.path.clone())
-                .push_bind(o.summary.clone())
-                .push_bind(to_json_strings(&o.pii_params))
+                .push_bind(o.op_id)
+                .push_bind(o.method)
+                .push_bind(o.path)
+                .push_bind(o.summary)
+                .push_bind(pii)
                 .push_bind(o.example_status)
-                .push_bind(o.example.clone())
-                .push_bind(o.example_type.clone())
+                .push_bind(o.example)
+                .push_bind(o.example_type)
                 .push_bind(i64::from(o.example_generated));
         });
         qb.build().execute(&mut **tx).await.map_err(backend)?;
@@ -272,14 +275,14 @@ impl GatewayStore for SqliteStore {
         &self,
         service: ServiceId,
         description: &DescriptionRec,
-        ops: &[OperationRec],
+        ops: Vec<OperationRec>,
         now: OffsetDateTime,
         by: &AuditBy,
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         let sid = service.to_string();
-        replace_description(&mut tx, service, description, ops, now).await?;
         let detail = serde_json::json!({"servicio": sid, "sha256": description.sha256, "formato": description.format, "operaciones": ops.iter().map(|o| &o.op_id).collect::<Vec<_>>()});
+        replace_description(&mut tx, service, description, ops, now).await?;
         self.audit(&mut tx, by, Change::admin("servicio.descripcion", &sid, detail), now)
             .await?;
         tx.commit().await.map_err(backend)
@@ -295,11 +298,17 @@ impl GatewayStore for SqliteStore {
     }
 
     async fn description(&self, service: ServiceId) -> StoreResult<Option<String>> {
-        sqlx::query_scalar("SELECT document FROM service_descriptions WHERE service_id = ?")
+        let row = sqlx::query("SELECT document, document_gz FROM service_descriptions WHERE service_id = ?")
             .bind(service.to_string())
             .fetch_optional(&self.pool)
             .await
-            .map_err(backend)
+            .map_err(backend)?;
+        let Some(row) = row else { return Ok(None) };
+        let (text, gz) = (get(&row, "document")?, get(&row, "document_gz")?);
+        // Inflating megabytes is left to the blocking pool, off the threads that serve calls.
+        tokio::task::spawn_blocking(move || document_text(text, gz))
+            .await
+            .map_err(StoreError::backend)?
     }
 
     async fn description_info(&self, service: ServiceId) -> StoreResult<Option<DescriptionInfo>> {
@@ -401,13 +410,25 @@ impl GatewayStore for SqliteStore {
         tx.commit().await.map_err(backend)
     }
 
-    async fn gateway_rows(&self) -> StoreResult<GatewayRows> {
+    async fn gateway_rows(&self, known: &std::collections::HashMap<ServiceId, OperationsKey>) -> StoreResult<GatewayRows> {
         // One read transaction, so the three parts agree with each other.
         let mut tx = self.pool.begin().await.map_err(backend)?;
         let sql = format!(
-            "SELECT s.*, e.sigla AS entity_sigla, c.service_id AS c_service FROM services s JOIN entities e ON e.id = s.entity_id JOIN ({LATEST_CONNECTORS}) c ON c.service_id = s.id WHERE s.estado = 'publicado' ORDER BY s.id"
+            "SELECT s.*, e.sigla AS entity_sigla, c.service_id AS c_service, d.sha256 AS d_sha256, d.updated_at AS d_stored_at FROM services s JOIN entities e ON e.id = s.entity_id JOIN ({LATEST_CONNECTORS}) c ON c.service_id = s.id LEFT JOIN service_descriptions d ON d.service_id = s.id WHERE s.estado = 'publicado' ORDER BY s.id"
         );
         let services = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *tx).await.map_err(backend)?;
+        let mut keys = Vec::with_capacity(services.len());
+        for s in &services {
+            let key = match (get::<Option<String>>(s, "d_sha256")?, get::<Option<i64>>(s, "d_stored_at")?) {
+                (Some(sha256), Some(stored_at_ms)) => Some(OperationsKey { sha256, stored_at_ms }),
+                _ => None,
+            };
+            let sid = get::<String>(s, "id")?;
+            let held = key
+                .as_ref()
+                .is_some_and(|k| ServiceId::parse(&sid).ok().and_then(|id| known.get(&id)) == Some(k));
+            keys.push((sid, key, held));
+        }
         let connectors = sqlx::query(sqlx::AssertSqlSafe(LATEST_CONNECTORS))
             .fetch_all(&mut *tx)
             .await
@@ -417,26 +438,41 @@ impl GatewayStore for SqliteStore {
             let c = connector_row(c)?;
             by_service.insert(c.service, c);
         }
-        let ops = sqlx::query("SELECT * FROM service_operations ORDER BY service_id, path, method")
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(backend)?;
+        // The operations of the services whose key the caller lacks: all at once when most are
+        // wanted (the first rebuild), else service by service through the index.
+        let wanted: Vec<&str> = keys.iter().filter(|(_, _, held)| !held).map(|(sid, _, _)| sid.as_str()).collect();
         let mut ops_by_service: std::collections::HashMap<String, Vec<OperationRec>> = std::collections::HashMap::new();
-        for o in &ops {
-            ops_by_service
-                .entry(get::<String>(o, "service_id")?)
-                .or_default()
-                .push(operation_row(o)?);
+        if wanted.len() > 16 && wanted.len() * 2 > keys.len() {
+            let ops = sqlx::query("SELECT * FROM service_operations ORDER BY service_id, path, method")
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(backend)?;
+            for o in &ops {
+                ops_by_service
+                    .entry(get::<String>(o, "service_id")?)
+                    .or_default()
+                    .push(operation_row(o)?);
+            }
+        } else {
+            for sid in wanted {
+                let ops = sqlx::query("SELECT * FROM service_operations WHERE service_id = ? ORDER BY path, method")
+                    .bind(sid)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                ops_by_service.insert(sid.to_string(), ops.iter().map(operation_row).collect::<StoreResult<_>>()?);
+            }
         }
         let mut routes = Vec::with_capacity(services.len());
-        for s in &services {
+        for (s, (sid, key, held)) in services.iter().zip(keys) {
             let service = Self::service_row(s)?;
             let Some(connector) = by_service.remove(&service.id) else {
                 continue;
             };
             routes.push(RouteRow {
                 entity_sigla: id(s, "entity_sigla", Sigla::parse)?,
-                operations: ops_by_service.remove(&service.id.to_string()).unwrap_or_default(),
+                operations: (!held).then(|| ops_by_service.remove(&sid).unwrap_or_default()),
+                operations_key: key,
                 service,
                 connector,
             });

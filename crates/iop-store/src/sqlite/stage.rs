@@ -111,7 +111,7 @@ impl SqliteStore {
                     ..connector.clone()
                 };
                 connector_version = Some(insert_connector(tx, &c).await?);
-                let row = sqlx::query("SELECT document, document_format, document_original, document_report, document_servers FROM publication_stage WHERE request_id = ? AND codigo = ? AND version = ?")
+                let row = sqlx::query("SELECT document, document_gz, document_format, document_original, document_report, document_servers FROM publication_stage WHERE request_id = ? AND codigo = ? AND version = ?")
                     .bind(request.to_string())
                     .bind(code.as_str())
                     .bind(i64::from(version.get()))
@@ -122,6 +122,7 @@ impl SqliteStore {
                 if let (Some(document), Some(sha)) = (document, &stage.description_sha256) {
                     let d = DescriptionRec {
                         document,
+                        document_gz: get(&row, "document_gz")?,
                         sha256: sha.clone(),
                         format: get::<Option<String>>(&row, "document_format")?.unwrap_or_else(|| "openapi-3.0".into()),
                         original: get(&row, "document_original")?,
@@ -131,7 +132,7 @@ impl SqliteStore {
                             .transpose()?
                             .unwrap_or_default(),
                     };
-                    replace_description(tx, stage.service, &d, &stage.operations, now).await?;
+                    replace_description(tx, stage.service, &d, stage.operations.clone(), now).await?;
                 }
                 sqlx::query("UPDATE publication_stage SET applied_at = ? WHERE request_id = ? AND codigo = ? AND version = ?")
                     .bind(ms(now))
@@ -226,7 +227,7 @@ impl StageStore for SqliteStore {
         let actor = by.id.unwrap_or_else(|| UserId::from_uuid(uuid::Uuid::nil()));
         ensure(&mut tx, request, code, version, service, actor).await?;
         let ops_json = serde_json::to_string(ops).map_err(StoreError::backend)?;
-        sqlx::query("UPDATE publication_stage SET document = ?, document_sha256 = ?, operations = ?, document_format = ?, document_original = ?, document_report = ?, document_servers = ?, applied_at = NULL WHERE request_id = ? AND codigo = ? AND version = ?")
+        sqlx::query("UPDATE publication_stage SET document = ?, document_sha256 = ?, operations = ?, document_format = ?, document_original = ?, document_report = ?, document_servers = ?, document_gz = ?, applied_at = NULL WHERE request_id = ? AND codigo = ? AND version = ?")
             .bind(&description.document)
             .bind(&description.sha256)
             .bind(ops_json)
@@ -234,6 +235,7 @@ impl StageStore for SqliteStore {
             .bind(description.original.as_deref())
             .bind(&description.report)
             .bind(to_json_strings(&description.servers))
+            .bind(description.document_gz.as_deref())
             .bind(request.to_string())
             .bind(code.as_str())
             .bind(i64::from(version.get()))

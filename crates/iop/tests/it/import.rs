@@ -370,8 +370,30 @@ async fn a_corpus_of_real_shapes_imports_and_the_sandbox_answers_as_each_documen
     let big = json!({"openapi": "3.0.3", "info": {"title": "grande", "version": "1"}, "paths": paths}).to_string();
     assert!(big.len() > 5 << 20, "{}", big.len());
     let (grande, base) = publish_with(&app, &w, "grande", 1, &origin, 2000, None).await;
+    let gauge = |m: &str, name: &str| {
+        m.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse::<f64>().ok())
+            .unwrap_or(-1.0)
+    };
+    let before = gauge(&app.metrics().await, "iop_gateway_snapshot_version");
     let r = put_description(&app, &w, &grande, json!({"documento": big}), "es").await.ok();
     assert_eq!(r["operaciones"].as_array().map(Vec::len), Some(5200));
+    // The upload hands its operations to the gateway's publisher: the rebuild that follows
+    // compiles them without reading the megabytes of examples back from the store, and every other
+    // service's operations stay compiled from earlier builds.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let read = loop {
+        let m = app.metrics().await;
+        let (version, read) = (
+            gauge(&m, "iop_gateway_snapshot_version"),
+            gauge(&m, "iop_gateway_snapshot_operations_read"),
+        );
+        if (version > before && read == 0.0) || Instant::now() > deadline {
+            break read;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(read, 0.0, "operations read back from the store by the rebuild after the upload");
     let key = consume(&app, &w, &grande, json!({})).await.key;
     let fake = format!("/fake{}", base.trim_end_matches('/'));
     let a = sandbox_when(&app, &format!("{fake}/registros/grupo5123/1"), &key, |a| a.status == 200).await;
