@@ -121,21 +121,23 @@ pub fn compile(
     let mut tls_now = TlsCache::new();
     let mut compiled_now = HashMap::with_capacity(rows.routes.len());
     let mut read = 0;
+    // Every route's operations first: a stale read is found before anything in `caches` changes.
+    let mut all_operations = Vec::with_capacity(rows.routes.len());
     for r in &rows.routes {
-        let operations = match (&r.operations, &r.operations_key) {
+        all_operations.push(match (&r.operations, &r.operations_key) {
             (Some(ops), _) => {
                 read += ops.len() as u64;
                 compile_operations(ops)
             }
-            (None, Some(key)) => match caches.compiled.get(&r.service.id) {
-                Some((k, ops)) if k == key => ops.clone(),
-                _ => match caches.written.remove(&r.service.id) {
-                    Some((k, ops)) if &k == key => compile_operations(&ops),
-                    _ => return Err(StaleRead),
-                },
+            (None, Some(key)) => match (caches.compiled.get(&r.service.id), caches.written.get(&r.service.id)) {
+                (Some((k, ops)), _) if k == key => ops.clone(),
+                (_, Some((k, ops))) if k == key => compile_operations(ops),
+                _ => return Err(StaleRead),
             },
             (None, None) => return Err(StaleRead),
-        };
+        });
+    }
+    for (r, operations) in rows.routes.iter().zip(all_operations) {
         if let Some(key) = &r.operations_key {
             compiled_now.insert(r.service.id, (key.clone(), operations.clone()));
         }
