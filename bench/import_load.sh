@@ -82,6 +82,7 @@ uploader() {
     taskset -c $LOAD curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -X PUT \
       -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \
       --data-binary @"$W/body.json" "http://127.0.0.1:$IOPC/api/v1/servicios/$OTHER/descripcion" >> "$W/uploads"
+    sleep "${UPLOAD_GAP:-0}" # seconds between uploads (experiments); 0: back to back
   done
 }
 run() { # -> "rps p99_ms"
@@ -123,6 +124,13 @@ echo "CPU per thread for that upload (ms; ticks of 10 ms):"
 awk 'NR==FNR {b[$1]=$2; next} {d=($2-b[$1])*10; if (d>0) printf "  %-18s %6d ms\n", $1, d}' "$W/cpu.before" "$W/cpu.after"
 
 [ "${IDLE_ONLY:-0}" = 1 ] && exit 0
+# IMPORTER_CORE=N (an experiment, not the issue's measurement): the importer's thread moved to
+# core N once it exists, to tell its own running apart from the rest of an upload's cost.
+if [ -n "${IMPORTER_CORE:-}" ]; then
+  for t in /proc/$IOP_PID/task/*; do
+    [ "$(cat "$t/comm")" = iop-importador ] && taskset -p -c "$IMPORTER_CORE" "$(basename "$t")" >/dev/null && echo "importer thread $(basename "$t") on core $IMPORTER_CORE"
+  done
+fi
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  rounds: $ROUNDS + $ROUNDS x ${DUR}s, wrk -t1 -c64, iop on core $SUT"
 echo "description: $DOC_BYTES bytes, $DOC_OPS operations"
