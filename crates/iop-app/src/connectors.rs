@@ -67,6 +67,9 @@ fn check_upstream(i: usize, u: &str) -> AppResult<()> {
     }
 }
 
+/// The largest request body a connector may allow (1 GiB).
+pub const MAX_BODY: u32 = 1 << 30;
+
 /// Checks a connector as typed and seals its upstream secret; `base` was checked by [`base_path`].
 pub fn build(st: &AppState, u: &UserRec, i: ConnectorIn, service: ServiceId, base: String) -> AppResult<ConnectorRec> {
     let hooks = st.hooks()?;
@@ -141,7 +144,8 @@ pub fn build(st: &AppState, u: &UserRec, i: ConnectorIn, service: ServiceId, bas
     };
     let max_body = match i.max_cuerpo_bytes {
         None => 1 << 20,
-        Some(b) if (1..=(64 << 20)).contains(&b) => i64::from(b),
+        // Bodies above 64 KiB are streamed: the maximum is the service's policy, not memory.
+        Some(b) if (1..=MAX_BODY).contains(&b) => i64::from(b),
         Some(_) => {
             return Err(bad("max_cuerpo_bytes", "conector_invalido.max-cuerpo"));
         }

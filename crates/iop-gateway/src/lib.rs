@@ -11,6 +11,7 @@
 //! compiles and swaps in atomically ([`SnapshotHandle`]).
 
 pub mod auth;
+pub mod body;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod limit;
@@ -85,6 +86,8 @@ impl RequestIds {
 pub struct GatewayConfig {
     /// This node's name (in every record).
     pub node: Arc<str>,
+    /// The largest upstream answer passed on (a larger one is refused, or cut if it was already
+    /// being streamed).
     pub max_response_bytes: usize,
     /// Largest request head (line + headers).
     pub max_header_bytes: usize,
@@ -110,7 +113,7 @@ impl Default for GatewayConfig {
     fn default() -> Self {
         Self {
             node: "n1".into(),
-            max_response_bytes: 16 * 1024 * 1024,
+            max_response_bytes: 1 << 30,
             max_header_bytes: 32 * 1024,
             connect_timeout: Duration::from_secs(3),
             default_rate: None,

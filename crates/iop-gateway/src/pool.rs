@@ -1,10 +1,14 @@
 //! Keep-alive connections to upstreams: HTTP/1.1, one idle list per host:port. Leaner than a
-//! general-purpose client: a call takes an idle connection (or opens one), sends, reads the whole
-//! answer, and puts the connection back. A request that could not be sent on a reused connection
-//! (the upstream had closed it) is sent again on a new one; nothing else is retried.
+//! general-purpose client: a call takes an idle connection (or opens one), sends, reads the
+//! answer — whole when it is small and of known length, otherwise handed back unread to be
+//! streamed — and puts the connection back once the answer has ended. A request that could not be
+//! sent on a reused connection (the upstream had closed it) is sent again on a new one; nothing
+//! else is retried.
 
+use crate::body::{UpBody, is_streamed};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Body as _;
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
@@ -22,7 +26,18 @@ pub enum PoolError {
     Body,
 }
 
-type Sender = SendRequest<Full<Bytes>>;
+type Sender = SendRequest<UpBody>;
+
+/// An upstream's answer: read whole, or its body still to be streamed (`give_back` returns the
+/// connection to the pool once that body has been read to its end).
+pub enum Answer {
+    Whole(hyper::http::response::Parts, Bytes),
+    Streamed {
+        parts: hyper::http::response::Parts,
+        body: hyper::body::Incoming,
+        give_back: Option<Box<dyn FnOnce() + Send>>,
+    },
+}
 
 /// An https upstream's client settings, built once per connector version; `key` (the version's id)
 /// names its pool of connections.
@@ -32,9 +47,9 @@ pub struct TlsUpstream {
     pub config: Arc<rustls::ClientConfig>,
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct UpstreamPool {
-    idle: Mutex<HashMap<String, Vec<Sender>>>,
+    idle: Arc<Mutex<HashMap<String, Vec<Sender>>>>,
 }
 
 impl UpstreamPool {
@@ -96,15 +111,17 @@ impl UpstreamPool {
     }
 
     /// Sends `req` to `authority` (connecting within `connect_timeout` if no idle connection is
-    /// at hand) and reads the whole answer (at most `max_bytes`).
+    /// at hand) and reads the answer: whole if it is small and of known length, otherwise its body
+    /// is handed back to be streamed. An answer of known length above `max_bytes` is refused
+    /// before its body is read; a streamed one is limited by whoever reads it.
     pub async fn send(
         &self,
         authority: &str,
         tls: Option<&TlsUpstream>,
         connect_timeout: Duration,
-        req: Request<Full<Bytes>>,
+        req: Request<UpBody>,
         max_bytes: usize,
-    ) -> Result<(hyper::http::response::Parts, Bytes), PoolError> {
+    ) -> Result<Answer, PoolError> {
         // TLS connections are pooled apart from plain ones, per connector version: the key
         // outlives snapshot rebuilds (which keep the same configuration) and never names another
         // connector's configuration.
@@ -142,6 +159,27 @@ impl UpstreamPool {
             }
         }
         let (parts, body) = res.into_parts();
+        let keep = !parts
+            .headers
+            .get(hyper::header::CONNECTION)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"close"));
+        let hint = body.size_hint();
+        if hint.exact().is_some_and(|n| n > max_bytes as u64) {
+            return Err(PoolError::TooBig);
+        }
+        if is_streamed(&hint) {
+            let give_back: Option<Box<dyn FnOnce() + Send>> = keep.then(|| {
+                let (pool, key) = (self.clone(), authority_key.to_owned());
+                Box::new(move || {
+                    tokio::spawn(async move {
+                        if sender.ready().await.is_ok() {
+                            pool.give_back(&key, sender);
+                        }
+                    });
+                }) as Box<dyn FnOnce() + Send>
+            });
+            return Ok(Answer::Streamed { parts, body, give_back });
+        }
         let bytes = Limited::new(body, max_bytes)
             .collect()
             .await
@@ -153,17 +191,13 @@ impl UpstreamPool {
                 }
             })?
             .to_bytes();
-        let keep = !parts
-            .headers
-            .get(hyper::header::CONNECTION)
-            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"close"));
         if keep {
             // The connection is ready again once hyper has seen the end of the answer.
             if sender.ready().await.is_ok() {
                 self.give_back(authority_key, sender);
             }
         }
-        Ok((parts, bytes))
+        Ok(Answer::Whole(parts, bytes))
     }
 }
 
@@ -193,7 +227,7 @@ pub async fn probe(
 ) -> Result<u16, String> {
     let authority = uri.authority().ok_or("la URL de origen no tiene host")?.as_str();
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
-    let mut req = Request::new(Full::new(Bytes::new()));
+    let mut req = Request::new(UpBody::Whole(Full::new(Bytes::new())));
     *req.uri_mut() = path.parse().map_err(|_| "ruta de origen no válida".to_owned())?;
     for (k, v) in headers {
         req.headers_mut().insert(k.clone(), v.clone());
@@ -207,7 +241,7 @@ pub async fn probe(
         Ok(Err(PoolError::Connect)) => Err("no se pudo conectar con el origen (TCP o TLS)".into()),
         Ok(Err(PoolError::Send)) => Err("el origen cerró la conexión sin responder".into()),
         Ok(Err(PoolError::TooBig | PoolError::Body)) => Err("la respuesta del origen no se pudo leer entera".into()),
-        Ok(Ok((parts, _))) => Ok(parts.status.as_u16()),
+        Ok(Ok(Answer::Whole(parts, _) | Answer::Streamed { parts, .. })) => Ok(parts.status.as_u16()),
     }
 }
 

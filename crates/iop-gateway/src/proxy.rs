@@ -5,14 +5,16 @@
 
 use crate::Gateway;
 use crate::auth::{self, AuthError};
+use crate::body::{OutBody, Relay, UpBody, Upload, UploadState, is_streamed};
 use crate::limit::Unauth;
 use crate::path::{self, CanonicalPath};
-use crate::pool::PoolError;
+use crate::pool::{Answer, PoolError};
 use crate::records::CallRecord;
 use crate::refusal::Refusal;
 use crate::snapshot::{Consumer, Operation, Route, Segment, Snapshot};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Body as _;
 use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::http::request::Parts;
 use hyper::{Response, StatusCode};
@@ -22,7 +24,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-pub type Body = Full<Bytes>;
+pub type Body = OutBody;
 
 const HOP_BY_HOP: [&str; 8] = [
     "connection",
@@ -75,7 +77,7 @@ pub const HIDDEN: &str = "[oculto]";
 /// The gateway's own answer: `{codigo, mensaje, request_id}`, the message in `lang`.
 fn json_error(refusal: Refusal, request_id: &str, lang: Lang) -> Response<Body> {
     let body = serde_json::json!({"codigo": refusal.code(), "mensaje": refusal.message(lang), "request_id": request_id});
-    let mut res = Response::new(Full::new(Bytes::from(body.to_string())));
+    let mut res = Response::new(Full::new(Bytes::from(body.to_string())).into());
     *res.status_mut() = refusal.status();
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -253,6 +255,7 @@ impl Gateway {
             authenticated: false,
             lang: lang(&parts.headers),
             rec: CallRecord::default(),
+            upload: None,
         };
         call.rec = CallRecord {
             ts_ms: call.now_ms,
@@ -283,7 +286,7 @@ impl Gateway {
 
 /// One call on its way through the phases.
 struct Call<'g> {
-    gw: &'g Gateway,
+    gw: &'g Arc<Gateway>,
     snap: &'g Snapshot,
     start: Instant,
     now_ms: i64,
@@ -293,6 +296,8 @@ struct Call<'g> {
     /// The language of the gateway's own answers (Spanish unless `Accept-Language` prefers English).
     lang: Lang,
     rec: CallRecord,
+    /// The request body, when it was streamed upstream.
+    upload: Option<Arc<UploadState>>,
 }
 
 /// The language a call's `Accept-Language` prefers for the gateway's own answers.
@@ -301,6 +306,13 @@ fn lang(h: &HeaderMap) -> Lang {
         None => Lang::Es,
         Some(v) => Lang::from_accept_language(v.to_str().ok()),
     }
+}
+
+/// A request's body as the proxy holds it: read whole, or to be streamed (taken by the one
+/// attempt that sends it).
+enum Outgoing {
+    Whole(Bytes),
+    Streamed(Option<Upload>, Arc<UploadState>),
 }
 
 /// Where a call goes: the route and operation matched on the canonical path.
@@ -539,7 +551,7 @@ impl<'g> Call<'g> {
     fn sandbox(&mut self, target: &Target<'_>) -> Response<Body> {
         match target.op.and_then(|o| o.example.as_ref()) {
             Some(ex) => {
-                let mut res = Response::new(Full::new(ex.body.clone()));
+                let mut res = Response::new(Full::new(ex.body.clone()).into());
                 *res.status_mut() = StatusCode::from_u16(ex.status).unwrap_or(StatusCode::OK);
                 // A success the document declares without content has no body and no type.
                 if let Some(t) = &ex.content_type {
@@ -574,11 +586,21 @@ impl<'g> Call<'g> {
         if declared.is_some_and(|n| n > route.max_body_bytes as u64) {
             return self.fail(Refusal::CuerpoMuyGrande);
         }
-        let body = match Limited::new(body, route.max_body_bytes).collect().await {
-            Ok(b) => b.to_bytes(),
-            Err(_) => return self.fail(Refusal::CuerpoMuyGrande),
+        // Small bodies of known length are read whole (they may go to another upstream if the
+        // first cannot be reached); the rest are streamed, to one upstream only.
+        let mut body = if is_streamed(&body.size_hint()) {
+            let (upload, state) = Upload::new(body, route.max_body_bytes as u64);
+            Outgoing::Streamed(Some(upload), state)
+        } else {
+            match Limited::new(body, route.max_body_bytes).collect().await {
+                Ok(b) => {
+                    let b = b.to_bytes();
+                    self.rec.bytes_in = b.len() as u64;
+                    Outgoing::Whole(b)
+                }
+                Err(_) => return self.fail(Refusal::CuerpoMuyGrande),
+            }
         };
-        self.rec.bytes_in = body.len() as u64;
         clean_request_headers(&mut headers);
         let set = |headers: &mut HeaderMap, name: HeaderName, value: &str| {
             if let Ok(v) = HeaderValue::from_str(value) {
@@ -610,9 +632,10 @@ impl<'g> Call<'g> {
         }
 
         let n = route.upstreams.len().max(1);
+        let attempts = if matches!(body, Outgoing::Streamed(..)) { 1 } else { n };
         let first = (self.gw.rr.fetch_add(1, Ordering::Relaxed) as usize) % n;
         let mut last_err = Refusal::ServicioNoDisponible;
-        for attempt in 0..n {
+        for attempt in 0..attempts {
             let Some(base) = route.upstreams.get((first + attempt) % n) else {
                 break;
             };
@@ -624,10 +647,17 @@ impl<'g> Call<'g> {
                 None => format!("{prefix}/{}", target.rest),
             };
             let Ok(uri) = uri.parse::<hyper::Uri>() else { break };
-            let mut up = hyper::Request::new(Full::new(body.clone()));
+            let up_body = match &mut body {
+                Outgoing::Whole(b) => UpBody::Whole(Full::new(b.clone())),
+                Outgoing::Streamed(u, _) => match u.take() {
+                    Some(u) => UpBody::Streamed(u),
+                    None => break,
+                },
+            };
+            let mut up = hyper::Request::new(up_body);
             *up.method_mut() = method.clone();
             *up.uri_mut() = uri;
-            *up.headers_mut() = if attempt + 1 == n {
+            *up.headers_mut() = if attempt + 1 == attempts {
                 std::mem::take(&mut headers)
             } else {
                 headers.clone()
@@ -644,12 +674,34 @@ impl<'g> Call<'g> {
                 .gw
                 .pool
                 .send(authority.as_str(), tls, route.connect_timeout, up, self.gw.cfg.max_response_bytes);
-            match tokio::time::timeout(route.timeout, sent).await {
+            // The upstream has `timeout` to answer once it has the whole request: a streamed
+            // body's own time does not count against it.
+            let answered = match &body {
+                Outgoing::Streamed(_, state) => {
+                    tokio::pin!(sent);
+                    tokio::select! {
+                        r = &mut sent => Ok(r),
+                        () = state.ended.notified() => tokio::time::timeout(route.timeout, sent).await,
+                    }
+                }
+                Outgoing::Whole(_) => tokio::time::timeout(route.timeout, sent).await,
+            };
+            if let Outgoing::Streamed(_, state) = &body {
+                self.rec.bytes_in = state.bytes();
+                self.upload = Some(state.clone());
+                if state.over() {
+                    return self.fail(Refusal::CuerpoMuyGrande);
+                }
+                if state.broke() {
+                    return self.fail(Refusal::CuerpoInterrumpido);
+                }
+            }
+            match answered {
                 Err(_) => {
                     self.gw.metrics.upstream_errors.fetch_add(1, Ordering::Relaxed);
                     return self.fail(Refusal::TiempoAgotado);
                 }
-                Ok(Err(PoolError::Connect)) if attempt + 1 < n => continue,
+                Ok(Err(PoolError::Connect)) if attempt + 1 < attempts => continue,
                 Ok(Err(PoolError::Connect | PoolError::Send)) => break,
                 Ok(Err(PoolError::TooBig)) => {
                     last_err = Refusal::RespuestaMuyGrande;
@@ -659,10 +711,20 @@ impl<'g> Call<'g> {
                     last_err = Refusal::RespuestaInterrumpida;
                     break;
                 }
-                Ok(Ok((mut p, bytes))) => {
+                Ok(Ok(answer)) => {
+                    let (mut p, out) = match answer {
+                        Answer::Whole(p, bytes) => {
+                            self.rec.bytes_out = bytes.len() as u64;
+                            (p, OutBody::Whole(Full::new(bytes)))
+                        }
+                        Answer::Streamed { parts, body, give_back } => {
+                            let relay = Relay::new(body, self.gw.cfg.max_response_bytes as u64, give_back);
+                            (parts, OutBody::Relayed(Box::new(relay)))
+                        }
+                    };
                     self.rec.upstream_status = Some(p.status.as_u16());
-                    self.rec.bytes_out = bytes.len() as u64;
                     strip_hop_by_hop(&mut p.headers);
+                    // Set again from the body (whole: its length; streamed: the upstream's, if known).
                     p.headers.remove(header::CONTENT_LENGTH);
                     for h in &self.gw.cfg.strip_response_headers {
                         p.headers.remove(h);
@@ -673,7 +735,7 @@ impl<'g> Call<'g> {
                             p.headers.insert(SUNSET, s.clone());
                         }
                     }
-                    return Response::from_parts(p, Full::new(bytes));
+                    return Response::from_parts(p, out);
                 }
             }
         }
@@ -714,18 +776,43 @@ impl<'g> Call<'g> {
         self.finish(res, consumer.as_ref()).await
     }
 
-    /// Records the call, then releases the response (never the other way round).
-    async fn finish(mut self, res: Response<Body>, consumer: Option<&Arc<str>>) -> Response<Body> {
+    /// Records the call, then releases the response (never the other way round). A streamed
+    /// answer's completion record follows when its body ends.
+    async fn finish(mut self, mut res: Response<Body>, consumer: Option<&Arc<str>>) -> Response<Body> {
         let rec = &mut self.rec;
         rec.latency_us = self.start.elapsed().as_micros() as u64;
         if rec.status == 0 {
             rec.status = res.status().as_u16();
+        }
+        let relayed = matches!(res.body(), OutBody::Relayed(_));
+        if relayed {
+            rec.part = Some("inicio");
         }
         if let (Some(svc), Some(c)) = (rec.service_id.as_ref(), consumer) {
             self.gw.metrics.observe(svc, c, rec.status, rec.latency_us);
         }
         if !self.gw.writer.write(rec).await {
             return json_error(Refusal::RegistroNoDisponible, &rec.request_id, self.lang);
+        }
+        if let OutBody::Relayed(relay) = res.body_mut() {
+            let (gw, start, upload) = (self.gw.clone(), self.start, self.upload.take());
+            let mut end = rec.clone();
+            relay.on_end(Box::new(move |sent, cut| {
+                end.part = Some("fin");
+                end.cut = cut;
+                end.bytes_out = sent;
+                end.latency_us = start.elapsed().as_micros() as u64;
+                if let Some(u) = upload {
+                    end.bytes_in = u.bytes();
+                }
+                // Dropped on the connection's task (inside the runtime); the answer is already out,
+                // so nothing waits for this record but the chain.
+                if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                    rt.spawn(async move {
+                        let _ = gw.writer.write(&end).await;
+                    });
+                }
+            }));
         }
         respond(res, &rec.request_id)
     }
@@ -758,7 +845,7 @@ fn pad32(id: &str) -> String {
 }
 
 fn json_plain(status: StatusCode, body: &'static str) -> Response<Body> {
-    let mut res = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+    let mut res = Response::new(Full::new(Bytes::from_static(body.as_bytes())).into());
     *res.status_mut() = status;
     res.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));

@@ -71,6 +71,16 @@ pub struct CallRecord {
     /// For aggregate records of unauthenticated refusals: how many calls this line stands for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aggregated: Option<u64>,
+    /// For a call whose answer was streamed: `"inicio"` on the record written before its head
+    /// was released (bytes counted so far), `"fin"` on the completion record written when its
+    /// body ended (same `request_id` and `ts_ms`; `latency_us`, `bytes_in` and `bytes_out` then
+    /// cover the whole call).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub part: Option<&'static str>,
+    /// On a completion record: why the stream ended early (`cliente_cerro`,
+    /// `respuesta_interrumpida`, `respuesta_muy_grande`), if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cut: Option<&'static str>,
 }
 
 struct Pending {

@@ -38,6 +38,8 @@ iop_i18n::code_table! {
     LimiteExcedido = ("limite_excedido", StatusCode::TOO_MANY_REQUESTS),
     DemasiadosRechazos = ("demasiados_rechazos", StatusCode::TOO_MANY_REQUESTS),
     CuerpoMuyGrande = ("cuerpo_muy_grande", StatusCode::PAYLOAD_TOO_LARGE),
+    /// The client's request body broke off before its end (it was being streamed upstream).
+    CuerpoInterrumpido = ("cuerpo_interrumpido", StatusCode::BAD_REQUEST),
     SinEjemplo = ("sin_ejemplo", StatusCode::NOT_IMPLEMENTED),
     TiempoAgotado = ("tiempo_agotado", StatusCode::GATEWAY_TIMEOUT),
     ServicioNoDisponible = ("servicio_no_disponible", StatusCode::BAD_GATEWAY),

@@ -119,6 +119,9 @@ pub struct FileConfig {
     pub parametros_credencial: Option<Vec<String>>,
     /// Upstream response headers never passed on to consumers (default: server, x-powered-by).
     pub cabeceras_ocultas_respuesta: Option<Vec<String>>,
+    /// The largest upstream answer passed on, in bytes (default 1 GiB). Answers above 64 KiB are
+    /// streamed, so this is a policy, not a memory bound.
+    pub max_respuesta_bytes: Option<u64>,
 }
 
 /// Everything `iop serve` needs.
@@ -229,6 +232,7 @@ const ENV_KEYS: &[(&str, Kind)] = &[
     ("url_publica", Kind::Text),
     ("parametros_credencial", Kind::List),
     ("cabeceras_ocultas_respuesta", Kind::List),
+    ("max_respuesta_bytes", Kind::Int),
 ];
 
 /// `IOP_*` variables that are options of the command line, not file keys.
@@ -509,6 +513,12 @@ pub fn resolve(o: &Overrides, f: FileConfig) -> Result<Settings, ConfigError> {
                     .map_err(|_| ConfigError(format!("cabeceras_ocultas_respuesta: «{n}» no es un nombre de cabecera")))
             })
             .collect::<Result<_, _>>()?;
+    }
+    if let Some(n) = f.max_respuesta_bytes {
+        if n == 0 {
+            return Err(ConfigError("max_respuesta_bytes: al menos 1".into()));
+        }
+        gateway.max_response_bytes = usize::try_from(n).unwrap_or(usize::MAX);
     }
     let durability = match f.registro_llamadas.as_deref() {
         None => iop_gateway::Durability::Os,

@@ -21,6 +21,7 @@ operacion_no_habilitada = su habilitación no incluye esta operación
 limite_excedido = superó el límite de llamadas de su habilitación; reintente más tarde
 demasiados_rechazos = demasiadas llamadas sin credencial válida desde su dirección; espere un minuto
 cuerpo_muy_grande = el cuerpo de la petición supera el máximo del servicio
+cuerpo_interrumpido = el cuerpo de la petición se interrumpió antes de terminar
 sin_ejemplo = la descripción del servicio no tiene un ejemplo para esta operación
 tiempo_agotado = el servicio de la entidad publicadora no respondió a tiempo
 servicio_no_disponible = no se pudo obtener respuesta del servicio de la entidad publicadora

@@ -82,6 +82,10 @@ pub(crate) fn start(dir: &std::path::Path, extra: &[&str], envs: &[(&str, &str)]
 }
 
 impl Server {
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub(crate) fn printed(&self) -> String {
         self.out.join("\n")
     }

@@ -392,6 +392,25 @@ async fn granted_calls_pass_and_everything_else_is_refused_and_recorded() {
         .gw(Method::POST, "/segip/consulta/v3/eco", &[("apikey", key)], Some(vec![b'x'; 4096]))
         .await;
     assert_eq!((r.status.as_u16(), r.code()), (413, "cuerpo_muy_grande"));
+    // The same without a declared length (chunked, so streamed upstream): refused once it grows
+    // past the maximum, and the upstream's echo never answers it.
+    {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut s = tokio::net::TcpStream::connect(app.gateway.trim_start_matches("http://"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let piece = "x".repeat(700);
+        let head = format!(
+            "POST /segip/consulta/v3/eco HTTP/1.1\r\nHost: gw\r\napikey: {key}\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n"
+        );
+        let chunk = format!("{:x}\r\n{piece}\r\n", piece.len());
+        let _ = s.write_all(format!("{head}{chunk}{chunk}0\r\n\r\n").as_bytes()).await;
+        let mut answer = Vec::new();
+        let _ = s.read_to_end(&mut answer).await;
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+        assert!(answer.contains("cuerpo_muy_grande"), "{answer}");
+    }
 
     // Slow upstream (it takes 3 s; the connector waits 1 s): 504, in JSON, no hang.
     let t = Instant::now();

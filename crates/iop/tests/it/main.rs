@@ -18,6 +18,7 @@ mod openapi;
 mod procedure;
 mod report;
 mod security;
+mod streaming;
 mod upstream;
 mod walk;
 mod web;
