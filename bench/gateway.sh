@@ -117,7 +117,7 @@ nginx_conf gw $NGW "upstream up { server 127.0.0.1:$UP; keepalive 64; }
     } }"
 taskset -c $SUT nginx -c "$W/gw/nginx.conf" & PIDS+=($!)
 mkdir -p "$W/min"
-taskset -c $SUT "$MINIMAL" 127.0.0.1:$MIN "http://127.0.0.1:$UP" "$BASE" "$KEY" "$W/min/calls.log" & PIDS+=($!)
+taskset -c $SUT "$MINIMAL" 127.0.0.1:$MIN "http://127.0.0.1:$UP" "$BASE" "$KEY" "$W/min/calls.log" & MIN_PID=$!; PIDS+=($MIN_PID)
 sleep 1
 
 PATH_="${BASE}personas/1234567"
@@ -128,22 +128,29 @@ for n in "${!URL[@]}"; do
   [ "$code" = 200 ] || { echo "$n answers $code"; cat "$W/iop/err"; exit 1; }
 done
 
-run() { # name url -> "rps p50_ms p99_ms"
+run() { # name url -> "rps p50_ms p99_ms requests"
   taskset -c $LOAD wrk -t1 -c64 -d"${DUR}s" --latency -H "apikey: $KEY" "$2" > "$W/wrk.out" 2>&1
-  local rps p50 p99 non2xx
+  local rps p50 p99 non2xx reqs
   rps=$(awk '/Requests\/sec/ {print $2}' "$W/wrk.out")
+  reqs=$(awk '/requests in/ {print $1}' "$W/wrk.out")
   p50=$(awk '$1=="50%" {print $2}' "$W/wrk.out")
   p99=$(awk '$1=="99%" {print $2}' "$W/wrk.out")
   non2xx=$(awk '/Non-2xx/ {print $5}' "$W/wrk.out")
   [ -z "$non2xx" ] || { echo "$1: $non2xx non-2xx answers"; cat "$W/wrk.out"; exit 1; }
-  echo "$rps $(ms "$p50") $(ms "$p99")"
+  echo "$rps $(ms "$p50") $(ms "$p99") $reqs"
 }
+# CPU time (user + system, every thread) of a process, in clock ticks.
+cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+CLK_TCK=$(getconf CLK_TCK)
 
 ORDER=(upstream nginx-plain nginx-gateway minimal-proxy iop "$B")
 # CONFIGS="iop iop-base": measure only these (say, many short A/B rounds); the order reverses
 # every other round.
 [ -z "${CONFIGS:-}" ] || read -r -a ORDER <<< "$CONFIGS"
-declare -A RPS P50 P99
+declare -A RPS P50 P99 CPU
+# The processes whose CPU per call is measured (for iop: until it is idle again after the run,
+# so that the import of the run's records counts).
+declare -A PIDOF=([iop]=$IOP_PID [$B]=$IOP2_PID [minimal-proxy]=$MIN_PID)
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  rounds: $ROUNDS x ${DUR}s  wrk -t1 -c64, server under test on core $SUT"
 for r in $(seq 1 "$ROUNDS"); do
@@ -164,10 +171,16 @@ for r in $(seq 1 "$ROUNDS"); do
        perf record -F 999 -g -p "$IOP_PID" -o "$W/perf.data" -- sleep $((DUR - 6)) >/dev/null 2>&1; cat "$W/perf.stat" > "${PERF_OUT:-/tmp/iop-perf.txt}.stat";
        { perf report -i "$W/perf.data" --no-children --sort comm,dso --stdio; perf report -i "$W/perf.data" --no-children --percent-limit 0.7 --stdio; } > "${PERF_OUT:-/tmp/iop-perf.txt}" 2>/dev/null) &
     fi
-    read -r rps p50 p99 < <(KEY=${KEYS[$n]} run "$n" "${URL[$n]}")
-    case $n in iop) settle "$IOP_PID" ;; "$B") settle "$IOP2_PID" ;; esac
+    pid=${PIDOF[$n]:-}; [ -z "$pid" ] || t0=$(cpu_ticks "$pid")
+    read -r rps p50 p99 reqs < <(KEY=${KEYS[$n]} run "$n" "${URL[$n]}")
+    case $n in iop) settle "$IOP_PID" ;; "$B") settle "$IOP2_PID" ;; minimal-proxy) sleep 0.5 ;; esac
+    cpu=""
+    if [ -n "$pid" ]; then
+      cpu=$(python3 -c "print(round(($(cpu_ticks "$pid")-$t0)*1e6/$CLK_TCK/$reqs, 2))")
+      CPU[$n]="${CPU[$n]:-} $cpu"; cpu=", CPU $cpu µs/call"
+    fi
     RPS[$n]="${RPS[$n]:-} $rps"; P50[$n]="${P50[$n]:-} $p50"; P99[$n]="${P99[$n]:-} $p99"
-    echo "  round $r $n: $rps req/s, p50 $p50 ms, p99 $p99 ms"
+    echo "  round $r $n: $rps req/s, p50 $p50 ms, p99 $p99 ms$cpu"
   done
 done
 echo
@@ -186,9 +199,56 @@ if [ -n "${IOP_BASELINE:-}" ]; then
   echo "iop/baseline rps ratio: $(python3 -c "print(f'{${M[iop]}/${M[$B]}:.3f}')")"
   # Each round's own ratio (the two ran back to back), then their median: steadier on a noisy day.
   echo "iop/baseline per-round ratios: $(python3 -c "a=[float(x) for x in '${RPS[iop]}'.split()]; b=[float(x) for x in '${RPS[$B]}'.split()]; import statistics as s; r=[x/y for x,y in zip(a,b)]; print(' '.join(f'{x:.2f}' for x in r), f'median {s.median(r):.3f}')")"
+  echo "iop/baseline CPU per call ratio: $(python3 -c "a, b = $(median ${CPU[iop]}), $(median ${CPU[$B]}); print(f'{a/b:.3f} ({a:.1f} / {b:.1f} µs)')")"
   echo "iop/baseline p99 ratio: $(python3 -c "import statistics as s; print(f'{s.median([float(x) for x in \"${P99[iop]}\".split()])/s.median([float(x) for x in \"${P99[$B]}\".split()]):.3f}')")"
 else
   echo "iop chained/unchained rps ratio: $(python3 -c "print(f'{${M[iop]}/${M[iop-sin-cadena]}:.3f}')")"
+fi
+
+# SUSTAIN=120: iop at full rate for that long; then how far the store is behind the gateway
+# (in seconds of the run's traffic), how long it takes to catch up and what the import costs per
+# record, and whether resident memory stayed flat (±10%) over the last 60 s.
+if [ "${SUSTAIN:-0}" -gt 0 ]; then
+  echo
+  echo "sustained: iop for ${SUSTAIN} s at full rate"
+  settle "$IOP_PID"
+  ( for _ in $(seq 1 "$SUSTAIN"); do sleep 1; awk '/VmRSS/ {print $2}' "/proc/$IOP_PID/status"; done > "$W/rss.txt" ) &
+  taskset -c $LOAD wrk -t1 -c64 -d"${SUSTAIN}s" --latency -H "apikey: $KEY" "${URL[iop]}" > "$W/wrk-s.out" 2>&1
+  t0=$(cpu_ticks "$IOP_PID")
+  python3 - "$W/iop/data" "$W/wrk-s.out" "$SUSTAIN" "$W/rss.txt" "$IOP_PID" "$CLK_TCK" "$t0" <<'PY'
+import glob, json, os, re, sqlite3, sys, time
+data, wrk, dur, rss, pid, tck, t0 = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], int(sys.argv[6]), int(sys.argv[7])
+def gw_seq():
+    seg = sorted(glob.glob(os.path.join(data, "llamadas", "llamadas-n1-*.jsonl")))[-1]
+    with open(seg, "rb") as f:
+        f.seek(max(0, os.path.getsize(seg) - 65536))
+        last = f.read().rstrip(b"\n").split(b"\n")[-1]
+    return json.loads(last)["seq"]
+def store_seq():
+    db = sqlite3.connect(f"file:{os.path.join(data, 'iop.sqlite3')}?mode=ro", uri=True)
+    try:
+        return db.execute("SELECT COALESCE(MAX(seq), 0) FROM audit_log WHERE stream = 'llamadas' AND node = 'n1'").fetchone()[0]
+    finally:
+        db.close()
+def cpu():
+    f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return int(f[11]) + int(f[12])
+text = open(wrk).read()
+reqs = int(re.search(r"(\d+) requests in", text).group(1))
+g, st = gw_seq(), store_seq()
+rate = reqs / dur
+p99 = re.search(r"99%\s+(\S+)", text).group(1)
+print(f"  {reqs} calls ({rate:.0f}/s), p99 {p99}")
+print(f"  store behind the gateway at the end: {g - st} records = {(g - st) / rate:.1f} s of traffic (target <= 5 s)")
+t = time.time()
+while store_seq() < g and time.time() - t < 600:
+    time.sleep(0.2)
+took = time.time() - t
+print(f"  caught up in {took:.1f} s; the import's CPU {(cpu() - t0) * 1e6 / tck / max(1, g - st):.1f} µs per record")
+v = [int(x) for x in open(rss).read().split()][-60:]
+mean = sum(v) / len(v)
+print(f"  RSS over the last {len(v)} s: {min(v) // 1024}-{max(v) // 1024} MB, spread {(max(v) - min(v)) / mean * 100:.1f}% of the mean (flat: <= 20%, i.e. ±10%)")
+PY
 fi
 
 if [ "$SCALE" = 1 ]; then
@@ -203,7 +263,7 @@ if [ "$SCALE" = 1 ]; then
   for _ in $(seq 1 100); do [ "$(curl -s -o /dev/null -w '%{http_code}' -H "apikey: $SKEY" "${URL[iop]}")" = 200 ] && break; sleep 0.1; done
   SR=(); SP99=()
   for r in $(seq 1 "$ROUNDS"); do
-    read -r rps p50 p99 < <(KEY=$SKEY run iop-scale "${URL[iop]}")
+    read -r rps p50 p99 _ < <(KEY=$SKEY run iop-scale "${URL[iop]}")
     SR+=("$rps"); SP99+=("$p99")
     echo "  round $r iop (loaded): $rps req/s, p99 $p99 ms"
     settle "$IOP_PID"
@@ -236,6 +296,7 @@ PY
 fi
 echo
 p99() { median ${P99[$1]}; }
+[ -z "${CPU[minimal-proxy]:-}" ] || echo "CPU per call (µs, user+system ÷ requests, iop's import included): iop $(median ${CPU[iop]}), minimal-proxy $(median ${CPU[minimal-proxy]}), ratio $(python3 -c "print(f'{$(median ${CPU[iop]})/$(median ${CPU[minimal-proxy]}):.2f}')")"
 [ -z "${M[nginx-plain]:-}" ] || echo "iop/nginx-plain rps ratio: $(python3 -c "print(f'{${M[iop]}/${M[nginx-plain]}:.2f}')")"
 [ -z "${M[nginx-gateway]:-}" ] || echo "iop/nginx-gateway p99 ratio: $(python3 -c "print(f'{$(p99 iop)/$(p99 nginx-gateway):.2f}')")"
 [ -z "${M[minimal-proxy]:-}" ] || echo "minimal-proxy/nginx-gateway rps ratio: $(python3 -c "print(f'{${M[minimal-proxy]}/${M[nginx-gateway]}:.2f}')")"
