@@ -22,6 +22,7 @@ pub mod proxy;
 pub mod records;
 pub mod refusal;
 pub mod snapshot;
+pub mod stall;
 pub mod tls;
 
 pub use auth::DerivedKeys;
@@ -104,6 +105,8 @@ pub struct GatewayConfig {
     pub credential_query_names: Vec<Box<str>>,
     /// Upstream response headers never passed on to the consumer.
     pub strip_response_headers: Vec<hyper::header::HeaderName>,
+    /// How long a client may leave the gateway's answer unread before its connection is closed.
+    pub client_stall: Duration,
 }
 
 /// The default credential-like query parameter names.
@@ -122,6 +125,7 @@ impl Default for GatewayConfig {
             unauth_allow_per_window: 600,
             credential_query_names: CREDENTIAL_QUERY_NAMES.iter().map(|n| (*n).into()).collect(),
             strip_response_headers: vec![hyper::header::SERVER, hyper::header::HeaderName::from_static("x-powered-by")],
+            client_stall: Duration::from_secs(60),
         }
     }
 }
@@ -207,7 +211,7 @@ pub async fn serve(
             accepted = listener.accept() => {
                 let Ok((stream, peer)) = accepted else { continue };
                 let _ = stream.set_nodelay(true);
-                let gw = gw.clone();
+                let (gw, stall) = (gw.clone(), gw.cfg.client_stall);
                 let conn = Arc::new(proxy::Connection::new(peer, tls.is_some()));
                 let svc = service_fn(move |req| {
                     let (gw, conn) = (gw.clone(), conn.clone());
@@ -215,7 +219,7 @@ pub async fn serve(
                 });
                 match &tls {
                     None => {
-                        let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), svc).into_owned());
+                        let conn = graceful.watch(builder.serve_connection(stall::StallGuard::new(TokioIo::new(stream), stall), svc).into_owned());
                         tokio::spawn(async move {
                             let _ = conn.await;
                         });
@@ -225,7 +229,7 @@ pub async fn serve(
                         tokio::spawn(async move {
                             // A slow or broken handshake must not hold a task forever.
                             let Ok(Ok(tls_stream)) = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await else { return };
-                            let conn = watcher.watch(builder.serve_connection(TokioIo::new(tls_stream), svc).into_owned());
+                            let conn = watcher.watch(builder.serve_connection(stall::StallGuard::new(TokioIo::new(tls_stream), stall), svc).into_owned());
                             let _ = conn.await;
                         });
                     }

@@ -122,6 +122,9 @@ pub struct FileConfig {
     /// The largest upstream answer passed on, in bytes (default 1 GiB). Answers above 64 KiB are
     /// streamed, so this is a policy, not a memory bound.
     pub max_respuesta_bytes: Option<u64>,
+    /// Seconds a client may leave the gateway's answer unread before its connection is closed
+    /// (default 60).
+    pub pasarela_cliente_sin_leer_s: Option<u64>,
 }
 
 /// Everything `iop serve` needs.
@@ -233,6 +236,7 @@ const ENV_KEYS: &[(&str, Kind)] = &[
     ("parametros_credencial", Kind::List),
     ("cabeceras_ocultas_respuesta", Kind::List),
     ("max_respuesta_bytes", Kind::Int),
+    ("pasarela_cliente_sin_leer_s", Kind::Int),
 ];
 
 /// `IOP_*` variables that are options of the command line, not file keys.
@@ -519,6 +523,9 @@ pub fn resolve(o: &Overrides, f: FileConfig) -> Result<Settings, ConfigError> {
             return Err(ConfigError("max_respuesta_bytes: al menos 1".into()));
         }
         gateway.max_response_bytes = usize::try_from(n).unwrap_or(usize::MAX);
+    }
+    if let Some(n) = f.pasarela_cliente_sin_leer_s {
+        gateway.client_stall = Duration::from_secs(n.clamp(1, 86_400));
     }
     let durability = match f.registro_llamadas.as_deref() {
         None => iop_gateway::Durability::Os,
