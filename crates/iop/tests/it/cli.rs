@@ -131,6 +131,32 @@ impl Drop for Server {
     }
 }
 
+/// Logs `user` in on a spawned server's API: the session token.
+pub(crate) async fn login(c: &reqwest::Client, control: &str, user: &str, password: &str) -> String {
+    let r: Value = c
+        .post(format!("{control}/api/v1/auth/login"))
+        .json(&json!({"usuario": user, "contrasena": password}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .json()
+        .await
+        .unwrap_or_default();
+    r["token"].as_str().unwrap_or_else(|| panic!("{user}: {r}")).to_owned()
+}
+
+/// `GET url` with a bearer token, read as JSON (`null` if it is not).
+pub(crate) async fn get_json(c: &reqwest::Client, url: &str, token: &str) -> Value {
+    c.get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .json()
+        .await
+        .unwrap_or_default()
+}
+
 pub(crate) async fn wait_ok(client: &reqwest::Client, url: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -208,25 +234,8 @@ async fn serve_demo_answers_health_ready_and_openapi_then_stops_on_sigterm() {
             .find(|l| l.contains(&format!("usuario demo: {user} ")))
             .unwrap_or_else(|| panic!("{user} not printed"));
         let pw = line.rsplit("contraseña: ").next().unwrap_or("").trim();
-        let login: Value = c
-            .post(format!("{}/api/v1/auth/login", s.control))
-            .json(&json!({"usuario": user, "contrasena": pw}))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}"))
-            .json()
-            .await
-            .unwrap_or_default();
-        let token = login["token"].as_str().unwrap_or_else(|| panic!("{user}: {login}"));
-        let inbox: Value = c
-            .get(format!("{}/api/v1/bandeja", s.control))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}"))
-            .json()
-            .await
-            .unwrap_or_default();
+        let token = login(&c, &s.control, user, pw).await;
+        let inbox = get_json(&c, &format!("{}/api/v1/bandeja", s.control), &token).await;
         assert!(
             inbox["resultados"].as_array().map(Vec::len).unwrap_or(0) >= min,
             "{user}'s inbox: {inbox}"
@@ -518,30 +527,18 @@ async fn sigkill_under_load_loses_no_acknowledged_call_record() {
 
     // After a restart every answered call is in the store.
     let s = start(dir.path(), &["--demo"], &[]);
-    let login: Value = client
-        .post(format!("{}/api/v1/auth/login", s.control))
-        .json(&json!({"usuario": "admin", "contrasena": "demo-iop-2026"}))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .json()
-        .await
-        .unwrap_or_default();
-    let token = login["token"].as_str().unwrap_or_default().to_owned();
+    let token = login(&client, &s.control, "admin", "demo-iop-2026").await;
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut missing = received.clone();
     while !missing.is_empty() {
         let mut still = Vec::new();
         for id in &missing {
-            let r: Value = client
-                .get(format!("{}/api/v1/auditoria?cadena=llamadas&request_id={id}", s.control))
-                .bearer_auth(&token)
-                .send()
-                .await
-                .unwrap_or_else(|e| panic!("{e}"))
-                .json()
-                .await
-                .unwrap_or_default();
+            let r = get_json(
+                &client,
+                &format!("{}/api/v1/auditoria?cadena=llamadas&request_id={id}", s.control),
+                &token,
+            )
+            .await;
             if r["registros"].as_array().is_none_or(|a| a.is_empty()) {
                 still.push(id.clone());
             }

@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::cli::{start, wait_ok};
+use crate::cli::{get_json, login, start, wait_ok};
 
 const BIG: u64 = 200 << 20;
 const CHUNK: usize = 64 << 10;
@@ -195,27 +195,8 @@ async fn large_bodies_stream_through_with_bounded_memory_and_every_call_recorded
     wait_ok(&client, &format!("{}/healthz", s.gateway)).await;
 
     // The Líder de ADAS points the demo service at the upstream above, allowing 300 MB bodies.
-    let token = client
-        .post(format!("{}/api/v1/auth/login", s.control))
-        .json(&json!({"usuario": "lider", "contrasena": "demo-iop-2026"}))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .json::<Value>()
-        .await
-        .unwrap_or_default()["token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    let services: Value = client
-        .get(format!("{}/api/v1/servicios?limite=200", s.control))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .json()
-        .await
-        .unwrap_or_default();
+    let token = login(&client, &s.control, "lider", "demo-iop-2026").await;
+    let services = get_json(&client, &format!("{}/api/v1/servicios?limite=200", s.control), &token).await;
     let service = services["resultados"]
         .as_array()
         .and_then(|a| a.iter().find(|s| s["codigo"] == "persona"))
@@ -229,15 +210,7 @@ async fn large_bodies_stream_through_with_bounded_memory_and_every_call_recorded
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(put.status().is_success(), "{}", put.text().await.unwrap_or_default());
-    let connector: Value = client
-        .get(format!("{}/api/v1/servicios/{service}/conector", s.control))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .json()
-        .await
-        .unwrap_or_default();
+    let connector = get_json(&client, &format!("{}/api/v1/servicios/{service}/conector", s.control), &token).await;
     let base = format!("{}{}", s.gateway, connector["ruta_base"].as_str().unwrap_or_default());
     let small = format!("{base}personas/1234567");
     let deadline = Instant::now() + Duration::from_secs(30);
