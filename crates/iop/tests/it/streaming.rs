@@ -125,20 +125,19 @@ async fn raw(gateway: &str, head: &str) -> tokio::net::TcpStream {
     s
 }
 
-/// Every record of the node's segments with this request id.
-fn records_of(dir: &std::path::Path, request_id: &str) -> Vec<Value> {
+/// Every record of the node's segments.
+fn records_all(dir: &std::path::Path) -> Vec<Value> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir.join("llamadas")).into_iter().flatten().flatten() {
         let text = std::fs::read_to_string(e.path()).unwrap_or_default();
-        for line in text.lines() {
-            if let Ok(v) = serde_json::from_str::<Value>(line)
-                && v["request_id"] == request_id
-            {
-                out.push(v);
-            }
-        }
+        out.extend(text.lines().filter_map(|l| serde_json::from_str::<Value>(l).ok()));
     }
     out
+}
+
+/// Every record of the node's segments with this request id.
+fn records_of(dir: &std::path::Path, request_id: &str) -> Vec<Value> {
+    records_all(dir).into_iter().filter(|v| v["request_id"] == request_id).collect()
 }
 
 /// Waits (generously) until the call has `n` records.
@@ -358,4 +357,16 @@ async fn large_bodies_stream_through_with_bounded_memory_and_every_call_recorded
     let recs = wait_records(dir.path(), &cut_id, 2).await;
     let end = recs.iter().find(|r| r["part"] == "fin").unwrap_or_else(|| panic!("{recs:?}"));
     assert_eq!(end["cut"], "respuesta_muy_grande", "{end}");
+
+    // The completion records are links of the same chain: after a graceful stop (which imports
+    // the last records) the whole call chain, up to its last record, verifies.
+    let (stopped, _) = s.terminate();
+    assert!(stopped);
+    let last = records_all(dir.path()).iter().filter_map(|r| r["seq"].as_u64()).max().unwrap_or(0);
+    let out = crate::helpers::iop(&["audit", "verify", "--data-dir", dir.path().to_str().unwrap_or(".")])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains(&format!("llamadas/n1: registros 1–{last}")), "{last}: {text}");
 }
