@@ -9,7 +9,7 @@
 //! the same chain, written when the body is dropped — at its end, or when the client went away.
 
 use bytes::Bytes;
-use http_body_util::Full;
+use http_body_util::{Either, Full};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -241,75 +241,11 @@ impl Drop for Upload {
     }
 }
 
-/// An answer's body: whole, or relayed from the upstream.
-pub enum OutBody {
-    Whole(Full<Bytes>),
-    Relayed(Box<Relay>),
-}
+/// An answer's body: whole (`Left`), or relayed from the upstream (`Right`).
+pub type OutBody = Either<Full<Bytes>, Box<Relay>>;
 
-impl From<Full<Bytes>> for OutBody {
-    fn from(b: Full<Bytes>) -> Self {
-        Self::Whole(b)
-    }
-}
-
-impl Body for OutBody {
-    type Data = Bytes;
-    type Error = BoxError;
-
-    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        match self.get_mut() {
-            Self::Whole(b) => Pin::new(b).poll_frame(cx).map_err(|never| match never {}),
-            Self::Relayed(r) => Pin::new(&mut **r).poll_frame(cx),
-        }
-    }
-
-    fn is_end_stream(&self) -> bool {
-        match self {
-            Self::Whole(b) => b.is_end_stream(),
-            Self::Relayed(r) => r.is_end_stream(),
-        }
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        match self {
-            Self::Whole(b) => b.size_hint(),
-            Self::Relayed(r) => r.size_hint(),
-        }
-    }
-}
-
-/// A request's body toward the upstream: whole, or streamed from the client.
-pub enum UpBody {
-    Whole(Full<Bytes>),
-    Streamed(Upload),
-}
-
-impl Body for UpBody {
-    type Data = Bytes;
-    type Error = BoxError;
-
-    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        match self.get_mut() {
-            Self::Whole(b) => Pin::new(b).poll_frame(cx).map_err(|never| match never {}),
-            Self::Streamed(u) => Pin::new(u).poll_frame(cx),
-        }
-    }
-
-    fn is_end_stream(&self) -> bool {
-        match self {
-            Self::Whole(b) => b.is_end_stream(),
-            Self::Streamed(u) => u.is_end_stream(),
-        }
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        match self {
-            Self::Whole(b) => b.size_hint(),
-            Self::Streamed(u) => u.size_hint(),
-        }
-    }
-}
+/// A request's body toward the upstream: whole (`Left`), or streamed from the client (`Right`).
+pub type UpBody = Either<Full<Bytes>, Upload>;
 
 #[cfg(test)]
 mod tests {

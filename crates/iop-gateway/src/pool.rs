@@ -7,7 +7,7 @@
 
 use crate::body::{UpBody, is_streamed};
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Either, Full, Limited};
 use hyper::body::Body as _;
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper::{Request, Response};
@@ -227,7 +227,7 @@ pub async fn probe(
 ) -> Result<u16, String> {
     let authority = uri.authority().ok_or("la URL de origen no tiene host")?.as_str();
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
-    let mut req = Request::new(UpBody::Whole(Full::new(Bytes::new())));
+    let mut req = Request::new(Either::Left(Full::new(Bytes::new())));
     *req.uri_mut() = path.parse().map_err(|_| "ruta de origen no válida".to_owned())?;
     for (k, v) in headers {
         req.headers_mut().insert(k.clone(), v.clone());

@@ -5,7 +5,7 @@
 
 use crate::Gateway;
 use crate::auth::{self, AuthError};
-use crate::body::{OutBody, Relay, UpBody, Upload, UploadState, is_streamed};
+use crate::body::{OutBody, Relay, Upload, UploadState, is_streamed};
 use crate::limit::Unauth;
 use crate::path::{self, CanonicalPath};
 use crate::pool::{Answer, PoolError};
@@ -13,7 +13,7 @@ use crate::records::CallRecord;
 use crate::refusal::Refusal;
 use crate::snapshot::{Consumer, Operation, Route, Segment, Snapshot};
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Either, Full, Limited};
 use hyper::body::Body as _;
 use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::http::request::Parts;
@@ -77,7 +77,7 @@ pub const HIDDEN: &str = "[oculto]";
 /// The gateway's own answer: `{codigo, mensaje, request_id}`, the message in `lang`.
 fn json_error(refusal: Refusal, request_id: &str, lang: Lang) -> Response<Body> {
     let body = serde_json::json!({"codigo": refusal.code(), "mensaje": refusal.message(lang), "request_id": request_id});
-    let mut res = Response::new(Full::new(Bytes::from(body.to_string())).into());
+    let mut res = Response::new(Either::Left(Full::new(Bytes::from(body.to_string()))));
     *res.status_mut() = refusal.status();
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -551,7 +551,7 @@ impl<'g> Call<'g> {
     fn sandbox(&mut self, target: &Target<'_>) -> Response<Body> {
         match target.op.and_then(|o| o.example.as_ref()) {
             Some(ex) => {
-                let mut res = Response::new(Full::new(ex.body.clone()).into());
+                let mut res = Response::new(Either::Left(Full::new(ex.body.clone())));
                 *res.status_mut() = StatusCode::from_u16(ex.status).unwrap_or(StatusCode::OK);
                 // A success the document declares without content has no body and no type.
                 if let Some(t) = &ex.content_type {
@@ -648,9 +648,9 @@ impl<'g> Call<'g> {
             };
             let Ok(uri) = uri.parse::<hyper::Uri>() else { break };
             let up_body = match &mut body {
-                Outgoing::Whole(b) => UpBody::Whole(Full::new(b.clone())),
+                Outgoing::Whole(b) => Either::Left(Full::new(b.clone())),
                 Outgoing::Streamed(u, _) => match u.take() {
-                    Some(u) => UpBody::Streamed(u),
+                    Some(u) => Either::Right(u),
                     None => break,
                 },
             };
@@ -715,11 +715,11 @@ impl<'g> Call<'g> {
                     let (mut p, out) = match answer {
                         Answer::Whole(p, bytes) => {
                             self.rec.bytes_out = bytes.len() as u64;
-                            (p, OutBody::Whole(Full::new(bytes)))
+                            (p, Either::Left(Full::new(bytes)))
                         }
                         Answer::Streamed { parts, body, give_back } => {
                             let relay = Relay::new(body, self.gw.cfg.max_response_bytes as u64, give_back);
-                            (parts, OutBody::Relayed(Box::new(relay)))
+                            (parts, Either::Right(Box::new(relay)))
                         }
                     };
                     self.rec.upstream_status = Some(p.status.as_u16());
@@ -784,7 +784,7 @@ impl<'g> Call<'g> {
         if rec.status == 0 {
             rec.status = res.status().as_u16();
         }
-        let relayed = matches!(res.body(), OutBody::Relayed(_));
+        let relayed = matches!(res.body(), Either::Right(_));
         if relayed {
             rec.part = Some("inicio");
         }
@@ -794,7 +794,7 @@ impl<'g> Call<'g> {
         if !self.gw.writer.write(rec).await {
             return json_error(Refusal::RegistroNoDisponible, &rec.request_id, self.lang);
         }
-        if let OutBody::Relayed(relay) = res.body_mut() {
+        if let Either::Right(relay) = res.body_mut() {
             let (gw, start, upload) = (self.gw.clone(), self.start, self.upload.take());
             let mut end = rec.clone();
             relay.on_end(Box::new(move |sent, cut| {
@@ -845,7 +845,7 @@ fn pad32(id: &str) -> String {
 }
 
 fn json_plain(status: StatusCode, body: &'static str) -> Response<Body> {
-    let mut res = Response::new(Full::new(Bytes::from_static(body.as_bytes())).into());
+    let mut res = Response::new(Either::Left(Full::new(Bytes::from_static(body.as_bytes()))));
     *res.status_mut() = status;
     res.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));

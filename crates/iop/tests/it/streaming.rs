@@ -226,6 +226,15 @@ async fn large_bodies_stream_through_with_bounded_memory_and_every_call_recorded
     let pid = s.pid();
     let before = peak_rss(pid);
     assert!(before > 0, "no VmHWM for {pid}");
+    // A call through the gateway with the demo key, its answer's body still unread.
+    let call = async |url: &str| {
+        client
+            .get(url)
+            .header("apikey", &key)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
     let host = base.trim_start_matches("http://").split('/').next().unwrap_or_default().to_owned();
     let path = base.trim_start_matches("http://").trim_start_matches(&host).to_owned();
 
@@ -252,12 +261,7 @@ async fn large_bodies_stream_through_with_bounded_memory_and_every_call_recorded
     }
 
     // The whole 200 MB answer, read to its end.
-    let mut r = client
-        .get(format!("{base}personas/grande"))
-        .header("apikey", &key)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let mut r = call(&format!("{base}personas/grande")).await;
     assert_eq!(r.status(), 200);
     let download_id = r.headers()["x-request-id"].to_str().unwrap_or_default().to_owned();
     let mut got = 0u64;
@@ -328,21 +332,11 @@ async fn large_bodies_stream_through_with_bounded_memory_and_every_call_recorded
     assert!(drained.is_ok(), "the stalled connection was not closed");
 
     // Answers above the maximum: refused before their body when declared, cut when streamed.
-    let r = client
-        .get(format!("{base}personas/declarada"))
-        .header("apikey", &key)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let r = call(&format!("{base}personas/declarada")).await;
     assert_eq!(r.status(), 502);
     let v: Value = r.json().await.unwrap_or_default();
     assert_eq!(v["codigo"], "respuesta_muy_grande", "{v}");
-    let mut r = client
-        .get(format!("{base}personas/enorme"))
-        .header("apikey", &key)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let mut r = call(&format!("{base}personas/enorme")).await;
     assert_eq!(r.status(), 200);
     let cut_id = r.headers()["x-request-id"].to_str().unwrap_or_default().to_owned();
     let mut got = 0u64;
