@@ -227,7 +227,7 @@ def gw_seq():
 def store_seq():
     db = sqlite3.connect(f"file:{os.path.join(data, 'iop.sqlite3')}?mode=ro", uri=True)
     try:
-        return db.execute("SELECT COALESCE(MAX(seq), 0) FROM audit_log WHERE stream = 'llamadas' AND node = 'n1'").fetchone()[0]
+        return db.execute("SELECT COALESCE(MAX(seq), 0) FROM call_log WHERE node = (SELECT id FROM call_terms WHERE term = 'n1')").fetchone()[0]
     finally:
         db.close()
 def cpu():

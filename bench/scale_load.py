@@ -60,13 +60,11 @@ cur.executemany("INSERT INTO grants (id, request_id, system_id, service_id, vali
 # The first part's call records were imported into this store; the loaded measurement starts, like
 # the first one, with no records in it, so that only the loaded configuration differs.
 # (The audit log refuses deletions: the benchmark lifts that for its own scratch store only.)
-cur.executescript("""
-DROP TRIGGER audit_log_prune_only;
-DELETE FROM audit_log WHERE stream = 'llamadas';
-CREATE TRIGGER audit_log_prune_only BEFORE DELETE ON audit_log
-WHEN OLD.seq > COALESCE((SELECT MAX(seq) FROM audit_checkpoints
-                         WHERE kind = 'poda' AND stream = OLD.stream AND node = OLD.node), 0)
-BEGIN SELECT RAISE(ABORT, 'only a pruned prefix of an audit chain may be deleted'); END;
+trigger = cur.execute("SELECT sql FROM sqlite_master WHERE name = 'call_log_prune_only'").fetchone()[0]
+cur.executescript(f"""
+DROP TRIGGER call_log_prune_only;
+DELETE FROM call_log;
+{trigger};
 """)
 cur.execute("DELETE FROM call_segments")
 db.commit()

@@ -111,7 +111,7 @@ pub trait AuditStore: Send + Sync {
     async fn import_offset(&self, segment: &str) -> StoreResult<i64>;
     /// Stores call records and the segment's new offset together (records already stored are
     /// skipped).
-    async fn import_calls(&self, segment: &str, offset: i64, rows: &[AuditRow]) -> StoreResult<()>;
+    async fn import_calls(&self, segment: &str, offset: i64, rows: &[crate::CallRow]) -> StoreResult<()>;
     /// The last record of a chain (position and bytes), to resume it.
     async fn chain_head(&self, stream: &str, node: &str) -> StoreResult<Option<(i64, String)>>;
     async fn chains(&self) -> StoreResult<Vec<ChainInfo>>;

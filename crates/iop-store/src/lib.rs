@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod blobs;
+pub mod calls;
 pub mod delivery;
 pub mod documents;
 pub mod gateway;
@@ -13,6 +14,7 @@ pub mod sqlite;
 pub mod stage;
 
 pub use audit::*;
+pub use calls::{CallLine, CallRow};
 pub use delivery::*;
 pub use documents::*;
 pub use gateway::*;

@@ -12,6 +12,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 mod audit;
+mod calls;
 mod delivery;
 mod documents;
 mod gw;
@@ -60,6 +61,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "description_gzip",
         include_str!("../migrations/sqlite/0019_description_gzip.sql"),
     ),
+    (20, "call_log", include_str!("../migrations/sqlite/0020_call_log.sql")),
 ];
 
 /// The newest schema version this build knows: the last migration's (so a new migration can never
@@ -76,6 +78,10 @@ pub struct SqliteStore {
     node: std::sync::Arc<str>,
     /// The connections the pages' reads run on (see [`read`]).
     readers: std::sync::Arc<read::Readers>,
+    /// The call records' dictionary as far as this process has seen it.
+    terms: calls::TermCache,
+    /// The call records' import's own connection (see [`SqliteStore::open`]).
+    imports: SqlitePool,
 }
 
 fn backend(e: sqlx::Error) -> StoreError {
@@ -174,6 +180,15 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        // The call records' import writes through a connection of its own whose page cache
+        // holds the indexes' hot pages between batches (with the default 2 MB it re-read them
+        // from the OS on every batch); the other connections keep the default.
+        let imports = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(0)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_lazy_with(opts.clone().pragma("cache_size", "-32768"));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .min_connections(1)
@@ -186,6 +201,8 @@ impl SqliteStore {
             pool,
             node: "n1".into(),
             readers: read::Readers::new(file),
+            terms: Default::default(),
+            imports,
         };
         s.migrate().await?;
         Ok(s)
@@ -228,6 +245,7 @@ impl SqliteStore {
             tracing::info!(version, name, "migración aplicada");
             applied += 1;
         }
+        self.move_old_calls().await?;
         Ok(applied)
     }
 

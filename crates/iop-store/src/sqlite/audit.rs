@@ -174,40 +174,24 @@ impl AuditStore for SqliteStore {
         Ok(v.unwrap_or(0))
     }
 
-    async fn import_calls(&self, segment: &str, offset: i64, rows: &[AuditRow]) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
+    async fn import_calls(&self, segment: &str, offset: i64, rows: &[CallRow]) -> StoreResult<()> {
+        let mut tx = self.imports.begin_with("BEGIN IMMEDIATE").await.map_err(backend)?;
         sqlx::query("INSERT INTO call_segments (name, offset) VALUES (?1, ?2) ON CONFLICT(name) DO UPDATE SET offset = MAX(offset, excluded.offset)")
             .bind(segment)
             .bind(offset)
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        // Many rows per statement: one statement's overhead for up to 400 records.
-        for part in rows.chunks(400) {
-            let mut q = sqlx::QueryBuilder::<Sqlite>::new(
-                "INSERT OR IGNORE INTO audit_log (stream, node, seq, ts_ms, body, hash, actor, system_id, service_id, request_id, request_code, status, refusal) ",
-            );
-            q.push_values(part, |mut b, c| {
-                b.push_bind(c.stream.clone())
-                    .push_bind(c.node.clone())
-                    .push_bind(c.seq)
-                    .push_bind(c.ts_ms)
-                    .push_bind(c.body.clone())
-                    .push_bind(c.hash.clone())
-                    .push_bind(c.actor.clone())
-                    .push_bind(c.system_id.clone())
-                    .push_bind(c.service_id.clone())
-                    .push_bind(c.request_id.clone())
-                    .push_bind(c.request_code.clone())
-                    .push_bind(c.status)
-                    .push_bind(c.refusal.clone());
-            });
-            q.build().execute(&mut *tx).await.map_err(backend)?;
-        }
-        tx.commit().await.map_err(backend)
+        let fresh = self.insert_calls(&mut tx, rows).await?;
+        tx.commit().await.map_err(backend)?;
+        self.remember_terms(fresh);
+        Ok(())
     }
 
     async fn chain_head(&self, stream: &str, node: &str) -> StoreResult<Option<(i64, String)>> {
+        if stream == STREAM_CALLS {
+            return self.calls_head(node).await;
+        }
         sqlx::query_as("SELECT seq, body FROM audit_log WHERE stream = ? AND node = ? ORDER BY seq DESC LIMIT 1")
             .bind(stream)
             .bind(node)
@@ -242,6 +226,18 @@ impl AuditStore for SqliteStore {
         let mut out = Vec::new();
         for stream in iop_audit::STREAMS {
             for node in &nodes {
+                if stream == STREAM_CALLS {
+                    if let Some((first, last, head)) = self.calls_chain(node).await? {
+                        out.push(ChainInfo {
+                            stream: stream.to_owned(),
+                            node: node.clone(),
+                            first,
+                            last,
+                            head,
+                        });
+                    }
+                    continue;
+                }
                 let last: Option<(i64, Vec<u8>)> =
                     sqlx::query_as("SELECT seq, hash FROM audit_log WHERE stream = ? AND node = ? ORDER BY seq DESC LIMIT 1")
                         .bind(stream)
@@ -269,6 +265,9 @@ impl AuditStore for SqliteStore {
     }
 
     async fn chain_rows(&self, stream: &str, node: &str, after: i64, limit: i64) -> StoreResult<Vec<(i64, String, Vec<u8>)>> {
+        if stream == STREAM_CALLS {
+            return self.calls_rows(node, after, limit).await;
+        }
         sqlx::query_as("SELECT seq, body, hash FROM audit_log WHERE stream = ? AND node = ? AND seq > ? ORDER BY seq LIMIT ?")
             .bind(stream)
             .bind(node)
@@ -280,6 +279,9 @@ impl AuditStore for SqliteStore {
     }
 
     async fn chain_span(&self, stream: &str, node: &str, from_ms: i64, to_ms: i64) -> StoreResult<Option<(i64, i64)>> {
+        if stream == STREAM_CALLS {
+            return self.calls_span(node, from_ms, to_ms).await;
+        }
         let r: (Option<i64>, Option<i64>) =
             sqlx::query_as("SELECT MIN(seq), MAX(seq) FROM audit_log WHERE stream = ? AND node = ? AND ts_ms >= ? AND ts_ms < ?")
                 .bind(stream)
@@ -316,65 +318,23 @@ impl AuditStore for SqliteStore {
     }
 
     async fn search(&self, f: &AuditFilter) -> StoreResult<Vec<AuditHit>> {
-        let mut q = sqlx::QueryBuilder::<Sqlite>::new("SELECT * FROM audit_log WHERE stream IN (");
-        let mut sep = q.separated(", ");
-        for s in &f.streams_allowed {
-            sep.push_bind(*s);
+        let mut hits = self.search_calls(f).await?;
+        // Call records live in call_log; audit_log holds the other streams, whose records have
+        // none of the call fields.
+        let others = f.stream.as_deref().is_none_or(|s| s != STREAM_CALLS)
+            && f.streams_allowed.iter().any(|s| *s != STREAM_CALLS)
+            && f.system_id.is_none()
+            && f.service_id.is_none()
+            && f.request_id.is_none()
+            && f.status.is_none()
+            && f.refusal.is_none()
+            && f.publisher_id.is_none();
+        if others {
+            hits.extend(self.search_events(f).await?);
+            hits.sort_by_key(|h| std::cmp::Reverse((h.row.ts_ms, h.id)));
+            hits.truncate(f.limit.clamp(1, 1000) as usize);
         }
-        if f.streams_allowed.is_empty() {
-            sep.push("NULL");
-        }
-        q.push(")");
-        macro_rules! eq {
-            ($col:literal, $v:expr) => {
-                if let Some(v) = $v {
-                    q.push(concat!(" AND ", $col, " = ")).push_bind(v.clone());
-                }
-            };
-        }
-        eq!("stream", &f.stream);
-        eq!("system_id", &f.system_id);
-        eq!("service_id", &f.service_id);
-        eq!("request_code", &f.request_code);
-        eq!("request_id", &f.request_id);
-        eq!("status", &f.status);
-        eq!("refusal", &f.refusal);
-        eq!("actor", &f.actor);
-        if let Some(v) = f.from_ms {
-            q.push(" AND ts_ms >= ").push_bind(v);
-        }
-        if let Some(v) = f.to_ms {
-            q.push(" AND ts_ms < ").push_bind(v);
-        }
-        if let Some(p) = &f.publisher_id {
-            q.push(" AND service_id IN (SELECT id FROM services WHERE entity_id = ")
-                .push_bind(p.clone())
-                .push(")");
-        }
-        if let Some(u) = f.unit_scope {
-            q.push(" AND request_code IN (SELECT tracking_code FROM requests WHERE unit_id = ")
-                .push_bind(u.to_string())
-                .push(")");
-        }
-        if let Some((ts, id)) = f.before {
-            q.push(" AND (ts_ms < ")
-                .push_bind(ts)
-                .push(" OR (ts_ms = ")
-                .push_bind(ts)
-                .push(" AND id < ")
-                .push_bind(id)
-                .push("))");
-        }
-        q.push(" ORDER BY ts_ms DESC, id DESC LIMIT ").push_bind(f.limit.clamp(1, 1000));
-        let rows = q.build().fetch_all(&self.pool).await.map_err(backend)?;
-        rows.iter()
-            .map(|r| {
-                Ok(AuditHit {
-                    id: get(r, "id")?,
-                    row: audit_row(r)?,
-                })
-            })
-            .collect()
+        Ok(hits)
     }
 
     async fn append_event(
@@ -410,13 +370,18 @@ impl AuditStore for SqliteStore {
     async fn prune(&self, cp: &CheckpointRow, by: &AuditBy, now: OffsetDateTime) -> StoreResult<u64> {
         let mut tx = self.begin().await?;
         insert_checkpoint(&mut tx, cp).await?;
-        let r = sqlx::query("DELETE FROM audit_log WHERE stream = ? AND node = ? AND seq <= ?")
-            .bind(&cp.stream)
-            .bind(&cp.node)
-            .bind(cp.seq)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
+        let removed = if cp.stream == STREAM_CALLS {
+            self.calls_prune(&mut tx, &cp.node, cp.seq).await?
+        } else {
+            sqlx::query("DELETE FROM audit_log WHERE stream = ? AND node = ? AND seq <= ?")
+                .bind(&cp.stream)
+                .bind(&cp.node)
+                .bind(cp.seq)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?
+                .rows_affected()
+        };
         let subject = format!("{}/{}", cp.stream, cp.node);
         self.audit(
             &mut tx,
@@ -426,12 +391,82 @@ impl AuditStore for SqliteStore {
                 action: "auditoria.podar",
                 subject: &subject,
                 request_code: None,
-                detail: serde_json::json!({"hasta_seq": cp.seq, "eliminados": r.rows_affected(), "punto_de_control": cp.body}),
+                detail: serde_json::json!({"hasta_seq": cp.seq, "eliminados": removed, "punto_de_control": cp.body}),
             },
             now,
         )
         .await?;
         tx.commit().await.map_err(backend)?;
-        Ok(r.rows_affected())
+        Ok(removed)
+    }
+}
+
+/// A search's time range and cursor, for a table whose ids its hits carry plus `offset`.
+pub(crate) fn push_range(q: &mut sqlx::QueryBuilder<Sqlite>, f: &AuditFilter, offset: i64) {
+    if let Some(v) = f.from_ms {
+        q.push(" AND ts_ms >= ").push_bind(v);
+    }
+    if let Some(v) = f.to_ms {
+        q.push(" AND ts_ms < ").push_bind(v);
+    }
+    if let Some((ts, id)) = f.before {
+        q.push(" AND (ts_ms < ")
+            .push_bind(ts)
+            .push(" OR (ts_ms = ")
+            .push_bind(ts)
+            .push(" AND id < ")
+            .push_bind(id.saturating_sub(offset))
+            .push("))");
+    }
+}
+
+impl SqliteStore {
+    /// Procedure and administration records a search finds (newest first).
+    async fn search_events(&self, f: &AuditFilter) -> StoreResult<Vec<AuditHit>> {
+        let mut q = sqlx::QueryBuilder::<Sqlite>::new("SELECT * FROM audit_log WHERE stream IN (");
+        let mut sep = q.separated(", ");
+        for s in &f.streams_allowed {
+            sep.push_bind(*s);
+        }
+        if f.streams_allowed.is_empty() {
+            sep.push("NULL");
+        }
+        q.push(")");
+        macro_rules! eq {
+            ($col:literal, $v:expr) => {
+                if let Some(v) = $v {
+                    q.push(concat!(" AND ", $col, " = ")).push_bind(v.clone());
+                }
+            };
+        }
+        eq!("stream", &f.stream);
+        eq!("system_id", &f.system_id);
+        eq!("service_id", &f.service_id);
+        eq!("request_code", &f.request_code);
+        eq!("request_id", &f.request_id);
+        eq!("status", &f.status);
+        eq!("refusal", &f.refusal);
+        eq!("actor", &f.actor);
+        push_range(&mut q, f, 0);
+        if let Some(p) = &f.publisher_id {
+            q.push(" AND service_id IN (SELECT id FROM services WHERE entity_id = ")
+                .push_bind(p.clone())
+                .push(")");
+        }
+        if let Some(u) = f.unit_scope {
+            q.push(" AND request_code IN (SELECT tracking_code FROM requests WHERE unit_id = ")
+                .push_bind(u.to_string())
+                .push(")");
+        }
+        q.push(" ORDER BY ts_ms DESC, id DESC LIMIT ").push_bind(f.limit.clamp(1, 1000));
+        let rows = q.build().fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditHit {
+                    id: get(r, "id")?,
+                    row: audit_row(r)?,
+                })
+            })
+            .collect()
     }
 }

@@ -103,7 +103,7 @@ fn copy_dir(from: &Path) -> tempfile::TempDir {
 async fn tamper(dir: &Path, sql: &str) {
     let url = format!("sqlite://{}", dir.join("iop.sqlite3").display());
     let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap_or_else(|e| panic!("{e}"));
-    let drop = "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_prune_only; DROP TRIGGER audit_checkpoints_no_update; DROP TRIGGER audit_checkpoints_no_delete;";
+    let drop = "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_prune_only; DROP TRIGGER audit_checkpoints_no_update; DROP TRIGGER audit_checkpoints_no_delete; DROP TRIGGER call_log_no_update; DROP TRIGGER call_log_prune_only;";
     sqlx::raw_sql(drop).execute(&mut c).await.unwrap_or_else(|e| panic!("{e}"));
     sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
         .execute(&mut c)
@@ -111,6 +111,9 @@ async fn tamper(dir: &Path, sql: &str) {
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
     c.close().await.unwrap_or_else(|e| panic!("{e}"));
 }
+
+/// Every audit record: the call stream's compact rows and the other streams' rows.
+const ALL_RECORDS: &str = "SELECT CAST((SELECT COUNT(*) FROM audit_log) + (SELECT COUNT(*) FROM call_log) AS TEXT)";
 
 async fn scalar(dir: &Path, sql: &str) -> String {
     let url = format!("sqlite://{}", dir.join("iop.sqlite3").display());
@@ -142,6 +145,13 @@ async fn audit_verify_names_the_first_changed_removed_inserted_or_reordered_reco
     for chain in ["llamadas/n1", "procedimiento/n1", "administracion/n1"] {
         assert!(text.contains(chain), "{chain} missing: {text}");
     }
+    // The gateway's records are all stored compact (rebuilt exactly, none kept verbatim).
+    let verbatim = scalar(
+        dir.path(),
+        "SELECT CAST(COUNT(raw) AS TEXT) || '/' || CAST(COUNT(*) AS TEXT) FROM call_log",
+    )
+    .await;
+    assert!(verbatim.starts_with("0/") && verbatim != "0/0", "{verbatim}");
     // The store itself refuses to change or delete audit rows.
     let url = format!("sqlite://{}", dir.path().join("iop.sqlite3").display());
     let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap_or_else(|e| panic!("{e}"));
@@ -206,7 +216,7 @@ async fn audit_verify_names_the_first_changed_removed_inserted_or_reordered_reco
         ),
         (
             "a call record's status edited",
-            r#"UPDATE audit_log SET body = replace(body, '"status":200', '"status":404') WHERE stream = 'llamadas' AND seq = 2"#.into(),
+            "UPDATE call_log SET status = 404 WHERE seq = 2 AND status = 200".into(),
             "llamadas/n1, registro 2: alterado",
         ),
         (
@@ -317,11 +327,7 @@ async fn the_witness_catches_a_truncation_the_database_alone_cannot() {
     // An insider removes the newest call records and every checkpoint (the log now looks whole).
     let copy = copy_dir(dir.path());
     let c = copy.path().to_str().unwrap_or(".");
-    tamper(
-        copy.path(),
-        "DELETE FROM audit_log WHERE stream = 'llamadas' AND seq > 2; DELETE FROM audit_checkpoints",
-    )
-    .await;
+    tamper(copy.path(), "DELETE FROM call_log WHERE seq > 2; DELETE FROM audit_checkpoints").await;
     let (code, text) = verify(&["--data-dir", c]);
     assert_eq!(code, 0, "without the witness the cut is invisible: {text}");
     let (code, text) = verify(&["--data-dir", c, "--testigo", w]);
@@ -552,10 +558,7 @@ async fn administrative_changes_and_searches_are_audited_with_their_actor() {
 async fn archiving_exports_verifies_then_prunes_a_prefix_that_still_verifies() {
     let (dir, _) = audited_dir(None).await;
     let d = dir.path().to_str().unwrap_or(".");
-    let before: i64 = scalar(dir.path(), "SELECT CAST(COUNT(*) AS TEXT) FROM audit_log")
-        .await
-        .parse()
-        .unwrap_or(0);
+    let before: i64 = scalar(dir.path(), ALL_RECORDS).await.parse().unwrap_or(0);
     let archive = dir.path().join("archivo");
     let out = iop(&[
         "audit",
@@ -572,10 +575,7 @@ async fn archiving_exports_verifies_then_prunes_a_prefix_that_still_verifies() {
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
     assert!(text.contains("archivo verificado"), "{text}");
-    let after: i64 = scalar(dir.path(), "SELECT CAST(COUNT(*) AS TEXT) FROM audit_log")
-        .await
-        .parse()
-        .unwrap_or(0);
+    let after: i64 = scalar(dir.path(), ALL_RECORDS).await.parse().unwrap_or(0);
     // Each chain keeps its last record, plus one administrative record per pruning.
     assert!(after < before && after <= 6, "before {before}, after {after}");
     let (code, text) = verify(&["--data-dir", d]);
@@ -618,6 +618,7 @@ async fn archiving_exports_verifies_then_prunes_a_prefix_that_still_verifies() {
     let url = format!("sqlite://{}", dir.path().join("iop.sqlite3").display());
     let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap_or_else(|e| panic!("{e}"));
     assert!(sqlx::raw_sql("DELETE FROM audit_log").execute(&mut c).await.is_err());
+    assert!(sqlx::raw_sql("DELETE FROM call_log").execute(&mut c).await.is_err());
     c.close().await.unwrap_or_else(|e| panic!("{e}"));
 }
 
@@ -651,7 +652,10 @@ async fn a_graceful_stop_leaves_no_unsigned_tail() {
     for chain in ["llamadas", "procedimiento", "administracion"] {
         let last = scalar(
             &data,
-            &format!("SELECT CAST(MAX(seq) AS TEXT) FROM audit_log WHERE stream = '{chain}'"),
+            &match chain {
+                "llamadas" => "SELECT CAST(MAX(seq) AS TEXT) FROM call_log".to_owned(),
+                _ => format!("SELECT CAST(MAX(seq) AS TEXT) FROM audit_log WHERE stream = '{chain}'"),
+            },
         )
         .await;
         let signed = scalar(
@@ -662,18 +666,10 @@ async fn a_graceful_stop_leaves_no_unsigned_tail() {
         assert_eq!(last, signed, "{chain}: records after the last signed checkpoint");
     }
     // The three calls are in the log, imported before the stop signed.
-    let calls = scalar(
-        &data,
-        "SELECT CAST(COUNT(*) AS TEXT) FROM audit_log WHERE stream = 'llamadas' AND status = 200",
-    )
-    .await;
+    let calls = scalar(&data, "SELECT CAST(COUNT(*) AS TEXT) FROM call_log WHERE status = 200").await;
     assert!(calls.parse::<u32>().unwrap_or(0) >= 3, "{calls}");
     // An insider removes the newest record: caught, with no witness.
-    tamper(
-        &data,
-        "DELETE FROM audit_log WHERE stream = 'llamadas' AND seq = (SELECT MAX(seq) FROM audit_log WHERE stream = 'llamadas')",
-    )
-    .await;
+    tamper(&data, "DELETE FROM call_log WHERE seq = (SELECT MAX(seq) FROM call_log)").await;
     let (code, text) = verify(&["--data-dir", d]);
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("truncado"), "{text}");

@@ -363,4 +363,15 @@ async fn large_bodies_stream_through_with_bounded_memory_and_every_call_recorded
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
     assert!(text.contains(&format!("llamadas/n1: registros 1–{last}")), "{last}: {text}");
+    // Every record, the completion records with their `part` and `cut` too, is stored in the
+    // store's compact form: none had to be kept verbatim.
+    let url = format!("sqlite://{}", dir.path().join("iop.sqlite3").display());
+    let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (all, verbatim): (i64, i64) = sqlx::query_as("SELECT COUNT(*), COUNT(raw) FROM call_log")
+        .fetch_one(&mut c)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((all as u64, verbatim), (last, 0));
 }
