@@ -248,6 +248,8 @@ print(f"  caught up in {took:.1f} s; the import's CPU {(cpu() - t0) * 1e6 / tck 
 v = [int(x) for x in open(rss).read().split()][-60:]
 mean = sum(v) / len(v)
 print(f"  RSS over the last {len(v)} s: {min(v) // 1024}-{max(v) // 1024} MB, spread {(max(v) - min(v)) / mean * 100:.1f}% of the mean (flat: <= 20%, i.e. ±10%)")
+allv = [int(x) for x in open(rss).read().split()]
+print("  RSS every 10 s (MB): " + " ".join(str(x // 1024) for x in allv[9::10]))
 PY
 fi
 
