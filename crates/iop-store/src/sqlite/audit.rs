@@ -226,32 +226,12 @@ impl AuditStore for SqliteStore {
         let mut out = Vec::new();
         for stream in iop_audit::STREAMS {
             for node in &nodes {
-                if stream == STREAM_CALLS {
-                    if let Some((first, last, head)) = self.calls_chain(node).await? {
-                        out.push(ChainInfo {
-                            stream: stream.to_owned(),
-                            node: node.clone(),
-                            first,
-                            last,
-                            head,
-                        });
-                    }
-                    continue;
-                }
-                let last: Option<(i64, Vec<u8>)> =
-                    sqlx::query_as("SELECT seq, hash FROM audit_log WHERE stream = ? AND node = ? ORDER BY seq DESC LIMIT 1")
-                        .bind(stream)
-                        .bind(node)
-                        .fetch_optional(&self.pool)
-                        .await
-                        .map_err(backend)?;
-                let Some((last, head)) = last else { continue };
-                let first: i64 = sqlx::query_scalar("SELECT seq FROM audit_log WHERE stream = ? AND node = ? ORDER BY seq LIMIT 1")
-                    .bind(stream)
-                    .bind(node)
-                    .fetch_one(&self.pool)
-                    .await
-                    .map_err(backend)?;
+                let ends = if stream == STREAM_CALLS {
+                    self.calls_chain(node).await?
+                } else {
+                    self.events_chain(stream, node).await?
+                };
+                let Some((first, last, head)) = ends else { continue };
                 out.push(ChainInfo {
                     stream: stream.to_owned(),
                     node: node.clone(),
@@ -421,6 +401,25 @@ pub(crate) fn push_range(q: &mut sqlx::QueryBuilder<Sqlite>, f: &AuditFilter, of
 }
 
 impl SqliteStore {
+    /// A procedure or administration chain: (first, last, last record's hash).
+    async fn events_chain(&self, stream: &str, node: &str) -> StoreResult<Option<(i64, i64, Vec<u8>)>> {
+        let last: Option<(i64, Vec<u8>)> =
+            sqlx::query_as("SELECT seq, hash FROM audit_log WHERE stream = ? AND node = ? ORDER BY seq DESC LIMIT 1")
+                .bind(stream)
+                .bind(node)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+        let Some((last, head)) = last else { return Ok(None) };
+        let first: i64 = sqlx::query_scalar("SELECT seq FROM audit_log WHERE stream = ? AND node = ? ORDER BY seq LIMIT 1")
+            .bind(stream)
+            .bind(node)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(Some((first, last, head)))
+    }
+
     /// Procedure and administration records a search finds (newest first).
     async fn search_events(&self, f: &AuditFilter) -> StoreResult<Vec<AuditHit>> {
         let mut q = sqlx::QueryBuilder::<Sqlite>::new("SELECT * FROM audit_log WHERE stream IN (");

@@ -210,12 +210,8 @@ impl SqliteStore {
         }
     }
 
-    async fn node_term(&self, node: &str) -> StoreResult<Option<i64>> {
-        self.term_id(node).await
-    }
-
     pub(crate) async fn calls_head(&self, node: &str) -> StoreResult<Option<(i64, String)>> {
-        let Some(n) = self.node_term(node).await? else { return Ok(None) };
+        let Some(n) = self.term_id(node).await? else { return Ok(None) };
         let rows = sqlx::query(concat!(
             "SELECT ",
             cols!(),
@@ -235,7 +231,7 @@ impl SqliteStore {
 
     /// A node's call chain: (first, last, last record's hash).
     pub(crate) async fn calls_chain(&self, node: &str) -> StoreResult<Option<(i64, i64, Vec<u8>)>> {
-        let Some(n) = self.node_term(node).await? else { return Ok(None) };
+        let Some(n) = self.term_id(node).await? else { return Ok(None) };
         let Some((last, body)) = self.calls_head(node).await? else {
             return Ok(None);
         };
@@ -248,7 +244,7 @@ impl SqliteStore {
     }
 
     pub(crate) async fn calls_rows(&self, node: &str, after: i64, limit: i64) -> StoreResult<Vec<(i64, String, Vec<u8>)>> {
-        let Some(n) = self.node_term(node).await? else {
+        let Some(n) = self.term_id(node).await? else {
             return Ok(Vec::new());
         };
         let rows = sqlx::query(concat!(
@@ -275,7 +271,7 @@ impl SqliteStore {
     }
 
     pub(crate) async fn calls_span(&self, node: &str, from_ms: i64, to_ms: i64) -> StoreResult<Option<(i64, i64)>> {
-        let Some(n) = self.node_term(node).await? else { return Ok(None) };
+        let Some(n) = self.term_id(node).await? else { return Ok(None) };
         let r: (Option<i64>, Option<i64>) =
             sqlx::query_as("SELECT MIN(seq), MAX(seq) FROM call_log WHERE node = ? AND ts_ms >= ? AND ts_ms < ?")
                 .bind(n)
@@ -288,7 +284,7 @@ impl SqliteStore {
     }
 
     pub(crate) async fn calls_prune(&self, tx: &mut Transaction<'static, Sqlite>, node: &str, upto: i64) -> StoreResult<u64> {
-        let Some(n) = self.node_term(node).await? else { return Ok(0) };
+        let Some(n) = self.term_id(node).await? else { return Ok(0) };
         let r = sqlx::query("DELETE FROM call_log WHERE node = ? AND seq <= ?")
             .bind(n)
             .bind(upto)
