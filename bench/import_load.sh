@@ -96,7 +96,7 @@ run() { # -> "rps p99_ms"
 }
 
 # CPU of each iop thread (by name) during one upload with the gateway idle: where an import's
-# work runs, and at which priority (the importer at nice 19; SQLite's thread and the rebuild not).
+# work runs, and at which priority (the importer at nice 10; SQLite's thread and the rebuild at 0).
 thread_cpu() { for t in /proc/$IOP_PID/task/*; do echo "$(tr ' ' '_' < "$t/comm") $(awk '{print $14+$15}' "$t/stat")"; done | awk '{c[$1]+=$2} END {for (k in c) print k, c[k]}' | sort; }
 upload_once() {
   taskset -c $LOAD curl -s -o /dev/null -w '%{http_code} %{time_total}' -X PUT \
@@ -131,6 +131,12 @@ if [ -n "${IMPORTER_CORE:-}" ]; then
     [ "$(cat "$t/comm")" = iop-importador ] && taskset -p -c "$IMPORTER_CORE" "$(basename "$t")" >/dev/null && echo "importer thread $(basename "$t") on core $IMPORTER_CORE"
   done
 fi
+# IMPORTER_NICE=N (an experiment): the importer's thread moved to the normal class at nice N.
+if [ -n "${IMPORTER_NICE:-}" ]; then
+  for t in /proc/$IOP_PID/task/*; do
+    [ "$(cat "$t/comm")" = iop-importador ] && chrt -o -p 0 "$(basename "$t")" && renice -n "$IMPORTER_NICE" -p "$(basename "$t")" >/dev/null && echo "importer thread $(basename "$t") at nice $IMPORTER_NICE"
+  done
+fi
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  rounds: $ROUNDS + $ROUNDS x ${DUR}s, wrk -t1 -c64, iop on core $SUT"
 echo "description: $DOC_BYTES bytes, $DOC_OPS operations"
@@ -141,8 +147,15 @@ for r in $(seq 1 "$ROUNDS"); do
     if [ $((r % 2)) = 0 ]; then mode=$([ "$mode" = a ] && echo b || echo a); fi
     if [ "$mode" = b ]; then
       before=$(wc -l < "$W/uploads")
-      uploader & UPL=$!
-      sleep 0.5
+      if [ -n "${HOG:-}" ]; then
+        # HOG="command" (experiments, not the issue's measurement): instead of uploading, this
+        # command runs on iop's core in the idle class for the round, to tell what any idle-class
+        # neighbour costs the gateway apart from what iop's own import does.
+        taskset -c $SUT chrt -i 0 env W="$W" sh -c "exec $HOG" & UPL=$!
+      else
+        # The first upload starts once wrk has: every upload counted ran under the load.
+        (sleep 0.5; uploader) & UPL=$!
+      fi
       # PERF=1: a CPU profile of iop during the first round with uploads (by thread, then by
       # function) in ${PERF_OUT:-/tmp/import-perf.txt}.
       if [ "${PERF:-0}" = 1 ] && [ "$r" = 1 ]; then
