@@ -11,6 +11,7 @@
 use bytes::Bytes;
 use http_body_util::{Either, Full};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -145,6 +146,7 @@ pub struct UploadState {
     bytes: AtomicU64,
     over: AtomicBool,
     broke: AtomicBool,
+    slow: AtomicBool,
     /// Told when the body ended, one way or the other.
     pub ended: tokio::sync::Notify,
 }
@@ -161,6 +163,10 @@ impl UploadState {
     pub fn broke(&self) -> bool {
         self.broke.load(Ordering::Relaxed)
     }
+    /// The client left its body unsent for longer than the gateway waits.
+    pub fn slow(&self) -> bool {
+        self.slow.load(Ordering::Relaxed)
+    }
 }
 
 /// A client's request body on its way to the upstream, counted and limited.
@@ -169,10 +175,15 @@ pub struct Upload {
     limit: u64,
     state: Arc<UploadState>,
     done: bool,
+    /// How long the client may leave the body unsent while it is asked for the next piece.
+    stall: std::time::Duration,
+    /// Running while the body is asked for a piece the client has not sent (kept once created).
+    timer: Option<Pin<Box<tokio::time::Sleep>>>,
+    armed: bool,
 }
 
 impl Upload {
-    pub fn new(inner: Incoming, limit: u64) -> (Self, Arc<UploadState>) {
+    pub fn new(inner: Incoming, limit: u64, stall: std::time::Duration) -> (Self, Arc<UploadState>) {
         let state = Arc::new(UploadState::default());
         (
             Self {
@@ -180,9 +191,27 @@ impl Upload {
                 limit,
                 state: state.clone(),
                 done: false,
+                stall,
+                timer: None,
+                armed: false,
             },
             state,
         )
+    }
+
+    /// The client has nothing for us: starts the clock if it is not running; whether it ran out.
+    /// The clock runs only while the body is asked for (the upstream taking it slowly is not the
+    /// client's delay) and any piece that arrives stops it.
+    fn stalled(&mut self, cx: &mut Context<'_>) -> bool {
+        if !self.armed {
+            let deadline = tokio::time::Instant::now() + self.stall;
+            match &mut self.timer {
+                Some(t) => t.as_mut().reset(deadline),
+                None => self.timer = Some(Box::pin(tokio::time::sleep_until(deadline))),
+            }
+            self.armed = true;
+        }
+        self.timer.as_mut().is_some_and(|t| t.as_mut().poll(cx).is_ready())
     }
 
     fn end(&mut self) {
@@ -202,7 +231,17 @@ impl Body for Upload {
         if this.done {
             return Poll::Ready(None);
         }
-        match ready!(Pin::new(&mut this.inner).poll_frame(cx)) {
+        let polled = Pin::new(&mut this.inner).poll_frame(cx);
+        if polled.is_pending() {
+            if this.stalled(cx) {
+                this.state.slow.store(true, Ordering::Relaxed);
+                this.end();
+                return Poll::Ready(Some(Err(Box::new(Exceeded("cuerpo_lento")))));
+            }
+            return Poll::Pending;
+        }
+        this.armed = false;
+        match ready!(polled) {
             Some(Ok(frame)) => {
                 if let Some(d) = frame.data_ref() {
                     let n = this.state.bytes.fetch_add(d.len() as u64, Ordering::Relaxed) + d.len() as u64;

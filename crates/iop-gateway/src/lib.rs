@@ -107,6 +107,10 @@ pub struct GatewayConfig {
     pub strip_response_headers: Vec<hyper::header::HeaderName>,
     /// How long a client may leave the gateway's answer unread before its connection is closed.
     pub client_stall: Duration,
+    /// How long a client may leave its request body unsent (no byte arrives while the gateway
+    /// waits for one) before the call is refused with 408 `cuerpo_lento`. A body read whole
+    /// (up to 64 KiB) must arrive entirely within this time.
+    pub body_stall: Duration,
 }
 
 /// The default credential-like query parameter names.
@@ -126,6 +130,7 @@ impl Default for GatewayConfig {
             credential_query_names: CREDENTIAL_QUERY_NAMES.iter().map(|n| (*n).into()).collect(),
             strip_response_headers: vec![hyper::header::SERVER, hyper::header::HeaderName::from_static("x-powered-by")],
             client_stall: Duration::from_secs(60),
+            body_stall: Duration::from_secs(60),
         }
     }
 }

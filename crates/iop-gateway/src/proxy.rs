@@ -589,16 +589,21 @@ impl<'g> Call<'g> {
         // Small bodies of known length are read whole (they may go to another upstream if the
         // first cannot be reached); the rest are streamed, to one upstream only.
         let mut body = if is_streamed(&body.size_hint()) {
-            let (upload, state) = Upload::new(body, route.max_body_bytes as u64);
+            let (upload, state) = Upload::new(body, route.max_body_bytes as u64, self.gw.cfg.body_stall);
             Outgoing::Streamed(Some(upload), state)
+        } else if body.is_end_stream() {
+            Outgoing::Whole(Bytes::new())
         } else {
-            match Limited::new(body, route.max_body_bytes).collect().await {
-                Ok(b) => {
+            // A body read whole (at most 64 KiB) has the stall time to arrive entirely.
+            let read = tokio::time::timeout(self.gw.cfg.body_stall, Limited::new(body, route.max_body_bytes).collect());
+            match read.await {
+                Err(_) => return self.fail(Refusal::CuerpoLento),
+                Ok(Ok(b)) => {
                     let b = b.to_bytes();
                     self.rec.bytes_in = b.len() as u64;
                     Outgoing::Whole(b)
                 }
-                Err(_) => return self.fail(Refusal::CuerpoMuyGrande),
+                Ok(Err(_)) => return self.fail(Refusal::CuerpoMuyGrande),
             }
         };
         clean_request_headers(&mut headers);
@@ -691,6 +696,9 @@ impl<'g> Call<'g> {
                 self.upload = Some(state.clone());
                 if state.over() {
                     return self.fail(Refusal::CuerpoMuyGrande);
+                }
+                if state.slow() {
+                    return self.fail(Refusal::CuerpoLento);
                 }
                 if state.broke() {
                     return self.fail(Refusal::CuerpoInterrumpido);

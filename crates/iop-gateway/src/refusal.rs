@@ -40,6 +40,8 @@ iop_i18n::code_table! {
     CuerpoMuyGrande = ("cuerpo_muy_grande", StatusCode::PAYLOAD_TOO_LARGE),
     /// The client's request body broke off before its end (it was being streamed upstream).
     CuerpoInterrumpido = ("cuerpo_interrumpido", StatusCode::BAD_REQUEST),
+    /// The client left its request body unsent for longer than the gateway waits.
+    CuerpoLento = ("cuerpo_lento", StatusCode::REQUEST_TIMEOUT),
     SinEjemplo = ("sin_ejemplo", StatusCode::NOT_IMPLEMENTED),
     TiempoAgotado = ("tiempo_agotado", StatusCode::GATEWAY_TIMEOUT),
     ServicioNoDisponible = ("servicio_no_disponible", StatusCode::BAD_GATEWAY),

@@ -125,6 +125,9 @@ pub struct FileConfig {
     /// Seconds a client may leave the gateway's answer unread before its connection is closed
     /// (default 60).
     pub pasarela_cliente_sin_leer_s: Option<u64>,
+    /// Seconds a client may leave its request body unsent before the call is refused with 408
+    /// (default 60).
+    pub pasarela_cuerpo_sin_enviar_s: Option<u64>,
 }
 
 /// Everything `iop serve` needs.
@@ -237,6 +240,7 @@ const ENV_KEYS: &[(&str, Kind)] = &[
     ("cabeceras_ocultas_respuesta", Kind::List),
     ("max_respuesta_bytes", Kind::Int),
     ("pasarela_cliente_sin_leer_s", Kind::Int),
+    ("pasarela_cuerpo_sin_enviar_s", Kind::Int),
 ];
 
 /// `IOP_*` variables that are options of the command line, not file keys.
@@ -526,6 +530,9 @@ pub fn resolve(o: &Overrides, f: FileConfig) -> Result<Settings, ConfigError> {
     }
     if let Some(n) = f.pasarela_cliente_sin_leer_s {
         gateway.client_stall = Duration::from_secs(n.clamp(1, 86_400));
+    }
+    if let Some(n) = f.pasarela_cuerpo_sin_enviar_s {
+        gateway.body_stall = Duration::from_secs(n.clamp(1, 86_400));
     }
     let durability = match f.registro_llamadas.as_deref() {
         None => iop_gateway::Durability::Os,

@@ -22,6 +22,7 @@ limite_excedido = you exceeded the call limit of your enablement; retry later
 demasiados_rechazos = too many calls without a valid credential from your address; wait a minute
 cuerpo_muy_grande = the request body exceeds the service's maximum
 cuerpo_interrumpido = the request body was cut off before its end
+cuerpo_lento = the client stopped sending the request body; the gateway waits no longer
 sin_ejemplo = the service description has no example for this operation
 tiempo_agotado = the publishing entity's service did not answer in time
 servicio_no_disponible = no answer could be obtained from the publishing entity's service

@@ -22,6 +22,7 @@ limite_excedido = superó el límite de llamadas de su habilitación; reintente 
 demasiados_rechazos = demasiadas llamadas sin credencial válida desde su dirección; espere un minuto
 cuerpo_muy_grande = el cuerpo de la petición supera el máximo del servicio
 cuerpo_interrumpido = el cuerpo de la petición se interrumpió antes de terminar
+cuerpo_lento = el cliente dejó de enviar el cuerpo de la petición; la pasarela no espera más
 sin_ejemplo = la descripción del servicio no tiene un ejemplo para esta operación
 tiempo_agotado = el servicio de la entidad publicadora no respondió a tiempo
 servicio_no_disponible = no se pudo obtener respuesta del servicio de la entidad publicadora

@@ -1,6 +1,7 @@
 //! Large bodies through the real binary: a 200 MB answer and a 200 MB request body are streamed
-//! with bounded memory, a client that stops reading holds up no other call, and every call has its
-//! records (a streamed answer: the record before its head, and its completion record).
+//! with bounded memory, a client that stops reading holds up no other call, a client that stops
+//! sending its body is refused (408), and every call has its records (a streamed answer: the
+//! record before its head, and its completion record).
 
 use bytes::Bytes;
 use http_body_util::BodyExt;
@@ -187,7 +188,11 @@ async fn large_bodies_stream_through_with_bounded_memory_and_every_call_recorded
     let s = start(
         dir.path(),
         &["--demo"],
-        &[("IOP_MAX_RESPUESTA_BYTES", "262144000"), ("IOP_PASARELA_CLIENTE_SIN_LEER_S", "2")],
+        &[
+            ("IOP_MAX_RESPUESTA_BYTES", "262144000"),
+            ("IOP_PASARELA_CLIENTE_SIN_LEER_S", "2"),
+            ("IOP_PASARELA_CUERPO_SIN_ENVIAR_S", "2"),
+        ],
     );
     let key = s.demo_key();
     let client = reqwest::Client::new();
@@ -291,6 +296,30 @@ async fn large_bodies_stream_through_with_bounded_memory_and_every_call_recorded
     assert!(answer.contains(&format!("\"bytes\":{BIG}")), "{answer}");
     let upload_id = request_id_of(&answer);
 
+    // Bodies a client leaves unsent, on connections it keeps open: one to be read whole (1,000
+    // bytes declared, 10 sent) and one streamed (chunked, one piece sent). Each is refused with
+    // 408 `cuerpo_lento` after the configured 2 s, with its record; without that each would hold
+    // its call (and the streamed one a connection to the publisher) for as long as the client
+    // keeps the socket.
+    let mut slow_calls = Vec::new();
+    for (kind, framing, first) in [
+        ("whole", "content-length: 1000", "0123456789"),
+        ("streamed", "transfer-encoding: chunked", "a\r\n0123456789\r\n"),
+    ] {
+        let mut slow = raw(
+            &s.gateway,
+            &format!(
+                "POST {path}contrastacion HTTP/1.1\r\nHost: {host}\r\napikey: {key}\r\ncontent-type: application/octet-stream\r\n{framing}\r\n\r\n{first}"
+            ),
+        )
+        .await;
+        let (answer, _) = tokio::time::timeout(Duration::from_secs(30), read_head(&mut slow))
+            .await
+            .unwrap_or_else(|_| panic!("{kind}: a body left unsent was waited for without end"));
+        assert!(answer.starts_with("HTTP/1.1 408"), "{kind}: {answer}");
+        slow_calls.push((kind, request_id_of(&answer), slow));
+    }
+
     let after = peak_rss(pid);
     eprintln!("peak RSS {} MB before, {} MB after", before >> 20, after >> 20);
     assert!(
@@ -312,6 +341,14 @@ async fn large_bodies_stream_through_with_bounded_memory_and_every_call_recorded
     let recs = wait_records(dir.path(), &upload_id, 1).await;
     assert_eq!(recs.len(), 1, "{recs:?}");
     assert_eq!((recs[0]["status"].as_u64(), recs[0]["bytes_in"].as_u64()), (Some(200), Some(BIG)));
+    for (kind, id, _connection) in &slow_calls {
+        let recs = wait_records(dir.path(), id, 1).await;
+        assert_eq!(
+            (recs[0]["status"].as_u64(), recs[0]["refusal"].as_str()),
+            (Some(408), Some("cuerpo_lento")),
+            "{kind}: {recs:?}"
+        );
+    }
     // The client that stopped reading, still connected, is disconnected after the configured
     // 2 s: its call ends as cut (without that, its completion record would wait for as long as it
     // keeps the socket).
