@@ -8,10 +8,10 @@
 //! known only at its end (bytes, duration, whether it was cut) follows in a completion record of
 //! the same chain, written when the body is dropped — at its end, or when the client went away.
 
+use crate::stall::StallClock;
 use bytes::Bytes;
 use http_body_util::{Either, Full};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
-use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -175,11 +175,9 @@ pub struct Upload {
     limit: u64,
     state: Arc<UploadState>,
     done: bool,
-    /// How long the client may leave the body unsent while it is asked for the next piece.
-    stall: std::time::Duration,
-    /// Running while the body is asked for a piece the client has not sent (kept once created).
-    timer: Option<Pin<Box<tokio::time::Sleep>>>,
-    armed: bool,
+    /// Runs while the body is asked for a piece the client has not sent: only while it is asked
+    /// for (the upstream taking it slowly is not the client's delay); any piece stops it.
+    stall: StallClock,
 }
 
 impl Upload {
@@ -191,27 +189,10 @@ impl Upload {
                 limit,
                 state: state.clone(),
                 done: false,
-                stall,
-                timer: None,
-                armed: false,
+                stall: StallClock::new(stall),
             },
             state,
         )
-    }
-
-    /// The client has nothing for us: starts the clock if it is not running; whether it ran out.
-    /// The clock runs only while the body is asked for (the upstream taking it slowly is not the
-    /// client's delay) and any piece that arrives stops it.
-    fn stalled(&mut self, cx: &mut Context<'_>) -> bool {
-        if !self.armed {
-            let deadline = tokio::time::Instant::now() + self.stall;
-            match &mut self.timer {
-                Some(t) => t.as_mut().reset(deadline),
-                None => self.timer = Some(Box::pin(tokio::time::sleep_until(deadline))),
-            }
-            self.armed = true;
-        }
-        self.timer.as_mut().is_some_and(|t| t.as_mut().poll(cx).is_ready())
     }
 
     fn end(&mut self) {
@@ -233,14 +214,14 @@ impl Body for Upload {
         }
         let polled = Pin::new(&mut this.inner).poll_frame(cx);
         if polled.is_pending() {
-            if this.stalled(cx) {
+            if this.stall.waiting(cx) {
                 this.state.slow.store(true, Ordering::Relaxed);
                 this.end();
                 return Poll::Ready(Some(Err(Box::new(Exceeded("cuerpo_lento")))));
             }
             return Poll::Pending;
         }
-        this.armed = false;
+        this.stall.progress();
         match ready!(polled) {
             Some(Ok(frame)) => {
                 if let Some(d) = frame.data_ref() {

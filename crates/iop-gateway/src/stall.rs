@@ -12,31 +12,32 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::time::{Instant, Sleep};
 
-pub struct StallGuard<T> {
-    inner: T,
+/// A clock of how long the other side has made no progress: it starts when an operation first
+/// waits, any progress stops it, and it runs out after `limit` without progress.
+pub struct StallClock {
     limit: Duration,
-    /// Kept once created (reset, not reallocated, each time a write waits).
+    /// Kept once created (reset, not reallocated, each time the clock starts).
     timer: Option<Pin<Box<Sleep>>>,
     armed: bool,
 }
 
-impl<T> StallGuard<T> {
-    pub fn new(inner: T, limit: Duration) -> Self {
+impl StallClock {
+    pub fn new(limit: Duration) -> Self {
         Self {
-            inner,
             limit,
             timer: None,
             armed: false,
         }
     }
 
-    /// Passes a write's outcome through; a write that waits starts the clock (if it was not
-    /// running), and one that waited longer than the limit fails.
-    fn watch<R>(&mut self, cx: &mut Context<'_>, r: Poll<io::Result<R>>) -> Poll<io::Result<R>> {
-        if r.is_ready() {
-            self.armed = false;
-            return r;
-        }
+    /// Something moved: the clock stops.
+    pub fn progress(&mut self) {
+        self.armed = false;
+    }
+
+    /// An operation waits: starts the clock if it is not running (the task is woken when it runs
+    /// out); whether it has run out.
+    pub fn waiting(&mut self, cx: &mut Context<'_>) -> bool {
         if !self.armed {
             let deadline = Instant::now() + self.limit;
             match &mut self.timer {
@@ -45,8 +46,31 @@ impl<T> StallGuard<T> {
             }
             self.armed = true;
         }
-        let expired = self.timer.as_mut().is_some_and(|t| t.as_mut().poll(cx).is_ready());
-        if expired {
+        self.timer.as_mut().is_some_and(|t| t.as_mut().poll(cx).is_ready())
+    }
+}
+
+pub struct StallGuard<T> {
+    inner: T,
+    clock: StallClock,
+}
+
+impl<T> StallGuard<T> {
+    pub fn new(inner: T, limit: Duration) -> Self {
+        Self {
+            inner,
+            clock: StallClock::new(limit),
+        }
+    }
+
+    /// Passes a write's outcome through; a write that waits starts the clock (if it was not
+    /// running), and one that waited longer than the limit fails.
+    fn watch<R>(&mut self, cx: &mut Context<'_>, r: Poll<io::Result<R>>) -> Poll<io::Result<R>> {
+        if r.is_ready() {
+            self.clock.progress();
+            return r;
+        }
+        if self.clock.waiting(cx) {
             return Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, "el cliente dejó de leer la respuesta")));
         }
         Poll::Pending
