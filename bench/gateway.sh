@@ -212,7 +212,8 @@ if [ "${SUSTAIN:-0}" -gt 0 ]; then
   echo
   echo "sustained: iop for ${SUSTAIN} s at full rate"
   settle "$IOP_PID"
-  ( for _ in $(seq 1 "$SUSTAIN"); do sleep 1; awk '/VmRSS/ {print $2}' "/proc/$IOP_PID/status"; done > "$W/rss.txt" ) &
+  # Each second: RSS, its anonymous and file-backed parts (kB), and iop's thread count.
+  ( for _ in $(seq 1 "$SUSTAIN"); do sleep 1; echo "$(awk '$1=="VmRSS:" {r=$2} $1=="RssAnon:" {a=$2} $1=="RssFile:" {f=$2} END {print r, a, f}' "/proc/$IOP_PID/status") $(ls "/proc/$IOP_PID/task" | wc -l)"; done > "$W/rss.txt" ) &
   taskset -c $LOAD wrk -t1 -c64 -d"${SUSTAIN}s" --latency -H "apikey: $KEY" "${URL[iop]}" > "$W/wrk-s.out" 2>&1
   t0=$(cpu_ticks "$IOP_PID")
   python3 - "$W/iop/data" "$W/wrk-s.out" "$SUSTAIN" "$W/rss.txt" "$IOP_PID" "$CLK_TCK" "$t0" <<'PY'
@@ -245,11 +246,14 @@ while store_seq() < g and time.time() - t < 600:
     time.sleep(0.2)
 took = time.time() - t
 print(f"  caught up in {took:.1f} s; the import's CPU {(cpu() - t0) * 1e6 / tck / max(1, g - st):.1f} µs per record")
-v = [int(x) for x in open(rss).read().split()][-60:]
+samples = [l.split() for l in open(rss).read().splitlines() if l.strip()]
+v = [int(s[0]) for s in samples][-60:]
 mean = sum(v) / len(v)
 print(f"  RSS over the last {len(v)} s: {min(v) // 1024}-{max(v) // 1024} MB, spread {(max(v) - min(v)) / mean * 100:.1f}% of the mean (flat: <= 20%, i.e. ±10%)")
-allv = [int(x) for x in open(rss).read().split()]
-print("  RSS every 10 s (MB): " + " ".join(str(x // 1024) for x in allv[9::10]))
+print("  RSS every 10 s (MB): " + " ".join(str(int(s[0]) // 1024) for s in samples[9::10]))
+print("  of which anonymous (MB): " + " ".join(str(int(s[1]) // 1024) for s in samples[9::10]))
+print("  of which file-backed (MB): " + " ".join(str(int(s[2]) // 1024) for s in samples[9::10]))
+print("  threads every 10 s: " + " ".join(s[3] for s in samples[9::10]))
 PY
 fi
 
