@@ -290,7 +290,10 @@ impl AuditStore for SqliteStore {
     }
 
     async fn add_checkpoints(&self, cps: &[CheckpointRow]) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
+        // Through the import's connection: in WAL mode a commit by any other connection empties
+        // that connection's page cache at its next transaction, and the periodic checkpoints
+        // (every few seconds under load) would make each import batch re-read its index pages.
+        let mut tx = self.imports.begin_with("BEGIN IMMEDIATE").await.map_err(backend)?;
         for c in cps {
             insert_checkpoint(&mut tx, c).await?;
         }

@@ -182,7 +182,14 @@ impl SqliteStore {
                     .push_bind(cut)
                     .push_bind(r.raw.clone());
             });
-            q.build().execute(&mut **tx).await.map_err(backend)?;
+            // Only the full-size statement is kept prepared: a batch's last, shorter insert has
+            // a length of its own each time, and caching each would fill the connection's
+            // statement cache with large one-off programs.
+            q.build()
+                .persistent(chunk.len() == ROWS_PER_INSERT)
+                .execute(&mut **tx)
+                .await
+                .map_err(backend)?;
         }
         Ok(fresh.into_iter().map(|(t, id)| (id, Arc::from(t))).collect())
     }
