@@ -57,7 +57,8 @@ fn fill(f: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
 }
 
 /// Reads one chunk of `path` from `start` into `b.chunk` and parses its complete lines into
-/// `b.rows` (cleared first, on this thread: the records are freed where they were made).
+/// `b.rows` (cleared first, here on the blocking pool, where they were made, rather than on the
+/// runtime's thread).
 /// Returns the bytes read and the length of the complete lines among them.
 fn read_chunk(path: &Path, start: u64, seg_name: &str, b: &mut Buffers) -> std::io::Result<(usize, usize)> {
     b.rows.clear();
