@@ -250,10 +250,9 @@ samples = [l.split() for l in open(rss).read().splitlines() if l.strip()]
 v = [int(s[0]) for s in samples][-60:]
 mean = sum(v) / len(v)
 print(f"  RSS over the last {len(v)} s: {min(v) // 1024}-{max(v) // 1024} MB, spread {(max(v) - min(v)) / mean * 100:.1f}% of the mean (flat: <= 20%, i.e. ±10%)")
-print("  RSS every 10 s (MB): " + " ".join(str(int(s[0]) // 1024) for s in samples[9::10]))
-print("  of which anonymous (MB): " + " ".join(str(int(s[1]) // 1024) for s in samples[9::10]))
-print("  of which file-backed (MB): " + " ".join(str(int(s[2]) // 1024) for s in samples[9::10]))
-print("  threads every 10 s: " + " ".join(s[3] for s in samples[9::10]))
+for label, col, div in (("RSS every 10 s (MB)", 0, 1024), ("of which anonymous (MB)", 1, 1024),
+                        ("of which file-backed (MB)", 2, 1024), ("threads every 10 s", 3, 1)):
+    print(f"  {label}: " + " ".join(str(int(s[col]) // div) for s in samples[9::10]))
 PY
 fi
 

@@ -42,31 +42,19 @@ pub struct Buffers {
     rows: Vec<CallRow>,
 }
 
-/// Reads from `f` until `buf` is full or the file ends; returns how many bytes were read.
-fn fill(f: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while let Some(rest) = buf.get_mut(n..).filter(|r| !r.is_empty()) {
-        match f.read(rest) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
-}
-
 /// Reads one chunk of `path` from `start` into `b.chunk` and parses its complete lines into
 /// `b.rows` (cleared first, here on the blocking pool, where they were made, rather than on the
 /// runtime's thread).
 /// Returns the bytes read and the length of the complete lines among them.
 fn read_chunk(path: &Path, start: u64, seg_name: &str, b: &mut Buffers) -> std::io::Result<(usize, usize)> {
     b.rows.clear();
-    b.chunk.resize(CHUNK as usize, 0);
+    b.chunk.clear();
+    // Room for a whole chunk up front: reading then never grows (nor moves) the buffer.
+    b.chunk.reserve(CHUNK as usize);
     let mut f = std::fs::File::open(path)?;
     f.seek(SeekFrom::Start(start))?;
-    let read = fill(&mut f, &mut b.chunk)?;
-    let chunk = b.chunk.get(..read).unwrap_or_default();
+    let read = f.take(CHUNK).read_to_end(&mut b.chunk)?;
+    let chunk = b.chunk.as_slice();
     let Some(last_nl) = chunk.iter().rposition(|c| *c == b'\n') else {
         return Ok((read, 0));
     };

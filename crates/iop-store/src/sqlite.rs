@@ -271,6 +271,11 @@ impl SqliteStore {
         self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(backend)
     }
 
+    /// A write transaction on the call-record import's own connection (see `open`).
+    pub(crate) async fn begin_import(&self) -> StoreResult<Transaction<'static, Sqlite>> {
+        self.imports.begin_with("BEGIN IMMEDIATE").await.map_err(backend)
+    }
+
     async fn next_counter(tx: &mut Transaction<'static, Sqlite>, name: &str) -> StoreResult<u32> {
         let v: i64 = sqlx::query_scalar(
             "INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value",

@@ -175,7 +175,7 @@ impl AuditStore for SqliteStore {
     }
 
     async fn import_calls(&self, segment: &str, offset: i64, rows: &[CallRow]) -> StoreResult<()> {
-        let mut tx = self.imports.begin_with("BEGIN IMMEDIATE").await.map_err(backend)?;
+        let mut tx = self.begin_import().await?;
         sqlx::query("INSERT INTO call_segments (name, offset) VALUES (?1, ?2) ON CONFLICT(name) DO UPDATE SET offset = MAX(offset, excluded.offset)")
             .bind(segment)
             .bind(offset)
@@ -293,7 +293,7 @@ impl AuditStore for SqliteStore {
         // Through the import's connection: in WAL mode a commit by any other connection empties
         // that connection's page cache at its next transaction, and the periodic checkpoints
         // (every few seconds under load) would make each import batch re-read its index pages.
-        let mut tx = self.imports.begin_with("BEGIN IMMEDIATE").await.map_err(backend)?;
+        let mut tx = self.begin_import().await?;
         for c in cps {
             insert_checkpoint(&mut tx, c).await?;
         }
